@@ -1,25 +1,42 @@
 import type { RoundConfigInput } from '../domain';
 
 /** A small Medan-shaped round; instants in WIB. */
-export function sampleRound(roundId: string, overrides: Partial<RoundConfigInput> = {}): RoundConfigInput {
+/** An instant as ISO 8601 in WIB (+07:00), the way HR would type it. */
+export function wib(ms: number): string {
+  const d = new Date(ms + 7 * 3_600_000);
+  return `${d.toISOString().slice(0, 19)}+07:00`;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * A small Medan-shaped round whose schedule starts `startInDays` after `now` (the test server's
+ * clock starts at the real time; time-skipping then runs months in seconds).
+ */
+export function sampleSchedule(now: number = Date.now(), startInDays = 1): RoundConfigInput['schedule'] {
+  const t0 = Math.floor(now / 60_000) * 60_000 + startInDays * DAY;
+  return {
+    consultationOpens: wib(t0),
+    consultationCloses: wib(t0 + 14 * DAY),
+    registrationOpens: wib(t0 + 30 * DAY),
+    registrationCloses: wib(t0 + 60 * DAY),
+    verificationDeadline: wib(t0 + 70 * DAY),
+    announcementAt: wib(t0 + 72 * DAY),
+    skdAt: wib(t0 + 92 * DAY),
+    skbAt: wib(t0 + 122 * DAY),
+    finalAnnouncementAt: wib(t0 + 153 * DAY),
+    drhDeadline: wib(t0 + 172 * DAY),
+  };
+}
+
+export function sampleRound(roundId: string, overrides: Partial<RoundConfigInput> = {}, now: number = Date.now()): RoundConfigInput {
   return {
     roundId,
     name: 'Seleksi CPNS Pemerintah Kota Medan 2025',
     agency: 'BKPSDM Kota Medan',
     budgetYear: 2025,
     referenceDate: '2025-08-01',
-    schedule: {
-      consultationOpens: '2025-06-01T08:00:00+07:00',
-      consultationCloses: '2025-06-15T23:59:00+07:00',
-      registrationOpens: '2025-07-01T08:00:00+07:00',
-      registrationCloses: '2025-07-31T23:59:00+07:00',
-      verificationDeadline: '2025-08-10T23:59:00+07:00',
-      announcementAt: '2025-08-12T08:00:00+07:00',
-      skdAt: '2025-09-01T08:00:00+07:00',
-      skbAt: '2025-10-01T08:00:00+07:00',
-      finalAnnouncementAt: '2025-11-01T08:00:00+07:00',
-      drhDeadline: '2025-11-20T23:59:00+07:00',
-    },
+    schedule: sampleSchedule(now),
     formations: [
       { formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'], quota: 2, category: 'umum', extraDocuments: ['str'], skbMax: 500 },
       { formationId: 'DISDIKBUD-GURU', unit: 'Dinas Pendidikan dan Kebudayaan', jabatan: 'Guru Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Pendidikan Matematika'], quota: 1, category: 'umum', skbMax: 500 },

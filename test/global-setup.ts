@@ -1,1 +1,49 @@
-export default async function setup(): Promise<void> {}
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDb, dropDatabase, ensureDatabase } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { WORKFLOWS_PATH } from '../worker/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    bundlePath: string;
+  }
+}
+
+/**
+ * Once per test run: a throwaway database with a unique name (dropped afterwards), migrated to
+ * latest, and one workflow bundle shared by every test file.
+ */
+export default async function setup(project: { provide: <K extends 'databaseUrl' | 'bundlePath'>(key: K, value: string) => void }): Promise<() => Promise<void>> {
+  const base = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asn';
+  const url = new URL(base);
+  url.pathname = `/asn_test_${Date.now().toString(36)}_${process.pid}`;
+  const databaseUrl = url.toString();
+  try {
+    await ensureDatabase(databaseUrl);
+  } catch (err) {
+    throw new Error(`PostgreSQL not reachable at ${base} (set DATABASE_URL or TEST_DATABASE_URL): ${(err as Error).message}`);
+  }
+  const db = createDb(databaseUrl);
+  await migrateToLatest(db);
+  await db.destroy();
+
+  const dir = mkdtempSync(join(tmpdir(), 'asn-bundle-'));
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  writeFileSync(bundlePath, code);
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('bundlePath', bundlePath);
+
+  return async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.KEEP_TEST_DATABASE) await dropDatabase(databaseUrl);
+  };
+}
+
+const noop = (): void => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };

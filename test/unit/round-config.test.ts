@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateRoundConfig, withDefaults, type RoundConfig } from '../../domain';
-import { sampleRound } from '../fixtures';
+import { sampleRound, wib } from '../fixtures';
 
 const valid = (): RoundConfig => withDefaults(sampleRound('medan-2025'));
 
@@ -13,7 +13,7 @@ describe('validateRoundConfig', () => {
 
   it('returns every error at once', () => {
     const c = valid();
-    c.schedule.skdAt = '2025-07-01T08:00:00+07:00'; // before the announcement
+    c.schedule.skdAt = c.schedule.consultationOpens; // before the announcement
     c.schedule.drhDeadline = 'tomorrow';
     c.formations[0]!.quota = 0;
     c.formations[1]!.formationId = c.formations[0]!.formationId;
@@ -35,7 +35,7 @@ describe('validateRoundConfig', () => {
 
   it('sanggah and jawab sanggah must end before SKD', () => {
     const c = valid();
-    c.schedule.skdAt = '2025-08-15T08:00:00+07:00';
+    c.schedule.skdAt = wib(Date.parse(c.schedule.announcementAt) + 5 * 86_400_000); // 3 + 3 days needed
     expect(validateRoundConfig(c).map((e) => e.code)).toEqual(['SCHEDULE_SANGGAH']);
   });
 

@@ -1,0 +1,99 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { appendAuditInTransaction } from '../db/audit';
+import type { Db } from '../db/connection';
+import { qualificationKey, type RoundConfig } from '../domain';
+import type { DeadlineChange, RoundPhase } from '../workflows/messages';
+import type { ActivityDeps } from './deps';
+
+export const roundChain = (roundId: string): string => `round:${roundId}`;
+
+/** Round activities. Every write is idempotent: natural keys + ON CONFLICT, audit rows by key. */
+export function createRoundActivities({ db, faults }: ActivityDeps) {
+  return {
+    async recordRound(input: { config: RoundConfig; createdBy: string; at: string }): Promise<{ created: boolean }> {
+      const { config } = input;
+      const created = await db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('rounds').select(['config']).where('round_id', '=', config.roundId).executeTakeFirst();
+        if (existing) {
+          // A retry of this very activity finds its own row; anything else is a different round.
+          if (JSON.stringify(existing.config) !== JSON.stringify(JSON.parse(JSON.stringify(config)))) {
+            throw ApplicationFailure.nonRetryable(`round ${config.roundId} already exists with another configuration`, 'RoundConflict');
+          }
+          return false;
+        }
+        await trx
+          .insertInto('rounds')
+          .values({ round_id: config.roundId, name: config.name, agency: config.agency, budget_year: config.budgetYear, config: JSON.stringify(config), phase: 'draft', created_by: input.createdBy })
+          .onConflict((oc) => oc.column('round_id').doNothing())
+          .execute();
+        await trx
+          .insertInto('formations')
+          .values(
+            config.formations.map((f) => ({
+              round_id: config.roundId,
+              formation_id: f.formationId,
+              unit: f.unit,
+              jabatan: f.jabatan,
+              education_level: f.educationLevel,
+              education_key: qualificationKey(f),
+              quota: f.quota,
+              category: f.category,
+              skb_max: f.skbMax,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['round_id', 'formation_id']).doNothing())
+          .execute();
+        await appendAuditInTransaction(trx, {
+          chain: roundChain(config.roundId),
+          idempotencyKey: 'round.created',
+          actor: input.createdBy,
+          action: 'round.created',
+          subject: config.roundId,
+          payload: { formations: config.formations.length, budgetYear: config.budgetYear },
+          occurredAt: input.at,
+        });
+        return true;
+      });
+      await faults?.afterWrite?.('recordRound');
+      return { created };
+    },
+
+    async recordPhase(input: { roundId: string; phase: RoundPhase; at: string; reason?: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('rounds').set({ phase: input.phase, updated_at: input.at }).where('round_id', '=', input.roundId).execute();
+        await appendAuditInTransaction(trx, {
+          chain: roundChain(input.roundId),
+          idempotencyKey: `phase:${input.phase}`,
+          actor: 'system',
+          action: 'round.phase',
+          subject: input.roundId,
+          reason: input.reason ?? null,
+          payload: { phase: input.phase },
+          occurredAt: input.at,
+        });
+      });
+    },
+
+    async recordDeadlineChange(input: { roundId: string; change: DeadlineChange; seq: number }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('rounds').select(['config']).where('round_id', '=', input.roundId).executeTakeFirstOrThrow();
+        const config = row.config as RoundConfig;
+        config.schedule = { ...config.schedule, [input.change.key]: input.change.to };
+        await trx.updateTable('rounds').set({ config: JSON.stringify(config), updated_at: input.change.at }).where('round_id', '=', input.roundId).execute();
+        await appendAuditInTransaction(trx, {
+          chain: roundChain(input.roundId),
+          idempotencyKey: `deadline:${input.seq}`,
+          actor: input.change.actor,
+          action: 'round.deadline_extended',
+          subject: input.roundId,
+          reason: input.change.reason,
+          payload: { key: input.change.key, from: input.change.from, to: input.change.to },
+          occurredAt: input.change.at,
+        });
+      });
+    },
+  };
+}
+
+export type RoundActivities = ReturnType<typeof createRoundActivities>;
+export type { Db };

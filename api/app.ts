@@ -1,0 +1,47 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { randomUUID } from 'node:crypto';
+import { registerErrorHandler } from './errors';
+import authPlugin from './plugins/auth';
+import { healthRoutes } from './routes/health';
+import { roundRoutes } from './routes/rounds';
+import type { ServiceDeps } from './services/deps';
+
+export interface BuildAppOptions {
+  deps: ServiceDeps;
+  logger?: FastifyBaseLogger;
+  rateLimit?: { max: number; timeWindow: number };
+}
+
+/** External plugins, then app plugins, then routes (fastify/demo's order). */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger ?? pino({ level: 'silent' }),
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(rateLimit, { global: false, max: opts.rateLimit?.max ?? 30, timeWindow: opts.rateLimit?.timeWindow ?? 60_000 });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ASN Recruitment API', version: '0.1.0', description: 'Seleksi ASN berbasis kinerja — BKPSDM Kota Medan' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerErrorHandler(app);
+  await app.register(authPlugin, { db: opts.deps.db });
+
+  await app.register(healthRoutes, { deps: opts.deps });
+  await app.register(roundRoutes, { deps: opts.deps });
+  return app;
+}

@@ -1,0 +1,29 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createDb } from '../db/connection';
+import { buildApp } from './app';
+import { createLogger } from './logger';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config, 'api');
+  const db = createDb(config.databaseUrl);
+  // Lazy: the API starts and answers 503 while Temporal is down, instead of refusing to start.
+  const connection = Connection.lazy({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger });
+  const close = async (): Promise<void> => {
+    await app.close();
+    await connection.close();
+    await db.destroy();
+  };
+  process.once('SIGINT', () => void close().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void close().then(() => process.exit(0)));
+  const address = await app.listen({ host: config.apiHost, port: config.apiPort });
+  logger.info(`API listening on ${address} (OpenAPI: ${address}/docs)`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import type { RoundConfigInput } from '../../domain';
+import { requireUser } from '../plugins/auth';
+import { errorResponses } from '../schemas/common';
+import { ExtendDeadlineBody, RoundConfigBody, RoundIdParams, RoundStateSchema } from '../schemas/round';
+import type { ServiceDeps } from '../services/deps';
+import { createRound, extendDeadline, getRoundState, listRounds } from '../services/rounds';
+
+export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
+  app.post('/rounds', {
+    config: { access: ['hr'] },
+    schema: { tags: ['rounds'], summary: 'Start a recruitment round (HR)', body: RoundConfigBody, response: { 201: Type.Object({ roundId: Type.String(), workflowId: Type.String(), runId: Type.String() }), ...errorResponses } },
+  }, async (req, reply) => {
+    const user = requireUser(req);
+    const r = await createRound(deps, req.body as RoundConfigInput, user.username);
+    return reply.status(201).send({ roundId: r.roundId, workflowId: r.workflowId, runId: r.runId });
+  });
+
+  app.get('/rounds', {
+    config: { access: ['hr', 'reviewer', 'auditor'] },
+    schema: { tags: ['rounds'], summary: 'List rounds', response: { 200: Type.Array(Type.Object({ roundId: Type.String(), name: Type.String(), agency: Type.String(), budgetYear: Type.Integer(), phase: Type.String() })), ...errorResponses } },
+  }, async () => listRounds(deps));
+
+  app.get('/rounds/:roundId', {
+    config: { access: 'public' },
+    schema: { tags: ['rounds'], summary: "A round's state from its workflow (public: criteria and schedule)", params: RoundIdParams, response: { 200: RoundStateSchema, ...errorResponses } },
+  }, async (req) => getRoundState(deps, req.params.roundId));
+
+  app.post('/rounds/:roundId/deadlines', {
+    config: { access: ['hr'] },
+    schema: { tags: ['rounds'], summary: 'Extend a deadline (forward only, before it passes)', params: RoundIdParams, body: ExtendDeadlineBody, response: { 200: RoundStateSchema, ...errorResponses } },
+  }, async (req) => extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username));
+};

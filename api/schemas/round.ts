@@ -1,0 +1,95 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import type { RoundSchedule } from '../../domain';
+import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES } from '../../domain';
+import { Id, IsoDate, IsoDateTime } from './common';
+
+const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
+const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+const Grade = Type.Object({ twk: Type.Optional(Int(0, 150)), tiu: Type.Optional(Int(0, 175)), tkp: Type.Optional(Int(0, 225)), total: Type.Optional(Int(0, 550)) }, { additionalProperties: false });
+
+const Criterion = Type.Union([
+  Type.Object({ kind: Type.Literal('experience'), weight: Int(1, 100), maxYears: Int(1, 60), label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('interview'), weight: Int(1, 100), max: Int(1, 1000), label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('priorPerformance'), weight: Int(1, 100), points: Type.Object(Object.fromEntries(PREDIKATS.map((p) => [p, Int(0, 100)])), { additionalProperties: false }), label: Type.Optional(Type.String({ maxLength: 100 })) },
+    { additionalProperties: false },
+  ),
+]);
+
+export const FormationSchema = Type.Object(
+  {
+    formationId: Id,
+    unit: Type.String({ minLength: 1, maxLength: 200 }),
+    jabatan: Type.String({ minLength: 1, maxLength: 200 }),
+    jabatanKind: Type.Optional(Enum(['umum', ...EXTENDED_AGE_JABATAN_KINDS] as const)),
+    educationLevel: Enum(EDUCATION_LEVELS),
+    educationPrograms: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),
+    quota: Int(1, 100_000),
+    category: Enum(CATEGORIES),
+    extraDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 10 })),
+    skbMax: Int(1, 100_000),
+    scoring: Type.Optional(Type.Object({ skdWeight: Int(0, 100), skbWeight: Int(0, 100), criteria: Type.Array(Criterion, { maxItems: 10 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const RoundConfigBody = Type.Object(
+  {
+    roundId: Id,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    agency: Type.String({ minLength: 1, maxLength: 200 }),
+    budgetYear: Int(2000, 2100),
+    referenceDate: IsoDate,
+    schedule: Type.Object(
+      {
+        consultationOpens: IsoDateTime,
+        consultationCloses: IsoDateTime,
+        registrationOpens: IsoDateTime,
+        registrationCloses: IsoDateTime,
+        verificationDeadline: IsoDateTime,
+        announcementAt: IsoDateTime,
+        sanggahDays: Type.Optional(Int(1, 30)),
+        jawabSanggahDays: Type.Optional(Int(1, 30)),
+        skdAt: IsoDateTime,
+        skbAt: IsoDateTime,
+        finalAnnouncementAt: IsoDateTime,
+        drhDeadline: IsoDateTime,
+      },
+      { additionalProperties: false },
+    ),
+    formations: Type.Array(FormationSchema, { minItems: 1, maxItems: 2000 }),
+    passingGrades: Type.Optional(Type.Object({ umum: Grade, cumlaude_diaspora: Grade, afirmasi: Grade }, { additionalProperties: false })),
+    weights: Type.Optional(Type.Object({ skdWeight: Int(0, 100), skbWeight: Int(0, 100) }, { additionalProperties: false })),
+    skbCutMultiplier: Type.Optional(Int(1, 10)),
+    skbTieBreak: Type.Optional(Type.Array(Enum(['twk', 'tiu', 'tkp'] as const), { minItems: 3, maxItems: 3 })),
+    sanggahStages: Type.Optional(Type.Array(Enum(SANGGAH_STAGES), { maxItems: 3 })),
+    ageLimits: Type.Optional(Type.Object({ min: Int(0, 100), max: Int(0, 100), extendedMax: Int(0, 100) }, { additionalProperties: false })),
+    requiredDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type RoundConfigBodyT = Static<typeof RoundConfigBody>;
+
+export const RoundIdParams = Type.Object({ roundId: Id }, { additionalProperties: false });
+
+export const ExtendDeadlineBody = Type.Object(
+  {
+    key: Enum(['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const),
+    to: IsoDateTime,
+    reason: Type.String({ minLength: 3, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+
+export const RoundStateSchema = Type.Object({
+  roundId: Type.String(),
+  name: Type.String(),
+  agency: Type.String(),
+  budgetYear: Type.Integer(),
+  phase: Type.String(),
+  phases: Type.Array(Type.Object({ phase: Type.String(), at: Type.String() })),
+  schedule: Type.Unsafe<RoundSchedule>({ type: 'object', additionalProperties: true }),
+  deadlineChanges: Type.Array(Type.Object({ key: Type.String(), from: Type.String(), to: Type.String(), actor: Type.String(), reason: Type.String(), at: Type.String() })),
+  formations: Type.Array(Type.Object({ formationId: Type.String(), unit: Type.String(), jabatan: Type.String(), quota: Type.Integer(), category: Type.String() })),
+});

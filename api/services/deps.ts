@@ -1,0 +1,10 @@
+import type { Client, Connection } from '@temporalio/client';
+import type { Db } from '../../db/connection';
+
+/** What services need; the API and the CLI both build one of these. */
+export interface ServiceDeps {
+  db: Db;
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+}

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One place for the environment. Defaults are the embedded single-machine stack of `npm start`. */
+export const ROOT = join(__dirname, '..');
+
+export interface AppConfig {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  apiHost: string;
+  apiPort: number;
+  temporalUiPort: number;
+  logLevel: string;
+  production: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return {
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asn',
+    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.TASK_QUEUE ?? 'asn-recruitment',
+    apiHost: env.API_HOST ?? '127.0.0.1',
+    apiPort: Number(env.API_PORT ?? 3000),
+    temporalUiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    production: env.NODE_ENV === 'production',
+  };
+}
+
+/** Paths of the Temporal binaries: env vars first, then what scripts/setup.mjs resolved. */
+export function temporalTools(env: NodeJS.ProcessEnv = process.env): { cli: string; testServer: string } {
+  const file = join(ROOT, '.tools', 'tools.json');
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { cli?: string; testServer?: string }) : {};
+  const cli = env.TEMPORAL_CLI ?? saved.cli;
+  const testServer = env.TEMPORAL_TEST_SERVER ?? saved.testServer;
+  if (!cli || !testServer) throw new Error('Temporal binaries not found: run `npm run setup` (or set TEMPORAL_CLI and TEMPORAL_TEST_SERVER)');
+  return { cli, testServer };
+}
+
+export const SEARCH_ATTRIBUTES = { RoundId: 'Keyword', FormationId: 'Keyword', Stage: 'Keyword' } as const;

@@ -1,0 +1,131 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { createDb, type Db } from '../../db/connection';
+import { sampleRound } from '../fixtures';
+import { rowCounts, testApp, testUsers } from '../helpers/api';
+import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+let app: FastifyInstance;
+let users: Awaited<ReturnType<typeof testUsers>>;
+const taskQueue = uniqueTaskQueue('api-rounds');
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  db = testDb();
+  worker = await testWorker(env, { db }, taskQueue);
+  running = worker.run();
+  app = await testApp(env, db, taskQueue);
+  users = await testUsers(db);
+});
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.destroy();
+});
+
+const TABLES = ['rounds', 'formations', 'audit_log'] as const;
+
+describe('POST /rounds → GET /rounds/:id', () => {
+  it('HR starts a round; its state is answered by the workflow query', async () => {
+    const roundId = `api-${Date.now()}`;
+    const res = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: sampleRound(roundId) });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ roundId, workflowId: `round/${roundId}` });
+
+    const got = await app.inject({ method: 'GET', url: `/rounds/${roundId}` });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toMatchObject({ roundId, agency: 'BKPSDM Kota Medan', formations: [{ formationId: 'DINKES-PERAWAT' }, { formationId: 'DISDIKBUD-GURU' }] });
+
+    await expect.poll(async () => (await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).execute()).length, { timeout: 20_000 }).toBe(1);
+
+    // The same id again → 409, nothing changes.
+    const before = await rowCounts(db, TABLES);
+    const again = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: sampleRound(roundId) });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('ROUND_EXISTS');
+    expect(await rowCounts(db, TABLES)).toEqual(before);
+
+    const list = await app.inject({ method: 'GET', url: '/rounds', headers: users.auditor.headers });
+    expect(list.json().map((r: { roundId: string }) => r.roundId)).toContain(roundId);
+  });
+
+  it('a malformed body → 400 with the failing fields; semantic errors → 422 with every violation; nothing stored', async () => {
+    const before = await rowCounts(db, TABLES);
+    const bad = { ...sampleRound('x y'), budgetYear: '2025', formations: [{ formationId: 'F1' }] };
+    const res = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: bad });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    const fields = body.error.details.map((d: { field: string }) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['/roundId', '/budgetYear']));
+
+    const order = sampleRound(`bad-${Date.now()}`);
+    order.schedule = { ...order.schedule, skdAt: order.schedule.consultationOpens };
+    order.formations = [{ ...order.formations[0]!, scoring: { skdWeight: 40, skbWeight: 40, criteria: [] } }];
+    const res2 = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: order });
+    expect(res2.statusCode).toBe(422);
+    expect(res2.json().error.code).toBe('ROUND_CONFIG_INVALID');
+    expect(res2.json().error.details.map((d: { code: string }) => d.code)).toEqual(expect.arrayContaining(['SCHEDULE_ORDER', 'WEIGHTS_SUM']));
+
+    const res3 = await app.inject({ method: 'POST', url: '/rounds', headers: { ...users.hr.headers, 'content-type': 'application/json' }, payload: '{"roundId": ' });
+    expect(res3.statusCode).toBe(400);
+    expect(await rowCounts(db, TABLES)).toEqual(before);
+  });
+
+  it('an unknown round → 404', async () => {
+    const res = await app.inject({ method: 'GET', url: '/rounds/tidak-ada' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('only HR may start a round', async () => {
+    const none = await app.inject({ method: 'POST', url: '/rounds', payload: sampleRound('r-none') });
+    expect(none.statusCode).toBe(401);
+    const rev = await app.inject({ method: 'POST', url: '/rounds', headers: users.reviewer.headers, payload: sampleRound('r-rev') });
+    expect(rev.statusCode).toBe(403);
+    expect(rev.json().error.code).toBe('FORBIDDEN');
+    const badToken = await app.inject({ method: 'POST', url: '/rounds', headers: { authorization: 'Bearer asn_not-a-real-token' }, payload: sampleRound('r-bad') });
+    expect(badToken.statusCode).toBe(401);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('200 when both are up', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', postgresql: 'up', temporal: 'up' });
+  });
+
+  it('503 naming whichever is down', async () => {
+    const deadDb = createDb('postgres://postgres@127.0.0.1:1/asn', { connectionTimeoutMillis: 500 });
+    const deadConn = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const a = await buildApp({ deps: { db: deadDb, client: env.client, connection: env.connection, taskQueue } });
+    const b = await buildApp({ deps: { db, client: new Client({ connection: deadConn }), connection: deadConn, taskQueue } });
+    try {
+      const ra = await a.inject({ method: 'GET', url: '/healthz' });
+      expect(ra.statusCode).toBe(503);
+      expect(ra.json().error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: { postgresql: 'down', temporal: 'up' } });
+      const rb = await b.inject({ method: 'GET', url: '/healthz' });
+      expect(rb.statusCode).toBe(503);
+      expect(rb.json().error.details).toEqual({ postgresql: 'up', temporal: 'down' });
+      // A route that needs the database answers 503 with its own code, not 500.
+      const rl = await a.inject({ method: 'GET', url: '/rounds/anything' });
+      expect(rl.statusCode).toBe(503);
+      expect(rl.json().error.code).toBe('DATABASE_UNAVAILABLE');
+    } finally {
+      await a.close();
+      await b.close();
+      await deadDb.destroy();
+    }
+  });
+});

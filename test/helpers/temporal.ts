@@ -1,0 +1,54 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities';
+import type { ActivityDeps } from '../../activities/deps';
+import { temporalTools } from '../../config';
+import { createDb, type Db } from '../../db/connection';
+import { createWorker } from '../../worker/worker';
+import { ensureSearchAttributes } from '../../worker/search-attributes';
+import { formationIdAttr, roundIdAttr, stageAttr } from '../../workflows/messages';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export function testDb(): Db {
+  return createDb(inject('databaseUrl'), { max: 5 });
+}
+
+/** The Java time-skipping test server (long timers in seconds). */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/** A real dev server (visibility, search attributes). */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalTools().cli },
+      ip: '127.0.0.1',
+      searchAttributes: [roundIdAttr, formationIdAttr, stageAttr],
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}
+
+let taskQueueCounter = 0;
+export function uniqueTaskQueue(prefix = 'test'): string {
+  taskQueueCounter += 1;
+  return `${prefix}-${process.pid}-${taskQueueCounter}`;
+}
+
+export async function testWorker(env: TestWorkflowEnvironment, deps: ActivityDeps, taskQueue: string): Promise<Worker> {
+  return createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps, bundlePath: inject('bundlePath') });
+}
+
+export { createActivities };

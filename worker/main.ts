@@ -1,0 +1,44 @@
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createDb } from '../db/connection';
+import { createLogger } from '../api/logger';
+import { createWorker } from './worker';
+import type { ActivityDeps } from '../activities';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config, 'worker');
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)) });
+  const db = createDb(config.databaseUrl);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const deps: ActivityDeps = { db, faults: faultsFromEnv() };
+  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, bundlePath: process.env.ASN_WORKFLOW_BUNDLE });
+  logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');
+  process.stdout.write('WORKER_READY\n');
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+  logger.info('worker stopped');
+}
+
+/**
+ * Fault injection for the durability tests only: ASN_FAULT_PAUSE_AFTER_WRITE=<activity> makes the
+ * worker print FAULT_PAUSED <activity> after that activity's write and hang, so the test can
+ * SIGKILL it inside the window between a committed write and the activity's completion.
+ */
+function faultsFromEnv(): ActivityDeps['faults'] {
+  const target = process.env.ASN_FAULT_PAUSE_AFTER_WRITE;
+  if (!target) return undefined;
+  return {
+    afterWrite: async (activity) => {
+      if (activity !== target) return;
+      process.stdout.write(`FAULT_PAUSED ${activity}\n`);
+      await new Promise(() => undefined);
+    },
+  };
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

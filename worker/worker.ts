@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { ROOT } from '../config';
+
+export const PREBUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
+
+/**
+ * Production loads the prebuilt bundle (`npm run build`); tests pass the one bundle they built
+ * for the run; development without a bundle bundles from source (slower start).
+ */
+export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const path = bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  if (path) return { workflowBundle: { codePath: path } };
+  return { workflowsPath: WORKFLOWS_PATH };
+}
+
+/** The workflows' entry: index.ts from source, index.js from dist. */
+export const WORKFLOWS_PATH = [join(__dirname, '..', 'workflows', 'index.ts'), join(__dirname, '..', 'workflows', 'index.js')].find((p) => existsSync(p)) ?? join(__dirname, '..', 'workflows');
+
+export async function createWorker(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  bundlePath?: string;
+  options?: Partial<WorkerOptions>;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: createActivities(opts.deps),
+    ...workflowSource(opts.bundlePath),
+    ...opts.options,
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * Stable codes of workflow update rejections (the ApplicationFailure type a validator throws), and
+ * the HTTP status the API answers with. Shared by workflows and the API.
+ */
+export const REJECTION_STATUS = {
+  WRONG_PHASE: 409,
+  WRONG_STAGE: 409,
+  ALREADY_DECIDED: 409,
+  TASK_FINISHED: 409,
+  NOT_ASSIGNED: 403,
+  WINDOW_CLOSED: 409,
+  ALREADY_APPEALED: 409,
+  NOT_ELIGIBLE_FOR_SANGGAH: 409,
+  INVALID_DECISION: 422,
+  INVALID_DEADLINE: 422,
+  DEADLINE_PASSED: 409,
+  INVALID_EVALUATION: 422,
+  DISTRIBUTION_RULE: 422,
+} as const;
+export type RejectionCode = keyof typeof REJECTION_STATUS;
+
+import { ApplicationFailure } from '@temporalio/common';
+
+/** For update validators: refuse with a stable code and a message for people. */
+export function reject(code: RejectionCode, message: string): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
