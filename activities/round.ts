@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditInTransaction } from '../db/audit';
+import { canonicalJson } from '../db/canonical-json';
 import type { Db } from '../db/connection';
 import { qualificationKey, type RoundConfig } from '../domain';
 import type { DeadlineChange, RoundPhase } from '../workflows/messages';
@@ -16,7 +17,7 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
         const existing = await trx.selectFrom('rounds').select(['config']).where('round_id', '=', config.roundId).executeTakeFirst();
         if (existing) {
           // A retry of this very activity finds its own row; anything else is a different round.
-          if (JSON.stringify(existing.config) !== JSON.stringify(JSON.parse(JSON.stringify(config)))) {
+          if (canonicalJson(existing.config) !== canonicalJson(JSON.parse(JSON.stringify(config)))) {
             throw ApplicationFailure.nonRetryable(`round ${config.roundId} already exists with another configuration`, 'RoundConflict');
           }
           return false;

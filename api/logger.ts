@@ -10,7 +10,6 @@ export const REDACT_PATHS = [
   'nik',
   '*.nik',
   '*.*.nik',
-  'name',
   '*.name',
   'fullName',
   '*.fullName',

@@ -19,8 +19,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void close().then(() => process.exit(0)));
   process.once('SIGTERM', () => void close().then(() => process.exit(0)));
-  const address = await app.listen({ host: config.apiHost, port: config.apiPort });
-  logger.info(`API listening on ${address} (OpenAPI: ${address}/docs)`);
+  await app.listen({ host: config.apiHost, port: config.apiPort });
 }
 
 main().catch((err: unknown) => {

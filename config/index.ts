@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One place for the environment. Defaults are the embedded single-machine stack of `npm start`. */
-export const ROOT = join(__dirname, '..');
+/** The repository root, from source (config/) or from the build (dist/config/). */
+export const ROOT = ((): string => {
+  let dir = join(__dirname, '..');
+  while (!existsSync(join(dir, 'package.json')) && dir !== join(dir, '..')) dir = join(dir, '..');
+  return dir;
+})();
 
 export interface AppConfig {
   databaseUrl: string;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema';
+import { canonicalJson } from './canonical-json';
 import type { Db } from './connection';
 
 /**
@@ -22,15 +23,8 @@ export interface AuditEntry {
 
 export const GENESIS = '0'.repeat(64);
 
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-}
-
 export function auditHash(prevHash: string, row: { chain: string; seq: number; idempotencyKey: string; actor: string; action: string; subject: string; reason: string | null; payload: unknown; occurredAt: string }): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonical(row)).digest('hex');
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(row)).digest('hex');
 }
 
 export async function appendAudit(db: Db, e: AuditEntry): Promise<{ seq: number; hash: string; inserted: boolean }> {

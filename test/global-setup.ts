@@ -25,7 +25,7 @@ export default async function setup(project: { provide: <K extends 'databaseUrl'
   try {
     await ensureDatabase(databaseUrl);
   } catch (err) {
-    throw new Error(`PostgreSQL not reachable at ${base} (set DATABASE_URL or TEST_DATABASE_URL): ${(err as Error).message}`);
+    throw new Error(`PostgreSQL not reachable at ${base} (set DATABASE_URL or TEST_DATABASE_URL): ${(err as Error).message}`, { cause: err });
   }
   const db = createDb(databaseUrl);
   await migrateToLatest(db);

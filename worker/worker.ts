@@ -11,7 +11,8 @@ export const PREBUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
  * for the run; development without a bundle bundles from source (slower start).
  */
 export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const path = bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  // A stale dist/ bundle must never run in development: only production falls back to it.
+  const path = bundlePath ?? (process.env.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   if (path) return { workflowBundle: { codePath: path } };
   return { workflowsPath: WORKFLOWS_PATH };
 }

@@ -15,7 +15,7 @@ import {
 import { reject } from './rejections';
 
 const db = proxyActivities<RoundActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RoundConflict'] },
 });
 
