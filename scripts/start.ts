@@ -111,12 +111,11 @@ async function main(): Promise<void> {
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never })).code);
 
-  const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const env = { TEMPORAL_ADDRESS: temporalAddress, ASN_WORKFLOW_BUNDLE: bundlePath };
-  const worker = run('worker', process.execPath, [tsx, join(ROOT, 'worker', 'main.ts')], env);
+  const worker = run('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env);
   await new Promise<void>((resolve) => worker.stdout?.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve()));
   say(`worker: polling task queue ${config.taskQueue}`);
-  run('api', process.execPath, [tsx, join(ROOT, 'api', 'main.ts')], env);
+  run('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], env);
   say(`API: http://${config.apiHost}:${config.apiPort} (OpenAPI docs at /docs, health at /healthz)`);
   say('create a user with: npm run user:create -- --role hr --username <name>   ·   Ctrl-C stops everything');
 }

@@ -11,7 +11,9 @@ export interface Spawned {
 
 /** Runs a TypeScript entry point of this repo as a real child process (tsx). */
 export function spawnTs(entry: string, env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, entry)], {
+  // `node --import tsx`: one process, so a signal reaches the program itself (the tsx CLI would
+  // leave its child running when killed).
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
