@@ -1,9 +1,11 @@
 import type { ActivityDeps } from './deps';
+import { createCandidateActivities } from './candidate';
 import { createRoundActivities } from './round';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createRoundActivities(deps),
+    ...createCandidateActivities(deps),
   };
 }
 

@@ -1,8 +1,11 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, types, type PoolConfig } from 'pg';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
+
+// Civil dates stay 'YYYY-MM-DD' strings: a Date would shift them by the server's time zone.
+types.setTypeParser(1082, (v: string) => v);
 
 export function createDb(connectionString: string, pool: Partial<PoolConfig> = {}): Db {
   return new Kysely<Database>({

@@ -54,11 +54,147 @@ export interface UsersTable {
   disabled: Generated<boolean>;
 }
 
+type DateCol = ColumnType<string, string, string>;
+type BigIntCol = ColumnType<string, number | string, number | string>;
+
+export interface ApplicationsTable {
+  registration_no: string;
+  round_id: string;
+  formation_id: string;
+  budget_year: number;
+  nik: string;
+  full_name: string;
+  birth_date: DateCol;
+  sex: 'L' | 'P';
+  email: string;
+  category: string;
+  education_level: string;
+  education_program: string;
+  ipk: number;
+  experience_years: Generated<number>;
+  prior_predikat: string | null;
+  nik_warnings: ColumnType<unknown, string | undefined, string>;
+  stage: string;
+  outcome: string | null;
+  registered_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DocumentBlobsTable {
+  sha256: string;
+  content: Buffer;
+  size: number;
+  file_type: string;
+}
+
+export interface DocumentsTable {
+  document_id: Generated<string>;
+  registration_no: string;
+  kind: string;
+  sha256: string;
+  size: number;
+  file_type: string;
+  uploaded_at: Timestamp;
+}
+
+export interface TasksTable {
+  task_id: string;
+  registration_no: string;
+  round_id: string;
+  kind: 'verification' | 'sanggah';
+  stage: string;
+  reviewer: string;
+  status: 'open' | 'done' | 'escalated';
+  due_at: Timestamp;
+  created_at: Timestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface VerificationsTable {
+  registration_no: string;
+  stage: string;
+  result: 'MS' | 'TMS';
+  reviewer: string;
+  decisions: Json<unknown>;
+  decided_at: Timestamp;
+  reannounce: Generated<boolean>;
+}
+
+export interface SanggahTable {
+  registration_no: string;
+  stage: string;
+  reason: string;
+  filed_at: Timestamp;
+  answered_by: string | null;
+  accepted: boolean | null;
+  answer: string | null;
+  answered_at: Timestamp | null;
+}
+
+export interface SkdScoresTable {
+  registration_no: string;
+  twk: number;
+  tiu: number;
+  tkp: number;
+  total: number;
+  passed: boolean;
+  passing_group: string;
+  reused_from_year: number | null;
+  recorded_at: Timestamp;
+}
+
+export interface SkbResultsTable {
+  registration_no: string;
+  selected: boolean;
+  skd_rank: number | null;
+  score: number | null;
+  recorded_at: Timestamp;
+}
+
+export interface FinalResultsTable {
+  registration_no: string;
+  result: 'lulus' | 'lulus_optimalisasi' | 'tidak_lulus';
+  score_scaled: BigIntCol;
+  score_scale: BigIntCol;
+  score_display: string;
+  rank: number;
+  placement_formation_id: string | null;
+  breakdown: Json<unknown>;
+  recorded_at: Timestamp;
+}
+
+export interface NipSequencesTable {
+  prefix: string;
+  last_seq: number;
+}
+
+export interface AppointmentsTable {
+  registration_no: string;
+  drh: Json<unknown> | null;
+  drh_submitted_at: Timestamp | null;
+  nip: string | null;
+  tmt: DateCol | null;
+  formation_id: string | null;
+  sk_number: string | null;
+  sk_date: DateCol | null;
+}
+
 export interface Database {
   rounds: RoundsTable;
   formations: FormationsTable;
   audit_log: AuditLogTable;
   users: UsersTable;
+  applications: ApplicationsTable;
+  document_blobs: DocumentBlobsTable;
+  documents: DocumentsTable;
+  tasks: TasksTable;
+  verifications: VerificationsTable;
+  sanggah: SanggahTable;
+  skd_scores: SkdScoresTable;
+  skb_results: SkbResultsTable;
+  final_results: FinalResultsTable;
+  nip_sequences: NipSequencesTable;
+  appointments: AppointmentsTable;
 }
 
 export type RoundRow = Selectable<RoundsTable>;

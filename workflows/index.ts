@@ -1,1 +1,2 @@
 export { recruitmentRound } from './round';
+export { candidate } from './candidate';

@@ -1,0 +1,187 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+import { appendAuditInTransaction } from '../db/audit';
+import { buildNip, firstOfNextMonth, NIP_MAX_SEQUENCE, nipPrefix, type SkdScores } from '../domain';
+import type { CandidateOutcome, CandidateStage, DocumentDecision, DocumentRef, FinalResultSignal } from '../workflows/messages';
+import type { ActivityDeps } from './deps';
+import { roundChain } from './round';
+
+interface Ctx {
+  registrationNo: string;
+  roundId: string;
+  at: string;
+}
+
+/**
+ * Candidate activities: each writes one stage outcome and its audit row in one transaction,
+ * idempotently (natural keys, ON CONFLICT, audit rows keyed by decision), so a retry after a
+ * crash between the write and the completion changes nothing.
+ */
+export function createCandidateActivities({ db, faults }: ActivityDeps) {
+  async function withAudit(c: Ctx, action: string, key: string, actor: string, reason: string | null, payload: unknown, write: (trx: Trx) => Promise<void>, stage?: CandidateStage, outcome?: CandidateOutcome | null): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await write(trx);
+      if (stage) {
+        await trx.updateTable('applications').set({ stage, ...(outcome !== undefined ? { outcome } : {}), updated_at: c.at }).where('registration_no', '=', c.registrationNo).execute();
+      }
+      await appendAuditInTransaction(trx, { chain: roundChain(c.roundId), idempotencyKey: `${c.registrationNo}:${key}`, actor, action, subject: c.registrationNo, reason, payload, occurredAt: c.at });
+    });
+    await faults?.afterWrite?.(action);
+  }
+
+  return {
+    async recordStage(i: Ctx & { stage: CandidateStage; outcome?: CandidateOutcome; reason?: string }): Promise<void> {
+      await withAudit(i, i.outcome ? 'candidate.ended' : 'candidate.stage', i.outcome ? 'ended' : `stage:${i.stage}:${i.at}`, 'system', i.reason ?? null, { stage: i.stage, outcome: i.outcome ?? null }, async () => undefined, i.stage, i.outcome ?? null);
+    },
+
+    async recordDocumentsSubmitted(i: Ctx & { documents: DocumentRef[] }): Promise<void> {
+      await withAudit(i, 'documents.submitted', `documents:${i.at}`, i.registrationNo, null, { documents: i.documents.map((d) => ({ kind: d.kind, sha256: d.sha256 })) }, async () => undefined);
+    },
+
+    async assignTask(i: Ctx & { kind: 'verification' | 'sanggah'; stage: string; attempt: number; exclude: string[]; dueAt: string }): Promise<{ taskId: string; reviewer: string }> {
+      const taskId = `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt}`;
+      let reviewer = '';
+      await db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('tasks').select(['reviewer']).where('task_id', '=', taskId).executeTakeFirst();
+        if (existing) {
+          reviewer = existing.reviewer;
+          return;
+        }
+        // The least-loaded reviewer who has not had this task yet (all of them → anyone but the last).
+        const pick = async (exclude: string[]): Promise<string | undefined> => {
+          let q = trx
+            .selectFrom('users')
+            .leftJoin('tasks', (j) => j.onRef('tasks.reviewer', '=', 'users.username').on('tasks.status', '=', 'open'))
+            .select(['users.username', (eb) => eb.fn.count<string>('tasks.task_id').as('open')])
+            .where('users.role', '=', 'reviewer')
+            .where('users.disabled', '=', false)
+            .groupBy('users.username')
+            .orderBy('open', 'asc')
+            .orderBy('users.username', 'asc')
+            .limit(1);
+          if (exclude.length) q = q.where('users.username', 'not in', exclude);
+          return (await q.executeTakeFirst())?.username;
+        };
+        reviewer = (await pick(i.exclude)) ?? (await pick(i.exclude.slice(-1))) ?? '';
+        if (!reviewer) throw ApplicationFailure.retryable('no reviewer account exists yet; create one with npm run user:create -- --role reviewer', 'NO_REVIEWER');
+        if (i.attempt > 1) {
+          await trx.updateTable('tasks').set({ status: 'escalated', closed_at: i.at }).where('task_id', '=', `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt - 1}`).where('status', '=', 'open').execute();
+        }
+        await trx.insertInto('tasks').values({ task_id: taskId, registration_no: i.registrationNo, round_id: i.roundId, kind: i.kind, stage: i.stage, reviewer, status: 'open', due_at: i.dueAt, created_at: i.at }).execute();
+        await appendAuditInTransaction(trx, {
+          chain: roundChain(i.roundId), idempotencyKey: `${i.registrationNo}:task:${taskId}`, actor: 'system', action: i.attempt > 1 ? 'task.escalated' : 'task.assigned',
+          subject: i.registrationNo, reason: i.attempt > 1 ? `${i.exclude.at(-1)} tidak memutus sebelum tenggat` : null, payload: { taskId, reviewer, dueAt: i.dueAt }, occurredAt: i.at,
+        });
+      });
+      await faults?.afterWrite?.('assignTask');
+      return { taskId, reviewer };
+    },
+
+    async recordVerification(i: Ctx & { stage: string; result: 'MS' | 'TMS'; reviewer: string; decisions: DocumentDecision[] }): Promise<void> {
+      await withAudit(i, 'verification.decided', `verification:${i.stage}`, i.reviewer, i.decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason}`).join('; ') || null, { result: i.result, decisions: i.decisions }, async (trx) => {
+        await trx.insertInto('verifications').values({ registration_no: i.registrationNo, stage: i.stage, result: i.result, reviewer: i.reviewer, decisions: JSON.stringify(i.decisions), decided_at: i.at }).onConflict((oc) => oc.columns(['registration_no', 'stage']).doNothing()).execute();
+        await closeTasks(trx, i.registrationNo, 'verification', i.at);
+      });
+    },
+
+    async recordSanggahFiled(i: Ctx & { stage: string; reason: string }): Promise<void> {
+      await withAudit(i, 'sanggah.filed', `sanggah:${i.stage}`, i.registrationNo, i.reason, { stage: i.stage }, async (trx) => {
+        await trx.insertInto('sanggah').values({ registration_no: i.registrationNo, stage: i.stage, reason: i.reason, filed_at: i.at }).onConflict((oc) => oc.columns(['registration_no', 'stage']).doNothing()).execute();
+      });
+    },
+
+    async recordSanggahAnswer(i: Ctx & { stage: string; reviewer: string; accepted: boolean; answer: string }): Promise<void> {
+      await withAudit(i, 'sanggah.answered', `sanggah-answer:${i.stage}`, i.reviewer, i.answer, { stage: i.stage, accepted: i.accepted }, async (trx) => {
+        await trx.updateTable('sanggah').set({ answered_by: i.reviewer, accepted: i.accepted, answer: i.answer, answered_at: i.at }).where('registration_no', '=', i.registrationNo).where('stage', '=', i.stage).execute();
+        await closeTasks(trx, i.registrationNo, 'sanggah', i.at);
+        if (i.accepted && i.stage === 'administrasi') {
+          // Accepted → MS, marked for the re-announcement.
+          await trx.updateTable('verifications').set({ result: 'MS', reannounce: true }).where('registration_no', '=', i.registrationNo).where('stage', '=', 'administrasi').execute();
+        }
+      });
+    },
+
+    async recordSkd(i: Ctx & { scores: SkdScores; passed: boolean; passingGroup: string; reusedFromYear: number | null }): Promise<void> {
+      const total = i.scores.twk + i.scores.tiu + i.scores.tkp;
+      await withAudit(i, 'skd.recorded', `skd:${total}:${i.at}`, 'system', null, { ...i.scores, total, passed: i.passed, reusedFromYear: i.reusedFromYear }, async (trx) => {
+        await trx
+          .insertInto('skd_scores')
+          .values({ registration_no: i.registrationNo, ...i.scores, total, passed: i.passed, passing_group: i.passingGroup, reused_from_year: i.reusedFromYear, recorded_at: i.at })
+          .onConflict((oc) => oc.column('registration_no').doUpdateSet({ twk: i.scores.twk, tiu: i.scores.tiu, tkp: i.scores.tkp, total, passed: i.passed, recorded_at: i.at }))
+          .execute();
+      }, i.passed ? 'awaiting_skb_selection' : undefined);
+    },
+
+    async recordSkbSelection(i: Ctx & { selected: boolean; skdRank: number | null }): Promise<void> {
+      await withAudit(i, 'skb.selection', 'skb-selection', 'system', null, { selected: i.selected, skdRank: i.skdRank }, async (trx) => {
+        await trx.insertInto('skb_results').values({ registration_no: i.registrationNo, selected: i.selected, skd_rank: i.skdRank, recorded_at: i.at }).onConflict((oc) => oc.column('registration_no').doNothing()).execute();
+      }, i.selected ? 'awaiting_skb_score' : undefined);
+    },
+
+    async recordSkbScore(i: Ctx & { score: number }): Promise<void> {
+      await withAudit(i, 'skb.score', 'skb-score', 'system', null, { score: i.score }, async (trx) => {
+        await trx.updateTable('skb_results').set({ score: i.score, recorded_at: i.at }).where('registration_no', '=', i.registrationNo).execute();
+      }, 'awaiting_final');
+    },
+
+    async recordFinal(i: Ctx & { result: FinalResultSignal }): Promise<void> {
+      const f = i.result;
+      await withAudit(i, 'final.recorded', `final:${f.phaseKey}`, 'system', null, { result: f.result, score: f.display, rank: f.rank, placementFormationId: f.placementFormationId }, async (trx) => {
+        await trx
+          .insertInto('final_results')
+          .values({ registration_no: i.registrationNo, result: f.result, score_scaled: f.scaled, score_scale: f.scale, score_display: f.display, rank: f.rank, placement_formation_id: f.placementFormationId, breakdown: JSON.stringify(f.breakdown), recorded_at: i.at })
+          .onConflict((oc) => oc.column('registration_no').doUpdateSet({ result: f.result, score_scaled: f.scaled, score_scale: f.scale, score_display: f.display, rank: f.rank, placement_formation_id: f.placementFormationId, breakdown: JSON.stringify(f.breakdown), recorded_at: i.at }))
+          .execute();
+      });
+    },
+
+    async recordDrh(i: Ctx & { drh: Record<string, unknown> }): Promise<void> {
+      await withAudit(i, 'drh.submitted', 'drh', i.registrationNo, null, {}, async (trx) => {
+        await trx.insertInto('appointments').values({ registration_no: i.registrationNo, drh: JSON.stringify(i.drh), drh_submitted_at: i.at }).onConflict((oc) => oc.column('registration_no').doNothing()).execute();
+      });
+    },
+
+    /** Usul NIP → NIP (sequence per 15-digit prefix, TMT the 1st of the next month) → SK CPNS. Idempotent per registration. */
+    async appoint(i: Ctx & { formationId: string; usulDate: string }): Promise<{ nip: string; tmt: string; skNumber: string }> {
+      let out = { nip: '', tmt: '', skNumber: '' };
+      await db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('appointments').select(['nip', 'tmt', 'sk_number']).where('registration_no', '=', i.registrationNo).executeTakeFirst();
+        if (existing?.nip && existing.tmt && existing.sk_number) {
+          out = { nip: existing.nip, tmt: existing.tmt, skNumber: existing.sk_number };
+          return;
+        }
+        const a = await trx.selectFrom('applications').select(['birth_date', 'sex', 'budget_year']).where('registration_no', '=', i.registrationNo).executeTakeFirstOrThrow();
+        const tmt = firstOfNextMonth(i.usulDate);
+        const prefix = nipPrefix({ birthDate: a.birth_date, tmt, sex: a.sex });
+        const seqRow = await sql<{ last_seq: number }>`
+          insert into nip_sequences (prefix, last_seq) values (${prefix}, 1)
+          on conflict (prefix) do update set last_seq = nip_sequences.last_seq + 1
+          where nip_sequences.last_seq < ${NIP_MAX_SEQUENCE}
+          returning last_seq`.execute(trx);
+        const seq = seqRow.rows[0]?.last_seq;
+        if (seq === undefined) throw ApplicationFailure.nonRetryable(`NIP sequence exhausted for prefix ${prefix} (999 used)`, 'NIP_SEQUENCE_EXHAUSTED');
+        const nip = buildNip({ birthDate: a.birth_date, tmt, sex: a.sex, sequence: seq });
+        const skNumber = `800/${i.registrationNo}/SK-CPNS/${a.budget_year}`;
+        await trx
+          .insertInto('appointments')
+          .values({ registration_no: i.registrationNo, nip, tmt, formation_id: i.formationId, sk_number: skNumber, sk_date: i.usulDate })
+          .onConflict((oc) => oc.column('registration_no').doUpdateSet({ nip, tmt, formation_id: i.formationId, sk_number: skNumber, sk_date: i.usulDate }))
+          .execute();
+        await trx.updateTable('applications').set({ stage: 'appointed', outcome: 'appointed', updated_at: i.at }).where('registration_no', '=', i.registrationNo).execute();
+        await appendAuditInTransaction(trx, { chain: roundChain(i.roundId), idempotencyKey: `${i.registrationNo}:appointed`, actor: 'system', action: 'candidate.appointed', subject: i.registrationNo, reason: null, payload: { nip, tmt, skNumber, formationId: i.formationId }, occurredAt: i.at });
+        out = { nip, tmt, skNumber };
+      });
+      await faults?.afterWrite?.('appoint');
+      return out;
+    },
+  };
+}
+
+type Trx = Transaction<Database>;
+
+async function closeTasks(trx: Trx, registrationNo: string, kind: 'verification' | 'sanggah', at: string): Promise<void> {
+  await trx.updateTable('tasks').set({ status: 'done', closed_at: at }).where('registration_no', '=', registrationNo).where('kind', '=', kind).where('status', '=', 'open').execute();
+}
+
+export type CandidateActivities = ReturnType<typeof createCandidateActivities>;

@@ -1,0 +1,294 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../api/errors';
+import type { ServiceDeps } from '../../api/services/deps';
+import { candidateStatus, submitDocuments } from '../../api/services/documents';
+import { register } from '../../api/services/registrations';
+import { verifyChain } from '../../db/audit';
+import type { Db } from '../../db/connection';
+import { parseNip, type RoundConfig } from '../../domain';
+import type { candidate } from '../../workflows/candidate';
+import {
+  answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, finalResultSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  type CandidateStatus, type DocumentDecision,
+} from '../../workflows/messages';
+import { DAY, openRound, PERAWAT_DOCS, registerCandidate, registration, reviewers, uploadAll } from '../helpers/candidates';
+import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+let deps: ServiceDeps;
+const taskQueue = uniqueTaskQueue('candidate');
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  db = testDb();
+  worker = await testWorker(env, { db }, taskQueue);
+  running = worker.run();
+  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  await reviewers(db, 2);
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.destroy();
+});
+
+let roundCounter = 0;
+async function newRound(overrides: Parameters<typeof openRound>[3] = {}): Promise<RoundConfig> {
+  roundCounter += 1;
+  return openRound(db, await env.currentTimeMs(), `cand-${process.pid}-${roundCounter}-${Date.now().toString(36)}`, overrides);
+}
+const handleOf = (registrationNo: string) => env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
+const status = (registrationNo: string): Promise<CandidateStatus> => candidateStatus(deps, registrationNo);
+const sleepUntil = async (instant: string, plusMs = 60_000): Promise<void> => {
+  const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());
+  if (ms > 0) await env.sleep(ms);
+};
+const allMs = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const }));
+const rejectionType = (e: unknown): string | undefined => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : undefined);
+
+/** Registration → documents → registration closes → reviewer decides. Returns the status after. */
+async function throughVerification(config: RoundConfig, decide: (s: CandidateStatus) => DocumentDecision[], overrides = {}): Promise<{ registrationNo: string; status: CandidateStatus }> {
+  const { registrationNo } = await registerCandidate(deps, config.roundId, overrides);
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  await sleepUntil(config.schedule.registrationCloses);
+  const s = await status(registrationNo);
+  expect(s.stage).toBe('verification');
+  expect(s.reviewer).toBeTruthy();
+  const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: decide(s) }] });
+  return { registrationNo, status: after };
+}
+
+async function throughSkd(config: RoundConfig, scores = { twk: 100, tiu: 120, tkp: 200 }) {
+  const r = await throughVerification(config, allMs);
+  await handleOf(r.registrationNo).signal(skdResultSignal, { phaseKey: 'skd', scores });
+  return r;
+}
+
+const finalSignal = (result: 'lulus' | 'lulus_optimalisasi' | 'tidak_lulus', placement: string | null = null) => ({
+  phaseKey: 'final', result, scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: placement, breakdown: [],
+});
+
+describe('registration', () => {
+  it('an ineligible candidate gets every reason and nothing is started', async () => {
+    const config = await newRound();
+    const req = registration({ birthDate: '1970-01-01', education: { level: 'D3', program: 'Kebidanan', ipk: 300 } });
+    await expect(register(deps, config.roundId, req)).rejects.toSatisfy((e: unknown) => {
+      const err = e as AppError;
+      const codes = (err.details as { code: string }[]).map((d) => d.code);
+      return err.statusCode === 422 && err.code === 'NOT_ELIGIBLE' && ['AGE_ABOVE_MAX', 'EDUCATION_LEVEL', 'EDUCATION_PROGRAM'].every((c) => codes.includes(c));
+    });
+    expect(await db.selectFrom('applications').select('registration_no').where('round_id', '=', config.roundId).execute()).toEqual([]);
+  });
+
+  it('a second application by the same NIK in the same budget year → 409, even when simultaneous', async () => {
+    const config = await newRound();
+    const req = registration();
+    const results = await Promise.allSettled([register(deps, config.roundId, req), register(deps, config.roundId, req)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as AppError).statusCode).toBe(409);
+    expect((rejected.reason as AppError).code).toBe('DUPLICATE_APPLICATION');
+    expect(await db.selectFrom('applications').select('registration_no').where('nik', '=', req.nik).execute()).toHaveLength(1);
+  });
+
+  it('a NIK whose date differs from the declared birth date is registered with a warning for the reviewer', async () => {
+    const config = await newRound();
+    const req = registration({ birthDate: '1996-04-12' });
+    req.nik = `${req.nik.slice(0, 6)}531196${req.nik.slice(12)}`; // 13-11-1996 (woman: 53)
+    const r = await register(deps, config.roundId, req);
+    expect(r.warnings.map((w) => w.code)).toEqual(['NIK_BIRTH_DATE_MISMATCH']);
+    expect((await status(r.registrationNo)).warnings.map((w) => w.code)).toEqual(['NIK_BIRTH_DATE_MISMATCH']);
+  });
+});
+
+describe('candidate workflow paths', () => {
+  it('MS → SKD pass → SKB → lulus → DRH → NIP and SK, with every decision recorded once', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughSkd(config);
+    const h = handleOf(registrationNo);
+    await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 0, tiu: 0, tkp: 0 } }); // a resumed batch: ignored
+    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 2 });
+    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 400 });
+    await h.signal(finalResultSignal, finalSignal('lulus'));
+    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
+    await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Jl. Kapten Maulana Lubis No. 2, Medan' } }] });
+    const result = await h.result();
+    expect(result.outcome).toBe('appointed');
+    expect(result.skd).toMatchObject({ twk: 100, tiu: 120, tkp: 200, total: 420, passed: true });
+    const nip = parseNip(result.nip!);
+    expect(nip.ok && nip.value).toMatchObject({ birthDate: '1996-04-12', sex: 'P', sequence: 1 });
+    expect(result.decisions.map((d) => d.what)).toEqual(expect.arrayContaining(['unggah dokumen', 'verifikasi administrasi: MS', 'lolos ke SKB', 'hasil akhir: lulus', 'DRH diisi']));
+    expect(result.decisions.every((d) => d.who && d.when)).toBe(true);
+
+    const appt = await db.selectFrom('appointments').selectAll().where('registration_no', '=', registrationNo).execute();
+    expect(appt).toHaveLength(1);
+    expect(appt[0]!.nip).toBe(result.nip);
+    expect(appt[0]!.tmt!.endsWith('-01')).toBe(true);
+    expect((await db.selectFrom('applications').select(['stage', 'outcome']).where('registration_no', '=', registrationNo).executeTakeFirstOrThrow())).toEqual({ stage: 'appointed', outcome: 'appointed' });
+    const actions = (await db.selectFrom('audit_log').select('action').where('subject', '=', registrationNo).execute()).map((a) => a.action);
+    expect(actions.filter((a) => a === 'skd.recorded')).toHaveLength(1);
+    expect(actions).toEqual(expect.arrayContaining(['documents.submitted', 'task.assigned', 'verification.decided', 'skb.selection', 'skb.score', 'final.recorded', 'drh.submitted', 'candidate.appointed']));
+    expect((await verifyChain(db, `round:${config.roundId}`)).ok).toBe(true);
+
+    const history = await h.fetchHistory();
+    console.log(`[history] full successful candidate path: ${history.events?.length} events`);
+    expect(history.events!.length).toBeLessThanOrEqual(60);
+  });
+
+  it('only the assigned reviewer, only in this stage, and every document decided once', async () => {
+    const config = await newRound();
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+    const h = handleOf(registrationNo);
+    // Not yet in verification.
+    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: 'siapa', decisions: [] }] })).rejects.toSatisfy((e) => rejectionType(e) === 'WRONG_STAGE');
+    await sleepUntil(config.schedule.registrationCloses);
+    const s = await status(registrationNo);
+    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: 'bukan-peninjau', decisions: allMs(s) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
+    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).slice(1) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
+    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).map((d, i) => (i === 0 ? { ...d, result: 'TMS' as const } : d)) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
+    expect((await status(registrationNo)).administrasi).toBeNull();
+  });
+
+  it('documents not submitted by the close of registration → ended, recorded', async () => {
+    const config = await newRound();
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    await expect(submitDocuments(deps, registrationNo, (await uploadAll(deps, registrationNo, PERAWAT_DOCS)).slice(1))).rejects.toSatisfy((e) => rejectionType(e) === 'DOCUMENTS_INCOMPLETE');
+    await sleepUntil(config.schedule.registrationCloses);
+    expect((await handleOf(registrationNo).result()).outcome).toBe('documents_missing');
+  });
+
+  it('a silent reviewer is replaced by a second one at the deadline, never an automatic rejection', async () => {
+    const config = await newRound();
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+    await sleepUntil(config.schedule.registrationCloses);
+    const first = await status(registrationNo);
+    await sleepUntil(first.deadlines.verificationReviewer!, 3_600_000);
+    const second = await status(registrationNo);
+    expect(second.stage).toBe('verification');
+    expect(second.administrasi).toBeNull();
+    expect(second.reviewer).not.toBe(first.reviewer);
+    expect(second.decisions.map((d) => d.what)).toContain(`eskalasi verification ke ${second.reviewer}`);
+    const tasks = await db.selectFrom('tasks').select(['reviewer', 'status']).where('registration_no', '=', registrationNo).orderBy('task_id').execute();
+    expect(tasks).toEqual([{ reviewer: first.reviewer, status: 'escalated' }, { reviewer: second.reviewer, status: 'open' }]);
+    // The first reviewer can no longer decide; the second can.
+    await expect(handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: first.reviewer!, decisions: allMs(second) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
+    const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: second.reviewer!, decisions: allMs(second) }] });
+    expect(after.administrasi).toBe('MS');
+  });
+
+  const tms = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => (d.kind === 'str' ? { kind: d.kind, result: 'TMS', reason: 'STR sudah kedaluwarsa' } : { kind: d.kind, result: 'MS' }));
+  const REASON = 'STR saya masih berlaku sampai 2027, tanggal pada berkas terbaca salah oleh verifikator';
+
+  it('TMS → sanggah (not before the announcement, once only) → accepted → MS and on to SKD', async () => {
+    const config = await newRound();
+    const { registrationNo, status: s } = await throughVerification(config, tms);
+    expect(s.administrasi).toBe('TMS');
+    const h = handleOf(registrationNo);
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy((e) => rejectionType(e) === 'WINDOW_CLOSED');
+    await sleepUntil(config.schedule.announcementAt);
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'pendek' }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_SANGGAH');
+    await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy((e) => rejectionType(e) === 'ALREADY_APPEALED');
+    await sleepUntil(new Date(Date.parse(config.schedule.announcementAt) + config.schedule.sanggahDays * DAY).toISOString());
+    const waiting = await status(registrationNo);
+    expect(waiting.stage).toBe('sanggah');
+    const answered = await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: waiting.reviewer!, accepted: true, answer: 'Verifikator keliru membaca masa berlaku STR' }] });
+    expect(answered.sanggah).toMatchObject({ accepted: true });
+    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('awaiting_skd');
+    expect((await status(registrationNo)).administrasi).toBe('MS');
+    expect(await db.selectFrom('verifications').select(['result', 'reannounce']).where('registration_no', '=', registrationNo).executeTakeFirst()).toEqual({ result: 'MS', reannounce: true });
+  });
+
+  it('TMS → sanggah rejected → ended TMS', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughVerification(config, tms);
+    const h = handleOf(registrationNo);
+    await sleepUntil(config.schedule.announcementAt);
+    await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    const s = await status(registrationNo);
+    await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: s.reviewer!, accepted: false, answer: 'STR memang kedaluwarsa per tanggal pendaftaran' }] });
+    expect((await h.result()).outcome).toBe('tms');
+  });
+
+  it('TMS with no appeal in the window → ended; a late appeal is refused', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughVerification(config, tms);
+    await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
+    expect((await handleOf(registrationNo).result()).outcome).toBe('tms');
+    await expect(handleOf(registrationNo).executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toThrow();
+  });
+
+  it.each([
+    ['umum', 'DINKES-PERAWAT', { twk: 65, tiu: 80, tkp: 166 }, true],
+    ['umum', 'DINKES-PERAWAT', { twk: 60, tiu: 80, tkp: 200 }, false],
+    ['cumlaude', 'CUMLAUDE-PERAWAT', { twk: 51, tiu: 85, tkp: 175 }, true],
+    ['cumlaude', 'CUMLAUDE-PERAWAT', { twk: 50, tiu: 85, tkp: 175 }, false],
+    ['disabilitas', 'DISABILITAS-PERAWAT', { twk: 40, tiu: 60, tkp: 186 }, true],
+    ['disabilitas', 'DISABILITAS-PERAWAT', { twk: 40, tiu: 55, tkp: 200 }, false],
+  ] as const)('SKD for %s in %s: %j → passed %s', async (category, formationId, scores, passed) => {
+    const config = await newRound({
+      formations: [{ formationId, unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan'], quota: 1, category, extraDocuments: ['str'], skbMax: 500 }],
+    });
+    const r = await throughVerification(config, allMs, { formationId, category });
+    await handleOf(r.registrationNo).signal(skdResultSignal, { phaseKey: 'skd', scores });
+    if (passed) {
+      await expect.poll(async () => (await status(r.registrationNo)).stage, { timeout: 10_000 }).toBe('awaiting_skb_selection');
+    } else {
+      expect((await handleOf(r.registrationNo).result()).outcome).toBe('skd_failed');
+    }
+    expect(await db.selectFrom('skd_scores').select('passed').where('registration_no', '=', r.registrationNo).executeTakeFirst()).toEqual({ passed });
+  });
+
+  it('not selected for SKB → ended', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughSkd(config);
+    await handleOf(registrationNo).signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: false, skdRank: 9 });
+    expect((await handleOf(registrationNo).result()).outcome).toBe('not_selected_for_skb');
+  });
+
+  it.each([
+    ['lulus_optimalisasi', 'DISDIKBUD-GURU', 'appointed'],
+    ['tidak_lulus', null, 'tidak_lulus'],
+  ] as const)('final %s → %s', async (result, placement, outcome) => {
+    const config = await newRound();
+    const { registrationNo } = await throughSkd(config);
+    const h = handleOf(registrationNo);
+    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
+    await h.signal(finalResultSignal, finalSignal(result, placement));
+    if (outcome === 'appointed') {
+      await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
+      await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+    } else {
+      // The round opens a final sanggah by default: let the window pass.
+      await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('sanggah');
+      await env.sleep(config.schedule.sanggahDays * DAY + 60_000);
+    }
+    const r = await h.result();
+    expect(r.outcome).toBe(outcome);
+    if (placement) expect((await db.selectFrom('appointments').select('formation_id').where('registration_no', '=', registrationNo).executeTakeFirst())?.formation_id).toBe(placement);
+  });
+
+  it('DRH not submitted in time → gugur, recorded', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughSkd(config);
+    const h = handleOf(registrationNo);
+    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
+    await h.signal(finalResultSignal, finalSignal('lulus'));
+    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
+    await sleepUntil(config.schedule.drhDeadline);
+    expect((await h.result()).outcome).toBe('drh_missed');
+    await expect(h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] })).rejects.toThrow();
+    expect(await db.selectFrom('applications').select('outcome').where('registration_no', '=', registrationNo).executeTakeFirst()).toEqual({ outcome: 'drh_missed' });
+  });
+});

@@ -1,0 +1,332 @@
+import { condition, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
+import type { CandidateActivities } from '../activities/candidate';
+import {
+  answerSanggahUpdate,
+  candidateStatusQuery,
+  fileSanggahUpdate,
+  finalResultSignal,
+  scheduleChangedSignal,
+  skbScoreSignal,
+  skbSelectionSignal,
+  skdResultSignal,
+  stageAttr,
+  submitDocumentsUpdate,
+  submitDrhUpdate,
+  verifyDocumentsUpdate,
+  type CandidateInput,
+  type CandidateOutcome,
+  type CandidateStage,
+  type CandidateStatus,
+  type DocumentDecision,
+  type DocumentRef,
+  type FinalResultSignal,
+  type SkbScoreSignal,
+  type SkbSelectionSignal,
+  type SkdResultSignal,
+} from './messages';
+import { reject } from './rejections';
+
+// Short, idempotent PostgreSQL writes: local activities keep the history small (one marker each).
+const db = proxyLocalActivities<CandidateActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NIP_SEQUENCE_EXHAUSTED'] },
+});
+
+const DAY = 86_400_000;
+const now = (): number => Date.now();
+const iso = (ms: number = now()): string => new Date(ms).toISOString();
+
+/**
+ * One application, id `candidate/<registrationNo>`: documents → administrative check (with
+ * escalation, never auto-rejection) → announcement and sanggah → SKD → SKB → final result →
+ * DRH, NIP and SK. Reviewer decisions and appeals are validated updates; exam outcomes are
+ * signals from the round. Every decision is kept with who, when and why.
+ */
+export async function candidate(input: CandidateInput): Promise<CandidateStatus> {
+  const schedule = { ...input.schedule };
+  const seen = new Set<string>();
+  const s: CandidateStatus = {
+    registrationNo: input.registrationNo,
+    roundId: input.roundId,
+    formationId: input.formationId,
+    stage: 'documents',
+    outcome: null,
+    deadlines: { documents: schedule.registrationCloses },
+    documents: [],
+    reviewer: null,
+    administrasi: null,
+    sanggah: null,
+    skd: null,
+    skb: null,
+    final: null,
+    nip: null,
+    warnings: input.warnings,
+    decisions: [],
+  };
+  let skdSignal: SkdResultSignal | undefined;
+  let selection: SkbSelectionSignal | undefined;
+  let skbScore: SkbScoreSignal | undefined;
+  let finalSignal: FinalResultSignal | undefined;
+  let verified = false;
+  let sanggahAnswered = false;
+  let drh: Record<string, unknown> | undefined;
+  let scheduleVersion = 0;
+  let sanggahWindowEnd = 0;
+
+  const ctx = { registrationNo: input.registrationNo, roundId: input.roundId };
+  const decide = (what: string, who: string, why?: string): void => void s.decisions.push({ what, who, when: iso(), ...(why ? { why } : {}) });
+  const setStage = (stage: CandidateStage): void => {
+    s.stage = stage;
+    upsertSearchAttributes([{ key: stageAttr, value: stage }]);
+  };
+  const end = async (outcome: CandidateOutcome, why: string): Promise<CandidateStatus> => {
+    s.outcome = outcome;
+    decide(`selesai: ${outcome}`, 'sistem', why);
+    setStage('ended');
+    await db.recordStage({ ...ctx, stage: 'ended', outcome, reason: why, at: iso() });
+    return s;
+  };
+  /** Sleeps until a schedule instant; wakes early when the round moves that deadline. */
+  const until = async (key: keyof CandidateInput['schedule'], done: () => boolean = () => false): Promise<boolean> => {
+    for (;;) {
+      const wait = instantMs(schedule[key] as string) - now();
+      if (done()) return true;
+      if (wait <= 0) return false;
+      const v = scheduleVersion;
+      await condition(() => done() || scheduleVersion !== v, wait);
+    }
+  };
+  /** Assigns a reviewer task; a silent reviewer is replaced by another at the deadline, never an automatic decision. */
+  const review = async (kind: 'verification' | 'sanggah', stage: string, firstDue: number, decided: () => boolean): Promise<void> => {
+    const tried: string[] = [];
+    let due = firstDue;
+    for (let attempt = 1; ; attempt++) {
+      const task = await db.assignTask({ ...ctx, kind, stage, attempt, exclude: tried, dueAt: iso(due), at: iso() });
+      s.reviewer = task.reviewer;
+      s.deadlines[`${kind}Reviewer`] = iso(due);
+      tried.push(task.reviewer);
+      if (attempt > 1) decide(`eskalasi ${kind} ke ${task.reviewer}`, 'sistem', `peninjau sebelumnya tidak memutus sebelum tenggat`);
+      if (await condition(decided, Math.max(due - now(), 1))) return;
+      due = now() + input.reviewerSlaDays * DAY;
+    }
+  };
+
+  setHandler(candidateStatusQuery, () => s);
+  setHandler(scheduleChangedSignal, (sig) => {
+    if (seen.has(sig.phaseKey)) return;
+    seen.add(sig.phaseKey);
+    schedule[sig.key] = sig.to as never;
+    scheduleVersion += 1;
+  });
+  setHandler(skdResultSignal, (sig) => {
+    if (seen.has(sig.phaseKey) && !sig.correction) return;
+    seen.add(sig.phaseKey);
+    skdSignal = sig;
+  });
+  setHandler(skbSelectionSignal, (sig) => {
+    if (seen.has(sig.phaseKey)) return;
+    seen.add(sig.phaseKey);
+    selection = sig;
+  });
+  setHandler(skbScoreSignal, (sig) => {
+    if (seen.has(sig.phaseKey)) return;
+    seen.add(sig.phaseKey);
+    skbScore = sig;
+  });
+  setHandler(finalResultSignal, (sig) => {
+    if (seen.has(sig.phaseKey)) return;
+    seen.add(sig.phaseKey);
+    finalSignal = sig;
+  });
+
+  setHandler(
+    submitDocumentsUpdate,
+    async ({ documents }) => {
+      s.documents = documents;
+      decide('unggah dokumen', 'pelamar', documents.map((d) => d.kind).join(', '));
+      await db.recordDocumentsSubmitted({ ...ctx, documents, at: iso() });
+      return s;
+    },
+    {
+      validator: ({ documents }: { documents: DocumentRef[] }) => {
+        if (s.stage !== 'documents') reject('WRONG_STAGE', 'Pengiriman dokumen sudah ditutup untuk pendaftaran ini');
+        if (now() >= instantMs(schedule.registrationCloses)) reject('WINDOW_CLOSED', 'Masa pendaftaran telah berakhir');
+        const kinds = documents.map((d) => d.kind);
+        const missing = input.requiredDocuments.filter((k) => !kinds.includes(k));
+        if (missing.length) reject('DOCUMENTS_INCOMPLETE', `Dokumen wajib belum lengkap: ${missing.join(', ')}`);
+        if (new Set(kinds).size !== kinds.length) reject('DOCUMENTS_INCOMPLETE', 'Setiap jenis dokumen hanya boleh satu');
+      },
+    },
+  );
+
+  setHandler(
+    verifyDocumentsUpdate,
+    async ({ reviewer, decisions }) => {
+      const result = decisions.every((d) => d.result === 'MS') ? 'MS' : 'TMS';
+      s.administrasi = result;
+      const reasons = decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason}`).join('; ');
+      decide(`verifikasi administrasi: ${result}`, reviewer, reasons || undefined);
+      await db.recordVerification({ ...ctx, stage: 'administrasi', result, reviewer, decisions, at: iso() });
+      verified = true;
+      return s;
+    },
+    {
+      validator: ({ reviewer, decisions }: { reviewer: string; decisions: DocumentDecision[] }) => {
+        if (s.stage !== 'verification' || verified) reject('WRONG_STAGE', 'Pendaftaran ini tidak sedang dalam verifikasi administrasi');
+        if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas verifikasi ini tidak ditugaskan kepada Anda');
+        const submitted = s.documents.map((d) => d.kind).sort();
+        const decided = decisions.map((d) => d.kind).sort();
+        if (submitted.join() !== decided.join()) reject('INVALID_DECISION', `Setiap dokumen harus diputus tepat satu kali: ${submitted.join(', ')}`);
+        for (const d of decisions) if (d.result === 'TMS' && !d.reason?.trim()) reject('INVALID_DECISION', `Alasan TMS wajib untuk ${d.kind}`);
+      },
+    },
+  );
+
+  setHandler(
+    fileSanggahUpdate,
+    async ({ reason }) => {
+      s.sanggah = { stage: currentSanggahStage, reason, filedAt: iso(), accepted: null, answer: null };
+      decide(`sanggah ${s.sanggah.stage} diajukan`, 'pelamar', reason);
+      await db.recordSanggahFiled({ ...ctx, stage: s.sanggah.stage, reason, at: iso() });
+      return s;
+    },
+    {
+      validator: ({ reason }) => {
+        if (s.sanggah?.filedAt) reject('ALREADY_APPEALED', 'Sanggah hanya dapat diajukan satu kali');
+        if (s.stage !== 'sanggah') reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
+        if (now() < sanggahWindowStart()) reject('WINDOW_CLOSED', 'Masa sanggah belum dibuka (menunggu pengumuman)');
+        if (now() >= sanggahWindowEnd) reject('WINDOW_CLOSED', 'Masa sanggah telah berakhir');
+        if (typeof reason !== 'string' || reason.trim().length < 20 || reason.length > 2000) reject('INVALID_SANGGAH', 'Alasan sanggah 20–2000 karakter');
+      },
+    },
+  );
+
+  setHandler(
+    answerSanggahUpdate,
+    async ({ reviewer, accepted, answer }) => {
+      const sg = s.sanggah!;
+      sg.accepted = accepted;
+      sg.answer = answer;
+      decide(`jawab sanggah ${sg.stage}: ${accepted ? 'diterima' : 'ditolak'}`, reviewer, answer);
+      await db.recordSanggahAnswer({ ...ctx, stage: sg.stage, reviewer, accepted, answer, at: iso() });
+      sanggahAnswered = true;
+      return s;
+    },
+    {
+      validator: ({ reviewer, answer }) => {
+        if (s.stage !== 'sanggah' || !s.sanggah?.filedAt) reject('WRONG_STAGE', 'Tidak ada sanggah yang menunggu jawaban');
+        if (s.sanggah.accepted !== null || sanggahAnswered) reject('ALREADY_DECIDED', 'Sanggah ini sudah dijawab');
+        if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas jawab sanggah ini tidak ditugaskan kepada Anda');
+        if (!answer?.trim()) reject('INVALID_DECISION', 'Jawaban sanggah wajib disertai alasan');
+      },
+    },
+  );
+
+  setHandler(
+    submitDrhUpdate,
+    async ({ drh: data }) => {
+      drh = data;
+      decide('DRH diisi', 'pelamar');
+      await db.recordDrh({ ...ctx, drh: data, at: iso() });
+      return s;
+    },
+    {
+      validator: ({ drh: data }) => {
+        if (s.stage !== 'appointment' || drh) reject('WRONG_STAGE', 'DRH tidak sedang dibuka untuk pendaftaran ini');
+        if (now() >= instantMs(schedule.drhDeadline)) reject('WINDOW_CLOSED', 'Batas waktu pengisian DRH telah lewat');
+        if (!data || typeof data !== 'object' || Object.keys(data).length === 0) reject('INVALID_DRH', 'DRH tidak boleh kosong');
+      },
+    },
+  );
+
+  let currentSanggahStage: SanggahStage = 'administrasi';
+  let windowStartMs = 0;
+  const sanggahWindowStart = (): number => windowStartMs;
+  /** Opens a sanggah window; returns true when an appeal was filed and accepted. */
+  const sanggah = async (stage: SanggahStage, opensAt: number): Promise<boolean> => {
+    currentSanggahStage = stage;
+    windowStartMs = opensAt;
+    sanggahWindowEnd = opensAt + input.schedule.sanggahDays * DAY;
+    s.sanggah = null;
+    sanggahAnswered = false;
+    s.deadlines.sanggah = iso(sanggahWindowEnd);
+    setStage('sanggah');
+    await db.recordStage({ ...ctx, stage: 'sanggah', at: iso() });
+    const filed = await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd - now(), 1));
+    if (!filed) return false;
+    await review('sanggah', stage, Math.max(sanggahWindowEnd, now()) + input.schedule.jawabSanggahDays * DAY, () => sanggahAnswered);
+    return s.sanggah!.accepted === true;
+  };
+
+  // 1. Documents, until registration closes (resubmission allowed until then).
+  await until('registrationCloses');
+  if (s.documents.length === 0) return end('documents_missing', 'dokumen tidak dikirim sampai pendaftaran ditutup');
+
+  // 2. Administrative check by an assigned reviewer, escalated when silent.
+  setStage('verification');
+  await review('verification', 'administrasi', Math.max(instantMs(schedule.verificationDeadline), now() + DAY), () => verified);
+
+  // 3. Announcement and sanggah.
+  if (s.administrasi === 'TMS') {
+    const accepted = input.sanggahStages.includes('administrasi') && (await sanggah('administrasi', instantMs(schedule.announcementAt)));
+    if (!accepted) return end('tms', 'tidak memenuhi syarat administrasi');
+    s.administrasi = 'MS';
+  }
+
+  // 4. SKD (last year's score reused when flagged).
+  setStage('awaiting_skd');
+  for (;;) {
+    const reused = input.reusedSkd;
+    if (!reused) await condition(() => skdSignal !== undefined);
+    const scores = reused ?? skdSignal!.scores;
+    const outcome = skdOutcome(scores, input.category, input.passingGrades);
+    s.skd = { ...scores, total: skdTotal(scores), passed: outcome.passed, reusedFromYear: reused?.fromYear ?? null };
+    decide(`SKD ${outcome.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`, 'sistem', outcome.checks.map((c) => `${c.rule.toUpperCase()} ${c.value}/${c.minimum}`).join(', '));
+    await db.recordSkd({ ...ctx, scores, passed: outcome.passed, passingGroup: outcome.group, reusedFromYear: reused?.fromYear ?? null, at: iso() });
+    if (outcome.passed) break;
+    if (!input.sanggahStages.includes('skd') || reused) return end('skd_failed', 'nilai SKD di bawah ambang batas');
+    skdSignal = undefined;
+    if (!(await sanggah('skd', now()))) return end('skd_failed', 'nilai SKD di bawah ambang batas');
+    setStage('awaiting_skd'); // an accepted SKD appeal waits for the corrected score
+  }
+
+  // 5. SKB selection (from the round's ranking) and score.
+  setStage('awaiting_skb_selection');
+  await condition(() => selection !== undefined);
+  s.skb = { selected: selection!.selected, skdRank: selection!.skdRank, score: null };
+  decide(selection!.selected ? 'lolos ke SKB' : 'tidak lolos ke SKB', 'sistem', selection!.skdRank ? `peringkat SKD ${selection!.skdRank}` : undefined);
+  await db.recordSkbSelection({ ...ctx, selected: selection!.selected, skdRank: selection!.skdRank, at: iso() });
+  if (!selection!.selected) return end('not_selected_for_skb', 'di luar 3 × kuota formasi');
+
+  setStage('awaiting_skb_score');
+  await condition(() => skbScore !== undefined);
+  s.skb.score = skbScore!.score;
+  await db.recordSkbScore({ ...ctx, score: skbScore!.score, at: iso() });
+
+  // 6. Final result (with a sanggah when the round opens one).
+  setStage('awaiting_final');
+  for (;;) {
+    await condition(() => finalSignal !== undefined);
+    const f = finalSignal!;
+    s.final = { result: f.result, score: f.display, rank: f.rank, placementFormationId: f.placementFormationId };
+    decide(`hasil akhir: ${f.result}`, 'sistem', `nilai integrasi ${f.display}, peringkat ${f.rank}`);
+    await db.recordFinal({ ...ctx, result: f, at: iso() });
+    if (f.result !== 'tidak_lulus') break;
+    if (!input.sanggahStages.includes('final')) return end('tidak_lulus', `peringkat ${f.rank}`);
+    finalSignal = undefined;
+    if (!(await sanggah('final', now()))) return end('tidak_lulus', `peringkat ${f.rank}`);
+    setStage('awaiting_final'); // accepted: marked for re-announcement, waits for the corrected result
+  }
+
+  // 7. Appointment: DRH before its deadline, then NIP and SK.
+  setStage('appointment');
+  s.deadlines.drh = schedule.drhDeadline;
+  if (!(await until('drhDeadline', () => drh !== undefined))) return end('drh_missed', 'DRH tidak diisi sampai batas waktu (gugur)');
+  const appointment = await db.appoint({ ...ctx, formationId: s.final!.placementFormationId ?? input.formationId, usulDate: iso().slice(0, 10), at: iso() });
+  s.nip = appointment.nip;
+  decide(`NIP ditetapkan ${appointment.nip}, SK CPNS ${appointment.skNumber}`, 'sistem', `TMT ${appointment.tmt}`);
+  s.outcome = 'appointed';
+  setStage('appointed');
+  return s;
+}
