@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 
 /**
@@ -6,5 +7,9 @@ import type { Db } from '../db/connection';
  */
 export interface ActivityDeps {
   db: Db;
+  /** For activities that signal other workflows (the round's batch notifications). */
+  client?: Client;
+  /** Candidates per page of a batch notification (default 500). */
+  notifyPageSize?: number;
   faults?: { afterWrite?: (activity: string) => Promise<void> };
 }

@@ -1,11 +1,13 @@
 import type { ActivityDeps } from './deps';
 import { createCandidateActivities } from './candidate';
 import { createRoundActivities } from './round';
+import { createRoundOpsActivities } from './round-ops';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createRoundActivities(deps),
     ...createCandidateActivities(deps),
+    ...createRoundOpsActivities(deps),
   };
 }
 

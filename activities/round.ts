@@ -44,6 +44,12 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
           )
           .onConflict((oc) => oc.columns(['round_id', 'formation_id']).doNothing())
           .execute();
+        // Criteria version 1: the draft published for public consultation.
+        await trx
+          .insertInto('criteria_versions')
+          .values({ round_id: config.roundId, version: 1, status: 'draft', formations: JSON.stringify(config.formations.map((f) => ({ formationId: f.formationId, scoring: f.scoring ?? null }))), response: null, actor: input.createdBy, created_at: input.at })
+          .onConflict((oc) => oc.columns(['round_id', 'version']).doNothing())
+          .execute();
         await appendAuditInTransaction(trx, {
           chain: roundChain(config.roundId),
           idempotencyKey: 'round.created',

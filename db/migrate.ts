@@ -2,11 +2,13 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './connection';
 import * as m0001 from './migrations/0001_rounds';
 import * as m0002 from './migrations/0002_candidates';
+import * as m0003 from './migrations/0003_round_operations';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
   '0001_rounds': m0001,
   '0002_candidates': m0002,
+  '0003_round_operations': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -179,7 +179,79 @@ export interface AppointmentsTable {
   sk_date: DateCol | null;
 }
 
+export interface ConsultationCommentsTable {
+  comment_id: Generated<string>;
+  round_id: string;
+  author: string;
+  body: string;
+  criteria_version: number;
+  created_at: Timestamp;
+}
+
+export interface CriteriaVersionsTable {
+  round_id: string;
+  version: number;
+  status: 'draft' | 'adopted';
+  formations: Json<unknown>;
+  response: string | null;
+  actor: string;
+  created_at: Timestamp;
+}
+
+export interface ExamImportsTable {
+  import_id: Generated<string>;
+  round_id: string;
+  kind: 'skd' | 'skb';
+  sha256: string;
+  rows: number;
+  correction: boolean;
+  reason: string | null;
+  imported_by: string;
+  imported_at: Timestamp;
+}
+
+export interface ExamScoresTable {
+  round_id: string;
+  kind: 'skd' | 'skb';
+  registration_no: string;
+  import_id: BigIntCol;
+  twk: number | null;
+  tiu: number | null;
+  tkp: number | null;
+  skb: number | null;
+  interview: number | null;
+  passed: boolean | null;
+}
+
+export interface RankingsTable {
+  round_id: string;
+  kind: 'skb_selection' | 'final';
+  registration_no: string;
+  formation_id: string;
+  rank: number;
+  result: string;
+  placement_formation_id: string | null;
+  score_scaled: BigIntCol | null;
+  score_scale: BigIntCol | null;
+  breakdown: Json<unknown>;
+  version: number;
+}
+
+export interface OptimalisasiDeclinesTable {
+  round_id: string;
+  registration_no: string;
+  formation_id: string;
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+
 export interface Database {
+  consultation_comments: ConsultationCommentsTable;
+  criteria_versions: CriteriaVersionsTable;
+  exam_imports: ExamImportsTable;
+  exam_scores: ExamScoresTable;
+  rankings: RankingsTable;
+  optimalisasi_declines: OptimalisasiDeclinesTable;
   rounds: RoundsTable;
   formations: FormationsTable;
   audit_log: AuditLogTable;

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
@@ -11,12 +12,16 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)) });
   const db = createDb(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const deps: ActivityDeps = { db, faults: faultsFromEnv() };
+  // The round's batch notifications signal candidate workflows through a client connection.
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+  const deps: ActivityDeps = { db, client, faults: faultsFromEnv() };
   const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, bundlePath: process.env.ASN_WORKFLOW_BUNDLE });
   logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');
   process.stdout.write('WORKER_READY\n');
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await db.destroy();
   logger.info('worker stopped');
 }

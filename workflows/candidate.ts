@@ -279,6 +279,7 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   for (;;) {
     const reused = input.reusedSkd;
     if (!reused) await condition(() => skdSignal !== undefined);
+    if (!reused && skdSignal!.absent) return end('skd_failed', 'tidak hadir pada SKD');
     const scores = reused ?? skdSignal!.scores;
     const outcome = skdOutcome(scores, input.category, input.passingGrades);
     s.skd = { ...scores, total: skdTotal(scores), passed: outcome.passed, reusedFromYear: reused?.fromYear ?? null };
@@ -301,6 +302,7 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
 
   setStage('awaiting_skb_score');
   await condition(() => skbScore !== undefined);
+  if (skbScore!.absent) return end('tidak_lulus', 'tidak hadir pada SKB');
   s.skb.score = skbScore!.score;
   await db.recordSkbScore({ ...ctx, score: skbScore!.score, at: iso() });
 

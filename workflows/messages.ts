@@ -61,6 +61,9 @@ export interface RoundState {
   schedule: RoundSchedule;
   deadlineChanges: DeadlineChange[];
   formations: { formationId: string; unit: string; jabatan: string; quota: number; category: string }[];
+  criteriaVersion: number;
+  criteriaAdopted: boolean;
+  jobs: JobRecord[];
 }
 
 export interface ExtendDeadlineInput {
@@ -70,7 +73,29 @@ export interface ExtendDeadlineInput {
   reason: string;
 }
 
+export type RoundJob =
+  | { kind: 'import'; importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }
+  | { kind: 'rank'; ranking: 'skb_selection' | 'final'; actor: string }
+  | { kind: 'schedule'; key: keyof CandidateInput['schedule']; to: string; seq: number };
+
+export interface JobRecord {
+  job: RoundJob;
+  requestedAt: string;
+  finishedAt: string | null;
+  signalled: number | null;
+  skipped: number | null;
+}
+
+export interface AdoptCriteriaInput {
+  actor: string;
+  response: string;
+  formations: { formationId: string; scoring: NonNullable<RoundConfig['formations'][number]['scoring']> }[];
+}
+
 export const roundStateQuery = defineQuery<RoundState>('roundState');
+export const applyImportUpdate = defineUpdate<JobRecord, [{ importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }]>('applyImport');
+export const rankUpdate = defineUpdate<JobRecord, [{ ranking: 'skb_selection' | 'final'; actor: string }]>('rank');
+export const adoptCriteriaUpdate = defineUpdate<RoundState, [AdoptCriteriaInput]>('adoptCriteria');
 export const extendDeadlineUpdate = defineUpdate<RoundState, [ExtendDeadlineInput]>('extendDeadline');
 export const cancelRoundSignal = defineSignal<[{ actor: string; reason: string }]>('cancelRound');
 
@@ -175,6 +200,8 @@ export interface SkdResultSignal {
   phaseKey: string;
   scores: SkdScores;
   correction?: boolean;
+  /** Did not sit the test: no score to judge. */
+  absent?: boolean;
 }
 export interface SkbSelectionSignal {
   phaseKey: string;
@@ -184,6 +211,7 @@ export interface SkbSelectionSignal {
 export interface SkbScoreSignal {
   phaseKey: string;
   score: number;
+  absent?: boolean;
 }
 export interface FinalResultSignal {
   phaseKey: string;

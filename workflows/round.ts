@@ -1,9 +1,16 @@
 import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { instantMs, type RoundSchedule } from '../domain';
+import { instantMs, type RoundConfig, type RoundSchedule, scoringOf, validateRoundConfig } from '../domain';
 import type { RoundActivities } from '../activities/round';
+import type { RoundOpsActivities } from '../activities/round-ops';
 import {
+  adoptCriteriaUpdate,
+  applyImportUpdate,
   cancelRoundSignal,
   extendDeadlineUpdate,
+  rankUpdate,
+  type AdoptCriteriaInput,
+  type JobRecord,
+  type RoundJob,
   roundStateQuery,
   type DeadlineChange,
   type ExtendDeadlineInput,
@@ -18,6 +25,14 @@ const db = proxyActivities<RoundActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RoundConflict'] },
 });
+const ops = proxyActivities<RoundOpsActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['MISCONFIGURED'] },
+});
+
+/** Deadlines the candidates keep a copy of: a change is sent to them. */
+const CANDIDATE_DEADLINES = ['registrationCloses', 'verificationDeadline', 'announcementAt', 'drhDeadline'] as const;
 
 /** When each phase begins. `appointment` begins with the final announcement's aftermath. */
 const PHASE_STARTS: { phase: RoundPhase; at: keyof RoundSchedule }[] = [
@@ -35,19 +50,43 @@ const DEADLINE_KEYS = PHASE_STARTS.map((p) => p.at);
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
+const keyBase = (j: RoundJob): string =>
+  j.kind === 'import' ? (j.correction ? `${j.exam}-correction-${j.importId}` : j.exam) : j.kind === 'rank' ? (j.ranking === 'skb_selection' ? 'skb-selection' : 'final') : `schedule-${j.seq}`;
+
+/** The configuration with the adopted criteria of each formation named. */
+function withCriteria(config: RoundConfig, req: AdoptCriteriaInput): RoundConfig {
+  const byId = new Map(req.formations.map((f) => [f.formationId, f.scoring]));
+  return { ...config, formations: config.formations.map((f) => (byId.has(f.formationId) ? { ...f, scoring: byId.get(f.formationId)! } : f)) };
+}
+
 /**
  * One recruitment round, id `round/<roundId>`. Holds the frozen configuration, moves through the
  * phases on durable timers (HR may move a deadline forward before it passes), and records each
  * phase change. Its history grows with phases, never with the number of candidates.
  */
 export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
-  const { config } = input;
+  let config: RoundConfig = input.config;
   const schedule: RoundSchedule = { ...config.schedule };
   const phases: PhaseChange[] = [];
   const deadlineChanges: DeadlineChange[] = [];
   let phase: RoundPhase = 'draft';
   let scheduleVersion = 0;
   let cancelled: { actor: string; reason: string } | undefined;
+  let criteriaVersion = 1;
+  let criteriaAdopted = false;
+  const jobs: JobRecord[] = [];
+  const queue: { record: JobRecord; phaseKey: string }[] = [];
+  let finished = false;
+
+  const phaseIn = (...allowed: RoundPhase[]): boolean => allowed.includes(phase);
+  const doneJob = (pred: (j: RoundJob) => boolean): boolean => jobs.some((j) => j.finishedAt !== null && pred(j.job));
+  const enqueue = (job: RoundJob, base: string): JobRecord => {
+    const n = jobs.filter((j) => keyBase(j.job) === base).length;
+    const record: JobRecord = { job, requestedAt: nowIso(), finishedAt: null, signalled: null, skipped: null };
+    jobs.push(record);
+    queue.push({ record, phaseKey: n === 0 ? base : `${base}-${n + 1}` });
+    return record;
+  };
 
   const state = (): RoundState => ({
     roundId: config.roundId,
@@ -59,6 +98,9 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     schedule,
     deadlineChanges,
     formations: config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, quota: f.quota, category: f.category })),
+    criteriaVersion,
+    criteriaAdopted,
+    jobs,
   });
 
   setHandler(roundStateQuery, state);
@@ -70,9 +112,12 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     async (req: ExtendDeadlineInput) => {
       const change: DeadlineChange = { key: req.key, from: schedule[req.key] as string, to: req.to, actor: req.actor, reason: req.reason, at: nowIso() };
       schedule[req.key] = req.to as never;
+      config = { ...config, schedule: { ...schedule } };
       scheduleVersion += 1;
       deadlineChanges.push(change);
       await db.recordDeadlineChange({ roundId: config.roundId, change, seq: deadlineChanges.length });
+      const key = req.key as (typeof CANDIDATE_DEADLINES)[number];
+      if (CANDIDATE_DEADLINES.includes(key)) enqueue({ kind: 'schedule', key, to: req.to, seq: deadlineChanges.length }, `schedule-${deadlineChanges.length}`);
       return state();
     },
     {
@@ -90,6 +135,73 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     },
   );
 
+  setHandler(
+    applyImportUpdate,
+    (req) => enqueue({ kind: 'import', importId: req.importId, exam: req.exam, correction: req.correction, actor: req.actor }, req.correction ? `${req.exam}-correction-${req.importId}` : req.exam),
+    {
+      validator: (req) => {
+        if (req.exam === 'skd' && !phaseIn('skd', 'skb')) reject('WRONG_PHASE', `Nilai SKD hanya dapat diimpor pada tahap SKD (sekarang: ${phase})`);
+        if (req.exam === 'skb' && !phaseIn('skb', 'final_announcement')) reject('WRONG_PHASE', `Nilai SKB hanya dapat diimpor pada tahap SKB (sekarang: ${phase})`);
+      },
+    },
+  );
+  setHandler(
+    rankUpdate,
+    (req) => enqueue({ kind: 'rank', ranking: req.ranking, actor: req.actor }, req.ranking === 'skb_selection' ? 'skb-selection' : 'final'),
+    {
+      validator: (req) => {
+        if (req.ranking === 'skb_selection') {
+          if (!phaseIn('skd', 'skb')) reject('WRONG_PHASE', `Penetapan peserta SKB hanya pada tahap SKD/SKB (sekarang: ${phase})`);
+          if (!jobs.some((j) => j.job.kind === 'import' && j.job.exam === 'skd')) reject('WRONG_PHASE', 'Nilai SKD belum diimpor');
+        } else {
+          if (!phaseIn('skb', 'final_announcement')) reject('WRONG_PHASE', `Pemeringkatan akhir hanya pada tahap SKB/pengumuman akhir (sekarang: ${phase})`);
+          if (!jobs.some((j) => j.job.kind === 'import' && j.job.exam === 'skb')) reject('WRONG_PHASE', 'Nilai SKB belum diimpor');
+          if (!doneJob((j) => j.kind === 'rank' && j.ranking === 'skb_selection')) reject('WRONG_PHASE', 'Peserta SKB belum ditetapkan');
+        }
+      },
+    },
+  );
+  setHandler(
+    adoptCriteriaUpdate,
+    async (req: AdoptCriteriaInput) => {
+      await adopt(req, false);
+      return state();
+    },
+    {
+      validator: (req: AdoptCriteriaInput) => {
+        if (phase !== 'criteria_adoption') reject('WRONG_PHASE', `Kriteria ditetapkan setelah konsultasi publik dan sebelum pendaftaran (sekarang: ${phase})`);
+        if (!req.response?.trim() || req.response.length > 4000) reject('INVALID_DECISION', 'Tanggapan atas masukan publik wajib diisi (≤ 4000 karakter)');
+        const errors = validateRoundConfig(withCriteria(config, req));
+        if (errors.length) reject('INVALID_DECISION', errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+      },
+    },
+  );
+
+  const adopt = async (req: AdoptCriteriaInput, automatic: boolean): Promise<void> => {
+    criteriaVersion += 1;
+    criteriaAdopted = true;
+    config = withCriteria(config, req);
+    await ops.adoptCriteria({ roundId: config.roundId, version: criteriaVersion, input: req, config, automatic, at: nowIso() });
+  };
+
+  // Jobs (imports, rankings, deadline notices) run one at a time beside the phase timers.
+  const runJobs = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => queue.length > 0 || finished);
+      const next = queue.shift();
+      if (!next) return;
+      const { record, phaseKey } = next;
+      if (record.job.kind === 'rank') {
+        await ops.runRanking({ roundId: config.roundId, config, ranking: record.job.ranking, version: jobs.indexOf(record) + 1, actor: record.job.actor, at: nowIso() });
+      }
+      const r = await ops.notifyCandidates({ roundId: config.roundId, job: record.job, phaseKey });
+      record.signalled = r.signalled;
+      record.skipped = r.skipped;
+      record.finishedAt = nowIso();
+    }
+  };
+  const jobsDone = runJobs();
+
   await db.recordRound({ config, createdBy: input.createdBy, at: nowIso() });
   log.info('round recorded', { roundId: config.roundId, workflowId: workflowInfo().workflowId });
 
@@ -106,9 +218,15 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
       await db.recordPhase({ roundId: config.roundId, phase, at: nowIso(), reason: `dibatalkan oleh ${cancelled.actor}: ${cancelled.reason}` });
       throw ApplicationFailure.nonRetryable(`round ${config.roundId} cancelled: ${cancelled.reason}`, 'RoundCancelled');
     }
+    if (step.phase === 'registration' && !criteriaAdopted) {
+      await adopt({ actor: 'system', response: 'Kriteria rancangan ditetapkan tanpa perubahan (tidak ada penetapan oleh panitia sebelum pendaftaran dibuka)', formations: config.formations.map((f) => ({ formationId: f.formationId, scoring: scoringOf(config, f) })) }, true);
+    }
     phase = step.phase;
     phases.push({ phase, at: nowIso() });
     await db.recordPhase({ roundId: config.roundId, phase, at: nowIso() });
   }
+  await condition(() => queue.length === 0);
+  finished = true;
+  await jobsDone;
   return state();
 }

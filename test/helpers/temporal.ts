@@ -48,7 +48,7 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 export async function testWorker(env: TestWorkflowEnvironment, deps: ActivityDeps, taskQueue: string): Promise<Worker> {
-  return createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps, bundlePath: inject('bundlePath') });
+  return createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { client: env.client, ...deps }, bundlePath: inject('bundlePath') });
 }
 
 export { createActivities };

@@ -66,7 +66,11 @@ describe('recruitmentRound on the time-skipping server', () => {
     expect(rows[0]!.phase).toBe('closed');
     expect(await db.selectFrom('formations').select('formation_id').where('round_id', '=', roundId).execute()).toHaveLength(2);
     const audit = await db.selectFrom('audit_log').select(['action']).where('chain', '=', `round:${roundId}`).orderBy('seq').execute();
-    expect(audit.map((a) => a.action)).toEqual(['round.created', 'round.deadline_extended', ...Array(9).fill('round.phase')]);
-    expect(await verifyChain(db, `round:${roundId}`)).toMatchObject({ ok: true, rows: 11 });
+    expect(audit.map((a) => a.action)).toEqual([
+      'round.created', 'round.deadline_extended', 'round.phase', 'round.phase',
+      'criteria.adopted_unchanged', // nobody adopted the criteria before registration opened
+      ...Array(7).fill('round.phase'),
+    ]);
+    expect(await verifyChain(db, `round:${roundId}`)).toMatchObject({ ok: true, rows: 12 });
   });
 });
