@@ -68,6 +68,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
         if (i.attempt > 1) {
           await trx.updateTable('tasks').set({ status: 'escalated', closed_at: i.at }).where('task_id', '=', `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt - 1}`).where('status', '=', 'open').execute();
         }
+        await trx.updateTable('applications').set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at }).where('registration_no', '=', i.registrationNo).execute();
         await trx.insertInto('tasks').values({ task_id: taskId, registration_no: i.registrationNo, round_id: i.roundId, kind: i.kind, stage: i.stage, reviewer, status: 'open', due_at: i.dueAt, created_at: i.at }).execute();
         await appendAuditInTransaction(trx, {
           chain: roundChain(i.roundId), idempotencyKey: `${i.registrationNo}:task:${taskId}`, actor: 'system', action: i.attempt > 1 ? 'task.escalated' : 'task.assigned',
@@ -82,7 +83,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
       await withAudit(i, 'verification.decided', `verification:${i.stage}`, i.reviewer, i.decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason}`).join('; ') || null, { result: i.result, decisions: i.decisions }, async (trx) => {
         await trx.insertInto('verifications').values({ registration_no: i.registrationNo, stage: i.stage, result: i.result, reviewer: i.reviewer, decisions: JSON.stringify(i.decisions), decided_at: i.at }).onConflict((oc) => oc.columns(['registration_no', 'stage']).doNothing()).execute();
         await closeTasks(trx, i.registrationNo, 'verification', i.at);
-      });
+      }, i.result === 'MS' ? 'awaiting_skd' : undefined);
     },
 
     async recordSanggahFiled(i: Ctx & { stage: string; reason: string }): Promise<void> {
@@ -99,7 +100,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
           // Accepted → MS, marked for the re-announcement.
           await trx.updateTable('verifications').set({ result: 'MS', reannounce: true }).where('registration_no', '=', i.registrationNo).where('stage', '=', 'administrasi').execute();
         }
-      });
+      }, i.accepted ? (i.stage === 'final' ? 'awaiting_final' : 'awaiting_skd') : undefined);
     },
 
     async recordSkd(i: Ctx & { scores: SkdScores; passed: boolean; passingGroup: string; reusedFromYear: number | null }): Promise<void> {
@@ -133,7 +134,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
           .values({ registration_no: i.registrationNo, result: f.result, score_scaled: f.scaled, score_scale: f.scale, score_display: f.display, rank: f.rank, placement_formation_id: f.placementFormationId, breakdown: JSON.stringify(f.breakdown), recorded_at: i.at })
           .onConflict((oc) => oc.column('registration_no').doUpdateSet({ result: f.result, score_scaled: f.scaled, score_scale: f.scale, score_display: f.display, rank: f.rank, placement_formation_id: f.placementFormationId, breakdown: JSON.stringify(f.breakdown), recorded_at: i.at }))
           .execute();
-      });
+      }, f.result === 'tidak_lulus' ? undefined : 'appointment');
     },
 
     async recordDrh(i: Ctx & { drh: Record<string, unknown> }): Promise<void> {

@@ -79,7 +79,9 @@ export async function importResults(deps: ServiceDeps, roundId: string, exam: 's
   if (same) return { importId: String(same.import_id), rows: same.rows, alreadyImported: true, job: null };
 
   const { rows, errors } = parseResultsCsv(exam, text);
-  if (errors.length === 0) errors.push(...(await checkRows(deps, config, exam, rows)));
+  if (!errors.some((e) => e.code === 'CSV_HEADER' || e.code === 'CSV_TOO_MANY_ROWS')) errors.push(...(await checkRows(deps, config, exam, rows.filter((r) => /^\d{12}$/.test(r.registrationNo)))));
+  const lineOf = (e: RuleViolation): number => Number((e.details as { line?: number } | undefined)?.line ?? 0);
+  errors.sort((a, b) => lineOf(a) - lineOf(b));
   if (errors.length) throw new AppError(422, 'IMPORT_INVALID', `Berkas tidak diterapkan: ${errors.length} kesalahan`, errors.slice(0, 1000));
 
   const existing = await deps.db.selectFrom('exam_scores').select('registration_no').where('kind', '=', exam).where('registration_no', 'in', rows.map((r) => r.registrationNo)).execute();

@@ -1,0 +1,180 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../api/errors';
+import type { ServiceDeps } from '../../api/services/deps';
+import { addComment, criteriaVersions } from '../../api/services/consultation';
+import { candidateStatus, submitDocuments } from '../../api/services/documents';
+import { importResults, requestRanking } from '../../api/services/imports';
+import { register } from '../../api/services/registrations';
+import { extendDeadline } from '../../api/services/rounds';
+import { verifyChain } from '../../db/audit';
+import type { Db } from '../../db/connection';
+import { withDefaults } from '../../domain';
+import type { recruitmentRound } from '../../workflows/round';
+import { adoptCriteriaUpdate, candidateWorkflowId, roundStateQuery, roundWorkflowId, submitDrhUpdate, verifyDocumentsUpdate, type RoundState } from '../../workflows/messages';
+import { sampleRound, wib } from '../fixtures';
+import { DAY, PERAWAT_DOCS, registration, reviewers, uploadAll } from '../helpers/candidates';
+import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+let deps: ServiceDeps;
+const taskQueue = uniqueTaskQueue('round-e2e');
+const crashed: string[] = [];
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  db = testDb();
+  // Small pages, and the batch activity crashes once halfway through the SKD notification.
+  worker = await testWorker(env, {
+    db,
+    notifyPageSize: 3,
+    faults: {
+      afterWrite: async (what) => {
+        if (what === 'notify:skd:2' && crashed.length === 0) {
+          crashed.push(what);
+          throw new Error('injected crash halfway through the batch');
+        }
+      },
+    },
+  }, taskQueue);
+  running = worker.run();
+  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  await reviewers(db, 2);
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.destroy();
+});
+
+const sleepUntil = async (instant: string, plusMs = 3_600_000): Promise<void> => {
+  const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());
+  if (ms > 0) await env.sleep(ms);
+};
+
+describe('a recruitment round through every phase with its candidates', () => {
+  it('consultation → adoption → registration (extended) → verification → SKD import (batch crash) → SKB cut → SKB → final with optimalisasi → appointment', async () => {
+    const roundId = `e2e-${Date.now().toString(36)}`;
+    const perawat = { jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1' as const, educationPrograms: ['Keperawatan', 'Ners'], category: 'umum' as const, extraDocuments: ['str' as const], skbMax: 500 };
+    const config = withDefaults(sampleRound(roundId, {
+      formations: [
+        { formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', quota: 2, ...perawat },
+        { formationId: 'RSUD-PERAWAT', unit: 'RSUD dr. Pirngadi', quota: 2, ...perawat },
+        { formationId: 'DISDIKBUD-GURU', unit: 'Dinas Pendidikan dan Kebudayaan', jabatan: 'Guru Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Pendidikan Matematika'], quota: 1, category: 'umum', skbMax: 500 },
+      ],
+    }, await env.currentTimeMs()));
+    const round = await env.client.workflow.start<typeof recruitmentRound>('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.test' }] });
+    const state = (): Promise<RoundState> => round.query(roundStateQuery);
+    const waitJobs = async (n: number): Promise<RoundState> => {
+      await expect.poll(async () => (await state()).jobs.filter((j) => j.finishedAt).length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(n);
+      return state();
+    };
+
+    // Public consultation on the draft criteria, then adoption with a response.
+    await sleepUntil(config.schedule.consultationOpens);
+    await expect(addComment(deps, roundId, { author: 'Forum Perawat Medan', body: 'Mohon pengalaman kerja di puskesmas ikut dinilai.' })).resolves.toMatchObject({ commentId: expect.any(String) });
+    await sleepUntil(config.schedule.consultationCloses);
+    await expect(addComment(deps, roundId, { author: 'Warga', body: 'Terlambat' })).rejects.toMatchObject({ code: 'WRONG_PHASE' });
+    await round.executeUpdate(adoptCriteriaUpdate, { args: [{ actor: 'hr.test', response: 'Wawancara perilaku kerja ditambahkan untuk formasi perawat Dinas Kesehatan.', formations: [{ formationId: 'DINKES-PERAWAT', scoring: { skdWeight: 30, skbWeight: 50, criteria: [{ kind: 'interview', weight: 20, max: 100 }] } }] }] });
+    expect((await criteriaVersions(deps, roundId)).map((v) => [v.version, v.status])).toEqual([[1, 'draft'], [2, 'adopted']]);
+
+    // Registration.
+    await sleepUntil(config.schedule.registrationOpens);
+    await expect.poll(async () => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirstOrThrow()).phase).toBe('registration');
+    const people: Record<string, string> = {};
+    const enrol = async (key: string, formationId: string, overrides = {}): Promise<void> => {
+      const r = await register(deps, roundId, registration({ formationId, ...(formationId === 'DISDIKBUD-GURU' ? { education: { level: 'S1', program: 'Pendidikan Matematika', ipk: 340 } } : {}), ...overrides }));
+      people[key] = r.registrationNo;
+      const kinds = formationId === 'DISDIKBUD-GURU' ? PERAWAT_DOCS.filter((k) => k !== 'str') : PERAWAT_DOCS;
+      await submitDocuments(deps, r.registrationNo, await uploadAll(deps, r.registrationNo, kinds));
+    };
+    for (const k of ['A1', 'A2', 'A3', 'A4', 'A5', 'A6']) await enrol(k, 'DINKES-PERAWAT');
+    await enrol('R1', 'RSUD-PERAWAT');
+    await enrol('G1', 'DISDIKBUD-GURU');
+    await enrol('G2', 'DISDIKBUD-GURU');
+
+    // HR extends registration; the candidates get the new deadline.
+    const oldClose = config.schedule.registrationCloses;
+    const newClose = wib(Date.parse(oldClose) + DAY);
+    await extendDeadline(deps, roundId, { key: 'registrationCloses', to: newClose, reason: 'Perpanjangan karena gangguan jaringan' }, 'hr.test');
+    await waitJobs(1);
+    await sleepUntil(oldClose);
+    expect((await candidateStatus(deps, people.A1!)).stage).toBe('documents');
+
+    // Verification: all MS except A6.
+    await sleepUntil(newClose);
+    for (const [key, no] of Object.entries(people)) {
+      await expect.poll(async () => (await candidateStatus(deps, no)).stage).toBe('verification');
+      const s = await candidateStatus(deps, no);
+      const decisions = s.documents.map((d) => (key === 'A6' && d.kind === 'ijazah' ? { kind: d.kind, result: 'TMS' as const, reason: 'Ijazah tidak dilegalisasi' } : { kind: d.kind, result: 'MS' as const }));
+      await env.client.workflow.getHandle(candidateWorkflowId(no)).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions }] });
+    }
+
+    // SKD: a bad file is refused whole with line numbers; nothing is stored.
+    await sleepUntil(config.schedule.skdAt);
+    const bad = `registration_no,twk,tiu,tkp\n${people.A1},200,100,100\n999999999999,65,80,166\n${people.A1},65,80,166\n${people.A6},65,80,166\n`;
+    const err = await importResults(deps, roundId, 'skd', bad, 'hr.test').catch((e: AppError) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).statusCode).toBe(422);
+    expect(((err as AppError).details as { code: string; details: { line: number } }[]).map((d) => [d.code, d.details.line])).toEqual([
+      ['SKD_SCORE_OUT_OF_RANGE', 2], ['UNKNOWN_REGISTRATION', 3], ['CSV_DUPLICATE', 4], ['NOT_IN_STAGE', 5],
+    ]);
+    expect(await db.selectFrom('exam_imports').select('import_id').where('round_id', '=', roundId).execute()).toEqual([]);
+
+    const skdCsv = ['registration_no,twk,tiu,tkp', `${people.A1},120,150,200`, `${people.A2},110,140,200`, `${people.A3},100,130,195`, `${people.A4},100,130,190`, `${people.A5},60,80,166`, `${people.R1},90,120,180`, `${people.G2},100,100,180`].join('\n');
+    const imp = await importResults(deps, roundId, 'skd', skdCsv, 'hr.test');
+    expect(imp).toMatchObject({ rows: 7, alreadyImported: false });
+    expect(await importResults(deps, roundId, 'skd', skdCsv, 'hr.test')).toMatchObject({ importId: imp.importId, alreadyImported: true });
+    await expect(importResults(deps, roundId, 'skd', skdCsv.replace(',120,150,200', ',125,150,200'), 'hr.test')).rejects.toMatchObject({ code: 'IMPORT_CONFLICT' });
+    const afterSkd = await waitJobs(2);
+    expect(crashed).toEqual(['notify:skd:2']); // the batch crashed once and resumed
+    const skdJob = afterSkd.jobs[1]!;
+    expect(skdJob.signalled! + skdJob.skipped!).toBeGreaterThanOrEqual(7); // resent ones to a finished candidate are skipped
+    for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2']) await expect.poll(async () => (await candidateStatus(deps, people[key]!)).stage).toBe('awaiting_skb_selection');
+    // Each candidate recorded its SKD exactly once, whatever the batch sent twice.
+    const skdRecords = await db.selectFrom('audit_log').select(['subject']).where('chain', '=', `round:${roundId}`).where('action', '=', 'skd.recorded').execute();
+    expect(skdRecords.map((r) => r.subject).sort()).toEqual([people.A1, people.A2, people.A3, people.A4, people.A5, people.R1, people.G2].sort());
+
+    // SKB cut; G1 never sat SKD.
+    await requestRanking(deps, roundId, 'skb_selection', 'hr.test');
+    await waitJobs(3);
+    expect((await env.client.workflow.getHandle(candidateWorkflowId(people.G1!)).result()).outcome).toBe('skd_failed');
+    for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2']) await expect.poll(async () => (await candidateStatus(deps, people[key]!)).stage).toBe('awaiting_skb_score');
+
+    // SKB (G2 absent), final ranking with optimalisasi of the vacant RSUD seat.
+    await sleepUntil(config.schedule.skbAt);
+    await expect(requestRanking(deps, roundId, 'final', 'hr.test')).rejects.toMatchObject({ cause: { type: 'WRONG_PHASE', message: expect.stringMatching(/SKB belum diimpor/) } });
+    const skbCsv = ['registration_no,skb,interview', `${people.A1},420,80`, `${people.A2},400,90`, `${people.A3},390,70`, `${people.A4},300,60`, `${people.R1},350,`].join('\n');
+    await importResults(deps, roundId, 'skb', skbCsv, 'hr.test');
+    await waitJobs(4);
+    await requestRanking(deps, roundId, 'final', 'hr.test');
+    await waitJobs(5);
+    const finals = await db.selectFrom('rankings').select(['registration_no', 'formation_id', 'rank', 'result', 'placement_formation_id']).where('round_id', '=', roundId).where('kind', '=', 'final').orderBy('formation_id').orderBy('rank').execute();
+    const byNo = Object.fromEntries(Object.entries(people).map(([k, v]) => [v, k]));
+    expect(finals.map((f) => [byNo[f.registration_no], f.rank, f.result, f.placement_formation_id])).toEqual([
+      ['A1', 1, 'lulus', null], ['A2', 2, 'lulus', null], ['A3', 3, 'lulus_optimalisasi', 'RSUD-PERAWAT'], ['A4', 4, 'tidak_lulus', null],
+      ['R1', 1, 'lulus', null],
+    ]);
+    expect((await env.client.workflow.getHandle(candidateWorkflowId(people.G2!)).result()).outcome).toBe('tidak_lulus');
+
+    // Appointment.
+    for (const key of ['A1', 'A2', 'A3', 'R1']) {
+      await expect.poll(async () => (await candidateStatus(deps, people[key]!)).stage).toBe('appointment');
+      await env.client.workflow.getHandle(candidateWorkflowId(people[key]!)).executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+    }
+    await sleepUntil(config.schedule.drhDeadline);
+    const final = await round.result();
+    expect(final.phase).toBe('closed');
+    const outcomes = Object.fromEntries(await Promise.all(Object.entries(people).map(async ([k, no]) => [k, (await env.client.workflow.getHandle(candidateWorkflowId(no)).result()).outcome])));
+    expect(outcomes).toEqual({ A1: 'appointed', A2: 'appointed', A3: 'appointed', A4: 'tidak_lulus', A5: 'skd_failed', A6: 'tms', R1: 'appointed', G1: 'skd_failed', G2: 'tidak_lulus' });
+    expect((await db.selectFrom('appointments').select('formation_id').where('registration_no', '=', people.A3!).executeTakeFirstOrThrow()).formation_id).toBe('RSUD-PERAWAT');
+    expect((await verifyChain(db, `round:${roundId}`)).ok).toBe(true);
+    const history = await round.fetchHistory();
+    console.log(`[history] round with ${Object.keys(people).length} candidates: ${history.events?.length} events`);
+  }, 120_000);
+});
