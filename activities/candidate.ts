@@ -49,6 +49,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
           return;
         }
         // The least-loaded reviewer who has not had this task yet (all of them → anyone but the last).
+        const pool = (await trx.selectFrom('round_reviewers').select('username').where('round_id', '=', i.roundId).execute()).map((r) => r.username);
         const pick = async (exclude: string[]): Promise<string | undefined> => {
           let q = trx
             .selectFrom('users')
@@ -61,6 +62,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
             .orderBy('users.username', 'asc')
             .limit(1);
           if (exclude.length) q = q.where('users.username', 'not in', exclude);
+          if (pool.length) q = q.where('users.username', 'in', pool);
           return (await q.executeTakeFirst())?.username;
         };
         reviewer = (await pick(i.exclude)) ?? (await pick(i.exclude.slice(-1))) ?? '';

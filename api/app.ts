@@ -9,7 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { registerErrorHandler } from './errors';
 import authPlugin from './plugins/auth';
 import { healthRoutes } from './routes/health';
+import { registrationRoutes } from './routes/registrations';
+import { roundOpsRoutes } from './routes/round-ops';
 import { roundRoutes } from './routes/rounds';
+import { taskRoutes } from './routes/tasks';
+import multipart from '@fastify/multipart';
 import type { ServiceDeps } from './services/deps';
 
 export interface BuildAppOptions {
@@ -28,7 +32,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(rateLimit, { global: false, max: opts.rateLimit?.max ?? 30, timeWindow: opts.rateLimit?.timeWindow ?? 60_000 });
+  const limit = { max: opts.rateLimit?.max ?? 30, timeWindow: opts.rateLimit?.timeWindow ?? 60_000 };
+  // Per token when there is one, else per IP; applied to the routes that anyone may call.
+  await app.register(rateLimit, { global: false, ...limit, keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? `t:${req.headers.authorization.slice(-24)}` : `ip:${req.ip}`) });
+  await app.register(multipart, { limits: { fileSize: 800 * 1024, files: 1, fields: 5, parts: 6 } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'ASN Recruitment API', version: '0.1.0', description: 'Seleksi ASN berbasis kinerja — BKPSDM Kota Medan' },
@@ -43,5 +50,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, { deps: opts.deps });
   await app.register(roundRoutes, { deps: opts.deps });
+  await app.register(roundOpsRoutes, { deps: opts.deps, rateLimit: limit });
+  await app.register(registrationRoutes, { deps: opts.deps, rateLimit: limit });
+  await app.register(taskRoutes, { deps: opts.deps });
   return app;
 }

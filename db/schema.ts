@@ -245,7 +245,13 @@ export interface OptimalisasiDeclinesTable {
   recorded_at: Timestamp;
 }
 
+export interface RoundReviewersTable {
+  round_id: string;
+  username: string;
+}
+
 export interface Database {
+  round_reviewers: RoundReviewersTable;
   consultation_comments: ConsultationCommentsTable;
   criteria_versions: CriteriaVersionsTable;
   exam_imports: ExamImportsTable;

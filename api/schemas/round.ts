@@ -1,5 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
+import type { RoundJob } from '../../workflows/messages';
 import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES } from '../../domain';
 import { Id, IsoDate, IsoDateTime } from './common';
 
@@ -92,4 +93,7 @@ export const RoundStateSchema = Type.Object({
   schedule: Type.Unsafe<RoundSchedule>({ type: 'object', additionalProperties: true }),
   deadlineChanges: Type.Array(Type.Object({ key: Type.String(), from: Type.String(), to: Type.String(), actor: Type.String(), reason: Type.String(), at: Type.String() })),
   formations: Type.Array(Type.Object({ formationId: Type.String(), unit: Type.String(), jabatan: Type.String(), quota: Type.Integer(), category: Type.String() })),
+  criteriaVersion: Type.Integer(),
+  criteriaAdopted: Type.Boolean(),
+  jobs: Type.Array(Type.Object({ job: Type.Unsafe<RoundJob>({ type: 'object', additionalProperties: true }), requestedAt: Type.String(), finishedAt: Type.Union([Type.String(), Type.Null()]), signalled: Type.Union([Type.Integer(), Type.Null()]), skipped: Type.Union([Type.Integer(), Type.Null()]) })),
 });

@@ -23,6 +23,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('criteria_versions_pk', ['round_id', 'version'])
     .execute();
 
+  // The verifikator pool of a round (empty: every reviewer account).
+  await db.schema
+    .createTable('round_reviewers')
+    .addColumn('round_id', 'text', (c) => c.notNull().references('rounds.round_id'))
+    .addColumn('username', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('round_reviewers_pk', ['round_id', 'username'])
+    .execute();
+
   // Exam result imports: validated whole, stored in one transaction, idempotent by content hash.
   await db.schema
     .createTable('exam_imports')
@@ -82,5 +90,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['optimalisasi_declines', 'rankings', 'exam_scores', 'exam_imports', 'criteria_versions', 'consultation_comments']) await db.schema.dropTable(t).execute();
+  for (const t of ['round_reviewers', 'optimalisasi_declines', 'rankings', 'exam_scores', 'exam_imports', 'criteria_versions', 'consultation_comments']) await db.schema.dropTable(t).execute();
 }

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import { DEFAULT_DOCUMENT_RULES, type DocumentKind } from '../../domain';
+import type { CandidateStatus } from '../../workflows/messages';
+import { AppError } from '../errors';
+import { assertCanSeeRegistration, assertOwnRegistration } from '../plugins/access';
+import { errorResponses } from '../schemas/common';
+import { DocumentKindParams, DrhBody, RegistrationBody, RegistrationCreated, RegistrationNoParams, SanggahBody, SubmitDocumentsBody } from '../schemas/candidate';
+import { RoundIdParams } from '../schemas/round';
+import type { ServiceDeps } from '../services/deps';
+import { applicationOf, candidateStatus, storeDocument, submitDocuments } from '../services/documents';
+import { register, type RegistrationRequest } from '../services/registrations';
+import { fileSanggah, submitDrh } from '../services/reviews';
+
+const Status = Type.Unsafe<CandidateStatus>({ type: 'object', additionalProperties: true, description: 'the candidate workflow status: stage, deadlines, scores and every decision' });
+
+export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number } }> = async (app, { deps, rateLimit }) => {
+  app.post('/rounds/:roundId/registrations', {
+    config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
+    schema: { tags: ['registrations'], summary: 'Register online (returns the registration number and a candidate token, once)', params: RoundIdParams, body: RegistrationBody, response: { 201: RegistrationCreated, ...errorResponses } },
+  }, async (req, reply) => reply.status(201).send(await register(deps, req.params.roundId, req.body as RegistrationRequest)));
+
+  app.get('/registrations/:registrationNo', {
+    config: { access: ['candidate', 'hr', 'reviewer', 'auditor'] },
+    schema: { tags: ['registrations'], summary: "An application's status (the candidate sees only their own)", params: RegistrationNoParams, response: { 200: Status, ...errorResponses } },
+  }, async (req) => {
+    await assertCanSeeRegistration(deps, req, req.params.registrationNo);
+    return candidateStatus(deps, req.params.registrationNo);
+  });
+
+  app.post('/registrations/:registrationNo/documents/:kind', {
+    config: { access: ['candidate'] },
+    schema: { tags: ['documents'], summary: 'Upload one document (multipart, field "file"); type from its bytes, per-kind size limit, sha256 kept', params: DocumentKindParams, consumes: ['multipart/form-data'], response: { 201: Type.Object({ documentId: Type.String(), kind: Type.String(), sha256: Type.String(), size: Type.Integer(), fileType: Type.String() }), ...errorResponses } },
+  }, async (req, reply) => {
+    assertOwnRegistration(req, req.params.registrationNo);
+    if (!req.isMultipart()) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unggah berkas sebagai multipart/form-data dengan kolom "file"');
+    const { config } = await applicationOf(deps, req.params.registrationNo);
+    const rule = (config.documentRules ?? DEFAULT_DOCUMENT_RULES)[req.params.kind as DocumentKind];
+    // The stream is cut off at the kind's limit: an oversized file is never read whole.
+    const file = await req.file({ limits: { fileSize: rule.maxBytes, files: 1, fields: 5 } });
+    if (!file) throw new AppError(400, 'FILE_MISSING', 'Kolom "file" tidak ada');
+    let content: Buffer;
+    try {
+      content = await file.toBuffer();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError(413, 'FILE_TOO_LARGE', `${rule.label} melebihi ${rule.maxBytes / 1024} KB`, { maxBytes: rule.maxBytes });
+      throw err;
+    }
+    const stored = await storeDocument(deps, req.params.registrationNo, req.params.kind, content);
+    return reply.status(201).send({ documentId: stored.documentId, kind: stored.kind, sha256: stored.sha256, size: stored.size, fileType: stored.fileType });
+  });
+
+  app.post('/registrations/:registrationNo/documents/submit', {
+    config: { access: ['candidate'] },
+    schema: { tags: ['documents'], summary: 'Submit the uploaded documents (before registration closes)', params: RegistrationNoParams, body: SubmitDocumentsBody, response: { 200: Status, ...errorResponses } },
+  }, async (req) => {
+    assertOwnRegistration(req, req.params.registrationNo);
+    return submitDocuments(deps, req.params.registrationNo, req.body.documentIds);
+  });
+
+  app.post('/registrations/:registrationNo/sanggah', {
+    config: { access: ['candidate'] },
+    schema: { tags: ['sanggah'], summary: 'Appeal once, inside the window, with a text reason (no new documents)', params: RegistrationNoParams, body: SanggahBody, response: { 200: Status, ...errorResponses } },
+  }, async (req) => {
+    assertOwnRegistration(req, req.params.registrationNo);
+    return fileSanggah(deps, req.params.registrationNo, req.body.reason);
+  });
+
+  app.post('/registrations/:registrationNo/drh', {
+    config: { access: ['candidate'] },
+    schema: { tags: ['appointment'], summary: 'Fill in the DRH before its deadline', params: RegistrationNoParams, body: DrhBody, response: { 200: Status, ...errorResponses } },
+  }, async (req) => {
+    assertOwnRegistration(req, req.params.registrationNo);
+    return submitDrh(deps, req.params.registrationNo, req.body.drh);
+  });
+};
