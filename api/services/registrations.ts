@@ -1,7 +1,7 @@
 import { TypedSearchAttributes } from '@temporalio/common';
 import { sql } from 'kysely';
 import {
-  checkEligibility, checkNikAgainstDeclared, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type RoundConfig, type Sex, violation,
+  checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type RoundConfig, type Sex, violation,
 } from '../../domain';
 import { createUser } from '../../db/users';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
@@ -41,6 +41,7 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
   const { config, phase } = await loadRoundConfig(deps, roundId);
   if (phase !== 'registration') throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
 
+  if (!isIsoDate(req.birthDate)) throw new AppError(400, 'VALIDATION_FAILED', 'Permintaan tidak valid', [violation('DATE', 'Tanggal lahir tidak valid', 'birthDate')]);
   const nik = parseNik(req.nik, { referenceYear: Number(config.referenceDate.slice(0, 4)) });
   if (!nik.ok) throw new AppError(422, 'NIK_INVALID', 'NIK tidak valid', nik.errors);
   const formation = config.formations.find((f) => f.formationId === req.formationId);
