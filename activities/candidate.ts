@@ -1,9 +1,15 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { appendAuditInTransaction } from '../db/audit';
-import { buildNip, firstOfNextMonth, NIP_MAX_SEQUENCE, nipPrefix, type SkdScores } from '../domain';
-import type { CandidateOutcome, CandidateStage, DocumentDecision, DocumentRef, FinalResultSignal } from '../workflows/messages';
+import { buildNip, DEFAULT_RETIREMENT_AGE, firstOfNextMonth, NIP_MAX_SEQUENCE, nipPrefix, type SkdScores } from '../domain';
+import { careerWorkflowId, type CandidateOutcome, type CandidateStage, type DocumentDecision, type DocumentRef, type FinalResultSignal } from '../workflows/messages';
+import type { CareerInput } from '../workflows/career-messages';
+
+/** Until HR names the supervisor and unit head (assignSupervisor). */
+export const UNASSIGNED = 'belum-ditetapkan';
 import type { ActivityDeps } from './deps';
 import { roundChain } from './round';
 
@@ -18,7 +24,24 @@ interface Ctx {
  * idempotently (natural keys, ON CONFLICT, audit rows keyed by decision), so a retry after a
  * crash between the write and the completion changes nothing.
  */
-export function createCandidateActivities({ db, faults }: ActivityDeps) {
+export function createCandidateActivities({ db, faults, client }: ActivityDeps) {
+  /** The career begins at appointment: started here, idempotently (an existing career is left alone). */
+  async function startCareer(i: Ctx & { formationId: string }, a: { nip: string; tmt: string }): Promise<void> {
+    if (!client) return;
+    const row = await db.selectFrom('applications as p').innerJoin('formations as f', (j) => j.on('f.round_id', '=', i.roundId).on('f.formation_id', '=', i.formationId))
+      .select(['p.birth_date', 'f.unit', 'f.jabatan']).where('p.registration_no', '=', i.registrationNo).executeTakeFirstOrThrow();
+    const input: CareerInput = {
+      nip: a.nip, registrationNo: i.registrationNo, roundId: i.roundId, unit: row.unit, jabatan: row.jabatan, birthDate: row.birth_date, tmt: a.tmt,
+      supervisor: UNASSIGNED, unitHead: UNASSIGNED, retirementAge: DEFAULT_RETIREMENT_AGE, checkInsPerYear: 2,
+      summary: { year: Number(a.tmt.slice(0, 4)), status: 'cpns', recentPredikat: [], ladderPosition: null, reEvaluationDue: null },
+    };
+    try {
+      await client.workflow.start('career', { taskQueue: Context.current().info.taskQueue, workflowId: careerWorkflowId(a.nip), args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
   async function withAudit(c: Ctx, action: string, key: string, actor: string, reason: string | null, payload: unknown, write: (trx: Trx) => Promise<void>, stage?: CandidateStage, outcome?: CandidateOutcome | null): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await write(trx);
@@ -176,6 +199,7 @@ export function createCandidateActivities({ db, faults }: ActivityDeps) {
         out = { nip, tmt, skNumber };
       });
       await faults?.afterWrite?.('appoint');
+      await startCareer(i, out);
       return out;
     },
   };

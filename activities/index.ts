@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createCandidateActivities } from './candidate';
+import { createCareerActivities } from './career';
 import { createRoundActivities } from './round';
 import { createRoundOpsActivities } from './round-ops';
 
@@ -8,6 +9,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoundActivities(deps),
     ...createCandidateActivities(deps),
     ...createRoundOpsActivities(deps),
+    ...createCareerActivities(deps),
   };
 }
 

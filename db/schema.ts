@@ -250,7 +250,68 @@ export interface RoundReviewersTable {
   username: string;
 }
 
+export interface CareersTable {
+  nip: string;
+  registration_no: string;
+  unit: string;
+  jabatan: string;
+  status: string;
+  ladder_position: string | null;
+  pns_at: DateCol | null;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
+export interface CareerEventsTable {
+  nip: string;
+  year: number;
+  seq: number;
+  kind: string;
+  actor: string;
+  reason: string | null;
+  detail: Json<unknown>;
+  at: Timestamp;
+}
+
+export interface EvaluationsTable {
+  nip: string;
+  year: number;
+  attempt: number;
+  unit: string;
+  supervisor: string;
+  hasil_kerja: string;
+  perilaku: string;
+  predikat: string;
+  status: 'submitted' | 'accepted' | 'returned';
+  return_reason: string | null;
+  at: Timestamp;
+}
+
+export interface UnitRatingsTable {
+  unit: string;
+  year: number;
+  rating: string;
+  headcount: number;
+  unit_head: string;
+}
+
+export interface FollowUpsTable {
+  nip: string;
+  year: number;
+  seq: number;
+  kind: string;
+  detail: Json<unknown>;
+  decided_by: string | null;
+  decision: string | null;
+  at: Timestamp;
+}
+
 export interface Database {
+  careers: CareersTable;
+  career_events: CareerEventsTable;
+  evaluations: EvaluationsTable;
+  unit_ratings: UnitRatingsTable;
+  follow_ups: FollowUpsTable;
   round_reviewers: RoundReviewersTable;
   consultation_comments: ConsultationCommentsTable;
   criteria_versions: CriteriaVersionsTable;

@@ -9,3 +9,4 @@ export * from './ranking';
 export * from './nip';
 export * from './skp';
 export * from './round-config';
+export * from './career';

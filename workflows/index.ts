@@ -1,2 +1,3 @@
 export { recruitmentRound } from './round';
 export { candidate } from './candidate';
+export { career } from './career';
