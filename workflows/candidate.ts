@@ -73,6 +73,10 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   let drh: Record<string, unknown> | undefined;
   let scheduleVersion = 0;
   let sanggahWindowEnd = 0;
+  let sanggahFiling = false;
+  let answering = false;
+  let verifying = false;
+  let drhSubmitting = false;
 
   const ctx = { registrationNo: input.registrationNo, roundId: input.roundId };
   const decide = (what: string, who: string, why?: string): void => void s.decisions.push({ what, who, when: iso(), ...(why ? { why } : {}) });
@@ -143,9 +147,9 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   setHandler(
     submitDocumentsUpdate,
     async ({ documents }) => {
+      await db.recordDocumentsSubmitted({ ...ctx, documents, at: iso() });
       s.documents = documents;
       decide('unggah dokumen', 'pelamar', documents.map((d) => d.kind).join(', '));
-      await db.recordDocumentsSubmitted({ ...ctx, documents, at: iso() });
       return s;
     },
     {
@@ -164,16 +168,17 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     verifyDocumentsUpdate,
     async ({ reviewer, decisions }) => {
       const result = decisions.every((d) => d.result === 'MS') ? 'MS' : 'TMS';
+      verifying = true;
+      await db.recordVerification({ ...ctx, stage: 'administrasi', result, reviewer, decisions, at: iso() });
       s.administrasi = result;
       const reasons = decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason}`).join('; ');
       decide(`verifikasi administrasi: ${result}`, reviewer, reasons || undefined);
-      await db.recordVerification({ ...ctx, stage: 'administrasi', result, reviewer, decisions, at: iso() });
       verified = true;
       return s;
     },
     {
       validator: ({ reviewer, decisions }: { reviewer: string; decisions: DocumentDecision[] }) => {
-        if (s.stage !== 'verification' || verified) reject('WRONG_STAGE', 'Pendaftaran ini tidak sedang dalam verifikasi administrasi');
+        if (s.stage !== 'verification' || verified || verifying) reject('WRONG_STAGE', 'Pendaftaran ini tidak sedang dalam verifikasi administrasi');
         if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas verifikasi ini tidak ditugaskan kepada Anda');
         const submitted = s.documents.map((d) => d.kind).sort();
         const decided = decisions.map((d) => d.kind).sort();
@@ -186,14 +191,17 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   setHandler(
     fileSanggahUpdate,
     async ({ reason }) => {
-      s.sanggah = { stage: currentSanggahStage, reason, filedAt: iso(), accepted: null, answer: null };
+      // The main routine waits on s.sanggah: set it only after the write, so replay sees the same order.
+      const filedAt = iso();
+      sanggahFiling = true;
+      await db.recordSanggahFiled({ ...ctx, stage: currentSanggahStage, reason, at: filedAt });
+      s.sanggah = { stage: currentSanggahStage, reason, filedAt, accepted: null, answer: null };
       decide(`sanggah ${s.sanggah.stage} diajukan`, 'pelamar', reason);
-      await db.recordSanggahFiled({ ...ctx, stage: s.sanggah.stage, reason, at: iso() });
       return s;
     },
     {
       validator: ({ reason }) => {
-        if (s.sanggah?.filedAt) reject('ALREADY_APPEALED', 'Sanggah hanya dapat diajukan satu kali');
+        if (s.sanggah?.filedAt || sanggahFiling) reject('ALREADY_APPEALED', 'Sanggah hanya dapat diajukan satu kali');
         if (s.stage !== 'sanggah') reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
         if (now() < sanggahWindowStart()) reject('WINDOW_CLOSED', 'Masa sanggah belum dibuka (menunggu pengumuman)');
         if (now() >= sanggahWindowEnd) reject('WINDOW_CLOSED', 'Masa sanggah telah berakhir');
@@ -206,17 +214,18 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     answerSanggahUpdate,
     async ({ reviewer, accepted, answer }) => {
       const sg = s.sanggah!;
+      answering = true;
+      await db.recordSanggahAnswer({ ...ctx, stage: sg.stage, reviewer, accepted, answer, at: iso() });
       sg.accepted = accepted;
       sg.answer = answer;
       decide(`jawab sanggah ${sg.stage}: ${accepted ? 'diterima' : 'ditolak'}`, reviewer, answer);
-      await db.recordSanggahAnswer({ ...ctx, stage: sg.stage, reviewer, accepted, answer, at: iso() });
       sanggahAnswered = true;
       return s;
     },
     {
       validator: ({ reviewer, answer }) => {
         if (s.stage !== 'sanggah' || !s.sanggah?.filedAt) reject('WRONG_STAGE', 'Tidak ada sanggah yang menunggu jawaban');
-        if (s.sanggah.accepted !== null || sanggahAnswered) reject('ALREADY_DECIDED', 'Sanggah ini sudah dijawab');
+        if (s.sanggah.accepted !== null || sanggahAnswered || answering) reject('ALREADY_DECIDED', 'Sanggah ini sudah dijawab');
         if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas jawab sanggah ini tidak ditugaskan kepada Anda');
         if (!answer?.trim()) reject('INVALID_DECISION', 'Jawaban sanggah wajib disertai alasan');
       },
@@ -226,14 +235,15 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   setHandler(
     submitDrhUpdate,
     async ({ drh: data }) => {
-      drh = data;
-      decide('DRH diisi', 'pelamar');
+      drhSubmitting = true;
       await db.recordDrh({ ...ctx, drh: data, at: iso() });
+      decide('DRH diisi', 'pelamar');
+      drh = data;
       return s;
     },
     {
       validator: ({ drh: data }) => {
-        if (s.stage !== 'appointment' || drh) reject('WRONG_STAGE', 'DRH tidak sedang dibuka untuk pendaftaran ini');
+        if (s.stage !== 'appointment' || drh || drhSubmitting) reject('WRONG_STAGE', 'DRH tidak sedang dibuka untuk pendaftaran ini');
         if (now() >= instantMs(schedule.drhDeadline)) reject('WINDOW_CLOSED', 'Batas waktu pengisian DRH telah lewat');
         if (!data || typeof data !== 'object' || Object.keys(data).length === 0) reject('INVALID_DRH', 'DRH tidak boleh kosong');
       },
@@ -249,6 +259,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     windowStartMs = opensAt;
     sanggahWindowEnd = opensAt + input.schedule.sanggahDays * DAY;
     s.sanggah = null;
+    sanggahFiling = false;
+    answering = false;
     sanggahAnswered = false;
     s.deadlines.sanggah = iso(sanggahWindowEnd);
     setStage('sanggah');

@@ -4,7 +4,7 @@ import type { CareerActivities } from '../activities/career';
 import {
   assignSupervisorUpdate,
   careerStatusQuery, checkInUpdate, decideProbationUpdate, decideRecommendationUpdate, evaluateUpdate, extendProbationUpdate, recordHealthUpdate, recordLatsarUpdate,
-  setExpectationsUpdate, unitSetDecidedSignal, type CareerInput, type CareerStage, type CareerStatus,
+  setExpectationsUpdate, unitSetDecidedSignal, type CareerInput, type CareerStatus,
 } from './career-messages';
 import { reject } from './rejections';
 
@@ -37,6 +37,11 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
   };
   const evaluators = (): string[] => [s.supervisor, ...(s.escalatedTo ? [s.escalatedTo] : [])];
 
+  let latsarPending = false;
+  let healthPending = false;
+  let probationPending = false;
+  let expectationsPending = false;
+  const checkInsPending: number[] = [];
   let latsarDecided = false;
   let healthDecided = false;
   let probationDecision: boolean | undefined;
@@ -48,31 +53,35 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
   let recommendationDecision: { approved: boolean; official: string; reason: string } | undefined;
 
   setHandler(careerStatusQuery, () => s);
+  // Handlers write first and change what the main routine waits on only afterwards, so a replay
+  // (where the write's result is already in the history) interleaves exactly as the original run.
   setHandler(recordLatsarUpdate, async ({ actor, passed }) => {
+    latsarPending = true;
+    await note(passed ? 'latsar lulus' : 'latsar tidak lulus', actor);
     s.probation!.latsar = passed;
     latsarDecided = true;
-    await note(passed ? 'latsar lulus' : 'latsar tidak lulus', actor);
     return s;
   }, {
     validator: (_: { actor: string; passed: boolean }) => {
-      if (s.stage !== 'probation' || latsarDecided) reject('WRONG_STAGE', 'Hasil Latsar hanya dicatat sekali, selama masa percobaan');
+      if (s.stage !== 'probation' || latsarDecided || latsarPending) reject('WRONG_STAGE', 'Hasil Latsar hanya dicatat sekali, selama masa percobaan');
     },
   });
   setHandler(recordHealthUpdate, async ({ actor, healthy }) => {
+    healthPending = true;
+    await note(healthy ? 'sehat jasmani dan rohani' : 'tidak memenuhi syarat kesehatan', actor);
     s.probation!.healthy = healthy;
     healthDecided = true;
-    await note(healthy ? 'sehat jasmani dan rohani' : 'tidak memenuhi syarat kesehatan', actor);
     return s;
   }, {
     validator: (_: { actor: string; healthy: boolean }) => {
-      if (s.stage !== 'probation' || healthDecided) reject('WRONG_STAGE', 'Surat keterangan sehat hanya dicatat sekali, selama masa percobaan');
+      if (s.stage !== 'probation' || healthDecided || healthPending) reject('WRONG_STAGE', 'Surat keterangan sehat hanya dicatat sekali, selama masa percobaan');
     },
   });
   setHandler(extendProbationUpdate, async ({ actor, months, reason }) => {
+    await note(`masa percobaan diperpanjang ${months} bulan`, actor, reason);
     probationEnds = at(addMonths(iso(probationEnds).slice(0, 10), months), '00:00:00');
     s.probation!.endsAt = iso(probationEnds);
     extensions += 1;
-    await note(`masa percobaan diperpanjang ${months} bulan`, actor, reason);
     return s;
   }, {
     validator: ({ months, reason }: { actor: string; months: number; reason: string }) => {
@@ -82,34 +91,37 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
     },
   });
   setHandler(decideProbationUpdate, async ({ official, appoint, reason }) => {
-    probationDecision = appoint;
+    probationPending = true;
     await note(appoint ? 'diangkat menjadi PNS oleh pejabat' : 'diberhentikan sebagai CPNS oleh pejabat', official, reason);
+    probationDecision = appoint;
     return s;
   }, {
     validator: ({ reason }: { official: string; appoint: boolean; reason: string }) => {
-      if (s.stage !== 'probation_decision' || probationDecision !== undefined) reject('WRONG_STAGE', 'Tidak ada keputusan masa percobaan yang menunggu');
+      if (s.stage !== 'probation_decision' || probationDecision !== undefined || probationPending) reject('WRONG_STAGE', 'Tidak ada keputusan masa percobaan yang menunggu');
       if (!reason?.trim()) reject('INVALID_DECISION', 'Alasan keputusan wajib');
     },
   });
   setHandler(setExpectationsUpdate, async ({ supervisor, expectations }) => {
-    s.expectations = expectations;
+    expectationsPending = true;
     await note('ekspektasi kinerja (SKP) ditetapkan', supervisor, undefined, { items: expectations.length });
+    s.expectations = expectations;
     return s;
   }, {
     validator: ({ supervisor, expectations }: { supervisor: string; expectations: string[] }) => {
       if (supervisor !== s.supervisor) reject('NOT_ASSIGNED', 'Hanya atasan langsung yang menetapkan ekspektasi');
-      if (s.status !== 'pns' || s.expectations) reject('WRONG_STAGE', 'Ekspektasi tahun ini sudah ditetapkan atau belum waktunya');
+      if (s.status !== 'pns' || s.expectations || expectationsPending) reject('WRONG_STAGE', 'Ekspektasi tahun ini sudah ditetapkan atau belum waktunya');
       if (!Array.isArray(expectations) || expectations.length === 0 || expectations.length > 20 || expectations.some((e) => typeof e !== 'string' || !e.trim())) reject('INVALID_EVALUATION', '1–20 butir ekspektasi');
     },
   });
   setHandler(checkInUpdate, async ({ supervisor, period, notes }) => {
-    s.checkIns.push(period);
+    checkInsPending.push(period);
     await note(`dialog kinerja periode ${period}`, supervisor, notes);
+    s.checkIns.push(period);
     return s;
   }, {
     validator: ({ supervisor, period }: { supervisor: string; period: number; notes: string }) => {
       if (supervisor !== s.supervisor) reject('NOT_ASSIGNED', 'Hanya atasan langsung');
-      if (s.status !== 'pns' || !Number.isInteger(period) || period < 1 || period > input.checkInsPerYear || s.checkIns.includes(period)) reject('WRONG_STAGE', `Periode 1–${input.checkInsPerYear}, sekali masing-masing`);
+      if (s.status !== 'pns' || !Number.isInteger(period) || period < 1 || period > input.checkInsPerYear || s.checkIns.includes(period) || checkInsPending.includes(period)) reject('WRONG_STAGE', `Periode 1–${input.checkInsPerYear}, sekali masing-masing`);
     },
   });
   setHandler(evaluateUpdate, async (e) => {
@@ -133,9 +145,9 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
     },
   });
   setHandler(assignSupervisorUpdate, async ({ actor, supervisor, unitHead }) => {
+    await note(`atasan langsung: ${supervisor}; kepala unit: ${unitHead}`, actor);
     s.supervisor = supervisor;
     s.unitHead = unitHead;
-    await note(`atasan langsung: ${supervisor}; kepala unit: ${unitHead}`, actor);
     return s;
   }, {
     validator: ({ supervisor, unitHead }: { actor: string; supervisor: string; unitHead: string }) => {

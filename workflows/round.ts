@@ -72,6 +72,7 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   let phase: RoundPhase = 'draft';
   let scheduleVersion = 0;
   let cancelled: { actor: string; reason: string } | undefined;
+  let changingDeadline = false;
   let criteriaVersion = 1;
   let criteriaAdopted = false;
   const jobs: JobRecord[] = [];
@@ -111,17 +112,24 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     extendDeadlineUpdate,
     async (req: ExtendDeadlineInput) => {
       const change: DeadlineChange = { key: req.key, from: schedule[req.key] as string, to: req.to, actor: req.actor, reason: req.reason, at: nowIso() };
+      // Written first; the timers see the new deadline only once it is recorded.
+      changingDeadline = true;
+      try {
+        await db.recordDeadlineChange({ roundId: config.roundId, change, seq: deadlineChanges.length + 1 });
+      } finally {
+        changingDeadline = false;
+      }
       schedule[req.key] = req.to as never;
       config = { ...config, schedule: { ...schedule } };
       scheduleVersion += 1;
       deadlineChanges.push(change);
-      await db.recordDeadlineChange({ roundId: config.roundId, change, seq: deadlineChanges.length });
       const key = req.key as (typeof CANDIDATE_DEADLINES)[number];
       if (CANDIDATE_DEADLINES.includes(key)) enqueue({ kind: 'schedule', key, to: req.to, seq: deadlineChanges.length }, `schedule-${deadlineChanges.length}`);
       return state();
     },
     {
       validator: (req: ExtendDeadlineInput) => {
+        if (changingDeadline) reject('INVALID_DEADLINE', 'Perubahan tenggat lain sedang dicatat; ulangi sebentar lagi');
         if (!DEADLINE_KEYS.includes(req.key)) reject('INVALID_DEADLINE', `Tenggat ${String(req.key)} tidak dikenal`);
         const current = instantMs(schedule[req.key] as string);
         const next = instantMs(req.to);

@@ -7,7 +7,7 @@ import type { Db } from '../../db/connection';
 import { createUser, ROLES } from '../../db/users';
 import { openRound, registration } from '../helpers/candidates';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
-import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { isolatedDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { sampleRound } from '../fixtures';
 
 let env: TestWorkflowEnvironment;
@@ -20,9 +20,11 @@ let candidateHeaders: { authorization: string };
 const taskQueue = uniqueTaskQueue('matrix');
 const DUMMY_REG = '209912345678';
 
+let dropDb: () => Promise<void>;
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  db = testDb();
+  // Its own database: the bad-input suite compares whole-table row counts.
+  ({ db, drop: dropDb } = await isolatedDb());
   worker = await testWorker(env, { db }, taskQueue);
   running = worker.run();
   app = await testApp(env, db, taskQueue, { max: 100_000, timeWindow: 60_000 });
@@ -35,7 +37,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
-  await db?.destroy();
+  await dropDb?.();
 });
 
 const PARAMS: Record<string, string> = { roundId: 'matrix-none', registrationNo: DUMMY_REG, kind: 'pas_foto', taskId: `${DUMMY_REG}:verification:administrasi:1`, exam: 'skd', phase: 'final', nip: '199505152025032001' };

@@ -4,7 +4,8 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
 import { temporalTools } from '../../config';
-import { createDb, type Db } from '../../db/connection';
+import { createDb, dropDatabase, ensureDatabase, type Db } from '../../db/connection';
+import { migrateToLatest } from '../../db/migrate';
 import { createWorker } from '../../worker/worker';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
 import { formationIdAttr, roundIdAttr, stageAttr } from '../../workflows/messages';
@@ -52,3 +53,13 @@ export async function testWorker(env: TestWorkflowEnvironment, deps: ActivityDep
 }
 
 export { createActivities };
+
+/** A database of the test file's own (created, migrated, dropped), for assertions on whole-table counts. */
+export async function isolatedDb(): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
+  const url = new URL(inject('databaseUrl'));
+  url.pathname = `${url.pathname}_iso${process.pid}`;
+  await ensureDatabase(url.toString());
+  const db = createDb(url.toString(), { max: 5 });
+  await migrateToLatest(db);
+  return { db, url: url.toString(), drop: async () => { await db.destroy(); await dropDatabase(url.toString()); } };
+}

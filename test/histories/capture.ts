@@ -1,0 +1,66 @@
+/**
+ * Captures golden histories from real runs on a time-skipping server and a real PostgreSQL:
+ * `npm run histories:capture [-- name ...] [--force]`. Each scenario writes
+ * test/histories/<name>.json. A golden history is frozen once committed: it stands for the
+ * workflows already running in production, so the script never overwrites one without --force.
+ * When a workflow changes behind patched(), capture the new version under a new name and keep
+ * the old file (career-v1-late-evaluation.json was captured from the code before
+ * patched('skp-evaluation-grace')).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { temporalTools, loadConfig } from '../../config';
+import { createDb, dropDatabase, ensureDatabase } from '../../db/connection';
+import { migrateToLatest } from '../../db/migrate';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/worker';
+import { ensureSearchAttributes } from '../../worker/search-attributes';
+import { scenarios } from './scenarios';
+
+async function main(): Promise<void> {
+  const force = process.argv.includes('--force');
+  const only = process.argv.slice(2).filter((a) => a !== '--force');
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const base = new URL(loadConfig().databaseUrl);
+  base.pathname = `/asn_capture_${Date.now().toString(36)}`;
+  const url = base.toString();
+  await ensureDatabase(url);
+  const db = createDb(url);
+  await migrateToLatest(db);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
+  await ensureSearchAttributes(env.connection, 'default');
+  const dir = mkdtempSync(join(tmpdir(), 'asn-capture-'));
+  const bundlePath = join(dir, 'bundle.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never })).code);
+  const taskQueue = 'capture';
+  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, bundlePath });
+  try {
+    await worker.runUntil(async () => {
+      for (const s of scenarios) {
+        if (only.length && !only.includes(s.name)) continue;
+        if (!force && existsSync(join(__dirname, `${s.name}.json`))) {
+          console.log(`${s.name}: kept (frozen; --force to overwrite)`);
+          continue;
+        }
+        const { workflowId, runId } = await s.run({ env, db, taskQueue });
+        const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+        writeFileSync(join(__dirname, `${s.name}.json`), historyToJSON(history));
+        console.log(`${s.name}: ${history.events?.length} events`);
+      }
+    });
+  } finally {
+    await env.teardown();
+    await db.destroy();
+    await dropDatabase(url);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createRoundActivities } from '../../activities/round';
+import { submitDocuments } from '../../api/services/documents';
+import { register } from '../../api/services/registrations';
+import type { Db } from '../../db/connection';
+import { createUser } from '../../db/users';
+import { withDefaults } from '../../domain';
+import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../workflows/career-messages';
+import {
+  candidateStatusQuery, candidateWorkflowId, careerWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+} from '../../workflows/messages';
+import { sampleRound } from '../fixtures';
+import { PERAWAT_DOCS, registration, uploadAll } from '../helpers/candidates';
+import { careerInput } from '../helpers/career';
+
+interface Ctx {
+  env: TestWorkflowEnvironment;
+  db: Db;
+  taskQueue: string;
+}
+
+const DAY = 86_400_000;
+const sleepTo = async (env: TestWorkflowEnvironment, ms: number): Promise<void> => {
+  const d = ms - (await env.currentTimeMs());
+  if (d > 0) await env.sleep(d);
+};
+const poll = async <T>(f: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
+  for (let i = 0; i < 500; i++) {
+    const v = await f();
+    if (ok(v)) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('condition not reached');
+};
+
+/** The scenarios whose histories CI replays (see capture.ts). */
+export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: string; runId?: string }> }[] = [
+  {
+    name: 'round-full',
+    run: async ({ env, taskQueue }) => {
+      const roundId = `golden-round-${Date.now().toString(36)}`;
+      const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
+      const h = await env.client.workflow.start('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.golden' }] });
+      await h.result();
+      return { workflowId: h.workflowId };
+    },
+  },
+  {
+    name: 'candidate-appointed',
+    run: async ({ env, db, taskQueue }) => {
+      const now = await env.currentTimeMs();
+      const roundId = `golden-cand-${Date.now().toString(36)}`;
+      const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
+      await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
+      await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
+      await createUser(db, { username: `golden-reviewer-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
+      const deps = { db, client: env.client, connection: env.connection, taskQueue };
+      const { registrationNo } = await register(deps, roundId, registration());
+      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+      await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
+      const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+      const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
+      await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+      await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
+      await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+      await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
+      await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
+      await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'appointment');
+      await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+      await h.result();
+      return { workflowId: h.workflowId };
+    },
+  },
+  {
+    // The supervisor evaluates late: exercises the code changed behind patched('skp-evaluation-grace').
+    name: process.env.CAPTURE_V1 ? 'career-v1-late-evaluation' : 'career-v2-late-evaluation',
+    run: async ({ env, taskQueue }) => lateEvaluationCareer(env, taskQueue),
+  },
+];
+
+/** Probation, then a PNS year whose supervisor never evaluates: reminders, escalation, the unit head evaluates; returns that year's (closed) run. */
+export async function lateEvaluationCareer(env: TestWorkflowEnvironment, taskQueue: string): Promise<{ workflowId: string; runId: string }> {
+  const y = new Date(await env.currentTimeMs()).getUTCFullYear();
+  const input = careerInput({ nip: `19980314${y + 1}011${String(Date.now() % 1000).padStart(3, '0')}` }, `${y + 1}-01-01`);
+  const id = careerWorkflowId(input.nip);
+  const h = await env.client.workflow.start('career', { taskQueue, workflowId: id, args: [input] });
+  await h.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
+  await h.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
+  const latest = env.client.workflow.getHandle(id);
+  const s = await poll(() => latest.query(careerStatusQuery), (x) => x.status === 'pns');
+  const { runId } = await latest.describe();
+  await sleepTo(env, Date.parse(`${s.year + 1}-02-10T12:00:00+07:00`));
+  await latest.executeUpdate(evaluateUpdate, { args: [{ evaluator: 'kepala.unit', hasilKerja: 'sesuai', perilaku: 'sesuai' }] });
+  await poll(() => latest.query(careerStatusQuery), (x) => x.year === s.year + 1);
+  return { workflowId: id, runId };
+}
