@@ -98,6 +98,7 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
         .values(scored.slice(i, i + 1000).map((r) => ({
           round_id: config.roundId, kind: 'final' as const, registration_no: r.registration_no, formation_id: r.formation_id, rank: 0, result: 'pending',
           score_scaled: r.score.scaled, score_scale: r.score.scale, breakdown: JSON.stringify(r.score.terms), version,
+          skd_total: r.twk + r.tiu + r.tkp, tkp: r.tkp, tiu: r.tiu, twk: r.twk, ipk: r.ipk, birth_date: r.birth_date,
         })))
         .execute();
     }
@@ -121,23 +122,21 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
   return result;
 }
 
-/** The window query itself (also what bench:ranking times). */
+/** The order of Pasal 45(4), as SQL: used by the ranking and timed by bench:ranking. */
+export const FINAL_ORDER_SQL = 'score_scaled desc, skd_total desc, tkp desc, tiu desc, twk desc, ipk desc, birth_date asc, registration_no asc';
+
+/** Ranks the stored final scores per formation with a window function. */
+export function finalRankQuery(db: Db, roundId: string) {
+  return sql<{ registration_no: string; pos: string }>`
+    select registration_no, row_number() over (partition by formation_id order by ${sql.raw(FINAL_ORDER_SQL)}) as pos
+      from rankings where round_id = ${roundId} and kind = 'final'`.execute(db);
+}
+
 export async function rankFinalInSql(db: Db, roundId: string): Promise<void> {
   await sql`
     update rankings r set rank = w.pos
-      from (
-        select r2.registration_no,
-               row_number() over (
-                 partition by r2.formation_id
-                 order by r2.score_scaled desc, (coalesce(e.twk, k.twk) + coalesce(e.tiu, k.tiu) + coalesce(e.tkp, k.tkp)) desc,
-                          coalesce(e.tkp, k.tkp) desc, coalesce(e.tiu, k.tiu) desc, coalesce(e.twk, k.twk) desc,
-                          a.ipk desc, a.birth_date asc, r2.registration_no asc) as pos
-          from rankings r2
-          join applications a on a.registration_no = r2.registration_no
-          left join exam_scores e on e.registration_no = r2.registration_no and e.kind = 'skd'
-          left join skd_scores k on k.registration_no = r2.registration_no and k.reused_from_year is not null
-         where r2.round_id = ${roundId} and r2.kind = 'final'
-      ) w
+      from (select registration_no, row_number() over (partition by formation_id order by ${sql.raw(FINAL_ORDER_SQL)}) as pos
+              from rankings where round_id = ${roundId} and kind = 'final') w
      where r.kind = 'final' and r.registration_no = w.registration_no`.execute(db);
 }
 

@@ -235,6 +235,12 @@ export interface RankingsTable {
   score_scale: BigIntCol | null;
   breakdown: Json<unknown>;
   version: number;
+  skd_total: number | null;
+  tkp: number | null;
+  tiu: number | null;
+  twk: number | null;
+  ipk: number | null;
+  birth_date: DateCol | null;
 }
 
 export interface OptimalisasiDeclinesTable {

@@ -74,9 +74,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('score_scale', 'bigint')
     .addColumn('breakdown', 'jsonb', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
+    // The tie-break inputs of Pasal 45(4), kept with the score so one index serves the ranking.
+    .addColumn('skd_total', 'integer')
+    .addColumn('tkp', 'integer')
+    .addColumn('tiu', 'integer')
+    .addColumn('twk', 'integer')
+    .addColumn('ipk', 'integer')
+    .addColumn('birth_date', 'date')
     .addPrimaryKeyConstraint('rankings_pk', ['kind', 'registration_no'])
     .execute();
   await db.schema.createIndex('rankings_round').on('rankings').columns(['round_id', 'kind', 'formation_id', 'rank']).execute();
+  await sql`create index rankings_final_order on rankings (round_id, kind, formation_id, score_scaled desc, skd_total desc, tkp desc, tiu desc, twk desc, ipk desc, birth_date asc, registration_no asc)`.execute(db);
   await db.schema
     .createTable('optimalisasi_declines')
     .addColumn('round_id', 'text', (c) => c.notNull())

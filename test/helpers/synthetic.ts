@@ -63,6 +63,7 @@ export async function syntheticRound(db: Db, roundId: string, formations: number
     await db.insertInto('exam_scores').values(chunk.map((c) => ({ round_id: roundId, kind: 'skd' as const, registration_no: c.registrationNo, import_id: imp.import_id, twk: c.twk, tiu: c.tiu, tkp: c.tkp, passed: true }))).execute();
     await db.insertInto('rankings').values(chunk.map((c) => ({
       round_id: roundId, kind: 'final' as const, registration_no: c.registrationNo, formation_id: c.formationId, rank: 0, result: 'pending', score_scaled: c.scaled, score_scale: 10, breakdown: '[]', version: 1,
+      skd_total: c.twk + c.tiu + c.tkp, tkp: c.tkp, tiu: c.tiu, twk: c.twk, ipk: c.ipk, birth_date: c.birthDate,
     }))).execute();
   }
   return { config, candidates };

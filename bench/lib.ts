@@ -1,0 +1,68 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig, ROOT, temporalTools } from '../config';
+import { createDb, dropDatabase, ensureDatabase, type Db } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { formationIdAttr, roundIdAttr, stageAttr } from '../workflows/messages';
+
+export const quick = process.argv.includes('--quick');
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** A throwaway database for one benchmark run. */
+export async function benchDb(name: string): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
+  const url = new URL(loadConfig().databaseUrl);
+  url.pathname = `/asn_bench_${name}_${Date.now().toString(36)}`;
+  await ensureDatabase(url.toString());
+  const db = createDb(url.toString(), { max: 20 });
+  await migrateToLatest(db);
+  return { db, url: url.toString(), drop: async () => { await db.destroy(); await dropDatabase(url.toString()); } };
+}
+
+/** A real Temporal dev server (the CLI) for one benchmark run. */
+export async function benchTemporal(): Promise<TestWorkflowEnvironment> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalTools().cli }, ip: '127.0.0.1', searchAttributes: [roundIdAttr, formationIdAttr, stageAttr], extraArgs: ['--log-level', 'error'] },
+  });
+}
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+  goal: string;
+  [extra: string]: unknown;
+}
+
+/** Writes bench/results/<name>.json and prints it as the last line. */
+export function report(r: BenchResult): void {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const line = JSON.stringify(r);
+  writeFileSync(join(dir, `${r.name}.json`), `${line}\n`);
+  console.log(line);
+}
+
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export async function time<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = process.hrtime.bigint();
+  const value = await f();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+/** Median of `runs` timings (after one warm-up). */
+export async function median(runs: number, f: () => Promise<unknown>): Promise<number> {
+  await f();
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) xs.push((await time(f)).ms);
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)]!;
+}

@@ -1,0 +1,65 @@
+/**
+ * bench:notify — the round's heartbeating batch activity signalling 10,000 running candidate
+ * workflows, beside a bare loop of `getHandle().signal()` at the same concurrency (50), on the
+ * same dev server in the same run. Reports signals per second.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createRoundOpsActivities } from '../activities/round-ops';
+import { WORKFLOWS_PATH, createWorker } from '../worker/worker';
+import { candidateWorkflowId, scheduleChangedSignal, type CandidateInput } from '../workflows/messages';
+import { DEFAULT_PASSING_GRADES } from '../domain';
+import { syntheticRound } from '../test/helpers/synthetic';
+import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';
+
+const CONCURRENCY = 50;
+
+async function main(): Promise<void> {
+  const n = arg('candidates', quick ? 1_000 : 10_000);
+  const { db, drop } = await benchDb('notify');
+  const env = await benchTemporal();
+  try {
+    const roundId = 'bench-notify';
+    const { candidates } = await syntheticRound(db, roundId, 50, n, 11);
+    const taskQueue = 'bench-notify';
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
+    await worker.runUntil(async () => {
+      const far = new Date(Date.now() + 365 * 86_400_000).toISOString();
+      const input = (registrationNo: string, formationId: string): CandidateInput => ({
+        registrationNo, roundId, formationId, category: 'umum', requiredDocuments: ['ktp'], passingGrades: DEFAULT_PASSING_GRADES, sanggahStages: ['administrasi'],
+        schedule: { registrationCloses: far, verificationDeadline: far, announcementAt: far, sanggahDays: 3, jawabSanggahDays: 3, drhDeadline: far }, reviewerSlaDays: 3, warnings: [],
+      });
+      const started = await time(async () => {
+        for (let i = 0; i < candidates.length; i += CONCURRENCY) {
+          await Promise.all(candidates.slice(i, i + CONCURRENCY).map((c) => env.client.workflow.start('candidate', { taskQueue, workflowId: candidateWorkflowId(c.registrationNo), args: [input(c.registrationNo, c.formationId)] })));
+        }
+      });
+      console.error(`started ${n} candidate workflows in ${(started.ms / 1000).toFixed(1)} s`);
+
+      // The batch activity, run for real (heartbeats go to a mock activity context).
+      const activities = createRoundOpsActivities({ db, client: env.client });
+      const batch = await time(() => new MockActivityEnvironment().run(activities.notifyCandidates, { roundId, job: { kind: 'schedule' as const, key: 'drhDeadline' as const, to: far, seq: 1 }, phaseKey: 'bench-batch' }));
+      if (batch.value.signalled !== n) throw new Error(`batch signalled ${batch.value.signalled} of ${n}`);
+
+      // The baseline: a bare loop over the same workflows at the same concurrency.
+      const nos = candidates.map((c) => c.registrationNo).sort();
+      const bare = await time(async () => {
+        for (let i = 0; i < nos.length; i += CONCURRENCY) {
+          await Promise.all(nos.slice(i, i + CONCURRENCY).map((no) => env.client.workflow.getHandle(candidateWorkflowId(no)).signal(scheduleChangedSignal, { phaseKey: 'bench-bare', key: 'drhDeadline', to: far })));
+        }
+      });
+      const batchRate = n / (batch.ms / 1000);
+      const bareRate = n / (bare.ms / 1000);
+      report({ name: 'notify', value: round3(batchRate), unit: 'signals/s', baseline: round3(bareRate), ratio: round3(batchRate / bareRate), goal: 'batch close to the bare loop (ratio ≈ 1) while resumable', candidates: n, concurrency: CONCURRENCY, batch_ms: round3(batch.ms), bare_ms: round3(bare.ms) });
+    });
+  } finally {
+    await env.teardown();
+    await drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
