@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 
       // The batch activity, run for real (heartbeats go to a mock activity context).
       const activities = createRoundOpsActivities({ db, client: env.client });
-      const batch = await time(() => new MockActivityEnvironment().run(activities.notifyCandidates, { roundId, job: { kind: 'schedule' as const, key: 'drhDeadline' as const, to: far, seq: 1 }, phaseKey: 'bench-batch' }));
+      const batch = await time(async () => (await new MockActivityEnvironment().run(activities.notifyCandidates, { roundId, job: { kind: 'schedule' as const, key: 'drhDeadline' as const, to: far, seq: 1 }, phaseKey: 'bench-batch' })) as { signalled: number; skipped: number });
       if (batch.value.signalled !== n) throw new Error(`batch signalled ${batch.value.signalled} of ${n}`);
 
       // The baseline: a bare loop over the same workflows at the same concurrency.
