@@ -13,6 +13,8 @@ import { registrationRoutes } from './routes/registrations';
 import { roundOpsRoutes } from './routes/round-ops';
 import { roundRoutes } from './routes/rounds';
 import { taskRoutes } from './routes/tasks';
+import { auditRoutes } from './routes/audit';
+import { careerRoutes } from './routes/careers';
 import multipart from '@fastify/multipart';
 import type { ServiceDeps } from './services/deps';
 
@@ -20,6 +22,8 @@ export interface BuildAppOptions {
   deps: ServiceDeps;
   logger?: FastifyBaseLogger;
   rateLimit?: { max: number; timeWindow: number };
+  /** The workflow bundle the auditors' replay runs against. */
+  bundlePath?: string;
 }
 
 /** External plugins, then app plugins, then routes (fastify/demo's order). */
@@ -53,5 +57,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(roundOpsRoutes, { deps: opts.deps, rateLimit: limit });
   await app.register(registrationRoutes, { deps: opts.deps, rateLimit: limit });
   await app.register(taskRoutes, { deps: opts.deps });
+  await app.register(careerRoutes, { deps: opts.deps });
+  await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
   return app;
 }

@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
+import { existsSync } from 'node:fs';
+import { PREBUILT_BUNDLE } from '../worker/worker';
 import { buildApp } from './app';
 import { createLogger } from './logger';
 
@@ -11,7 +13,8 @@ async function main(): Promise<void> {
   // Lazy: the API starts and answers 503 while Temporal is down, instead of refusing to start.
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.temporalNamespace });
-  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger });
+  const bundlePath = process.env.ASN_WORKFLOW_BUNDLE ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath });
   const close = async (): Promise<void> => {
     await app.close();
     await connection.close();

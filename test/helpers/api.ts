@@ -1,11 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
 import { buildApp } from '../../api/app';
 import type { Db } from '../../db/connection';
 import { createUser, type Role } from '../../db/users';
 
 export async function testApp(env: TestWorkflowEnvironment, db: Db, taskQueue: string, rateLimit?: { max: number; timeWindow: number }): Promise<FastifyInstance> {
-  const app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit });
+  const app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit, bundlePath: inject('bundlePath') });
   await app.ready();
   return app;
 }

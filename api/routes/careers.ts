@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import { RATINGS, UNIT_RATINGS } from '../../domain';
+import {
+  assignSupervisorUpdate, careerStatusQuery, checkInUpdate, decideProbationUpdate, decideRecommendationUpdate, evaluateUpdate, extendProbationUpdate, recordHealthUpdate,
+  recordLatsarUpdate, setExpectationsUpdate, type CareerStatus,
+} from '../../workflows/career-messages';
+import { careerWorkflowId } from '../../workflows/messages';
+import { AppError } from '../errors';
+import { requireUser } from '../plugins/auth';
+import { errorResponses } from '../schemas/common';
+import type { ServiceDeps } from '../services/deps';
+
+const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+const NipParams = Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false });
+const Status = Type.Unsafe<CareerStatus>({ type: 'object', additionalProperties: true });
+const Any = Type.Unsafe<unknown>({});
+const Text = (max = 1000) => Type.String({ minLength: 1, maxLength: max });
+
+export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
+  const handle = async (nip: string) => {
+    const row = await deps.db.selectFrom('careers').select('nip').where('nip', '=', nip).executeTakeFirst();
+    if (!row) throw new AppError(404, 'NOT_FOUND', `Karier ${nip} tidak ditemukan`);
+    return deps.client.workflow.getHandle(careerWorkflowId(nip));
+  };
+  /** A supervisor acts only on careers where they are the supervisor or the unit head. */
+  const supervised = async (nip: string, username: string): Promise<void> => {
+    const s = await (await handle(nip)).query(careerStatusQuery);
+    if (s.supervisor !== username && s.unitHead !== username) throw new AppError(403, 'NOT_OWNER', 'Anda bukan atasan langsung atau kepala unit pegawai ini');
+  };
+
+  app.get('/careers/:nip', {
+    config: { access: ['hr', 'supervisor', 'auditor'] },
+    schema: { tags: ['careers'], summary: 'Career status: stage, predikat, ladder, every event', params: NipParams, response: { 200: Status, ...errorResponses } },
+  }, async (req) => {
+    const user = requireUser(req);
+    if (user.role === 'supervisor') await supervised(req.params.nip, user.username);
+    return (await handle(req.params.nip)).query(careerStatusQuery);
+  });
+
+  app.put('/careers/:nip/supervisor', {
+    config: { access: ['hr'] },
+    schema: { tags: ['careers'], summary: 'Name the supervisor (atasan langsung) and the unit head', params: NipParams, body: Type.Object({ supervisor: Text(100), unitHead: Text(100) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(assignSupervisorUpdate, { args: [{ actor: requireUser(req).username, ...req.body }] }));
+
+  app.post('/careers/:nip/probation/latsar', {
+    config: { access: ['hr'] },
+    schema: { tags: ['careers'], summary: 'Record the Latsar result', params: NipParams, body: Type.Object({ passed: Type.Boolean() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(recordLatsarUpdate, { args: [{ actor: requireUser(req).username, passed: req.body.passed }] }));
+
+  app.post('/careers/:nip/probation/health', {
+    config: { access: ['hr'] },
+    schema: { tags: ['careers'], summary: 'Record the health statement', params: NipParams, body: Type.Object({ healthy: Type.Boolean() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(recordHealthUpdate, { args: [{ actor: requireUser(req).username, healthy: req.body.healthy }] }));
+
+  app.post('/careers/:nip/probation/extension', {
+    config: { access: ['hr'] },
+    schema: { tags: ['careers'], summary: 'Extend probation for a delay not of the CPNS\'s making (reason recorded)', params: NipParams, body: Type.Object({ months: Type.Integer({ minimum: 1, maximum: 12 }), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(extendProbationUpdate, { args: [{ actor: requireUser(req).username, ...req.body }] }));
+
+  app.post('/careers/:nip/probation/decision', {
+    config: { access: ['hr'] },
+    schema: { tags: ['careers'], summary: "Record the named official's decision after a failed probation", params: NipParams, body: Type.Object({ official: Text(200), appoint: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(decideProbationUpdate, { args: [req.body] }));
+
+  app.post('/careers/:nip/expectations', {
+    config: { access: ['supervisor'] },
+    schema: { tags: ['careers'], summary: 'SKP planning: the supervisor sets the expectations', params: NipParams, body: Type.Object({ expectations: Type.Array(Text(500), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(setExpectationsUpdate, { args: [{ supervisor: requireUser(req).username, expectations: req.body.expectations }] }));
+
+  app.post('/careers/:nip/check-ins', {
+    config: { access: ['supervisor'] },
+    schema: { tags: ['careers'], summary: 'A periodic performance dialogue', params: NipParams, body: Type.Object({ period: Type.Integer({ minimum: 1, maximum: 12 }), notes: Text(2000) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(checkInUpdate, { args: [{ supervisor: requireUser(req).username, ...req.body }] }));
+
+  app.post('/careers/:nip/evaluations', {
+    config: { access: ['supervisor'] },
+    schema: { tags: ['careers'], summary: 'The annual evaluation (or a re-evaluation): hasil kerja and perilaku ratings', params: NipParams, body: Type.Object({ hasilKerja: Enum(RATINGS), perilaku: Enum(RATINGS) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(evaluateUpdate, { args: [{ evaluator: requireUser(req).username, ...req.body }] }));
+
+  app.post('/careers/:nip/recommendation/decision', {
+    config: { access: ['hr'] },
+    schema: { tags: ['careers'], summary: "Record a named official's decision on a BKN 3/2020 ladder recommendation", params: NipParams, body: Type.Object({ official: Text(200), approved: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(decideRecommendationUpdate, { args: [req.body] }));
+
+  app.put('/units/:unit/ratings/:year', {
+    config: { access: ['hr'] },
+    schema: {
+      tags: ['careers'], summary: "The unit's own rating for the year (drives the distribution rule)",
+      params: Type.Object({ unit: Text(200), year: Type.String({ pattern: '^\\d{4}$' }) }, { additionalProperties: false }),
+      body: Type.Object({ rating: Enum(UNIT_RATINGS), headcount: Type.Integer({ minimum: 1, maximum: 100_000 }), unitHead: Text(100) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses },
+    },
+  }, async (req) => {
+    const v = { unit: req.params.unit, year: Number(req.params.year), rating: req.body.rating, headcount: req.body.headcount, unit_head: req.body.unitHead };
+    await deps.db.insertInto('unit_ratings').values(v).onConflict((oc) => oc.columns(['unit', 'year']).doUpdateSet({ rating: v.rating, headcount: v.headcount, unit_head: v.unit_head })).execute();
+    return v;
+  });
+};

@@ -1,0 +1,221 @@
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { verifyChain } from '../../db/audit';
+import { roundChain } from '../../activities/round';
+import { careerChain } from '../../activities/career';
+import type { Db } from '../../db/connection';
+import {
+  finalRanking, optimalisasi, parseNip, qualificationKey, type Category, type RoundConfig, type RuleViolation, skbCut, skdOutcome,
+} from '../../domain';
+import { candidateWorkflowId, roundWorkflowId } from '../../workflows/messages';
+import { AppError } from '../errors';
+import type { ServiceDeps } from './deps';
+import { loadRoundConfig } from './registrations';
+
+type History = temporal.api.history.v1.IHistory;
+
+const WORKFLOW_ID = /^(round|candidate|career)\/[A-Za-z0-9._-]{1,64}$/;
+
+export function assertWorkflowId(id: string): void {
+  if (!WORKFLOW_ID.test(id)) throw new AppError(400, 'VALIDATION_FAILED', 'workflowId harus round/<id>, candidate/<no> atau career/<nip>');
+}
+
+export async function exportHistory(deps: ServiceDeps, workflowId: string): Promise<History> {
+  assertWorkflowId(workflowId);
+  try {
+    return await deps.client.workflow.getHandle(workflowId).fetchHistory();
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError' || /not found/i.test((err as Error).message)) throw new AppError(404, 'NOT_FOUND', `Proses ${workflowId} tidak ditemukan`);
+    throw err;
+  }
+}
+
+/** The workflows of a round: the round itself and every candidate (from PostgreSQL). */
+export async function roundWorkflowIds(db: Db, roundId: string): Promise<string[]> {
+  const rows = await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).orderBy('registration_no').execute();
+  return [roundWorkflowId(roundId), ...rows.map((r) => candidateWorkflowId(r.registration_no))];
+}
+
+/** One NDJSON line per workflow: {"workflowId", "history"}. */
+export async function* exportRoundHistories(deps: ServiceDeps, roundId: string): AsyncGenerator<string> {
+  await loadRoundConfig(deps, roundId);
+  for (const id of await roundWorkflowIds(deps.db, roundId)) {
+    const history = await deps.client.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+    if (history) yield `{"workflowId":${JSON.stringify(id)},"history":${historyToJSON(history)}}\n`;
+  }
+}
+
+export interface ReplayResult {
+  workflowId: string;
+  ok: boolean;
+  error?: string;
+  events: number;
+}
+
+/** Replays histories on the current workflow bundle: ok, or the determinism violation and where. */
+export async function replayHistories(deps: ServiceDeps, workflowIds: string[], bundlePath: string, onProgress?: (done: number, total: number) => void): Promise<ReplayResult[]> {
+  const out: ReplayResult[] = [];
+  const missing: ReplayResult[] = [];
+  const histories = (async function* () {
+    for (const id of workflowIds) {
+      try {
+        yield { workflowId: id, history: await deps.client.workflow.getHandle(id).fetchHistory() };
+      } catch (err) {
+        missing.push({ workflowId: id, ok: false, error: `history not available: ${(err as Error).message}`, events: 0 });
+      }
+    }
+  })();
+  const sizes = new Map<string, number>();
+  const tracked = (async function* () {
+    for await (const h of histories) {
+      sizes.set(h.workflowId, h.history.events?.length ?? 0);
+      yield h;
+    }
+  })();
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, tracked)) {
+    out.push({ workflowId: r.workflowId, ok: !r.error, ...(r.error ? { error: String((r.error as Error).message ?? r.error).slice(0, 2000) } : {}), events: sizes.get(r.workflowId) ?? 0 });
+    onProgress?.(out.length + missing.length, workflowIds.length);
+  }
+  return [...out, ...missing];
+}
+
+/** Every workflow of the namespace (visibility). */
+export async function allWorkflowIds(deps: ServiceDeps, limit = 100_000): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of deps.client.workflow.list({ query: 'WorkflowType = "candidate" OR WorkflowType = "recruitmentRound" OR WorkflowType = "career"' })) {
+    ids.push(wf.workflowId);
+    if (ids.length >= limit) break;
+  }
+  return [...new Set(ids)];
+}
+
+export interface TimelineEntry {
+  waktu: string;
+  peristiwa: string;
+  oleh: string;
+  alasan: string | null;
+}
+
+/** A candidate's decisions, readable, from the workflow history (plus the tenggat met or missed). */
+export async function candidateTimeline(deps: ServiceDeps, registrationNo: string): Promise<TimelineEntry[]> {
+  const history = await exportHistory(deps, candidateWorkflowId(registrationNo));
+  const out: TimelineEntry[] = [];
+  const payload = (p: temporal.api.common.v1.IPayloads | null | undefined): Record<string, unknown> => {
+    const data = p?.payloads?.[0]?.data;
+    if (!data) return {};
+    try {
+      return JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const when = (e: temporal.api.history.v1.IHistoryEvent): string => new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString();
+  const UPDATE_LABEL: Record<string, string> = {
+    submitDocuments: 'Pelamar mengirim dokumen', verifyDocuments: 'Verifikator memutus hasil administrasi', fileSanggah: 'Pelamar mengajukan sanggah',
+    answerSanggah: 'Verifikator menjawab sanggah', submitDrh: 'Pelamar mengisi DRH',
+  };
+  const SIGNAL_LABEL: Record<string, string> = { skdResult: 'Nilai SKD diterima', skbSelection: 'Penetapan peserta SKB diterima', skbScore: 'Nilai SKB diterima', finalResult: 'Hasil akhir diterima', scheduleChanged: 'Jadwal diubah panitia' };
+  for (const e of history.events ?? []) {
+    if (e.workflowExecutionStartedEventAttributes) {
+      out.push({ waktu: when(e), peristiwa: 'Pendaftaran diterima; proses seleksi dimulai', oleh: 'pelamar', alasan: null });
+    } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
+      const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+      const name = req?.input?.name ?? '';
+      const args = payload(req?.input?.args);
+      const who = (args.reviewer as string | undefined) ?? (name === 'submitDocuments' || name === 'fileSanggah' || name === 'submitDrh' ? 'pelamar' : 'panitia');
+      const why = name === 'verifyDocuments'
+        ? ((args.decisions as { kind: string; result: string; reason?: string }[] | undefined) ?? []).map((d) => `${d.kind}: ${d.result}${d.reason ? ` (${d.reason})` : ''}`).join('; ')
+        : name === 'fileSanggah' ? String(args.reason ?? '') : name === 'answerSanggah' ? `${args.accepted ? 'diterima' : 'ditolak'}: ${String(args.answer ?? '')}` : null;
+      out.push({ waktu: when(e), peristiwa: UPDATE_LABEL[name] ?? `Pembaruan ${name}`, oleh: who, alasan: why || null });
+    } else if (e.workflowExecutionSignaledEventAttributes) {
+      const name = e.workflowExecutionSignaledEventAttributes.signalName ?? '';
+      const args = payload(e.workflowExecutionSignaledEventAttributes.input);
+      const detail = name === 'skdResult' ? JSON.stringify(args.scores ?? {}) : name === 'finalResult' ? `${String(args.result)} (nilai ${String(args.display)}, peringkat ${String(args.rank)})` : name === 'skbSelection' ? (args.selected ? 'lolos' : 'tidak lolos') : null;
+      out.push({ waktu: when(e), peristiwa: SIGNAL_LABEL[name] ?? `Sinyal ${name}`, oleh: 'panitia (impor/pemeringkatan)', alasan: detail });
+    } else if (e.timerFiredEventAttributes) {
+      out.push({ waktu: when(e), peristiwa: 'Tenggat waktu tercapai', oleh: 'sistem', alasan: null });
+    } else if (e.workflowExecutionCompletedEventAttributes) {
+      const r = payload(e.workflowExecutionCompletedEventAttributes.result);
+      out.push({ waktu: when(e), peristiwa: `Proses selesai: ${String(r.outcome ?? '')}`, oleh: 'sistem', alasan: r.nip ? `NIP ${String(r.nip)}` : null });
+    }
+  }
+  return out;
+}
+
+export interface Difference {
+  what: string;
+  registrationNo: string | null;
+  published: unknown;
+  rederived: unknown;
+}
+
+/**
+ * Re-derives every SKD pass/fail, SKB cut, final rank, optimalisasi placement and NIP of a round
+ * from the recorded inputs with the domain functions, and lists every difference.
+ */
+export async function rederiveRound(db: Db, config: RoundConfig): Promise<{ checked: Record<string, number>; differences: Difference[] }> {
+  const diffs: Difference[] = [];
+  const roundId = config.roundId;
+  const apps = await db.selectFrom('applications').selectAll().where('round_id', '=', roundId).execute();
+  const byNo = new Map(apps.map((a) => [a.registration_no, a]));
+
+  const skd = await db.selectFrom('skd_scores').selectAll().where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : ['']).execute();
+  for (const s of skd) {
+    const a = byNo.get(s.registration_no)!;
+    const o = skdOutcome({ twk: s.twk, tiu: s.tiu, tkp: s.tkp }, a.category as Category, config.passingGrades);
+    if (o.passed !== s.passed) diffs.push({ what: 'SKD lulus/tidak', registrationNo: s.registration_no, published: s.passed, rederived: o.passed });
+  }
+
+  const sel = await db.selectFrom('rankings').selectAll().where('round_id', '=', roundId).where('kind', '=', 'skb_selection').execute();
+  const skdByNo = new Map(skd.map((s) => [s.registration_no, s]));
+  const formations = new Map(config.formations.map((f) => [f.formationId, f]));
+  for (const [formationId, f] of formations) {
+    const passed = skd.filter((s) => s.passed && byNo.get(s.registration_no)?.formation_id === formationId).map((s) => ({ registrationNo: s.registration_no, skd: { twk: s.twk, tiu: s.tiu, tkp: s.tkp } }));
+    const cut = skbCut(passed, f.quota, config.skbCutMultiplier, config.skbTieBreak);
+    for (const r of cut.ranked) {
+      const pub = sel.find((x) => x.registration_no === r.candidate.registrationNo);
+      const want = r.selected ? 'selected' : 'not_selected';
+      if (!pub || pub.result !== want || pub.rank !== r.rank) diffs.push({ what: 'Penetapan peserta SKB', registrationNo: r.candidate.registrationNo, published: pub ? `${pub.result} #${pub.rank}` : null, rederived: `${want} #${r.rank}` });
+    }
+  }
+
+  const fin = await db.selectFrom('rankings').selectAll().where('round_id', '=', roundId).where('kind', '=', 'final').execute();
+  const cands = fin.map((r) => {
+    const s = skdByNo.get(r.registration_no);
+    const a = byNo.get(r.registration_no)!;
+    return { registrationNo: r.registration_no, formationId: r.formation_id, score: { scaled: Number(r.score_scaled), scale: Number(r.score_scale) }, skd: { twk: s?.twk ?? r.twk ?? 0, tiu: s?.tiu ?? r.tiu ?? 0, tkp: s?.tkp ?? r.tkp ?? 0 }, ipk: a.ipk, birthDate: a.birth_date };
+  });
+  for (const [formationId, f] of formations) {
+    for (const r of finalRanking(cands.filter((c) => c.formationId === formationId), f.quota)) {
+      const pub = fin.find((x) => x.registration_no === r.candidate.registrationNo)!;
+      if (pub.rank !== r.rank) diffs.push({ what: 'Peringkat akhir', registrationNo: pub.registration_no, published: pub.rank, rederived: r.rank });
+    }
+  }
+  const declines = await db.selectFrom('optimalisasi_declines').select(['registration_no', 'formation_id']).where('round_id', '=', roundId).execute();
+  const placements = optimalisasi(config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, education: qualificationKey(f), quota: f.quota })), cands, new Set(declines.map((d) => `${d.registration_no}|${d.formation_id}`)));
+  for (const pub of fin) {
+    const placed = placements.find((p) => p.registrationNo === pub.registration_no);
+    const lulusRank = finalRanking(cands.filter((c) => c.formationId === pub.formation_id), formations.get(pub.formation_id)!.quota).find((x) => x.candidate.registrationNo === pub.registration_no)!;
+    const want = placed ? 'lulus_optimalisasi' : lulusRank.result;
+    if (pub.result !== want || (pub.placement_formation_id ?? null) !== (placed?.toFormationId ?? null)) diffs.push({ what: 'Hasil akhir/optimalisasi', registrationNo: pub.registration_no, published: `${pub.result} ${pub.placement_formation_id ?? ''}`.trim(), rederived: `${want} ${placed?.toFormationId ?? ''}`.trim() });
+  }
+
+  const appts = await db.selectFrom('appointments').selectAll().where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : ['']).where('nip', 'is not', null).execute();
+  const seen = new Set<string>();
+  for (const p of appts) {
+    const a = byNo.get(p.registration_no)!;
+    const n = parseNip(p.nip!);
+    const problems: RuleViolation[] = n.ok ? [] : n.errors;
+    if (n.ok && (n.value.birthDate !== a.birth_date || n.value.sex !== a.sex || n.value.tmt !== p.tmt)) problems.push({ code: 'NIP_MISMATCH', message: 'NIP tidak cocok dengan tanggal lahir, jenis kelamin atau TMT' });
+    if (seen.has(p.nip!)) problems.push({ code: 'NIP_DUPLICATE', message: 'NIP ganda' });
+    seen.add(p.nip!);
+    if (problems.length) diffs.push({ what: 'NIP', registrationNo: p.registration_no, published: p.nip, rederived: problems.map((x) => x.message).join('; ') });
+  }
+  return { checked: { skd: skd.length, skbSelection: sel.length, final: fin.length, nip: appts.length }, differences: diffs };
+}
+
+export async function verifyAll(db: Db, roundId: string): Promise<{ round: Awaited<ReturnType<typeof verifyChain>>; careers: Awaited<ReturnType<typeof verifyChain>>[] }> {
+  const nips = await db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').select('p.nip').where('a.round_id', '=', roundId).where('p.nip', 'is not', null).execute();
+  return { round: await verifyChain(db, roundChain(roundId)), careers: await Promise.all(nips.map((n) => verifyChain(db, careerChain(n.nip!)))) };
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * `asn` — the command line for HR and auditors. It calls the same services as the API.
+ * Connects with DATABASE_URL and TEMPORAL_ADDRESS (the defaults of `npm start`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../config';
+import { createDb } from '../db/connection';
+import { PREBUILT_BUNDLE } from '../worker/worker';
+import type { ServiceDeps } from '../api/services/deps';
+import { createRound } from '../api/services/rounds';
+import { importResults, requestRanking } from '../api/services/imports';
+import { announcement, announcementHtml, funnel, listCandidates } from '../api/services/announcements';
+import { allWorkflowIds, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll } from '../api/services/audit';
+import { loadRoundConfig } from '../api/services/registrations';
+import type { RoundConfigInput } from '../domain';
+import type { CandidateStage } from '../workflows/messages';
+import { AppError } from '../api/errors';
+
+async function withDeps<T>(f: (deps: ServiceDeps) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const db = createDb(config.databaseUrl);
+  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
+  try {
+    return await f({ db, client: new Client({ connection, namespace: config.temporalNamespace }), connection, taskQueue: config.taskQueue });
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+const out = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+function progress(done: number, total: number): void {
+  const width = 30;
+  const filled = Math.round((done / Math.max(total, 1)) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write('\n');
+}
+
+const program = new Command('asn').description('Seleksi ASN berbasis kinerja — alat baris perintah untuk panitia dan auditor').option('--as <username>', 'who acts (recorded in the audit log)', 'cli');
+const actor = (): string => program.opts<{ as: string }>().as;
+
+program.command('round-start').argument('<file>', 'round configuration (JSON or YAML)').description('start a recruitment round').action(async (file: string) => {
+  const text = readFileSync(file, 'utf8');
+  const input = (file.endsWith('.yaml') || file.endsWith('.yml') ? parseYaml(text) : JSON.parse(text)) as RoundConfigInput;
+  await withDeps(async (deps) => out(await createRound(deps, input, actor())));
+});
+
+program.command('import').argument('<roundId>').argument('<exam>', 'skd or skb').argument('<csv>').option('--correction <reason>', 'replace earlier scores (audited)').description('import exam results (validated whole)').action(async (roundId: string, exam: string, csv: string, o: { correction?: string }) => {
+  if (exam !== 'skd' && exam !== 'skb') throw new AppError(400, 'VALIDATION_FAILED', 'exam: skd atau skb');
+  await withDeps(async (deps) => out(await importResults(deps, roundId, exam, readFileSync(csv, 'utf8'), actor(), o.correction ? { reason: o.correction } : undefined)));
+});
+
+program.command('rank').argument('<roundId>').argument('<kind>', 'skb_selection or final').description('run a ranking and notify the candidates').action(async (roundId: string, kind: string) => {
+  if (kind !== 'skb_selection' && kind !== 'final') throw new AppError(400, 'VALIDATION_FAILED', 'kind: skb_selection atau final');
+  await withDeps(async (deps) => out(await requestRanking(deps, roundId, kind, actor())));
+});
+
+program.command('candidates').argument('<roundId>').option('--stage <stage>').option('--formation <formationId>').description('list candidates by stage (Temporal visibility) and the funnel').action(async (roundId: string, o: { stage?: string; formation?: string }) => {
+  await withDeps(async (deps) => out({ funnel: await funnel(deps, roundId), candidates: await listCandidates(deps, roundId, { stage: o.stage as CandidateStage | undefined, formationId: o.formation }) }));
+});
+
+program.command('announce').argument('<roundId>').argument('<phase>', 'administrasi | skd | skb_selection | final').option('--html <file>', 'write the printable page').description('an announcement with masked NIKs').action(async (roundId: string, phase: string, o: { html?: string }) => {
+  await withDeps(async (deps) => {
+    const a = await announcement(deps, roundId, phase);
+    if (o.html) {
+      writeFileSync(o.html, announcementHtml(a));
+      process.stderr.write(`ditulis: ${o.html}\n`);
+    } else out(a);
+  });
+});
+
+const history = program.command('history').description('export workflow histories');
+history.command('export').argument('<workflowId>').option('-o, --output <file>').action(async (workflowId: string, o: { output?: string }) => {
+  await withDeps(async (deps) => {
+    const json = historyToJSON(await exportHistory(deps, workflowId));
+    if (o.output) writeFileSync(o.output, json);
+    else process.stdout.write(`${json}\n`);
+  });
+});
+history.command('export-round').argument('<roundId>').requiredOption('-o, --output <file>', 'NDJSON bundle').action(async (roundId: string, o: { output: string }) => {
+  await withDeps(async (deps) => {
+    const lines: string[] = [];
+    for await (const line of exportRoundHistories(deps, roundId)) lines.push(line);
+    writeFileSync(o.output, lines.join(''));
+    process.stderr.write(`${lines.length} riwayat → ${o.output}\n`);
+  });
+});
+
+program.command('replay').option('--workflow <id>').option('--round <roundId>').option('--all', 'every workflow of the namespace').option('--bundle <path>', 'workflow bundle', process.env.ASN_WORKFLOW_BUNDLE ?? PREBUILT_BUNDLE)
+  .description('replay histories on the current code; exit 1 on any determinism violation').action(async (o: { workflow?: string; round?: string; all?: boolean; bundle: string }) => {
+    await withDeps(async (deps) => {
+      const ids = o.workflow ? [o.workflow] : o.round ? await roundWorkflowIds(deps.db, o.round) : o.all ? await allWorkflowIds(deps) : [];
+      if (ids.length === 0) throw new AppError(400, 'VALIDATION_FAILED', 'beri --workflow, --round atau --all');
+      const results = await replayHistories(deps, ids, o.bundle, progress);
+      const failed = results.filter((r) => !r.ok);
+      out({ total: results.length, ok: results.length - failed.length, failed });
+      if (failed.length) process.exitCode = 1;
+    });
+  });
+
+const audit = program.command('audit').description('tamper-evident audit log');
+audit.command('verify').argument('<roundId>').description("verify the round's and its careers' hash chains; exit 1 if broken").action(async (roundId: string) => {
+  await withDeps(async (deps) => {
+    const r = await verifyAll(deps.db, roundId);
+    out(r);
+    if (!r.round.ok || r.careers.some((c) => !c.ok)) process.exitCode = 1;
+  });
+});
+
+program.command('rederive').argument('<roundId>').description('recompute every decision from the recorded inputs; exit 1 on any difference').action(async (roundId: string) => {
+  await withDeps(async (deps) => {
+    const r = await rederiveRound(deps.db, (await loadRoundConfig(deps, roundId)).config);
+    out(r);
+    if (r.differences.length) process.exitCode = 1;
+  });
+});
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof AppError) {
+    console.error(`${err.code}: ${err.message}${err.details ? `\n${JSON.stringify(err.details, null, 2)}` : ''}`);
+    process.exit(2);
+  }
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
