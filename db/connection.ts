@@ -8,11 +8,11 @@ export type Db = Kysely<Database>;
 types.setTypeParser(1082, (v: string) => v);
 
 export function createDb(connectionString: string, pool: Partial<PoolConfig> = {}): Db {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: new Pool({ connectionString, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000, ...pool }),
-    }),
-  });
+  const p = new Pool({ connectionString, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000, ...pool });
+  // An idle connection dropped by the server (restart, failover) must not crash the process;
+  // the pool replaces it and the next query reconnects.
+  p.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) });
 }
 
 /** Creates the database named in the URL if it does not exist (connecting to `postgres`). */

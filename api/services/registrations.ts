@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import {
   checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type RoundConfig, type Sex, violation,
 } from '../../domain';
-import { createUser } from '../../db/users';
+import { hashToken } from '../../db/users';
+import { randomBytes } from 'node:crypto';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
@@ -25,6 +26,18 @@ export interface RegistrationRequest {
 
 export const DEFAULT_REVIEWER_SLA_DAYS = 3;
 
+/** Registrations read the round on every request; a short cache spares PostgreSQL under load. */
+const CONFIG_TTL_MS = 1_000;
+const configCache = new Map<string, { at: number; value: { config: RoundConfig; phase: string } }>();
+export async function cachedRoundConfig(deps: ServiceDeps, roundId: string): Promise<{ config: RoundConfig; phase: string }> {
+  const hit = configCache.get(roundId);
+  if (hit && performance.now() - hit.at < CONFIG_TTL_MS) return hit.value;
+  const value = await loadRoundConfig(deps, roundId);
+  configCache.set(roundId, { at: performance.now(), value });
+  if (configCache.size > 1000) configCache.delete(configCache.keys().next().value!);
+  return value;
+}
+
 export async function loadRoundConfig(deps: ServiceDeps, roundId: string): Promise<{ config: RoundConfig; phase: string }> {
   const row = await deps.db.selectFrom('rounds').select(['config', 'phase']).where('round_id', '=', roundId).executeTakeFirst();
   if (!row) throw notFound('Seleksi', roundId);
@@ -38,7 +51,7 @@ export async function loadRoundConfig(deps: ServiceDeps, roundId: string): Promi
  * so a registration either fully exists or not at all.
  */
 export async function register(deps: ServiceDeps, roundId: string, req: RegistrationRequest): Promise<{ registrationNo: string; workflowId: string; token: string; warnings: { code: string; message: string }[] }> {
-  const { config, phase } = await loadRoundConfig(deps, roundId);
+  const { config, phase } = await cachedRoundConfig(deps, roundId);
   if (phase !== 'registration') throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
 
   if (!isIsoDate(req.birthDate)) throw new AppError(400, 'VALIDATION_FAILED', 'Permintaan tidak valid', [violation('DATE', 'Tanggal lahir tidak valid', 'birthDate')]);
@@ -66,19 +79,25 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
     reusedSkd = { twk: prev.twk, tiu: prev.tiu, tkp: prev.tkp, fromYear: prev.budget_year };
   }
 
-  const seq = await sql<{ n: string }>`select nextval('registration_seq') as n`.execute(deps.db);
-  const registrationNo = `${config.budgetYear}${String(seq.rows[0]!.n).padStart(8, '0')}`;
+  // One statement: the registration number, the application and the candidate's account.
+  const token = `asn_${randomBytes(32).toString('base64url')}`;
+  let registrationNo: string;
   try {
-    await deps.db
-      .insertInto('applications')
-      .values({
-        registration_no: registrationNo, round_id: roundId, formation_id: formation.formationId, budget_year: config.budgetYear, nik: nik.value.nik, full_name: req.fullName.trim(),
-        birth_date: req.birthDate, sex: req.sex, email: req.email, category: req.category, education_level: req.education.level, education_program: req.education.program.trim(),
-        ipk: req.education.ipk, experience_years: req.experienceYears ?? 0, prior_predikat: req.priorPredikat ?? null, nik_warnings: JSON.stringify(warnings), stage: 'documents',
-      })
-      .execute();
+    const r = await sql<{ registration_no: string }>`
+      with app as (
+        insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage)
+        values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId}, ${formation.formationId}, ${config.budgetYear}, ${nik.value.nik}, ${req.fullName.trim()},
+                ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${req.education.program.trim()}, ${req.education.ipk}, ${req.experienceYears ?? 0},
+                ${req.priorPredikat ?? null}, ${JSON.stringify(warnings)}::jsonb, 'documents')
+        returning registration_no
+      ), account as (
+        insert into users (username, display_name, role, token_hash, registration_no)
+        select 'pelamar-' || registration_no, 'Pelamar ' || registration_no, 'candidate', ${hashToken(token)}, registration_no from app
+      )
+      select registration_no from app`.execute(deps.db);
+    registrationNo = r.rows[0]!.registration_no;
   } catch (err) {
-    if ((err as { code?: string; constraint?: string }).code === '23505') throw new AppError(409, 'DUPLICATE_APPLICATION', duplicateApplication(config.budgetYear).message);
+    if ((err as { code?: string }).code === '23505') throw new AppError(409, 'DUPLICATE_APPLICATION', duplicateApplication(config.budgetYear).message);
     throw err;
   }
 
@@ -105,9 +124,11 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
       ]),
     });
   } catch (err) {
-    await deps.db.deleteFrom('applications').where('registration_no', '=', registrationNo).execute().catch(() => undefined);
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('users').where('registration_no', '=', registrationNo).execute();
+      await trx.deleteFrom('applications').where('registration_no', '=', registrationNo).execute();
+    }).catch(() => undefined);
     throw err;
   }
-  const { token } = await createUser(deps.db, { username: `pelamar-${registrationNo}`, displayName: `Pelamar ${registrationNo}`, role: 'candidate', registrationNo });
   return { registrationNo, workflowId, token, warnings };
 }
