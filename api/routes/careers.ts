@@ -9,7 +9,7 @@ import { careerWorkflowId } from '../../workflows/messages';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
-import type { ServiceDeps } from '../services/deps';
+import { QUERY_TIMEOUT_MS, type ServiceDeps } from '../services/deps';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const NipParams = Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false });
@@ -25,7 +25,8 @@ export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = as
   };
   /** A supervisor acts only on careers where they are the supervisor or the unit head. */
   const supervised = async (nip: string, username: string): Promise<void> => {
-    const s = await (await handle(nip)).query(careerStatusQuery);
+    const h = await handle(nip);
+    const s = await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(careerStatusQuery));
     if (s.supervisor !== username && s.unitHead !== username) throw new AppError(403, 'NOT_OWNER', 'Anda bukan atasan langsung atau kepala unit pegawai ini');
   };
 
@@ -35,7 +36,8 @@ export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = as
   }, async (req) => {
     const user = requireUser(req);
     if (user.role === 'supervisor') await supervised(req.params.nip, user.username);
-    return (await handle(req.params.nip)).query(careerStatusQuery);
+    const h = await handle(req.params.nip);
+    return deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(careerStatusQuery));
   });
 
   app.put('/careers/:nip/supervisor', {

@@ -8,3 +8,6 @@ export interface ServiceDeps {
   connection: Connection;
   taskQueue: string;
 }
+
+/** A query waits for a worker's answer: bounded, so an API request never hangs (→ 503 on expiry). */
+export const QUERY_TIMEOUT_MS = 5_000;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DOCUMENT_KINDS, type DocumentKind, detectFileType, type RoundConfig, validateDocument } from '../../domain';
 import { candidateStatusQuery, candidateWorkflowId, submitDocumentsUpdate, type CandidateStatus, type DocumentRef } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
-import type { ServiceDeps } from './deps';
+import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 
 export async function applicationOf(deps: ServiceDeps, registrationNo: string): Promise<{ roundId: string; formationId: string; config: RoundConfig }> {
   const row = await deps.db
@@ -52,5 +52,5 @@ export async function submitDocuments(deps: ServiceDeps, registrationNo: string,
 
 export async function candidateStatus(deps: ServiceDeps, registrationNo: string): Promise<CandidateStatus> {
   await applicationOf(deps, registrationNo);
-  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).query(candidateStatusQuery);
+  return deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).query(candidateStatusQuery));
 }

@@ -3,7 +3,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
 import { extendDeadlineUpdate, roundIdAttr, roundStateQuery, roundWorkflowId, type ExtendDeadlineInput, type RoundState } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
-import type { ServiceDeps } from './deps';
+import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 
 export async function createRound(deps: ServiceDeps, input: RoundConfigInput, actor: string): Promise<{ roundId: string; workflowId: string; runId: string; config: RoundConfig }> {
   const config = withDefaults(input);
@@ -30,7 +30,7 @@ export async function createRound(deps: ServiceDeps, input: RoundConfigInput, ac
 export async function getRoundState(deps: ServiceDeps, roundId: string): Promise<RoundState> {
   const row = await deps.db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst();
   try {
-    return await deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery);
+    return await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery));
   } catch (err) {
     if ((err as Error).name === 'WorkflowNotFoundError' || (!row && (err as Error).name === 'QueryNotRegisteredError')) throw notFound('Seleksi', roundId);
     throw err;

@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../db/connection';
 import {
   careerStatusQuery, checkInUpdate, decideProbationUpdate, decideRecommendationUpdate, evaluateUpdate, extendProbationUpdate, recordHealthUpdate, recordLatsarUpdate, setExpectationsUpdate,
@@ -18,17 +18,23 @@ let worker: Worker;
 let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('career');
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
+// Each test gets its own time-skipping server: careers of one test must not share a skipping
+// clock with another's (a long sleep in one would drive the other's timers).
+beforeAll(() => {
   db = testDb();
+});
+afterAll(async () => {
+  await db?.destroy();
+});
+beforeEach(async () => {
+  env = await timeSkippingEnv();
   worker = await testWorker(env, { db }, taskQueue);
   running = worker.run();
 });
-afterAll(async () => {
+afterEach(async () => {
   worker?.shutdown();
   await running;
   await env?.teardown();
-  await db?.destroy();
 });
 
 const DAY = 86_400_000;
@@ -38,9 +44,10 @@ const sleepTo = async (ms: number): Promise<void> => {
   if (d > 0) await env.sleep(d);
 };
 const handle = (nip: string) => env.client.workflow.getHandle<typeof career>(careerWorkflowId(nip));
-const status = (nip: string): Promise<CareerStatus> => handle(nip).query(careerStatusQuery);
+// A query waits for the worker's answer; bound it so a poll can ask again instead of waiting forever.
+const status = (nip: string): Promise<CareerStatus> => env.client.withDeadline(Date.now() + 3_000, () => handle(nip).query(careerStatusQuery));
 const waitFor = async (nip: string, pred: (s: CareerStatus) => boolean): Promise<CareerStatus> => {
-  await expect.poll(async () => pred(await status(nip)), { timeout: 15_000, interval: 20 }).toBe(true);
+  await expect.poll(async () => pred(await status(nip).catch(() => ({}) as CareerStatus)), { timeout: 15_000, interval: 20 }).toBe(true);
   return status(nip);
 };
 
