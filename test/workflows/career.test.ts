@@ -176,6 +176,39 @@ describe('career workflow', () => {
     expect(decisions).toEqual([{ kind: 'decision:improvement_period', decided_by: official, decision: 'approved' }, { kind: 'decision:competency_retest', decided_by: official, decision: 'rejected' }]);
   });
 
+  it('the whole ladder, every step approved by the official, ends in dismissal — never before the last decision', async () => {
+    const input = careerInput({}, await nextJanuary(env));
+    await startCareer(env, taskQueue, input);
+    const { year } = await toPns(input.nip);
+    const official = 'Wali Kota Medan';
+    const approve = async (step: string): Promise<void> => {
+      await waitFor(input.nip, (x) => x.pendingRecommendation === step);
+      await handle(input.nip).executeUpdate(decideRecommendationUpdate, { args: [{ official, approved: true, reason: `Disetujui: ${step}` }] });
+      await waitFor(input.nip, (x) => x.pendingRecommendation === null);
+    };
+    const reEvaluatePoor = async (y: number): Promise<void> => {
+      await sleepTo(WIB(`${y}-07-15`));
+      await waitFor(input.nip, (x) => x.stage === 're_evaluation');
+      await handle(input.nip).executeUpdate(evaluateUpdate, { args: [{ evaluator: 'atasan.budi', hasilKerja: 'di_bawah', perilaku: 'di_bawah' }] });
+    };
+    await driveYear(input.nip, year, 'di_bawah', 'di_bawah');
+    await approve('improvement_period');
+    await nextYear(input.nip, year);
+    await reEvaluatePoor(year + 1);
+    await approve('competency_retest');
+    await sleepTo(WIB(`${year + 1}-12-20`));
+    await waitFor(input.nip, (x) => x.stage === 'evaluation');
+    await handle(input.nip).executeUpdate(evaluateUpdate, { args: [{ evaluator: 'atasan.budi', hasilKerja: 'di_bawah', perilaku: 'sesuai' }] });
+    await approve('transfer');
+    expect((await status(input.nip)).stage).not.toBe('dismissed');
+    await nextYear(input.nip, year + 1);
+    await reEvaluatePoor(year + 2);
+    await approve('dismissal_recommendation');
+    const end = await handle(input.nip).result();
+    expect(end.stage).toBe('dismissed');
+    expect(await db.selectFrom('careers').select(['status', 'ladder_position']).where('nip', '=', input.nip).executeTakeFirst()).toEqual({ status: 'dismissed', ladder_position: 'dismissal_recommendation' });
+  });
+
   it('a 35-year career runs in seconds, each run under 200 history events, and ends at retirement', async () => {
     const t0 = Date.now();
     // Appointed at 23, retiring at 58: 35 years, whatever year the shared test clock has reached.

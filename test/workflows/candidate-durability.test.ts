@@ -1,0 +1,77 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ServiceDeps } from '../../api/services/deps';
+import { candidateStatus, submitDocuments } from '../../api/services/documents';
+import type { Db } from '../../db/connection';
+import type { candidate } from '../../workflows/candidate';
+import { candidateWorkflowId, finalResultSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate } from '../../workflows/messages';
+import { wib } from '../fixtures';
+import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
+import { spawnTs } from '../helpers/processes';
+import { devServerEnv, testDb, uniqueTaskQueue } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  db = testDb();
+});
+afterAll(async () => {
+  await env?.teardown();
+  await db?.destroy();
+});
+
+describe('a candidate path survives a killed worker (real dev server, real time)', () => {
+  it('the worker is SIGKILLed after the appointment is written, before it completes; the replacement finishes with one NIP and no duplicate rows', async () => {
+    const taskQueue = uniqueTaskQueue('cand-kill');
+    const common = { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath') };
+    const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
+    const now = Date.now();
+    const base = await openRound(db, now, `kill-cand-${now.toString(36)}`);
+    // Registration closes in a few seconds; everything after stays far ahead.
+    const schedule = { ...base.schedule, registrationCloses: wib(now + 8_000) };
+    await db.updateTable('rounds').set({ config: JSON.stringify({ ...base, schedule }) }).where('round_id', '=', base.roundId).execute();
+    const [reviewer] = await reviewers(db, 1);
+    await db.insertInto('round_reviewers').values({ round_id: base.roundId, username: reviewer! }).execute();
+
+    const first = spawnTs('worker/main.ts', { ...common, ASN_FAULT_PAUSE_AFTER_WRITE: 'appoint' });
+    try {
+      await first.waitFor('WORKER_READY');
+      const { registrationNo } = await registerCandidate(deps, base.roundId);
+      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+      const h = env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
+      await expect.poll(async () => (await candidateStatus(deps, registrationNo)).stage, { timeout: 30_000, interval: 250 }).toBe('verification');
+      const s = await candidateStatus(deps, registrationNo);
+      await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+      await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
+      await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+      await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
+      await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
+      await expect.poll(async () => (await candidateStatus(deps, registrationNo)).stage, { timeout: 30_000, interval: 250 }).toBe('appointment');
+      await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Jl. Sisingamangaraja, Medan' } }] });
+      await first.waitFor('FAULT_PAUSED appoint', 30_000);
+      const written = await db.selectFrom('appointments').select(['nip']).where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
+      expect(written.nip).toMatch(/^\d{18}$/);
+      await first.kill('SIGKILL');
+
+      const second = spawnTs('worker/main.ts', common);
+      try {
+        await second.waitFor('WORKER_READY');
+        const result = await h.result();
+        expect(result.outcome).toBe('appointed');
+        expect(result.nip).toBe(written.nip); // the retried appointment found its own write
+      } finally {
+        await second.kill('SIGTERM');
+      }
+      expect(await db.selectFrom('appointments').select('nip').where('registration_no', '=', registrationNo).execute()).toHaveLength(1);
+      const prefix = written.nip!.slice(0, 15);
+      expect(await db.selectFrom('nip_sequences').select('last_seq').where('prefix', '=', prefix).executeTakeFirst()).toEqual({ last_seq: 1 });
+      const actions = (await db.selectFrom('audit_log').select('action').where('subject', '=', registrationNo).execute()).map((a) => a.action);
+      for (const a of new Set(actions)) if (a !== 'task.assigned') expect(actions.filter((x) => x === a), a).toHaveLength(1);
+      expect(actions).toContain('candidate.appointed');
+    } finally {
+      await first.kill('SIGKILL');
+    }
+  }, 180_000);
+});
