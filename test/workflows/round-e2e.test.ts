@@ -11,6 +11,7 @@ import { extendDeadline } from '../../api/services/rounds';
 import { verifyChain } from '../../db/audit';
 import { candidateTimeline, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds } from '../../api/services/audit';
 import { loadRoundConfig } from '../../api/services/registrations';
+import { announcement, announcementHtml, funnel } from '../../api/services/announcements';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connection';
 import { withDefaults } from '../../domain';
@@ -179,6 +180,18 @@ describe('a recruitment round through every phase with its candidates', () => {
     expect((await verifyChain(db, `round:${roundId}`)).ok).toBe(true);
     const history = await round.fetchHistory();
     console.log(`[history] round with ${Object.keys(people).length} candidates: ${history.events?.length} events`);
+
+    // Public announcements: masked NIKs, JSON and a printable page; the funnel from SQL.
+    const ann = await announcement(deps, roundId, 'final');
+    expect(ann.rows.map((r) => r.result)).toEqual(['lulus', 'lulus', 'lulus_optimalisasi', 'tidak_lulus', 'lulus']);
+    expect(ann.rows.every((r) => /^\d{4}\*{8}\d{4}$/.test(r.nik))).toBe(true);
+    const page = announcementHtml(ann);
+    expect(page).toContain('Pengumuman Hasil Akhir Seleksi');
+    expect(page).toContain('Lulus (Optimalisasi)');
+    const rawNiks = await db.selectFrom('applications').select('nik').where('round_id', '=', roundId).execute();
+    for (const { nik } of rawNiks) expect(page).not.toContain(nik);
+    expect((await announcement(deps, roundId, 'administrasi')).rows.filter((r) => r.result === 'TMS')).toHaveLength(1);
+    expect(await funnel(deps, roundId)).toEqual({ registered: 9, ms: 8, skdPassed: 6, skbSelected: 6, lulus: 4, appointed: 4 });
 
     // Auditors: every decision re-derived from the recorded inputs matches what was published.
     const re = await rederiveRound(db, (await loadRoundConfig(deps, roundId)).config);
