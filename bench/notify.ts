@@ -4,9 +4,8 @@
  * same dev server in the same run. Reports signals per second.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { createRoundOpsActivities } from '../activities/round-ops';
-import { WORKFLOWS_PATH, createWorker } from '../worker/worker';
+import { bundleWorkflows, createWorker } from '../worker/worker';
 import { candidateWorkflowId, scheduleChangedSignal, type CandidateInput } from '../workflows/messages';
 import { DEFAULT_PASSING_GRADES } from '../domain';
 import { syntheticRound } from '../test/helpers/synthetic';
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
     const roundId = 'bench-notify';
     const { candidates } = await syntheticRound(db, roundId, 50, n, 11);
     const taskQueue = 'bench-notify';
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+    const code = await bundleWorkflows();
     const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
     await worker.runUntil(async () => {
       const far = new Date(Date.now() + 365 * 86_400_000).toISOString();

@@ -5,11 +5,10 @@
  * Goal: ≥ 0.7 × the bare rate, p99 < 100 ms.
  */
 import autocannon from 'autocannon';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { createRoundActivities } from '../activities/round';
 import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
-import { WORKFLOWS_PATH, createWorker } from '../worker/worker';
+import { bundleWorkflows, createWorker } from '../worker/worker';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../workflows/messages';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { sampleRound } from '../test/fixtures';
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
   const env = await benchTemporal();
   const taskQueue = 'bench-register';
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+    const code = await bundleWorkflows();
     const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
     await worker.runUntil(async () => {
       const config = withDefaults(sampleRound('bench-register', {}, Date.now() - 32 * 86_400_000));

@@ -7,12 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { ROOT, temporalTools } from '../config';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { bundleWorkflows } from '../worker/worker';
 import { arg, quick, report, round3, time } from './lib';
 
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 async function main(): Promise<void> {
   const n = arg('histories', quick ? 100 : 1000);
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
   const events = golden.events?.length ?? 0;
 
   // A trivial workflow's history with as many events (5 per timer), captured on the test server.
-  const trivialBundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'trivial-workflow.ts'), logger: silent });
+  const trivialBundle = { code: await bundleWorkflows(join(__dirname, 'trivial-workflow.ts')) };
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
   let trivialHistory;
   try {
@@ -35,7 +34,7 @@ async function main(): Promise<void> {
     await env.teardown();
   }
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent });
+  const bundle = { code: await bundleWorkflows() };
   const replayAll = async (workflowBundle: { code: string }, history: typeof golden): Promise<void> => {
     const many = (async function* () {
       for (let i = 0; i < n; i++) yield { workflowId: `h${i}`, history };

@@ -4,12 +4,12 @@
  * on the time-skipping server; prints both event counts. `npm run bench:round-history`.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { importResults, requestRanking } from '../api/services/imports';
 import { temporalTools } from '../config';
 import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
 import { ensureSearchAttributes } from '../worker/search-attributes';
-import { createWorker, WORKFLOWS_PATH } from '../worker/worker';
+import { bundleWorkflows, createWorker } from '../worker/worker';
 import { candidateWorkflowId, roundStateQuery, roundWorkflowId, type CandidateInput, type RoundState } from '../workflows/messages';
 import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, report } from './lib';
@@ -19,7 +19,7 @@ async function roundHistory(n: number): Promise<{ events: number; signalled: num
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
   await ensureSearchAttributes(env.connection, 'default');
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+    const code = await bundleWorkflows();
     const taskQueue = 'round-history';
     const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
     return await worker.runUntil(async () => {

@@ -8,13 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { loadConfig, ROOT, SEARCH_ATTRIBUTES, temporalTools } from '../config';
 import { createDb, ensureDatabase } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../worker/search-attributes';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { bundleWorkflows } from '../worker/worker';
 
 const config = loadConfig();
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
 
   say('bundling workflow code…');
   const bundlePath = join(dataDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never })).code);
+  writeFileSync(bundlePath, await bundleWorkflows());
 
   const env = { TEMPORAL_ADDRESS: temporalAddress, ASN_WORKFLOW_BUNDLE: bundlePath };
   const worker = run('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env);

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { createDb, dropDatabase, ensureDatabase } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { bundleWorkflows } from '../worker/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,8 +32,7 @@ export default async function setup(project: { provide: <K extends 'databaseUrl'
 
   const dir = mkdtempSync(join(tmpdir(), 'asn-bundle-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  writeFileSync(bundlePath, code);
+  writeFileSync(bundlePath, await bundleWorkflows());
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('bundlePath', bundlePath);
@@ -45,5 +43,3 @@ export default async function setup(project: { provide: <K extends 'databaseUrl'
   };
 }
 
-const noop = (): void => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { ROOT } from '../config';
 
@@ -36,4 +36,13 @@ export async function createWorker(opts: {
     ...workflowSource(opts.bundlePath),
     ...opts.options,
   });
+}
+
+const noop = (): void => undefined;
+/** The bundler's logger without its progress chatter; errors still print. */
+export const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, log: noop, error: (msg: string, meta?: unknown) => console.error(msg, meta ?? '') };
+
+/** Bundles the workflows (or another entry, for replay experiments) once; returns the code. */
+export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<string> {
+  return (await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger })).code;
 }

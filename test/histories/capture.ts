@@ -11,13 +11,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { temporalTools, loadConfig } from '../../config';
 import { createDb, dropDatabase, ensureDatabase } from '../../db/connection';
 import { migrateToLatest } from '../../db/migrate';
-import { createWorker, WORKFLOWS_PATH } from '../../worker/worker';
+import { bundleWorkflows, createWorker } from '../../worker/worker';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
 import { scenarios } from './scenarios';
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(env.connection, 'default');
   const dir = mkdtempSync(join(tmpdir(), 'asn-capture-'));
   const bundlePath = join(dir, 'bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never })).code);
+  writeFileSync(bundlePath, await bundleWorkflows());
   const taskQueue = 'capture';
   const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, bundlePath });
   try {

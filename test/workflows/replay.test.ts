@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../../worker/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../../config';
 
@@ -38,7 +39,7 @@ describe('golden histories replay on the current code', () => {
       const reminder = "await note('pengingat: penilaian kinerja belum diisi', 'sistem', `tenggat ${iso(deadline)}`);";
       expect(src).toContain(reminder);
       writeFileSync(career, src.replace(reminder, `${reminder} await note('pengingat kedua: penilaian kinerja belum diisi', 'sistem');`));
-      const { code } = await bundleWorkflowCode({ workflowsPath: join(dir, 'index.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+      const code = await bundleWorkflows(join(dir, 'index.ts'));
       await expect(Worker.runReplayHistory({ workflowBundle: { code } }, load('career-v1-late-evaluation.json').history, 'v1')).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
