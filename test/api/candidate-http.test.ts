@@ -1,36 +1,31 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { startHarness, type Harness } from '../helpers/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { DAY, JPEG, openRound, PDF, PERAWAT_DOCS, registration } from '../helpers/candidates';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
-import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let h: Harness;
 let app: FastifyInstance;
 let users: Awaited<ReturnType<typeof testUsers>>;
 const taskQueue = uniqueTaskQueue('http');
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
+  h = await startHarness(taskQueue);
+  ({ env, db } = h);
   app = await testApp(env, db, taskQueue, { max: 1000, timeWindow: 60_000 });
   users = await testUsers(db);
 });
 afterAll(async () => {
   await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
+
 
 function multipart(field: string, filename: string, content: Buffer, contentType: string): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----asn${Date.now()}`;

@@ -1,32 +1,28 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { startHarness, type Harness } from '../helpers/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../api/plugins/auth';
 import type { Db } from '../../db/connection';
 import { createUser, ROLES } from '../../db/users';
 import { openRound, registration } from '../helpers/candidates';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
-import { isolatedDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { isolatedDb, uniqueTaskQueue } from '../helpers/temporal';
 import { sampleRound } from '../fixtures';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let h: Harness;
 let app: FastifyInstance;
 let users: Awaited<ReturnType<typeof testUsers>>;
 let candidateHeaders: { authorization: string };
 const taskQueue = uniqueTaskQueue('matrix');
 const DUMMY_REG = '209912345678';
 
-let dropDb: () => Promise<void>;
 beforeAll(async () => {
-  env = await timeSkippingEnv();
   // Its own database: the bad-input suite compares whole-table row counts.
-  ({ db, drop: dropDb } = await isolatedDb());
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
+  h = await startHarness(taskQueue, { db: await isolatedDb() });
+  ({ env, db } = h);
   app = await testApp(env, db, taskQueue, { max: 100_000, timeWindow: 60_000 });
   users = await testUsers(db);
   const own = await createUser(db, { username: `matrix-cand-${Date.now()}`, displayName: 'Pelamar', role: 'candidate', registrationNo: DUMMY_REG });
@@ -34,11 +30,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await dropDb?.();
+  await h?.stop();
 });
+
 
 const PARAMS: Record<string, string> = { roundId: 'matrix-none', registrationNo: DUMMY_REG, kind: 'pas_foto', taskId: `${DUMMY_REG}:verification:administrasi:1`, exam: 'skd', phase: 'final', nip: '199505152025032001' };
 const fill = (url: string): string => url.replace(/:(\w+)/g, (_, k: string) => PARAMS[k] ?? 'x');

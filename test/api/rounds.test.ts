@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { startHarness, type Harness } from '../helpers/harness';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,31 +7,26 @@ import { buildApp } from '../../api/app';
 import { createDb, type Db } from '../../db/connection';
 import { sampleRound } from '../fixtures';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
-import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let h: Harness;
 let app: FastifyInstance;
 let users: Awaited<ReturnType<typeof testUsers>>;
 const taskQueue = uniqueTaskQueue('api-rounds');
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
+  h = await startHarness(taskQueue);
+  ({ env, db } = h);
   app = await testApp(env, db, taskQueue);
   users = await testUsers(db);
 });
 afterAll(async () => {
   await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
+
 
 const TABLES = ['rounds', 'formations', 'audit_log'] as const;
 

@@ -1,6 +1,6 @@
+import { startHarness, type Harness } from '../helpers/harness';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -15,29 +15,23 @@ import {
   type CandidateStatus, type DocumentDecision,
 } from '../../workflows/messages';
 import { DAY, openRound, PERAWAT_DOCS, registerCandidate, registration, reviewers, uploadAll } from '../helpers/candidates';
-import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let h: Harness;
 let deps: ServiceDeps;
 const taskQueue = uniqueTaskQueue('candidate');
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
-  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  h = await startHarness(taskQueue);
+  ({ env, db, deps } = h);
   await reviewers(db, 2);
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
+
 
 let roundCounter = 0;
 async function newRound(overrides: Parameters<typeof openRound>[3] = {}): Promise<RoundConfig> {

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { startHarness, type Harness } from '../helpers/harness';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -19,42 +19,37 @@ import type { recruitmentRound } from '../../workflows/round';
 import { adoptCriteriaUpdate, candidateWorkflowId, roundStateQuery, roundWorkflowId, submitDrhUpdate, verifyDocumentsUpdate, type RoundState } from '../../workflows/messages';
 import { sampleRound, wib } from '../fixtures';
 import { DAY, PERAWAT_DOCS, registration, reviewers, uploadAll } from '../helpers/candidates';
-import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let h: Harness;
 let deps: ServiceDeps;
 const taskQueue = uniqueTaskQueue('round-e2e');
 const crashed: string[] = [];
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
   // Small pages, and the batch activity crashes once halfway through the SKD notification.
-  worker = await testWorker(env, {
-    db,
-    notifyPageSize: 3,
-    faults: {
-      afterWrite: async (what) => {
-        if (what === 'notify:skd:2' && crashed.length === 0) {
-          crashed.push(what);
-          throw new Error('injected crash halfway through the batch');
-        }
+  h = await startHarness(taskQueue, {
+    activityDeps: {
+      notifyPageSize: 3,
+      faults: {
+        afterWrite: async (what) => {
+          if (what === 'notify:skd:2' && crashed.length === 0) {
+            crashed.push(what);
+            throw new Error('injected crash halfway through the batch');
+          }
+        },
       },
     },
-  }, taskQueue);
-  running = worker.run();
-  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  });
+  ({ env, db, deps } = h);
   await reviewers(db, 2);
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
+
 
 const sleepUntil = async (instant: string, plusMs = 3_600_000): Promise<void> => {
   const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());

@@ -1,6 +1,6 @@
+import { startHarness, type Harness } from '../helpers/harness';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../db/audit';
 import type { Db } from '../../db/connection';
@@ -10,26 +10,21 @@ import type { recruitmentRound } from '../../workflows/round';
 import { sampleRound, wib } from '../fixtures';
 
 const DAY = 86_400_000;
-import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
+let h: Harness;
 const taskQueue = uniqueTaskQueue('round');
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
+  h = await startHarness(taskQueue);
+  ({ env, db } = h);
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
+
 
 describe('recruitmentRound on the time-skipping server', () => {
   it('records the round once, walks every phase on durable timers and takes a deadline extension', async () => {
