@@ -15,6 +15,7 @@ import { roundRoutes } from './routes/rounds';
 import { taskRoutes } from './routes/tasks';
 import { auditRoutes } from './routes/audit';
 import { careerRoutes } from './routes/careers';
+import { codecRoutes } from './routes/codec';
 import multipart from '@fastify/multipart';
 import type { ServiceDeps } from './services/deps';
 
@@ -24,6 +25,8 @@ export interface BuildAppOptions {
   rateLimit?: { max: number; timeWindow: number };
   /** The workflow bundle the auditors' replay runs against. */
   bundlePath?: string;
+  /** Origins of the Temporal Web UI allowed to call /codec (CORS). */
+  codecCorsOrigins?: string[];
 }
 
 /** External plugins, then app plugins, then routes (fastify/demo's order). */
@@ -59,5 +62,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(taskRoutes, { deps: opts.deps });
   await app.register(careerRoutes, { deps: opts.deps });
   await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
+  await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
   return app;
 }

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { dataConverter } from '../config/codec';
 import { createDb } from '../db/connection';
 import { existsSync } from 'node:fs';
 import { PREBUILT_BUNDLE } from '../worker/worker';
@@ -12,9 +13,9 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   // Lazy: the API starts and answers 503 while Temporal is down, instead of refusing to start.
   const connection = Connection.lazy({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
   const bundlePath = process.env.ASN_WORKFLOW_BUNDLE ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
-  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath });
+  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath, rateLimit: { max: config.rateLimitMax, timeWindow: 60_000 }, codecCorsOrigins: config.codecCorsOrigins });
   const close = async (): Promise<void> => {
     await app.close();
     await connection.close();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, ROOT, temporalTools } from '../config';
+import { dataConverter } from '../config/codec';
 import { createDb, dropDatabase, ensureDatabase, type Db } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { formationIdAttr, roundIdAttr, stageAttr } from '../workflows/messages';
@@ -27,6 +28,7 @@ export async function benchDb(name: string): Promise<{ db: Db; url: string; drop
 export async function benchTemporal(): Promise<TestWorkflowEnvironment> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: dataConverter() },
     server: { executable: { type: 'existing-path', path: temporalTools().cli }, ip: '127.0.0.1', searchAttributes: [roundIdAttr, formationIdAttr, stageAttr], extraArgs: ['--log-level', 'error'] },
   });
 }

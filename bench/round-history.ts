@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { importResults, requestRanking } from '../api/services/imports';
 import { temporalTools } from '../config';
+import { dataConverter } from '../config/codec';
 import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { bundleWorkflows, createWorker } from '../worker/worker';
@@ -16,7 +17,7 @@ import { arg, benchDb, report } from './lib';
 
 async function roundHistory(n: number): Promise<{ events: number; signalled: number }> {
   const { db, drop } = await benchDb(`history${n}`);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } }, client: { dataConverter: dataConverter() } });
   await ensureSearchAttributes(env.connection, 'default');
   try {
     const code = await bundleWorkflows();

@@ -19,6 +19,10 @@ export interface AppConfig {
   temporalUiPort: number;
   logLevel: string;
   production: boolean;
+  /** Requests per minute per token (or per IP without one) on the public routes. */
+  rateLimitMax: number;
+  /** Origins of the Temporal Web UI allowed to call the API's /codec endpoint. */
+  codecCorsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -32,6 +36,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalUiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
+    // One machine in development runs demos from one IP; production keeps the strict default.
+    rateLimitMax: Number(env.API_RATE_LIMIT_MAX ?? (env.NODE_ENV === 'production' ? 30 : 3000)),
+    codecCorsOrigins: (env.ASN_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233},http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`).split(',').map((s) => s.trim()).filter(Boolean),
   };
 }
 

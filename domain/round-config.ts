@@ -60,6 +60,12 @@ export interface RoundConfig {
   ageLimits: AgeLimits;
   requiredDocuments: DocumentKind[];
   documentRules: Record<DocumentKind, DocumentRule>;
+  /**
+   * A simulation round (demos, reviewer training, fault drills): one "day" of the day-counted
+   * windows (masa sanggah, jawab sanggah, reviewer SLA) lasts `dayMs` instead of 24 hours.
+   * Absent in real rounds; the API refuses it in production unless ASN_ALLOW_SIMULATION=1.
+   */
+  simulation?: { dayMs: number };
 }
 
 export type RoundConfigInput = Omit<RoundConfig, 'passingGrades' | 'weights' | 'skbCutMultiplier' | 'skbTieBreak' | 'sanggahStages' | 'ageLimits' | 'requiredDocuments' | 'documentRules' | 'schedule'> &
@@ -125,10 +131,12 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
   const s = c.schedule;
   if (!isInt(s.sanggahDays) || s.sanggahDays < 1 || s.sanggahDays > 30) add('SANGGAH_DAYS', 'Masa sanggah 1–30 hari', 'schedule.sanggahDays');
   if (!isInt(s.jawabSanggahDays) || s.jawabSanggahDays < 1 || s.jawabSanggahDays > 30) add('JAWAB_SANGGAH_DAYS', 'Masa jawab sanggah 1–30 hari', 'schedule.jawabSanggahDays');
+  const dayMs = c.simulation ? c.simulation.dayMs : DAY_MS;
+  if (c.simulation && (!isInt(c.simulation.dayMs) || c.simulation.dayMs < 1_000 || c.simulation.dayMs > DAY_MS)) add('SIMULATION_DAY', 'Panjang hari simulasi 1.000–86.400.000 ms', 'simulation.dayMs');
   const ann = instantMs(s.announcementAt);
   const skd = instantMs(s.skdAt);
   if (!Number.isNaN(ann) && !Number.isNaN(skd) && isInt(s.sanggahDays) && isInt(s.jawabSanggahDays) && c.sanggahStages?.includes('administrasi')) {
-    if (ann + (s.sanggahDays + s.jawabSanggahDays) * DAY_MS > skd) add('SCHEDULE_SANGGAH', 'Masa sanggah dan jawab sanggah harus selesai sebelum SKD', 'schedule.skdAt');
+    if (ann + (s.sanggahDays + s.jawabSanggahDays) * (isInt(dayMs) ? dayMs : DAY_MS) > skd) add('SCHEDULE_SANGGAH', 'Masa sanggah dan jawab sanggah harus selesai sebelum SKD', 'schedule.skdAt');
   }
 
   // Passing grades within subtest maxima.

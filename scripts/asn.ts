@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../config';
+import { dataConverter } from '../config/codec';
 import { createDb } from '../db/connection';
 import { PREBUILT_BUNDLE } from '../worker/worker';
 import type { ServiceDeps } from '../api/services/deps';
@@ -28,7 +29,7 @@ async function withDeps<T>(f: (deps: ServiceDeps) => Promise<T>): Promise<T> {
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
   try {
-    return await f({ db, client: new Client({ connection, namespace: config.temporalNamespace }), connection, taskQueue: config.taskQueue });
+    return await f({ db, client: new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverter() }), connection, taskQueue: config.taskQueue });
   } finally {
     await connection.close();
     await db.destroy();

@@ -14,6 +14,7 @@ import { createDb, ensureDatabase } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { bundleWorkflows } from '../worker/worker';
+import { DEV_KEYS_FILE, loadCodecKeys } from '../config/codec';
 
 const config = loadConfig();
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -91,12 +92,14 @@ async function main(): Promise<void> {
 
   const dataDir = join(ROOT, '.data');
   mkdirSync(dataDir, { recursive: true });
+  const keys = loadCodecKeys();
+  say(`payload encryption: AES-256-GCM, active key ${keys.active}${process.env.ASN_CODEC_KEYS || process.env.ASN_CODEC_KEYS_FILE ? '' : ` (${DEV_KEYS_FILE}, created on first start)`}`);
   let temporalAddress = config.temporalAddress;
   if (process.env.TEMPORAL_ADDRESS) {
     say(`Temporal: using the existing server at ${temporalAddress}`);
   } else {
     const [ip, port] = temporalAddress.split(':');
-    const args = ['server', 'start-dev', '--db-filename', join(dataDir, 'temporal.sqlite'), '--ip', ip ?? '127.0.0.1', '--port', port ?? '7233', '--ui-port', String(config.temporalUiPort), '--log-level', 'error'];
+    const args = ['server', 'start-dev', '--db-filename', join(dataDir, 'temporal.sqlite'), '--ip', ip ?? '127.0.0.1', '--port', port ?? '7233', '--ui-port', String(config.temporalUiPort), '--log-level', 'error', '--ui-codec-endpoint', `http://${config.apiHost}:${config.apiPort}/codec`];
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
     run('temporal', temporalTools().cli, args);
     temporalAddress = `${ip ?? '127.0.0.1'}:${port ?? '7233'}`;
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
   say(`worker: polling task queue ${config.taskQueue}`);
   run('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], env);
   say(`API: http://${config.apiHost}:${config.apiPort} (OpenAPI docs at /docs, health at /healthz)`);
+  say(`payloads are encrypted (AES-256-GCM); auditors and HR sign in at http://${config.apiHost}:${config.apiPort}/codec/login to read them in the Web UI`);
   say('create a user with: npm run user:create -- --role hr --username <name>   ·   Ctrl-C stops everything');
 }
 

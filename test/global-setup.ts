@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createDb, dropDatabase, ensureDatabase } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { bundleWorkflows } from '../worker/worker';
+import { generateKey } from '../config/codec';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,6 +34,10 @@ export default async function setup(project: { provide: <K extends 'databaseUrl'
   const dir = mkdtempSync(join(tmpdir(), 'asn-bundle-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, await bundleWorkflows());
+
+  // Payload encryption keys of this run (an old key kept for decryption, as after a rotation);
+  // test files and the processes they spawn inherit them.
+  process.env.ASN_CODEC_KEYS ??= JSON.stringify({ active: 'test-2', keys: { 'test-1': generateKey(), 'test-2': generateKey() } });
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('bundlePath', bundlePath);

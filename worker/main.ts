@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { dataConverter } from '../config/codec';
 import { createDb } from '../db/connection';
 import { createLogger } from '../api/logger';
 import { createWorker } from './worker';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   // The round's batch notifications signal candidate workflows through a client connection.
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
   const deps: ActivityDeps = { db, client, faults: faultsFromEnv() };
   const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, bundlePath: process.env.ASN_WORKFLOW_BUNDLE });
   logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { ROOT } from '../config';
+import { dataConverter } from '../config/codec';
 
 export const PREBUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
 
@@ -34,6 +35,7 @@ export async function createWorker(opts: {
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...workflowSource(opts.bundlePath),
+    dataConverter: dataConverter(),
     ...opts.options,
   });
 }

@@ -33,7 +33,6 @@ const db = proxyLocalActivities<CandidateActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NIP_SEQUENCE_EXHAUSTED'] },
 });
 
-const DAY = 86_400_000;
 const now = (): number => Date.now();
 const iso = (ms: number = now()): string => new Date(ms).toISOString();
 
@@ -44,6 +43,8 @@ const iso = (ms: number = now()): string => new Date(ms).toISOString();
  * signals from the round. Every decision is kept with who, when and why.
  */
 export async function candidate(input: CandidateInput): Promise<CandidateStatus> {
+  // A day of the day-counted windows: 24 h, or shorter in a simulation round (absent in histories before it existed).
+  const DAY = input.dayMs ?? 86_400_000;
   const schedule = { ...input.schedule };
   const seen = new Set<string>();
   const s: CandidateStatus = {

@@ -145,6 +145,8 @@ export interface CandidateInput {
   reviewerSlaDays: number;
   /** NIK/birth-date mismatch and the like, shown to the reviewer; never a rejection. */
   warnings: { code: string; message: string }[];
+  /** Simulation rounds only: the length of a day-counted window's day (absent = 24 h). */
+  dayMs?: number;
   /** Last year's SKD, reused instead of sitting SKD this year (same NIK and education level). */
   reusedSkd?: SkdScores & { fromYear: number };
 }

@@ -13,6 +13,8 @@ export type Access = 'public' | readonly Role[];
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** Also accept the token from the /codec session cookie (the Temporal Web UI calls from a browser). */
+    cookieAuth?: boolean;
   }
   interface FastifyRequest {
     user: User | null;
@@ -20,6 +22,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     routeTable: { method: string; url: string; access: Access }[];
   }
+}
+
+export const CODEC_COOKIE = 'asn_codec';
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === CODEC_COOKIE) return v.join('=');
+  }
+  return undefined;
 }
 
 export function requireUser(req: FastifyRequest): User {
@@ -37,6 +49,8 @@ async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void>
     for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (req) => {
+    const cookie = req.routeOptions.config?.cookieAuth && !req.headers.authorization ? cookieToken(req.headers.cookie) : undefined;
+    if (cookie) req.user = (await findUserByToken(opts.db, cookie)) ?? null;
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+(\S{10,200})$/i.exec(header);

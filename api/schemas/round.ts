@@ -65,6 +65,7 @@ export const RoundConfigBody = Type.Object(
     skbCutMultiplier: Type.Optional(Int(1, 10)),
     skbTieBreak: Type.Optional(Type.Array(Enum(['twk', 'tiu', 'tkp'] as const), { minItems: 3, maxItems: 3 })),
     sanggahStages: Type.Optional(Type.Array(Enum(SANGGAH_STAGES), { maxItems: 3 })),
+    simulation: Type.Optional(Type.Object({ dayMs: Int(1_000, 86_400_000) }, { additionalProperties: false, description: 'simulation rounds only: the length of one day of the day-counted windows' })),
     ageLimits: Type.Optional(Type.Object({ min: Int(0, 100), max: Int(0, 100), extendedMax: Int(0, 100) }, { additionalProperties: false })),
     requiredDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 20 })),
   },

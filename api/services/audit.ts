@@ -1,6 +1,8 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import type { Payload } from '@temporalio/common';
+import { dataConverter, payloadCodec } from '../../config/codec';
 import { verifyChain } from '../../db/audit';
 import { roundChain } from '../../activities/round';
 import { careerChain } from '../../activities/career';
@@ -73,7 +75,7 @@ export async function replayHistories(deps: ServiceDeps, workflowIds: string[], 
       yield h;
     }
   })();
-  for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, tracked)) {
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() }, tracked)) {
     out.push({ workflowId: r.workflowId, ok: !r.error, ...(r.error ? { error: String((r.error as Error).message ?? r.error).slice(0, 2000) } : {}), events: sizes.get(r.workflowId) ?? 0 });
     onProgress?.(out.length + missing.length, workflowIds.length);
   }
@@ -101,8 +103,11 @@ export interface TimelineEntry {
 export async function candidateTimeline(deps: ServiceDeps, registrationNo: string): Promise<TimelineEntry[]> {
   const history = await exportHistory(deps, candidateWorkflowId(registrationNo));
   const out: TimelineEntry[] = [];
-  const payload = (p: temporal.api.common.v1.IPayloads | null | undefined): Record<string, unknown> => {
-    const data = p?.payloads?.[0]?.data;
+  // Payloads are encrypted in the history; the auditor's configured keys decrypt them here.
+  const payload = async (p: temporal.api.common.v1.IPayloads | null | undefined): Promise<Record<string, unknown>> => {
+    const first = p?.payloads?.[0];
+    if (!first) return {};
+    const data = (await payloadCodec().decode([first as Payload]))[0]?.data;
     if (!data) return {};
     try {
       return JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>;
@@ -122,7 +127,7 @@ export async function candidateTimeline(deps: ServiceDeps, registrationNo: strin
     } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
       const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
       const name = req?.input?.name ?? '';
-      const args = payload(req?.input?.args);
+      const args = await payload(req?.input?.args);
       const who = (args.reviewer as string | undefined) ?? (name === 'submitDocuments' || name === 'fileSanggah' || name === 'submitDrh' ? 'pelamar' : 'panitia');
       const why = name === 'verifyDocuments'
         ? ((args.decisions as { kind: string; result: string; reason?: string }[] | undefined) ?? []).map((d) => `${d.kind}: ${d.result}${d.reason ? ` (${d.reason})` : ''}`).join('; ')
@@ -130,13 +135,13 @@ export async function candidateTimeline(deps: ServiceDeps, registrationNo: strin
       out.push({ waktu: when(e), peristiwa: UPDATE_LABEL[name] ?? `Pembaruan ${name}`, oleh: who, alasan: why || null });
     } else if (e.workflowExecutionSignaledEventAttributes) {
       const name = e.workflowExecutionSignaledEventAttributes.signalName ?? '';
-      const args = payload(e.workflowExecutionSignaledEventAttributes.input);
+      const args = await payload(e.workflowExecutionSignaledEventAttributes.input);
       const detail = name === 'skdResult' ? JSON.stringify(args.scores ?? {}) : name === 'finalResult' ? `${String(args.result)} (nilai ${String(args.display)}, peringkat ${String(args.rank)})` : name === 'skbSelection' ? (args.selected ? 'lolos' : 'tidak lolos') : null;
       out.push({ waktu: when(e), peristiwa: SIGNAL_LABEL[name] ?? `Sinyal ${name}`, oleh: 'panitia (impor/pemeringkatan)', alasan: detail });
     } else if (e.timerFiredEventAttributes) {
       out.push({ waktu: when(e), peristiwa: 'Tenggat waktu tercapai', oleh: 'sistem', alasan: null });
     } else if (e.workflowExecutionCompletedEventAttributes) {
-      const r = payload(e.workflowExecutionCompletedEventAttributes.result);
+      const r = await payload(e.workflowExecutionCompletedEventAttributes.result);
       out.push({ waktu: when(e), peristiwa: `Proses selesai: ${String(r.outcome ?? '')}`, oleh: 'sistem', alasan: r.nip ? `NIP ${String(r.nip)}` : null });
     }
   }

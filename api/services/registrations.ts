@@ -110,6 +110,7 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
       sanggahDays: config.schedule.sanggahDays, jawabSanggahDays: config.schedule.jawabSanggahDays, drhDeadline: config.schedule.drhDeadline,
     },
     reviewerSlaDays: DEFAULT_REVIEWER_SLA_DAYS,
+    ...(config.simulation ? { dayMs: config.simulation.dayMs } : {}),
     warnings,
     ...(reusedSkd ? { reusedSkd } : {}),
   };

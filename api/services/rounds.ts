@@ -9,6 +9,7 @@ export async function createRound(deps: ServiceDeps, input: RoundConfigInput, ac
   const config = withDefaults(input);
   const violations = validateRoundConfig(config);
   if (violations.length) throw new AppError(422, 'ROUND_CONFIG_INVALID', 'Konfigurasi seleksi tidak valid', violations);
+  if (config.simulation && process.env.NODE_ENV === 'production' && process.env.ASN_ALLOW_SIMULATION !== '1') throw new AppError(422, 'SIMULATION_NOT_ALLOWED', 'Seleksi simulasi tidak diizinkan di lingkungan produksi (ASN_ALLOW_SIMULATION=1 untuk pelatihan)');
   const existing = await deps.db.selectFrom('rounds').select('round_id').where('round_id', '=', config.roundId).executeTakeFirst();
   if (existing) throw new AppError(409, 'ROUND_EXISTS', `Seleksi ${config.roundId} sudah ada`);
   const workflowId = roundWorkflowId(config.roundId);

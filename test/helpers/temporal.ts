@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
 import { temporalTools } from '../../config';
+import { dataConverter } from '../../config/codec';
 import { createDb, dropDatabase, ensureDatabase, type Db } from '../../db/connection';
 import { migrateToLatest } from '../../db/migrate';
 import { createWorker } from '../../worker/worker';
@@ -24,7 +25,7 @@ export function testDb(): Db {
 /** The Java time-skipping test server (long timers in seconds). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } }, client: { dataConverter: dataConverter() } });
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
@@ -33,6 +34,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: dataConverter() },
     server: {
       executable: { type: 'existing-path', path: temporalTools().cli },
       ip: '127.0.0.1',

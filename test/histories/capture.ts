@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const bundlePath = join(dir, 'bundle.js');
   writeFileSync(bundlePath, await bundleWorkflows());
   const taskQueue = 'capture';
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, bundlePath });
+  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, bundlePath, options: { dataConverter: {} } }); // golden histories stay plaintext (synthetic data), replayable with any keys
   try {
     await worker.runUntil(async () => {
       for (const s of scenarios) {

@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
+import type { Payload } from '@temporalio/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CodecKeyError, payloadCodec } from '../../config/codec';
+import { findUserByToken } from '../../db/users';
+import { AppError } from '../errors';
+import { CODEC_COOKIE } from '../plugins/auth';
+import { errorResponses } from '../schemas/common';
+import type { ServiceDeps } from '../services/deps';
+
+/**
+ * Temporal's remote codec protocol, so the Web UI shows decrypted payloads to auditors and HR
+ * only. The UI calls from the browser: CORS for its origins, and besides a bearer token the
+ * session cookie set by /codec/login (same site as the UI: 127.0.0.1 on another port).
+ */
+const JsonPayload = Type.Object({ metadata: Type.Optional(Type.Record(Type.String(), Type.String())), data: Type.Optional(Type.String()) });
+const PayloadsBody = Type.Object({ payloads: Type.Array(JsonPayload, { maxItems: 10_000 }) });
+type JsonPayloadT = { metadata?: Record<string, string>; data?: string };
+
+const fromJson = (p: JsonPayloadT): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+  data: new Uint8Array(Buffer.from(p.data ?? '', 'base64')),
+});
+const toJson = (p: Payload): JsonPayloadT => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+const LOGIN_PAGE = `<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Dekripsi payload Temporal</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}input{width:100%;padding:.5rem;font-family:monospace}button{margin-top:1rem;padding:.5rem 1rem}</style></head>
+<body><h1>Dekripsi payload di Temporal Web UI</h1>
+<p>Riwayat alur kerja disimpan terenkripsi (AES-256-GCM). Auditor dan staf SDM dapat melihat isinya di Temporal Web UI setelah masuk di sini dengan token API mereka. Sesi berlaku 8 jam.</p>
+<p>Di Temporal Web UI, buka pengaturan <em>Codec Server</em> dan aktifkan <em>Include cross-origin credentials</em>.</p>
+<form id="f"><label>Token API <input id="t" type="password" autocomplete="off" required></label><button>Masuk</button></form><p id="m" role="status"></p>
+<script>document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();const r=await fetch('/codec/session',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({token:document.getElementById('t').value})});const b=await r.json();document.getElementById('m').textContent=r.ok?'Berhasil masuk sebagai '+b.username+' ('+b.role+').':b.error.message;};</script>
+</body></html>`;
+
+export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOrigins: string[] }> = async (app, { deps, corsOrigins }) => {
+  const cors = (req: FastifyRequest, reply: FastifyReply): void => {
+    const origin = req.headers.origin;
+    if (origin && corsOrigins.includes(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-allow-credentials', 'true');
+      reply.header('access-control-allow-methods', 'POST, OPTIONS');
+      reply.header('access-control-allow-headers', 'content-type, x-namespace, authorization');
+      reply.header('access-control-max-age', '600');
+      reply.header('vary', 'origin');
+    }
+  };
+  const codecError = (err: unknown): never => {
+    if (err instanceof CodecKeyError) throw new AppError(422, 'CODEC_KEY_UNKNOWN', 'Payload dienkripsi dengan kunci yang tidak dikonfigurasi di server ini', { message: err.message });
+    throw new AppError(422, 'CODEC_DECRYPT_FAILED', 'Payload tidak dapat didekripsi (rusak atau bukan milik kunci ini)');
+  };
+
+  for (const op of ['decode', 'encode'] as const) {
+    app.options(`/codec/${op}`, { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
+      cors(req, reply);
+      return reply.status(204).send();
+    });
+    app.post(`/codec/${op}`, {
+      config: { access: ['auditor', 'hr'], cookieAuth: true },
+      bodyLimit: 16 * 1024 * 1024,
+      schema: { tags: ['audit'], summary: op === 'decode' ? 'Temporal remote codec: decrypt payloads (Web UI, auditors and HR)' : 'Temporal remote codec: encrypt payloads', body: PayloadsBody, response: { 200: PayloadsBody, ...errorResponses } },
+      onSend: async (req, reply, payload) => {
+        cors(req, reply);
+        return payload;
+      },
+    }, async (req) => {
+      const codec = payloadCodec();
+      const input = req.body.payloads.map(fromJson);
+      const out = await (op === 'decode' ? codec.decode(input) : codec.encode(input)).catch(codecError);
+      req.log.info({ op, payloads: input.length, user: req.user?.username }, 'codec');
+      return { payloads: out.map(toJson) };
+    });
+  }
+
+  app.get('/codec/login', { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads' } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LOGIN_PAGE));
+
+  app.post('/codec/session', {
+    config: { access: 'public' },
+    schema: { tags: ['audit'], summary: 'Sign in for the Web UI codec (sets an HttpOnly cookie scoped to /codec)', body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false }), response: { 200: Type.Object({ username: Type.String(), role: Type.String() }), ...errorResponses } },
+  }, async (req, reply) => {
+    const user = await findUserByToken(deps.db, req.body.token);
+    if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid');
+    if (user.role !== 'auditor' && user.role !== 'hr') throw new AppError(403, 'FORBIDDEN', `Peran ${user.role} tidak berhak melihat isi payload`);
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    reply.header('set-cookie', `${CODEC_COOKIE}=${req.body.token}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=28800${secure}`);
+    return { username: user.username, role: user.role };
+  });
+};
