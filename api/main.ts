@@ -5,6 +5,7 @@ import { createDb } from '../db/connection';
 import { existsSync } from 'node:fs';
 import { PREBUILT_BUNDLE } from '../worker/worker';
 import { buildApp } from './app';
+import { startPendingWorkflows } from './services/registrations';
 import { createLogger } from './logger';
 
 async function main(): Promise<void> {
@@ -24,6 +25,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void close().then(() => process.exit(0)));
   process.once('SIGTERM', () => void close().then(() => process.exit(0)));
   await app.listen({ host: config.apiHost, port: config.apiPort });
+  // The reconciler: applications whose workflow start did not complete get it started.
+  const reconcile = setInterval(() => {
+    startPendingWorkflows({ db, client, connection, taskQueue: config.taskQueue })
+      .then((n) => n && logger.info({ started: n }, 'reconciler started pending candidate workflows'))
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciler: dependency unavailable, will retry'));
+  }, Number(process.env.ASN_RECONCILE_INTERVAL_MS ?? 15_000));
+  reconcile.unref();
 }
 
 main().catch((err: unknown) => {

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_rounds';
 import * as m0002 from './migrations/0002_candidates';
 import * as m0003 from './migrations/0003_round_operations';
 import * as m0004 from './migrations/0004_careers';
+import * as m0005 from './migrations/0005_registration_idempotency';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_candidates': m0002,
   '0003_round_operations': m0003,
   '0004_careers': m0004,
+  '0005_registration_idempotency': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

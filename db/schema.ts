@@ -78,6 +78,9 @@ export interface ApplicationsTable {
   outcome: string | null;
   registered_at: Timestamp;
   updated_at: Timestamp;
+  idempotency_key_hash: string | null;
+  reuse_skd: Generated<boolean>;
+  workflow_started_at: ColumnType<Date | null, string | null | undefined, string | null>;
 }
 
 export interface DocumentBlobsTable {

@@ -54,7 +54,7 @@ export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOri
   };
 
   for (const op of ['decode', 'encode'] as const) {
-    app.options(`/codec/${op}`, { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
+    app.options(`/codec/${op}`, { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'CORS preflight for the Temporal Web UI' } }, async (req, reply) => {
       cors(req, reply);
       return reply.status(204).send();
     });

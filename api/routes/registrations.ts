@@ -10,6 +10,7 @@ import { RoundIdParams } from '../schemas/round';
 import type { ServiceDeps } from '../services/deps';
 import { applicationOf, candidateStatus, storeDocument, submitDocuments } from '../services/documents';
 import { register, type RegistrationRequest } from '../services/registrations';
+import { idempotencyKey, updateIdOf } from '../plugins/idempotency';
 import { fileSanggah, submitDrh } from '../services/reviews';
 
 const Status = Type.Unsafe<CandidateStatus>({ type: 'object', additionalProperties: true, description: 'the candidate workflow status: stage, deadlines, scores and every decision' });
@@ -18,7 +19,7 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; 
   app.post('/rounds/:roundId/registrations', {
     config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
     schema: { tags: ['registrations'], summary: 'Register online (returns the registration number and a candidate token, once)', params: RoundIdParams, body: RegistrationBody, response: { 201: RegistrationCreated, ...errorResponses } },
-  }, async (req, reply) => reply.status(201).send(await register(deps, req.params.roundId, req.body as RegistrationRequest)));
+  }, async (req, reply) => reply.status(201).send(await register(deps, req.params.roundId, req.body as RegistrationRequest, { idempotencyKey: idempotencyKey(req) })));
 
   app.get('/registrations/:registrationNo', {
     config: { access: ['candidate', 'hr', 'reviewer', 'auditor'] },
@@ -55,7 +56,7 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; 
     schema: { tags: ['documents'], summary: 'Submit the uploaded documents (before registration closes)', params: RegistrationNoParams, body: SubmitDocumentsBody, response: { 200: Status, ...errorResponses } },
   }, async (req) => {
     assertOwnRegistration(req, req.params.registrationNo);
-    return submitDocuments(deps, req.params.registrationNo, req.body.documentIds);
+    return submitDocuments(deps, req.params.registrationNo, req.body.documentIds, updateIdOf(req, 'submitDocuments'));
   });
 
   app.post('/registrations/:registrationNo/sanggah', {
@@ -63,7 +64,7 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; 
     schema: { tags: ['sanggah'], summary: 'Appeal once, inside the window, with a text reason (no new documents)', params: RegistrationNoParams, body: SanggahBody, response: { 200: Status, ...errorResponses } },
   }, async (req) => {
     assertOwnRegistration(req, req.params.registrationNo);
-    return fileSanggah(deps, req.params.registrationNo, req.body.reason);
+    return fileSanggah(deps, req.params.registrationNo, req.body.reason, updateIdOf(req, 'fileSanggah'));
   });
 
   app.post('/registrations/:registrationNo/drh', {
@@ -71,6 +72,6 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; 
     schema: { tags: ['appointment'], summary: 'Fill in the DRH before its deadline', params: RegistrationNoParams, body: DrhBody, response: { 200: Status, ...errorResponses } },
   }, async (req) => {
     assertOwnRegistration(req, req.params.registrationNo);
-    return submitDrh(deps, req.params.registrationNo, req.body.drh);
+    return submitDrh(deps, req.params.registrationNo, req.body.drh, updateIdOf(req, 'submitDrh'));
   });
 };

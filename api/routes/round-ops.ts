@@ -13,6 +13,7 @@ import { ANNOUNCEMENT_PHASES, announcement, announcementHtml, funnel, listCandid
 import { addComment, criteriaVersions, listComments } from '../services/consultation';
 import type { ServiceDeps } from '../services/deps';
 import { importResults, requestRanking } from '../services/imports';
+import { updateIdOf } from '../plugins/idempotency';
 import { loadRoundConfig } from '../services/registrations';
 
 const Any = Type.Unsafe<unknown>({});
@@ -47,7 +48,7 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
     schema: { tags: ['consultation'], summary: 'Adopt the final criteria with a response to the comments (after the consultation, before registration)', params: RoundIdParams, body: AdoptCriteriaBody, response: { 200: RoundStateSchema, ...errorResponses } },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
-    return deps.client.workflow.getHandle(roundWorkflowId(req.params.roundId)).executeUpdate(adoptCriteriaUpdate, { args: [{ ...(req.body as Omit<AdoptCriteriaInput, 'actor'>), actor: requireUser(req).username }] });
+    return deps.client.workflow.getHandle(roundWorkflowId(req.params.roundId)).executeUpdate(adoptCriteriaUpdate, { args: [{ ...(req.body as Omit<AdoptCriteriaInput, 'actor'>), actor: requireUser(req).username }], ...(updateIdOf(req, 'adoptCriteria') ? { updateId: updateIdOf(req, 'adoptCriteria')! } : {}) });
   });
 
   app.get('/rounds/:roundId/comments', {
@@ -79,7 +80,7 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
   app.post('/rounds/:roundId/rankings/:kind', {
     config: { access: ['hr'] },
     schema: { tags: ['rankings'], summary: 'Run a ranking (SKB cut or final with optimalisasi) and notify the candidates', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), response: { 202: Any, ...errorResponses } },
-  }, async (req, reply) => reply.status(202).send(await requestRanking(deps, req.params.roundId, req.params.kind, requireUser(req).username)));
+  }, async (req, reply) => reply.status(202).send(await requestRanking(deps, req.params.roundId, req.params.kind, requireUser(req).username, updateIdOf(req, `rank-${req.params.kind}`))));
 
   app.get('/rounds/:roundId/rankings/:kind', {
     config: { access: ['hr', 'auditor'] },

@@ -5,6 +5,7 @@ import { requireUser } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import { ExtendDeadlineBody, RoundConfigBody, RoundIdParams, RoundStateSchema } from '../schemas/round';
 import type { ServiceDeps } from '../services/deps';
+import { updateIdOf } from '../plugins/idempotency';
 import { createRound, extendDeadline, getRoundState, listRounds } from '../services/rounds';
 
 export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
@@ -30,5 +31,5 @@ export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asy
   app.post('/rounds/:roundId/deadlines', {
     config: { access: ['hr'] },
     schema: { tags: ['rounds'], summary: 'Extend a deadline (forward only, before it passes)', params: RoundIdParams, body: ExtendDeadlineBody, response: { 200: RoundStateSchema, ...errorResponses } },
-  }, async (req) => extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username));
+  }, async (req) => extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username, updateIdOf(req, 'extendDeadline')));
 };

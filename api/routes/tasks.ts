@@ -5,6 +5,7 @@ import { requireUser } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import { TaskDecisionBody, TaskParams } from '../schemas/candidate';
 import type { ServiceDeps } from '../services/deps';
+import { updateIdOf } from '../plugins/idempotency';
 import { decideTask, myTasks, taskDetail } from '../services/reviews';
 
 const Any = Type.Unsafe<unknown>({});
@@ -24,5 +25,5 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asyn
   app.post('/tasks/:taskId/decision', {
     config: { access: ['reviewer'] },
     schema: { tags: ['tasks'], summary: 'Decide a task: MS/TMS per document, or answer a sanggah (a workflow Update)', params: TaskParams, body: TaskDecisionBody, response: { 200: Any, ...errorResponses } },
-  }, async (req) => decideTask(deps, requireUser(req), req.params.taskId, req.body as { decisions?: DocumentDecision[]; accepted?: boolean; answer?: string }));
+  }, async (req) => decideTask(deps, requireUser(req), req.params.taskId, req.body as { decisions?: DocumentDecision[]; accepted?: boolean; answer?: string }, updateIdOf(req, `task-${req.params.taskId}`)));
 };

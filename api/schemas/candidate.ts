@@ -28,6 +28,7 @@ export const RegistrationCreated = Type.Object({
   workflowId: Type.String(),
   token: Type.String({ description: 'the candidate bearer token, shown once' }),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+  replayed: Type.Optional(Type.Boolean({ description: 'true when the same Idempotency-Key found this registration already recorded (a fresh token is issued)' })),
 });
 
 export const DocumentKindParams = Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), kind: Enum(DOCUMENT_KINDS) }, { additionalProperties: false });

@@ -36,7 +36,7 @@ export async function storeDocument(deps: ServiceDeps, registrationNo: string, k
 }
 
 /** Submits uploaded documents (by id) to the candidate's workflow; the workflow validates completeness and timing. */
-export async function submitDocuments(deps: ServiceDeps, registrationNo: string, documentIds: string[]): Promise<CandidateStatus> {
+export async function submitDocuments(deps: ServiceDeps, registrationNo: string, documentIds: string[], updateId?: string): Promise<CandidateStatus> {
   await applicationOf(deps, registrationNo);
   const ids = [...new Set(documentIds)];
   const rows = ids.length
@@ -47,7 +47,7 @@ export async function submitDocuments(deps: ServiceDeps, registrationNo: string,
     throw new AppError(422, 'DOCUMENT_UNKNOWN', 'Dokumen tidak ditemukan pada pendaftaran ini', { unknown: ids.filter((i) => !found.has(i)) });
   }
   const documents: DocumentRef[] = rows.map((r) => ({ kind: r.kind as DocumentKind, documentId: String(r.document_id), sha256: r.sha256 }));
-  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(submitDocumentsUpdate, { args: [{ documents }] });
+  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(submitDocumentsUpdate, { args: [{ documents }], ...(updateId ? { updateId } : {}) });
 }
 
 export async function candidateStatus(deps: ServiceDeps, registrationNo: string): Promise<CandidateStatus> {

@@ -1,3 +1,4 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { appendAuditInTransaction } from '../../db/audit';
 import { roundChain } from '../../activities/round';
@@ -76,7 +77,12 @@ export async function importResults(deps: ServiceDeps, roundId: string, exam: 's
   if (!allowed.includes(phase)) throw new AppError(409, 'WRONG_PHASE', `Nilai ${exam.toUpperCase()} tidak dapat diimpor pada tahap ${phase}`);
   const sha256 = createHash('sha256').update(text).digest('hex');
   const same = await deps.db.selectFrom('exam_imports').select(['import_id', 'rows']).where('round_id', '=', roundId).where('kind', '=', exam).where('sha256', '=', sha256).executeTakeFirst();
-  if (same) return { importId: String(same.import_id), rows: same.rows, alreadyImported: true, job: null };
+  if (same) {
+    // The same file again: re-send it to the round under the same Update id, so an import whose
+    // first notification was lost (Temporal down, a timeout) is applied exactly once.
+    const job = await deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(applyImportUpdate, { args: [{ importId: String(same.import_id), exam, correction: !!correction, actor }], updateId: `import:${same.import_id}` });
+    return { importId: String(same.import_id), rows: same.rows, alreadyImported: true, job };
+  }
 
   const { rows, errors } = parseResultsCsv(exam, text);
   if (!errors.some((e) => e.code === 'CSV_HEADER' || e.code === 'CSV_TOO_MANY_ROWS')) errors.push(...(await checkRows(deps, config, exam, rows.filter((r) => /^\d{12}$/.test(r.registrationNo)))));
@@ -110,9 +116,11 @@ export async function importResults(deps: ServiceDeps, roundId: string, exam: 's
   });
   let job: JobRecord;
   try {
-    job = await deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(applyImportUpdate, { args: [{ importId, exam, correction: !!correction, actor }] });
+    job = await deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(applyImportUpdate, { args: [{ importId, exam, correction: !!correction, actor }], updateId: `import:${importId}` });
   } catch (err) {
-    // The round refused (or could not be reached): undo, so the same file can be sent again.
+    // Unreachable or too slow to know: keep the import; sending the same file again completes it.
+    if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+    // The round refused it: undo, so a corrected file can be sent.
     await deps.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('exam_scores').where('import_id', '=', importId).execute();
       await trx.deleteFrom('exam_imports').where('import_id', '=', importId).execute();
@@ -161,7 +169,7 @@ async function checkRows(deps: ServiceDeps, config: RoundConfig, exam: 'skd' | '
   return errors;
 }
 
-export async function requestRanking(deps: ServiceDeps, roundId: string, ranking: 'skb_selection' | 'final', actor: string): Promise<JobRecord> {
+export async function requestRanking(deps: ServiceDeps, roundId: string, ranking: 'skb_selection' | 'final', actor: string, updateId?: string): Promise<JobRecord> {
   await loadRoundConfig(deps, roundId);
-  return deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(rankUpdate, { args: [{ ranking, actor }] });
+  return deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(rankUpdate, { args: [{ ranking, actor }], ...(updateId ? { updateId } : {}) });
 }

@@ -1,7 +1,8 @@
 import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { sql } from 'kysely';
 import {
-  checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type RoundConfig, type Sex, violation,
+  checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
 } from '../../domain';
 import { hashToken } from '../../db/users';
 import { randomBytes } from 'node:crypto';
@@ -45,13 +46,27 @@ export async function loadRoundConfig(deps: ServiceDeps, roundId: string): Promi
 }
 
 /**
- * Registration: every check first (nothing is started for an ineligible candidate), then the
+ * Registration: every check first (nothing is stored for an ineligible candidate), then the
  * application row (the unique (nik, budget_year) constraint decides between simultaneous
- * requests), then the candidate workflow. If the workflow cannot be started the row is removed,
- * so a registration either fully exists or not at all.
+ * requests), then the candidate workflow. The row is never deleted on a failed start: when
+ * Temporal is unreachable (or answers too late to know) the request fails with 503 and the
+ * application waits with `workflow_started_at` null; the same request again with the same
+ * Idempotency-Key returns the registration (with a fresh token) and starts the workflow, and the
+ * API's reconciler starts any left behind.
  */
-export async function register(deps: ServiceDeps, roundId: string, req: RegistrationRequest): Promise<{ registrationNo: string; workflowId: string; token: string; warnings: { code: string; message: string }[] }> {
+export async function register(deps: ServiceDeps, roundId: string, req: RegistrationRequest, opts: { idempotencyKey?: string } = {}): Promise<{ registrationNo: string; workflowId: string; token: string; warnings: { code: string; message: string }[]; replayed?: boolean }> {
   const { config, phase } = await cachedRoundConfig(deps, roundId);
+  const keyHash = opts.idempotencyKey ? hashToken(`registration:${opts.idempotencyKey}`) : null;
+  if (keyHash) {
+    const prior = await deps.db.selectFrom('applications').selectAll().where('idempotency_key_hash', '=', keyHash).executeTakeFirst();
+    if (prior) {
+      if (prior.round_id !== roundId || prior.nik !== req.nik) throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
+      await ensureCandidateWorkflow(deps, config, prior.registration_no);
+      const token = newToken();
+      await deps.db.updateTable('users').set({ token_hash: hashToken(token) }).where('registration_no', '=', prior.registration_no).where('role', '=', 'candidate').execute();
+      return { registrationNo: prior.registration_no, workflowId: candidateWorkflowId(prior.registration_no), token, warnings: prior.nik_warnings as { code: string; message: string }[], replayed: true };
+    }
+  }
   if (phase !== 'registration') throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
 
   if (!isIsoDate(req.birthDate)) throw new AppError(400, 'VALIDATION_FAILED', 'Permintaan tidak valid', [violation('DATE', 'Tanggal lahir tidak valid', 'birthDate')]);
@@ -66,29 +81,20 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
 
   let reusedSkd: CandidateInput['reusedSkd'];
   if (req.reuseSkd) {
-    const prev = await deps.db
-      .selectFrom('skd_scores')
-      .innerJoin('applications', 'applications.registration_no', 'skd_scores.registration_no')
-      .select(['skd_scores.twk', 'skd_scores.tiu', 'skd_scores.tkp', 'applications.budget_year'])
-      .where('applications.nik', '=', nik.value.nik)
-      .where('applications.budget_year', '=', config.budgetYear - 1)
-      .where('applications.education_level', '=', req.education.level)
-      .where('skd_scores.reused_from_year', 'is', null)
-      .executeTakeFirst();
-    if (!prev) throw new AppError(422, 'SKD_REUSE_UNAVAILABLE', `Tidak ada nilai SKD tahun ${config.budgetYear - 1} untuk NIK dan jenjang pendidikan ini`);
-    reusedSkd = { twk: prev.twk, tiu: prev.tiu, tkp: prev.tkp, fromYear: prev.budget_year };
+    reusedSkd = await priorSkd(deps, nik.value.nik, config.budgetYear, req.education.level);
+    if (!reusedSkd) throw new AppError(422, 'SKD_REUSE_UNAVAILABLE', `Tidak ada nilai SKD tahun ${config.budgetYear - 1} untuk NIK dan jenjang pendidikan ini`);
   }
 
   // One statement: the registration number, the application and the candidate's account.
-  const token = `asn_${randomBytes(32).toString('base64url')}`;
+  const token = newToken();
   let registrationNo: string;
   try {
     const r = await sql<{ registration_no: string }>`
       with app as (
-        insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage)
+        insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash, reuse_skd)
         values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId}, ${formation.formationId}, ${config.budgetYear}, ${nik.value.nik}, ${req.fullName.trim()},
                 ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${req.education.program.trim()}, ${req.education.ipk}, ${req.experienceYears ?? 0},
-                ${req.priorPredikat ?? null}, ${JSON.stringify(warnings)}::jsonb, 'documents')
+                ${req.priorPredikat ?? null}, ${JSON.stringify(warnings)}::jsonb, 'documents', ${keyHash}, ${!!reusedSkd})
         returning registration_no
       ), account as (
         insert into users (username, display_name, role, token_hash, registration_no)
@@ -97,12 +103,35 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
       select registration_no from app`.execute(deps.db);
     registrationNo = r.rows[0]!.registration_no;
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new AppError(409, 'DUPLICATE_APPLICATION', duplicateApplication(config.budgetYear).message);
+    if ((err as { code?: string }).code === '23505') {
+      if ((err as { constraint?: string }).constraint === 'applications_idempotency_key') throw new AppError(409, 'REGISTRATION_IN_PROGRESS', 'Pendaftaran dengan Idempotency-Key ini sedang diproses; ulangi sebentar lagi');
+      throw new AppError(409, 'DUPLICATE_APPLICATION', duplicateApplication(config.budgetYear).message);
+    }
     throw err;
   }
+  await startCandidateWorkflow(deps, config, formation, { registrationNo, category: req.category, warnings, reusedSkd });
+  return { registrationNo, workflowId: candidateWorkflowId(registrationNo), token, warnings };
+}
 
+const newToken = (): string => `asn_${randomBytes(32).toString('base64url')}`;
+
+async function priorSkd(deps: ServiceDeps, nik: string, budgetYear: number, level: string): Promise<CandidateInput['reusedSkd']> {
+  const prev = await deps.db
+    .selectFrom('skd_scores')
+    .innerJoin('applications', 'applications.registration_no', 'skd_scores.registration_no')
+    .select(['skd_scores.twk', 'skd_scores.tiu', 'skd_scores.tkp', 'applications.budget_year'])
+    .where('applications.nik', '=', nik)
+    .where('applications.budget_year', '=', budgetYear - 1)
+    .where('applications.education_level', '=', level)
+    .where('skd_scores.reused_from_year', 'is', null)
+    .executeTakeFirst();
+  return prev ? { twk: prev.twk, tiu: prev.tiu, tkp: prev.tkp, fromYear: prev.budget_year } : undefined;
+}
+
+/** Starts the candidate's workflow (an already running one counts as started) and records that it runs. */
+async function startCandidateWorkflow(deps: ServiceDeps, config: RoundConfig, formation: FormationConfig, a: { registrationNo: string; category: Category; warnings: { code: string; message: string }[]; reusedSkd?: CandidateInput['reusedSkd'] }): Promise<void> {
   const input: CandidateInput = {
-    registrationNo, roundId, formationId: formation.formationId, category: req.category,
+    registrationNo: a.registrationNo, roundId: config.roundId, formationId: formation.formationId, category: a.category,
     requiredDocuments: requiredDocuments(formation, config.requiredDocuments),
     passingGrades: config.passingGrades, sanggahStages: config.sanggahStages,
     schedule: {
@@ -111,25 +140,41 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
     },
     reviewerSlaDays: DEFAULT_REVIEWER_SLA_DAYS,
     ...(config.simulation ? { dayMs: config.simulation.dayMs } : {}),
-    warnings,
-    ...(reusedSkd ? { reusedSkd } : {}),
+    warnings: a.warnings,
+    ...(a.reusedSkd ? { reusedSkd: a.reusedSkd } : {}),
   };
-  const workflowId = candidateWorkflowId(registrationNo);
   try {
     await deps.client.workflow.start('candidate', {
-      taskQueue: deps.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      taskQueue: deps.taskQueue, workflowId: candidateWorkflowId(a.registrationNo), args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: new TypedSearchAttributes([
-        { key: roundIdAttr, value: roundId },
+        { key: roundIdAttr, value: config.roundId },
         { key: formationIdAttr, value: formation.formationId },
         { key: stageAttr, value: 'documents' },
       ]),
     });
   } catch (err) {
-    await deps.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('users').where('registration_no', '=', registrationNo).execute();
-      await trx.deleteFrom('applications').where('registration_no', '=', registrationNo).execute();
-    }).catch(() => undefined);
-    throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  return { registrationNo, workflowId, token, warnings };
+  // Best effort: if PostgreSQL is unreachable now, the reconciler finds the workflow already running.
+  await deps.db.updateTable('applications').set({ workflow_started_at: sql<string>`now()` }).where('registration_no', '=', a.registrationNo).where('workflow_started_at', 'is', null).execute().catch(() => undefined);
+}
+
+/** Starts the workflow of an application recorded earlier whose start did not complete. */
+export async function ensureCandidateWorkflow(deps: ServiceDeps, config: RoundConfig, registrationNo: string): Promise<void> {
+  const a = await deps.db.selectFrom('applications').selectAll().where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
+  if (a.workflow_started_at) return;
+  const formation = config.formations.find((f) => f.formationId === a.formation_id)!;
+  const reusedSkd = a.reuse_skd ? await priorSkd(deps, a.nik, config.budgetYear, a.education_level) : undefined;
+  await startCandidateWorkflow(deps, config, formation, { registrationNo, category: a.category as Category, warnings: a.nik_warnings as { code: string; message: string }[], reusedSkd });
+}
+
+/**
+ * The reconciler: applications whose workflow start did not complete (Temporal was down, or the
+ * answer was lost) get their workflow started. Idempotent; the API runs it periodically.
+ */
+export async function startPendingWorkflows(deps: ServiceDeps, olderThanMs = 10_000, limit = 500): Promise<number> {
+  const rows = await deps.db.selectFrom('applications').select(['registration_no', 'round_id']).where('workflow_started_at', 'is', null)
+    .where('registered_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`).orderBy('registered_at').limit(limit).execute();
+  for (const r of rows) await ensureCandidateWorkflow(deps, (await loadRoundConfig(deps, r.round_id)).config, r.registration_no);
+  return rows.length;
 }

@@ -31,7 +31,8 @@ export async function taskDetail(deps: ServiceDeps, user: User, taskId: string):
 }
 
 /** A reviewer's decision on a task: a workflow Update (the validator's refusal becomes 409/422). */
-export async function decideTask(deps: ServiceDeps, user: User, taskId: string, body: { decisions?: DocumentDecision[]; accepted?: boolean; answer?: string }): Promise<CandidateStatus> {
+export async function decideTask(deps: ServiceDeps, user: User, taskId: string, body: { decisions?: DocumentDecision[]; accepted?: boolean; answer?: string }, updateId?: string): Promise<CandidateStatus> {
+  const once = updateId ? { updateId } : {};
   const t = await deps.db.selectFrom('tasks').selectAll().where('task_id', '=', taskId).executeTakeFirst();
   if (!t) throw notFound('Tugas', taskId);
   if (t.reviewer !== user.username) throw new AppError(403, 'NOT_ASSIGNED', 'Tugas ini tidak ditugaskan kepada Anda');
@@ -39,10 +40,10 @@ export async function decideTask(deps: ServiceDeps, user: User, taskId: string, 
   const handle = deps.client.workflow.getHandle(candidateWorkflowId(t.registration_no));
   if (t.kind === 'verification') {
     if (!body.decisions) throw new AppError(400, 'VALIDATION_FAILED', 'decisions wajib untuk tugas verifikasi');
-    return handle.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: user.username, decisions: body.decisions }] });
+    return handle.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: user.username, decisions: body.decisions }], ...once });
   }
   if (body.accepted === undefined || !body.answer) throw new AppError(400, 'VALIDATION_FAILED', 'accepted dan answer wajib untuk tugas jawab sanggah');
-  return handle.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: user.username, accepted: body.accepted, answer: body.answer }] });
+  return handle.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: user.username, accepted: body.accepted, answer: body.answer }], ...once });
 }
 
 async function openStatus(deps: ServiceDeps, registrationNo: string, closedCode: string, closedMessage: string): Promise<void> {
@@ -50,12 +51,12 @@ async function openStatus(deps: ServiceDeps, registrationNo: string, closedCode:
   if (s.outcome !== null || s.stage === 'ended' || s.stage === 'appointed') throw new AppError(409, closedCode, closedMessage);
 }
 
-export async function fileSanggah(deps: ServiceDeps, registrationNo: string, reason: string): Promise<CandidateStatus> {
+export async function fileSanggah(deps: ServiceDeps, registrationNo: string, reason: string, updateId?: string): Promise<CandidateStatus> {
   await openStatus(deps, registrationNo, 'WINDOW_CLOSED', 'Masa sanggah telah berakhir; proses pendaftaran ini sudah selesai');
-  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(fileSanggahUpdate, { args: [{ reason }] });
+  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(fileSanggahUpdate, { args: [{ reason }], ...(updateId ? { updateId } : {}) });
 }
 
-export async function submitDrh(deps: ServiceDeps, registrationNo: string, drh: Record<string, unknown>): Promise<CandidateStatus> {
+export async function submitDrh(deps: ServiceDeps, registrationNo: string, drh: Record<string, unknown>, updateId?: string): Promise<CandidateStatus> {
   await openStatus(deps, registrationNo, 'WINDOW_CLOSED', 'Pengisian DRH sudah ditutup untuk pendaftaran ini');
-  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(submitDrhUpdate, { args: [{ drh }] });
+  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(submitDrhUpdate, { args: [{ drh }], ...(updateId ? { updateId } : {}) });
 }

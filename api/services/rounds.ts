@@ -43,7 +43,7 @@ export async function listRounds(deps: ServiceDeps): Promise<{ roundId: string; 
   return rows.map((r) => ({ roundId: r.round_id, name: r.name, agency: r.agency, budgetYear: r.budget_year, phase: r.phase }));
 }
 
-export async function extendDeadline(deps: ServiceDeps, roundId: string, req: Omit<ExtendDeadlineInput, 'actor'>, actor: string): Promise<RoundState> {
+export async function extendDeadline(deps: ServiceDeps, roundId: string, req: Omit<ExtendDeadlineInput, 'actor'>, actor: string, updateId?: string): Promise<RoundState> {
   await getRoundState(deps, roundId); // 404 for an unknown round
-  return deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(extendDeadlineUpdate, { args: [{ ...req, actor }] });
+  return deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(extendDeadlineUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
 }
