@@ -14,6 +14,7 @@ import { addComment, criteriaVersions, listComments } from '../services/consulta
 import type { ServiceDeps } from '../services/deps';
 import { importResults, requestRanking } from '../services/imports';
 import { updateIdOf } from '../plugins/idempotency';
+import { reportHtml, roundReport } from '../services/report';
 import { loadRoundConfig } from '../services/registrations';
 
 const Any = Type.Unsafe<unknown>({});
@@ -119,6 +120,11 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
     config: { access: 'public' },
     schema: { tags: ['announcements'], summary: 'The printable announcement page (Bahasa Indonesia)', params: Type.Object({ roundId: Id, phase: Enum(ANNOUNCEMENT_PHASES) }, { additionalProperties: false }), querystring: Type.Object({ formationId: Type.Optional(Id) }, { additionalProperties: false }) },
   }, async (req, reply) => reply.type('text/html; charset=utf-8').send(announcementHtml(await announcement(deps, req.params.roundId, req.params.phase, req.query.formationId))));
+
+  app.get('/rounds/:roundId/report', {
+    config: { access: 'public' },
+    schema: { tags: ['rounds'], summary: 'The round report (HTML, Bahasa Indonesia): funnel, SKD histograms with passing grades, time per stage, a table per formation — counts only, no personal data', params: RoundIdParams },
+  }, async (req, reply) => reply.type('text/html; charset=utf-8').send(reportHtml(await roundReport(deps, req.params.roundId))));
 
   app.get('/rounds/:roundId/funnel', {
     config: { access: ['hr', 'auditor'] },

@@ -1,0 +1,346 @@
+import type { RoundState } from '../workflows/messages';
+import { ApiClient, ApiError, multipartFile, pool } from './http';
+import { ADOPTED_CRITERIA, CONSULTATION_COMMENTS, SANGGAH_TEXT, syntheticRound, TMS_REASONS, type ScheduleSpec, type SimCandidate } from './synthetic';
+
+/**
+ * Drives one synthetic round through the real API, as its people would: HR starts it and adopts
+ * the criteria after the public consultation, candidates register and upload, reviewers verify
+ * and answer appeals, HR imports SKD and SKB and runs the rankings, the successful candidates
+ * fill in their DRH and are appointed. Shared by `npm run demo`, the fault run and a test.
+ *
+ * Time is real (seconds, not months): the schedule is laid out from now, and day-counted windows
+ * (masa sanggah) use the round's simulation day length. When the work of a stage runs late, HR
+ * extends the remaining deadlines — forward only, as the regulation allows.
+ */
+
+export interface Clock {
+  now: () => Promise<number>;
+  sleepUntil: (ms: number) => Promise<void>;
+}
+export const realClock: Clock = {
+  now: async () => Date.now(),
+  sleepUntil: async (ms) => {
+    const wait = ms - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  },
+};
+
+export interface Person {
+  username: string;
+  token: string;
+}
+
+export interface DriverOptions {
+  api: ApiClient;
+  hr: Person;
+  reviewers: Person[];
+  roundId: string;
+  candidates: number;
+  seed: number;
+  budgetYear: number;
+  /** Keeps NIKs unique when rounds share a database (e.g. the applications already stored). */
+  nikOffset?: number;
+  clock?: Clock;
+  concurrency?: number;
+  /** The simulation's day (masa sanggah = 3 days). */
+  dayMs?: number;
+  /** How long each request is retried on 503/timeouts (the fault run keeps trying). */
+  retryForMs?: number;
+  log?: (msg: string) => void;
+  progress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface Registered {
+  sim: SimCandidate;
+  registrationNo: string;
+  token: string;
+  documentsSubmitted: boolean;
+}
+
+export interface StageTiming {
+  stage: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface DriverResult {
+  roundId: string;
+  candidates: SimCandidate[];
+  registered: Registered[];
+  refused: { sim: SimCandidate; code: string }[];
+  stages: StageTiming[];
+  extensions: { key: string; to: string }[];
+  finalState: RoundState;
+}
+
+const KEYS = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const;
+type Key = (typeof KEYS)[number];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The schedule from now, with windows sized to the number of candidates. */
+export function layoutSchedule(now: number, n: number, dayMs: number): ScheduleSpec {
+  const t0 = Math.ceil((now + 4_000) / 1000) * 1000;
+  const registration = Math.max(20_000, n * 110);
+  const verification = Math.max(12_000, n * 40);
+  const sanggah = 6 * dayMs + 4_000;
+  const skd = Math.max(15_000, n * 20);
+  const skb = Math.max(15_000, n * 20);
+  const drh = Math.max(15_000, n * 10);
+  const consultationOpens = t0;
+  const consultationCloses = t0 + 5_000;
+  const registrationOpens = consultationCloses + 4_000;
+  const registrationCloses = registrationOpens + registration;
+  const verificationDeadline = registrationCloses + verification;
+  const announcementAt = verificationDeadline + 1_000;
+  const skdAt = announcementAt + sanggah;
+  const skbAt = skdAt + skd;
+  const finalAnnouncementAt = skbAt + skb;
+  const drhDeadline = finalAnnouncementAt + drh;
+  return { consultationOpens, consultationCloses, registrationOpens, registrationCloses, verificationDeadline, announcementAt, skdAt, skbAt, finalAnnouncementAt, drhDeadline };
+}
+
+const JPEG = (tag: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from(`JFIF ${tag}`), Buffer.alloc(2048, 0x11)]);
+const PDF = (tag: string): Buffer => Buffer.concat([Buffer.from(`%PDF-1.4\n% ${tag}\n`), Buffer.alloc(4096, 0x20), Buffer.from('\n%%EOF\n')]);
+const BASE_DOCS = ['pas_foto', 'swafoto', 'ktp', 'ijazah', 'transkrip', 'surat_lamaran'];
+
+export async function driveRound(o: DriverOptions): Promise<DriverResult> {
+  const api = o.api;
+  const clock = o.clock ?? realClock;
+  const conc = o.concurrency ?? 8;
+  const dayMs = o.dayMs ?? 2_000;
+  const retry = { retryForMs: o.retryForMs ?? 60_000 };
+  const log = o.log ?? (() => undefined);
+  const progress = o.progress ?? (() => undefined);
+  const hr = { token: o.hr.token, ...retry };
+  const stages: StageTiming[] = [];
+  const extensions: { key: string; to: string }[] = [];
+  const stage = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const startedAt = Date.now();
+    log(`tahap: ${name}`);
+    try {
+      return await f();
+    } finally {
+      stages.push({ stage: name, startedAt, endedAt: Date.now() });
+    }
+  };
+
+  const spec = layoutSchedule(await clock.now(), o.candidates, dayMs);
+  const { config, candidates } = syntheticRound({ roundId: o.roundId, candidates: o.candidates, seed: o.seed, budgetYear: o.budgetYear, schedule: spec, dayMs, nikOffset: o.nikOffset });
+  const schedule: Record<Key, number> = { ...spec };
+  const base = `/rounds/${o.roundId}`;
+
+  const roundState = (): Promise<RoundState> => api.get<RoundState>(base, retry);
+  const waitPhase = async (phases: string[]): Promise<void> => {
+    for (;;) {
+      const s = await roundState();
+      if (phases.includes(s.phase)) break;
+      await sleep(250);
+    }
+    // The API reads the phase from PostgreSQL (registrations through a 1 s cache): let it catch up.
+    await sleep(1_200);
+  };
+  const waitJobs = async (n: number, label: string): Promise<RoundState> => {
+    for (;;) {
+      const s = await roundState();
+      const done = s.jobs.filter((j) => j.finishedAt).length;
+      progress(label, Math.min(done, n), n);
+      if (done >= n) return s;
+      await sleep(300);
+    }
+  };
+
+  /**
+   * While `work` runs, keeps `key` at least `marginMs` ahead: when it comes near, HR extends it
+   * and every later deadline by the same amount (latest first, so the order always holds).
+   */
+  const guard = async <T>(key: Key, work: Promise<T>, marginMs = 8_000): Promise<T> => {
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        const now = await clock.now();
+        if (schedule[key] - now < marginMs) {
+          const delta = Math.max(20_000, Math.round((schedule[key] - schedule.consultationOpens) * 0.25));
+          const from = KEYS.indexOf(key);
+          for (let i = KEYS.length - 1; i >= from; i--) {
+            const k = KEYS[i]!;
+            const to = schedule[k] + delta;
+            await api.post(`${base}/deadlines`, { key: k, to: new Date(to).toISOString(), reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai' }, hr);
+            schedule[k] = to;
+            extensions.push({ key: k, to: new Date(to).toISOString() });
+          }
+          log(`jadwal diperpanjang ${Math.round(delta / 1000)} detik mulai ${key}`);
+        }
+        await sleep(1_000);
+      }
+    })();
+    try {
+      return await work;
+    } finally {
+      done = true;
+      await watch;
+    }
+  };
+
+  // 1. The round, its reviewers, the public consultation and the adopted criteria.
+  await stage('konsultasi publik', async () => {
+    await api.request('POST', '/rounds', { token: o.hr.token, body: config, ...retry, idempotencyKey: `${o.roundId}-create`, accept: (s, c) => s === 409 && c === 'ROUND_EXISTS' });
+    // The round's workflow records it in PostgreSQL a moment after the start.
+    for (let i = 0; ; i++) {
+      const r = await api.request('PUT', `${base}/reviewers`, { token: o.hr.token, body: { usernames: o.reviewers.map((rv) => rv.username) }, ...retry, accept: (st) => st === 404 && i < 100 });
+      if (r.status === 200) break;
+      await sleep(200);
+    }
+    await clock.sleepUntil(schedule.consultationOpens + 300);
+    await waitPhase(['consultation']);
+    for (const [i, c] of CONSULTATION_COMMENTS.entries()) {
+      await api.post(`${base}/comments`, c, { retryForMs: retry.retryForMs, idempotencyKey: `${o.roundId}-comment-${i}` }).catch((e: ApiError) => log(`komentar tidak terkirim: ${e.message}`));
+      progress('konsultasi publik', i + 1, CONSULTATION_COMMENTS.length);
+    }
+    await clock.sleepUntil(schedule.consultationCloses + 300);
+    await waitPhase(['criteria_adoption']);
+    await api.post(`${base}/criteria`, ADOPTED_CRITERIA, { ...hr, idempotencyKey: `${o.roundId}-adopt` });
+  });
+
+  // 2. Registration with uploads.
+  const registered: Registered[] = [];
+  const refused: { sim: SimCandidate; code: string }[] = [];
+  await stage('pendaftaran', async () => {
+    await clock.sleepUntil(schedule.registrationOpens + 300);
+    await waitPhase(['registration']);
+    let done = 0;
+    const work = pool(candidates, conc, async (sim) => {
+      try {
+        const r = await api.post<{ registrationNo: string; token: string }>(`${base}/registrations`, sim.request, { ...retry, idempotencyKey: `${o.roundId}-reg-${sim.index}` });
+        const reg: Registered = { sim, registrationNo: r.registrationNo, token: r.token, documentsSubmitted: false };
+        registered.push(reg);
+        if (sim.plan.submitsDocuments) {
+          const ids: string[] = [];
+          for (const kind of [...BASE_DOCS, ...(sim.jabatan.extraDocuments ?? [])]) {
+            const jpeg = ['pas_foto', 'swafoto', 'ktp'].includes(kind);
+            const file = multipartFile(jpeg ? `${kind}.jpg` : `${kind}.pdf`, jpeg ? JPEG(`${r.registrationNo}-${kind}`) : PDF(`${r.registrationNo}-${kind}`), jpeg ? 'image/jpeg' : 'application/pdf');
+            const up = await api.request<{ documentId: string }>('POST', `/registrations/${r.registrationNo}/documents/${kind}`, { token: reg.token, raw: file, ...retry });
+            ids.push(up.body.documentId);
+          }
+          await api.post(`/registrations/${r.registrationNo}/documents/submit`, { documentIds: ids }, { token: reg.token, ...retry, idempotencyKey: `${o.roundId}-submit-${sim.index}` });
+          reg.documentsSubmitted = true;
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status >= 500 || err.status === 0) throw err;
+        refused.push({ sim, code: err.code });
+      }
+      progress('pendaftaran', ++done, candidates.length);
+    });
+    await guard('registrationCloses', work);
+  });
+  const byNo = new Map(registered.map((r) => [r.registrationNo, r]));
+
+  // 3. Administrative verification by the reviewers (their inbox), TMS with a reason.
+  /** Each reviewer works their inbox until `expected` tasks of `kind` are decided. */
+  const workInbox = async (kind: 'verification' | 'sanggah', expected: number, label: string): Promise<void> => {
+    const decided = new Set<string>();
+    let idle = 0;
+    while (decided.size < expected) {
+      let progressed = false;
+      await Promise.all(o.reviewers.map(async (rv) => {
+        const tasks = await api.get<{ taskId: string; registrationNo: string; kind: string }[]>('/tasks', { token: rv.token, ...retry });
+        await pool(tasks.filter((t) => t.kind === kind && !decided.has(t.taskId)), Math.max(1, Math.floor(conc / o.reviewers.length)), async (t) => {
+          const reg = byNo.get(t.registrationNo);
+          if (!reg) return;
+          const body = kind === 'verification'
+            ? { decisions: [...BASE_DOCS, ...(reg.sim.jabatan.extraDocuments ?? [])].map((k, i) => (reg.sim.plan.tms && i === 3 ? { kind: k, result: 'TMS', reason: TMS_REASONS[reg.sim.index % TMS_REASONS.length] } : { kind: k, result: 'MS' })) }
+            : { accepted: reg.sim.plan.appealAccepted, answer: reg.sim.plan.appealAccepted ? 'Setelah diperiksa ulang, dokumen memenuhi syarat; sanggah diterima.' : 'Setelah diperiksa ulang, dokumen tetap tidak memenuhi syarat.' };
+          await api.request('POST', `/tasks/${t.taskId}/decision`, { token: rv.token, body, ...retry, idempotencyKey: `${t.taskId}-decision`, accept: (s, c) => s === 409 && c === 'TASK_FINISHED' });
+          decided.add(t.taskId);
+          progressed = true;
+          progress(label, decided.size, expected);
+        });
+      }));
+      if (!progressed) {
+        idle += 1;
+        if (idle % 40 === 0) log(`${label}: menunggu tugas (${decided.size}/${expected})`);
+        await sleep(250);
+      }
+    }
+  };
+  const submitted = registered.filter((r) => r.documentsSubmitted);
+  await stage('verifikasi administrasi', async () => {
+    await clock.sleepUntil(schedule.registrationCloses + 500);
+    await guard('announcementAt', workInbox('verification', submitted.length, 'verifikasi administrasi'));
+  });
+
+  // 4. Announcement and sanggah: the TMS candidates who appeal, the reviewers who answer.
+  const appellants = submitted.filter((r) => r.sim.plan.tms && r.sim.plan.appeals);
+  await stage('sanggah administrasi', async () => {
+    await clock.sleepUntil(schedule.announcementAt + 300);
+    await pool(appellants, conc, async (r) => {
+      for (;;) {
+        const s = await api.get<{ stage: string }>(`/registrations/${r.registrationNo}`, { token: r.token, ...retry });
+        if (s.stage === 'sanggah') break;
+        await sleep(200);
+      }
+      await api.post(`/registrations/${r.registrationNo}/sanggah`, { reason: SANGGAH_TEXT }, { token: r.token, ...retry, idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}` });
+    });
+    await workInbox('sanggah', appellants.length, 'jawab sanggah');
+  });
+
+  // 5. SKD: HR imports the CAT results, then the SKB cut (3 × formasi).
+  const eligible = submitted.filter((r) => !r.sim.plan.tms || r.sim.plan.appealAccepted);
+  let jobs = 0;
+  await stage('SKD', async () => {
+    await clock.sleepUntil(schedule.skdAt + 300);
+    await waitPhase(['skd']);
+    const rows = eligible.filter((r) => r.sim.plan.skd).map((r) => `${r.registrationNo},${r.sim.plan.skd!.twk},${r.sim.plan.skd!.tiu},${r.sim.plan.skd!.tkp}`);
+    const before = (await roundState()).jobs.length;
+    await api.request('POST', `${base}/imports/skd`, { token: o.hr.token, raw: { data: ['registration_no,twk,tiu,tkp', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
+    await waitJobs(before + 1, 'SKD: nilai dikirim ke peserta');
+    await api.post(`${base}/rankings/skb_selection`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-skb` });
+    jobs = (await waitJobs(before + 2, 'SKD: penetapan peserta SKB')).jobs.length;
+  });
+
+  // 6. SKB, then the final ranking with optimalisasi.
+  await stage('SKB dan pemeringkatan akhir', async () => {
+    await clock.sleepUntil(schedule.skbAt + 300);
+    await waitPhase(['skb', 'final_announcement']);
+    const selection = await api.get<{ registrationNo: string; result: string }[]>(`${base}/rankings/skb_selection`, hr);
+    const selected = selection.filter((s) => s.result === 'selected').map((s) => byNo.get(s.registrationNo)!).filter((r) => r.sim.plan.skb !== null);
+    const rows = selected.map((r) => `${r.registrationNo},${r.sim.plan.skb},${r.sim.jabatan.code === 'DINKES-PERAWAT' ? r.sim.plan.interview : ''}`);
+    await api.request('POST', `${base}/imports/skb`, { token: o.hr.token, raw: { data: ['registration_no,skb,interview', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
+    await waitJobs(jobs + 1, 'SKB: nilai dikirim ke peserta');
+    await api.post(`${base}/rankings/final`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-final` });
+    await waitJobs(jobs + 2, 'hasil akhir dikirim ke peserta');
+  });
+
+  // 7. DRH by the successful candidates; NIP and SK follow.
+  await stage('DRH dan penetapan NIP', async () => {
+    const finals = await api.get<{ registrationNo: string; result: string }[]>(`${base}/rankings/final`, hr);
+    const winners = finals.filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi').map((f) => byNo.get(f.registrationNo)!);
+    const filing = winners.filter((w) => w.sim.plan.submitsDrh);
+    let done = 0;
+    const work = pool(filing, conc, async (w) => {
+      for (;;) {
+        const s = await api.get<{ stage: string }>(`/registrations/${w.registrationNo}`, { token: w.token, ...retry });
+        if (s.stage === 'appointment') break;
+        if (s.stage === 'appointed') return;
+        await sleep(250);
+      }
+      await api.post(`/registrations/${w.registrationNo}/drh`, { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, { token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}` });
+      progress('DRH', ++done, filing.length);
+    });
+    await guard('drhDeadline', work);
+    let appointed = 0;
+    while (appointed < filing.length) {
+      appointed = (await api.get<{ appointed: number }>(`${base}/funnel`, hr)).appointed;
+      progress('penetapan NIP', appointed, filing.length);
+      if (appointed < filing.length) await sleep(500);
+    }
+  });
+
+  // 8. The round closes at the DRH deadline (candidates who did not file are gugur).
+  const finalState = await stage('penutupan', async () => {
+    await clock.sleepUntil(schedule.drhDeadline + 500);
+    await waitPhase(['closed']);
+    return roundState();
+  });
+  return { roundId: o.roundId, candidates, registered, refused, stages, extensions, finalState };
+}
