@@ -86,7 +86,8 @@ export function layoutSchedule(now: number, n: number, dayMs: number): ScheduleS
   const sanggah = 6 * dayMs + 4_000;
   const skd = Math.max(15_000, n * 20);
   const skb = Math.max(15_000, n * 20);
-  const drh = Math.max(15_000, n * 10);
+  // Long enough for the final masa sanggah (3 days) of those not passing to end before the round closes.
+  const drh = Math.max(15_000, n * 10) + 3 * dayMs + 2_000;
   const consultationOpens = t0;
   const consultationCloses = t0 + 5_000;
   const registrationOpens = consultationCloses + 4_000;

@@ -13,9 +13,14 @@ import { formationIdAttr, roundIdAttr, stageAttr } from '../../workflows/message
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
+  installTestRuntime(new DefaultLogger('WARN'));
+}
+
+/** The SDK runtime's logger, once per test file (a file that captures the logs installs its own first). */
+export function installTestRuntime(logger: DefaultLogger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger });
 }
 
 export function testDb(): Db {
