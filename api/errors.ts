@@ -34,10 +34,11 @@ function isPgUnavailable(err: unknown): boolean {
 }
 
 function isTemporalUnavailable(err: unknown): boolean {
-  if (isGrpcServiceError(err)) return [14, 4].includes(err.code); // UNAVAILABLE, DEADLINE_EXCEEDED
+  // UNAVAILABLE, DEADLINE_EXCEEDED, and CANCELLED (the channel dropped the call while the server restarted)
+  if (isGrpcServiceError(err)) return [14, 4, 1].includes(err.code);
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
   if (e?.name === 'ServiceError' && e.cause) return isTemporalUnavailable(e.cause);
-  return /Failed to connect|UNAVAILABLE|TransportError|DEADLINE_EXCEEDED/.test(e?.message ?? '');
+  return /Failed to connect|UNAVAILABLE|TransportError|DEADLINE_EXCEEDED|1 CANCELLED: Call cancelled/.test(e?.message ?? '');
 }
 
 /** Maps any error to a status and body; never leaks internals for a 5xx. */

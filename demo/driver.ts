@@ -44,10 +44,16 @@ export interface DriverOptions {
   concurrency?: number;
   /** The simulation's day (masa sanggah = 3 days). */
   dayMs?: number;
+  /** Multiplies the stage windows (the fault run leaves room for its outages). */
+  scheduleSlack?: number;
+  /** HR extends a deadline when the work before it is not done this long before it. */
+  guardMarginMs?: number;
   /** How long each request is retried on 503/timeouts (the fault run keeps trying). */
   retryForMs?: number;
   log?: (msg: string) => void;
   progress?: (stage: string, done: number, total: number) => void;
+  /** Told of each registration as it is recorded. */
+  onRegistered?: (r: Registered) => void;
 }
 
 export interface Registered {
@@ -55,6 +61,8 @@ export interface Registered {
   registrationNo: string;
   token: string;
   documentsSubmitted: boolean;
+  /** The appeal went in (a TMS candidate whose plan is to appeal, inside the window). */
+  appealFiled: boolean;
 }
 
 export interface StageTiming {
@@ -79,15 +87,15 @@ type Key = (typeof KEYS)[number];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The schedule from now, with windows sized to the number of candidates. */
-export function layoutSchedule(now: number, n: number, dayMs: number): ScheduleSpec {
+export function layoutSchedule(now: number, n: number, dayMs: number, slack = 1): ScheduleSpec {
   const t0 = Math.ceil((now + 4_000) / 1000) * 1000;
-  const registration = Math.max(20_000, n * 110);
-  const verification = Math.max(12_000, n * 40);
+  const registration = Math.max(20_000, n * 110) * slack;
+  const verification = Math.max(12_000, n * 40) * slack;
   const sanggah = 6 * dayMs + 4_000;
-  const skd = Math.max(15_000, n * 20);
-  const skb = Math.max(15_000, n * 20);
+  const skd = Math.max(15_000, n * 20) * slack;
+  const skb = Math.max(15_000, n * 20) * slack;
   // Long enough for the final masa sanggah (3 days) of those not passing to end before the round closes.
-  const drh = Math.max(15_000, n * 10) + 3 * dayMs + 2_000;
+  const drh = Math.max(15_000, n * 10) * slack + 3 * dayMs + 2_000;
   const consultationOpens = t0;
   const consultationCloses = t0 + 5_000;
   const registrationOpens = consultationCloses + 4_000;
@@ -126,7 +134,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   };
 
-  const spec = layoutSchedule(await clock.now(), o.candidates, dayMs);
+  const spec = layoutSchedule(await clock.now(), o.candidates, dayMs, o.scheduleSlack ?? 1);
   const { config, candidates } = syntheticRound({ roundId: o.roundId, candidates: o.candidates, seed: o.seed, budgetYear: o.budgetYear, schedule: spec, dayMs, nikOffset: o.nikOffset });
   const schedule: Record<Key, number> = { ...spec };
   const base = `/rounds/${o.roundId}`;
@@ -155,15 +163,19 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
    * While `work` runs, keeps `key` at least `marginMs` ahead: when it comes near, HR extends it
    * and every later deadline by the same amount (latest first, so the order always holds).
    */
-  const guard = async <T>(key: Key, work: Promise<T>, marginMs = 8_000): Promise<T> => {
+  const guard = async <T>(key: Key, work: Promise<T>, marginMs = o.guardMarginMs ?? 15_000): Promise<T> => {
     let done = false;
+    let failure: unknown;
     const watch = (async () => {
       while (!done) {
         const now = await clock.now();
         if (schedule[key] - now < marginMs) {
           const delta = Math.max(20_000, Math.round((schedule[key] - schedule.consultationOpens) * 0.25));
           const from = KEYS.indexOf(key);
-          for (let i = KEYS.length - 1; i >= from; i--) {
+          // Only as many deadlines as must move: a later one moves when the extended one would pass it.
+          let last = from;
+          while (last + 1 < KEYS.length && schedule[KEYS[last]!]! + delta >= schedule[KEYS[last + 1]!]!) last += 1;
+          for (let i = last; i >= from; i--) {
             const k = KEYS[i]!;
             const to = schedule[k] + delta;
             await api.post(`${base}/deadlines`, { key: k, to: new Date(to).toISOString(), reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai' }, hr);
@@ -174,13 +186,18 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
         }
         await sleep(1_000);
       }
-    })();
+    })().catch((err: unknown) => {
+      failure = err;
+    });
+    let out: T;
     try {
-      return await work;
+      out = await work;
     } finally {
       done = true;
       await watch;
     }
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    return out;
   };
 
   // 1. The round, its reviewers, the public consultation and the adopted criteria.
@@ -213,8 +230,9 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     const work = pool(candidates, conc, async (sim) => {
       try {
         const r = await api.post<{ registrationNo: string; token: string }>(`${base}/registrations`, sim.request, { ...retry, idempotencyKey: `${o.roundId}-reg-${sim.index}` });
-        const reg: Registered = { sim, registrationNo: r.registrationNo, token: r.token, documentsSubmitted: false };
+        const reg: Registered = { sim, registrationNo: r.registrationNo, token: r.token, documentsSubmitted: false, appealFiled: false };
         registered.push(reg);
+        o.onRegistered?.(reg);
         if (sim.plan.submitsDocuments) {
           const ids: string[] = [];
           for (const kind of [...BASE_DOCS, ...(sim.jabatan.extraDocuments ?? [])]) {
@@ -239,20 +257,24 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   // 3. Administrative verification by the reviewers (their inbox), TMS with a reason.
   /** Each reviewer works their inbox until `expected` tasks of `kind` are decided. */
   const workInbox = async (kind: 'verification' | 'sanggah', expected: number, label: string): Promise<void> => {
+    // Counted per candidate: a task a silent reviewer let pass its deadline is escalated to
+    // another reviewer (a new task); the first reviewer's late answer is refused, never counted.
     const decided = new Set<string>();
     let idle = 0;
     while (decided.size < expected) {
       let progressed = false;
       await Promise.all(o.reviewers.map(async (rv) => {
         const tasks = await api.get<{ taskId: string; registrationNo: string; kind: string }[]>('/tasks', { token: rv.token, ...retry });
-        await pool(tasks.filter((t) => t.kind === kind && !decided.has(t.taskId)), Math.max(1, Math.floor(conc / o.reviewers.length)), async (t) => {
+        await pool(tasks.filter((t) => t.kind === kind && !decided.has(t.registrationNo)), Math.max(1, Math.floor(conc / o.reviewers.length)), async (t) => {
           const reg = byNo.get(t.registrationNo);
           if (!reg) return;
           const body = kind === 'verification'
             ? { decisions: [...BASE_DOCS, ...(reg.sim.jabatan.extraDocuments ?? [])].map((k, i) => (reg.sim.plan.tms && i === 3 ? { kind: k, result: 'TMS', reason: TMS_REASONS[reg.sim.index % TMS_REASONS.length] } : { kind: k, result: 'MS' })) }
             : { accepted: reg.sim.plan.appealAccepted, answer: reg.sim.plan.appealAccepted ? 'Setelah diperiksa ulang, dokumen memenuhi syarat; sanggah diterima.' : 'Setelah diperiksa ulang, dokumen tetap tidak memenuhi syarat.' };
-          await api.request('POST', `/tasks/${t.taskId}/decision`, { token: rv.token, body, ...retry, idempotencyKey: `${t.taskId}-decision`, accept: (s, c) => s === 409 && c === 'TASK_FINISHED' });
-          decided.add(t.taskId);
+          const moved = (s: number, c: string): boolean => (s === 403 && c === 'NOT_ASSIGNED') || (s === 409 && (c === 'TASK_FINISHED' || c === 'WRONG_STAGE'));
+          const r = await api.request('POST', `/tasks/${t.taskId}/decision`, { token: rv.token, body, ...retry, idempotencyKey: `${t.taskId}-decision`, accept: moved });
+          if (r.status !== 200) return; // escalated to another reviewer meanwhile: theirs now
+          decided.add(t.registrationNo);
           progressed = true;
           progress(label, decided.size, expected);
         });
@@ -278,15 +300,19 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       for (;;) {
         const s = await api.get<{ stage: string }>(`/registrations/${r.registrationNo}`, { token: r.token, ...retry });
         if (s.stage === 'sanggah') break;
-        await sleep(200);
+        if (s.stage === 'ended') return; // the window closed before this candidate got to it
+        await sleep(500);
       }
-      await api.post(`/registrations/${r.registrationNo}/sanggah`, { reason: SANGGAH_TEXT }, { token: r.token, ...retry, idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}` });
+      const closed = (s: number, c: string): boolean => (s === 409 || s === 422) && (c === 'WINDOW_CLOSED' || c === 'NOT_ELIGIBLE_FOR_SANGGAH');
+      const res = await api.request('POST', `/registrations/${r.registrationNo}/sanggah`, { token: r.token, body: { reason: SANGGAH_TEXT }, ...retry, idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}`, accept: closed });
+      r.appealFiled = res.status === 200;
+      if (!r.appealFiled) log(`sanggah ${r.registrationNo} ditolak: masa sanggah sudah berakhir`);
     });
-    await workInbox('sanggah', appellants.length, 'jawab sanggah');
+    await workInbox('sanggah', appellants.filter((a) => a.appealFiled).length, 'jawab sanggah');
   });
 
   // 5. SKD: HR imports the CAT results, then the SKB cut (3 × formasi).
-  const eligible = submitted.filter((r) => !r.sim.plan.tms || r.sim.plan.appealAccepted);
+  const eligible = submitted.filter((r) => !r.sim.plan.tms || (r.appealFiled && r.sim.plan.appealAccepted));
   let jobs = 0;
   await stage('SKD', async () => {
     await clock.sleepUntil(schedule.skdAt + 300);
@@ -323,7 +349,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
         const s = await api.get<{ stage: string }>(`/registrations/${w.registrationNo}`, { token: w.token, ...retry });
         if (s.stage === 'appointment') break;
         if (s.stage === 'appointed') return;
-        await sleep(250);
+        await sleep(500);
       }
       await api.post(`/registrations/${w.registrationNo}/drh`, { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, { token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}` });
       progress('DRH', ++done, filing.length);

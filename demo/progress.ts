@@ -12,8 +12,10 @@ export class Progress {
     if (stage !== this.current) {
       if (this.current) this.out.write(this.out.isTTY ? '\n' : '');
       this.current = stage;
-      this.lastQuarter = -1;
-      this.started.set(stage, Date.now());
+      if (!this.started.has(stage)) {
+        this.lastQuarter = -1;
+        this.started.set(stage, Date.now());
+      }
     }
     const width = 28;
     const frac = total > 0 ? Math.min(1, done / total) : 1;

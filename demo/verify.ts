@@ -65,7 +65,7 @@ const AUDITED: [string, string, string][] = [
 export function expectedOutcome(r: Registered, selection: Map<string, string>, finals: Map<string, string>): string {
   const p = r.sim.plan;
   if (!r.documentsSubmitted) return 'documents_missing';
-  if (p.tms && !p.appealAccepted) return 'tms';
+  if (p.tms && !(r.appealFiled && p.appealAccepted)) return 'tms';
   if (!p.skd || !skdOutcome(p.skd, r.sim.request.category).passed) return 'skd_failed';
   const sel = selection.get(r.registrationNo);
   if (sel !== 'selected') return sel === undefined ? 'no SKB selection published' : 'not_selected_for_skb';

@@ -46,7 +46,8 @@ const PHASE_STARTS: { phase: RoundPhase; at: keyof RoundSchedule }[] = [
   { phase: 'final_announcement', at: 'finalAnnouncementAt' },
   { phase: 'closed', at: 'drhDeadline' },
 ];
-const DEADLINE_KEYS = PHASE_STARTS.map((p) => p.at);
+/** Every instant HR may extend, in schedule order (the phase starts and the reviewers' deadline). Validator-only: no command depends on it. */
+const DEADLINE_KEYS: (keyof RoundSchedule)[] = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'];
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 

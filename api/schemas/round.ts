@@ -77,7 +77,7 @@ export const RoundIdParams = Type.Object({ roundId: Id }, { additionalProperties
 
 export const ExtendDeadlineBody = Type.Object(
   {
-    key: Enum(['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const),
+    key: Enum(['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const),
     to: IsoDateTime,
     reason: Type.String({ minLength: 3, maxLength: 500 }),
   },

@@ -36,7 +36,9 @@ export async function decideTask(deps: ServiceDeps, user: User, taskId: string, 
   const t = await deps.db.selectFrom('tasks').selectAll().where('task_id', '=', taskId).executeTakeFirst();
   if (!t) throw notFound('Tugas', taskId);
   if (t.reviewer !== user.username) throw new AppError(403, 'NOT_ASSIGNED', 'Tugas ini tidak ditugaskan kepada Anda');
-  if (t.status !== 'open') throw new AppError(409, 'TASK_FINISHED', t.status === 'escalated' ? 'Tugas ini sudah dialihkan ke peninjau lain' : 'Tugas ini sudah diputus');
+  // A retry (same Idempotency-Key) of a decision that went through finds the task closed: the
+  // workflow answers it with the first outcome. Without a key a closed task is refused here.
+  if (t.status !== 'open' && !updateId) throw new AppError(409, 'TASK_FINISHED', t.status === 'escalated' ? 'Tugas ini sudah dialihkan ke peninjau lain' : 'Tugas ini sudah diputus');
   const handle = deps.client.workflow.getHandle(candidateWorkflowId(t.registration_no));
   if (t.kind === 'verification') {
     if (!body.decisions) throw new AppError(400, 'VALIDATION_FAILED', 'decisions wajib untuk tugas verifikasi');

@@ -1,0 +1,58 @@
+import { condition, defineSignal, defineUpdate, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { stageAttr } from '../workflows/messages';
+
+/**
+ * The candidate workflow's skeleton for bench:e2e: the same messages, local activities, timer
+ * and search-attribute upserts on the successful path, with no-op bodies. What the real
+ * workflow costs beyond this is the cost of its rules and its PostgreSQL writes.
+ */
+const la = proxyLocalActivities<{ noop: (what: string) => Promise<void> }>({ startToCloseTimeout: '10 seconds' });
+
+export const skSubmitDocuments = defineUpdate<string, [unknown]>('submitDocuments');
+export const skVerify = defineUpdate<string, [unknown]>('verifyDocuments');
+export const skDrh = defineUpdate<string, [unknown]>('submitDrh');
+export const skSkd = defineSignal<[unknown]>('skdResult');
+export const skSelection = defineSignal<[unknown]>('skbSelection');
+export const skSkbScore = defineSignal<[unknown]>('skbScore');
+export const skFinal = defineSignal<[unknown]>('finalResult');
+
+export async function skeletonCandidate(input: { closesAtMs: number }): Promise<string> {
+  let docs = false;
+  let verified = false;
+  let drh = false;
+  let skd = false;
+  let selection = false;
+  let skb = false;
+  let final = false;
+  const stage = (s: string): void => upsertSearchAttributes([{ key: stageAttr, value: s }]);
+  setHandler(skSubmitDocuments, async () => { await la.noop('documents'); docs = true; return 'ok'; });
+  setHandler(skVerify, async () => { await la.noop('verification'); verified = true; return 'ok'; });
+  setHandler(skDrh, async () => { await la.noop('drh'); drh = true; return 'ok'; });
+  setHandler(skSkd, () => void (skd = true));
+  setHandler(skSelection, () => void (selection = true));
+  setHandler(skSkbScore, () => void (skb = true));
+  setHandler(skFinal, () => void (final = true));
+
+  await condition(() => false, Math.max(input.closesAtMs - Date.now(), 1)); // registration closes
+  if (!docs) return 'documents_missing';
+  stage('verification');
+  await la.noop('assignTask');
+  await condition(() => verified);
+  stage('awaiting_skd');
+  await condition(() => skd);
+  await la.noop('recordSkd');
+  stage('awaiting_skb_selection');
+  await condition(() => selection);
+  await la.noop('recordSkbSelection');
+  stage('awaiting_skb_score');
+  await condition(() => skb);
+  await la.noop('recordSkbScore');
+  stage('awaiting_final');
+  await condition(() => final);
+  await la.noop('recordFinal');
+  stage('appointment');
+  await condition(() => drh);
+  await la.noop('appoint');
+  stage('appointed');
+  return 'appointed';
+}
