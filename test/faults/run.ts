@@ -14,7 +14,7 @@
  *   npm run test:faults -- [--candidates 2000] [--seed 7] [--pg restart|cut]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -331,7 +331,7 @@ async function main(): Promise<void> {
 
 function mkdirResults(summary: Record<string, unknown>): void {
   const dir = join(ROOT, 'bench', 'results');
-  if (!existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `faults-${N}.json`), `${JSON.stringify({ at: new Date().toISOString(), ...summary }, null, 2)}\n`);
 }
 
