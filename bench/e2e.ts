@@ -80,12 +80,13 @@ interface Phases { [phase: string]: number }
 const sum = (p: Phases): number => Object.values(p).reduce((s, x) => s + x, 0);
 
 async function main(): Promise<void> {
+  // One key set for the bench, its client and both worker processes (set before any client exists).
+  const keys = JSON.stringify({ active: 'bench', keys: { bench: generateKey() } });
+  process.env.ASN_CODEC_KEYS = keys;
   const { db, url, drop } = await benchDb('e2e');
   const env = await benchTemporal();
   const address = env.connection.options.address as string;
   const work = mkdtempSync(join(tmpdir(), 'asn-bench-e2e-'));
-  const keys = JSON.stringify({ active: 'bench', keys: { bench: generateKey() } });
-  process.env.ASN_CODEC_KEYS = keys;
   try {
     const bundle = join(work, 'workflow-bundle.js');
     writeFileSync(bundle, await bundleWorkflows());
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     const spec = layoutSchedule(Date.now(), N, dayMs, 1.5);
     // Registration opens as soon as the round is recorded; every window is long enough for N.
     const config = withDefaults({
-      roundId, name: 'Bench e2e', agency: 'BKPSDM Kota Medan', budgetYear: 2032, referenceDate: '2032-08-01', sanggahStages: [], requiredDocuments: ['ktp'],
+      roundId, name: 'Bench e2e', agency: 'BKPSDM Kota Medan', budgetYear: 2027, referenceDate: '2027-08-01', sanggahStages: [], requiredDocuments: ['ktp'],
       schedule: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, wib(v)])) as never,
       formations: Array.from({ length: FORMATIONS }, (_, f) => ({ formationId: `F${f}`, unit: `Unit ${f}`, jabatan: 'Pranata Komputer Ahli Pertama', educationLevel: 'S1' as const, educationPrograms: ['Teknik Informatika'], quota: Math.ceil(N / FORMATIONS), category: 'umum' as const, skbMax: 500 })),
       simulation: { dayMs },
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     await sleep(1_200);
     await timed('registration', async () => {
       await pool(Array.from({ length: N }, (_, i) => i), CONC, async (i) => {
-        const birth = `199${i % 10}-0${1 + (i % 9)}-1${i % 10}`;
+        const birth = `${1996 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`;
         const [y, m, d] = birth.split('-');
         const nik = `1271${String(1 + Math.floor(i / 9999) % 21).padStart(2, '0')}${d}${m}${y!.slice(2)}${String((i % 9999) + 1).padStart(4, '0')}`;
         const r = await register(deps, roundId, { nik, fullName: `Pelamar ${i}`, birthDate: birth, sex: 'L', email: `p${i}@contoh.id`, formationId: `F${i % FORMATIONS}`, category: 'umum', education: { level: 'S1', program: 'Teknik Informatika', ipk: 300 + (i % 100) } });
@@ -186,6 +187,11 @@ async function main(): Promise<void> {
     // ---------------- the skeleton, same server, same driving ----------------
     const skQueue = 'bench-e2e-skeleton';
     const sk = await startWorker('bench/skeleton-worker.ts', { ...common, TASK_QUEUE: skQueue, SKELETON_BUNDLE: skeletonBundle });
+    let counts: Record<string, number> = {};
+    sk.stdout!.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line.startsWith('COUNTS ')) counts = JSON.parse(line.slice(7)) as Record<string, number>;
+    });
+    const done = (what: string): Promise<void> => until(`skeleton ${what}`, async () => (counts[what] ?? 0) >= N);
     const skRss = rssSampler(sk.pid!);
     const skeleton: Phases = {};
     const closesAtMs = Date.now() + Math.max(30_000, N * 30);
@@ -197,7 +203,8 @@ async function main(): Promise<void> {
         await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp' }] }] });
       });
     }, skeleton);
-    await sleep(Math.max(0, closesAtMs - Date.now()) + 1_000);
+    await sleep(Math.max(0, closesAtMs - Date.now()));
+    await done('assignTask');
     const signalAll = async (name: string): Promise<void> => {
       // The round signals in pages of 500, 50 at a time; the same here.
       for (let k = 0; k < ids.length; k += 50) await Promise.all(ids.slice(k, k + 50).map((id) => h(id).signal(name, { phaseKey: name })));
@@ -205,11 +212,15 @@ async function main(): Promise<void> {
     await timed('verification', async () => void (await pool(ids, CONC, async (id) => void (await h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] })))), skeleton);
     await timed('SKD fan-out and SKB cut', async () => {
       await signalAll('skdResult');
+      await done('recordSkd');
       await signalAll('skbSelection');
+      await done('recordSkbSelection');
     }, skeleton);
     await timed('SKB fan-out and final ranking', async () => {
       await signalAll('skbScore');
+      await done('recordSkbScore');
       await signalAll('finalResult');
+      await done('recordFinal');
     }, skeleton);
     await timed('DRH, NIP and career start', async () => {
       await pool(ids, CONC, async (id) => {

@@ -2,7 +2,8 @@ import { answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, submitDrhU
 import type { User } from '../../db/users';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
-import { candidateStatus } from './documents';
+import { applicationOf, candidateStatus } from './documents';
+import { WorkflowNotFoundError } from '@temporalio/common';
 
 export interface TaskView {
   taskId: string;
@@ -48,17 +49,25 @@ export async function decideTask(deps: ServiceDeps, user: User, taskId: string, 
   return handle.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: user.username, accepted: body.accepted, answer: body.answer }], ...once });
 }
 
-async function openStatus(deps: ServiceDeps, registrationNo: string, closedCode: string, closedMessage: string): Promise<void> {
-  const s = await candidateStatus(deps, registrationNo);
-  if (s.outcome !== null || s.stage === 'ended' || s.stage === 'appointed') throw new AppError(409, closedCode, closedMessage);
+/**
+ * A candidate's Update, without asking the workflow first: the validator refuses a wrong stage,
+ * and a process that has already ended answers "already completed", which becomes the clear 409
+ * here (one round trip instead of a query and an update).
+ */
+async function candidateUpdate<A>(deps: ServiceDeps, registrationNo: string, run: (h: ReturnType<ServiceDeps['client']['workflow']['getHandle']>) => Promise<A>, closedCode: string, closedMessage: string): Promise<A> {
+  await applicationOf(deps, registrationNo);
+  try {
+    return await run(deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || /already completed|workflow execution already completed/i.test((err as Error).message ?? '')) throw new AppError(409, closedCode, closedMessage);
+    throw err;
+  }
 }
 
 export async function fileSanggah(deps: ServiceDeps, registrationNo: string, reason: string, updateId?: string): Promise<CandidateStatus> {
-  await openStatus(deps, registrationNo, 'WINDOW_CLOSED', 'Masa sanggah telah berakhir; proses pendaftaran ini sudah selesai');
-  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(fileSanggahUpdate, { args: [{ reason }], ...(updateId ? { updateId } : {}) });
+  return candidateUpdate(deps, registrationNo, (h) => h.executeUpdate(fileSanggahUpdate, { args: [{ reason }], ...(updateId ? { updateId } : {}) }), 'WINDOW_CLOSED', 'Masa sanggah telah berakhir; proses pendaftaran ini sudah selesai');
 }
 
 export async function submitDrh(deps: ServiceDeps, registrationNo: string, drh: Record<string, unknown>, updateId?: string): Promise<CandidateStatus> {
-  await openStatus(deps, registrationNo, 'WINDOW_CLOSED', 'Pengisian DRH sudah ditutup untuk pendaftaran ini');
-  return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(submitDrhUpdate, { args: [{ drh }], ...(updateId ? { updateId } : {}) });
+  return candidateUpdate(deps, registrationNo, (h) => h.executeUpdate(submitDrhUpdate, { args: [{ drh }], ...(updateId ? { updateId } : {}) }), 'WINDOW_CLOSED', 'Pengisian DRH sudah ditutup untuk pendaftaran ini');
 }
