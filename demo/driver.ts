@@ -34,6 +34,8 @@ export interface DriverOptions {
   api: ApiClient;
   hr: Person;
   reviewers: Person[];
+  /** An atasan langsung for the new civil servants' first SKP plan (the career stage is skipped without one). */
+  supervisor?: Person;
   roundId: string;
   candidates: number;
   seed: number;
@@ -77,6 +79,8 @@ export interface DriverResult {
   registered: Registered[];
   refused: { sim: SimCandidate; code: string }[];
   stages: StageTiming[];
+  /** NIPs whose careers passed probation (CPNS → PNS) and got their first SKP plan. */
+  careers: string[];
   extensions: { key: string; to: string }[];
   finalState: RoundState;
 }
@@ -363,11 +367,47 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   });
 
-  // 8. The round closes at the DRH deadline (candidates who did not file are gugur).
+  // 8. The first steps of the careers: Latsar and health recorded by HR end probation (CPNS →
+  //    PNS); the atasan langsung sets the first year's SKP expectations. (The yearly evaluation
+  //    itself opens on 30 November of that year: the career tests walk those years on the
+  //    time-skipping server.)
+  const careers: string[] = [];
+  if (o.supervisor) {
+    const sup = o.supervisor;
+    await stage('karier: masa percobaan dan SKP', async () => {
+      const finals = await api.get<{ registrationNo: string; result: string }[]>(`${base}/rankings/final`, hr);
+      const appointedRegs = finals.filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi').map((f) => byNo.get(f.registrationNo)!).filter((w) => w.sim.plan.submitsDrh);
+      let done = 0;
+      await pool(appointedRegs, conc, async (w) => {
+        const s = await api.get<{ nip: string | null }>(`/registrations/${w.registrationNo}`, { token: w.token, ...retry });
+        if (!s.nip) return;
+        const c = `/careers/${s.nip}`;
+        const once = (what: string): { idempotencyKey: string } => ({ idempotencyKey: `${o.roundId}-${what}-${s.nip}` });
+        // The career workflow is started by the appointment: its row may take a moment.
+        for (let i = 0; ; i++) {
+          const r = await api.request('PUT', `${c}/supervisor`, { token: o.hr.token, body: { supervisor: sup.username, unitHead: sup.username }, ...retry, ...once('supervisor'), accept: (st) => st === 404 && i < 100 });
+          if (r.status === 200) break;
+          await sleep(300);
+        }
+        await api.post(`${c}/probation/latsar`, { passed: true }, { ...hr, ...once('latsar') });
+        await api.post(`${c}/probation/health`, { healthy: true }, { ...hr, ...once('health') });
+        for (;;) {
+          const st = await api.get<{ status: string; stage: string }>(c, hr);
+          if (st.status === 'pns') break;
+          await sleep(300);
+        }
+        await api.post(`${c}/expectations`, { expectations: ['Menyelesaikan layanan sesuai standar pelayanan unit', 'Menyusun laporan kinerja triwulan tepat waktu'] }, { token: sup.token, ...retry, ...once('skp') });
+        careers.push(s.nip);
+        progress('karier: CPNS → PNS, rencana SKP', ++done, appointedRegs.length);
+      });
+    });
+  }
+
+  // 9. The round closes at the DRH deadline (candidates who did not file are gugur).
   const finalState = await stage('penutupan', async () => {
     await clock.sleepUntil(schedule.drhDeadline + 500);
     await waitPhase(['closed']);
     return roundState();
   });
-  return { roundId: o.roundId, candidates, registered, refused, stages, extensions, finalState };
+  return { roundId: o.roundId, candidates, registered, refused, stages, careers, extensions, finalState };
 }

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
 
   const db = createDb(config.databaseUrl, { max: 2 });
   const roundId = `medan-demo-${seed}-${Date.now().toString(36)}`;
-  const mk = async (role: 'hr' | 'reviewer' | 'auditor', name: string): Promise<{ username: string; token: string }> => {
+  const mk = async (role: 'hr' | 'reviewer' | 'auditor' | 'supervisor', name: string): Promise<{ username: string; token: string }> => {
     const username = `${roundId}.${name}`;
     const { token } = await createUser(db, { username, displayName: name, role });
     return { username, token };
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   const hr = await mk('hr', 'panitia');
   const reviewers = await Promise.all(Array.from({ length: Math.max(2, Math.ceil(n / 250)) }, (_, i) => mk('reviewer', `verifikator${i + 1}`)));
   const auditor = await mk('auditor', 'auditor');
+  const supervisor = await mk('supervisor', 'atasan');
   const nikOffset = Number((await db.selectFrom('applications').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   await db.destroy();
 
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const api = new ApiClient(baseUrl, { timeoutMs: 20_000 });
   const started = Date.now();
   const result = await driveRound({
-    api, hr, reviewers, roundId, candidates: n, seed, budgetYear: new Date().getFullYear() + 1, nikOffset,
+    api, hr, reviewers, supervisor, roundId, candidates: n, seed, budgetYear: new Date().getFullYear() + 1, nikOffset,
     concurrency: Number(opts.concurrency), dayMs: Number(opts.dayMs),
     log: (m) => say(m),
     progress: (stage, done, total) => progress.update(stage, done, total),
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
 
   say(`selesai dalam ${durasi(elapsed)}`);
   say(`corong: ${funnel.registered} mendaftar → ${funnel.ms} MS → ${funnel.skdPassed} lulus SKD → ${funnel.skbSelected} peserta SKB → ${funnel.lulus} lulus → ${funnel.appointed} diangkat; ${result.refused.length} pendaftaran ditolak saat mendaftar`);
+  say(`karier: ${result.careers.length} CPNS menjadi PNS setelah Latsar dan surat sehat; rencana SKP tahun pertama ditetapkan atasan`);
   for (const s of result.stages) say(`  ${s.stage.padEnd(30)} ${durasi(s.endedAt - s.startedAt)}`);
   if (result.extensions.length) say(`jadwal diperpanjang ${result.extensions.length} kali (tenggat yang digeser: ${[...new Set(result.extensions.map((e) => e.key))].join(', ')})`);
   say(`permintaan HTTP: ${api.stats.requests}, diulang: ${api.stats.retries}, 5xx selain 503: ${api.stats.server5xx.length}`);

@@ -18,3 +18,9 @@ export function updateIdOf(req: FastifyRequest, operation: string): string | und
   const key = idempotencyKey(req);
   return key ? `${operation}:${key}` : undefined;
 }
+
+/** `{ updateId }` for executeUpdate's options when the request carries a key, else nothing. */
+export function updateOptions(req: FastifyRequest, operation: string): { updateId?: string } {
+  const id = updateIdOf(req, operation);
+  return id ? { updateId: id } : {};
+}

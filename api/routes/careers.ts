@@ -9,6 +9,7 @@ import { careerWorkflowId } from '../../workflows/messages';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
+import { updateOptions } from '../plugins/idempotency';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from '../services/deps';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -43,47 +44,47 @@ export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = as
   app.put('/careers/:nip/supervisor', {
     config: { access: ['hr'] },
     schema: { tags: ['careers'], summary: 'Name the supervisor (atasan langsung) and the unit head', params: NipParams, body: Type.Object({ supervisor: Text(100), unitHead: Text(100) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(assignSupervisorUpdate, { args: [{ actor: requireUser(req).username, ...req.body }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(assignSupervisorUpdate, { args: [{ actor: requireUser(req).username, ...req.body }], ...updateOptions(req, 'assignSupervisorUpdate') }));
 
   app.post('/careers/:nip/probation/latsar', {
     config: { access: ['hr'] },
     schema: { tags: ['careers'], summary: 'Record the Latsar result', params: NipParams, body: Type.Object({ passed: Type.Boolean() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(recordLatsarUpdate, { args: [{ actor: requireUser(req).username, passed: req.body.passed }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(recordLatsarUpdate, { args: [{ actor: requireUser(req).username, passed: req.body.passed }], ...updateOptions(req, 'recordLatsarUpdate') }));
 
   app.post('/careers/:nip/probation/health', {
     config: { access: ['hr'] },
     schema: { tags: ['careers'], summary: 'Record the health statement', params: NipParams, body: Type.Object({ healthy: Type.Boolean() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(recordHealthUpdate, { args: [{ actor: requireUser(req).username, healthy: req.body.healthy }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(recordHealthUpdate, { args: [{ actor: requireUser(req).username, healthy: req.body.healthy }], ...updateOptions(req, 'recordHealthUpdate') }));
 
   app.post('/careers/:nip/probation/extension', {
     config: { access: ['hr'] },
     schema: { tags: ['careers'], summary: 'Extend probation for a delay not of the CPNS\'s making (reason recorded)', params: NipParams, body: Type.Object({ months: Type.Integer({ minimum: 1, maximum: 12 }), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(extendProbationUpdate, { args: [{ actor: requireUser(req).username, ...req.body }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(extendProbationUpdate, { args: [{ actor: requireUser(req).username, ...req.body }], ...updateOptions(req, 'extendProbationUpdate') }));
 
   app.post('/careers/:nip/probation/decision', {
     config: { access: ['hr'] },
     schema: { tags: ['careers'], summary: "Record the named official's decision after a failed probation", params: NipParams, body: Type.Object({ official: Text(200), appoint: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(decideProbationUpdate, { args: [req.body] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(decideProbationUpdate, { args: [req.body], ...updateOptions(req, 'decideProbationUpdate') }));
 
   app.post('/careers/:nip/expectations', {
     config: { access: ['supervisor'] },
     schema: { tags: ['careers'], summary: 'SKP planning: the supervisor sets the expectations', params: NipParams, body: Type.Object({ expectations: Type.Array(Text(500), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(setExpectationsUpdate, { args: [{ supervisor: requireUser(req).username, expectations: req.body.expectations }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(setExpectationsUpdate, { args: [{ supervisor: requireUser(req).username, expectations: req.body.expectations }], ...updateOptions(req, 'setExpectationsUpdate') }));
 
   app.post('/careers/:nip/check-ins', {
     config: { access: ['supervisor'] },
     schema: { tags: ['careers'], summary: 'A periodic performance dialogue', params: NipParams, body: Type.Object({ period: Type.Integer({ minimum: 1, maximum: 12 }), notes: Text(2000) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(checkInUpdate, { args: [{ supervisor: requireUser(req).username, ...req.body }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(checkInUpdate, { args: [{ supervisor: requireUser(req).username, ...req.body }], ...updateOptions(req, 'checkInUpdate') }));
 
   app.post('/careers/:nip/evaluations', {
     config: { access: ['supervisor'] },
     schema: { tags: ['careers'], summary: 'The annual evaluation (or a re-evaluation): hasil kerja and perilaku ratings', params: NipParams, body: Type.Object({ hasilKerja: Enum(RATINGS), perilaku: Enum(RATINGS) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(evaluateUpdate, { args: [{ evaluator: requireUser(req).username, ...req.body }] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(evaluateUpdate, { args: [{ evaluator: requireUser(req).username, ...req.body }], ...updateOptions(req, 'evaluateUpdate') }));
 
   app.post('/careers/:nip/recommendation/decision', {
     config: { access: ['hr'] },
     schema: { tags: ['careers'], summary: "Record a named official's decision on a BKN 3/2020 ladder recommendation", params: NipParams, body: Type.Object({ official: Text(200), approved: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(decideRecommendationUpdate, { args: [req.body] }));
+  }, async (req) => (await handle(req.params.nip)).executeUpdate(decideRecommendationUpdate, { args: [req.body], ...updateOptions(req, 'decideRecommendationUpdate') }));
 
   app.put('/units/:unit/ratings/:year', {
     config: { access: ['hr'] },

@@ -49,13 +49,13 @@ describe('a synthetic Medan round driven through the HTTP API', () => {
   it('runs consultation → registration → verification with appeals → SKD → SKB → final → DRH and NIP', async () => {
     const port = (app.server.address() as AddressInfo).port;
     const roundId = `demo-test-${Date.now().toString(36)}`;
-    const mk = async (role: 'hr' | 'reviewer', name: string): Promise<{ username: string; token: string }> => {
+    const mk = async (role: 'hr' | 'reviewer' | 'supervisor', name: string): Promise<{ username: string; token: string }> => {
       const username = `${roundId}.${name}`;
       return { username, token: (await createUser(h.db, { username, displayName: name, role })).token };
     };
     result = await driveRound({
       api: new ApiClient(`http://127.0.0.1:${port}`, { timeoutMs: 15_000 }),
-      hr: await mk('hr', 'panitia'), reviewers: [await mk('reviewer', 'v1'), await mk('reviewer', 'v2')],
+      hr: await mk('hr', 'panitia'), reviewers: [await mk('reviewer', 'v1'), await mk('reviewer', 'v2')], supervisor: await mk('supervisor', 'atasan'),
       roundId, candidates: 36, seed: 11, budgetYear: 2031, concurrency: 4, dayMs: 60_000, retryForMs: 5_000,
       clock: {
         now: () => env.currentTimeMs(),
@@ -67,6 +67,8 @@ describe('a synthetic Medan round driven through the HTTP API', () => {
     });
     expect(result.finalState.phase).toBe('closed');
     const check = await checkRound(h.db, env.client, result);
+    // Every appointed civil servant passed probation and got a first SKP plan from their supervisor.
+    expect(result.careers.length).toBe(check.outcomes.appointed);
     expect({ lost: check.lost, duplicated: check.duplicated, wrongOutcome: check.wrongOutcome, notEnded: check.notEnded, auditMissing: check.auditMissing, chainsBroken: check.chainsBroken }).toEqual({ lost: [], duplicated: {}, wrongOutcome: [], notEnded: [], auditMissing: [], chainsBroken: [] });
     expect(checkPassed(check)).toBe(true);
     // The seed gives every kind of ending this round can have.
@@ -109,11 +111,12 @@ describe('a synthetic Medan round driven through the HTTP API', () => {
         } else for (const [k, x] of Object.entries(o)) walk(x, `${path}.${k}`);
       };
       walk(events, workflowId);
-      // Readable by design: search attributes (Temporal indexes them: round, formation, stage) and
-      // the SDK core's local-activity marker bookkeeping (sequence, attempt, type, times).
+      // Readable by design: search attributes (Temporal indexes them: round, formation, stage, the
+      // patch ids), patch markers, and the SDK core's local-activity marker bookkeeping.
       const MARKER_KEYS = new Set(['seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time']);
       const unexpected = plain.filter((p) => {
-        if (/\.searchAttributes\.indexedFields\.(RoundId|FormationId|Stage)(\.|:)/.test(p)) return false;
+        if (/\.searchAttributes\.indexedFields\.(RoundId|FormationId|Stage|TemporalChangeVersion)(\.|:)/.test(p)) return false;
+        if (/\.markerRecordedEventAttributes\.details\.patch-data\.payloads\.\d+: \{"id":"[\w-]+","deprecated":(true|false)\}$/.test(p)) return false; // patched() markers
         const m = /\.markerRecordedEventAttributes\.details\.data\.payloads\.\d+: (.*)$/s.exec(p);
         return !(m && Object.keys(JSON.parse(m[1]!) as object).every((k) => MARKER_KEYS.has(k)));
       });
