@@ -35,6 +35,7 @@ function isPgUnavailable(err: unknown): boolean {
 
 function isTemporalUnavailable(err: unknown): boolean {
   // UNAVAILABLE, DEADLINE_EXCEEDED, and CANCELLED (the channel dropped the call while the server restarted)
+  if (/unexpected workflow task failure/.test((err as { message?: string } | undefined)?.message ?? '')) return true;
   if (isGrpcServiceError(err)) return [14, 4, 1].includes(err.code);
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
   if (e?.name === 'ServiceError' && e.cause) return isTemporalUnavailable(e.cause);
