@@ -3,17 +3,9 @@ import type { Db } from '../../db/connection';
 import { type RoundConfig, withDefaults } from '../../domain';
 import { sampleRound } from '../fixtures';
 
-/** A deterministic PRNG (mulberry32) so synthetic data is reproducible from a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's seeded PRNG (mulberry32): synthetic data is reproducible from a seed. */
+export { rng } from '../../demo/synthetic';
+import { rng } from '../../demo/synthetic';
 
 export interface SyntheticCandidate {
   registrationNo: string;
