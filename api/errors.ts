@@ -35,7 +35,10 @@ function isPgUnavailable(err: unknown): boolean {
 
 function isTemporalUnavailable(err: unknown): boolean {
   // UNAVAILABLE, DEADLINE_EXCEEDED, and CANCELLED (the channel dropped the call while the server restarted)
-  if (/unexpected workflow task failure/.test((err as { message?: string } | undefined)?.message ?? '')) return true;
+  // "Unable to perform workflow execution update due to unexpected workflow task failure" / "…
+  // Workflow Task in failed state": the Update could not run now (a busy, restarting or
+  // crashed worker); the client retries.
+  if (/Unable to perform workflow execution update due to/.test((err as { message?: string } | undefined)?.message ?? '')) return true;
   if (isGrpcServiceError(err)) return [14, 4, 1].includes(err.code);
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
   if (e?.name === 'ServiceError' && e.cause) return isTemporalUnavailable(e.cause);

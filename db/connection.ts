@@ -12,6 +12,10 @@ export function createDb(connectionString: string, pool: Partial<PoolConfig> = {
   // An idle connection dropped by the server (restart, failover) must not crash the process;
   // the pool replaces it and the next query reconnects.
   p.on('error', () => undefined);
+  // A connection checked out of the pool (between the queries of a transaction) that the server
+  // drops emits 'error' on its client: handled here, the query in flight fails and is retried by
+  // its caller, instead of an unhandled 'error' event ending the process.
+  p.on('connect', (client) => void client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) });
 }
 
