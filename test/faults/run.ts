@@ -11,7 +11,10 @@
  * decision has its audit entry and the hash chains hold, and while a dependency was down the API
  * answered 503 — never another 5xx, never slower than its timeouts allow. Exit 1 otherwise.
  *
- *   npm run test:faults -- [--candidates 2000] [--seed 7] [--pg restart|cut] [--slack 1.4]
+ *   npm run test:faults -- [--candidates 2000] [--seed 7] [--pg restart|cut] [--slack 1.4] [--day-ms 60000]
+ *
+ * The simulated day sets the reviewers' SLA (3 days) before a task escalates: at 2,000 candidates
+ * a 10 s day let tasks escalate faster than the reviewers could decide them under faults.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -276,7 +279,7 @@ async function main(): Promise<void> {
   const pending: Promise<void>[] = [];
   const started = Date.now();
   const result = await driveRound({
-    api, hr, reviewers, roundId, candidates: N, seed: SEED, budgetYear: 2030, concurrency: 8, dayMs: 10_000, retryForMs: 240_000, scheduleSlack: Number(arg('slack', N >= 1000 ? '1.4' : '2.5')), guardMarginMs: 25_000,
+    api, hr, reviewers, roundId, candidates: N, seed: SEED, budgetYear: 2030, concurrency: 8, dayMs: Number(arg('day-ms', N >= 1000 ? '60000' : '10000')), retryForMs: 240_000, scheduleSlack: Number(arg('slack', N >= 1000 ? '1.4' : '2.5')), guardMarginMs: 25_000,
     log: (m) => say(m),
     onRegistered: (reg) => {
       probeTarget.candidate ??= reg;
