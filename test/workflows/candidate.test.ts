@@ -107,11 +107,15 @@ describe('candidate workflow paths', () => {
     const config = await newRound();
     const { registrationNo } = await throughSkd(config);
     const h = handleOf(registrationNo);
+    // As in a round, each result arrives on its own (separate jobs), after the previous one is recorded.
+    const reached = (stage: string): Promise<void> => expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe(stage);
     await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 0, tiu: 0, tkp: 0 } }); // a resumed batch: ignored
     await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 2 });
+    await reached('awaiting_skb_score');
     await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 400 });
+    await reached('awaiting_final');
     await h.signal(finalResultSignal, finalSignal('lulus'));
-    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
+    await reached('appointment');
     await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Jl. Kapten Maulana Lubis No. 2, Medan' } }] });
     const result = await h.result();
     expect(result.outcome).toBe('appointed');
@@ -133,7 +137,10 @@ describe('candidate workflow paths', () => {
 
     const history = await h.fetchHistory();
     console.log(`[history] full successful candidate path: ${history.events?.length} events`);
-    expect(history.events!.length).toBeLessThanOrEqual(60);
+    // Each result on its own workflow task (the round's jobs are separate): 71 events here. When a
+    // round's results reach a candidate together they share tasks (59); bench:e2e measures the
+    // average on a dev server (58.6 at 300 candidates). This bound keeps the path from growing.
+    expect(history.events!.length).toBeLessThanOrEqual(72);
   });
 
   it('only the assigned reviewer, only in this stage, and every document decided once', async () => {
