@@ -42,9 +42,7 @@ function isTemporalUnavailable(err: unknown): boolean {
   if (isGrpcServiceError(err)) return [14, 4, 1].includes(err.code);
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
   if (e?.name === 'ServiceError' && e.cause) return isTemporalUnavailable(e.cause);
-  // "Unable to perform workflow execution update due to unexpected workflow task failure": the
-  // server's speculative task for the Update failed (a busy or restarting worker); retryable.
-  return /Failed to connect|UNAVAILABLE|TransportError|DEADLINE_EXCEEDED|1 CANCELLED: Call cancelled|unexpected workflow task failure/.test(e?.message ?? '');
+  return /Failed to connect|UNAVAILABLE|TransportError|DEADLINE_EXCEEDED|1 CANCELLED: Call cancelled/.test(e?.message ?? '');
 }
 
 /** Maps any error to a status and body; never leaks internals for a 5xx. */

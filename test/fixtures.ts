@@ -1,11 +1,8 @@
 import type { RoundConfigInput } from '../domain';
 
-/** A small Medan-shaped round; instants in WIB. */
-/** An instant as ISO 8601 in WIB (+07:00), the way HR would type it. */
-export function wib(ms: number): string {
-  const d = new Date(ms + 7 * 3_600_000);
-  return `${d.toISOString().slice(0, 19)}+07:00`;
-}
+/** An instant as ISO 8601 in WIB (+07:00), the way HR would type it (the demo's helper). */
+export { wib } from '../demo/synthetic';
+import { wib } from '../demo/synthetic';
 
 const DAY = 86_400_000;
 

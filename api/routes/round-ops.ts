@@ -13,7 +13,7 @@ import { ANNOUNCEMENT_PHASES, announcement, announcementHtml, funnel, listCandid
 import { addComment, criteriaVersions, listComments } from '../services/consultation';
 import type { ServiceDeps } from '../services/deps';
 import { importResults, requestRanking } from '../services/imports';
-import { updateIdOf } from '../plugins/idempotency';
+import { updateIdOf, updateOptions } from '../plugins/idempotency';
 import { reportHtml, roundReport } from '../services/report';
 import { loadRoundConfig } from '../services/registrations';
 
@@ -49,7 +49,7 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
     schema: { tags: ['consultation'], summary: 'Adopt the final criteria with a response to the comments (after the consultation, before registration)', params: RoundIdParams, body: AdoptCriteriaBody, response: { 200: RoundStateSchema, ...errorResponses } },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
-    return deps.client.workflow.getHandle(roundWorkflowId(req.params.roundId)).executeUpdate(adoptCriteriaUpdate, { args: [{ ...(req.body as Omit<AdoptCriteriaInput, 'actor'>), actor: requireUser(req).username }], ...(updateIdOf(req, 'adoptCriteria') ? { updateId: updateIdOf(req, 'adoptCriteria')! } : {}) });
+    return deps.client.workflow.getHandle(roundWorkflowId(req.params.roundId)).executeUpdate(adoptCriteriaUpdate, { args: [{ ...(req.body as Omit<AdoptCriteriaInput, 'actor'>), actor: requireUser(req).username }], ...updateOptions(req, 'adoptCriteria') });
   });
 
   app.get('/rounds/:roundId/comments', {
