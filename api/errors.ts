@@ -1,5 +1,5 @@
 import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { RuleViolation } from '../domain';
 import { REJECTION_STATUS } from '../workflows/rejections';
@@ -55,6 +55,9 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
+    // Refused by the server, not the workflow: "rejected because it wasn't processed by worker"
+    // (a worker died holding it). Nothing was applied; the client retries.
+    if (cause instanceof ServerFailure) return { status: 503, body: { error: { code: 'TEMPORAL_UNAVAILABLE', message: 'Layanan alur kerja sedang tidak dapat memproses permintaan; coba lagi nanti' } }, internal: true };
     const type = cause instanceof ApplicationFailure ? cause.type ?? 'REJECTED' : 'REJECTED';
     const status = REJECTION_STATUS[type as keyof typeof REJECTION_STATUS] ?? 422;
     return { status, body: { error: { code: type, message: cause?.message ?? err.message } }, internal: false };

@@ -1,4 +1,5 @@
-import { condition, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { DEADLINE_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
 import type { CandidateActivities } from '../activities/candidate';
 import {
@@ -94,6 +95,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   };
   /** Sleeps until a schedule instant; wakes early when the round moves that deadline. */
   const until = async (key: keyof CandidateInput['schedule'], done: () => boolean = () => false): Promise<boolean> => {
+    if (patched(DEADLINE_PATCH)) return waitForDeadline(() => instantMs(schedule[key] as string), done);
+    // Before DEADLINE_PATCH (kept for the candidates already running): decided on the clock.
     for (;;) {
       const wait = instantMs(schedule[key] as string) - now();
       if (done()) return true;

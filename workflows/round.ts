@@ -1,4 +1,5 @@
-import { ApplicationFailure, condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { DEADLINE_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type RoundConfig, type RoundSchedule, scoringOf, validateRoundConfig } from '../domain';
 import type { RoundActivities } from '../activities/round';
 import type { RoundOpsActivities } from '../activities/round-ops';
@@ -136,6 +137,9 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
         const next = instantMs(req.to);
         if (Number.isNaN(next)) reject('INVALID_DEADLINE', 'Tenggat baru harus tanggal-waktu ISO 8601 dengan zona waktu');
         if (current <= Date.now()) reject('DEADLINE_PASSED', `Tenggat ${req.key} sudah lewat`);
+        // The clock can lag right after a worker restart; a phase already begun is the surer sign.
+        const starts = PHASE_STARTS.find((p) => p.at === req.key)?.phase;
+        if (starts && phases.some((p) => p.phase === starts)) reject('DEADLINE_PASSED', `Tenggat ${req.key} sudah lewat`);
         if (next <= current) reject('INVALID_DEADLINE', 'Tenggat hanya dapat dimundurkan (diperpanjang)');
         const following = DEADLINE_KEYS[DEADLINE_KEYS.indexOf(req.key) + 1];
         if (following && next > instantMs(schedule[following] as string)) reject('INVALID_DEADLINE', `Tenggat baru harus tetap sebelum ${following}`);
@@ -215,12 +219,17 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   log.info('round recorded', { roundId: config.roundId, workflowId: workflowInfo().workflowId });
 
   for (const step of PHASE_STARTS) {
-    for (;;) {
-      const due = instantMs(schedule[step.at] as string);
-      const wait = due - Date.now();
-      if (wait <= 0 || cancelled) break;
-      const seen = scheduleVersion;
-      await condition(() => scheduleVersion !== seen || cancelled !== undefined, wait);
+    if (patched(DEADLINE_PATCH)) {
+      if (!cancelled) await waitForDeadline(() => instantMs(schedule[step.at] as string), () => cancelled !== undefined);
+    } else {
+      // Before DEADLINE_PATCH (kept for the rounds already running): decided on the clock.
+      for (;;) {
+        const due = instantMs(schedule[step.at] as string);
+        const wait = due - Date.now();
+        if (wait <= 0 || cancelled) break;
+        const seen = scheduleVersion;
+        await condition(() => scheduleVersion !== seen || cancelled !== undefined, wait);
+      }
     }
     if (cancelled) {
       phase = 'closed';

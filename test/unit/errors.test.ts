@@ -1,4 +1,5 @@
-import { ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, ServerFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../../api/errors';
 
@@ -12,5 +13,12 @@ describe('transient Temporal answers map to 503, never 500', () => {
     expect(toErrorResponse(failedTask).status).toBe(503);
     expect(toErrorResponse(cancelled).status).toBe(503);
     expect(toErrorResponse(new Error('something else')).status).toBe(500);
+  });
+
+  it('an Update the server refused unprocessed (its worker died) is retryable; one the workflow refused is not', () => {
+    const unprocessed = new WorkflowUpdateFailedError('Workflow Update failed', new ServerFailure("Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.", true));
+    expect(toErrorResponse(unprocessed)).toMatchObject({ status: 503, body: { error: { code: 'TEMPORAL_UNAVAILABLE' } } });
+    const refused = new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: 'DEADLINE_PASSED', message: 'Tenggat skdAt sudah lewat', nonRetryable: true }));
+    expect(toErrorResponse(refused)).toMatchObject({ status: 409, body: { error: { code: 'DEADLINE_PASSED' } } });
   });
 });

@@ -2,9 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Db } from '../../db/connection';
 import { withDefaults } from '../../domain';
-import { roundWorkflowId } from '../../workflows/messages';
+import { Worker } from '@temporalio/worker';
+import { dataConverter } from '../../config/codec';
+import { DEADLINE_PATCH } from '../../workflows/deadline';
+import { extendDeadlineUpdate, roundStateQuery, roundWorkflowId } from '../../workflows/messages';
 import type { recruitmentRound } from '../../workflows/round';
-import { sampleRound } from '../fixtures';
+import { sampleRound, wib } from '../fixtures';
 import { spawnTs } from '../helpers/processes';
 import { devServerEnv, testDb, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -57,4 +60,82 @@ describe('durability against the real dev server', () => {
       await first.kill('SIGKILL');
     }
   }, 120_000);
+
+  it('a phase timer that fires while the worker is dead is taken by its replacement once, and the history replays', async () => {
+    // The fault run once failed here: after a crash, a wait decided by comparing the workflow
+    // clock with the deadline re-armed a fired timer live and took the other branch on a later
+    // replay (nondeterminism; `npm run test:round-stress` reproduces it on the old code). The
+    // waits are now decided by timers and messages only; this pins the behaviour down.
+    const taskQueue = uniqueTaskQueue('phase-kill');
+    const roundId = `phase-kill-${Date.now()}`;
+    const common = { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath') };
+    const STEP = 3_000;
+    const t0 = Date.now() + 4_000;
+    const keys = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const;
+    const schedule = Object.fromEntries(keys.map((k, i) => [k, wib(t0 + i * STEP)])) as unknown as ReturnType<typeof sampleRound>['schedule'];
+    const config = withDefaults(sampleRound(roundId, { schedule }));
+    const phaseOf = async (): Promise<string | undefined> => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase;
+
+    const first = spawnTs('worker/main.ts', common);
+    let second: ReturnType<typeof spawnTs> | undefined;
+    try {
+      await first.waitFor('WORKER_READY');
+      const handle = await env.client.workflow.start<typeof recruitmentRound>('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.test' }] });
+      await expect.poll(phaseOf, { timeout: 30_000, interval: 100 }).toBe('criteria_adoption');
+      // HR moves registration a second later (the last task before the crash answers an Update),
+      // then the worker is killed while that timer is pending; it fires during the outage.
+      const registrationOpens = Date.parse(schedule.registrationOpens) + 1_000;
+      await handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'registrationOpens', to: wib(registrationOpens), actor: 'hr.test', reason: 'Server SSCASN dipelihara' }] });
+      await first.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, Math.max(0, registrationOpens - Date.now()) + 1_000));
+      second = spawnTs('worker/main.ts', common);
+      // Meanwhile the API's readers keep asking for the round's state (a query replays the
+      // history on a worker without it in cache); none may fail for any reason but no worker.
+      let running = true;
+      const queryErrors: string[] = [];
+      const reader = (async () => {
+        while (running) {
+          await handle.query(roundStateQuery).catch((e: unknown) => (/Failed to query|deadline/i.test(String(e)) ? undefined : queryErrors.push(String(e))));
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      })();
+      await second.waitFor('WORKER_READY');
+      await expect.poll(phaseOf, { timeout: 40_000, interval: 100 }).not.toBe('criteria_adoption');
+      // HR moves the SKB later while the replacement runs; the round waits out the difference.
+      const skbAt = t0 + 7 * STEP + 2_000;
+      await handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'skbAt', to: wib(skbAt), actor: 'hr.test', reason: 'Gedung ujian dipakai' }] });
+      const result = await handle.result().finally(() => (running = false));
+      await reader;
+      expect(queryErrors).toEqual([]);
+      expect(result.phases.map((p) => p.phase)).toEqual(['consultation', 'criteria_adoption', 'registration', 'administrative_check', 'announcement', 'skd', 'skb', 'final_announcement', 'closed']);
+
+      // When each phase was recorded (server time of its write's scheduling) against its instant.
+      const history = await handle.fetchHistory();
+      // It replays on the same code.
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('bundlePath') }, dataConverter: dataConverter() }, history, roundWorkflowId(roundId));
+      const writes = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordPhase');
+      expect(writes).toHaveLength(9);
+      const at = writes.map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6));
+      const due = [...keys.filter((k) => k !== 'verificationDeadline').map((k) => Date.parse(schedule[k]))];
+      due[2] = registrationOpens;
+      due[6] = Date.parse(wib(skbAt));
+      const late = due.map((d, i) => at[i]! - d);
+      due.forEach((d, i) => expect(at[i]!, `phase ${i} late by ${late.join(', ')} ms`).toBeGreaterThanOrEqual(d));
+      // Registration began when the replacement took the fired timer over (sticky timeout + start),
+      // not one more full timer later; the others on time.
+      expect(at[2]! - due[2]!).toBeLessThan(20_000);
+      // After it, no phase waits longer than its instant or the phase before it asks (an overdue
+      // instant still takes a 1 ms timer, which the dev server fires within about a second).
+      for (const i of [3, 4, 5, 6, 7, 8]) expect(at[i]! - Math.max(due[i]!, at[i - 1]!), `phase ${i}: ${late.join(', ')}`).toBeLessThan(2_000);
+      const patches = (history.events ?? []).flatMap((e) => {
+        const m = e.markerRecordedEventAttributes;
+        const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+        return data ? [JSON.parse(Buffer.from(data).toString()).id as string] : [];
+      });
+      expect(patches).toContain(DEADLINE_PATCH);
+    } finally {
+      await first.kill('SIGKILL');
+      await second?.kill('SIGTERM');
+    }
+  }, 150_000);
 });

@@ -1,0 +1,29 @@
+import { condition } from '@temporalio/workflow';
+
+/** Marks the workflows whose deadline waits are decided by `waitForDeadline` (round and candidate). */
+export const DEADLINE_PATCH = 'deadline-waits-from-history';
+
+/**
+ * Waits until the instant `due()` — which HR may move later while the wait runs — or until
+ * `done()` holds. Returns true when `done()` held, false when the deadline was reached.
+ *
+ * Every branch is decided by what the history records (a timer fired, a message changed state),
+ * never by comparing the workflow clock with the deadline. A worker SIGKILLed while a timer was
+ * due showed why: the first activation after the timed-out sticky task ran live with the
+ * previous task's time, while a later replay gave it the new task's time; a clock comparison took
+ * one branch live and the other on replay (nondeterminism), and live it repeated the whole timer.
+ * Here the clock only sets the first timer's length; when that timer fires, an extension made
+ * meanwhile is waited out as the difference between the new and the planned instant.
+ */
+export async function waitForDeadline(due: () => number, done: () => boolean = () => false): Promise<boolean> {
+  let planned = due();
+  let wait = Math.max(planned - Date.now(), 1);
+  for (;;) {
+    if (done()) return true;
+    if (await condition(done, wait)) return true;
+    const moved = due();
+    if (!(moved > planned)) return false;
+    wait = moved - planned;
+    planned = moved;
+  }
+}
