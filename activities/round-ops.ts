@@ -102,7 +102,7 @@ export function createRoundOpsActivities({ db, client, faults, notifyPageSize }:
      * done; a retried attempt resumes from there. Candidates ignore a phase key they have seen,
      * so whatever a crashed attempt sent twice changes nothing.
      */
-    async notifyCandidates(i: { roundId: string; job: RoundJob; phaseKey: string }): Promise<{ signalled: number; skipped: number }> {
+    async notifyCandidates(i: { roundId: string; job: RoundJob; phaseKey: string; seq?: number; requestedAt?: string }): Promise<{ signalled: number; skipped: number }> {
       if (!client) throw ApplicationFailure.nonRetryable('notifyCandidates needs a Temporal client', 'MISCONFIGURED');
       const ctx = Context.current();
       const resume = (ctx.info.heartbeatDetails as { part: number; after: string; signalled: number; skipped: number } | undefined) ?? { part: 0, after: '', signalled: 0, skipped: 0 };
@@ -127,6 +127,14 @@ export function createRoundOpsActivities({ db, client, faults, notifyPageSize }:
           after = page[page.length - 1]!.registrationNo;
           ctx.heartbeat({ part: p, after, signalled, skipped });
         }
+      }
+      // The job's row for the API's read of the round (rounds started before it pass no seq).
+      if (i.seq !== undefined) {
+        await db
+          .insertInto('round_jobs')
+          .values({ round_id: i.roundId, seq: i.seq, phase_key: i.phaseKey, job: JSON.stringify(i.job), requested_at: i.requestedAt ?? new Date().toISOString(), signalled, skipped })
+          .onConflict((oc) => oc.columns(['round_id', 'seq']).doUpdateSet({ signalled, skipped }))
+          .execute();
       }
       return { signalled, skipped };
     },

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_candidates';
 import * as m0003 from './migrations/0003_round_operations';
 import * as m0004 from './migrations/0004_careers';
 import * as m0005 from './migrations/0005_registration_idempotency';
+import * as m0006 from './migrations/0006_round_jobs';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003_round_operations': m0003,
   '0004_careers': m0004,
   '0005_registration_idempotency': m0005,
+  '0006_round_jobs': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

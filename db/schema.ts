@@ -315,7 +315,19 @@ export interface FollowUpsTable {
   at: Timestamp;
 }
 
+export interface RoundJobsTable {
+  round_id: string;
+  seq: number;
+  phase_key: string;
+  job: Json<unknown>;
+  requested_at: Timestamp;
+  finished_at: Timestamp;
+  signalled: number;
+  skipped: number;
+}
+
 export interface Database {
+  round_jobs: RoundJobsTable;
   careers: CareersTable;
   career_events: CareerEventsTable;
   evaluations: EvaluationsTable;

@@ -1,4 +1,4 @@
-import type { RoundState } from '../workflows/messages';
+import type { RoundJob, RoundState } from '../workflows/messages';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
 import { ADOPTED_CRITERIA, CONSULTATION_COMMENTS, SANGGAH_TEXT, syntheticRound, TMS_REASONS, type ScheduleSpec, type SimCandidate } from './synthetic';
 
@@ -153,15 +153,18 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     // The API reads the phase from PostgreSQL (registrations through a 1 s cache): let it catch up.
     await sleep(1_200);
   };
-  const waitJobs = async (n: number, label: string): Promise<RoundState> => {
+  /** Waits until the round records each of these jobs as finished (the API lists finished jobs). */
+  const waitJobs = async (wanted: ((j: RoundJob) => boolean)[], label: string): Promise<RoundState> => {
     for (;;) {
       const s = await roundState();
-      const done = s.jobs.filter((j) => j.finishedAt).length;
-      progress(label, Math.min(done, n), n);
-      if (done >= n) return s;
+      const done = wanted.filter((w) => s.jobs.some((j) => j.finishedAt && w(j.job))).length;
+      progress(label, done, wanted.length);
+      if (done === wanted.length) return s;
       await sleep(300);
     }
   };
+  const imported = (exam: 'skd' | 'skb') => (j: RoundJob): boolean => j.kind === 'import' && j.exam === exam && !j.correction;
+  const ranked = (ranking: 'skb_selection' | 'final') => (j: RoundJob): boolean => j.kind === 'rank' && j.ranking === ranking;
 
   /**
    * While `work` runs, keeps `key` at least `marginMs` ahead: when it comes near, HR extends it
@@ -317,16 +320,14 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
 
   // 5. SKD: HR imports the CAT results, then the SKB cut (3 × formasi).
   const eligible = submitted.filter((r) => !r.sim.plan.tms || (r.appealFiled && r.sim.plan.appealAccepted));
-  let jobs = 0;
   await stage('SKD', async () => {
     await clock.sleepUntil(schedule.skdAt + 300);
     await waitPhase(['skd']);
     const rows = eligible.filter((r) => r.sim.plan.skd).map((r) => `${r.registrationNo},${r.sim.plan.skd!.twk},${r.sim.plan.skd!.tiu},${r.sim.plan.skd!.tkp}`);
-    const before = (await roundState()).jobs.length;
     await api.request('POST', `${base}/imports/skd`, { token: o.hr.token, raw: { data: ['registration_no,twk,tiu,tkp', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
-    await waitJobs(before + 1, 'SKD: nilai dikirim ke peserta');
+    await waitJobs([imported('skd')], 'SKD: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/skb_selection`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-skb` });
-    jobs = (await waitJobs(before + 2, 'SKD: penetapan peserta SKB')).jobs.length;
+    await waitJobs([imported('skd'), ranked('skb_selection')], 'SKD: penetapan peserta SKB');
   });
 
   // 6. SKB, then the final ranking with optimalisasi.
@@ -337,9 +338,9 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     const selected = selection.filter((s) => s.result === 'selected').map((s) => byNo.get(s.registrationNo)!).filter((r) => r.sim.plan.skb !== null);
     const rows = selected.map((r) => `${r.registrationNo},${r.sim.plan.skb},${r.sim.jabatan.code === 'DINKES-PERAWAT' ? r.sim.plan.interview : ''}`);
     await api.request('POST', `${base}/imports/skb`, { token: o.hr.token, raw: { data: ['registration_no,skb,interview', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
-    await waitJobs(jobs + 1, 'SKB: nilai dikirim ke peserta');
+    await waitJobs([imported('skb')], 'SKB: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/final`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-final` });
-    await waitJobs(jobs + 2, 'hasil akhir dikirim ke peserta');
+    await waitJobs([imported('skb'), ranked('final')], 'hasil akhir dikirim ke peserta');
   });
 
   // 7. DRH by the successful candidates; NIP and SK follow.

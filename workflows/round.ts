@@ -207,7 +207,7 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
       if (record.job.kind === 'rank') {
         await ops.runRanking({ roundId: config.roundId, config, ranking: record.job.ranking, version: jobs.indexOf(record) + 1, actor: record.job.actor, at: nowIso() });
       }
-      const r = await ops.notifyCandidates({ roundId: config.roundId, job: record.job, phaseKey });
+      const r = await ops.notifyCandidates({ roundId: config.roundId, job: record.job, phaseKey, seq: jobs.indexOf(record) + 1, requestedAt: record.requestedAt });
       record.signalled = r.signalled;
       record.skipped = r.skipped;
       record.finishedAt = nowIso();

@@ -1,7 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
-import { extendDeadlineUpdate, roundIdAttr, roundStateQuery, roundWorkflowId, type ExtendDeadlineInput, type RoundState } from '../../workflows/messages';
+import { roundChain } from '../../activities/round';
+import { extendDeadlineUpdate, roundIdAttr, roundStateQuery, roundWorkflowId, type DeadlineChange, type ExtendDeadlineInput, type PhaseChange, type RoundJob, type RoundPhase, type RoundState } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 
@@ -28,14 +29,53 @@ export async function createRound(deps: ServiceDeps, input: RoundConfigInput, ac
   }
 }
 
+/**
+ * The round's state as recorded in PostgreSQL by its workflow's activities: the row (phase,
+ * schedule with every extension), the phase changes and deadline changes from its audit chain,
+ * the criteria versions and the finished jobs. Not a workflow query: a query replays the history
+ * on a worker that no longer holds it (costly for a round, and after a worker crash it was seen to
+ * place an Update differently from the later replay, failing the round). The workflow's
+ * `roundState` query stays for auditors' tools, and answers for a round started a moment ago.
+ */
 export async function getRoundState(deps: ServiceDeps, roundId: string): Promise<RoundState> {
-  const row = await deps.db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst();
-  try {
-    return await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery));
-  } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError' || (!row && (err as Error).name === 'QueryNotRegisteredError')) throw notFound('Seleksi', roundId);
-    throw err;
+  const row = await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase', 'config']).where('round_id', '=', roundId).executeTakeFirst();
+  if (!row) {
+    // Started a moment ago, not yet recorded by its first activity: its fresh workflow answers.
+    try {
+      return await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery));
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError' || (err as Error).name === 'QueryNotRegisteredError') throw notFound('Seleksi', roundId);
+      throw err;
+    }
   }
+  const [audit, criteria, jobs] = await Promise.all([
+    deps.db.selectFrom('audit_log').select(['action', 'actor', 'reason', 'payload', 'occurred_at']).where('chain', '=', roundChain(roundId)).where('action', 'in', ['round.phase', 'round.deadline_extended']).orderBy('seq').execute(),
+    deps.db.selectFrom('criteria_versions').select(['version', 'status']).where('round_id', '=', roundId).orderBy('version').execute(),
+    deps.db.selectFrom('round_jobs').select(['job', 'requested_at', 'finished_at', 'signalled', 'skipped']).where('round_id', '=', roundId).orderBy('seq').execute(),
+  ]);
+  const config = row.config as RoundConfig;
+  const iso = (d: Date | string): string => new Date(d).toISOString();
+  const phases: PhaseChange[] = audit.filter((a) => a.action === 'round.phase').map((a) => ({ phase: (a.payload as { phase: RoundPhase }).phase, at: iso(a.occurred_at) }));
+  const deadlineChanges: DeadlineChange[] = audit
+    .filter((a) => a.action === 'round.deadline_extended')
+    .map((a) => {
+      const p = a.payload as { key: DeadlineChange['key']; from: string; to: string };
+      return { key: p.key, from: p.from, to: p.to, actor: a.actor, reason: a.reason ?? '', at: iso(a.occurred_at) };
+    });
+  return {
+    roundId: row.round_id,
+    name: row.name,
+    agency: row.agency,
+    budgetYear: row.budget_year,
+    phase: row.phase as RoundPhase,
+    phases,
+    schedule: config.schedule,
+    deadlineChanges,
+    formations: config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, quota: f.quota, category: f.category })),
+    criteriaVersion: criteria.length ? criteria[criteria.length - 1]!.version : 1,
+    criteriaAdopted: criteria.some((c) => c.status === 'adopted'),
+    jobs: jobs.map((j) => ({ job: j.job as RoundJob, requestedAt: iso(j.requested_at), finishedAt: iso(j.finished_at), signalled: j.signalled, skipped: j.skipped })),
+  };
 }
 
 export async function listRounds(deps: ServiceDeps): Promise<{ roundId: string; name: string; agency: string; budgetYear: number; phase: string }[]> {

@@ -31,7 +31,7 @@ afterAll(async () => {
 const TABLES = ['rounds', 'formations', 'audit_log'] as const;
 
 describe('POST /rounds → GET /rounds/:id', () => {
-  it('HR starts a round; its state is answered by the workflow query', async () => {
+  it('HR starts a round; its state is read from what the round recorded (the fresh workflow answers before that)', async () => {
     const roundId = `api-${Date.now()}`;
     const res = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: sampleRound(roundId) });
     expect(res.statusCode, res.body).toBe(201);

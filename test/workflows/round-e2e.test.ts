@@ -7,7 +7,7 @@ import { addComment, criteriaVersions } from '../../api/services/consultation';
 import { candidateStatus, submitDocuments } from '../../api/services/documents';
 import { importResults, requestRanking } from '../../api/services/imports';
 import { register } from '../../api/services/registrations';
-import { extendDeadline } from '../../api/services/rounds';
+import { extendDeadline, getRoundState } from '../../api/services/rounds';
 import { verifyChain } from '../../db/audit';
 import { candidateTimeline, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds } from '../../api/services/audit';
 import { loadRoundConfig } from '../../api/services/registrations';
@@ -169,6 +169,12 @@ describe('a recruitment round through every phase with its candidates', () => {
     await sleepUntil(config.schedule.drhDeadline);
     const final = await round.result();
     expect(final.phase).toBe('closed');
+    // The API's read of the round (PostgreSQL) says what the workflow itself ended with; a job's
+    // finish time is the activity's, a moment before the workflow's own.
+    const read = await getRoundState(deps, roundId);
+    const withoutFinish = (s: RoundState) => ({ ...s, jobs: s.jobs.map((j) => ({ ...j, finishedAt: j.finishedAt !== null })) });
+    expect(withoutFinish(read)).toEqual(withoutFinish(final));
+    read.jobs.forEach((j, i) => expect(Date.parse(j.finishedAt!)).toBeLessThanOrEqual(Date.parse(final.jobs[i]!.finishedAt!) + 1_000));
     const outcomes = Object.fromEntries(await Promise.all(Object.entries(people).map(async ([k, no]) => [k, (await env.client.workflow.getHandle(candidateWorkflowId(no)).result()).outcome])));
     expect(outcomes).toEqual({ A1: 'appointed', A2: 'appointed', A3: 'appointed', A4: 'tidak_lulus', A5: 'skd_failed', A6: 'tms', R1: 'appointed', G1: 'skd_failed', G2: 'tidak_lulus' });
     expect((await db.selectFrom('appointments').select('formation_id').where('registration_no', '=', people.A3!).executeTakeFirstOrThrow()).formation_id).toBe('RSUD-PERAWAT');
