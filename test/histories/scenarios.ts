@@ -7,7 +7,7 @@ import { createUser } from '../../db/users';
 import { withDefaults } from '../../domain';
 import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../workflows/career-messages';
 import {
-  candidateStatusQuery, candidateWorkflowId, careerWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  candidateStatusQuery, extendDeadlineUpdate, roundStateQuery, candidateWorkflowId, careerWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
 } from '../../workflows/messages';
 import { sampleRound } from '../fixtures';
 import { PERAWAT_DOCS, registration, uploadAll } from '../helpers/candidates';
@@ -46,30 +46,28 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     },
   },
   {
-    name: 'candidate-appointed',
-    run: async ({ env, db, taskQueue }) => {
-      const now = await env.currentTimeMs();
-      const roundId = `golden-cand-${Date.now().toString(36)}`;
-      const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
-      await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
-      await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
-      await createUser(db, { username: `golden-reviewer-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
-      const deps = { db, client: env.client, connection: env.connection, taskQueue };
-      const { registrationNo } = await register(deps, roundId, registration());
-      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
-      await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-      const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
-      const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
-      await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
-      await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
-      await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
-      await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
-      await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
-      await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'appointment');
-      await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+    // Behind patched('deadline-waits-from-history'): a wait that HR extends while its timer runs.
+    name: 'round-v2-deadline-waits',
+    run: async ({ env, taskQueue }) => {
+      const roundId = `golden-round-v2-${Date.now().toString(36)}`;
+      const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
+      const h = await env.client.workflow.start('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.golden' }] });
+      await sleepTo(env, Date.parse(config.schedule.registrationOpens) + 60_000);
+      await poll(() => h.query(roundStateQuery), (x) => x.phase === 'registration');
+      const to = new Date(Date.parse(config.schedule.registrationCloses) + 3 * DAY).toISOString();
+      await h.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'registrationCloses', to, actor: 'hr.golden', reason: 'Gangguan server SSCASN' }] });
       await h.result();
       return { workflowId: h.workflowId };
     },
+  },
+  {
+    name: 'candidate-appointed',
+    run: async (c) => appointedCandidate(c),
+  },
+  {
+    // The same path behind patched('deadline-waits-from-history').
+    name: 'candidate-v2-appointed',
+    run: async (c) => appointedCandidate(c),
   },
   {
     // The supervisor evaluates late: exercises the code changed behind patched('skp-evaluation-grace').
@@ -77,6 +75,30 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async ({ env, taskQueue }) => lateEvaluationCareer(env, taskQueue),
   },
 ];
+
+async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+  const now = await env.currentTimeMs();
+  const roundId = `golden-cand-${Date.now().toString(36)}`;
+  const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
+  await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
+  await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
+  await createUser(db, { username: `golden-reviewer-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
+  const deps = { db, client: env.client, connection: env.connection, taskQueue };
+  const { registrationNo } = await register(deps, roundId, registration());
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
+  const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+  const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
+  await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+  await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
+  await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+  await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
+  await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
+  await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'appointment');
+  await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+  await h.result();
+  return { workflowId: h.workflowId };
+}
 
 /** Probation, then a PNS year whose supervisor never evaluates: reminders, escalation, the unit head evaluates; returns that year's (closed) run. */
 export async function lateEvaluationCareer(env: TestWorkflowEnvironment, taskQueue: string): Promise<{ workflowId: string; runId: string }> {

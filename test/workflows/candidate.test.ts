@@ -137,10 +137,12 @@ describe('candidate workflow paths', () => {
 
     const history = await h.fetchHistory();
     console.log(`[history] full successful candidate path: ${history.events?.length} events`);
-    // Each result on its own workflow task (the round's jobs are separate): 71 events here. When a
-    // round's results reach a candidate together they share tasks (59); bench:e2e measures the
-    // average on a dev server (58.6 at 300 candidates). This bound keeps the path from growing.
-    expect(history.events!.length).toBeLessThanOrEqual(72);
+    // Each result on its own workflow task (the round's jobs are separate): 73 events here, of
+    // which 2 are patched('deadline-waits-from-history') (its marker and the TemporalChangeVersion
+    // search attribute the SDK upserts with it; 71 before). When a round's results reach a
+    // candidate together they share tasks; bench:e2e measures the average on a dev server. This
+    // bound keeps the path from growing.
+    expect(history.events!.length).toBeLessThanOrEqual(73);
   });
 
   it('only the assigned reviewer, only in this stage, and every document decided once', async () => {
