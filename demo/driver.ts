@@ -173,8 +173,9 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   const guard = async <T>(key: Key, work: Promise<T>, marginMs = o.guardMarginMs ?? 15_000): Promise<T> => {
     let done = false;
     let failure: unknown;
+    let late = false;
     const watch = (async () => {
-      while (!done) {
+      while (!done && !late) {
         const now = await clock.now();
         if (schedule[key] - now < marginMs) {
           const delta = Math.max(20_000, Math.round((schedule[key] - schedule.consultationOpens) * 0.25));
@@ -185,11 +186,18 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
           for (let i = last; i >= from; i--) {
             const k = KEYS[i]!;
             const to = schedule[k] + delta;
-            await api.post(`${base}/deadlines`, { key: k, to: new Date(to).toISOString(), reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai' }, hr);
+            // Too late (the round began that phase meanwhile, e.g. while a crashed worker was
+            // replaced): the work goes on inside the started phase; candidates keep their own deadlines.
+            const res = await api.request('POST', `${base}/deadlines`, { ...hr, body: { key: k, to: new Date(to).toISOString(), reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai' }, accept: (st, code) => st === 409 && code === 'DEADLINE_PASSED' });
+            if (res.status === 409) {
+              log(`tenggat ${k} sudah lewat; tahap berikutnya sudah dimulai, perpanjangan dihentikan`);
+              late = true;
+              break;
+            }
             schedule[k] = to;
             extensions.push({ key: k, to: new Date(to).toISOString() });
           }
-          log(`jadwal diperpanjang ${Math.round(delta / 1000)} detik mulai ${key}`);
+          if (!late) log(`jadwal diperpanjang ${Math.round(delta / 1000)} detik mulai ${key}`);
         }
         await sleep(1_000);
       }

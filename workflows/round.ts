@@ -75,6 +75,8 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   let scheduleVersion = 0;
   let cancelled: { actor: string; reason: string } | undefined;
   let changingDeadline = false;
+  /** Extensions accepted by the validator, their write possibly still in flight. */
+  const accepted: Partial<Record<keyof RoundSchedule, string>> = {};
   let criteriaVersion = 1;
   let criteriaAdopted = false;
   const jobs: JobRecord[] = [];
@@ -114,10 +116,15 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     extendDeadlineUpdate,
     async (req: ExtendDeadlineInput) => {
       const change: DeadlineChange = { key: req.key, from: schedule[req.key] as string, to: req.to, actor: req.actor, reason: req.reason, at: nowIso() };
-      // Written first; the timers see the new deadline only once it is recorded.
+      // Written first; the schedule changes once it is recorded. A phase timer that fires while
+      // the write is in flight still honours the accepted instant (waitForDeadline reads it).
       changingDeadline = true;
+      accepted[req.key] = req.to;
       try {
         await db.recordDeadlineChange({ roundId: config.roundId, change, seq: deadlineChanges.length + 1 });
+      } catch (err) {
+        delete accepted[req.key];
+        throw err;
       } finally {
         changingDeadline = false;
       }
@@ -220,7 +227,8 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
 
   for (const step of PHASE_STARTS) {
     if (patched(DEADLINE_PATCH)) {
-      if (!cancelled) await waitForDeadline(() => instantMs(schedule[step.at] as string), () => cancelled !== undefined);
+      const due = (): number => Math.max(instantMs(schedule[step.at] as string), accepted[step.at] ? instantMs(accepted[step.at]!) : 0);
+      if (!cancelled) await waitForDeadline(due, () => cancelled !== undefined);
     } else {
       // Before DEADLINE_PATCH (kept for the rounds already running): decided on the clock.
       for (;;) {
