@@ -12,6 +12,8 @@ describe('transient Temporal answers map to 503, never 500', () => {
     const failedTask = new ServiceError('Workflow Update failed: 9 FAILED_PRECONDITION: Unable to perform workflow execution update due to Workflow Task in failed state.', { cause: grpc(9, 'Unable to perform workflow execution update due to Workflow Task in failed state.') });
     expect(toErrorResponse(failedTask).status).toBe(503);
     expect(toErrorResponse(cancelled).status).toBe(503);
+    const failedQuery = new ServiceError('Failed to query Workflow', { cause: grpc(9, 'Unable to query workflow due to Workflow Task in failed state.') });
+    expect(toErrorResponse(failedQuery).status).toBe(503);
     expect(toErrorResponse(new Error('something else')).status).toBe(500);
   });
 
