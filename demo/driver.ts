@@ -312,14 +312,17 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   await stage('sanggah administrasi', async () => {
     await clock.sleepUntil(schedule.announcementAt + 300);
     await pool(appellants, conc, async (r) => {
-      for (;;) {
-        const s = await api.get<{ stage: string }>(`/registrations/${r.registrationNo}`, { token: r.token, ...retry });
-        if (s.stage === 'sanggah') break;
-        if (s.stage === 'ended') return; // the window closed before this candidate got to it
+      // Filed as soon as the candidate's window is open: "not eligible yet" is retried (for a
+      // minute), "window closed" is final. No status polling: a status read is a workflow query,
+      // which replays the history on a worker without it in cache (see README, Not yet built).
+      const closed = (s: number, c: string): boolean => (s === 409 || s === 422) && (c === 'WINDOW_CLOSED' || c === 'NOT_ELIGIBLE_FOR_SANGGAH');
+      let res: { status: number; body: unknown };
+      for (let tries = 0; ; tries++) {
+        res = await api.request('POST', `/registrations/${r.registrationNo}/sanggah`, { token: r.token, body: { reason: SANGGAH_TEXT }, ...retry, idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}`, accept: closed });
+        const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
+        if (res.status === 200 || code !== 'NOT_ELIGIBLE_FOR_SANGGAH' || tries >= 120) break;
         await sleep(500);
       }
-      const closed = (s: number, c: string): boolean => (s === 409 || s === 422) && (c === 'WINDOW_CLOSED' || c === 'NOT_ELIGIBLE_FOR_SANGGAH');
-      const res = await api.request('POST', `/registrations/${r.registrationNo}/sanggah`, { token: r.token, body: { reason: SANGGAH_TEXT }, ...retry, idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}`, accept: closed });
       r.appealFiled = res.status === 200;
       if (!r.appealFiled) log(`sanggah ${r.registrationNo} ditolak: masa sanggah sudah berakhir`);
     });
@@ -358,13 +361,12 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     const filing = winners.filter((w) => w.sim.plan.submitsDrh);
     let done = 0;
     const work = pool(filing, conc, async (w) => {
+      // Sent until the candidate's DRH form is open ("wrong stage" until the final result reaches it).
       for (;;) {
-        const s = await api.get<{ stage: string }>(`/registrations/${w.registrationNo}`, { token: w.token, ...retry });
-        if (s.stage === 'appointment') break;
-        if (s.stage === 'appointed') return;
+        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, { body: { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}`, accept: (st, code) => st === 409 && code === 'WRONG_STAGE' });
+        if (res.status === 200) break;
         await sleep(500);
       }
-      await api.post(`/registrations/${w.registrationNo}/drh`, { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, { token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}` });
       progress('DRH', ++done, filing.length);
     });
     await guard('drhDeadline', work);
