@@ -39,8 +39,9 @@ function isTemporalUnavailable(err: unknown): boolean {
   // Workflow Task in failed state": the Update could not run now (a busy, restarting or
   // crashed worker); the client retries.
   // The same for a query: "Unable to query workflow due to Workflow Task in failed state" while
-  // a workflow task is being retried (a worker crashed or a local activity is still failing).
-  if (/Unable to (perform workflow execution update|query workflow) due to/.test((err as { message?: string } | undefined)?.message ?? '')) return true;
+  // a workflow task is being retried (a worker crashed or a local activity is still failing),
+  // and "no poller seen for task queue recently": no worker is running right now.
+  if (/Unable to (perform workflow execution update|query workflow) due to|no poller seen for task queue recently/.test((err as { message?: string } | undefined)?.message ?? '')) return true;
   if (isGrpcServiceError(err)) return [14, 4, 1].includes(err.code);
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
   if (e?.name === 'ServiceError' && e.cause) return isTemporalUnavailable(e.cause);

@@ -75,7 +75,7 @@ export function expectedOutcome(r: Registered, selection: Map<string, string>, f
   return f === undefined ? 'no final result published' : 'tidak_lulus';
 }
 
-export async function checkRound(db: Db, client: Client, result: DriverResult, opts: { resultTimeoutMs?: number } = {}): Promise<RoundCheck> {
+export async function checkRound(db: Db, client: Client, result: DriverResult, opts: { resultTimeoutMs?: number; endGraceMs?: number } = {}): Promise<RoundCheck> {
   const roundId = result.roundId;
   const nos = result.registered.map((r) => r.registrationNo);
   const apps = new Set((await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).execute()).map((a) => a.registration_no));
@@ -83,6 +83,7 @@ export async function checkRound(db: Db, client: Client, result: DriverResult, o
   const notEnded: string[] = [];
   const wrongOutcome: RoundCheck['wrongOutcome'] = [];
   const outcomes: Record<string, number> = {};
+  const graceUntil = Date.now() + (opts.endGraceMs ?? 120_000);
 
   const ranks = await db.selectFrom('rankings').select(['registration_no', 'kind', 'result', 'version']).where('round_id', '=', roundId).orderBy('version').execute();
   const selection = new Map(ranks.filter((r) => r.kind === 'skb_selection').map((r) => [r.registration_no, r.result]));
@@ -100,6 +101,16 @@ export async function checkRound(db: Db, client: Client, result: DriverResult, o
     } catch {
       lost.push(r.registrationNo);
       continue;
+    }
+    if (status === 'RUNNING') {
+      // A candidate's own deadline timer may trail the round's close by the seconds a crashed
+      // worker cost it (its DRH deadline is waited on its own task): give it until graceUntil.
+      try {
+        await client.withDeadline(graceUntil, () => h.result());
+      } catch {
+        // still running (or failed): the describe below says which
+      }
+      status = (await h.describe()).status.name;
     }
     if (status !== 'COMPLETED') {
       notEnded.push(`${r.registrationNo}:${status}`);

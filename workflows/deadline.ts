@@ -12,8 +12,9 @@ export const DEADLINE_PATCH = 'deadline-waits-from-history';
  * due showed why: the first activation after the timed-out sticky task ran live with the
  * previous task's time, while a later replay gave it the new task's time; a clock comparison took
  * one branch live and the other on replay (nondeterminism), and live it repeated the whole timer.
- * Here the clock only sets the first timer's length; when that timer fires, an extension made
- * meanwhile is waited out as the difference between the new and the planned instant.
+ * Here the clock only sets timers' lengths; when a timer fires, an extension made meanwhile is
+ * waited out as the difference between the new and the planned instant (less if the task that
+ * handles the firing ran late).
  */
 export async function waitForDeadline(due: () => number, done: () => boolean = () => false): Promise<boolean> {
   let planned = due();
@@ -23,7 +24,9 @@ export async function waitForDeadline(due: () => number, done: () => boolean = (
     if (await condition(done, wait)) return true;
     const moved = due();
     if (!(moved > planned)) return false;
-    wait = moved - planned;
+    // The difference, or less when this task ran late (a crashed worker): the clock may only
+    // shorten it, and only its length depends on the clock, never a branch.
+    wait = Math.max(Math.min(moved - planned, moved - Date.now()), 1);
     planned = moved;
   }
 }

@@ -14,6 +14,8 @@ describe('transient Temporal answers map to 503, never 500', () => {
     expect(toErrorResponse(cancelled).status).toBe(503);
     const failedQuery = new ServiceError('Failed to query Workflow', { cause: grpc(9, 'Unable to query workflow due to Workflow Task in failed state.') });
     expect(toErrorResponse(failedQuery).status).toBe(503);
+    const noWorker = new ServiceError('Failed to query Workflow', { cause: grpc(9, 'no poller seen for task queue recently, worker may be down') });
+    expect(toErrorResponse(noWorker).status).toBe(503);
     expect(toErrorResponse(new Error('something else')).status).toBe(500);
   });
 
