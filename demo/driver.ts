@@ -361,10 +361,13 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     const filing = winners.filter((w) => w.sim.plan.submitsDrh);
     let done = 0;
     const work = pool(filing, conc, async (w) => {
-      // Sent until the candidate's DRH form is open ("wrong stage" until the final result reaches it).
-      for (;;) {
-        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, { body: { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}`, accept: (st, code) => st === 409 && code === 'WRONG_STAGE' });
+      // Sent until the candidate's DRH form is open ("wrong stage" until the final result reaches
+      // it). "Window closed" is retried for half a minute: HR's extension reaches each candidate a
+      // moment after the round takes it (the round's notice job), and reopens the form.
+      for (let closedTries = 0; ; ) {
+        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, { body: { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}`, accept: (st, code) => st === 409 && (code === 'WRONG_STAGE' || (code === 'WINDOW_CLOSED' && closedTries < 60)) });
         if (res.status === 200) break;
+        if ((res.body as { error?: { code?: string } } | undefined)?.error?.code === 'WINDOW_CLOSED') closedTries += 1;
         await sleep(500);
       }
       progress('DRH', ++done, filing.length);
