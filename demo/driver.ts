@@ -351,7 +351,9 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     await api.request('POST', `${base}/imports/skb`, { token: o.hr.token, raw: { data: ['registration_no,skb,interview', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
     await waitJobs([imported('skb')], 'SKB: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/final`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-final` });
-    await waitJobs([imported('skb'), ranked('final')], 'hasil akhir dikirim ke peserta');
+    // The winners need their DRH window: while the final results go out, HR keeps the DRH
+    // deadline ahead (a slow final stage under faults must not eat it).
+    await guard('drhDeadline', waitJobs([imported('skb'), ranked('final')], 'hasil akhir dikirim ke peserta'), 30_000);
   });
 
   // 7. DRH by the successful candidates; NIP and SK follow.
