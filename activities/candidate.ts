@@ -63,12 +63,22 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
     },
 
     async assignTask(i: Ctx & { kind: 'verification' | 'sanggah'; stage: string; attempt: number; exclude: string[]; dueAt: string }): Promise<{ taskId: string; reviewer: string }> {
-      const taskId = `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt}`;
+      let taskId = `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt}`;
       let reviewer = '';
       await db.transaction().execute(async (trx) => {
+        // Serialised with the decision's own write (recordVerification, recordSanggahAnswer lock the same row).
+        await lockApplication(trx, i.registrationNo);
         const existing = await trx.selectFrom('tasks').select(['reviewer']).where('task_id', '=', taskId).executeTakeFirst();
         if (existing) {
           reviewer = existing.reviewer;
+          return;
+        }
+        if (i.attempt > 1 && (await decidedAlready(trx, i.registrationNo, i.kind, i.stage))) {
+          // The deadline passed while the reviewer's decision was being written (a workflow that
+          // took both in one task after a worker restart): nothing to escalate, no task reopened.
+          const previous = await trx.selectFrom('tasks').select(['task_id', 'reviewer']).where('task_id', '=', `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt - 1}`).executeTakeFirst();
+          taskId = previous?.task_id ?? taskId;
+          reviewer = previous?.reviewer ?? i.exclude.at(-1) ?? '';
           return;
         }
         // The least-loaded reviewer who has not had this task yet (all of them → anyone but the last).
@@ -106,6 +116,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
 
     async recordVerification(i: Ctx & { stage: string; result: 'MS' | 'TMS'; reviewer: string; decisions: DocumentDecision[] }): Promise<void> {
       await withAudit(i, 'verification.decided', `verification:${i.stage}`, i.reviewer, i.decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason}`).join('; ') || null, { result: i.result, decisions: i.decisions }, async (trx) => {
+        await lockApplication(trx, i.registrationNo);
         await trx.insertInto('verifications').values({ registration_no: i.registrationNo, stage: i.stage, result: i.result, reviewer: i.reviewer, decisions: JSON.stringify(i.decisions), decided_at: i.at }).onConflict((oc) => oc.columns(['registration_no', 'stage']).doNothing()).execute();
         await closeTasks(trx, i.registrationNo, 'verification', i.at);
       }, i.result === 'MS' ? 'awaiting_skd' : undefined);
@@ -119,6 +130,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
 
     async recordSanggahAnswer(i: Ctx & { stage: string; reviewer: string; accepted: boolean; answer: string }): Promise<void> {
       await withAudit(i, 'sanggah.answered', `sanggah-answer:${i.stage}`, i.reviewer, i.answer, { stage: i.stage, accepted: i.accepted }, async (trx) => {
+        await lockApplication(trx, i.registrationNo);
         await trx.updateTable('sanggah').set({ answered_by: i.reviewer, accepted: i.accepted, answer: i.answer, answered_at: i.at }).where('registration_no', '=', i.registrationNo).where('stage', '=', i.stage).execute();
         await closeTasks(trx, i.registrationNo, 'sanggah', i.at);
         if (i.accepted && i.stage === 'administrasi') {
@@ -206,6 +218,19 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
 }
 
 type Trx = Transaction<Database>;
+
+/** Row lock on the application: a task assignment and a decision on it never interleave. */
+async function lockApplication(trx: Trx, registrationNo: string): Promise<void> {
+  await trx.selectFrom('applications').select('registration_no').where('registration_no', '=', registrationNo).forUpdate().execute();
+}
+
+/** Whether the decision a task asks for is already recorded (a verification, an answered sanggah). */
+async function decidedAlready(trx: Trx, registrationNo: string, kind: 'verification' | 'sanggah', stage: string): Promise<boolean> {
+  const row = kind === 'verification'
+    ? await trx.selectFrom('verifications').select('registration_no').where('registration_no', '=', registrationNo).where('stage', '=', stage).executeTakeFirst()
+    : await trx.selectFrom('sanggah').select('registration_no').where('registration_no', '=', registrationNo).where('stage', '=', stage).where('answered_at', 'is not', null).executeTakeFirst();
+  return row !== undefined;
+}
 
 async function closeTasks(trx: Trx, registrationNo: string, kind: 'verification' | 'sanggah', at: string): Promise<void> {
   await trx.updateTable('tasks').set({ status: 'done', closed_at: at }).where('registration_no', '=', registrationNo).where('kind', '=', kind).where('status', '=', 'open').execute();

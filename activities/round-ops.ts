@@ -47,9 +47,13 @@ function partsOf(roundId: string, job: RoundJob, phaseKey: string, PAGE: number)
         return [
           {
             name: 'skd-absent',
+            // Everyone who may sit the SKD (MS at the administrative check, or after an accepted
+            // sanggah) and has no score: chosen as the import's eligibility is, not by the stage
+            // column, which a task escalated while the decision was written could leave behind.
             page: async (db, after) => (await db.selectFrom('applications as a')
+              .innerJoin('verifications as v', (j) => j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'))
               .leftJoin('exam_scores as e', (j) => j.onRef('e.registration_no', '=', 'a.registration_no').on('e.kind', '=', 'skd'))
-              .select('a.registration_no').where('a.round_id', '=', roundId).where('a.stage', '=', 'awaiting_skd').where('e.registration_no', 'is', null)
+              .select('a.registration_no').where('a.round_id', '=', roundId).where('v.result', '=', 'MS').where('a.outcome', 'is', null).where('e.registration_no', 'is', null)
               .where('a.registration_no', '>', after).orderBy('a.registration_no').limit(PAGE).execute())
               .map((r) => ({ registrationNo: r.registration_no, send: signalOf(skdResultSignal, { phaseKey: `${phaseKey}-absent`, scores: { twk: 0, tiu: 0, tkp: 0 }, absent: true }) })),
           },

@@ -1,5 +1,5 @@
 import { condition, patched, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { DEADLINE_PATCH, waitForDeadline } from './deadline';
+import { DEADLINE_PATCH, IN_FLIGHT_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
 import type { CandidateActivities } from '../activities/candidate';
 import {
@@ -79,6 +79,7 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   let answering = false;
   let verifying = false;
   let drhSubmitting = false;
+  let documentsWriting = 0;
 
   const ctx = { registrationNo: input.registrationNo, roundId: input.roundId };
   const decide = (what: string, who: string, why?: string): void => void s.decisions.push({ what, who, when: iso(), ...(why ? { why } : {}) });
@@ -105,8 +106,19 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
       await condition(() => done() || scheduleVersion !== v, wait);
     }
   };
+  /**
+   * A deadline that passed while a message accepted before it was still being written (both
+   * handled in one task after a worker restart) waits for that write instead of deciding without
+   * it: the reviewer's decision, the sanggah, the documents or the DRH counts. Rare, so the patch
+   * marker is written only when it happens.
+   */
+  const settled = async (writing: boolean, done: () => boolean): Promise<boolean> => {
+    if (!writing || !patched(IN_FLIGHT_PATCH)) return false;
+    await condition(done);
+    return true;
+  };
   /** Assigns a reviewer task; a silent reviewer is replaced by another at the deadline, never an automatic decision. */
-  const review = async (kind: 'verification' | 'sanggah', stage: string, firstDue: number, decided: () => boolean): Promise<void> => {
+  const review = async (kind: 'verification' | 'sanggah', stage: string, firstDue: number, decided: () => boolean, inFlight: () => boolean): Promise<void> => {
     const tried: string[] = [];
     let due = firstDue;
     for (let attempt = 1; ; attempt++) {
@@ -116,6 +128,7 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
       tried.push(task.reviewer);
       if (attempt > 1) decide(`eskalasi ${kind} ke ${task.reviewer}`, 'sistem', `peninjau sebelumnya tidak memutus sebelum tenggat`);
       if (await condition(decided, Math.max(due - now(), 1))) return;
+      if (await settled(inFlight(), decided)) return;
       due = now() + input.reviewerSlaDays * DAY;
     }
   };
@@ -151,7 +164,9 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   setHandler(
     submitDocumentsUpdate,
     async ({ documents }) => {
+      documentsWriting += 1;
       await db.recordDocumentsSubmitted({ ...ctx, documents, at: iso() });
+      documentsWriting -= 1;
       s.documents = documents;
       decide('unggah dokumen', 'pelamar', documents.map((d) => d.kind).join(', '));
       return s;
@@ -269,19 +284,20 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     s.deadlines.sanggah = iso(sanggahWindowEnd);
     setStage('sanggah');
     await db.recordStage({ ...ctx, stage: 'sanggah', at: iso() });
-    const filed = await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd - now(), 1));
+    const filed = (await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd - now(), 1))) || (await settled(sanggahFiling, () => s.sanggah !== null));
     if (!filed) return false;
-    await review('sanggah', stage, Math.max(sanggahWindowEnd, now()) + input.schedule.jawabSanggahDays * DAY, () => sanggahAnswered);
+    await review('sanggah', stage, Math.max(sanggahWindowEnd, now()) + input.schedule.jawabSanggahDays * DAY, () => sanggahAnswered, () => answering);
     return s.sanggah!.accepted === true;
   };
 
   // 1. Documents, until registration closes (resubmission allowed until then).
   await until('registrationCloses');
+  if (s.documents.length === 0) await settled(documentsWriting > 0, () => s.documents.length > 0);
   if (s.documents.length === 0) return end('documents_missing', 'dokumen tidak dikirim sampai pendaftaran ditutup');
 
   // 2. Administrative check by an assigned reviewer, escalated when silent.
   setStage('verification');
-  await review('verification', 'administrasi', Math.max(instantMs(schedule.verificationDeadline), now() + DAY), () => verified);
+  await review('verification', 'administrasi', Math.max(instantMs(schedule.verificationDeadline), now() + DAY), () => verified, () => verifying);
 
   // 3. Announcement and sanggah.
   if (s.administrasi === 'TMS') {
@@ -340,7 +356,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   // 7. Appointment: DRH before its deadline, then NIP and SK.
   setStage('appointment');
   s.deadlines.drh = schedule.drhDeadline;
-  if (!(await until('drhDeadline', () => drh !== undefined))) return end('drh_missed', 'DRH tidak diisi sampai batas waktu (gugur)');
+  const drhIn = (await until('drhDeadline', () => drh !== undefined)) || (await settled(drhSubmitting, () => drh !== undefined));
+  if (!drhIn) return end('drh_missed', 'DRH tidak diisi sampai batas waktu (gugur)');
   const appointment = await db.appoint({ ...ctx, formationId: s.final!.placementFormationId ?? input.formationId, usulDate: iso().slice(0, 10), at: iso() });
   s.nip = appointment.nip;
   decide(`NIP ditetapkan ${appointment.nip}, SK CPNS ${appointment.skNumber}`, 'sistem', `TMT ${appointment.tmt}`);

@@ -2,6 +2,8 @@ import { condition } from '@temporalio/workflow';
 
 /** Marks the workflows whose deadline waits are decided by `waitForDeadline` (round and candidate). */
 export const DEADLINE_PATCH = 'deadline-waits-from-history';
+/** Marks a candidate that met a deadline while a message accepted before it was still being written, and waited for that write. */
+export const IN_FLIGHT_PATCH = 'deadline-honours-write-in-flight';
 
 /**
  * Waits until the instant `due()` — which HR may move later while the wait runs — or until

@@ -1,4 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ServiceDeps } from '../../api/services/deps';
 import { candidateStatus, submitDocuments } from '../../api/services/documents';
@@ -9,6 +14,9 @@ import { wib } from '../fixtures';
 import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
 import { spawnTs } from '../helpers/processes';
 import { devServerEnv, testDb, uniqueTaskQueue } from '../helpers/temporal';
+import { createWorker } from '../../worker/worker';
+import { IN_FLIGHT_PATCH } from '../../workflows/deadline';
+import { candidateStatusQuery } from '../../workflows/messages';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -74,4 +82,64 @@ describe('a candidate path survives a killed worker (real dev server, real time)
       await first.kill('SIGKILL');
     }
   }, 180_000);
+
+  it('a reviewer decision taken in the same task as its deadline timer (worker down meanwhile) is honoured: no escalation, no task reopened, the stage is right in PostgreSQL', async () => {
+    // Plaintext payloads (a plain client and worker): the history is kept as a golden one when
+    // ASN_CAPTURE_GOLDEN=1, like test/histories/capture.ts does.
+    const client = new Client({ connection: env.connection });
+    const taskQueue = uniqueTaskQueue('cand-inflight');
+    const deps: ServiceDeps = { db, client, connection: env.connection, taskQueue };
+    const now = Date.now();
+    const base = await openRound(db, now, `inflight-${now.toString(36)}`, { simulation: { dayMs: 3_000 } });
+    const schedule = { ...base.schedule, registrationCloses: wib(now + 6_000), verificationDeadline: wib(now + 6_000) };
+    await db.updateTable('rounds').set({ config: JSON.stringify({ ...base, schedule }) }).where('round_id', '=', base.roundId).execute();
+    await db.insertInto('round_reviewers').values((await reviewers(db, 2)).map((username) => ({ round_id: base.roundId, username }))).execute();
+    const worker = (): Promise<Worker> => createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { db, client }, bundlePath: inject('bundlePath'), options: { dataConverter: {} } });
+
+    let registrationNo = '';
+    const h = (): ReturnType<Client['workflow']['getHandle']> => client.workflow.getHandle(candidateWorkflowId(registrationNo));
+    const first = await worker();
+    const s = await first.runUntil(async () => {
+      ({ registrationNo } = await registerCandidate(deps, base.roundId));
+      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+      for (;;) {
+        const st = await h().query(candidateStatusQuery);
+        if (st.stage === 'verification' && st.reviewer) return st;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+    // The first worker is gone; the reviewer's deadline passes; then the decision arrives, and
+    // the replacement takes both (timer fired, Update) in its first task.
+    const due = Date.parse(s.deadlines.verificationReviewer!);
+    await new Promise((r) => setTimeout(r, Math.max(due - Date.now(), 0) + 1_500));
+    const decision = h().executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+    decision.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const second = await worker();
+    const after = await second.runUntil(async () => {
+      expect((await decision).administrasi).toBe('MS');
+      for (;;) {
+        const st = await h().query(candidateStatusQuery);
+        if (st.stage === 'awaiting_skd') return st;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+    expect(after.decisions.map((d) => d.what).filter((w) => w.startsWith('eskalasi'))).toEqual([]);
+    expect(after.reviewer).toBe(s.reviewer);
+    const app = await db.selectFrom('applications').select('stage').where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
+    expect(app.stage).toBe('awaiting_skd');
+    const tasks = await db.selectFrom('tasks').select(['task_id', 'status']).where('registration_no', '=', registrationNo).execute();
+    expect(tasks).toEqual([{ task_id: `${registrationNo}:verification:administrasi:1`, status: 'done' }]);
+
+    const history = await h().fetchHistory();
+    const patches = (history.events ?? []).flatMap((e) => {
+      const m = e.markerRecordedEventAttributes;
+      const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+      return data ? [JSON.parse(Buffer.from(data).toString()).id as string] : [];
+    });
+    // The marker shows the race really happened in this run (the deadline met the decision in flight).
+    expect(patches).toContain(IN_FLIGHT_PATCH);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('bundlePath') }, dataConverter: {} }, history, candidateWorkflowId(registrationNo));
+    if (process.env.ASN_CAPTURE_GOLDEN === '1') writeFileSync(join(__dirname, '..', 'histories', 'candidate-v3-decision-in-flight.json'), historyToJSON(history));
+  }, 120_000);
 });

@@ -19,7 +19,7 @@ const markers = (f: string): string[] =>
 
 describe('golden histories replay on the current code', () => {
   it('there is a golden history of each workflow type and each patched version', () => {
-    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
+    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'candidate-v3-decision-in-flight.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
     expect(markers('career-v1-late-evaluation.json')).toEqual([]);
     expect(markers('career-v2-late-evaluation.json')).toContain('skp-evaluation-grace');
     // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
@@ -27,6 +27,8 @@ describe('golden histories replay on the current code', () => {
     expect(markers('candidate-appointed.json')).toEqual([]);
     expect(markers('round-v2-deadline-waits.json')).toEqual(['deadline-waits-from-history']);
     expect(markers('candidate-v2-appointed.json')).toEqual(['deadline-waits-from-history']);
+    // A reviewer's decision in flight when its deadline fired (candidate-durability.test.ts captured it).
+    expect(markers('candidate-v3-decision-in-flight.json')).toEqual(['deadline-waits-from-history', 'deadline-honours-write-in-flight']);
   });
 
   it.each(files)('%s replays without a determinism violation', async (file) => {
