@@ -1,5 +1,5 @@
 import { condition, patched, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { DEADLINE_PATCH, IN_FLIGHT_PATCH, waitForDeadline } from './deadline';
+import { DEADLINE_PATCH, IN_FLIGHT_PATCH, SANGGAH_WINDOW_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
 import type { CandidateActivities } from '../activities/candidate';
 import {
@@ -74,7 +74,9 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   let sanggahAnswered = false;
   let drh: Record<string, unknown> | undefined;
   let scheduleVersion = 0;
-  let sanggahWindowEnd = 0;
+  /** Where the open sanggah window begins: a fixed instant, or (administrasi, patched) the announcement as HR last set it. */
+  let sanggahOpens: () => number = () => 0;
+  const sanggahWindowEnd = (): number => sanggahOpens() + input.schedule.sanggahDays * DAY;
   let sanggahFiling = false;
   let answering = false;
   let verifying = false;
@@ -139,6 +141,7 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     seen.add(sig.phaseKey);
     schedule[sig.key] = sig.to as never;
     scheduleVersion += 1;
+    if (s.stage === 'sanggah' && s.deadlines.sanggah) s.deadlines.sanggah = iso(sanggahWindowEnd());
   });
   setHandler(skdResultSignal, (sig) => {
     if (seen.has(sig.phaseKey) && !sig.correction) return;
@@ -222,8 +225,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
       validator: ({ reason }) => {
         if (s.sanggah?.filedAt || sanggahFiling) reject('ALREADY_APPEALED', 'Sanggah hanya dapat diajukan satu kali');
         if (s.stage !== 'sanggah') reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
-        if (now() < sanggahWindowStart()) reject('WINDOW_CLOSED', 'Masa sanggah belum dibuka (menunggu pengumuman)');
-        if (now() >= sanggahWindowEnd) reject('WINDOW_CLOSED', 'Masa sanggah telah berakhir');
+        if (now() < sanggahOpens()) reject('WINDOW_CLOSED', 'Masa sanggah belum dibuka (menunggu pengumuman)');
+        if (now() >= sanggahWindowEnd()) reject('WINDOW_CLOSED', 'Masa sanggah telah berakhir');
         if (typeof reason !== 'string' || reason.trim().length < 20 || reason.length > 2000) reject('INVALID_SANGGAH', 'Alasan sanggah 20–2000 karakter');
       },
     },
@@ -270,23 +273,26 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   );
 
   let currentSanggahStage: SanggahStage = 'administrasi';
-  let windowStartMs = 0;
-  const sanggahWindowStart = (): number => windowStartMs;
   /** Opens a sanggah window; returns true when an appeal was filed and accepted. */
   const sanggah = async (stage: SanggahStage, opensAt: number): Promise<boolean> => {
     currentSanggahStage = stage;
-    windowStartMs = opensAt;
-    sanggahWindowEnd = opensAt + input.schedule.sanggahDays * DAY;
+    // The administrasi window opens with the announcement: when HR postpones the announcement
+    // (before it is made) the window moves with it, so no one's window ends before they are told.
+    const follows = stage === 'administrasi' && patched(SANGGAH_WINDOW_PATCH);
+    sanggahOpens = follows ? () => instantMs(schedule.announcementAt) : () => opensAt;
     s.sanggah = null;
     sanggahFiling = false;
     answering = false;
     sanggahAnswered = false;
-    s.deadlines.sanggah = iso(sanggahWindowEnd);
+    s.deadlines.sanggah = iso(sanggahWindowEnd());
     setStage('sanggah');
     await db.recordStage({ ...ctx, stage: 'sanggah', at: iso() });
-    const filed = (await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd - now(), 1))) || (await settled(sanggahFiling, () => s.sanggah !== null));
+    const inTime = follows
+      ? await waitForDeadline(sanggahWindowEnd, () => s.sanggah !== null)
+      : await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd() - now(), 1));
+    const filed = inTime || (await settled(sanggahFiling, () => s.sanggah !== null));
     if (!filed) return false;
-    await review('sanggah', stage, Math.max(sanggahWindowEnd, now()) + input.schedule.jawabSanggahDays * DAY, () => sanggahAnswered, () => answering);
+    await review('sanggah', stage, Math.max(sanggahWindowEnd(), now()) + input.schedule.jawabSanggahDays * DAY, () => sanggahAnswered, () => answering);
     return s.sanggah!.accepted === true;
   };
 

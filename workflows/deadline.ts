@@ -2,6 +2,8 @@ import { condition } from '@temporalio/workflow';
 
 /** Marks the workflows whose deadline waits are decided by `waitForDeadline` (round and candidate). */
 export const DEADLINE_PATCH = 'deadline-waits-from-history';
+/** Marks a candidate whose administrasi sanggah window follows the announcement when HR moves it. */
+export const SANGGAH_WINDOW_PATCH = 'sanggah-window-follows-announcement';
 /** Marks a candidate that met a deadline while a message accepted before it was still being written, and waited for that write. */
 export const IN_FLIGHT_PATCH = 'deadline-honours-write-in-flight';
 

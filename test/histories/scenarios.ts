@@ -7,7 +7,7 @@ import { createUser } from '../../db/users';
 import { withDefaults } from '../../domain';
 import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../workflows/career-messages';
 import {
-  candidateStatusQuery, extendDeadlineUpdate, roundStateQuery, candidateWorkflowId, careerWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  answerSanggahUpdate, candidateStatusQuery, extendDeadlineUpdate, fileSanggahUpdate, scheduleChangedSignal, roundStateQuery, candidateWorkflowId, careerWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
 } from '../../workflows/messages';
 import { sampleRound } from '../fixtures';
 import { PERAWAT_DOCS, registration, uploadAll } from '../helpers/candidates';
@@ -70,6 +70,12 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async (c) => appointedCandidate(c),
   },
   {
+    // Behind patched('sanggah-window-follows-announcement'): TMS, HR postpones the announcement,
+    // the appeal is filed in the moved window and rejected.
+    name: 'candidate-v4-sanggah-window-moved',
+    run: async (c) => sanggahAfterMovedAnnouncement(c),
+  },
+  {
     // The supervisor evaluates late: exercises the code changed behind patched('skp-evaluation-grace').
     name: process.env.CAPTURE_V1 ? 'career-v1-late-evaluation' : 'career-v2-late-evaluation',
     run: async ({ env, taskQueue }) => lateEvaluationCareer(env, taskQueue),
@@ -96,6 +102,30 @@ async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workfl
   await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
   await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'appointment');
   await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+  await h.result();
+  return { workflowId: h.workflowId };
+}
+
+async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+  const now = await env.currentTimeMs();
+  const roundId = `golden-sanggah-${Date.now().toString(36)}`;
+  const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
+  await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
+  await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
+  await createUser(db, { username: `golden-reviewer-s-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
+  const deps = { db, client: env.client, connection: env.connection, taskQueue };
+  const { registrationNo } = await register(deps, roundId, registration());
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
+  const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+  const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
+  await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => (d.kind === 'str' ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' } : { kind: d.kind, result: 'MS' as const })) }] });
+  const moved = Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY;
+  await h.signal(scheduleChangedSignal, { phaseKey: 'schedule-1', key: 'announcementAt', to: new Date(moved).toISOString() });
+  await sleepTo(env, moved + 60_000);
+  await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'STR saya diperpanjang sebelum pendaftaran ditutup; bukti terlampir.' }] });
+  const w = await poll(() => h.query(candidateStatusQuery), (x) => x.deadlines.sanggahReviewer !== undefined);
+  await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: w.reviewer!, accepted: false, answer: 'Perpanjangan STR terbit setelah pendaftaran ditutup' }] });
   await h.result();
   return { workflowId: h.workflowId };
 }

@@ -11,7 +11,7 @@ import type { Db } from '../../db/connection';
 import { parseNip, type RoundConfig } from '../../domain';
 import type { candidate } from '../../workflows/candidate';
 import {
-  answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, finalResultSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, finalResultSignal, scheduleChangedSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
   type CandidateStatus, type DocumentDecision,
 } from '../../workflows/messages';
 import { DAY, openRound, PERAWAT_DOCS, registerCandidate, registration, reviewers, uploadAll } from '../helpers/candidates';
@@ -220,6 +220,23 @@ describe('candidate workflow paths', () => {
     const s = await status(registrationNo);
     await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: s.reviewer!, accepted: false, answer: 'STR memang kedaluwarsa per tanggal pendaftaran' }] });
     expect((await h.result()).outcome).toBe('tms');
+  });
+
+  it('HR postpones the announcement after a TMS decision: the sanggah window moves with it (never ends before the announcement)', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughVerification(config, tms);
+    const h = handleOf(registrationNo);
+    const moved = new Date(Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY).toISOString();
+    await h.signal(scheduleChangedSignal, { phaseKey: 'schedule-1', key: 'announcementAt', to: moved });
+    const windowEnd = new Date(Date.parse(moved) + config.schedule.sanggahDays * DAY).toISOString();
+    await expect.poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 }).toBe(windowEnd);
+    // Past the window the old announcement would have opened: still waiting, not yet open.
+    await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
+    expect((await status(registrationNo)).stage).toBe('sanggah');
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy((e) => rejectionType(e) === 'WINDOW_CLOSED');
+    await sleepUntil(moved);
+    const filed = await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    expect(filed.sanggah?.filedAt).toBeTruthy();
   });
 
   it('TMS with no appeal in the window → ended; a late appeal is refused', async () => {

@@ -19,7 +19,7 @@ const markers = (f: string): string[] =>
 
 describe('golden histories replay on the current code', () => {
   it('there is a golden history of each workflow type and each patched version', () => {
-    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'candidate-v3-decision-in-flight.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
+    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'candidate-v3-decision-in-flight.json', 'candidate-v4-sanggah-window-moved.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
     expect(markers('career-v1-late-evaluation.json')).toEqual([]);
     expect(markers('career-v2-late-evaluation.json')).toContain('skp-evaluation-grace');
     // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
@@ -29,6 +29,8 @@ describe('golden histories replay on the current code', () => {
     expect(markers('candidate-v2-appointed.json')).toEqual(['deadline-waits-from-history']);
     // A reviewer's decision in flight when its deadline fired (candidate-durability.test.ts captured it).
     expect(markers('candidate-v3-decision-in-flight.json')).toEqual(['deadline-waits-from-history', 'deadline-honours-write-in-flight']);
+    // The administrasi sanggah window following a postponed announcement.
+    expect(markers('candidate-v4-sanggah-window-moved.json')).toEqual(['deadline-waits-from-history', 'sanggah-window-follows-announcement']);
   });
 
   it.each(files)('%s replays without a determinism violation', async (file) => {
