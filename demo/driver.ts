@@ -1,4 +1,5 @@
 import type { RoundJob, RoundState } from '../workflows/messages';
+import { SCHEDULE_KEYS } from '../domain';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
 import { ADOPTED_CRITERIA, CONSULTATION_COMMENTS, SANGGAH_TEXT, syntheticRound, TMS_REASONS, type ScheduleSpec, type SimCandidate } from './synthetic';
 
@@ -85,7 +86,7 @@ export interface DriverResult {
   finalState: RoundState;
 }
 
-const KEYS = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const;
+const KEYS = SCHEDULE_KEYS;
 type Key = (typeof KEYS)[number];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -98,10 +98,12 @@ export function instantMs(s: string): number {
   return DATETIME.test(s) ? Date.parse(s) : Number.NaN;
 }
 
-const SCHEDULE_ORDER: (keyof RoundSchedule)[] = [
+/** Every instant of a round's schedule, in order; each is a deadline HR may extend before it passes. */
+export const SCHEDULE_KEYS = [
   'consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline',
   'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline',
-];
+] as const satisfies readonly (keyof RoundSchedule)[];
+const SCHEDULE_ORDER: readonly (keyof RoundSchedule)[] = SCHEDULE_KEYS;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const DAY_MS = 86_400_000;

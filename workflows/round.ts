@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { DEADLINE_PATCH, waitForDeadline } from './deadline';
-import { instantMs, type RoundConfig, type RoundSchedule, scoringOf, validateRoundConfig } from '../domain';
+import { instantMs, type RoundConfig, type RoundSchedule, SCHEDULE_KEYS, scoringOf, validateRoundConfig } from '../domain';
 import type { RoundActivities } from '../activities/round';
 import type { RoundOpsActivities } from '../activities/round-ops';
 import {
@@ -48,7 +48,7 @@ const PHASE_STARTS: { phase: RoundPhase; at: keyof RoundSchedule }[] = [
   { phase: 'closed', at: 'drhDeadline' },
 ];
 /** Every instant HR may extend, in schedule order (the phase starts and the reviewers' deadline). Validator-only: no command depends on it. */
-const DEADLINE_KEYS: (keyof RoundSchedule)[] = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'];
+const DEADLINE_KEYS: readonly (keyof RoundSchedule)[] = SCHEDULE_KEYS;
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 

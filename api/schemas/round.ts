@@ -1,7 +1,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
 import type { RoundJob } from '../../workflows/messages';
-import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES } from '../../domain';
+import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES, SCHEDULE_KEYS } from '../../domain';
 import { Id, IsoDate, IsoDateTime } from './common';
 
 const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
@@ -77,7 +77,7 @@ export const RoundIdParams = Type.Object({ roundId: Id }, { additionalProperties
 
 export const ExtendDeadlineBody = Type.Object(
   {
-    key: Enum(['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const),
+    key: Enum(SCHEDULE_KEYS),
     to: IsoDateTime,
     reason: Type.String({ minLength: 3, maxLength: 500 }),
   },

@@ -24,7 +24,7 @@ import { loadConfig, ROOT, temporalTools } from '../../config';
 import { dataConverter } from '../../config/codec';
 import { createDb, dropDatabase, ensureDatabase } from '../../db/connection';
 import { migrateToLatest } from '../../db/migrate';
-import { withDefaults } from '../../domain';
+import { SCHEDULE_KEYS, withDefaults } from '../../domain';
 import type { ServiceDeps } from '../../api/services/deps';
 import { getRoundState } from '../../api/services/rounds';
 import { rng } from '../../demo/synthetic';
@@ -34,7 +34,7 @@ import { extendDeadlineUpdate, formationIdAttr, roundIdAttr, roundStateQuery, ro
 import type { recruitmentRound } from '../../workflows/round';
 import { sampleRound, wib } from '../fixtures';
 
-const KEYS = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const;
+const KEYS = SCHEDULE_KEYS;
 const PHASES = ['consultation', 'criteria_adoption', 'registration', 'administrative_check', 'announcement', 'skd', 'skb', 'final_announcement', 'closed'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const arg = (name: string, fallback: number): number => {

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Db } from '../../db/connection';
-import { withDefaults } from '../../domain';
+import { SCHEDULE_KEYS, withDefaults } from '../../domain';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../config/codec';
 import { DEADLINE_PATCH } from '../../workflows/deadline';
@@ -71,7 +71,7 @@ describe('durability against the real dev server', () => {
     const common = { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath') };
     const STEP = 3_000;
     const t0 = Date.now() + 4_000;
-    const keys = ['consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline', 'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline'] as const;
+    const keys = SCHEDULE_KEYS;
     const schedule = Object.fromEntries(keys.map((k, i) => [k, wib(t0 + i * STEP)])) as unknown as ReturnType<typeof sampleRound>['schedule'];
     const config = withDefaults(sampleRound(roundId, { schedule }));
     const phaseOf = async (): Promise<string | undefined> => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase;
