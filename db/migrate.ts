@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_round_operations';
 import * as m0004 from './migrations/0004_careers';
 import * as m0005 from './migrations/0005_registration_idempotency';
 import * as m0006 from './migrations/0006_round_jobs';
+import * as m0007 from './migrations/0007_audit_subject';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_careers': m0004,
   '0005_registration_idempotency': m0005,
   '0006_round_jobs': m0006,
+  '0007_audit_subject': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

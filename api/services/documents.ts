@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DOCUMENT_KINDS, type DocumentKind, detectFileType, type RoundConfig, validateDocument } from '../../domain';
 import { candidateStatusQuery, candidateWorkflowId, submitDocumentsUpdate, type CandidateStatus, type DocumentRef } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
+import { candidateStatusFromDb } from './candidate-read';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 
 export async function applicationOf(deps: ServiceDeps, registrationNo: string): Promise<{ roundId: string; formationId: string; config: RoundConfig }> {
@@ -50,7 +51,13 @@ export async function submitDocuments(deps: ServiceDeps, registrationNo: string,
   return deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).executeUpdate(submitDocumentsUpdate, { args: [{ documents }], ...(updateId ? { updateId } : {}) });
 }
 
+/** What the API answers for a candidate: read from PostgreSQL (candidate-read.ts), never a workflow query. */
 export async function candidateStatus(deps: ServiceDeps, registrationNo: string): Promise<CandidateStatus> {
+  return candidateStatusFromDb(deps, registrationNo);
+}
+
+/** The candidate workflow's own state (its status query): for tests and operators' diagnosis, not for the API. */
+export async function candidateWorkflowStatus(deps: ServiceDeps, registrationNo: string): Promise<CandidateStatus> {
   await applicationOf(deps, registrationNo);
   return deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)).query(candidateStatusQuery));
 }

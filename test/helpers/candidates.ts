@@ -7,6 +7,7 @@ import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { type RoundConfig, type RoundConfigInput, withDefaults } from '../../domain';
 import { sampleRound } from '../fixtures';
+import type { CandidateStatus } from '../../workflows/messages';
 
 export const DAY = 86_400_000;
 
@@ -78,4 +79,14 @@ export async function registerCandidate(deps: ServiceDeps, roundId: string, over
 
 export function envNow(env: TestWorkflowEnvironment): Promise<number> {
   return env.currentTimeMs();
+}
+
+/**
+ * A candidate status as both the workflow and the API's PostgreSQL read can say it: the
+ * documents deadline left out (the workflow keeps the first one it was given; the read gives the
+ * round's current one) and each decision as who and what (the wording of the reasons may differ).
+ */
+export function comparableStatus(s: CandidateStatus): Omit<CandidateStatus, 'decisions'> & { decisions: string[] } {
+  const { documents: _close, ...deadlines } = s.deadlines;
+  return { ...s, deadlines, decisions: s.decisions.map((d) => `${d.who}: ${d.what}`) };
 }

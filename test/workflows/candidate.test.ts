@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
-import { candidateStatus, submitDocuments } from '../../api/services/documents';
+import { candidateStatus, candidateWorkflowStatus, submitDocuments } from '../../api/services/documents';
 import { register } from '../../api/services/registrations';
 import { verifyChain } from '../../db/audit';
 import type { Db } from '../../db/connection';
@@ -14,7 +14,7 @@ import {
   answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, finalResultSignal, scheduleChangedSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
   type CandidateStatus, type DocumentDecision,
 } from '../../workflows/messages';
-import { DAY, openRound, PERAWAT_DOCS, registerCandidate, registration, reviewers, uploadAll } from '../helpers/candidates';
+import { comparableStatus, DAY, openRound, PERAWAT_DOCS, registerCandidate, registration, reviewers, uploadAll } from '../helpers/candidates';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -39,12 +39,16 @@ async function newRound(overrides: Parameters<typeof openRound>[3] = {}): Promis
   return openRound(db, await env.currentTimeMs(), `cand-${process.pid}-${roundCounter}-${Date.now().toString(36)}`, overrides);
 }
 const handleOf = (registrationNo: string) => env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
-const status = (registrationNo: string): Promise<CandidateStatus> => candidateStatus(deps, registrationNo);
+const status = (registrationNo: string): Promise<CandidateStatus> => candidateWorkflowStatus(deps, registrationNo);
 const sleepUntil = async (instant: string, plusMs = 60_000): Promise<void> => {
   const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());
   if (ms > 0) await env.sleep(ms);
 };
 const allMs = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const }));
+/** The API's read (PostgreSQL) says what the workflow says, once the workflow is waiting. */
+const readMatches = async (registrationNo: string, workflow?: CandidateStatus): Promise<void> => {
+  expect(comparableStatus(await candidateStatus(deps, registrationNo))).toEqual(comparableStatus(workflow ?? (await status(registrationNo))));
+};
 const rejectionType = (e: unknown): string | undefined => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : undefined);
 
 /** Registration → documents → registration closes → reviewer decides. Returns the status after. */
@@ -124,6 +128,7 @@ describe('candidate workflow paths', () => {
     expect(nip.ok && nip.value).toMatchObject({ birthDate: '1996-04-12', sex: 'P', sequence: 1 });
     expect(result.decisions.map((d) => d.what)).toEqual(expect.arrayContaining(['unggah dokumen', 'verifikasi administrasi: MS', 'lolos ke SKB', 'hasil akhir: lulus', 'DRH diisi']));
     expect(result.decisions.every((d) => d.who && d.when)).toBe(true);
+    await readMatches(registrationNo, result);
 
     const appt = await db.selectFrom('appointments').selectAll().where('registration_no', '=', registrationNo).execute();
     expect(appt).toHaveLength(1);
@@ -186,6 +191,7 @@ describe('candidate workflow paths', () => {
     await expect(handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: first.reviewer!, decisions: allMs(second) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
     const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: second.reviewer!, decisions: allMs(second) }] });
     expect(after.administrasi).toBe('MS');
+    await readMatches(registrationNo);
   });
 
   const tms = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => (d.kind === 'str' ? { kind: d.kind, result: 'TMS', reason: 'STR sudah kedaluwarsa' } : { kind: d.kind, result: 'MS' }));
@@ -208,6 +214,7 @@ describe('candidate workflow paths', () => {
     expect(answered.sanggah).toMatchObject({ accepted: true });
     await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('awaiting_skd');
     expect((await status(registrationNo)).administrasi).toBe('MS');
+    await readMatches(registrationNo);
     expect(await db.selectFrom('verifications').select(['result', 'reannounce']).where('registration_no', '=', registrationNo).executeTakeFirst()).toEqual({ result: 'MS', reannounce: true });
   });
 
@@ -227,6 +234,8 @@ describe('candidate workflow paths', () => {
     const { registrationNo } = await throughVerification(config, tms);
     const h = handleOf(registrationNo);
     const moved = new Date(Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY).toISOString();
+    // As the round does: the new instant recorded (the API reads it), then sent to its candidates.
+    await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, announcementAt: moved } }) }).where('round_id', '=', config.roundId).execute();
     await h.signal(scheduleChangedSignal, { phaseKey: 'schedule-1', key: 'announcementAt', to: moved });
     const windowEnd = new Date(Date.parse(moved) + config.schedule.sanggahDays * DAY).toISOString();
     await expect.poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 }).toBe(windowEnd);
@@ -237,6 +246,8 @@ describe('candidate workflow paths', () => {
     await sleepUntil(moved);
     const filed = await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
     expect(filed.sanggah?.filedAt).toBeTruthy();
+    await expect.poll(async () => (await status(registrationNo)).deadlines.sanggahReviewer, { timeout: 10_000 }).toBeDefined();
+    await readMatches(registrationNo);
   });
 
   it('TMS with no appeal in the window → ended; a late appeal is refused', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
 import { addComment, criteriaVersions } from '../../api/services/consultation';
-import { candidateStatus, submitDocuments } from '../../api/services/documents';
+import { candidateStatus, candidateWorkflowStatus, submitDocuments } from '../../api/services/documents';
 import { importResults, requestRanking } from '../../api/services/imports';
 import { register } from '../../api/services/registrations';
 import { extendDeadline, getRoundState } from '../../api/services/rounds';
@@ -16,9 +16,9 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/connection';
 import { withDefaults } from '../../domain';
 import type { recruitmentRound } from '../../workflows/round';
-import { adoptCriteriaUpdate, candidateWorkflowId, roundStateQuery, roundWorkflowId, submitDrhUpdate, verifyDocumentsUpdate, type RoundState } from '../../workflows/messages';
+import { adoptCriteriaUpdate, candidateWorkflowId, roundStateQuery, roundWorkflowId, submitDrhUpdate, verifyDocumentsUpdate, type CandidateStatus, type RoundState } from '../../workflows/messages';
 import { sampleRound, wib } from '../fixtures';
-import { DAY, PERAWAT_DOCS, registration, reviewers, uploadAll } from '../helpers/candidates';
+import { comparableStatus, DAY, PERAWAT_DOCS, registration, reviewers, uploadAll } from '../helpers/candidates';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -103,13 +103,13 @@ describe('a recruitment round through every phase with its candidates', () => {
     await extendDeadline(deps, roundId, { key: 'registrationCloses', to: newClose, reason: 'Perpanjangan karena gangguan jaringan' }, 'hr.test');
     await waitJobs(1);
     await sleepUntil(oldClose);
-    expect((await candidateStatus(deps, people.A1!)).stage).toBe('documents');
+    expect((await candidateWorkflowStatus(deps, people.A1!)).stage).toBe('documents');
 
     // Verification: all MS except A6.
     await sleepUntil(newClose);
     for (const [key, no] of Object.entries(people)) {
-      await expect.poll(async () => (await candidateStatus(deps, no)).stage).toBe('verification');
-      const s = await candidateStatus(deps, no);
+      await expect.poll(async () => (await candidateWorkflowStatus(deps, no)).stage).toBe('verification');
+      const s = await candidateWorkflowStatus(deps, no);
       const decisions = s.documents.map((d) => (key === 'A6' && d.kind === 'ijazah' ? { kind: d.kind, result: 'TMS' as const, reason: 'Ijazah tidak dilegalisasi' } : { kind: d.kind, result: 'MS' as const }));
       await env.client.workflow.getHandle(candidateWorkflowId(no)).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions }] });
     }
@@ -134,7 +134,7 @@ describe('a recruitment round through every phase with its candidates', () => {
     expect(crashed).toEqual(['notify:skd:2']); // the batch crashed once and resumed
     const skdJob = afterSkd.jobs[1]!;
     expect(skdJob.signalled! + skdJob.skipped!).toBeGreaterThanOrEqual(7); // resent ones to a finished candidate are skipped
-    for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2']) await expect.poll(async () => (await candidateStatus(deps, people[key]!)).stage).toBe('awaiting_skb_selection');
+    for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2']) await expect.poll(async () => (await candidateWorkflowStatus(deps, people[key]!)).stage).toBe('awaiting_skb_selection');
     // Each candidate recorded its SKD exactly once, whatever the batch sent twice.
     const skdRecords = await db.selectFrom('audit_log').select(['subject']).where('chain', '=', `round:${roundId}`).where('action', '=', 'skd.recorded').execute();
     expect(skdRecords.map((r) => r.subject).sort()).toEqual([people.A1, people.A2, people.A3, people.A4, people.A5, people.R1, people.G2].sort());
@@ -143,7 +143,7 @@ describe('a recruitment round through every phase with its candidates', () => {
     await requestRanking(deps, roundId, 'skb_selection', 'hr.test');
     await waitJobs(3);
     expect((await env.client.workflow.getHandle(candidateWorkflowId(people.G1!)).result()).outcome).toBe('skd_failed');
-    for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2']) await expect.poll(async () => (await candidateStatus(deps, people[key]!)).stage).toBe('awaiting_skb_score');
+    for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2']) await expect.poll(async () => (await candidateWorkflowStatus(deps, people[key]!)).stage).toBe('awaiting_skb_score');
 
     // SKB (G2 absent), final ranking with optimalisasi of the vacant RSUD seat.
     await sleepUntil(config.schedule.skbAt);
@@ -163,7 +163,7 @@ describe('a recruitment round through every phase with its candidates', () => {
 
     // Appointment.
     for (const key of ['A1', 'A2', 'A3', 'R1']) {
-      await expect.poll(async () => (await candidateStatus(deps, people[key]!)).stage).toBe('appointment');
+      await expect.poll(async () => (await candidateWorkflowStatus(deps, people[key]!)).stage).toBe('appointment');
       await env.client.workflow.getHandle(candidateWorkflowId(people[key]!)).executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
     }
     await sleepUntil(config.schedule.drhDeadline);
@@ -176,6 +176,11 @@ describe('a recruitment round through every phase with its candidates', () => {
     expect(withoutFinish(read)).toEqual(withoutFinish(final));
     read.jobs.forEach((j, i) => expect(Date.parse(j.finishedAt!)).toBeLessThanOrEqual(Date.parse(final.jobs[i]!.finishedAt!) + 1_000));
     const outcomes = Object.fromEntries(await Promise.all(Object.entries(people).map(async ([k, no]) => [k, (await env.client.workflow.getHandle(candidateWorkflowId(no)).result()).outcome])));
+    // The API's read of each candidate (PostgreSQL) says what its workflow ended with.
+    for (const no of Object.values(people)) {
+      const ended = (await env.client.workflow.getHandle(candidateWorkflowId(no)).result()) as CandidateStatus;
+      expect(comparableStatus(await candidateStatus(deps, no)), no).toEqual(comparableStatus(ended));
+    }
     expect(outcomes).toEqual({ A1: 'appointed', A2: 'appointed', A3: 'appointed', A4: 'tidak_lulus', A5: 'skd_failed', A6: 'tms', R1: 'appointed', G1: 'skd_failed', G2: 'tidak_lulus' });
     expect((await db.selectFrom('appointments').select('formation_id').where('registration_no', '=', people.A3!).executeTakeFirstOrThrow()).formation_id).toBe('RSUD-PERAWAT');
     expect((await verifyChain(db, `round:${roundId}`)).ok).toBe(true);
