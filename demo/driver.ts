@@ -314,8 +314,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     await clock.sleepUntil(schedule.announcementAt + 300);
     await pool(appellants, conc, async (r) => {
       // Filed as soon as the candidate's window is open: "not eligible yet" is retried (for a
-      // minute), "window closed" is final. No status polling: a status read is a workflow query,
-      // which replays the history on a worker without it in cache (see README, Not yet built).
+      // minute), "window closed" is final: one request each, no status polling in between.
       const closed = (s: number, c: string): boolean => (s === 409 || s === 422) && (c === 'WINDOW_CLOSED' || c === 'NOT_ELIGIBLE_FOR_SANGGAH');
       let res: { status: number; body: unknown };
       for (let tries = 0; ; tries++) {
