@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { appendAuditInTransaction } from '../db/audit';
-import { buildNip, DEFAULT_RETIREMENT_AGE, firstOfNextMonth, NIP_MAX_SEQUENCE, nipPrefix, type SkdScores } from '../domain';
+import { buildNip, DEFAULT_RETIREMENT_AGE, firstOfNextMonth, NIP_MAX_SEQUENCE, nipPrefix, type RoundConfig, type RoundSchedule, type SkdScores } from '../domain';
 import { careerWorkflowId, type CandidateOutcome, type CandidateStage, type DocumentDecision, type DocumentRef, type FinalResultSignal } from '../workflows/messages';
 import type { CareerInput } from '../workflows/career-messages';
 
@@ -54,6 +54,17 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
   }
 
   return {
+    /**
+     * A deadline as the round has recorded it (rounds.config, written before the round itself
+     * changes and long before its notice reaches every candidate): a candidate confirms its own
+     * copy with it when its timer fires.
+     */
+    async roundDeadline(i: { roundId: string; key: keyof RoundSchedule }): Promise<string | null> {
+      const row = await db.selectFrom('rounds').select('config').where('round_id', '=', i.roundId).executeTakeFirst();
+      const v = (row?.config as RoundConfig | undefined)?.schedule?.[i.key];
+      return typeof v === 'string' ? v : null;
+    },
+
     async recordStage(i: Ctx & { stage: CandidateStage; outcome?: CandidateOutcome; reason?: string }): Promise<void> {
       await withAudit(i, i.outcome ? 'candidate.ended' : 'candidate.stage', i.outcome ? 'ended' : `stage:${i.stage}:${i.at}`, 'system', i.reason ?? null, { stage: i.stage, outcome: i.outcome ?? null }, async () => undefined, i.stage, i.outcome ?? null);
     },

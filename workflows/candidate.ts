@@ -1,5 +1,5 @@
 import { condition, patched, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { DEADLINE_PATCH, IN_FLIGHT_PATCH, SANGGAH_WINDOW_PATCH, waitForDeadline } from './deadline';
+import { CONFIRM_PATCH, DEADLINE_PATCH, IN_FLIGHT_PATCH, SANGGAH_WINDOW_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
 import type { CandidateActivities } from '../activities/candidate';
 import {
@@ -96,9 +96,22 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     await db.recordStage({ ...ctx, stage: 'ended', outcome, reason: why, at: iso() });
     return s;
   };
+  /**
+   * When a deadline's timer fires, the round's record is asked whether HR moved it: the round
+   * writes an extension before anything else and its notice reaches the candidates after the jobs
+   * queued before it (a whole round's results, minutes at full size), so an extension made near
+   * the deadline must not depend on the notice. The answer updates this candidate's copy.
+   */
+  const confirmWith = (key: 'registrationCloses' | 'announcementAt' | 'drhDeadline', instant: () => number) => async (): Promise<number | undefined> => {
+    if (!patched(CONFIRM_PATCH)) return undefined;
+    const recorded = await db.roundDeadline({ roundId: input.roundId, key });
+    if (recorded && instantMs(recorded) > instantMs(schedule[key] as string)) schedule[key] = recorded as never;
+    return instant();
+  };
   /** Sleeps until a schedule instant; wakes early when the round moves that deadline. */
-  const until = async (key: keyof CandidateInput['schedule'], done: () => boolean = () => false): Promise<boolean> => {
-    if (patched(DEADLINE_PATCH)) return waitForDeadline(() => instantMs(schedule[key] as string), done);
+  const until = async (key: 'registrationCloses' | 'drhDeadline', done: () => boolean = () => false): Promise<boolean> => {
+    const instant = (): number => instantMs(schedule[key] as string);
+    if (patched(DEADLINE_PATCH)) return waitForDeadline(instant, done, confirmWith(key, instant));
     // Before DEADLINE_PATCH (kept for the candidates already running): decided on the clock.
     for (;;) {
       const wait = instantMs(schedule[key] as string) - now();
@@ -288,7 +301,7 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     setStage('sanggah');
     await db.recordStage({ ...ctx, stage: 'sanggah', at: iso() });
     const inTime = follows
-      ? await waitForDeadline(sanggahWindowEnd, () => s.sanggah !== null)
+      ? await waitForDeadline(sanggahWindowEnd, () => s.sanggah !== null, confirmWith('announcementAt', sanggahWindowEnd))
       : await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd() - now(), 1));
     const filed = inTime || (await settled(sanggahFiling, () => s.sanggah !== null));
     if (!filed) return false;

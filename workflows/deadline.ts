@@ -2,6 +2,8 @@ import { condition } from '@temporalio/workflow';
 
 /** Marks the workflows whose deadline waits are decided by `waitForDeadline` (round and candidate). */
 export const DEADLINE_PATCH = 'deadline-waits-from-history';
+/** Marks a candidate that, its deadline timer fired, asked the round's record whether the deadline had moved. */
+export const CONFIRM_PATCH = 'deadline-confirmed-with-round';
 /** Marks a candidate whose administrasi sanggah window follows the announcement when HR moves it. */
 export const SANGGAH_WINDOW_PATCH = 'sanggah-window-follows-announcement';
 /** Marks a candidate that met a deadline while a message accepted before it was still being written, and waited for that write. */
@@ -20,13 +22,20 @@ export const IN_FLIGHT_PATCH = 'deadline-honours-write-in-flight';
  * waited out as the difference between the new and the planned instant (less if the task that
  * handles the firing ran late).
  */
-export async function waitForDeadline(due: () => number, done: () => boolean = () => false): Promise<boolean> {
+export async function waitForDeadline(due: () => number, done: () => boolean = () => false, confirm?: () => Promise<number | undefined>): Promise<boolean> {
   let planned = due();
   let wait = Math.max(planned - Date.now(), 1);
   for (;;) {
     if (done()) return true;
     if (await condition(done, wait)) return true;
-    const moved = due();
+    let moved = due();
+    // Reached with no later instant known here: `confirm` may ask the record (an activity, so
+    // the answer is in the history) whether the deadline was moved and its notice is still on the way.
+    if (!(moved > planned) && confirm) {
+      const recorded = await confirm();
+      if (done()) return true;
+      moved = Math.max(due(), recorded ?? 0);
+    }
     if (!(moved > planned)) return false;
     // The difference, or less when this task ran late (a crashed worker): the clock may only
     // shorten it, and only its length depends on the clock, never a branch.

@@ -76,6 +76,13 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async (c) => sanggahAfterMovedAnnouncement(c),
   },
   {
+    // Behind patched('deadline-confirmed-with-round'): registration extended by the round, its
+    // notice not yet arrived; the close fires, the candidate reads the round's record, waits on,
+    // submits, and is verified MS.
+    name: 'candidate-v5-close-confirmed',
+    run: async (c) => closeConfirmedWithRound(c),
+  },
+  {
     // The supervisor evaluates late: exercises the code changed behind patched('skp-evaluation-grace').
     name: process.env.CAPTURE_V1 ? 'career-v1-late-evaluation' : 'career-v2-late-evaluation',
     run: async ({ env, taskQueue }) => lateEvaluationCareer(env, taskQueue),
@@ -126,6 +133,28 @@ async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promi
   await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'STR saya diperpanjang sebelum pendaftaran ditutup; bukti terlampir.' }] });
   const w = await poll(() => h.query(candidateStatusQuery), (x) => x.deadlines.sanggahReviewer !== undefined);
   await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: w.reviewer!, accepted: false, answer: 'Perpanjangan STR terbit setelah pendaftaran ditutup' }] });
+  await h.result();
+  return { workflowId: h.workflowId };
+}
+
+async function closeConfirmedWithRound({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+  const now = await env.currentTimeMs();
+  const roundId = `golden-close-${Date.now().toString(36)}`;
+  const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
+  await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
+  await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
+  await createUser(db, { username: `golden-reviewer-c-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
+  const deps = { db, client: env.client, connection: env.connection, taskQueue };
+  const { registrationNo } = await register(deps, roundId, registration());
+  const moved = Date.parse(config.schedule.registrationCloses) + 2 * DAY;
+  await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: new Date(moved).toISOString() } }) }).where('round_id', '=', roundId).execute();
+  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  await sleepTo(env, moved + 60_000);
+  const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+  const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
+  await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+  await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 10, tiu: 20, tkp: 30 } });
   await h.result();
   return { workflowId: h.workflowId };
 }

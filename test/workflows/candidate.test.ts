@@ -142,12 +142,14 @@ describe('candidate workflow paths', () => {
 
     const history = await h.fetchHistory();
     console.log(`[history] full successful candidate path: ${history.events?.length} events`);
-    // Each result on its own workflow task (the round's jobs are separate): 73 events here, of
+    // Each result on its own workflow task (the round's jobs are separate): 76 events here, of
     // which 2 are patched('deadline-waits-from-history') (its marker and the TemporalChangeVersion
-    // search attribute the SDK upserts with it; 71 before). When a round's results reach a
-    // candidate together they share tasks; bench:e2e measures the average on a dev server. This
-    // bound keeps the path from growing.
-    expect(history.events!.length).toBeLessThanOrEqual(73);
+    // search attribute the SDK upserts with it; 71 before) and 3 the close of registration
+    // confirmed with the round's record (patched('deadline-confirmed-with-round'): its marker, the
+    // search attribute, the local activity's marker). When a round's results reach a candidate
+    // together they share tasks; bench:e2e measures the average on a dev server. This bound keeps
+    // the path from growing.
+    expect(history.events!.length).toBeLessThanOrEqual(76);
   });
 
   it('only the assigned reviewer, only in this stage, and every document decided once', async () => {
@@ -163,6 +165,20 @@ describe('candidate workflow paths', () => {
     await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).slice(1) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
     await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).map((d, i) => (i === 0 ? { ...d, result: 'TMS' as const } : d)) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
     expect((await status(registrationNo)).administrasi).toBeNull();
+  });
+
+  it('registration extended by the round, its notice not yet here: the old close passes, the candidate asks the round and keeps its window', async () => {
+    const config = await newRound();
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    const moved = new Date(Date.parse(config.schedule.registrationCloses) + 2 * DAY).toISOString();
+    // Recorded by the round (as recordDeadlineChange does); no scheduleChanged signal is sent.
+    await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: moved } }) }).where('round_id', '=', config.roundId).execute();
+    await sleepUntil(config.schedule.registrationCloses);
+    expect((await status(registrationNo)).stage).toBe('documents');
+    const after = await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+    expect(after.documents).toHaveLength(PERAWAT_DOCS.length);
+    await sleepUntil(moved);
+    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('verification');
   });
 
   it('documents not submitted by the close of registration → ended, recorded', async () => {

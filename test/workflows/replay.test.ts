@@ -19,7 +19,7 @@ const markers = (f: string): string[] =>
 
 describe('golden histories replay on the current code', () => {
   it('there is a golden history of each workflow type and each patched version', () => {
-    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'candidate-v3-decision-in-flight.json', 'candidate-v4-sanggah-window-moved.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
+    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'candidate-v3-decision-in-flight.json', 'candidate-v4-sanggah-window-moved.json', 'candidate-v5-close-confirmed.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
     expect(markers('career-v1-late-evaluation.json')).toEqual([]);
     expect(markers('career-v2-late-evaluation.json')).toContain('skp-evaluation-grace');
     // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
@@ -31,6 +31,8 @@ describe('golden histories replay on the current code', () => {
     expect(markers('candidate-v3-decision-in-flight.json')).toEqual(['deadline-waits-from-history', 'deadline-honours-write-in-flight']);
     // The administrasi sanggah window following a postponed announcement.
     expect(markers('candidate-v4-sanggah-window-moved.json')).toEqual(['deadline-waits-from-history', 'sanggah-window-follows-announcement']);
+    // A deadline confirmed with the round's record when its timer fired.
+    expect(markers('candidate-v5-close-confirmed.json')).toEqual(['deadline-waits-from-history', 'deadline-confirmed-with-round']);
   });
 
   it.each(files)('%s replays without a determinism violation', async (file) => {
