@@ -89,18 +89,23 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
   },
 ];
 
-async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+/** A registration in a round open for it (recorded as its workflow would, a reviewer on hand), and its handle. */
+async function registered({ env, db, taskQueue }: Ctx, prefix: string) {
   const now = await env.currentTimeMs();
-  const roundId = `golden-cand-${Date.now().toString(36)}`;
+  const roundId = `golden-${prefix}-${Date.now().toString(36)}`;
   const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
   await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
   await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
-  await createUser(db, { username: `golden-reviewer-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
+  await createUser(db, { username: `golden-reviewer-${prefix}-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
   const deps = { db, client: env.client, connection: env.connection, taskQueue };
   const { registrationNo } = await register(deps, roundId, registration());
+  return { config, deps, registrationNo, h: env.client.workflow.getHandle(candidateWorkflowId(registrationNo)) };
+}
+
+async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'cand');
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-  const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
   const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
   await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
   await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
@@ -114,17 +119,9 @@ async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workfl
 }
 
 async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
-  const now = await env.currentTimeMs();
-  const roundId = `golden-sanggah-${Date.now().toString(36)}`;
-  const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
-  await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
-  await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
-  await createUser(db, { username: `golden-reviewer-s-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
-  const deps = { db, client: env.client, connection: env.connection, taskQueue };
-  const { registrationNo } = await register(deps, roundId, registration());
+  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'sanggah');
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-  const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
   const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
   await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => (d.kind === 'str' ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' } : { kind: d.kind, result: 'MS' as const })) }] });
   const moved = Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY;
@@ -138,20 +135,12 @@ async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promi
 }
 
 async function closeConfirmedWithRound({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
-  const now = await env.currentTimeMs();
-  const roundId = `golden-close-${Date.now().toString(36)}`;
-  const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
-  await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
-  await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
-  await createUser(db, { username: `golden-reviewer-c-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
-  const deps = { db, client: env.client, connection: env.connection, taskQueue };
-  const { registrationNo } = await register(deps, roundId, registration());
+  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'close');
   const moved = Date.parse(config.schedule.registrationCloses) + 2 * DAY;
-  await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: new Date(moved).toISOString() } }) }).where('round_id', '=', roundId).execute();
+  await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: new Date(moved).toISOString() } }) }).where('round_id', '=', config.roundId).execute();
   await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepTo(env, moved + 60_000);
-  const h = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
   const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
   await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
   await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 10, tiu: 20, tkp: 30 } });
