@@ -1,3 +1,4 @@
+import { roundChain } from '../../activities/round';
 import type { DocumentKind, RoundConfig, SanggahStage } from '../../domain';
 import type { CandidateOutcome, CandidateStage, CandidateStatus, Decision, DocumentRef } from '../../workflows/messages';
 import { notFound } from '../errors';
@@ -87,7 +88,7 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
 
   const [audit, tasks, sanggahRows] = await Promise.all([
     db.selectFrom('audit_log').select(['seq', 'actor', 'action', 'reason', 'payload', 'occurred_at'])
-      .where('chain', '=', `round:${row.round_id}`).where('subject', '=', registrationNo).orderBy('seq').execute(),
+      .where('chain', '=', roundChain(row.round_id)).where('subject', '=', registrationNo).orderBy('seq').execute(),
     db.selectFrom('tasks').select(['task_id', 'kind', 'reviewer', 'due_at', 'created_at']).where('registration_no', '=', registrationNo).orderBy('created_at').orderBy('task_id').execute(),
     db.selectFrom('sanggah').selectAll().where('registration_no', '=', registrationNo).orderBy('filed_at').execute(),
   ]);
