@@ -23,6 +23,20 @@ export interface AppConfig {
   rateLimitMax: number;
   /** Origins of the Temporal Web UI allowed to call the API's /codec endpoint. */
   codecCorsOrigins: string[];
+  /** Lifetime of staff bearer tokens issued by `npm run user:create` (ASN_TOKEN_TTL_HOURS, default 720 h = 30 days). */
+  tokenTtlHours: number;
+  /** Lifetime of the candidate token handed out once at registration (ASN_CANDIDATE_TOKEN_TTL_HOURS, default 4320 h = 180 days: a round runs for months). */
+  candidateTokenTtlHours: number;
+  /** Lifetime of a cookie session, e.g. the codec login of the Temporal Web UI (ASN_SESSION_TTL_HOURS, default 8 h). */
+  sessionTtlHours: number;
+}
+
+function positiveHours(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of hours, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -38,6 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production: env.NODE_ENV === 'production',
     // One machine in development runs demos from one IP; production keeps the strict default.
     rateLimitMax: Number(env.API_RATE_LIMIT_MAX ?? (env.NODE_ENV === 'production' ? 30 : 3000)),
+    tokenTtlHours: positiveHours(env, 'ASN_TOKEN_TTL_HOURS', 720),
+    candidateTokenTtlHours: positiveHours(env, 'ASN_CANDIDATE_TOKEN_TTL_HOURS', 4320),
+    sessionTtlHours: positiveHours(env, 'ASN_SESSION_TTL_HOURS', 8),
     codecCorsOrigins: (env.ASN_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233},http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`).split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

@@ -48,10 +48,39 @@ export interface UsersTable {
   username: string;
   display_name: string;
   role: string;
-  token_hash: string;
   registration_no: string | null;
   created_at: Timestamp;
   disabled: Generated<boolean>;
+}
+
+type BigIntId = ColumnType<string, number | string, number | string>;
+
+/** Bearer tokens (db/users.ts): hashed, expiring, revocable; a user may hold several. */
+export interface ApiTokensTable {
+  token_hash: string;
+  user_id: BigIntId;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+/** Cookie sessions (db/sessions.ts): the cookie carries the id, its hash is stored. */
+export interface SessionsTable {
+  session_hash: string;
+  user_id: BigIntId;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+/** Idempotency keys bound to a caller scope and a request fingerprint (api/plugins/idempotency.ts). */
+export interface IdempotencyRecordsTable {
+  scope: string;
+  key_hash: string;
+  fingerprint: string;
+  operation: string;
+  outcome: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Generated<Date>;
 }
 
 type DateCol = ColumnType<string, string, string>;
@@ -344,6 +373,9 @@ export interface Database {
   formations: FormationsTable;
   audit_log: AuditLogTable;
   users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  idempotency_records: IdempotencyRecordsTable;
   applications: ApplicationsTable;
   document_blobs: DocumentBlobsTable;
   documents: DocumentsTable;

@@ -4,8 +4,7 @@ import { sql } from 'kysely';
 import {
   checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
 } from '../../domain';
-import { hashToken } from '../../db/users';
-import { randomBytes } from 'node:crypto';
+import { candidateTokenTtlMs, hashToken, issueToken, newToken, revokeUserCredentials } from '../../db/users';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
@@ -62,8 +61,9 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
     if (prior) {
       if (prior.round_id !== roundId || prior.nik !== req.nik) throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
       await ensureCandidateWorkflow(deps, config, prior.registration_no);
-      const token = newToken();
-      await deps.db.updateTable('users').set({ token_hash: hashToken(token) }).where('registration_no', '=', prior.registration_no).where('role', '=', 'candidate').execute();
+      const account = await deps.db.selectFrom('users').select('user_id').where('registration_no', '=', prior.registration_no).where('role', '=', 'candidate').executeTakeFirstOrThrow();
+      await revokeUserCredentials(deps.db, String(account.user_id));
+      const { token } = await issueToken(deps.db, String(account.user_id), { ttlMs: candidateTokenTtlMs() });
       return { registrationNo: prior.registration_no, workflowId: candidateWorkflowId(prior.registration_no), token, warnings: prior.nik_warnings as { code: string; message: string }[], replayed: true };
     }
   }
@@ -97,8 +97,12 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
                 ${req.priorPredikat ?? null}, ${JSON.stringify(warnings)}::jsonb, 'documents', ${keyHash}, ${!!reusedSkd})
         returning registration_no
       ), account as (
-        insert into users (username, display_name, role, token_hash, registration_no)
-        select 'pelamar-' || registration_no, 'Pelamar ' || registration_no, 'candidate', ${hashToken(token)}, registration_no from app
+        insert into users (username, display_name, role, registration_no)
+        select 'pelamar-' || registration_no, 'Pelamar ' || registration_no, 'candidate', registration_no from app
+        returning user_id
+      ), credential as (
+        insert into api_tokens (token_hash, user_id, expires_at)
+        select ${hashToken(token)}, user_id, now() + make_interval(secs => ${candidateTokenTtlMs() / 1000}) from account
       )
       select registration_no from app`.execute(deps.db);
     registrationNo = r.rows[0]!.registration_no;
@@ -112,8 +116,6 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
   await startCandidateWorkflow(deps, config, formation, { registrationNo, category: req.category, warnings, reusedSkd });
   return { registrationNo, workflowId: candidateWorkflowId(registrationNo), token, warnings };
 }
-
-const newToken = (): string => `asn_${randomBytes(32).toString('base64url')}`;
 
 async function priorSkd(deps: ServiceDeps, nik: string, budgetYear: number, level: string): Promise<CandidateInput['reusedSkd']> {
   const prev = await deps.db
