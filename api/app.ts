@@ -18,6 +18,7 @@ import { careerRoutes } from './routes/careers';
 import { codecRoutes } from './routes/codec';
 import multipart from '@fastify/multipart';
 import type { ServiceDeps } from './services/deps';
+import { registerWeb } from '../web/plugin';
 
 export interface BuildAppOptions {
   deps: ServiceDeps;
@@ -63,5 +64,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(careerRoutes, { deps: opts.deps });
   await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
+  await registerWeb(app, { deps: opts.deps, rateLimit: limit });
   return app;
 }

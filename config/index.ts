@@ -29,6 +29,10 @@ export interface AppConfig {
   candidateTokenTtlHours: number;
   /** Lifetime of a cookie session, e.g. the codec login of the Temporal Web UI (ASN_SESSION_TTL_HOURS, default 8 h). */
   sessionTtlHours: number;
+  /** The agency's name shown by the web portal (it has changed over the years: BKDPSDM → BKD → BKPSDM). */
+  agencyName: string;
+  /** The portal's address as users reach it, for links in e-mails (no trailing slash). */
+  publicUrl: string;
 }
 
 function positiveHours(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -55,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenTtlHours: positiveHours(env, 'ASN_TOKEN_TTL_HOURS', 720),
     candidateTokenTtlHours: positiveHours(env, 'ASN_CANDIDATE_TOKEN_TTL_HOURS', 4320),
     sessionTtlHours: positiveHours(env, 'ASN_SESSION_TTL_HOURS', 8),
+    agencyName: env.ASN_AGENCY_NAME ?? 'BKPSDM Kota Medan',
+    publicUrl: (env.ASN_PUBLIC_URL ?? `http://${env.API_HOST ?? '127.0.0.1'}:${env.API_PORT ?? 3000}`).replace(/\/+$/, ''),
     codecCorsOrigins: (env.ASN_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233},http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`).split(',').map((s) => s.trim()).filter(Boolean),
   };
 }
