@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -25,8 +26,11 @@ interface Ctx {
  * crash between the write and the completion changes nothing.
  */
 export function createCandidateActivities({ db, faults, client }: ActivityDeps) {
-  /** The career begins at appointment: started here, idempotently (an existing career is left alone). */
-  async function startCareer(i: Ctx & { formationId: string }, a: { nip: string; tmt: string }): Promise<void> {
+  /**
+   * The career begins at appointment: started here, idempotently (an existing career is left
+   * alone), as `career/<careerId>` — the opaque id stored with the appointment, never the NIP.
+   */
+  async function startCareer(i: Ctx & { formationId: string }, a: { nip: string; tmt: string; careerId: string }): Promise<void> {
     if (!client) return;
     const row = await db.selectFrom('applications as p').innerJoin('formations as f', (j) => j.on('f.round_id', '=', i.roundId).on('f.formation_id', '=', i.formationId))
       .select(['p.birth_date', 'f.unit', 'f.jabatan']).where('p.registration_no', '=', i.registrationNo).executeTakeFirstOrThrow();
@@ -36,7 +40,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
       summary: { year: Number(a.tmt.slice(0, 4)), status: 'cpns', recentPredikat: [], ladderPosition: null, reEvaluationDue: null },
     };
     try {
-      await client.workflow.start('career', { taskQueue: Context.current().info.taskQueue, workflowId: careerWorkflowId(a.nip), args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      await client.workflow.start('career', { taskQueue: Context.current().info.taskQueue, workflowId: careerWorkflowId(a.careerId), args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
@@ -191,13 +195,22 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
       });
     },
 
-    /** Usul NIP → NIP (sequence per 15-digit prefix, TMT the 1st of the next month) → SK CPNS. Idempotent per registration. */
+    /**
+     * Usul NIP → NIP (sequence per 15-digit prefix, TMT the 1st of the next month) → SK CPNS, and
+     * the career's opaque id. Idempotent per registration, also when two attempts overlap (a local
+     * activity's timeout can pass while the first attempt is still in its transaction): the
+     * application row is locked first, so the second attempt waits and then finds the first one's
+     * appointment — one NIP, one sequence number, one career.
+     */
     async appoint(i: Ctx & { formationId: string; usulDate: string }): Promise<{ nip: string; tmt: string; skNumber: string }> {
       let out = { nip: '', tmt: '', skNumber: '' };
+      let careerId = '';
       await db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('appointments').select(['nip', 'tmt', 'sk_number']).where('registration_no', '=', i.registrationNo).executeTakeFirst();
+        await lockApplication(trx, i.registrationNo);
+        const existing = await trx.selectFrom('appointments').select(['nip', 'tmt', 'sk_number', 'career_id']).where('registration_no', '=', i.registrationNo).executeTakeFirst();
         if (existing?.nip && existing.tmt && existing.sk_number) {
           out = { nip: existing.nip, tmt: existing.tmt, skNumber: existing.sk_number };
+          careerId = existing.career_id ?? (await keepCareerId(trx, i.registrationNo));
           return;
         }
         const a = await trx.selectFrom('applications').select(['birth_date', 'sex', 'budget_year']).where('registration_no', '=', i.registrationNo).executeTakeFirstOrThrow();
@@ -217,18 +230,47 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
           .values({ registration_no: i.registrationNo, nip, tmt, formation_id: i.formationId, sk_number: skNumber, sk_date: i.usulDate })
           .onConflict((oc) => oc.column('registration_no').doUpdateSet({ nip, tmt, formation_id: i.formationId, sk_number: skNumber, sk_date: i.usulDate }))
           .execute();
+        careerId = await keepCareerId(trx, i.registrationNo);
         await trx.updateTable('applications').set({ stage: 'appointed', outcome: 'appointed', updated_at: i.at }).where('registration_no', '=', i.registrationNo).execute();
         await appendAuditInTransaction(trx, { chain: roundChain(i.roundId), idempotencyKey: `${i.registrationNo}:appointed`, actor: 'system', action: 'candidate.appointed', subject: i.registrationNo, reason: null, payload: { nip, tmt, skNumber, formationId: i.formationId }, occurredAt: i.at });
         out = { nip, tmt, skNumber };
       });
       await faults?.afterWrite?.('appoint');
-      await startCareer(i, out);
+      await startCareer(i, { ...out, careerId });
       return out;
     },
   };
 }
 
 type Trx = Transaction<Database>;
+
+/**
+ * A career's opaque id: 128 random bits in RFC 4648 base32 (a–z, 2–7), 26 characters. Without
+ * the digits 0, 1, 8 and 9 it cannot even by chance spell a date, a NIK or a NIP.
+ */
+export function newCareerId(): string {
+  const bytes = randomBytes(16);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** The appointment's career id: the stored one, else a new one stored now (in the caller's transaction). */
+async function keepCareerId(trx: Trx, registrationNo: string): Promise<string> {
+  const row = await trx.updateTable('appointments').set({ career_id: sql<string>`coalesce(career_id, ${newCareerId()})` }).where('registration_no', '=', registrationNo).returning('career_id').executeTakeFirstOrThrow();
+  return row.career_id!;
+}
 
 /** Row lock on the application: a task assignment and a decision on it never interleave. */
 async function lockApplication(trx: Trx, registrationNo: string): Promise<void> {

@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { appendAudit, appendAuditInTransaction } from '../db/audit';
 import type { Db } from '../db/connection';
 import { checkDistribution, type FollowUp, type LadderStep, type Predikat, type UnitRating } from '../domain';
@@ -19,7 +21,10 @@ export function createCareerActivities({ db, client }: ActivityDeps) {
   return {
     async openCareer(i: Ctx & { registrationNo: string; unit: string; jabatan: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('careers').values({ nip: i.nip, registration_no: i.registrationNo, unit: i.unit, jabatan: i.jabatan, status: 'cpns' }).onConflict((oc) => oc.column('nip').doNothing()).execute();
+        // The career id is the one its workflow runs under (career/<careerId>): the API finds the workflow by NIP through it.
+        const careerId = runningCareerId();
+        await trx.insertInto('careers').values({ nip: i.nip, career_id: careerId, registration_no: i.registrationNo, unit: i.unit, jabatan: i.jabatan, status: 'cpns' })
+          .onConflict((oc) => oc.column('nip').doUpdateSet({ career_id: sql<string | null>`coalesce(careers.career_id, excluded.career_id)` })).execute();
         await appendAuditInTransaction(trx, { chain: careerChain(i.nip), idempotencyKey: 'career.opened', actor: 'system', action: 'career.opened', subject: i.nip, payload: { registrationNo: i.registrationNo, unit: i.unit }, occurredAt: i.at });
       });
     },
@@ -68,7 +73,7 @@ export function createCareerActivities({ db, client }: ActivityDeps) {
         await appendAuditInTransaction(trx, { chain: careerChain(i.nip), idempotencyKey: `unit-set:${i.year}:${i.attempt}`, actor: 'system', action: reason ? 'evaluation.set_returned' : 'evaluation.set_accepted', subject: i.unit, reason, payload: { unit: i.unit, size: set.length, rating: rating.rating }, occurredAt: i.at });
         return { status: reason ? ('returned' as const) : ('accepted' as const), reason, others: set.filter((e) => e.nip !== i.nip) };
       });
-      if (decided.others.length && client) await tellOthers(client, decided.others, i.year, decided.status === 'accepted', decided.reason);
+      if (decided.others.length && client) await tellOthers(db, client, decided.others, i.year, decided.status === 'accepted', decided.reason);
       return { status: decided.status, reason: decided.reason };
     },
 
@@ -96,8 +101,23 @@ export function createCareerActivities({ db, client }: ActivityDeps) {
   };
 }
 
-async function tellOthers(client: Client, others: { nip: string; attempt: number }[], year: number, accepted: boolean, reason: string | null): Promise<void> {
-  await Promise.all(others.map((o) => client.workflow.getHandle(careerWorkflowId(o.nip)).signal(unitSetDecidedSignal, { year, attempt: o.attempt, accepted, reason }).catch(() => undefined)));
+/** The career id of the workflow running this activity (`career/<careerId>`), if it is a career's. */
+function runningCareerId(): string | null {
+  let workflowId: string | undefined;
+  try {
+    workflowId = Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return null; // called outside an activity (a direct call in a test)
+  }
+  return workflowId?.startsWith('career/') ? workflowId.slice('career/'.length) : null;
+}
+
+async function tellOthers(db: Db, client: Client, others: { nip: string; attempt: number }[], year: number, accepted: boolean, reason: string | null): Promise<void> {
+  const ids = new Map((await db.selectFrom('careers').select(['nip', 'career_id']).where('nip', 'in', others.map((o) => o.nip)).execute()).map((r) => [r.nip, r.career_id]));
+  await Promise.all(others.map(async (o) => {
+    const careerId = ids.get(o.nip);
+    if (careerId) await client.workflow.getHandle(careerWorkflowId(careerId)).signal(unitSetDecidedSignal, { year, attempt: o.attempt, accepted, reason }).catch(() => undefined);
+  }));
 }
 
 export type CareerActivities = ReturnType<typeof createCareerActivities>;

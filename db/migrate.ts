@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_registration_idempotency';
 import * as m0006 from './migrations/0006_round_jobs';
 import * as m0007 from './migrations/0007_audit_subject';
 import * as m0008 from './migrations/0008_credentials';
+import * as m0010 from './migrations/0010_career_id';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006_round_jobs': m0006,
   '0007_audit_subject': m0007,
   '0008_credentials': m0008,
+  '0010_career_id': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -209,6 +209,8 @@ export interface AppointmentsTable {
   formation_id: string | null;
   sk_number: string | null;
   sk_date: DateCol | null;
+  /** The career's opaque id (workflow `career/<career_id>`), chosen once at the appointment. */
+  career_id: string | null;
 }
 
 export interface ConsultationCommentsTable {
@@ -290,6 +292,8 @@ export interface RoundReviewersTable {
 
 export interface CareersTable {
   nip: string;
+  /** The workflow's opaque id (`career/<career_id>`); a NIP for careers started before migration 0010. */
+  career_id: Generated<string | null>;
   registration_no: string;
   unit: string;
   jabatan: string;

@@ -16,7 +16,7 @@ const at = (date: string, time = '23:59:00'): number => Date.parse(`${date}T${ti
 const iso = (ms: number = Date.now()): string => new Date(ms).toISOString();
 const today = (): string => new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
 /**
- * A civil servant's career, id `career/<nip>`: probation (Latsar and health, HR updates), then
+ * A civil servant's career, id `career/<careerId>` (opaque, never the NIP): probation (Latsar and health, HR updates), then
  * one yearly SKP cycle per run — expectations, check-ins, annual evaluation, the unit's
  * distribution rule, follow-up — and `continueAsNew` at the year's end with only the summary.
  * Nothing on the Peraturan BKN 3/2020 ladder happens by itself: each step is a recommendation a

@@ -14,7 +14,11 @@ export const stageAttr = defineSearchAttributeKey('Stage', SearchAttributeType.K
 
 export const roundWorkflowId = (roundId: string): string => `round/${roundId}`;
 export const candidateWorkflowId = (registrationNo: string): string => `candidate/${registrationNo}`;
-export const careerWorkflowId = (nip: string): string => `career/${nip}`;
+/**
+ * A career's workflow id: its opaque career id (chosen at the appointment, stored in
+ * appointments/careers.career_id), never the NIP — a NIP spells the birth date and the sex.
+ */
+export const careerWorkflowId = (careerId: string): string => `career/${careerId}`;
 
 // ---- recruitmentRound ----
 export const ROUND_PHASES = [

@@ -13,16 +13,18 @@ import { updateOptions } from '../plugins/idempotency';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from '../services/deps';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
-const NipParams = Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false });
+const NipParams = Type.Object({ nip: Type.String({ pattern: '^(\\d{18}|[a-z2-7]{26})$', description: 'NIP, or the career id' }) }, { additionalProperties: false });
 const Status = Type.Unsafe<CareerStatus>({ type: 'object', additionalProperties: true });
 const Any = Type.Unsafe<unknown>({});
 const Text = (max = 1000) => Type.String({ minLength: 1, maxLength: max });
 
 export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  const handle = async (nip: string) => {
-    const row = await deps.db.selectFrom('careers').select('nip').where('nip', '=', nip).executeTakeFirst();
-    if (!row) throw new AppError(404, 'NOT_FOUND', `Karier ${nip} tidak ditemukan`);
-    return deps.client.workflow.getHandle(careerWorkflowId(nip));
+  /** `/careers/{nip}` (or the career's own id) → the career's workflow, `career/<careerId>` (the NIP never names it). */
+  const handle = async (nipOrCareerId: string) => {
+    const row = await deps.db.selectFrom('careers').select(['nip', 'career_id'])
+      .where((eb) => eb.or([eb('nip', '=', nipOrCareerId), eb('career_id', '=', nipOrCareerId)])).executeTakeFirst();
+    if (!row?.career_id) throw new AppError(404, 'NOT_FOUND', `Karier ${nipOrCareerId} tidak ditemukan`);
+    return deps.client.workflow.getHandle(careerWorkflowId(row.career_id));
   };
   /** A supervisor acts only on careers where they are the supervisor or the unit head. */
   const supervised = async (nip: string, username: string): Promise<void> => {

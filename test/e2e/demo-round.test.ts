@@ -14,7 +14,7 @@ import { createUser } from '../../db/users';
 import { driveRound, type DriverResult } from '../../demo/driver';
 import { ApiClient } from '../../demo/http';
 import { checkPassed, checkRound } from '../../demo/verify';
-import { candidateWorkflowId, roundWorkflowId } from '../../workflows/messages';
+import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../workflows/messages';
 import { startHarness, type Harness } from '../helpers/harness';
 import { installTestRuntime, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -84,8 +84,8 @@ describe('a synthetic Medan round driven through the HTTP API', () => {
 
   it('stores no NIK, name, birth date, e-mail, DRH or token in plaintext in any history; the codec reads them back', async () => {
     expect(result).toBeDefined();
-    const nips = await h.db.selectFrom('appointments').select('nip').where('registration_no', 'in', result.registered.map((r) => r.registrationNo)).where('nip', 'is not', null).execute();
-    const ids = [roundWorkflowId(result.roundId), ...result.registered.map((r) => candidateWorkflowId(r.registrationNo)), ...nips.map((n) => `career/${n.nip}`)];
+    const nips = await h.db.selectFrom('appointments').select(['nip', 'career_id']).where('registration_no', 'in', result.registered.map((r) => r.registrationNo)).where('nip', 'is not', null).execute();
+    const ids = [roundWorkflowId(result.roundId), ...result.registered.map((r) => candidateWorkflowId(r.registrationNo)), ...nips.map((n) => careerWorkflowId(n.career_id!))];
     const secrets = result.registered.flatMap((r) => [r.sim.request.nik, r.sim.request.fullName, r.sim.request.birthDate, r.sim.request.email, `Jl. Contoh No. ${r.sim.index}, Medan`, r.token]);
     let payloads = 0;
     const decodedText: string[] = [];

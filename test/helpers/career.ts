@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { career } from '../../workflows/career';
 import type { CareerInput } from '../../workflows/career-messages';
+import { newCareerId } from '../../activities/candidate';
 import { careerWorkflowId } from '../../workflows/messages';
 
 let nipCounter = 100;
@@ -17,8 +18,21 @@ export function careerInput(overrides: Partial<CareerInput> = {}, tmt = '2027-01
   };
 }
 
+/** The opaque career id of each career these tests started (by NIP), as the appointment stores it in production. */
+const careerIds = new Map<string, string>();
+
+/** The workflow id of a career started by startCareer (or a fresh opaque one, remembered for the NIP). */
+export function careerWorkflowIdOf(nip: string): string {
+  let id = careerIds.get(nip);
+  if (!id) {
+    id = newCareerId();
+    careerIds.set(nip, id);
+  }
+  return careerWorkflowId(id);
+}
+
 export async function startCareer(env: TestWorkflowEnvironment, taskQueue: string, input: CareerInput) {
-  return env.client.workflow.start<typeof career>('career', { taskQueue, workflowId: careerWorkflowId(input.nip), args: [input] });
+  return env.client.workflow.start<typeof career>('career', { taskQueue, workflowId: careerWorkflowIdOf(input.nip), args: [input] });
 }
 
 /** 1 January of the test server's next year, as YYYY-MM-DD. */

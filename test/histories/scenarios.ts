@@ -7,11 +7,11 @@ import { createUser } from '../../db/users';
 import { withDefaults } from '../../domain';
 import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../workflows/career-messages';
 import {
-  answerSanggahUpdate, candidateStatusQuery, extendDeadlineUpdate, fileSanggahUpdate, scheduleChangedSignal, roundStateQuery, candidateWorkflowId, careerWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  answerSanggahUpdate, candidateStatusQuery, extendDeadlineUpdate, fileSanggahUpdate, scheduleChangedSignal, roundStateQuery, candidateWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
 } from '../../workflows/messages';
 import { sampleRound } from '../fixtures';
 import { PERAWAT_DOCS, registration, uploadAll } from '../helpers/candidates';
-import { careerInput } from '../helpers/career';
+import { careerInput, careerWorkflowIdOf } from '../helpers/career';
 
 interface Ctx {
   env: TestWorkflowEnvironment;
@@ -152,7 +152,7 @@ async function closeConfirmedWithRound({ env, db, taskQueue }: Ctx): Promise<{ w
 export async function lateEvaluationCareer(env: TestWorkflowEnvironment, taskQueue: string): Promise<{ workflowId: string; runId: string }> {
   const y = new Date(await env.currentTimeMs()).getUTCFullYear();
   const input = careerInput({ nip: `19980314${y + 1}011${String(Date.now() % 1000).padStart(3, '0')}` }, `${y + 1}-01-01`);
-  const id = careerWorkflowId(input.nip);
+  const id = careerWorkflowIdOf(input.nip);
   const h = await env.client.workflow.start('career', { taskQueue, workflowId: id, args: [input] });
   await h.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
   await h.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });

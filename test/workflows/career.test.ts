@@ -6,10 +6,9 @@ import {
   careerStatusQuery, checkInUpdate, decideProbationUpdate, decideRecommendationUpdate, evaluateUpdate, extendProbationUpdate, recordHealthUpdate, recordLatsarUpdate, setExpectationsUpdate,
   type CareerStatus,
 } from '../../workflows/career-messages';
-import { careerWorkflowId } from '../../workflows/messages';
 import type { career } from '../../workflows/career';
 import { retirementDate, type Rating } from '../../domain';
-import { careerInput, nextJanuary, startCareer } from '../helpers/career';
+import { careerInput, careerWorkflowIdOf, nextJanuary, startCareer } from '../helpers/career';
 import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -43,7 +42,7 @@ const sleepTo = async (ms: number): Promise<void> => {
   const d = ms - (await env.currentTimeMs());
   if (d > 0) await env.sleep(d);
 };
-const handle = (nip: string) => env.client.workflow.getHandle<typeof career>(careerWorkflowId(nip));
+const handle = (nip: string) => env.client.workflow.getHandle<typeof career>(careerWorkflowIdOf(nip));
 // A query waits for the worker's answer; bound it so a poll can ask again instead of waiting forever.
 const status = (nip: string): Promise<CareerStatus> => env.client.withDeadline(Date.now() + 3_000, () => handle(nip).query(careerStatusQuery));
 const waitFor = async (nip: string, pred: (s: CareerStatus) => boolean): Promise<CareerStatus> => {
@@ -230,7 +229,7 @@ describe('career workflow', () => {
       const ratings: [Rating, Rating] = y % 7 === 0 ? ['di_atas', 'di_atas'] : ['sesuai', 'sesuai'];
       await driveYear(input.nip, y, ...ratings);
       await nextYear(input.nip, y);
-      const events = (await env.client.workflow.getHandle(careerWorkflowId(input.nip), d.runId).fetchHistory()).events?.length ?? 0;
+      const events = (await env.client.workflow.getHandle(careerWorkflowIdOf(input.nip), d.runId).fetchHistory()).events?.length ?? 0;
       maxEvents = Math.max(maxEvents, events);
       runs += 1;
     }
