@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
-import { registerErrorHandler } from './errors';
+import { AppError, registerErrorHandler } from './errors';
 import authPlugin from './plugins/auth';
 import { healthRoutes } from './routes/health';
 import { registrationRoutes } from './routes/registrations';
@@ -19,11 +19,17 @@ import { codecRoutes } from './routes/codec';
 import multipart from '@fastify/multipart';
 import type { ServiceDeps } from './services/deps';
 import { registerWeb } from '../web/plugin';
+import { DEFAULT_RATE_LIMITS, type PublicWriteLimits } from '../config';
 
 export interface BuildAppOptions {
   deps: ServiceDeps;
   logger?: FastifyBaseLogger;
+  /** Replaces the limit of every public write route (tests and benches that need throughput). */
   rateLimit?: { max: number; timeWindow: number };
+  /** Per-minute limits of the public write routes; default DEFAULT_RATE_LIMITS (config/index.ts). */
+  rateLimits?: Partial<PublicWriteLimits>;
+  /** The duplicate-comment window (default 10 minutes). */
+  commentDuplicateWindowMs?: number;
   /** The workflow bundle the auditors' replay runs against. */
   bundlePath?: string;
   /** Origins of the Temporal Web UI allowed to call /codec (CORS). */
@@ -40,9 +46,18 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  const limit = { max: opts.rateLimit?.max ?? 30, timeWindow: opts.rateLimit?.timeWindow ?? 60_000 };
-  // Per token when there is one, else per IP; applied to the routes that anyone may call.
-  await app.register(rateLimit, { global: false, ...limit, keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? `t:${req.headers.authorization.slice(-24)}` : `ip:${req.ip}`) });
+  const perMinute = (max: number) => ({ max, timeWindow: 60_000 });
+  const limits = {
+    comments: opts.rateLimit ?? perMinute(opts.rateLimits?.comments ?? DEFAULT_RATE_LIMITS.comments),
+    registrations: opts.rateLimit ?? perMinute(opts.rateLimits?.registrations ?? DEFAULT_RATE_LIMITS.registrations),
+  };
+  // Per token when there is one (an invalid token is refused with 401 before any write), else
+  // per IP; applied to the public write routes.
+  await app.register(rateLimit, {
+    global: false,
+    ...limits.registrations,
+    errorResponseBuilder: (_req, ctx) => new AppError(429, 'RATE_LIMITED', `Terlalu banyak permintaan: paling banyak ${ctx.max} per ${ctx.after}; coba lagi nanti`, { max: ctx.max, retryAfter: ctx.after }),
+    keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? `t:${req.headers.authorization.slice(-24)}` : `ip:${req.ip}`) });
   await app.register(multipart, { limits: { fileSize: 800 * 1024, files: 1, fields: 5, parts: 6 } });
   await app.register(swagger, {
     openapi: {
@@ -58,12 +73,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, { deps: opts.deps });
   await app.register(roundRoutes, { deps: opts.deps });
-  await app.register(roundOpsRoutes, { deps: opts.deps, rateLimit: limit });
-  await app.register(registrationRoutes, { deps: opts.deps, rateLimit: limit });
+  await app.register(roundOpsRoutes, { deps: opts.deps, rateLimit: limits.comments, commentDuplicateWindowMs: opts.commentDuplicateWindowMs });
+  await app.register(registrationRoutes, { deps: opts.deps, rateLimit: limits.registrations });
   await app.register(taskRoutes, { deps: opts.deps });
   await app.register(careerRoutes, { deps: opts.deps });
   await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
-  await registerWeb(app, { deps: opts.deps, rateLimit: limit });
+  // The portal's public forms (registration) share the registrations limit.
+  await registerWeb(app, { deps: opts.deps, rateLimit: limits.registrations });
   return app;
 }

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
   const bundlePath = process.env.ASN_WORKFLOW_BUNDLE ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
-  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath, rateLimit: { max: config.rateLimitMax, timeWindow: 60_000 }, codecCorsOrigins: config.codecCorsOrigins });
+  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath, rateLimits: config.rateLimits, commentDuplicateWindowMs: config.commentDuplicateWindowMs, codecCorsOrigins: config.codecCorsOrigins });
   const close = async (): Promise<void> => {
     await app.close();
     await connection.close();

@@ -19,8 +19,14 @@ export interface AppConfig {
   temporalUiPort: number;
   logLevel: string;
   production: boolean;
-  /** Requests per minute per token (or per IP without one) on the public routes. */
-  rateLimitMax: number;
+  /**
+   * Requests per minute per token (or per IP without one) on the public write routes, the same
+   * in production and development. API_RATE_LIMIT_MAX, when set, replaces both (scripts that
+   * need throughput from one machine, e.g. the demo and the fault run, set it explicitly).
+   */
+  rateLimits: PublicWriteLimits;
+  /** The same comment text from the same client within this many ms is refused (409 DUPLICATE_COMMENT). */
+  commentDuplicateWindowMs: number;
   /** Origins of the Temporal Web UI allowed to call the API's /codec endpoint. */
   codecCorsOrigins: string[];
   /** Lifetime of staff bearer tokens issued by `npm run user:create` (ASN_TOKEN_TTL_HOURS, default 720 h = 30 days). */
@@ -43,6 +49,32 @@ function positiveHours(env: NodeJS.ProcessEnv, name: string, fallback: number): 
   return n;
 }
 
+/** Per-minute limits of the public write routes. */
+export interface PublicWriteLimits {
+  /** POST /rounds/{id}/comments */
+  comments: number;
+  /** POST /rounds/{id}/registrations */
+  registrations: number;
+}
+/** The defaults, in production and development alike: they limit. */
+export const DEFAULT_RATE_LIMITS: PublicWriteLimits = { comments: 5, registrations: 30 };
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function publicWriteLimits(env: NodeJS.ProcessEnv = process.env): PublicWriteLimits {
+  const all = env.API_RATE_LIMIT_MAX ? positiveInt(env, 'API_RATE_LIMIT_MAX', 1) : undefined;
+  return {
+    comments: all ?? positiveInt(env, 'API_RATE_LIMIT_COMMENTS', DEFAULT_RATE_LIMITS.comments),
+    registrations: all ?? positiveInt(env, 'API_RATE_LIMIT_REGISTRATIONS', DEFAULT_RATE_LIMITS.registrations),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asn',
@@ -54,8 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalUiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
-    // One machine in development runs demos from one IP; production keeps the strict default.
-    rateLimitMax: Number(env.API_RATE_LIMIT_MAX ?? (env.NODE_ENV === 'production' ? 30 : 3000)),
+    rateLimits: publicWriteLimits(env),
+    commentDuplicateWindowMs: positiveInt(env, 'ASN_COMMENT_DUPLICATE_WINDOW_MS', 10 * 60_000),
     tokenTtlHours: positiveHours(env, 'ASN_TOKEN_TTL_HOURS', 720),
     candidateTokenTtlHours: positiveHours(env, 'ASN_CANDIDATE_TOKEN_TTL_HOURS', 4320),
     sessionTtlHours: positiveHours(env, 'ASN_SESSION_TTL_HOURS', 8),

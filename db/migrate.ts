@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_round_jobs';
 import * as m0007 from './migrations/0007_audit_subject';
 import * as m0008 from './migrations/0008_credentials';
 import * as m0010 from './migrations/0010_career_id';
+import * as m0011 from './migrations/0011_units_and_write_audit';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_audit_subject': m0007,
   '0008_credentials': m0008,
   '0010_career_id': m0010,
+  '0011_units_and_write_audit': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -220,6 +220,10 @@ export interface ConsultationCommentsTable {
   body: string;
   criteria_version: number;
   created_at: Timestamp;
+  /** `user:<id>` or `ip:<address>`: who sent it, for the duplicate check. */
+  client_key: string | null;
+  /** sha256 of the normalised body. */
+  body_hash: string | null;
 }
 
 export interface CriteriaVersionsTable {
@@ -335,6 +339,10 @@ export interface UnitRatingsTable {
   rating: string;
   headcount: number;
   unit_head: string;
+  /** 1 for the first rating of (unit, year); each change adds one (audit key rating:<year>:<revision>). */
+  revision: Generated<number>;
+  updated_by: string | null;
+  updated_at: Timestamp | null;
 }
 
 export interface FollowUpsTable {

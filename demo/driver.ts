@@ -401,7 +401,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
         const once = (what: string): { idempotencyKey: string } => ({ idempotencyKey: `${o.roundId}-${what}-${s.nip}` });
         // The career workflow is started by the appointment: its row may take a moment.
         for (let i = 0; ; i++) {
-          const r = await api.request('PUT', `${c}/supervisor`, { token: o.hr.token, body: { supervisor: sup.username, unitHead: sup.username }, ...retry, ...once('supervisor'), accept: (st) => st === 404 && i < 100 });
+          const r = await api.request('PUT', `${c}/supervisor`, { token: o.hr.token, body: { supervisor: sup.username, unitHead: sup.username, reason: 'Penempatan awal CPNS pada unit formasi' }, ...retry, ...once('supervisor'), accept: (st) => st === 404 && i < 100 });
           if (r.status === 200) break;
           await sleep(300);
         }

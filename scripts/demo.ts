@@ -45,14 +45,16 @@ async function healthy(): Promise<boolean> {
 
 async function ensureStack(): Promise<void> {
   if (await healthy()) {
-    say(`memakai stack yang sudah berjalan di ${baseUrl}`);
+    say(`memakai stack yang sudah berjalan di ${baseUrl} (jalankan dengan API_RATE_LIMIT_MAX=1000000 npm start, agar batas 30 pendaftaran/menit per IP tidak memperlambat demo)`);
     return;
   }
   mkdirSync(join(ROOT, '.data'), { recursive: true });
   const logFile = join(ROOT, '.data', 'demo-stack.log');
   const fd = openSync(logFile, 'a');
   say(`stack belum berjalan; menjalankan npm start (log: ${logFile})`);
-  stack = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], { cwd: ROOT, env: process.env, stdio: ['ignore', fd, fd] });
+  // The demo's simulated people all come from this one machine: the stack it starts raises the
+  // public write limits (defaults 5 comments and 30 registrations per minute per IP) explicitly.
+  stack = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], { cwd: ROOT, env: { ...process.env, API_RATE_LIMIT_MAX: process.env.API_RATE_LIMIT_MAX ?? '1000000' }, stdio: ['ignore', fd, fd] });
   stack.on('exit', (code) => {
     if (code !== 0 && code !== null) {
       console.error(`[demo] stack berhenti (kode ${code}); lihat ${logFile}`);

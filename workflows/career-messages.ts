@@ -61,5 +61,5 @@ export const setExpectationsUpdate = defineUpdate<CareerStatus, [{ supervisor: s
 export const checkInUpdate = defineUpdate<CareerStatus, [{ supervisor: string; period: number; notes: string }]>('checkIn');
 export const evaluateUpdate = defineUpdate<CareerStatus, [{ evaluator: string; hasilKerja: Rating; perilaku: Rating }]>('evaluate');
 export const decideRecommendationUpdate = defineUpdate<CareerStatus, [{ official: string; approved: boolean; reason: string }]>('decideRecommendation');
-export const assignSupervisorUpdate = defineUpdate<CareerStatus, [{ actor: string; supervisor: string; unitHead: string }]>('assignSupervisor');
+export const assignSupervisorUpdate = defineUpdate<CareerStatus, [{ actor: string; supervisor: string; unitHead: string; /** why (required by the API; absent in updates sent before it was) */ reason?: string }]>('assignSupervisor');
 export const unitSetDecidedSignal = defineSignal<[{ year: number; attempt: number; accepted: boolean; reason: string | null }]>('unitSetDecided');

@@ -144,13 +144,15 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
       if (!reason?.trim()) reject('INVALID_DECISION', 'Alasan keputusan wajib');
     },
   });
-  setHandler(assignSupervisorUpdate, async ({ actor, supervisor, unitHead }) => {
-    await note(`atasan langsung: ${supervisor}; kepala unit: ${unitHead}`, actor);
+  setHandler(assignSupervisorUpdate, async ({ actor, supervisor, unitHead, reason }) => {
+    // The reason becomes the event's and the audit row's `why` (undefined in older histories,
+    // which therefore replay the same local activity input as before).
+    await note(`atasan langsung: ${supervisor}; kepala unit: ${unitHead}`, actor, reason);
     s.supervisor = supervisor;
     s.unitHead = unitHead;
     return s;
   }, {
-    validator: ({ supervisor, unitHead }: { actor: string; supervisor: string; unitHead: string }) => {
+    validator: ({ supervisor, unitHead }: { actor: string; supervisor: string; unitHead: string; reason?: string }) => {
       if (!supervisor?.trim() || !unitHead?.trim()) reject('INVALID_DECISION', 'Atasan langsung dan kepala unit wajib diisi');
     },
   });

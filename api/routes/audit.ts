@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { verifyChain } from '../../db/audit';
 import { careerChain } from '../../activities/career';
 import { assertCanSeeRegistration } from '../plugins/access';
-import { errorResponses, Id } from '../schemas/common';
+import { errorResponses, Id, PlainText } from '../schemas/common';
 import { RegistrationNoParams } from '../schemas/candidate';
 import { RoundIdParams } from '../schemas/round';
 import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll } from '../services/audit';
@@ -16,7 +16,7 @@ const Any = Type.Unsafe<unknown>({});
 export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (app, { deps, bundlePath }) => {
   app.get('/audit/history', {
     config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "One workflow's history as JSON", querystring: Type.Object({ workflowId: Type.String({ minLength: 3, maxLength: 140 }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
+    schema: { tags: ['audit'], summary: "One workflow's history as JSON", querystring: Type.Object({ workflowId: PlainText({ minLength: 3, maxLength: 140 }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
   }, async (req) => exportHistory(deps, req.query.workflowId));
 
   app.get('/rounds/:roundId/histories', {
@@ -33,7 +33,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
     config: { access: ['auditor'] },
     schema: {
       tags: ['audit'], summary: 'Replay a workflow or a whole round on the current code: ok, or the determinism violation',
-      body: Type.Object({ workflowId: Type.Optional(Type.String({ minLength: 3, maxLength: 140 })), roundId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses },
+      body: Type.Object({ workflowId: Type.Optional(PlainText({ minLength: 3, maxLength: 140 })), roundId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses },
     },
   }, async (req) => {
     if (!bundlePath) throw new AppError(503, 'REPLAY_UNAVAILABLE', 'Paket kode alur kerja tidak tersedia pada server ini');

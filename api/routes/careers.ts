@@ -8,15 +8,22 @@ import {
 import { careerWorkflowId } from '../../workflows/messages';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
-import { errorResponses } from '../schemas/common';
+import { errorResponses, PlainText } from '../schemas/common';
+import { HEADCOUNT_MAX, putUnitRating } from '../services/ratings';
+import { assertUsersWithRole } from '../services/people';
 import { updateOptions } from '../plugins/idempotency';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from '../services/deps';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const NipParams = Type.Object({ nip: Type.String({ pattern: '^(\\d{18}|[a-z2-7]{26})$', description: 'NIP, or the career id' }) }, { additionalProperties: false });
 const Status = Type.Unsafe<CareerStatus>({ type: 'object', additionalProperties: true });
-const Any = Type.Unsafe<unknown>({});
-const Text = (max = 1000) => Type.String({ minLength: 1, maxLength: max });
+const Text = (max = 1000, multiline = true) => PlainText({ maxLength: max, multiline });
+const RatingView = Type.Object({ unit: Type.String(), year: Type.Integer(), rating: Type.String(), headcount: Type.Integer(), unitHead: Type.String(), revision: Type.Integer() });
+const UnitRatingSchema = Type.Object({
+  unit: Type.String(), year: Type.Integer(), rating: Type.String(), headcount: Type.Integer(), unitHead: Type.String(), revision: Type.Integer(),
+  created: Type.Boolean(), changed: Type.Boolean({ description: 'false when the same values were already recorded (nothing written)' }),
+  previous: Type.Union([RatingView, Type.Null()], { description: 'the value this write replaced' }),
+});
 
 export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
   /** `/careers/{nip}` (or the career's own id) → the career's workflow, `career/<careerId>` (the NIP never names it). */
@@ -45,8 +52,15 @@ export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = as
 
   app.put('/careers/:nip/supervisor', {
     config: { access: ['hr'] },
-    schema: { tags: ['careers'], summary: 'Name the supervisor (atasan langsung) and the unit head', params: NipParams, body: Type.Object({ supervisor: Text(100), unitHead: Text(100) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
-  }, async (req) => (await handle(req.params.nip)).executeUpdate(assignSupervisorUpdate, { args: [{ actor: requireUser(req).username, ...req.body }], ...updateOptions(req, 'assignSupervisorUpdate') }));
+    schema: { tags: ['careers'], summary: 'Name the supervisor (atasan langsung) and the unit head', params: NipParams, body: Type.Object({ supervisor: Text(100, false), unitHead: Text(100, false), reason: PlainText({ minLength: 3, maxLength: 1000, multiline: true }) }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+  }, async (req) => {
+    const actor = requireUser(req).username;
+    const h = await handle(req.params.nip);
+    // Both must be enabled supervisor accounts (422 UNKNOWN_USER / WRONG_ROLE); the workflow
+    // records the change (who, why) in the career's audit chain.
+    await assertUsersWithRole(deps, [req.body.supervisor, req.body.unitHead], 'supervisor');
+    return h.executeUpdate(assignSupervisorUpdate, { args: [{ actor, supervisor: req.body.supervisor, unitHead: req.body.unitHead, reason: req.body.reason.trim() }], ...updateOptions(req, 'assignSupervisorUpdate') });
+  });
 
   app.post('/careers/:nip/probation/latsar', {
     config: { access: ['hr'] },
@@ -65,7 +79,7 @@ export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = as
 
   app.post('/careers/:nip/probation/decision', {
     config: { access: ['hr'] },
-    schema: { tags: ['careers'], summary: "Record the named official's decision after a failed probation", params: NipParams, body: Type.Object({ official: Text(200), appoint: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+    schema: { tags: ['careers'], summary: "Record the named official's decision after a failed probation", params: NipParams, body: Type.Object({ official: Text(200, false), appoint: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
   }, async (req) => (await handle(req.params.nip)).executeUpdate(decideProbationUpdate, { args: [req.body], ...updateOptions(req, 'decideProbationUpdate') }));
 
   app.post('/careers/:nip/expectations', {
@@ -85,19 +99,19 @@ export const careerRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = as
 
   app.post('/careers/:nip/recommendation/decision', {
     config: { access: ['hr'] },
-    schema: { tags: ['careers'], summary: "Record a named official's decision on a BKN 3/2020 ladder recommendation", params: NipParams, body: Type.Object({ official: Text(200), approved: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
+    schema: { tags: ['careers'], summary: "Record a named official's decision on a BKN 3/2020 ladder recommendation", params: NipParams, body: Type.Object({ official: Text(200, false), approved: Type.Boolean(), reason: Text() }, { additionalProperties: false }), response: { 200: Status, ...errorResponses } },
   }, async (req) => (await handle(req.params.nip)).executeUpdate(decideRecommendationUpdate, { args: [req.body], ...updateOptions(req, 'decideRecommendationUpdate') }));
 
   app.put('/units/:unit/ratings/:year', {
     config: { access: ['hr'] },
     schema: {
-      tags: ['careers'], summary: "The unit's own rating for the year (drives the distribution rule)",
-      params: Type.Object({ unit: Text(200), year: Type.String({ pattern: '^\\d{4}$' }) }, { additionalProperties: false }),
-      body: Type.Object({ rating: Enum(UNIT_RATINGS), headcount: Type.Integer({ minimum: 1, maximum: 100_000 }), unitHead: Text(100) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses },
+      tags: ['careers'], summary: "The unit's own rating for the year (drives the distribution rule): a known unit, 2000 ≤ year ≤ next year, audited with who and why; 201 created, 200 changed (with the previous value) or unchanged",
+      params: Type.Object({ unit: PlainText({ maxLength: 200 }), year: Type.String({ pattern: '^\\d{1,6}$' }) }, { additionalProperties: false }),
+      body: Type.Object({ rating: Enum(UNIT_RATINGS), headcount: Type.Integer({ minimum: 1, maximum: HEADCOUNT_MAX }), unitHead: PlainText({ maxLength: 100 }), reason: PlainText({ minLength: 3, maxLength: 1000, multiline: true }) }, { additionalProperties: false }),
+      response: { 200: UnitRatingSchema, 201: UnitRatingSchema, ...errorResponses },
     },
-  }, async (req) => {
-    const v = { unit: req.params.unit, year: Number(req.params.year), rating: req.body.rating, headcount: req.body.headcount, unit_head: req.body.unitHead };
-    await deps.db.insertInto('unit_ratings').values(v).onConflict((oc) => oc.columns(['unit', 'year']).doUpdateSet({ rating: v.rating, headcount: v.headcount, unit_head: v.unit_head })).execute();
-    return v;
+  }, async (req, reply) => {
+    const r = await putUnitRating(deps, requireUser(req).username, req.params.unit, Number(req.params.year), req.body);
+    return reply.status(r.created ? 201 : 200).send(r);
   });
 };

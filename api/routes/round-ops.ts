@@ -6,7 +6,7 @@ import { CANDIDATE_STAGES, adoptCriteriaUpdate, roundWorkflowId, type AdoptCrite
 import { roundChain } from '../../activities/round';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
-import { errorResponses, Id } from '../schemas/common';
+import { errorResponses, Id, PlainText } from '../schemas/common';
 import { AdoptCriteriaBody, CommentBody } from '../schemas/candidate';
 import { RoundIdParams, RoundStateSchema } from '../schemas/round';
 import { ANNOUNCEMENT_PHASES, announcement, announcementHtml, funnel, listCandidates } from '../services/announcements';
@@ -20,13 +20,13 @@ import { loadRoundConfig } from '../services/registrations';
 const Any = Type.Unsafe<unknown>({});
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
-export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number } }> = async (app, { deps, rateLimit }) => {
+export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number }; commentDuplicateWindowMs?: number }> = async (app, { deps, rateLimit, commentDuplicateWindowMs }) => {
   // CSV bodies for exam imports (at most 16 MiB: ~200,000 rows).
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   app.put('/rounds/:roundId/reviewers', {
     config: { access: ['hr'] },
-    schema: { tags: ['rounds'], summary: "Set the round's verifikator pool (reviewer accounts)", params: RoundIdParams, body: Type.Object({ usernames: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 500 }) }, { additionalProperties: false }), response: { 200: Type.Object({ usernames: Type.Array(Type.String()) }), ...errorResponses } },
+    schema: { tags: ['rounds'], summary: "Set the round's verifikator pool (reviewer accounts)", params: RoundIdParams, body: Type.Object({ usernames: Type.Array(PlainText({ maxLength: 100 }), { minItems: 1, maxItems: 500 }) }, { additionalProperties: false }), response: { 200: Type.Object({ usernames: Type.Array(Type.String()) }), ...errorResponses } },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
     const names = [...new Set(req.body.usernames)];
@@ -60,14 +60,17 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
   app.post('/rounds/:roundId/comments', {
     config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
     schema: { tags: ['consultation'], summary: 'Comment on the draft criteria while the consultation is open', params: RoundIdParams, body: CommentBody, response: { 201: Type.Object({ commentId: Type.String() }), ...errorResponses } },
-  }, async (req, reply) => reply.status(201).send(await addComment(deps, req.params.roundId, req.body)));
+  }, async (req, reply) => {
+    const client = { key: req.user ? `user:${req.user.userId}` : `ip:${req.ip}`, duplicateWindowMs: commentDuplicateWindowMs };
+    return reply.status(201).send(await addComment(deps, req.params.roundId, req.body, client));
+  });
 
   app.post('/rounds/:roundId/imports/:exam', {
     config: { access: ['hr'] },
     schema: {
       tags: ['imports'], summary: 'Import SKD (registration_no,twk,tiu,tkp) or SKB (registration_no,skb[,interview]) results as CSV; validated whole',
       params: Type.Object({ roundId: Id, exam: Enum(['skd', 'skb'] as const) }, { additionalProperties: false }),
-      querystring: Type.Object({ correction: Type.Optional(Enum(['true', 'false'] as const)), reason: Type.Optional(Type.String({ minLength: 5, maxLength: 500 })) }, { additionalProperties: false }),
+      querystring: Type.Object({ correction: Type.Optional(Enum(['true', 'false'] as const)), reason: Type.Optional(PlainText({ minLength: 5, maxLength: 500 })) }, { additionalProperties: false }),
       consumes: ['text/csv'], response: { 200: Any, 202: Any, ...errorResponses },
     },
   }, async (req, reply) => {

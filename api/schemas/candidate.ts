@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, PREDIKATS } from '../../domain';
-import { Id, IsoDate } from './common';
+import { Id, IsoDate, PlainText } from './common';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -8,14 +8,14 @@ export const RegistrationNoParams = Type.Object({ registrationNo: Type.String({ 
 
 export const RegistrationBody = Type.Object(
   {
-    nik: Type.String({ minLength: 1, maxLength: 64, description: '16 digits; validated by the NIK rules (422 NIK_INVALID with every problem)' }),
-    fullName: Type.String({ minLength: 1, maxLength: 200 }),
+    nik: PlainText({ maxLength: 64, description: '16 digits; validated by the NIK rules (422 NIK_INVALID with every problem)' }),
+    fullName: PlainText({ maxLength: 200 }),
     birthDate: IsoDate,
     sex: Enum(['L', 'P'] as const),
     email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+$' }),
     formationId: Id,
     category: Enum(CATEGORIES),
-    education: Type.Object({ level: Enum(EDUCATION_LEVELS), program: Type.String({ minLength: 1, maxLength: 200 }), ipk: Type.Integer({ minimum: 0, maximum: 400, description: 'IPK × 100 (3,75 → 375)' }) }, { additionalProperties: false }),
+    education: Type.Object({ level: Enum(EDUCATION_LEVELS), program: PlainText({ maxLength: 200 }), ipk: Type.Integer({ minimum: 0, maximum: 400, description: 'IPK × 100 (3,75 → 375)' }) }, { additionalProperties: false }),
     experienceYears: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
     priorPredikat: Type.Optional(Enum(PREDIKATS)),
     reuseSkd: Type.Optional(Type.Boolean()),
@@ -33,23 +33,23 @@ export const RegistrationCreated = Type.Object({
 
 export const DocumentKindParams = Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), kind: Enum(DOCUMENT_KINDS) }, { additionalProperties: false });
 export const SubmitDocumentsBody = Type.Object({ documentIds: Type.Array(Type.String({ pattern: '^\\d{1,18}$' }), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false });
-export const SanggahBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false });
-export const DrhBody = Type.Object({ drh: Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]), { maxProperties: 100 }) }, { additionalProperties: false });
+export const SanggahBody = Type.Object({ reason: PlainText({ maxLength: 4000, multiline: true }) }, { additionalProperties: false });
+export const DrhBody = Type.Object({ drh: Type.Record(Type.String({ maxLength: 100 }), Type.Union([PlainText({ minLength: 0, maxLength: 2000, multiline: true }), Type.Number(), Type.Boolean()]), { maxProperties: 100, propertyNames: PlainText({ maxLength: 100 }) }) }, { additionalProperties: false });
 
 export const TaskParams = Type.Object({ taskId: Type.String({ minLength: 1, maxLength: 120, pattern: '^[\\w:.-]+$' }) }, { additionalProperties: false });
 export const TaskDecisionBody = Type.Object(
   {
-    decisions: Type.Optional(Type.Array(Type.Object({ kind: Enum(DOCUMENT_KINDS), result: Enum(['MS', 'TMS'] as const), reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }), { maxItems: 20 })),
+    decisions: Type.Optional(Type.Array(Type.Object({ kind: Enum(DOCUMENT_KINDS), result: Enum(['MS', 'TMS'] as const), reason: Type.Optional(PlainText({ minLength: 0, maxLength: 1000, multiline: true })) }, { additionalProperties: false }), { maxItems: 20 })),
     accepted: Type.Optional(Type.Boolean()),
-    answer: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
+    answer: Type.Optional(PlainText({ maxLength: 4000, multiline: true })),
   },
   { additionalProperties: false },
 );
 
-export const CommentBody = Type.Object({ author: Type.String({ minLength: 1, maxLength: 120 }), body: Type.String({ minLength: 10, maxLength: 2000 }) }, { additionalProperties: false });
+export const CommentBody = Type.Object({ author: PlainText({ maxLength: 120 }), body: PlainText({ minLength: 10, maxLength: 2000, multiline: true }) }, { additionalProperties: false });
 export const AdoptCriteriaBody = Type.Object(
   {
-    response: Type.String({ minLength: 10, maxLength: 4000 }),
+    response: PlainText({ minLength: 10, maxLength: 4000, multiline: true }),
     formations: Type.Array(Type.Object({ formationId: Id, scoring: Type.Object({ skdWeight: Type.Integer({ minimum: 0, maximum: 100 }), skbWeight: Type.Integer({ minimum: 0, maximum: 100 }), criteria: Type.Array(Type.Unknown(), { maxItems: 10 }) }) }, { additionalProperties: false }), { maxItems: 2000 }),
   },
   { additionalProperties: false },

@@ -2,7 +2,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
 import type { RoundJob } from '../../workflows/messages';
 import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES, SCHEDULE_KEYS } from '../../domain';
-import { Id, IsoDate, IsoDateTime } from './common';
+import { Id, IsoDate, IsoDateTime, PlainText } from './common';
 
 const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -10,10 +10,10 @@ const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((
 const Grade = Type.Object({ twk: Type.Optional(Int(0, 150)), tiu: Type.Optional(Int(0, 175)), tkp: Type.Optional(Int(0, 225)), total: Type.Optional(Int(0, 550)) }, { additionalProperties: false });
 
 const Criterion = Type.Union([
-  Type.Object({ kind: Type.Literal('experience'), weight: Int(1, 100), maxYears: Int(1, 60), label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('interview'), weight: Int(1, 100), max: Int(1, 1000), label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('experience'), weight: Int(1, 100), maxYears: Int(1, 60), label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('interview'), weight: Int(1, 100), max: Int(1, 1000), label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })) }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('priorPerformance'), weight: Int(1, 100), points: Type.Object(Object.fromEntries(PREDIKATS.map((p) => [p, Int(0, 100)])), { additionalProperties: false }), label: Type.Optional(Type.String({ maxLength: 100 })) },
+    { kind: Type.Literal('priorPerformance'), weight: Int(1, 100), points: Type.Object(Object.fromEntries(PREDIKATS.map((p) => [p, Int(0, 100)])), { additionalProperties: false }), label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })) },
     { additionalProperties: false },
   ),
 ]);
@@ -21,11 +21,11 @@ const Criterion = Type.Union([
 export const FormationSchema = Type.Object(
   {
     formationId: Id,
-    unit: Type.String({ minLength: 1, maxLength: 200 }),
-    jabatan: Type.String({ minLength: 1, maxLength: 200 }),
+    unit: PlainText({ maxLength: 200 }),
+    jabatan: PlainText({ maxLength: 200 }),
     jabatanKind: Type.Optional(Enum(['umum', ...EXTENDED_AGE_JABATAN_KINDS] as const)),
     educationLevel: Enum(EDUCATION_LEVELS),
-    educationPrograms: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),
+    educationPrograms: Type.Array(PlainText({ maxLength: 200 }), { minItems: 1, maxItems: 50 }),
     quota: Int(1, 100_000),
     category: Enum(CATEGORIES),
     extraDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 10 })),
@@ -38,8 +38,8 @@ export const FormationSchema = Type.Object(
 export const RoundConfigBody = Type.Object(
   {
     roundId: Id,
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    agency: Type.String({ minLength: 1, maxLength: 200 }),
+    name: PlainText({ maxLength: 200 }),
+    agency: PlainText({ maxLength: 200 }),
     budgetYear: Int(2000, 2100),
     referenceDate: IsoDate,
     schedule: Type.Object(
@@ -79,7 +79,7 @@ export const ExtendDeadlineBody = Type.Object(
   {
     key: Enum(SCHEDULE_KEYS),
     to: IsoDateTime,
-    reason: Type.String({ minLength: 3, maxLength: 500 }),
+    reason: PlainText({ minLength: 3, maxLength: 500, multiline: true }),
   },
   { additionalProperties: false },
 );

@@ -1,18 +1,51 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
 
-/** Public comments on the draft criteria, accepted only while the consultation is open. */
-export async function addComment(deps: ServiceDeps, roundId: string, c: { author: string; body: string }): Promise<{ commentId: string }> {
+/** The same text from the same client on the same round and criteria version within this window is refused. */
+export const DEFAULT_DUPLICATE_COMMENT_WINDOW_MS = 10 * 60_000;
+
+/** The text compared for duplicates: Unicode NFKC, case folded, whitespace collapsed. */
+export const normaliseComment = (body: string): string => body.normalize('NFKC').toLocaleLowerCase('id-ID').replace(/\s+/g, ' ').trim();
+
+export interface CommentClient {
+  /** `user:<id>` when authenticated, else `ip:<address>`. */
+  key: string;
+  /** Duplicate window in ms (default 10 minutes). */
+  duplicateWindowMs?: number;
+}
+
+/**
+ * Public comments on the draft criteria, accepted only while the consultation is open. The
+ * same text again from the same client within the window is 409 DUPLICATE_COMMENT (checked and
+ * written under one lock, so two copies sent at once cannot both pass).
+ */
+export async function addComment(deps: ServiceDeps, roundId: string, c: { author: string; body: string }, client?: CommentClient): Promise<{ commentId: string }> {
   const { phase } = await loadRoundConfig(deps, roundId);
   if (phase !== 'consultation') throw new AppError(409, 'WRONG_PHASE', `Konsultasi publik tidak sedang dibuka (tahap: ${phase})`);
-  const version = await deps.db.selectFrom('criteria_versions').select((eb) => eb.fn.max('version').as('v')).where('round_id', '=', roundId).executeTakeFirst();
-  const row = await deps.db
-    .insertInto('consultation_comments')
-    .values({ round_id: roundId, author: c.author.trim(), body: c.body.trim(), criteria_version: Number(version?.v ?? 1) })
-    .returning('comment_id')
-    .executeTakeFirstOrThrow();
-  return { commentId: String(row.comment_id) };
+  const bodyHash = createHash('sha256').update(normaliseComment(c.body)).digest('hex');
+  const windowMs = client?.duplicateWindowMs ?? DEFAULT_DUPLICATE_COMMENT_WINDOW_MS;
+  return deps.db.transaction().execute(async (trx) => {
+    const version = await trx.selectFrom('criteria_versions').select((eb) => eb.fn.max('version').as('v')).where('round_id', '=', roundId).executeTakeFirst();
+    const criteriaVersion = Number(version?.v ?? 1);
+    if (client) {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`comment:${roundId}:${client.key}:${bodyHash}`}, 0))`.execute(trx);
+      const since = new Date(Date.now() - windowMs);
+      const dup = await trx.selectFrom('consultation_comments').select(['comment_id', 'created_at']).where('round_id', '=', roundId).where('criteria_version', '=', criteriaVersion)
+        .where('client_key', '=', client.key).where('body_hash', '=', bodyHash).where('created_at', '>=', since).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      if (dup) {
+        throw new AppError(409, 'DUPLICATE_COMMENT', `Komentar yang sama sudah Anda kirim; kirim ulang hanya setelah ${Math.round(windowMs / 60_000)} menit`, { commentId: String(dup.comment_id), windowMs });
+      }
+    }
+    const row = await trx
+      .insertInto('consultation_comments')
+      .values({ round_id: roundId, author: c.author.trim(), body: c.body.trim(), criteria_version: criteriaVersion, client_key: client?.key ?? null, body_hash: bodyHash, created_at: new Date() })
+      .returning('comment_id')
+      .executeTakeFirstOrThrow();
+    return { commentId: String(row.comment_id) };
+  });
 }
 
 export async function listComments(deps: ServiceDeps, roundId: string): Promise<{ commentId: string; author: string; body: string; criteriaVersion: number; createdAt: string }[]> {
