@@ -9,6 +9,7 @@ import { RoundIdParams } from '../schemas/round';
 import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll } from '../services/audit';
 import type { ServiceDeps } from '../services/deps';
 import { loadRoundConfig } from '../services/registrations';
+import { assertKnownUnit, unitChain } from '../services/ratings';
 import { AppError } from '../errors';
 
 const Any = Type.Unsafe<unknown>({});
@@ -77,4 +78,12 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
     config: { access: ['auditor', 'hr'] },
     schema: { tags: ['audit'], summary: "Verify a career's audit chain", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
   }, async (req) => verifyChain(deps.db, careerChain(req.params.nip)));
+
+  app.get('/units/:unit/audit/verify', {
+    config: { access: ['auditor', 'hr'] },
+    schema: { tags: ['audit'], summary: "Verify a unit's audit chain (unit:<unit>: every change of its own ratings, with who and why)", params: Type.Object({ unit: PlainText({ maxLength: 200 }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
+  }, async (req) => {
+    await assertKnownUnit(deps, req.params.unit);
+    return verifyChain(deps.db, unitChain(req.params.unit));
+  });
 };

@@ -12,7 +12,7 @@ export const RegistrationBody = Type.Object(
     fullName: PlainText({ maxLength: 200 }),
     birthDate: IsoDate,
     sex: Enum(['L', 'P'] as const),
-    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+$' }),
+    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@<>\\u0000-\\u001f\\u007f-\\u009f]+@[^\\s@<>\\u0000-\\u001f\\u007f-\\u009f]+\\.[^\\s@<>\\u0000-\\u001f\\u007f-\\u009f]+$' }),
     formationId: Id,
     category: Enum(CATEGORIES),
     education: Type.Object({ level: Enum(EDUCATION_LEVELS), program: PlainText({ maxLength: 200 }), ipk: Type.Integer({ minimum: 0, maximum: 400, description: 'IPK × 100 (3,75 → 375)' }) }, { additionalProperties: false }),

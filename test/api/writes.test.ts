@@ -119,6 +119,16 @@ describe('PUT /units/{unit}/ratings/{year}', () => {
     expect(rows[1]!.payload).toMatchObject({ year, rating: 'Istimewa', headcount: 14, revision: 2, previous: { rating: 'Baik', headcount: 12, revision: 1 } });
     expect(await verifyChain(db, unitChain(UNIT))).toMatchObject({ ok: true, rows: 2 });
     expect((await ratingRows()).length).toBe(1);
+
+    // Auditors verify the unit's chain through the API; an edited reason is caught.
+    const verified = await app.inject({ method: 'GET', url: `/units/${encodeURIComponent(UNIT)}/audit/verify`, headers: users.auditor.headers });
+    expect(verified.json()).toMatchObject({ chain: unitChain(UNIT), ok: true, rows: 2 });
+    const unknown = await app.inject({ method: 'GET', url: `/units/${encodeURIComponent(`Dinas Fiktif ${tag}`)}/audit/verify`, headers: users.auditor.headers });
+    expect([unknown.statusCode, code(unknown)]).toEqual([422, 'UNKNOWN_UNIT']);
+    await db.updateTable('audit_log').set({ reason: 'alasan lain' }).where('chain', '=', unitChain(UNIT)).where('seq', '=', 2).execute();
+    const tampered = await app.inject({ method: 'GET', url: `/units/${encodeURIComponent(UNIT)}/audit/verify`, headers: users.auditor.headers });
+    expect(tampered.json()).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: 'hash' } });
+    await db.updateTable('audit_log').set({ reason: 'Koreksi: dua pegawai pindahan belum dihitung' }).where('chain', '=', unitChain(UNIT)).where('seq', '=', 2).execute();
   });
 });
 
@@ -261,6 +271,8 @@ describe('PlainText in the other free-text inputs', () => {
     const before = await rowCounts(db, ['applications', 'rounds', 'audit_log']);
     const reg = await app.inject({ method: 'POST', url: `/rounds/${roundId}/registrations`, remoteAddress: nextIp(), payload: { ...registration(), fullName: 'Siti\u0000Aminah' } });
     expect([reg.statusCode, code(reg)]).toEqual([400, 'VALIDATION_FAILED']);
+    const mail = await app.inject({ method: 'POST', url: `/rounds/${roundId}/registrations`, remoteAddress: nextIp(), payload: { ...registration(), email: 'siti\u0000@contoh.id' } });
+    expect([mail.statusCode, code(mail)]).toEqual([400, 'VALIDATION_FAILED']);
     const round = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: { ...sampleRound(`cc-${tag}`), name: 'Seleksi\u001b[2J 2026' } });
     expect([round.statusCode, code(round)]).toEqual([400, 'VALIDATION_FAILED']);
     const unit = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: { ...sampleRound(`cc2-${tag}`), formations: sampleRound('x').formations.map((f) => ({ ...f, unit: 'Dinas\u0085Kesehatan' })) } });
