@@ -29,7 +29,7 @@ import type { ServiceDeps } from '../api/services/deps';
 import { createUser, findUserByToken } from '../db/users';
 import { pool } from '../demo/http';
 import { layoutSchedule } from '../demo/driver';
-import { wib } from '../demo/synthetic';
+import { sampleDrh, wib } from '../demo/synthetic';
 import { withDefaults } from '../domain';
 import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
 import { candidateWorkflowId } from '../workflows/messages';
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       console.error(`[e2e] ${name}: ${(into[name] / 1000).toFixed(1)} s`);
     };
     const nos: string[] = new Array<string>(N);
+    const births = new Map<string, { i: number; birth: string }>();
     await until('registration open', async () => (await phase()) === 'registration', 120_000);
     await sleep(1_200);
     await timed('registration', async () => {
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
         const nik = `1271${String(1 + Math.floor(i / 9999) % 21).padStart(2, '0')}${d}${m}${y!.slice(2)}${String((i % 9999) + 1).padStart(4, '0')}`;
         const r = await register(deps, roundId, { nik, fullName: `Pelamar ${i}`, birthDate: birth, sex: 'L', email: `p${i}@contoh.id`, formationId: `F${i % FORMATIONS}`, category: 'umum', education: { level: 'S1', program: 'Teknik Informatika', ipk: 300 + (i % 100) } });
         nos[i] = r.registrationNo;
+        births.set(r.registrationNo, { i, birth });
         const doc = await storeDocument(deps, r.registrationNo, 'ktp', Buffer.concat([JPEG, Buffer.from(String(i))]));
         await submitDocuments(deps, r.registrationNo, [doc.documentId]);
       });
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
       await pool(nos, CONC, async (no) => {
         for (;;) {
           try {
-            await submitDrh(deps, no, { alamat: 'Medan' });
+            await submitDrh(deps, no, sampleDrh({ index: births.get(no)!.i, fullName: `Pelamar ${births.get(no)!.i}`, birthDate: births.get(no)!.birth, sex: 'L', educationLevel: 'S1', program: 'Teknik Informatika' }));
             return;
           } catch (err) {
             if (!/DRH tidak sedang dibuka|WRONG_STAGE/.test((err as Error).message)) throw err;

@@ -1,7 +1,7 @@
 import type { RoundJob, RoundState } from '../workflows/messages';
 import { SCHEDULE_KEYS } from '../domain';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
-import { ADOPTED_CRITERIA, CONSULTATION_COMMENTS, SANGGAH_TEXT, syntheticRound, TMS_REASONS, type ScheduleSpec, type SimCandidate } from './synthetic';
+import { ADOPTED_CRITERIA, CONSULTATION_COMMENTS, SANGGAH_TEXT, sampleDrh, syntheticRound, TMS_REASONS, type ScheduleSpec, type SimCandidate } from './synthetic';
 
 /**
  * Drives one synthetic round through the real API, as its people would: HR starts it and adopts
@@ -367,7 +367,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       // it). "Window closed" is retried for half a minute: HR's extension reaches each candidate a
       // moment after the round takes it (the round's notice job), and reopens the form.
       for (let closedTries = 0; ; ) {
-        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, { body: { drh: { alamat: `Jl. Contoh No. ${w.sim.index}, Medan`, agama: 'dirahasiakan', golonganDarah: 'O' } }, token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}`, accept: (st, code) => st === 409 && (code === 'WRONG_STAGE' || (code === 'WINDOW_CLOSED' && closedTries < 60)) });
+        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, { body: { drh: sampleDrh({ index: w.sim.index, fullName: w.sim.request.fullName, birthDate: w.sim.request.birthDate, sex: w.sim.request.sex, educationLevel: w.sim.request.education.level, program: w.sim.request.education.program }) }, token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}`, accept: (st, code) => st === 409 && (code === 'WRONG_STAGE' || (code === 'WINDOW_CLOSED' && closedTries < 60)) });
         if (res.status === 200) break;
         if ((res.body as { error?: { code?: string } } | undefined)?.error?.code === 'WINDOW_CLOSED') closedTries += 1;
         await sleep(500);

@@ -1,4 +1,4 @@
-import type { FormationConfig, RoundConfigInput } from '../domain';
+import type { Drh, FormationConfig, JenjangPendidikan, RoundConfigInput } from '../domain';
 import type { RegistrationRequest } from '../api/services/registrations';
 
 /**
@@ -193,3 +193,24 @@ export const CONSULTATION_COMMENTS = [
 /** Realistic reasons for a TMS, and a sanggah text. */
 export const TMS_REASONS = ['Ijazah tidak dilegalisasi', 'Pas foto tidak berlatar merah', 'Surat lamaran tidak ditandatangani', 'Transkrip tidak terbaca'];
 export const SANGGAH_TEXT = 'Dokumen yang saya unggah sudah sesuai ketentuan; mohon diperiksa kembali halaman kedua berkas tersebut.';
+
+/** A DRH that passes domain/drh.ts for a registered person (the demo's winners, the benchmarks, the tests). */
+export function sampleDrh(p: { index: number; fullName: string; birthDate: string; sex: 'L' | 'P'; educationLevel: string; program?: string }): Drh {
+  const graduated = Number(p.birthDate.slice(0, 4)) + 22;
+  return {
+    identitas: {
+      namaLengkap: p.fullName, tempatLahir: 'Medan', tanggalLahir: p.birthDate, jenisKelamin: p.sex, agama: 'islam', statusPerkawinan: 'belum_kawin', golonganDarah: 'O',
+      alamat: { jalan: `Jl. Contoh No. ${p.index}, Medan`, rt: '001', rw: '002', kelurahan: 'Petisah Tengah', kecamatan: 'Medan Petisah', kabupatenKota: 'Kota Medan', provinsi: 'Sumatera Utara', kodePos: '20112' },
+      nomorHp: `0812${String(10_000_000 + p.index).slice(-8)}`,
+    },
+    pendidikan: [
+      { jenjang: 'SMA', namaInstitusi: 'SMA Negeri 1 Medan', tahunLulus: graduated - 4 },
+      { jenjang: p.educationLevel as JenjangPendidikan, namaInstitusi: 'Universitas Sumatera Utara', ...(p.program ? { programStudi: p.program } : {}), tempat: 'Medan', tahunLulus: graduated },
+    ],
+    pekerjaan: [],
+    keluarga: { ayah: { nama: 'Ayah Contoh', pekerjaan: 'Wiraswasta' }, ibu: { nama: 'Ibu Contoh' }, anak: [] },
+    pelatihan: [],
+    organisasi: [],
+    pernyataan: true,
+  };
+}

@@ -29,6 +29,16 @@ export interface FormationQualification {
 
 export const normaliseProgram = (p: string): string => p.trim().toLowerCase().replace(/\s+/g, ' ');
 
+/**
+ * The formation's own spelling of the chosen program, or undefined when it is not one of the
+ * accepted programs. Candidates choose from the formation's list; the comparison ignores case
+ * and spacing only ("Ilmu Keperawatan" is not "Keperawatan": the formation lists what it takes).
+ */
+export function acceptedProgram(f: Pick<FormationQualification, 'educationPrograms'>, program: string): string | undefined {
+  const wanted = normaliseProgram(program);
+  return f.educationPrograms.find((p) => normaliseProgram(p) === wanted);
+}
+
 /** The key optimalisasi uses: same level and the same accepted programs. */
 export function qualificationKey(f: FormationQualification): string {
   return `${f.educationLevel}|${[...new Set(f.educationPrograms.map(normaliseProgram))].sort().join(',')}`;
@@ -63,9 +73,9 @@ export function checkEligibility(input: {
   if (input.education.level !== input.formation.educationLevel) {
     reasons.push(violation('EDUCATION_LEVEL', `Jenjang pendidikan ${input.education.level} tidak sesuai; formasi ini meminta ${input.formation.educationLevel}`, 'education.level'));
   }
-  const accepted = new Set(input.formation.educationPrograms.map(normaliseProgram));
-  if (!accepted.has(normaliseProgram(input.education.program))) {
-    reasons.push(violation('EDUCATION_PROGRAM', `Program studi "${input.education.program}" tidak termasuk kualifikasi formasi ini`, 'education.program'));
+  if (acceptedProgram(input.formation, input.education.program) === undefined) {
+    const accepted = input.formation.educationPrograms;
+    reasons.push(violation('EDUCATION_PROGRAM', `Program studi "${input.education.program.trim()}" tidak termasuk kualifikasi formasi ini; yang diterima: ${accepted.join(', ')}`, 'education.program', { accepted }));
   }
   return reasons;
 }

@@ -10,3 +10,5 @@ export * from './nip';
 export * from './skp';
 export * from './round-config';
 export * from './career';
+export * from './sanggah';
+export * from './drh';

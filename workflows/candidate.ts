@@ -1,6 +1,6 @@
 import { condition, patched, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { CONFIRM_PATCH, DEADLINE_PATCH, IN_FLIGHT_PATCH, SANGGAH_WINDOW_PATCH, waitForDeadline } from './deadline';
-import { instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
+import { checkSanggahReason, instantMs, type SanggahStage, skdOutcome, skdTotal } from '../domain';
 import type { CandidateActivities } from '../activities/candidate';
 import {
   answerSanggahUpdate,
@@ -240,7 +240,9 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
         if (s.stage !== 'sanggah') reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
         if (now() < sanggahOpens()) reject('WINDOW_CLOSED', 'Masa sanggah belum dibuka (menunggu pengumuman)');
         if (now() >= sanggahWindowEnd()) reject('WINDOW_CLOSED', 'Masa sanggah telah berakhir');
-        if (typeof reason !== 'string' || reason.trim().length < 20 || reason.length > 2000) reject('INVALID_SANGGAH', 'Alasan sanggah 20–2000 karakter');
+        // The limits live in domain/sanggah.ts (the API schema and the portal use the same numbers).
+        const invalid = checkSanggahReason(reason)[0];
+        if (invalid) reject('INVALID_SANGGAH', invalid.message);
       },
     },
   );

@@ -12,6 +12,7 @@ import { applicationOf, candidateStatus, storeDocument, submitDocuments } from '
 import { register, type RegistrationRequest } from '../services/registrations';
 import { idempotencyKey, updateIdOf } from '../plugins/idempotency';
 import { fileSanggah, submitDrh } from '../services/reviews';
+import { registrationCard } from '../services/card';
 
 const Status = Type.Unsafe<CandidateStatus>({ type: 'object', additionalProperties: true, description: 'the candidate workflow status: stage, deadlines, scores and every decision' });
 
@@ -27,6 +28,18 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; 
   }, async (req) => {
     await assertCanSeeRegistration(deps, req, req.params.registrationNo);
     return candidateStatus(deps, req.params.registrationNo);
+  });
+
+  app.get('/registrations/:registrationNo/card.pdf', {
+    config: { access: ['candidate', 'hr'] },
+    schema: {
+      tags: ['registrations'], summary: 'The registration card (kartu pendaftaran) as a PDF, with a QR code of the registration number (the candidate sees only their own)', params: RegistrationNoParams, produces: ['application/pdf'],
+      response: { 200: { description: 'the card, A4', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } }, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    await assertCanSeeRegistration(deps, req, req.params.registrationNo);
+    const pdf = await registrationCard(deps, req.params.registrationNo);
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="kartu-pendaftaran-${req.params.registrationNo}.pdf"`).header('cache-control', 'private, no-store').send(pdf as unknown as string); // a Buffer is sent as it is (no serializer)
   });
 
   app.post('/registrations/:registrationNo/documents/:kind', {

@@ -1,5 +1,5 @@
-import { Type } from '@fastify/type-provider-typebox';
-import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, PREDIKATS } from '../../domain';
+import { Type, type TSchema } from '@fastify/type-provider-typebox';
+import { AGAMA, CATEGORIES, DOCUMENT_KINDS, DRH_LIMITS, EDUCATION_LEVELS, GOLONGAN_DARAH, HUBUNGAN_ANAK, JENIS_KELAMIN, JENJANG_PENDIDIKAN, PREDIKATS, SANGGAH_REASON_LIMITS, STATUS_PERKAWINAN } from '../../domain';
 import { Id, IsoDate, PlainText } from './common';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -33,8 +33,35 @@ export const RegistrationCreated = Type.Object({
 
 export const DocumentKindParams = Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), kind: Enum(DOCUMENT_KINDS) }, { additionalProperties: false });
 export const SubmitDocumentsBody = Type.Object({ documentIds: Type.Array(Type.String({ pattern: '^\\d{1,18}$' }), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false });
-export const SanggahBody = Type.Object({ reason: PlainText({ maxLength: 4000, multiline: true }) }, { additionalProperties: false });
-export const DrhBody = Type.Object({ drh: Type.Record(Type.String({ maxLength: 100 }), Type.Union([PlainText({ minLength: 0, maxLength: 2000, multiline: true }), Type.Number(), Type.Boolean()]), { maxProperties: 100, propertyNames: PlainText({ maxLength: 100 }) }) }, { additionalProperties: false });
+export const SanggahBody = Type.Object({ reason: PlainText({ minLength: SANGGAH_REASON_LIMITS.min, maxLength: SANGGAH_REASON_LIMITS.max, multiline: true, description: `${SANGGAH_REASON_LIMITS.min}–${SANGGAH_REASON_LIMITS.max} characters (the minimum without surrounding spaces): domain/sanggah.ts, as the workflow checks; no control characters except line feed and tab` }) }, { additionalProperties: false });
+// The DRH (domain/drh.ts): the structure here, every rule (dates, phone, NPWP, marital status and
+// spouse, agreement with the registration) in validateDrh, which answers 422 INVALID_DRH with each problem.
+const Txt = (max: number = DRH_LIMITS.text) => PlainText({ minLength: 0, maxLength: max });
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+const Year = Type.Integer({ minimum: DRH_LIMITS.minYear, maximum: 9999 });
+const DateStr = Type.String({ maxLength: 10, description: 'YYYY-MM-DD' });
+const Strict = { additionalProperties: false } as const;
+export const DrhSchema = Type.Object({
+  identitas: Type.Object({
+    namaLengkap: Txt(DRH_LIMITS.name), gelarDepan: Opt(Txt(DRH_LIMITS.title)), gelarBelakang: Opt(Txt(DRH_LIMITS.title)),
+    tempatLahir: Txt(), tanggalLahir: DateStr, jenisKelamin: Enum(JENIS_KELAMIN.values), agama: Enum(AGAMA.values), statusPerkawinan: Enum(STATUS_PERKAWINAN.values),
+    golonganDarah: Opt(Enum(GOLONGAN_DARAH.values)),
+    alamat: Type.Object({ jalan: Txt(), rt: Opt(Txt(3)), rw: Opt(Txt(3)), kelurahan: Txt(), kecamatan: Txt(), kabupatenKota: Txt(), provinsi: Txt(), kodePos: Opt(Txt(5)) }, Strict),
+    nomorHp: Txt(20), npwp: Opt(Txt(25)), tinggiBadanCm: Opt(Type.Integer({ minimum: 100, maximum: 250 })), beratBadanKg: Opt(Type.Integer({ minimum: 30, maximum: 250 })),
+  }, Strict),
+  pendidikan: Type.Array(Type.Object({ jenjang: Enum(JENJANG_PENDIDIKAN.values), namaInstitusi: Txt(), programStudi: Opt(Txt()), tempat: Opt(Txt()), tahunLulus: Year, nomorIjazah: Opt(Txt(60)) }, Strict), { minItems: 1, maxItems: DRH_LIMITS.rows.pendidikan }),
+  pekerjaan: Type.Array(Type.Object({ instansi: Txt(), jabatan: Txt(), mulai: DateStr, selesai: Opt(DateStr) }, Strict), { maxItems: DRH_LIMITS.rows.pekerjaan }),
+  keluarga: Type.Object({
+    ayah: Type.Object({ nama: Txt(DRH_LIMITS.name), pekerjaan: Opt(Txt()), alamat: Opt(Txt()) }, Strict),
+    ibu: Type.Object({ nama: Txt(DRH_LIMITS.name), pekerjaan: Opt(Txt()), alamat: Opt(Txt()) }, Strict),
+    pasangan: Opt(Type.Object({ nama: Txt(DRH_LIMITS.name), tempatLahir: Opt(Txt()), tanggalLahir: Opt(DateStr), tanggalMenikah: Opt(DateStr), pekerjaan: Opt(Txt()) }, Strict)),
+    anak: Type.Array(Type.Object({ nama: Txt(DRH_LIMITS.name), jenisKelamin: Enum(JENIS_KELAMIN.values), tanggalLahir: DateStr, hubungan: Enum(HUBUNGAN_ANAK.values) }, Strict), { maxItems: DRH_LIMITS.rows.anak }),
+  }, Strict),
+  pelatihan: Type.Array(Type.Object({ nama: Txt(), penyelenggara: Txt(), tahun: Year }, Strict), { maxItems: DRH_LIMITS.rows.pelatihan }),
+  organisasi: Type.Array(Type.Object({ nama: Txt(), jabatan: Txt(), tahunMulai: Year, tahunSelesai: Opt(Year) }, Strict), { maxItems: DRH_LIMITS.rows.organisasi }),
+  pernyataan: Type.Literal(true, { description: 'the candidate states that the data is true' }),
+}, { ...Strict, description: 'daftar riwayat hidup (domain/drh.ts)' });
+export const DrhBody = Type.Object({ drh: DrhSchema }, { additionalProperties: false });
 
 export const TaskParams = Type.Object({ taskId: Type.String({ minLength: 1, maxLength: 120, pattern: '^[\\w:.-]+$' }) }, { additionalProperties: false });
 export const TaskDecisionBody = Type.Object(

@@ -2,7 +2,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { sql } from 'kysely';
 import {
-  checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
+  acceptedProgram, checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
 } from '../../domain';
 import { candidateTokenTtlMs, hashToken, issueToken, newToken, revokeUserCredentials } from '../../db/users';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
@@ -77,6 +77,8 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
   const reasons = checkEligibility({ birthDate: req.birthDate, education: req.education, formation, referenceDate: config.referenceDate, limits: config.ageLimits });
   if (req.category !== formation.category) reasons.push(violation('CATEGORY_MISMATCH', `Formasi ini untuk kategori ${formation.category}`, 'category'));
   if (reasons.length) throw new AppError(422, 'NOT_ELIGIBLE', 'Tidak memenuhi syarat', reasons);
+  // Stored as the formation spells it (the candidate chose it from the formation's list).
+  const program = acceptedProgram(formation, req.education.program) ?? req.education.program.trim();
   const warnings = checkNikAgainstDeclared(nik.value, { birthDate: req.birthDate, sex: req.sex }).map((w) => ({ code: w.code, message: w.message }));
 
   let reusedSkd: CandidateInput['reusedSkd'];
@@ -93,7 +95,7 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
       with app as (
         insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash, reuse_skd)
         values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId}, ${formation.formationId}, ${config.budgetYear}, ${nik.value.nik}, ${req.fullName.trim()},
-                ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${req.education.program.trim()}, ${req.education.ipk}, ${req.experienceYears ?? 0},
+                ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${program}, ${req.education.ipk}, ${req.experienceYears ?? 0},
                 ${req.priorPredikat ?? null}, ${JSON.stringify(warnings)}::jsonb, 'documents', ${keyHash}, ${!!reusedSkd})
         returning registration_no
       ), account as (

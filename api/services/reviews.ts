@@ -1,3 +1,4 @@
+import { checkSanggahReason, validateDrh } from '../../domain';
 import { answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, submitDrhUpdate, verifyDocumentsUpdate, type CandidateStatus, type DocumentDecision } from '../../workflows/messages';
 import type { User } from '../../db/users';
 import { AppError, notFound } from '../errors';
@@ -65,9 +66,23 @@ async function candidateUpdate<A>(deps: ServiceDeps, registrationNo: string, run
 }
 
 export async function fileSanggah(deps: ServiceDeps, registrationNo: string, reason: string, updateId?: string): Promise<CandidateStatus> {
+  const invalid = checkSanggahReason(reason);
+  if (invalid.length) throw new AppError(422, 'INVALID_SANGGAH', invalid[0]!.message, invalid);
   return candidateUpdate(deps, registrationNo, (h) => h.executeUpdate(fileSanggahUpdate, { args: [{ reason }], ...(updateId ? { updateId } : {}) }), 'WINDOW_CLOSED', 'Masa sanggah telah berakhir; proses pendaftaran ini sudah selesai');
 }
 
-export async function submitDrh(deps: ServiceDeps, registrationNo: string, drh: Record<string, unknown>, updateId?: string): Promise<CandidateStatus> {
+/** Today's civil date in WIB (Asia/Jakarta, UTC+7, no daylight saving). */
+export const todayWib = (ms: number = Date.now()): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
+
+/**
+ * The DRH, checked by the domain's rules against the registration (the NIP is built from its birth
+ * date and sex) before it reaches the workflow; every problem at once as 422 INVALID_DRH.
+ */
+export async function submitDrh(deps: ServiceDeps, registrationNo: string, input: unknown, updateId?: string): Promise<CandidateStatus> {
+  const a = await deps.db.selectFrom('applications').select(['birth_date', 'sex', 'education_level']).where('registration_no', '=', registrationNo).executeTakeFirst();
+  if (!a) throw notFound('Pendaftaran', registrationNo);
+  const checked = validateDrh(input, { referenceDate: todayWib(), registration: { birthDate: a.birth_date, sex: a.sex, educationLevel: a.education_level } });
+  if (!checked.ok) throw new AppError(422, 'INVALID_DRH', `DRH belum benar: ${checked.errors.length} isian perlu diperbaiki`, checked.errors);
+  const drh = checked.value as unknown as Record<string, unknown>;
   return candidateUpdate(deps, registrationNo, (h) => h.executeUpdate(submitDrhUpdate, { args: [{ drh }], ...(updateId ? { updateId } : {}) }), 'WINDOW_CLOSED', 'Pengisian DRH sudah ditutup untuk pendaftaran ini');
 }
