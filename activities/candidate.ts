@@ -13,6 +13,7 @@ import type { CareerInput } from '../workflows/career-messages';
 export const UNASSIGNED = 'belum-ditetapkan';
 import type { ActivityDeps } from './deps';
 import { roundChain } from './round';
+import { notify, type SanggahStageName } from './notifications';
 
 interface Ctx {
   registrationNo: string;
@@ -70,7 +71,9 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
     },
 
     async recordStage(i: Ctx & { stage: CandidateStage; outcome?: CandidateOutcome; reason?: string }): Promise<void> {
-      await withAudit(i, i.outcome ? 'candidate.ended' : 'candidate.stage', i.outcome ? 'ended' : `stage:${i.stage}:${i.at}`, 'system', i.reason ?? null, { stage: i.stage, outcome: i.outcome ?? null }, async () => undefined, i.stage, i.outcome ?? null);
+      await withAudit(i, i.outcome ? 'candidate.ended' : 'candidate.stage', i.outcome ? 'ended' : `stage:${i.stage}:${i.at}`, 'system', i.reason ?? null, { stage: i.stage, outcome: i.outcome ?? null }, async (trx) => {
+        if (i.stage === 'sanggah') await notify.sanggahOpened(trx, { registrationNo: i.registrationNo, at: i.at });
+      }, i.stage, i.outcome ?? null);
     },
 
     async recordDocumentsSubmitted(i: Ctx & { documents: DocumentRef[] }): Promise<void> {
@@ -134,6 +137,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
         await lockApplication(trx, i.registrationNo);
         await trx.insertInto('verifications').values({ registration_no: i.registrationNo, stage: i.stage, result: i.result, reviewer: i.reviewer, decisions: JSON.stringify(i.decisions), decided_at: i.at }).onConflict((oc) => oc.columns(['registration_no', 'stage']).doNothing()).execute();
         await closeTasks(trx, i.registrationNo, 'verification', i.at);
+        await notify.administrasi(trx, { registrationNo: i.registrationNo, result: i.result, reasons: i.decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason ?? ''}`), at: i.at });
       }, i.result === 'MS' ? 'awaiting_skd' : undefined);
     },
 
@@ -152,6 +156,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
           // Accepted → MS, marked for the re-announcement.
           await trx.updateTable('verifications').set({ result: 'MS', reannounce: true }).where('registration_no', '=', i.registrationNo).where('stage', '=', 'administrasi').execute();
         }
+        await notify.sanggahAnswered(trx, { registrationNo: i.registrationNo, stage: i.stage as SanggahStageName, accepted: i.accepted, answer: i.answer });
       }, i.accepted ? (i.stage === 'final' ? 'awaiting_final' : 'awaiting_skd') : undefined);
     },
 
@@ -163,12 +168,14 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
           .values({ registration_no: i.registrationNo, ...i.scores, total, passed: i.passed, passing_group: i.passingGroup, reused_from_year: i.reusedFromYear, recorded_at: i.at })
           .onConflict((oc) => oc.column('registration_no').doUpdateSet({ twk: i.scores.twk, tiu: i.scores.tiu, tkp: i.scores.tkp, total, passed: i.passed, recorded_at: i.at }))
           .execute();
+        await notify.skd(trx, { registrationNo: i.registrationNo, ...i.scores, passed: i.passed, reusedFromYear: i.reusedFromYear, at: i.at });
       }, i.passed ? 'awaiting_skb_selection' : undefined);
     },
 
     async recordSkbSelection(i: Ctx & { selected: boolean; skdRank: number | null }): Promise<void> {
       await withAudit(i, 'skb.selection', 'skb-selection', 'system', null, { selected: i.selected, skdRank: i.skdRank }, async (trx) => {
         await trx.insertInto('skb_results').values({ registration_no: i.registrationNo, selected: i.selected, skd_rank: i.skdRank, recorded_at: i.at }).onConflict((oc) => oc.column('registration_no').doNothing()).execute();
+        await notify.skbSelection(trx, { registrationNo: i.registrationNo, selected: i.selected, rank: i.skdRank });
       }, i.selected ? 'awaiting_skb_score' : undefined);
     },
 
@@ -186,12 +193,14 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
           .values({ registration_no: i.registrationNo, result: f.result, score_scaled: f.scaled, score_scale: f.scale, score_display: f.display, rank: f.rank, placement_formation_id: f.placementFormationId, breakdown: JSON.stringify(f.breakdown), recorded_at: i.at })
           .onConflict((oc) => oc.column('registration_no').doUpdateSet({ result: f.result, score_scaled: f.scaled, score_scale: f.scale, score_display: f.display, rank: f.rank, placement_formation_id: f.placementFormationId, breakdown: JSON.stringify(f.breakdown), recorded_at: i.at }))
           .execute();
+        await notify.final(trx, { registrationNo: i.registrationNo, result: f.result, score: f.display, rank: f.rank, phaseKey: f.phaseKey, at: i.at });
       }, f.result === 'tidak_lulus' ? undefined : 'appointment');
     },
 
     async recordDrh(i: Ctx & { drh: Record<string, unknown> }): Promise<void> {
       await withAudit(i, 'drh.submitted', 'drh', i.registrationNo, null, {}, async (trx) => {
         await trx.insertInto('appointments').values({ registration_no: i.registrationNo, drh: JSON.stringify(i.drh), drh_submitted_at: i.at }).onConflict((oc) => oc.column('registration_no').doNothing()).execute();
+        await notify.drhSubmitted(trx, i.registrationNo);
       });
     },
 
@@ -233,6 +242,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
         careerId = await keepCareerId(trx, i.registrationNo);
         await trx.updateTable('applications').set({ stage: 'appointed', outcome: 'appointed', updated_at: i.at }).where('registration_no', '=', i.registrationNo).execute();
         await appendAuditInTransaction(trx, { chain: roundChain(i.roundId), idempotencyKey: `${i.registrationNo}:appointed`, actor: 'system', action: 'candidate.appointed', subject: i.registrationNo, reason: null, payload: { nip, tmt, skNumber, formationId: i.formationId }, occurredAt: i.at });
+        await notify.appointed(trx, { registrationNo: i.registrationNo, nip, tmt, skNumber });
         out = { nip, tmt, skNumber };
       });
       await faults?.afterWrite?.('appoint');

@@ -5,6 +5,7 @@ import type { Db } from '../db/connection';
 import { qualificationKey, type RoundConfig } from '../domain';
 import type { DeadlineChange, RoundPhase } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
+import { notify } from './notifications';
 
 export const roundChain = (roundId: string): string => `round:${roundId}`;
 
@@ -97,6 +98,9 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
           payload: { key: input.change.key, from: input.change.from, to: input.change.to },
           occurredAt: input.change.at,
         });
+        // The e-mails waiting for this instant move with it.
+        if (input.change.key === 'announcementAt') await notify.announcementMoved(trx, input.roundId, input.change.from, input.change.to);
+        if (input.change.key === 'drhDeadline') await notify.drhDeadlineMoved(trx, input.roundId, input.change.to, input.change.at);
       });
     },
   };

@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_audit_subject';
 import * as m0008 from './migrations/0008_credentials';
 import * as m0010 from './migrations/0010_career_id';
 import * as m0011 from './migrations/0011_units_and_write_audit';
+import * as m0013 from './migrations/0013_mail_outbox';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008_credentials': m0008,
   '0010_career_id': m0010,
   '0011_units_and_write_audit': m0011,
+  '0013_mail_outbox': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

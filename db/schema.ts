@@ -367,7 +367,26 @@ export interface RoundJobsTable {
   skipped: number;
 }
 
+/** The e-mail outbox (db/mail.ts, migration 0013). */
+export interface MailOutboxTable {
+  id: Generated<string>;
+  dedupe_key: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  topic: string | null;
+  message_id: string;
+  created_at: Generated<Date>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  cancelled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: string | null;
+}
+
 export interface Database {
+  mail_outbox: MailOutboxTable;
   round_jobs: RoundJobsTable;
   careers: CareersTable;
   career_events: CareerEventsTable;

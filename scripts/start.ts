@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack on its embedded defaults, on one machine.
  * PostgreSQL (must be running) → database created and migrated → Temporal dev server with a
- * persistent SQLite file in .data/ and its Web UI → custom search attributes → worker → API.
+ * persistent SQLite file in .data/ and its Web UI → custom search attributes → mail sink (SMTP +
+ * web page, mails kept in .data/mail) → worker (which also sends the e-mail outbox) → API.
  * Ctrl-C stops everything. Set TEMPORAL_ADDRESS to use an existing Temporal server instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -109,11 +110,26 @@ async function main(): Promise<void> {
   await connection.close();
   say(`Temporal: gRPC ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : `, Web UI http://127.0.0.1:${config.temporalUiPort}`}${added.length ? ` (search attributes added: ${added.join(', ')})` : ''}`);
 
+  // The development mail sink (scripts/mail-sink.ts), unless SMTP_URL points at a real server.
+  const mailEnv: Record<string, string> = {};
+  if (process.env.SMTP_URL) {
+    say(`mail: outbox sent to ${process.env.SMTP_URL.replace(/\/\/[^@]*@/, '//')} by the worker`);
+  } else {
+    const sink = run('mail-sink', process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'mail-sink.ts')]);
+    const ready = await new Promise<string>((resolve) => sink.stdout?.on('data', (d: Buffer) => {
+      const m = /MAIL_SINK_READY smtp=(\d+) http=(\d+)/.exec(d.toString());
+      if (m) resolve(`${m[1]} ${m[2]}`);
+    }));
+    const [smtpPort, httpPort] = ready.split(' ');
+    mailEnv.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
+    say(`mail sink: http://127.0.0.1:${httpPort}/ (JSON at /api/messages; SMTP 127.0.0.1:${smtpPort}, mails kept in .data/mail); the worker sends the outbox there`);
+  }
+
   say('bundling workflow code…');
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, await bundleWorkflows());
 
-  const env = { TEMPORAL_ADDRESS: temporalAddress, ASN_WORKFLOW_BUNDLE: bundlePath };
+  const env = { TEMPORAL_ADDRESS: temporalAddress, ASN_WORKFLOW_BUNDLE: bundlePath, ...mailEnv };
   const worker = run('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env);
   await new Promise<void>((resolve) => worker.stdout?.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve()));
   say(`worker: polling task queue ${config.taskQueue}`);

@@ -3,6 +3,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { dataConverter } from '../config/codec';
 import { createDb } from '../db/connection';
+import { dispatcherFromEnv, mailConfig } from '../db/mail';
 import { createLogger } from '../api/logger';
 import { createWorker } from './worker';
 import type { ActivityDeps } from '../activities';
@@ -18,9 +19,14 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
   const deps: ActivityDeps = { db, client, faults: faultsFromEnv() };
   const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, bundlePath: process.env.ASN_WORKFLOW_BUNDLE });
+  // The e-mail outbox is sent from here (one place): SMTP_URL, default the sink of `npm start`.
+  const mail = dispatcherFromEnv(db, (msg, fields) => logger.info(fields ?? {}, msg));
+  if (mail) logger.info({ smtp: mailConfig().smtpUrl?.replace(/\/\/[^@]*@/, '//') }, 'mail dispatcher running');
+  else logger.warn('SMTP_URL is not set: e-mails stay in the outbox (mail_outbox) until it is');
   logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker polling');
   process.stdout.write('WORKER_READY\n');
   await worker.run();
+  await mail?.stop();
   await connection.close();
   await clientConnection.close();
   await db.destroy();

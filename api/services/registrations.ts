@@ -5,6 +5,8 @@ import {
   acceptedProgram, checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
 } from '../../domain';
 import { candidateTokenTtlMs, hashToken, issueToken, newToken, revokeUserCredentials } from '../../db/users';
+import { notify } from '../../activities/notifications';
+import { randomBytes } from 'node:crypto';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
@@ -91,6 +93,8 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
   const token = newToken();
   let registrationNo: string;
   try {
+    // The confirmation e-mail is written in the same transaction as the registration.
+    registrationNo = await deps.db.transaction().execute(async (trx) => {
     const r = await sql<{ registration_no: string }>`
       with app as (
         insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash, reuse_skd)
@@ -106,8 +110,10 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
         insert into api_tokens (token_hash, user_id, expires_at)
         select ${hashToken(token)}, user_id, now() + make_interval(secs => ${candidateTokenTtlMs() / 1000}) from account
       )
-      select registration_no from app`.execute(deps.db);
-    registrationNo = r.rows[0]!.registration_no;
+      select registration_no from app`.execute(trx);
+      await notify.registered(trx, r.rows[0]!.registration_no);
+      return r.rows[0]!.registration_no;
+    });
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
       if ((err as { constraint?: string }).constraint === 'applications_idempotency_key') throw new AppError(409, 'REGISTRATION_IN_PROGRESS', 'Pendaftaran dengan Idempotency-Key ini sedang diproses; ulangi sebentar lagi');
