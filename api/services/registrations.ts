@@ -6,7 +6,6 @@ import {
 } from '../../domain';
 import { candidateTokenTtlMs, hashToken, issueToken, newToken, revokeUserCredentials } from '../../db/users';
 import { notify } from '../../activities/notifications';
-import { randomBytes } from 'node:crypto';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
