@@ -8,6 +8,8 @@ import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import { AppError, registerErrorHandler } from './errors';
 import authPlugin from './plugins/auth';
+import idempotencyPlugin from './plugins/idempotency';
+import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { registrationRoutes } from './routes/registrations';
 import { roundOpsRoutes } from './routes/round-ops';
@@ -70,6 +72,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   registerErrorHandler(app);
   await app.register(authPlugin, { db: opts.deps.db });
+  await app.register(idempotencyPlugin, { db: opts.deps.db });
 
   await app.register(healthRoutes, { deps: opts.deps });
   await app.register(roundRoutes, { deps: opts.deps });
@@ -78,6 +81,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(taskRoutes, { deps: opts.deps });
   await app.register(careerRoutes, { deps: opts.deps });
   await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
+  await app.register(authRoutes, { deps: opts.deps });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
   // The portal's public forms (registration) share the registrations limit.
   await registerWeb(app, { deps: opts.deps, rateLimit: limits.registrations });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RoundJob, RoundState } from '../workflows/messages';
 import { SCHEDULE_KEYS } from '../domain';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
@@ -62,7 +63,14 @@ export interface DriverOptions {
 export interface Registered {
   sim: SimCandidate;
   registrationNo: string;
+  /** The candidate token from the answer that created the registration ('' when that answer was lost). */
   token: string;
+  /**
+   * The first answer was lost (a timeout) and the retry found the registration: a replay never
+   * carries the token again, and there is no other way to get one, so this candidate cannot act
+   * (no documents, hence `documents_missing`). Counted in `DriverResult.lostTokens`.
+   */
+  lostToken: boolean;
   documentsSubmitted: boolean;
   /** The appeal went in (a TMS candidate whose plan is to appeal, inside the window). */
   appealFiled: boolean;
@@ -79,6 +87,8 @@ export interface DriverResult {
   candidates: SimCandidate[];
   registered: Registered[];
   refused: { sim: SimCandidate; code: string }[];
+  /** Registrations whose token-bearing first answer was lost (see Registered.lostToken). */
+  lostTokens: number;
   stages: StageTiming[];
   /** NIPs whose careers passed probation (CPNS → PNS) and got their first SKP plan. */
   careers: string[];
@@ -245,11 +255,21 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     let done = 0;
     const work = pool(candidates, conc, async (sim) => {
       try {
-        const r = await api.post<{ registrationNo: string; token: string }>(`${base}/registrations`, sim.request, { ...retry, idempotencyKey: `${o.roundId}-reg-${sim.index}` });
-        const reg: Registered = { sim, registrationNo: r.registrationNo, token: r.token, documentsSubmitted: false, appealFiled: false };
+        // A random key per registration (a guessable key is not a secret, and never needs to be).
+        const key = randomUUID();
+        type Answer = { registrationNo: string; token?: string; replayed?: boolean; workflowPending?: boolean };
+        let r = (await api.request<Answer>('POST', `${base}/registrations`, { body: sim.request, ...retry, idempotencyKey: key })).body;
+        const token = r.token ?? '';
+        // 202: recorded, the workflow not started yet (Temporal down); the repeat starts it.
+        for (let i = 0; r.workflowPending; i++) {
+          await sleep(Math.min(2_000, 200 * 2 ** Math.min(i, 4)));
+          r = (await api.request<Answer>('POST', `${base}/registrations`, { body: sim.request, ...retry, idempotencyKey: key })).body;
+        }
+        const reg: Registered = { sim, registrationNo: r.registrationNo, token, lostToken: !token, documentsSubmitted: false, appealFiled: false };
         registered.push(reg);
         o.onRegistered?.(reg);
-        if (sim.plan.submitsDocuments) {
+        if (reg.lostToken) log(`pendaftaran ${r.registrationNo}: jawaban pertama (berisi token) hilang; ulangan tidak memberi token lagi`);
+        if (sim.plan.submitsDocuments && !reg.lostToken) {
           const ids: string[] = [];
           for (const kind of [...BASE_DOCS, ...(sim.jabatan.extraDocuments ?? [])]) {
             const jpeg = ['pas_foto', 'swafoto', 'ktp'].includes(kind);
@@ -425,5 +445,5 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     await waitPhase(['closed']);
     return roundState();
   });
-  return { roundId: o.roundId, candidates, registered, refused, stages, careers, extensions, finalState };
+  return { roundId: o.roundId, candidates, registered, refused, lostTokens: registered.filter((r) => r.lostToken).length, stages, careers, extensions, finalState };
 }

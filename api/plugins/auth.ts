@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../../db/connection';
-import { findUserByToken, type Role, type User } from '../../db/users';
+import { findUserBySession } from '../../db/sessions';
+import { authenticateToken, type Role, type TokenRejection, type User } from '../../db/users';
 import { AppError } from '../errors';
 
 /**
@@ -18,18 +19,33 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user: User | null;
+    /** The bearer token the request authenticated with (for logout), else null. */
+    bearerToken: string | null;
+    /** The codec session id the request authenticated with, else null. */
+    sessionId: string | null;
   }
   interface FastifyInstance {
     routeTable: { method: string; url: string; access: Access }[];
   }
 }
 
+/** The codec login cookie: a server-side session id (db/sessions.ts), never the bearer token. */
 export const CODEC_COOKIE = 'asn_codec';
 
-function cookieToken(header: string | undefined): string | undefined {
+/**
+ * Stable codes of a refused credential (all 401): UNAUTHENTICATED (none, malformed or unknown),
+ * TOKEN_EXPIRED (past its lifetime, ASN_TOKEN_TTL_HOURS), TOKEN_REVOKED (logged out or revoked by HR).
+ */
+const TOKEN_REFUSED: Record<TokenRejection, () => AppError> = {
+  invalid: () => new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid'),
+  expired: () => new AppError(401, 'TOKEN_EXPIRED', 'Token sudah kedaluwarsa; minta token baru kepada admin SDM'),
+  revoked: () => new AppError(401, 'TOKEN_REVOKED', 'Token sudah dicabut (logout atau dicabut admin SDM); minta token baru'),
+};
+
+export function cookieValue(header: string | undefined, name: string = CODEC_COOKIE): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === CODEC_COOKIE) return v.join('=');
+    if (k === name) return v.join('=');
   }
   return undefined;
 }
@@ -42,6 +58,8 @@ export function requireUser(req: FastifyRequest): User {
 async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   app.decorate('routeTable', []);
   app.decorateRequest('user', null);
+  app.decorateRequest('bearerToken', null);
+  app.decorateRequest('sessionId', null);
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (route.url.startsWith('/docs')) return; // the OpenAPI UI is public by design
@@ -49,18 +67,23 @@ async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void>
     for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (req) => {
-    const cookie = req.routeOptions.config?.cookieAuth && !req.headers.authorization ? cookieToken(req.headers.cookie) : undefined;
-    if (cookie) req.user = (await findUserByToken(opts.db, cookie)) ?? null;
+    const session = req.routeOptions.config?.cookieAuth && !req.headers.authorization ? cookieValue(req.headers.cookie) : undefined;
+    if (session) {
+      req.user = (await findUserBySession(opts.db, session)) ?? null;
+      if (req.user) req.sessionId = session;
+    }
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+(\S{10,200})$/i.exec(header);
       if (!m) throw new AppError(401, 'UNAUTHENTICATED', 'Header Authorization harus "Bearer <token>"');
-      req.user = (await findUserByToken(opts.db, m[1]!)) ?? null;
-      if (!req.user) throw new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid');
+      const r = await authenticateToken(opts.db, m[1]!);
+      if (!('user' in r)) throw TOKEN_REFUSED[r.rejected]();
+      req.user = r.user;
+      req.bearerToken = m[1]!;
     }
     const access = req.routeOptions.config?.access;
     if (access === undefined || access === 'public') return;
-    if (!req.user) throw new AppError(401, 'UNAUTHENTICATED', 'Login diperlukan');
+    if (!req.user) throw new AppError(401, 'UNAUTHENTICATED', session ? 'Sesi sudah berakhir atau dicabut; masuk kembali di /codec/login' : 'Login diperlukan');
     if (!access.includes(req.user.role)) throw new AppError(403, 'FORBIDDEN', `Peran ${req.user.role} tidak berhak atas tindakan ini`);
   });
 }

@@ -3,9 +3,11 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Payload } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CodecKeyError, payloadCodec } from '../../config/codec';
-import { findUserByToken } from '../../db/users';
+import { loadConfig } from '../../config';
+import { createSession, revokeSession } from '../../db/sessions';
+import { authenticateToken } from '../../db/users';
 import { AppError } from '../errors';
-import { CODEC_COOKIE } from '../plugins/auth';
+import { CODEC_COOKIE, cookieValue } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import type { ServiceDeps } from '../services/deps';
 
@@ -27,13 +29,13 @@ const toJson = (p: Payload): JsonPayloadT => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-const LOGIN_PAGE = `<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Dekripsi payload Temporal</title>
+const loginPage = (hours: number): string => `<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Dekripsi payload Temporal</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}input{width:100%;padding:.5rem;font-family:monospace}button{margin-top:1rem;padding:.5rem 1rem}</style></head>
 <body><h1>Dekripsi payload di Temporal Web UI</h1>
-<p>Riwayat alur kerja disimpan terenkripsi (AES-256-GCM). Auditor dan staf SDM dapat melihat isinya di Temporal Web UI setelah masuk di sini dengan token API mereka. Sesi berlaku 8 jam.</p>
+<p>Riwayat alur kerja disimpan terenkripsi (AES-256-GCM). Auditor dan staf SDM dapat melihat isinya di Temporal Web UI setelah masuk di sini dengan token API mereka. Token ditukar dengan sesi (cookie berisi nomor sesi, bukan token); sesi berlaku ${hours} jam atau sampai keluar.</p>
 <p>Di Temporal Web UI, buka pengaturan <em>Codec Server</em> dan aktifkan <em>Include cross-origin credentials</em>.</p>
-<form id="f"><label>Token API <input id="t" type="password" autocomplete="off" required></label><button>Masuk</button></form><p id="m" role="status"></p>
-<script>document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();const r=await fetch('/codec/session',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({token:document.getElementById('t').value})});const b=await r.json();document.getElementById('m').textContent=r.ok?'Berhasil masuk sebagai '+b.username+' ('+b.role+').':b.error.message;};</script>
+<form id="f"><label>Token API <input id="t" type="password" autocomplete="off" required></label><button>Masuk</button></form><p><button id="o" type="button">Keluar</button></p><p id="m" role="status"></p>
+<script>document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();const r=await fetch('/codec/session',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({token:document.getElementById('t').value})});const b=await r.json();document.getElementById('m').textContent=r.ok?'Berhasil masuk sebagai '+b.username+' ('+b.role+').':b.error.message;};document.getElementById('o').onclick=async()=>{const r=await fetch('/codec/logout',{method:'POST'});document.getElementById('m').textContent=r.ok?'Sesi diakhiri.':'Gagal keluar.';};</script>
 </body></html>`;
 
 export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOrigins: string[] }> = async (app, { deps, corsOrigins }) => {
@@ -75,17 +77,39 @@ export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOri
     });
   }
 
-  app.get('/codec/login', { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads' } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LOGIN_PAGE));
+  app.get('/codec/login', { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads' } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(loginPage(loadConfig().sessionTtlHours)));
 
+  // The token is exchanged for a server-side session: the cookie carries a random session id
+  // (HttpOnly, SameSite=Strict, Path=/codec), so the bearer token never sits in the browser.
   app.post('/codec/session', {
     config: { access: 'public' },
-    schema: { tags: ['audit'], summary: 'Sign in for the Web UI codec (sets an HttpOnly cookie scoped to /codec)', body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false }), response: { 200: Type.Object({ username: Type.String(), role: Type.String() }), ...errorResponses } },
+    schema: { tags: ['audit'], summary: 'Sign in for the Web UI codec: exchanges the token for a server-side session (HttpOnly cookie scoped to /codec holding the session id)', body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false }), response: { 200: Type.Object({ username: Type.String(), role: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }), ...errorResponses } },
   }, async (req, reply) => {
-    const user = await findUserByToken(deps.db, req.body.token);
-    if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid');
+    const r = await authenticateToken(deps.db, req.body.token);
+    if (!('user' in r)) {
+      if (r.rejected === 'expired') throw new AppError(401, 'TOKEN_EXPIRED', 'Token sudah kedaluwarsa; minta token baru kepada admin SDM');
+      if (r.rejected === 'revoked') throw new AppError(401, 'TOKEN_REVOKED', 'Token sudah dicabut; minta token baru');
+      throw new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid');
+    }
+    const user = r.user;
     if (user.role !== 'auditor' && user.role !== 'hr') throw new AppError(403, 'FORBIDDEN', `Peran ${user.role} tidak berhak melihat isi payload`);
+    const ttlMs = loadConfig().sessionTtlHours * 3_600_000;
+    const previous = cookieValue(req.headers.cookie);
+    if (previous) await revokeSession(deps.db, previous);
+    const { sessionId, expiresAt } = await createSession(deps.db, user.userId, { ttlMs });
     const secure = req.protocol === 'https' ? '; Secure' : '';
-    reply.header('set-cookie', `${CODEC_COOKIE}=${req.body.token}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=28800${secure}`);
-    return { username: user.username, role: user.role };
+    reply.header('set-cookie', `${CODEC_COOKIE}=${sessionId}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${Math.floor(ttlMs / 1000)}${secure}`);
+    return { username: user.username, role: user.role, expiresAt: expiresAt.toISOString() };
+  });
+
+  app.post('/codec/logout', {
+    config: { access: 'public' },
+    schema: { tags: ['audit'], summary: 'Sign out of the Web UI codec: ends the session and clears its cookie', response: { 200: Type.Object({ ended: Type.Boolean() }), ...errorResponses } },
+  }, async (req, reply) => {
+    const session = cookieValue(req.headers.cookie);
+    if (session) await revokeSession(deps.db, session);
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    reply.header('set-cookie', `${CODEC_COOKIE}=; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=0${secure}`);
+    return { ended: !!session };
   });
 };

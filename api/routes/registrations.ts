@@ -19,8 +19,11 @@ const Status = Type.Unsafe<CandidateStatus>({ type: 'object', additionalProperti
 export const registrationRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number } }> = async (app, { deps, rateLimit }) => {
   app.post('/rounds/:roundId/registrations', {
     config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
-    schema: { tags: ['registrations'], summary: 'Register online (returns the registration number and a candidate token, once)', params: RoundIdParams, body: RegistrationBody, response: { 201: RegistrationCreated, ...errorResponses } },
-  }, async (req, reply) => reply.status(201).send(await register(deps, req.params.roundId, req.body as RegistrationRequest, { idempotencyKey: idempotencyKey(req) })));
+    schema: { tags: ['registrations'], summary: 'Register online (returns the registration number and a candidate token, once; 202 while its workflow is still to start)', params: RoundIdParams, body: RegistrationBody, response: { 201: RegistrationCreated, 202: RegistrationCreated, ...errorResponses } },
+  }, async (req, reply) => {
+    const r = await register(deps, req.params.roundId, req.body as RegistrationRequest, { idempotencyKey: idempotencyKey(req) });
+    return reply.status(r.workflowPending ? 202 : 201).send(r);
+  });
 
   app.get('/registrations/:registrationNo', {
     config: { access: ['candidate', 'hr', 'reviewer', 'auditor'] },

@@ -26,9 +26,10 @@ export const RegistrationBody = Type.Object(
 export const RegistrationCreated = Type.Object({
   registrationNo: Type.String(),
   workflowId: Type.String(),
-  token: Type.String({ description: 'the candidate bearer token, shown once' }),
+  token: Type.Optional(Type.String({ description: 'the candidate bearer token, shown once: only in the answer that created the registration, never in a replay' })),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
-  replayed: Type.Optional(Type.Boolean({ description: 'true when the same Idempotency-Key found this registration already recorded (a fresh token is issued)' })),
+  replayed: Type.Optional(Type.Boolean({ description: 'true when the same Idempotency-Key found this registration already recorded (no token: the one handed out first stays valid)' })),
+  workflowPending: Type.Optional(Type.Literal(true, { description: 'recorded, but its workflow could not be started yet (202): repeat the same request with the same Idempotency-Key, or wait for the reconciler' })),
 });
 
 export const DocumentKindParams = Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), kind: Enum(DOCUMENT_KINDS) }, { additionalProperties: false });

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import {
   acceptedProgram, checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
 } from '../../domain';
-import { candidateTokenTtlMs, hashToken, issueToken, newToken, revokeUserCredentials } from '../../db/users';
+import { candidateTokenTtlMs, hashToken, newToken } from '../../db/users';
 import { notify } from '../../activities/notifications';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
@@ -49,23 +49,28 @@ export async function loadRoundConfig(deps: ServiceDeps, roundId: string): Promi
  * Registration: every check first (nothing is stored for an ineligible candidate), then the
  * application row (the unique (nik, budget_year) constraint decides between simultaneous
  * requests), then the candidate workflow. The row is never deleted on a failed start: when
- * Temporal is unreachable (or answers too late to know) the request fails with 503 and the
- * application waits with `workflow_started_at` null; the same request again with the same
- * Idempotency-Key returns the registration (with a fresh token) and starts the workflow, and the
- * API's reconciler starts any left behind.
+ * Temporal is unreachable (or answers too late to know) the answer is 202 with the token and
+ * `workflowPending: true`, and the application waits with `workflow_started_at` null; the same
+ * request again with the same Idempotency-Key returns the registration and starts the workflow,
+ * and the API's reconciler starts any left behind.
+ *
+ * The candidate's token is handed out once, in the answer that created the registration. A replay
+ * (same key, same caller, same request: api/plugins/idempotency.ts refuses any other) answers the
+ * registration number, workflow id and warnings with `replayed: true` and NO token: a key is a retry
+ * marker, not a credential, and the candidate's token keeps working. `opts.idempotencyKey` is the
+ * key bound to its caller (idempotencyKey(req)).
  */
-export async function register(deps: ServiceDeps, roundId: string, req: RegistrationRequest, opts: { idempotencyKey?: string } = {}): Promise<{ registrationNo: string; workflowId: string; token: string; warnings: { code: string; message: string }[]; replayed?: boolean }> {
+export type Registered = { registrationNo: string; workflowId: string; warnings: { code: string; message: string }[]; workflowPending?: true } & ({ token: string; replayed?: undefined } | { replayed: true; token?: undefined });
+
+export async function register(deps: ServiceDeps, roundId: string, req: RegistrationRequest, opts: { idempotencyKey?: string } = {}): Promise<Registered> {
   const { config, phase } = await cachedRoundConfig(deps, roundId);
   const keyHash = opts.idempotencyKey ? hashToken(`registration:${opts.idempotencyKey}`) : null;
   if (keyHash) {
     const prior = await deps.db.selectFrom('applications').selectAll().where('idempotency_key_hash', '=', keyHash).executeTakeFirst();
     if (prior) {
       if (prior.round_id !== roundId || prior.nik !== req.nik) throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
-      await ensureCandidateWorkflow(deps, config, prior.registration_no);
-      const account = await deps.db.selectFrom('users').select('user_id').where('registration_no', '=', prior.registration_no).where('role', '=', 'candidate').executeTakeFirstOrThrow();
-      await revokeUserCredentials(deps.db, String(account.user_id));
-      const { token } = await issueToken(deps.db, String(account.user_id), { ttlMs: candidateTokenTtlMs() });
-      return { registrationNo: prior.registration_no, workflowId: candidateWorkflowId(prior.registration_no), token, warnings: prior.nik_warnings as { code: string; message: string }[], replayed: true };
+      await ensureCandidateWorkflow(deps, config, prior.registration_no); // a 503 while Temporal is still down
+      return { registrationNo: prior.registration_no, workflowId: candidateWorkflowId(prior.registration_no), warnings: prior.nik_warnings as { code: string; message: string }[], replayed: true };
     }
   }
   if (phase !== 'registration') throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
@@ -120,7 +125,14 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
     }
     throw err;
   }
-  await startCandidateWorkflow(deps, config, formation, { registrationNo, category: req.category, warnings, reusedSkd });
+  try {
+    await startCandidateWorkflow(deps, config, formation, { registrationNo, category: req.category, warnings, reusedSkd });
+  } catch {
+    // The registration is recorded and this answer is the only one that will ever carry its token:
+    // never turn it into a 503. 202: the workflow starts on a repeat with the same key, or by the
+    // API's reconciler (startPendingWorkflows).
+    return { registrationNo, workflowId: candidateWorkflowId(registrationNo), token, warnings, workflowPending: true };
+  }
   return { registrationNo, workflowId: candidateWorkflowId(registrationNo), token, warnings };
 }
 

@@ -54,7 +54,9 @@ describe('role × endpoint matrix, generated from the route table', () => {
     const failures: string[] = [];
     for (const route of app.routeTable) {
       for (const who of WHO) {
-        const headers = who === 'anonymous' ? {} : who === 'candidate' ? candidateHeaders : users[who].headers;
+        let headers = who === 'anonymous' ? {} : who === 'candidate' ? candidateHeaders : users[who].headers;
+        // Logout revokes the token it is called with: a throwaway token of the same role.
+        if (route.url === '/auth/logout' && who !== 'anonymous') headers = { authorization: `Bearer ${(await createUser(db, { username: `matrix-logout-${who}-${Date.now()}`, displayName: 'Keluar', role: who })).token}` };
         const res = await app.inject({ method: route.method as 'GET', url: fill(route.url), headers, ...(route.method === 'GET' ? {} : { payload: {} }) });
         const code = res.statusCode >= 400 ? (res.json() as { error?: { code?: string } }).error?.code : undefined;
         const allowed = route.access === 'public' || (who !== 'anonymous' && (route.access as Exclude<Access, 'public'>).includes(who));

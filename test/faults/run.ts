@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     api, hr, reviewers, roundId, candidates: N, seed: SEED, budgetYear: 2030, concurrency: 8, dayMs: Number(arg('day-ms', N >= 1000 ? '60000' : '10000')), retryForMs: 240_000, scheduleSlack: Number(arg('slack', N >= 1000 ? '1.4' : '2.5')), guardMarginMs: 25_000,
     log: (m) => say(m),
     onRegistered: (reg) => {
-      probeTarget.candidate ??= reg;
+      if (!reg.lostToken) probeTarget.candidate ??= reg;
     },
     progress: (stage, done, total) => {
       progress.update(stage, done, total);
@@ -313,7 +313,9 @@ async function main(): Promise<void> {
   const totalFaults = faults.workerKills + faults.temporalRestarts + faults.postgresRestarts;
   const fiveXX = api.stats.server5xx.length + probe5xx.length;
   const summary = {
-    candidates: N, registered: check.registered, faults: totalFaults, ...faults, lost: check.lost.length, duplicated: Object.values(check.duplicated).reduce((s, n) => s + n, 0),
+    candidates: N, registered: check.registered, faults: totalFaults, ...faults, lost: check.lost.length,
+    // Registrations whose first answer (the only one with the token) timed out: the candidate could not act, and is checked as documents_missing.
+    lostTokens: result.lostTokens, duplicated: Object.values(check.duplicated).reduce((s, n) => s + n, 0),
     wrongOutcome: check.wrongOutcome.length, notEnded: check.notEnded.length, auditMissing: check.auditMissing.length, chainsBroken: check.chainsBroken.length,
     fiveXX, answered503DuringEveryOutage: answered503, slowestAnswerDuringOutagesMs: Math.round(slowest), requests: api.stats.requests, retried: api.stats.retries,
     workerRestarts: worker.restarts, apiRestarts: apiProc.restarts, elapsedS: Math.round(elapsed / 1000), outcomes: check.outcomes,
@@ -323,7 +325,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ lost: check.lost.slice(0, 20), duplicated: check.duplicated, wrongOutcome: check.wrongOutcome.slice(0, 20), notEnded: check.notEnded.slice(0, 20), auditMissing: check.auditMissing.slice(0, 20), chainsBroken: check.chainsBroken, server5xx: api.stats.server5xx.slice(0, 10), probe5xx: probe5xx.slice(0, 10) }, null, 2));
   }
   mkdirResults(summary);
-  console.log(`[faults] ${ok ? 'PASS' : 'FAIL'} candidates=${N} faults=${totalFaults} (worker kills ${faults.workerKills}, Temporal restarts ${faults.temporalRestarts}, PostgreSQL ${PG_MODE === 'restart' ? 'restarts' : 'cuts'} ${faults.postgresRestarts}) lost=${summary.lost} duplicated=${summary.duplicated} wrong=${summary.wrongOutcome} 5xx=${fiveXX} slowest-during-outage=${summary.slowestAnswerDuringOutagesMs}ms elapsed=${summary.elapsedS}s`);
+  console.log(`[faults] ${ok ? 'PASS' : 'FAIL'} candidates=${N} faults=${totalFaults} (worker kills ${faults.workerKills}, Temporal restarts ${faults.temporalRestarts}, PostgreSQL ${PG_MODE === 'restart' ? 'restarts' : 'cuts'} ${faults.postgresRestarts}) lost=${summary.lost} lost-tokens=${summary.lostTokens} duplicated=${summary.duplicated} wrong=${summary.wrongOutcome} 5xx=${fiveXX} slowest-during-outage=${summary.slowestAnswerDuringOutagesMs}ms elapsed=${summary.elapsedS}s`);
   await stopAll();
   await db.destroy();
   if (!process.env.KEEP_FAULTS_DATABASE) await dropDatabase(dbUrl.toString()).catch(() => undefined);

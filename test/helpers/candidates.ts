@@ -74,7 +74,9 @@ export async function reviewers(db: Db, n: number): Promise<string[]> {
 }
 
 export async function registerCandidate(deps: ServiceDeps, roundId: string, overrides: Partial<RegistrationRequest> = {}): Promise<{ registrationNo: string; token: string }> {
-  return register(deps, roundId, registration(overrides));
+  const r = await register(deps, roundId, registration(overrides));
+  if (!r.token) throw new Error(`registration ${r.registrationNo} answered without a token (a replay)`);
+  return { registrationNo: r.registrationNo, token: r.token };
 }
 
 export function envNow(env: TestWorkflowEnvironment): Promise<number> {
