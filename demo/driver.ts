@@ -418,7 +418,8 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
         const s = await api.get<{ nip: string | null }>(`/registrations/${w.registrationNo}`, { token: w.token, ...retry });
         if (!s.nip) return;
         const c = `/careers/${s.nip}`;
-        const once = (what: string): { idempotencyKey: string } => ({ idempotencyKey: `${o.roundId}-${what}-${s.nip}` });
+        // Keyed by registration number: a key becomes the Update id in the career's history, and a NIP spells the birth date.
+        const once = (what: string): { idempotencyKey: string } => ({ idempotencyKey: `${o.roundId}-${what}-${w.registrationNo}` });
         // The career workflow is started by the appointment: its row may take a moment.
         for (let i = 0; ; i++) {
           const r = await api.request('PUT', `${c}/supervisor`, { token: o.hr.token, body: { supervisor: sup.username, unitHead: sup.username, reason: 'Penempatan awal CPNS pada unit formasi' }, ...retry, ...once('supervisor'), accept: (st) => st === 404 && i < 100 });

@@ -82,11 +82,11 @@ describe('a synthetic Medan round driven through the HTTP API', () => {
     for (const r of result.registered) expect(report).not.toContain(r.sim.request.nik);
   }, 240_000);
 
-  it('stores no NIK, name, birth date, e-mail, DRH or token in plaintext in any history; the codec reads them back', async () => {
+  it('stores no NIK, NIP, name, birth date, e-mail, DRH or token in plaintext in any history; the codec reads them back', async () => {
     expect(result).toBeDefined();
     const nips = await h.db.selectFrom('appointments').select(['nip', 'career_id']).where('registration_no', 'in', result.registered.map((r) => r.registrationNo)).where('nip', 'is not', null).execute();
     const ids = [roundWorkflowId(result.roundId), ...result.registered.map((r) => candidateWorkflowId(r.registrationNo)), ...nips.map((n) => careerWorkflowId(n.career_id!))];
-    const secrets = result.registered.flatMap((r) => [r.sim.request.nik, r.sim.request.fullName, r.sim.request.birthDate, r.sim.request.email, `Jl. Contoh No. ${r.sim.index}, Medan`, ...(r.token ? [r.token] : [])]);
+    const secrets = result.registered.flatMap((r) => [r.sim.request.nik, r.sim.request.fullName, r.sim.request.birthDate, r.sim.request.email, `Jl. Contoh No. ${r.sim.index}, Medan`, ...(r.token ? [r.token] : [])]).concat(nips.map((n) => n.nip!));
     let payloads = 0;
     const decodedText: string[] = [];
     for (const workflowId of ids) {
