@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ServiceDeps } from '../../api/services/deps';
 import { candidateWorkflowStatus, submitDocuments } from '../../api/services/documents';
 import type { Db } from '../../db/connection';
+import type { RoundConfig, RoundConfigInput } from '../../domain';
 import type { candidate } from '../../workflows/candidate';
 import { candidateWorkflowId, finalResultSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate } from '../../workflows/messages';
 import { wib } from '../fixtures';
@@ -30,42 +31,64 @@ afterAll(async () => {
   await db?.destroy();
 });
 
+/**
+ * A candidate registered, with its documents submitted, in a round of its own whose registration
+ * closes `windowMs` after this attempt began (so the path moves on soon after). On a machine too
+ * slow to register and submit within the window (the candidate answers WINDOW_CLOSED) it starts
+ * over in a new round with twice the window: what the tests check never depends on how fast the
+ * machine is, only how long they wait.
+ */
+async function registeredWithDocuments(
+  deps: ServiceDeps, prefix: string, windowMs: number, schedule: (s: RoundConfig['schedule']) => RoundConfig['schedule'], prepare: (roundId: string) => Promise<void>, overrides: Partial<RoundConfigInput> = {},
+): Promise<{ registrationNo: string; roundId: string }> {
+  for (let window = windowMs, attempt = 1; ; window *= 2, attempt += 1) {
+    const now = Date.now();
+    const base = await openRound(db, now, `${prefix}-${now.toString(36)}-${attempt}`, overrides);
+    await db.updateTable('rounds').set({ config: JSON.stringify({ ...base, schedule: schedule({ ...base.schedule, registrationCloses: wib(now + window) }) }) }).where('round_id', '=', base.roundId).execute();
+    await prepare(base.roundId);
+    try {
+      const { registrationNo } = await registerCandidate(deps, base.roundId);
+      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+      return { registrationNo, roundId: base.roundId };
+    } catch (err) {
+      const type = (err as { cause?: { type?: string } }).cause?.type;
+      if (type !== 'WINDOW_CLOSED' || window > 240_000) throw err;
+    }
+  }
+}
+
 describe('a candidate path survives a killed worker (real dev server, real time)', () => {
   it('the worker is SIGKILLed after the appointment is written, before it completes; the replacement finishes with one NIP and no duplicate rows', async () => {
     const taskQueue = uniqueTaskQueue('cand-kill');
     const common = { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath') };
     const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
-    const now = Date.now();
-    const base = await openRound(db, now, `kill-cand-${now.toString(36)}`);
-    // Registration closes in a few seconds; everything after stays far ahead.
-    const schedule = { ...base.schedule, registrationCloses: wib(now + 8_000) };
-    await db.updateTable('rounds').set({ config: JSON.stringify({ ...base, schedule }) }).where('round_id', '=', base.roundId).execute();
     const [reviewer] = await reviewers(db, 1);
-    await db.insertInto('round_reviewers').values({ round_id: base.roundId, username: reviewer! }).execute();
 
     const first = spawnTs('worker/main.ts', { ...common, ASN_FAULT_PAUSE_AFTER_WRITE: 'appoint' });
     try {
-      await first.waitFor('WORKER_READY');
-      const { registrationNo } = await registerCandidate(deps, base.roundId);
-      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+      await first.waitFor('WORKER_READY', 120_000);
+      // Registration closes a few seconds after the documents are in; everything after stays far ahead.
+      const { registrationNo } = await registeredWithDocuments(deps, 'kill-cand', 8_000, (schedule) => schedule, async (roundId) => {
+        await db.insertInto('round_reviewers').values({ round_id: roundId, username: reviewer! }).execute();
+      });
       const h = env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
-      await expect.poll(async () => (await candidateWorkflowStatus(deps, registrationNo)).stage, { timeout: 30_000, interval: 250 }).toBe('verification');
+      await expect.poll(async () => (await candidateWorkflowStatus(deps, registrationNo)).stage, { timeout: 300_000, interval: 250 }).toBe('verification');
       const s = await candidateWorkflowStatus(deps, registrationNo);
       await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
       await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
       await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
       await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
       await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
-      await expect.poll(async () => (await candidateWorkflowStatus(deps, registrationNo)).stage, { timeout: 30_000, interval: 250 }).toBe('appointment');
+      await expect.poll(async () => (await candidateWorkflowStatus(deps, registrationNo)).stage, { timeout: 300_000, interval: 250 }).toBe('appointment');
       await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Jl. Sisingamangaraja, Medan' } }] });
-      await first.waitFor('FAULT_PAUSED appoint', 30_000);
+      await first.waitFor('FAULT_PAUSED appoint', 120_000);
       const written = await db.selectFrom('appointments').select(['nip']).where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
       expect(written.nip).toMatch(/^\d{18}$/);
       await first.kill('SIGKILL');
 
       const second = spawnTs('worker/main.ts', common);
       try {
-        await second.waitFor('WORKER_READY');
+        await second.waitFor('WORKER_READY', 120_000);
         const result = await h.result();
         expect(result.outcome).toBe('appointed');
         expect(result.nip).toBe(written.nip); // the retried appointment found its own write
@@ -81,7 +104,7 @@ describe('a candidate path survives a killed worker (real dev server, real time)
     } finally {
       await first.kill('SIGKILL');
     }
-  }, 180_000);
+  }, 900_000);
 
   it('a reviewer decision taken in the same task as its deadline timer (worker down meanwhile) is honoured: no escalation, no task reopened, the stage is right in PostgreSQL', async () => {
     // Plaintext payloads (a plain client and worker): the history is kept as a golden one when
@@ -89,19 +112,16 @@ describe('a candidate path survives a killed worker (real dev server, real time)
     const client = new Client({ connection: env.connection });
     const taskQueue = uniqueTaskQueue('cand-inflight');
     const deps: ServiceDeps = { db, client, connection: env.connection, taskQueue };
-    const now = Date.now();
-    const base = await openRound(db, now, `inflight-${now.toString(36)}`, { simulation: { dayMs: 3_000 } });
-    const schedule = { ...base.schedule, registrationCloses: wib(now + 6_000), verificationDeadline: wib(now + 6_000) };
-    await db.updateTable('rounds').set({ config: JSON.stringify({ ...base, schedule }) }).where('round_id', '=', base.roundId).execute();
-    await db.insertInto('round_reviewers').values((await reviewers(db, 2)).map((username) => ({ round_id: base.roundId, username }))).execute();
+    const pool = await reviewers(db, 2);
     const worker = (): Promise<Worker> => createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { db, client }, bundlePath: inject('bundlePath'), options: { dataConverter: {} } });
 
     let registrationNo = '';
     const h = (): ReturnType<Client['workflow']['getHandle']> => client.workflow.getHandle(candidateWorkflowId(registrationNo));
     const first = await worker();
     const s = await first.runUntil(async () => {
-      ({ registrationNo } = await registerCandidate(deps, base.roundId));
-      await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+      ({ registrationNo } = await registeredWithDocuments(deps, 'inflight', 6_000, (schedule) => ({ ...schedule, verificationDeadline: schedule.registrationCloses }), async (roundId) => {
+        await db.insertInto('round_reviewers').values(pool.map((username) => ({ round_id: roundId, username }))).execute();
+      }, { simulation: { dayMs: 3_000 } }));
       for (;;) {
         const st = await h().query(candidateStatusQuery);
         if (st.stage === 'verification' && st.reviewer) return st;
@@ -141,5 +161,5 @@ describe('a candidate path survives a killed worker (real dev server, real time)
     expect(patches).toContain(IN_FLIGHT_PATCH);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('bundlePath') }, dataConverter: {} }, history, candidateWorkflowId(registrationNo));
     if (process.env.ASN_CAPTURE_GOLDEN === '1') writeFileSync(join(__dirname, '..', 'histories', 'candidate-v3-decision-in-flight.json'), historyToJSON(history));
-  }, 120_000);
+  }, 900_000);
 });

@@ -67,28 +67,45 @@ describe('durability against the real dev server', () => {
     // replay (nondeterminism; `npm run test:round-stress` reproduces it on the old code). The
     // waits are now decided by timers and messages only; this pins the behaviour down.
     const taskQueue = uniqueTaskQueue('phase-kill');
-    const roundId = `phase-kill-${Date.now()}`;
+    const roundIdBase = `phase-kill-${Date.now()}`;
     const common = { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath') };
-    const STEP = 3_000;
-    const t0 = Date.now() + 4_000;
     const keys = SCHEDULE_KEYS;
-    const schedule = Object.fromEntries(keys.map((k, i) => [k, wib(t0 + i * STEP)])) as unknown as ReturnType<typeof sampleRound>['schedule'];
-    const config = withDefaults(sampleRound(roundId, { schedule }));
-    const phaseOf = async (): Promise<string | undefined> => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase;
-
-    const first = spawnTs('worker/main.ts', common);
-    let second: ReturnType<typeof spawnTs> | undefined;
-    try {
-      await first.waitFor('WORKER_READY');
+    const workers: ReturnType<typeof spawnTs>[] = [];
+    const worker = (): ReturnType<typeof spawnTs> => {
+      const w = spawnTs('worker/main.ts', common);
+      workers.push(w);
+      return w;
+    };
+    // HR's two moves must come before the deadlines they move. On a machine too slow to get
+    // there in time (an Update answers DEADLINE_PASSED) the scenario starts over with the phases
+    // twice as far apart: what is checked never depends on the machine's speed.
+    const tooLate = async (update: Promise<unknown>, handle: { terminate: (reason: string) => Promise<unknown> }, step: number): Promise<boolean> => {
+      try {
+        await update;
+        return false;
+      } catch (err) {
+        if ((err as { cause?: { type?: string } }).cause?.type !== 'DEADLINE_PASSED' || step >= 48_000) throw err;
+        await handle.terminate('too slow for this step; started over with a longer one');
+        return true;
+      }
+    };
+    const scenario = async (step: number, n: number) => {
+      const roundId = `${roundIdBase}-${n}`;
+      const first = worker();
+      await first.waitFor('WORKER_READY', 120_000);
+      const t0 = Date.now() + 4_000;
+      const schedule = Object.fromEntries(keys.map((k, i) => [k, wib(t0 + i * step)])) as unknown as ReturnType<typeof sampleRound>['schedule'];
+      const config = withDefaults(sampleRound(roundId, { schedule }));
+      const phaseOf = async (): Promise<string | undefined> => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase;
       const handle = await env.client.workflow.start<typeof recruitmentRound>('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.test' }] });
-      await expect.poll(phaseOf, { timeout: 30_000, interval: 100 }).toBe('criteria_adoption');
+      await expect.poll(phaseOf, { timeout: 300_000, interval: 100 }).toBe('criteria_adoption');
       // HR moves registration a second later (the last task before the crash answers an Update),
       // then the worker is killed while that timer is pending; it fires during the outage.
       const registrationOpens = Date.parse(schedule.registrationOpens) + 1_000;
-      await handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'registrationOpens', to: wib(registrationOpens), actor: 'hr.test', reason: 'Server SSCASN dipelihara' }] });
+      if (await tooLate(handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'registrationOpens', to: wib(registrationOpens), actor: 'hr.test', reason: 'Server SSCASN dipelihara' }] }), handle, step)) return undefined;
       await first.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, Math.max(0, registrationOpens - Date.now()) + 1_000));
-      second = spawnTs('worker/main.ts', common);
+      const second = worker();
       // Meanwhile the API's readers keep asking for the round's state (a query replays the
       // history on a worker without it in cache); none may fail for any reason but no worker.
       let running = true;
@@ -99,13 +116,24 @@ describe('durability against the real dev server', () => {
           await new Promise((r) => setTimeout(r, 150));
         }
       })();
-      await second.waitFor('WORKER_READY');
-      await expect.poll(phaseOf, { timeout: 40_000, interval: 100 }).not.toBe('criteria_adoption');
-      // HR moves the SKB later while the replacement runs; the round waits out the difference.
-      const skbAt = t0 + 7 * STEP + 2_000;
-      await handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'skbAt', to: wib(skbAt), actor: 'hr.test', reason: 'Gedung ujian dipakai' }] });
-      const result = await handle.result().finally(() => (running = false));
-      await reader;
+      try {
+        await second.waitFor('WORKER_READY', 120_000);
+        await expect.poll(phaseOf, { timeout: 300_000, interval: 100 }).not.toBe('criteria_adoption');
+        // HR moves the SKB later while the replacement runs; the round waits out the difference.
+        const skbAt = t0 + 7 * step + 2_000;
+        if (await tooLate(handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'skbAt', to: wib(skbAt), actor: 'hr.test', reason: 'Gedung ujian dipakai' }] }), handle, step)) return undefined;
+        const result = await handle.result();
+        return { roundId, handle, schedule, registrationOpens, skbAt, result, queryErrors };
+      } finally {
+        running = false;
+        await reader;
+        await second.kill('SIGTERM');
+      }
+    };
+    try {
+      let run: NonNullable<Awaited<ReturnType<typeof scenario>>> | undefined;
+      for (let step = 3_000, n = 1; !run; step *= 2, n += 1) run = await scenario(step, n);
+      const { roundId, handle, schedule, registrationOpens, skbAt, result, queryErrors } = run;
       expect(queryErrors).toEqual([]);
       expect(result.phases.map((p) => p.phase)).toEqual(['consultation', 'criteria_adoption', 'registration', 'administrative_check', 'announcement', 'skd', 'skb', 'final_announcement', 'closed']);
 
@@ -134,8 +162,7 @@ describe('durability against the real dev server', () => {
       });
       expect(patches).toContain(DEADLINE_PATCH);
     } finally {
-      await first.kill('SIGKILL');
-      await second?.kill('SIGTERM');
+      for (const w of workers) await w.kill('SIGKILL');
     }
-  }, 150_000);
+  }, 900_000);
 });
