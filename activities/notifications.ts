@@ -102,8 +102,11 @@ export const notify = {
       [formatWib(Date.parse(from) + c.schedule.sanggahDays * dayMs(c)), formatWib(Date.parse(to) + c.schedule.sanggahDays * dayMs(c))],
     ];
     const pending = await trx.selectFrom('mail_outbox').select(['id', 'text']).where('topic', '=', announcementTopic(roundId)).where('sent_at', 'is', null).where('cancelled_at', 'is', null).where('attempts', '=', 0).execute();
+    // One pass over the text: a new date equal to another old one is not replaced again.
+    const map = new Map(swaps);
+    const pattern = new RegExp(swaps.map(([a]) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
     for (const m of pending) {
-      const text = swaps.reduce((t, [a, b]) => t.split(a).join(b), m.text);
+      const text = m.text.replace(pattern, (x) => map.get(x) ?? x);
       await trx.updateTable('mail_outbox').set({ text, next_attempt_at: to }).where('id', '=', m.id).execute();
     }
   },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCandidateActivities } from '../../activities/candidate';
-import { notify } from '../../activities/notifications';
+import { announcementTopic, formatWib, notify } from '../../activities/notifications';
+import { createRoundActivities } from '../../activities/round';
 import type { Db } from '../../db/connection';
 import { enqueueMail, messageIdFor, startMailDispatcher } from '../../db/mail';
 import { nikFor, openRound } from '../helpers/candidates';
@@ -130,6 +131,24 @@ describe('mail outbox: PostgreSQL and the SMTP sink as its own process', () => {
     expect(mails[0]!.messageId).toBe(pending!.message_id);
     expect(mails[0]!.duplicates).toBe(1); // the resend arrived under the same Message-ID and was recognised
     expect((await outbox(`sanggah-answered:${no}:skd`))[0]!.attempts).toBe(2);
+  });
+
+  it('a postponed announcement moves the mails that wait for it, with the dates they quote', async () => {
+    const no = await application(`postponed-${counter}@example.id`);
+    const round = await db.selectFrom('rounds').select('config').where('round_id', '=', roundId).executeTakeFirstOrThrow();
+    const from = (round.config as { schedule: { announcementAt: string } }).schedule.announcementAt;
+    const to = new Date(Date.parse(from) + 3 * 86_400_000).toISOString();
+    await db.transaction().execute((trx) => notify.administrasi(trx, { registrationNo: no, result: 'TMS', reasons: ['str: STR kedaluwarsa'], at: new Date().toISOString() }));
+    const [before] = await outbox(`administrasi:${no}`);
+    expect(before!.topic).toBe(announcementTopic(roundId));
+    expect(before!.next_attempt_at.getTime()).toBe(Date.parse(from));
+    expect(before!.text).toContain(`${formatWib(from)} sampai`);
+
+    await createRoundActivities({ db }).recordDeadlineChange({ roundId, seq: 900 + counter, change: { key: 'announcementAt', from, to, actor: 'hr.test', reason: 'ruang ujian belum siap', at: new Date().toISOString() } });
+    const [after] = await outbox(`administrasi:${no}`);
+    expect(after!.next_attempt_at.getTime()).toBe(Date.parse(to));
+    expect(after!.text).toContain(`${formatWib(to)} sampai ${formatWib(Date.parse(to) + 3 * 86_400_000)}`);
+    expect(after!.text).not.toContain(formatWib(from));
   });
 
   it('shows the mails as an HTML list and as JSON', async () => {
