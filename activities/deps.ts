@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { AuditSigningKeys } from '../config/audit-signing';
 import type { Db } from '../db/connection';
 
 /**
@@ -12,4 +13,6 @@ export interface ActivityDeps {
   /** Candidates per page of a batch notification (default 500). */
   notifyPageSize?: number;
   faults?: { afterWrite?: (activity: string) => Promise<void> };
+  /** The keys checkpoints are signed with (default: the configured ones, config/audit-signing.ts). */
+  auditSigningKeys?: AuditSigningKeys;
 }

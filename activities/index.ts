@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createAuditActivities } from './audit';
 import { createCandidateActivities } from './candidate';
 import { createCareerActivities } from './career';
 import { createRoundActivities } from './round';
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCandidateActivities(deps),
     ...createRoundOpsActivities(deps),
     ...createCareerActivities(deps),
+    ...createAuditActivities(deps),
   };
 }
 

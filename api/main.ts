@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { dataConverter } from '../config/codec';
+import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
 import { existsSync } from 'node:fs';
 import { PREBUILT_BUNDLE } from '../worker/worker';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   // Lazy: the API starts and answers 503 while Temporal is down, instead of refusing to start.
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
+  // The audit signing keys, loaded (and checked) at start: production refuses to run without them.
+  auditSigner();
   const bundlePath = process.env.ASN_WORKFLOW_BUNDLE ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath, rateLimits: config.rateLimits, commentDuplicateWindowMs: config.commentDuplicateWindowMs, codecCorsOrigins: config.codecCorsOrigins });
   const close = async (): Promise<void> => {

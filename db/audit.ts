@@ -9,6 +9,10 @@ import type { Db } from './connection';
  * (`career:<nip>`). Each row's hash covers its content and the previous row's hash, so editing
  * or deleting a row breaks every hash after it. Appends are idempotent by `idempotencyKey`, so a
  * retried activity never writes a decision twice.
+ *
+ * Hashes alone cannot show rows cut from the end, or a row edited with every later hash
+ * recomputed: the workflows therefore anchor each chain's head (activities/audit.ts) as a signed
+ * checkpoint in their Temporal history, and verifyChain compares the chain with those heads.
  */
 export interface AuditEntry {
   chain: string;
@@ -52,24 +56,122 @@ export async function appendAuditInTransaction(trx: Transaction<Database>, e: Au
   }
 }
 
+/** The head of a chain as it is now: its last row's seq and hash, and how many rows it has. */
+export async function auditHead(db: Db, chain: string): Promise<{ chain: string; seq: number; hash: string; rows: number }> {
+  const last = await db.selectFrom('audit_log').select(['seq', 'hash']).where('chain', '=', chain).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const n = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('n')).where('chain', '=', chain).executeTakeFirstOrThrow();
+  return { chain, seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS, rows: Number(n.n) };
+}
+
+/** What verification can find: a row problem inside the chain, or a disagreement with a signed head. */
+export type ChainProblem = 'edited_row' | 'prev_hash' | 'gap' | 'rows_deleted_after_head' | 'chain_recomputed' | 'invalid_signature';
+
+/** A signed head as recorded in a workflow history (config/audit-signing.ts AuditCheckpoint). */
+export interface AnchoredHead {
+  chain: string;
+  seq: number;
+  hash: string;
+  rows: number;
+  signedAt: string;
+  keyId: string;
+  signature: string;
+}
+
+/**
+ * The checkpoints to check a chain against, in the order they were anchored, each with the
+ * outcome of its signature check (done by the caller with the public keys), and where they were
+ * read from (the workflow whose history recorded them).
+ */
+export interface AnchorEvidence {
+  source: string | null;
+  checkpoints: { checkpoint: AnchoredHead; signatureValid: boolean; reason?: string }[];
+}
+
 export interface ChainVerification {
   chain: string;
   rows: number;
   ok: boolean;
-  firstBroken?: { seq: number; id: string; problem: 'hash' | 'prev_hash' | 'gap' };
+  /** The first row where the chain is broken (an edited row, a wrong prev_hash, a gap) or disagrees with the signed head. */
+  firstBroken?: { seq: number; id: string | null; problem: ChainProblem };
+  /** How the chain compares with the latest signed head from the workflow history (absent when not checked). */
+  anchor?: {
+    status: 'intact' | 'not_anchored' | 'invalid_signature' | 'rows_deleted_after_head' | 'chain_recomputed';
+    /** The latest anchored head whose signature verifies (or, when none does, the latest one). */
+    head: AnchoredHead | null;
+    /** The workflow whose history holds the head. */
+    source: string | null;
+    /** Anchored heads found in the history (every one is checked). */
+    checkpoints: number;
+    /** Rows after the anchored head: not yet covered by a signature. */
+    rowsAfterHead: number;
+  };
+  /** Everything found, in chain order (Bahasa Indonesia messages). */
+  problems: { problem: ChainProblem; seq: number | null; id: string | null; message: string }[];
 }
 
-export async function verifyChain(db: Db, chain: string): Promise<ChainVerification> {
+/**
+ * Recomputes a chain's hashes and, given the signed heads anchored in the Temporal history,
+ * checks the chain against them: `ok` only when every row is intact and the chain still holds,
+ * at the anchored seq, the hash that was signed. Without evidence only the internal hashes are
+ * checked (as before anchoring existed).
+ */
+export async function verifyChain(db: Db, chain: string, evidence?: AnchorEvidence): Promise<ChainVerification> {
   const rows = await db.selectFrom('audit_log').selectAll().where('chain', '=', chain).orderBy('seq').execute();
+  const problems: ChainVerification['problems'] = [];
   let prev = GENESIS;
   let expectedSeq = 1;
   for (const r of rows) {
-    if (r.seq !== expectedSeq) return { chain, rows: rows.length, ok: false, firstBroken: { seq: r.seq, id: String(r.id), problem: 'gap' } };
-    if (r.prev_hash !== prev) return { chain, rows: rows.length, ok: false, firstBroken: { seq: r.seq, id: String(r.id), problem: 'prev_hash' } };
+    if (r.seq !== expectedSeq) {
+      problems.push({ problem: 'gap', seq: r.seq, id: String(r.id), message: `Baris ${expectedSeq}${r.seq - 1 > expectedSeq ? `–${r.seq - 1}` : ''} hilang dari tengah rantai` });
+      break;
+    }
+    if (r.prev_hash !== prev) {
+      problems.push({ problem: 'prev_hash', seq: r.seq, id: String(r.id), message: `Baris ${r.seq} tidak menunjuk hash baris sebelumnya` });
+      break;
+    }
     const h = auditHash(prev, { chain: r.chain, seq: r.seq, idempotencyKey: r.idempotency_key, actor: r.actor, action: r.action, subject: r.subject, reason: r.reason, payload: r.payload, occurredAt: new Date(r.occurred_at).toISOString() });
-    if (h !== r.hash) return { chain, rows: rows.length, ok: false, firstBroken: { seq: r.seq, id: String(r.id), problem: 'hash' } };
+    if (h !== r.hash) {
+      problems.push({ problem: 'edited_row', seq: r.seq, id: String(r.id), message: `Isi baris ${r.seq} diubah: hash-nya tidak cocok dengan isinya` });
+      break;
+    }
     prev = r.hash;
     expectedSeq += 1;
   }
-  return { chain, rows: rows.length, ok: true };
+  const out: ChainVerification = { chain, rows: rows.length, ok: true, problems };
+  if (evidence) {
+    const mine = evidence.checkpoints.filter((c) => c.checkpoint.chain === chain);
+    for (const c of mine.filter((x) => !x.signatureValid)) {
+      problems.push({ problem: 'invalid_signature', seq: c.checkpoint.seq, id: null, message: `Tanda tangan kepala rantai pada baris ${c.checkpoint.seq} (kunci ${c.checkpoint.keyId}) tidak sah${c.reason ? ` (${c.reason})` : ''}` });
+    }
+    const valid = mine.filter((x) => x.signatureValid).map((x) => x.checkpoint);
+    const latest = valid.reduce<AnchoredHead | null>((m, c) => (!m || c.seq >= m.seq ? c : m), null);
+    const bySeq = new Map(rows.map((r) => [r.seq, r]));
+    let status: NonNullable<ChainVerification['anchor']>['status'] = latest ? 'intact' : mine.length ? 'invalid_signature' : 'not_anchored';
+    if (latest && latest.seq > 0 && !bySeq.has(latest.seq) && (rows.at(-1)?.seq ?? 0) < latest.seq) {
+      const last = rows.at(-1)?.seq ?? 0;
+      status = 'rows_deleted_after_head';
+      problems.push({ problem: 'rows_deleted_after_head', seq: last + 1, id: null, message: `Rantai berakhir pada baris ${last}, padahal kepala yang ditandatangani (${latest.signedAt}) berada pada baris ${latest.seq}: ${latest.seq - last} baris terakhir dihapus` });
+    }
+    // Every signed head (oldest first) must still be in the chain with the hash that was signed.
+    // The last head that still matches and the first that does not bound where the rewrite began.
+    let lastMatching = 0;
+    for (const c of [...valid].sort((a, b) => a.seq - b.seq)) {
+      const row = bySeq.get(c.seq);
+      if (c.seq === 0 || !row) continue;
+      if (row.hash === c.hash) {
+        lastMatching = c.seq;
+        continue;
+      }
+      if (status === 'intact') status = 'chain_recomputed';
+      problems.push({ problem: 'chain_recomputed', seq: c.seq, id: String(row.id), message: `Baris ${c.seq} memiliki hash lain daripada kepala rantai yang ditandatangani (${c.signedAt}): rantai diubah di antara baris ${lastMatching + 1} dan ${c.seq}, lalu hash-nya dihitung ulang` });
+      break;
+    }
+    const shown = latest ?? mine.at(-1)?.checkpoint ?? null;
+    out.anchor = { status, head: shown, source: evidence.source, checkpoints: mine.length, rowsAfterHead: latest ? rows.filter((r) => r.seq > latest.seq).length : rows.length };
+  }
+  problems.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  out.ok = problems.length === 0;
+  const first = problems[0];
+  if (first) out.firstBroken = { seq: first.seq ?? 0, id: first.id, problem: first.problem };
+  return out;
 }

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_registration_idempotency';
 import * as m0006 from './migrations/0006_round_jobs';
 import * as m0007 from './migrations/0007_audit_subject';
 import * as m0008 from './migrations/0008_credentials';
+import * as m0009 from './migrations/0009_audit_checkpoints';
 import * as m0010 from './migrations/0010_career_id';
 import * as m0011 from './migrations/0011_units_and_write_audit';
 import * as m0013 from './migrations/0013_mail_outbox';
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0006_round_jobs': m0006,
   '0007_audit_subject': m0007,
   '0008_credentials': m0008,
+  '0009_audit_checkpoints': m0009,
   '0010_career_id': m0010,
   '0011_units_and_write_audit': m0011,
   '0013_mail_outbox': m0013,
@@ -30,7 +32,9 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Numbers are handed out to parallel work and may land out of order (0010 before 0009): a
+  // database that already ran a later one still gets the earlier one (each is independent).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

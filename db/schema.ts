@@ -43,6 +43,18 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface AuditCheckpointsTable {
+  id: Generated<string>;
+  chain: string;
+  seq: number;
+  hash: string;
+  rows: number;
+  signed_at: Timestamp;
+  key_id: string;
+  signature: string;
+  recorded_at: Generated<Timestamp>;
+}
+
 export interface UsersTable {
   user_id: Generated<string>;
   username: string;
@@ -403,6 +415,7 @@ export interface Database {
   rounds: RoundsTable;
   formations: FormationsTable;
   audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;

@@ -11,6 +11,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../config';
 import { dataConverter } from '../config/codec';
+import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
 import { PREBUILT_BUNDLE } from '../worker/worker';
 import type { ServiceDeps } from '../api/services/deps';
@@ -26,6 +27,7 @@ import { AppError } from '../api/errors';
 async function withDeps<T>(f: (deps: ServiceDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  auditSigner(); // the keys verification checks signatures with: refused early when not configured
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
   try {
@@ -107,11 +109,12 @@ program.command('replay').option('--workflow <id>').option('--round <roundId>').
   });
 
 const audit = program.command('audit').description('tamper-evident audit log');
-audit.command('verify').argument('<roundId>').description("verify the round's and its careers' hash chains; exit 1 if broken").action(async (roundId: string) => {
+audit.command('verify').argument('<roundId>').description("verify the round's and its careers' hash chains against the signed heads in their workflow histories; exit 1 if broken").action(async (roundId: string) => {
   await withDeps(async (deps) => {
-    const r = await verifyAll(deps.db, roundId);
+    const r = await verifyAll(deps, roundId);
     out(r);
-    if (!r.round.ok || r.careers.some((c) => !c.ok)) process.exitCode = 1;
+    for (const c of [r.round, ...r.careers]) for (const p of c.problems) process.stderr.write(`${c.chain}: ${p.problem} — ${p.message}\n`);
+    if (!r.allOk) process.exitCode = 1;
   });
 });
 

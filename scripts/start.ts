@@ -16,6 +16,7 @@ import { migrateToLatest } from '../db/migrate';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { bundleWorkflows } from '../worker/worker';
 import { DEV_KEYS_FILE, loadCodecKeys } from '../config/codec';
+import { auditSigner, DEV_AUDIT_KEYS_FILE } from '../config/audit-signing';
 
 const config = loadConfig();
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -95,6 +96,9 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const keys = loadCodecKeys();
   say(`payload encryption: AES-256-GCM, active key ${keys.active}${process.env.ASN_CODEC_KEYS || process.env.ASN_CODEC_KEYS_FILE ? '' : ` (${DEV_KEYS_FILE}, created on first start)`}`);
+  // Created here once (before worker and API start) so they share the same dev key file.
+  const signer = auditSigner();
+  say(`audit checkpoints: Ed25519, active key ${signer.activeKeyId}${process.env.ASN_AUDIT_SIGNING_KEYS || process.env.ASN_AUDIT_SIGNING_KEYS_FILE ? '' : ` (${DEV_AUDIT_KEYS_FILE}, created on first start)`}`);
   let temporalAddress = config.temporalAddress;
   if (process.env.TEMPORAL_ADDRESS) {
     say(`Temporal: using the existing server at ${temporalAddress}`);

@@ -5,6 +5,7 @@ import { createDb, dropDatabase, ensureDatabase } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { bundleWorkflows } from '../worker/worker';
 import { generateKey } from '../config/codec';
+import { generateSigningKey } from '../config/audit-signing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,6 +39,8 @@ export default async function setup(project: { provide: <K extends 'databaseUrl'
   // Payload encryption keys of this run (an old key kept for decryption, as after a rotation);
   // test files and the processes they spawn inherit them.
   process.env.ASN_CODEC_KEYS ??= JSON.stringify({ active: 'test-2', keys: { 'test-1': generateKey(), 'test-2': generateKey() } });
+  // Audit checkpoint signing keys of this run (an old key kept for verification, as after a rotation).
+  process.env.ASN_AUDIT_SIGNING_KEYS ??= JSON.stringify({ active: 'audit-test-2', keys: { 'audit-test-1': generateSigningKey(), 'audit-test-2': generateSigningKey() } });
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('bundlePath', bundlePath);

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { dataConverter } from '../config/codec';
+import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
 import { dispatcherFromEnv, mailConfig } from '../db/mail';
 import { createLogger } from '../api/logger';
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   // The round's batch notifications signal candidate workflows through a client connection.
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
+  // The keys the anchoring activity signs checkpoints with: production refuses to run without them.
+  auditSigner();
   const deps: ActivityDeps = { db, client, faults: faultsFromEnv() };
   const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, bundlePath: process.env.ASN_WORKFLOW_BUNDLE });
   // The e-mail outbox is sent from here (one place): SMTP_URL, default the sink of `npm start`.

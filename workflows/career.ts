@@ -1,6 +1,7 @@
-import { condition, continueAsNew, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { addDays, addMonths, followUp, retirementDate, isPoor, LADDER_LABELS, type LadderStep, type Predikat, predikatKinerja, RATINGS, type Rating } from '../domain';
 import type { CareerActivities } from '../activities/career';
+import type { AuditActivities } from '../activities/audit';
 import {
   assignSupervisorUpdate,
   careerStatusQuery, checkInUpdate, decideProbationUpdate, decideRecommendationUpdate, evaluateUpdate, extendProbationUpdate, recordHealthUpdate, recordLatsarUpdate,
@@ -9,6 +10,9 @@ import {
 import { reject } from './rejections';
 
 const db = proxyLocalActivities<CareerActivities>({ startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+
+/** The signed checkpoint of the career's audit chain goes into the history: a (recorded) activity. */
+const audit = proxyActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 
 const DAY = 86_400_000;
 const WIB = '+07:00';
@@ -34,6 +38,10 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
     s.events.push({ what: kind, who, when: iso(), ...(why ? { why } : {}) });
     seq += 1;
     await db.recordCareerEvent({ ...ctx, seq, kind, actor: who, reason: why ?? null, detail, at: iso() });
+  };
+  /** The chain's head, signed, into this history: at the probation decision and at each year's end. */
+  const anchor = async (): Promise<void> => {
+    if (patched('audit-anchor')) await audit.anchorAuditHead({ scope: 'career', id: input.nip });
   };
   const evaluators = (): string[] => [s.supervisor, ...(s.escalatedTo ? [s.escalatedTo] : [])];
 
@@ -164,6 +172,7 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
   const finish = async (stage: 'retired' | 'dismissed', why: string): Promise<CareerStatus> => {
     s.stage = stage;
     await db.endCareer({ ...ctx, reason: why, stage, at: iso() });
+    await anchor();
     s.events.push({ what: stage === 'retired' ? 'pensiun' : 'diberhentikan', who: 'sistem', when: iso(), why });
     return s;
   };
@@ -193,6 +202,7 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
     }
     const pnsDate = today();
     await db.recordPns({ ...ctx, pnsDate, at: iso() });
+    await anchor();
     await continueAsNew<typeof career>({ ...input, supervisor: s.supervisor, unitHead: s.unitHead, summary: { year: Number(pnsDate.slice(0, 4)) + 1, status: 'pns', recentPredikat: [], ladderPosition: null, reEvaluationDue: null } });
   }
 
@@ -293,6 +303,7 @@ export async function career(input: CareerInput): Promise<CareerStatus> {
   const recent = [...summary.recentPredikat, { year: Y, predikat }].slice(-3);
   const reEvaluationDue = isPoor(predikat) ? iso(Date.now() + 182 * DAY) : null;
   await waitUntil(at(`${Y}-12-31`), () => false);
+  await anchor();
   return continueAsNew<typeof career>({ ...input, supervisor: s.supervisor, unitHead: s.unitHead, summary: { year: Y + 1, status: 'pns', recentPredikat: recent, ladderPosition: s.ladderPosition, reEvaluationDue } });
 }
 

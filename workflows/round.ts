@@ -3,6 +3,7 @@ import { DEADLINE_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type RoundConfig, type RoundSchedule, SCHEDULE_KEYS, scoringOf, validateRoundConfig } from '../domain';
 import type { RoundActivities } from '../activities/round';
 import type { RoundOpsActivities } from '../activities/round-ops';
+import type { AuditActivities } from '../activities/audit';
 import {
   adoptCriteriaUpdate,
   applyImportUpdate,
@@ -31,6 +32,10 @@ const ops = proxyActivities<RoundOpsActivities>({
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['MISCONFIGURED'] },
 });
+
+const audit = proxyActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+/** Guards the signed checkpoints of the round's audit chain (added after the golden histories). */
+const AUDIT_ANCHOR_PATCH = 'audit-anchor';
 
 /** Deadlines the candidates keep a copy of: a change is sent to them. */
 const CANDIDATE_DEADLINES = ['registrationCloses', 'verificationDeadline', 'announcementAt', 'drhDeadline'] as const;
@@ -222,6 +227,12 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   };
   const jobsDone = runJobs();
 
+  // The chain's head, signed, into this history (outside PostgreSQL): at each phase change and
+  // when the round closes. A fixed number per round, whatever the number of candidates.
+  const anchor = async (): Promise<void> => {
+    if (patched(AUDIT_ANCHOR_PATCH)) await audit.anchorAuditHead({ scope: 'round', id: config.roundId });
+  };
+
   await db.recordRound({ config, createdBy: input.createdBy, at: nowIso() });
   log.info('round recorded', { roundId: config.roundId, workflowId: workflowInfo().workflowId });
 
@@ -242,6 +253,7 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     if (cancelled) {
       phase = 'closed';
       await db.recordPhase({ roundId: config.roundId, phase, at: nowIso(), reason: `dibatalkan oleh ${cancelled.actor}: ${cancelled.reason}` });
+      await anchor();
       throw ApplicationFailure.nonRetryable(`round ${config.roundId} cancelled: ${cancelled.reason}`, 'RoundCancelled');
     }
     if (step.phase === 'registration' && !criteriaAdopted) {
@@ -250,9 +262,11 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     phase = step.phase;
     phases.push({ phase, at: nowIso() });
     await db.recordPhase({ roundId: config.roundId, phase, at: nowIso() });
+    await anchor();
   }
   await condition(() => queue.length === 0);
   finished = true;
   await jobsDone;
+  await anchor();
   return state();
 }

@@ -1,18 +1,60 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import { verifyChain } from '../../db/audit';
+import type { TSchema } from '@fastify/type-provider-typebox';
 import { careerChain } from '../../activities/career';
+import { verifyChain } from '../../db/audit';
+import { auditPublicKeys, auditSigner } from '../../config/audit-signing';
+import { careerWorkflowId } from '../../workflows/messages';
 import { assertCanSeeRegistration } from '../plugins/access';
 import { errorResponses, Id, PlainText } from '../schemas/common';
 import { RegistrationNoParams } from '../schemas/candidate';
 import { RoundIdParams } from '../schemas/round';
-import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll } from '../services/audit';
+import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll, verifyAnchoredChain } from '../services/audit';
 import type { ServiceDeps } from '../services/deps';
 import { loadRoundConfig } from '../services/registrations';
 import { assertKnownUnit, unitChain } from '../services/ratings';
 import { AppError } from '../errors';
 
 const Any = Type.Unsafe<unknown>({});
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const ChainProblem = Type.Union([Type.Literal('edited_row'), Type.Literal('prev_hash'), Type.Literal('gap'), Type.Literal('rows_deleted_after_head'), Type.Literal('chain_recomputed'), Type.Literal('invalid_signature')], {
+  description: 'edited_row: a row whose hash does not match its content; prev_hash/gap: a row unlinked or missing in the middle; rows_deleted_after_head: the chain ends before the signed head; chain_recomputed: consistent, but another hash than the signed head at its seq; invalid_signature: a signed head whose signature does not verify',
+});
+const AnchorStatus = Type.Union([Type.Literal('intact'), Type.Literal('not_anchored'), Type.Literal('invalid_signature'), Type.Literal('rows_deleted_after_head'), Type.Literal('chain_recomputed')]);
+
+/** A signed head of an audit chain (config/audit-signing.ts). */
+export const AuditCheckpointSchema = Type.Object({
+  chain: Type.String({ description: 'the chain, e.g. round:<roundId> or career:<nip>' }),
+  seq: Type.Integer({ description: "the head row's seq (0: empty chain)" }),
+  hash: Type.String({ description: "the head row's hash (SHA-256, hex)" }),
+  rows: Type.Integer({ description: 'rows in the chain when signed' }),
+  signedAt: Type.String(),
+  keyId: Type.String(),
+  signature: Type.String({ description: 'base64 Ed25519 signature over the canonical JSON of the other fields' }),
+}, { description: 'A signed checkpoint, as recorded in the Temporal history' });
+
+/** One chain's verification (db/audit.ts ChainVerification). */
+export const ChainVerificationSchema = Type.Object({
+  chain: Type.String(),
+  rows: Type.Integer(),
+  ok: Type.Boolean({ description: 'true only when every row is intact and the chain still holds the signed head(s)' }),
+  firstBroken: Type.Optional(Type.Object({ seq: Type.Integer(), id: Nullable(Type.String()), problem: ChainProblem })),
+  anchor: Type.Optional(Type.Object({
+    status: AnchorStatus,
+    head: Nullable(AuditCheckpointSchema),
+    source: Nullable(Type.String({ description: 'the workflow whose history holds the head' })),
+    checkpoints: Type.Integer({ description: 'signed heads found in that history' }),
+    rowsAfterHead: Type.Integer({ description: 'rows appended after the latest signed head (not yet covered by a signature)' }),
+  })),
+  problems: Type.Array(Type.Object({ problem: ChainProblem, seq: Nullable(Type.Integer()), id: Nullable(Type.String()), message: Type.String() })),
+});
+
+/** GET /rounds/:roundId/audit/verify: the round chain's fields (as before), plus every career of the round. */
+export const RoundAuditVerificationSchema = Type.Object({
+  ...ChainVerificationSchema.properties,
+  allOk: Type.Boolean({ description: "the round's chain and every career chain intact" }),
+  careers: Type.Array(ChainVerificationSchema),
+});
 
 export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (app, { deps, bundlePath }) => {
   app.get('/audit/history', {
@@ -68,16 +110,14 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
 
   app.get('/rounds/:roundId/audit/verify-all', {
     config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "Verify the round's chain and every appointed career's chain", params: RoundIdParams, response: { 200: Any, ...errorResponses } },
-  }, async (req) => {
-    await loadRoundConfig(deps, req.params.roundId);
-    return verifyAll(deps.db, req.params.roundId);
-  });
+    schema: { tags: ['audit'], summary: "Verify the round's chain and every appointed career's chain against their signed heads", params: RoundIdParams, response: { 200: Type.Object({ allOk: Type.Boolean(), round: ChainVerificationSchema, careers: Type.Array(ChainVerificationSchema) }), ...errorResponses } },
+  }, async (req) => verifyAll(deps, req.params.roundId));
 
   app.get('/careers/:nip/audit/verify', {
     config: { access: ['auditor', 'hr'] },
-    schema: { tags: ['audit'], summary: "Verify a career's audit chain", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
-  }, async (req) => verifyChain(deps.db, careerChain(req.params.nip)));
+    schema: { tags: ['audit'], summary: "Verify a career's audit chain against the signed heads in the career's history", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errorResponses } },
+  }, async (req) => verifyAnchoredChain(deps, careerChain(req.params.nip), careerWorkflowId(req.params.nip)));
+
 
   app.get('/units/:unit/audit/verify', {
     config: { access: ['auditor', 'hr'] },
@@ -86,4 +126,12 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
     await assertKnownUnit(deps, req.params.unit);
     return verifyChain(deps.db, unitChain(req.params.unit));
   });
+
+  app.get('/audit/keys', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['audit'], summary: 'The public keys that verify the signed audit checkpoints (Ed25519, SPKI DER in base64)', security: [],
+      response: { 200: Type.Object({ active: Type.String(), keys: Type.Array(Type.Object({ keyId: Type.String(), algorithm: Type.Literal('Ed25519'), publicKey: Type.String() })) }) },
+    },
+  }, async () => ({ active: auditSigner().activeKeyId, keys: auditPublicKeys() }));
 };

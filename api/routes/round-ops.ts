@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import { rankFinal } from '../../db/ranking';
-import { verifyChain } from '../../db/audit';
 import { CANDIDATE_STAGES, adoptCriteriaUpdate, roundWorkflowId, type AdoptCriteriaInput, type CandidateStage } from '../../workflows/messages';
-import { roundChain } from '../../activities/round';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
 import { errorResponses, Id, PlainText } from '../schemas/common';
@@ -15,6 +13,8 @@ import type { ServiceDeps } from '../services/deps';
 import { importResults, requestRanking } from '../services/imports';
 import { updateIdOf, updateOptions } from '../plugins/idempotency';
 import { reportHtml, roundReport } from '../services/report';
+import { verifyAll } from '../services/audit';
+import { RoundAuditVerificationSchema } from './audit';
 import { loadRoundConfig } from '../services/registrations';
 
 const Any = Type.Unsafe<unknown>({});
@@ -141,9 +141,12 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/audit/verify', {
     config: { access: ['auditor', 'hr'] },
-    schema: { tags: ['audit'], summary: "Recompute the round's audit hash chain; names the first broken row", params: RoundIdParams, response: { 200: Any, ...errorResponses } },
+    schema: {
+      tags: ['audit'], summary: "Recompute the round's audit hash chain and check it (and each career's) against the signed heads in the workflow histories; names what happened",
+      params: RoundIdParams, response: { 200: RoundAuditVerificationSchema, ...errorResponses },
+    },
   }, async (req) => {
-    await loadRoundConfig(deps, req.params.roundId);
-    return verifyChain(deps.db, roundChain(req.params.roundId));
+    const r = await verifyAll(deps, req.params.roundId);
+    return { ...r.round, allOk: r.allOk, careers: r.careers };
   });
 };

@@ -3,6 +3,9 @@ import { candidateWorkflowId, formationIdAttr, stageAttr, type CandidateStage } 
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
+import { latestAnchoredHead, type AnchoredHeadView } from './audit';
+import { roundChain } from '../../activities/round';
+import { roundWorkflowId } from '../../workflows/messages';
 
 export const ANNOUNCEMENT_PHASES = ['administrasi', 'skd', 'skb_selection', 'final'] as const;
 export type AnnouncementPhase = (typeof ANNOUNCEMENT_PHASES)[number];
@@ -30,7 +33,7 @@ const RESULT_LABEL: Record<string, string> = {
 };
 
 /** An announcement per phase and formation: registration number, name, masked NIK, result. */
-export async function announcement(deps: ServiceDeps, roundId: string, phase: string, formationId?: string): Promise<{ roundId: string; agency: string; roundName: string; phase: AnnouncementPhase; title: string; rows: AnnouncementRow[] }> {
+export async function announcement(deps: ServiceDeps, roundId: string, phase: string, formationId?: string): Promise<{ roundId: string; agency: string; roundName: string; phase: AnnouncementPhase; title: string; rows: AnnouncementRow[]; auditHead: AnchoredHeadView | null }> {
   if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase)) throw new AppError(404, 'NOT_FOUND', `Tidak ada pengumuman ${phase}`, { allowed: ANNOUNCEMENT_PHASES });
   const p = phase as AnnouncementPhase;
   const { config } = await loadRoundConfig(deps, roundId);
@@ -53,10 +56,26 @@ export async function announcement(deps: ServiceDeps, roundId: string, phase: st
         note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
       }));
   }
-  return { roundId, agency: config.agency, roundName: config.name, phase: p, title: TITLES[p], rows };
+  return { roundId, agency: config.agency, roundName: config.name, phase: p, title: TITLES[p], rows, auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)) };
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * The "Jejak audit" block of every announcement and report: the latest signed head of the
+ * round's audit chain, printed so copies of it exist outside the system. Anyone can check it
+ * with the public keys (GET /audit/keys) and `asn audit verify`.
+ */
+export function auditTrailHtml(a: AnchoredHeadView | null): string {
+  if (!a) return '<section class="jejak-audit"><h2>Jejak audit</h2><p>Belum ada kepala rantai log audit yang ditandatangani untuk seleksi ini.</p></section>';
+  const h = a.head;
+  const row = (k: string, v: string): string => `<tr><th>${esc(k)}</th><td><code>${esc(v)}</code></td></tr>`;
+  return `<section class="jejak-audit"><h2>Jejak audit</h2>
+<p>Kepala rantai log audit terakhir yang ditandatangani (Ed25519) dan tercatat di riwayat alur kerja Temporal. Simpan salinan halaman ini: perubahan atau pemotongan log audit setelahnya akan terdeteksi oleh pemeriksaan (<code>asn audit verify</code>; kunci publik di <code>/audit/keys</code>).</p>
+${a.signatureValid ? '' : '<p><strong>PERINGATAN: tanda tangan kepala rantai ini tidak sah.</strong></p>'}
+<table>${row('Rantai', h.chain)}${row('Baris terakhir (seq)', String(h.seq))}${row('Hash', h.hash)}${row('Ditandatangani', h.signedAt)}${row('Kunci', h.keyId)}${row('Tanda tangan', h.signature)}</table>
+</section>`;
+}
 
 /** A printable page in Bahasa Indonesia. */
 export function announcementHtml(a: Awaited<ReturnType<typeof announcement>>): string {
@@ -75,6 +94,7 @@ export function announcementHtml(a: Awaited<ReturnType<typeof announcement>>): s
 <p>${esc(a.roundName)} — ${esc(a.agency)}</p>
 <p>NIK ditampilkan tersamar untuk melindungi data pribadi. Jumlah peserta: ${a.rows.length}.</p>
 ${tables || '<p>Belum ada data untuk pengumuman ini.</p>'}
+${auditTrailHtml(a.auditHead)}
 </body></html>`;
 }
 

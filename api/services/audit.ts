@@ -1,16 +1,18 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import type { Payload } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { dataConverter, payloadCodec } from '../../config/codec';
-import { verifyChain } from '../../db/audit';
+import { type AnchorEvidence, type ChainVerification, verifyChain } from '../../db/audit';
+import { type AuditCheckpoint, type AuditPublicKey, auditPublicKeys, checkCheckpointSignature } from '../../config/audit-signing';
+import { ANCHOR_ACTIVITY } from '../../activities/audit';
 import { roundChain } from '../../activities/round';
 import { careerChain } from '../../activities/career';
 import type { Db } from '../../db/connection';
 import {
   finalRanking, optimalisasi, parseNip, qualificationKey, type Category, type RoundConfig, type RuleViolation, skbCut, skdOutcome,
 } from '../../domain';
-import { candidateWorkflowId, roundWorkflowId } from '../../workflows/messages';
+import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../workflows/messages';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
@@ -220,7 +222,111 @@ export async function rederiveRound(db: Db, config: RoundConfig): Promise<{ chec
   return { checked: { skd: skd.length, skbSelection: sel.length, final: fin.length, nip: appts.length }, differences: diffs };
 }
 
-export async function verifyAll(db: Db, roundId: string): Promise<{ round: Awaited<ReturnType<typeof verifyChain>>; careers: Awaited<ReturnType<typeof verifyChain>>[] }> {
-  const nips = await db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').select('p.nip').where('a.round_id', '=', roundId).where('p.nip', 'is not', null).execute();
-  return { round: await verifyChain(db, roundChain(roundId)), careers: await Promise.all(nips.map((n) => verifyChain(db, careerChain(n.nip!)))) };
+/** The signed heads a workflow anchored, oldest first, read from its history (every run of it, following continueAsNew back). */
+export async function anchoredCheckpoints(deps: ServiceDeps, workflowId: string, maxRuns = 200): Promise<{ found: boolean; checkpoints: unknown[] }> {
+  const codec = dataConverter().payloadCodecs ?? [];
+  const runs: History[] = [];
+  let runId: string | undefined;
+  for (let i = 0; i < maxRuns; i++) {
+    let history: History;
+    try {
+      history = await deps.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError' || /not found/i.test((err as Error).message)) break;
+      throw err;
+    }
+    runs.unshift(history);
+    const prev = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    if (!prev) break;
+    runId = prev;
+  }
+  const out: unknown[] = [];
+  for (const history of runs) {
+    const anchors = new Set<string>();
+    for (const e of history.events ?? []) {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === ANCHOR_ACTIVITY) anchors.add(String(e.eventId));
+      const done = e.activityTaskCompletedEventAttributes;
+      if (!done || !anchors.has(String(done.scheduledEventId))) continue;
+      const first = done.result?.payloads?.[0];
+      if (!first) continue;
+      let payloads = [first as Payload];
+      for (const c of [...codec].reverse()) payloads = await c.decode(payloads);
+      try {
+        out.push(defaultPayloadConverter.fromPayload(payloads[0]!));
+      } catch {
+        out.push(null); // an undecodable result: reported as a malformed checkpoint
+      }
+    }
+  }
+  return { found: runs.length > 0, checkpoints: out };
+}
+
+/** The signature check of every anchored head, with the configured public keys. */
+function evidenceOf(source: string, checkpoints: unknown[], publicKeys: AuditPublicKey[], chain: string): AnchorEvidence {
+  return {
+    source,
+    checkpoints: checkpoints.map((c) => {
+      const cp = (c && typeof c === 'object' ? c : {}) as AuditCheckpoint;
+      const r = checkCheckpointSignature(cp, publicKeys);
+      // A malformed head (fields missing) is reported as such, counted against the chain it was read for.
+      const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
+      const int = (v: unknown): number => (Number.isInteger(v) ? (v as number) : 0);
+      const checkpoint = { chain: str(cp.chain, chain), seq: int(cp.seq), hash: str(cp.hash), rows: int(cp.rows), signedAt: str(cp.signedAt), keyId: str(cp.keyId), signature: str(cp.signature) };
+      return r.valid ? { checkpoint, signatureValid: true } : { checkpoint, signatureValid: false, reason: r.reason };
+    }),
+  };
+}
+
+/** One chain checked against the latest signed head in the history of the workflow that anchored it. */
+export async function verifyAnchoredChain(deps: ServiceDeps, chain: string, workflowId: string, publicKeys: AuditPublicKey[] = auditPublicKeys()): Promise<ChainVerification> {
+  const { found, checkpoints } = await anchoredCheckpoints(deps, workflowId);
+  return verifyChain(deps.db, chain, evidenceOf(found ? workflowId : '', checkpoints, publicKeys, chain));
+}
+
+export interface RoundVerification {
+  /** True only when the round's chain and every career chain are intact up to their signed heads. */
+  allOk: boolean;
+  round: ChainVerification;
+  careers: ChainVerification[];
+}
+
+/**
+ * The round's chain (anchored in the round's history) and every appointed career's chain
+ * (anchored in the career's history).
+ */
+export async function verifyAll(deps: ServiceDeps, roundId: string, publicKeys: AuditPublicKey[] = auditPublicKeys()): Promise<RoundVerification> {
+  await loadRoundConfig(deps, roundId);
+  const nips = await deps.db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').select('p.nip').where('a.round_id', '=', roundId).where('p.nip', 'is not', null).orderBy('p.nip').execute();
+  const round = await verifyAnchoredChain(deps, roundChain(roundId), roundWorkflowId(roundId), publicKeys);
+  const careers: ChainVerification[] = [];
+  for (const n of nips) careers.push(await verifyAnchoredChain(deps, careerChain(n.nip!), careerWorkflowId(n.nip!), publicKeys));
+  return { allOk: round.ok && careers.every((c) => c.ok), round, careers };
+}
+
+export interface AnchoredHeadView {
+  head: AuditCheckpoint;
+  signatureValid: boolean;
+  /** Where it was read: the workflow history, or (Temporal unreachable) the listing table. */
+  source: 'history' | 'table';
+}
+
+/** The latest signed head of a chain, for the "Jejak audit" block: from the workflow history, else the listing table; with its signature checked. */
+export async function latestAnchoredHead(deps: ServiceDeps, chain: string, workflowId: string): Promise<AnchoredHeadView | null> {
+  const keys = auditPublicKeys();
+  let cps: unknown[] | undefined;
+  try {
+    cps = (await anchoredCheckpoints(deps, workflowId)).checkpoints;
+  } catch {
+    cps = undefined; // Temporal unreachable: the page still prints, from the listing table
+  }
+  let head: AuditCheckpoint | undefined;
+  let source: 'history' | 'table' = 'history';
+  if (cps) head = cps.filter((c): c is AuditCheckpoint => !!c && typeof c === 'object' && (c as AuditCheckpoint).chain === chain).at(-1);
+  if (!head) {
+    const row = await deps.db.selectFrom('audit_checkpoints').selectAll().where('chain', '=', chain).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (!row) return null;
+    head = { chain: row.chain, seq: row.seq, hash: row.hash, rows: row.rows, signedAt: new Date(row.signed_at).toISOString(), keyId: row.key_id, signature: row.signature };
+    source = 'table';
+  }
+  return { head, signatureValid: checkCheckpointSignature(head, keys).valid, source };
 }

@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import type { RoundConfig } from '../../domain';
 import { roundChain } from '../../activities/round';
 import type { ServiceDeps } from './deps';
-import { funnel } from './announcements';
+import { auditTrailHtml, funnel } from './announcements';
+import { latestAnchoredHead, type AnchoredHeadView } from './audit';
+import { roundWorkflowId } from '../../workflows/messages';
 import { loadRoundConfig } from './registrations';
 
 /**
@@ -19,6 +21,8 @@ export interface RoundReport {
   latencies: { step: string; n: number; p50Ms: number; p95Ms: number; maxMs: number }[];
   formations: { formationId: string; unit: string; jabatan: string; quota: number; registered: number; ms: number; skdPassed: number; skbSelected: number; lulus: number; appointed: number }[];
   generatedAt: string;
+  /** The latest signed head of the round's audit chain ("Jejak audit"). */
+  auditHead: AnchoredHeadView | null;
 }
 
 const PHASE_LABEL: Record<string, string> = {
@@ -96,7 +100,7 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
   return {
     config, phase, funnel: f,
     histograms: [hist('twk', 'TWK (Tes Wawasan Kebangsaan)', 0, 150, 5), hist('tiu', 'TIU (Tes Intelegensia Umum)', 0, 175, 5), hist('tkp', 'TKP (Tes Karakteristik Pribadi)', 45, 225, 5), hist('total', 'Total SKD', 0, 550, 10)],
-    phases, latencies, formations, generatedAt: new Date().toISOString(),
+    phases, latencies, formations, generatedAt: new Date().toISOString(), auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)),
   };
 }
 
@@ -197,6 +201,7 @@ ${phasesSvg(r.phases)}
 
 <h2>Rekapitulasi per formasi</h2>
 <table><thead><tr><th>Unit kerja</th><th>Jabatan</th><th>Kuota</th><th>Pendaftar</th><th>MS</th><th>Lulus SKD</th><th>Peserta SKB</th><th>Lulus akhir</th><th>Diangkat</th><th>Kosong</th></tr></thead><tbody>${fRows}</tbody></table>
+${auditTrailHtml(r.auditHead)}
 <p class="meta">Lulus akhir dihitung pada formasi penempatan (termasuk optimalisasi). Sumber: basis data seleksi dan log audit berantai hash.</p>
 </body></html>`;
 }

@@ -219,7 +219,7 @@ describe('a recruitment round through every phase with its candidates', () => {
     // Tamper-evident: an edit made directly in SQL is found, and the first broken row is named.
     const victim = await db.selectFrom('audit_log').select(['id', 'seq']).where('chain', '=', `round:${roundId}`).where('action', '=', 'verification.decided').orderBy('seq').limit(1).executeTakeFirstOrThrow();
     await sql`update audit_log set reason = 'diubah diam-diam' where id = ${victim.id}`.execute(db);
-    expect(await verifyChain(db, `round:${roundId}`)).toMatchObject({ ok: false, firstBroken: { seq: victim.seq, problem: 'hash' } });
+    expect(await verifyChain(db, `round:${roundId}`)).toMatchObject({ ok: false, firstBroken: { seq: victim.seq, problem: 'edited_row' } });
     // And a changed published rank shows up in the re-derivation with both values.
     await db.updateTable('rankings').set({ rank: 9 }).where('kind', '=', 'final').where('registration_no', '=', people.A2!).execute();
     const again = await rederiveRound(db, (await loadRoundConfig(deps, roundId)).config);
