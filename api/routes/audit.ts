@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@fastify/type-provider-typebox';
-import { careerChain } from '../../activities/career';
 import { verifyChain } from '../../db/audit';
 import { auditPublicKeys, auditSigner } from '../../config/audit-signing';
-import { careerWorkflowId } from '../../workflows/messages';
 import { assertCanSeeRegistration } from '../plugins/access';
 import { errorResponses, Id, PlainText } from '../schemas/common';
 import { RegistrationNoParams } from '../schemas/candidate';
 import { RoundIdParams } from '../schemas/round';
-import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll, verifyAnchoredChain } from '../services/audit';
+import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll, verifyCareerChain } from '../services/audit';
 import type { ServiceDeps } from '../services/deps';
 import { loadRoundConfig } from '../services/registrations';
 import { assertKnownUnit, unitChain } from '../services/ratings';
@@ -116,7 +114,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
   app.get('/careers/:nip/audit/verify', {
     config: { access: ['auditor', 'hr'] },
     schema: { tags: ['audit'], summary: "Verify a career's audit chain against the signed heads in the career's history", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errorResponses } },
-  }, async (req) => verifyAnchoredChain(deps, careerChain(req.params.nip), careerWorkflowId(req.params.nip)));
+  }, async (req) => verifyCareerChain(deps, req.params.nip));
 
 
   app.get('/units/:unit/audit/verify', {

@@ -296,10 +296,12 @@ export interface RoundVerification {
  */
 export async function verifyAll(deps: ServiceDeps, roundId: string, publicKeys: AuditPublicKey[] = auditPublicKeys()): Promise<RoundVerification> {
   await loadRoundConfig(deps, roundId);
-  const nips = await deps.db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').select('p.nip').where('a.round_id', '=', roundId).where('p.nip', 'is not', null).orderBy('p.nip').execute();
+  const nips = await deps.db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').leftJoin('careers as c', 'c.nip', 'p.nip')
+    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id']).where('a.round_id', '=', roundId).where('p.nip', 'is not', null).orderBy('p.nip').execute();
   const round = await verifyAnchoredChain(deps, roundChain(roundId), roundWorkflowId(roundId), publicKeys);
   const careers: ChainVerification[] = [];
-  for (const n of nips) careers.push(await verifyAnchoredChain(deps, careerChain(n.nip!), careerWorkflowId(n.nip!), publicKeys));
+  // The career workflow runs under its opaque id (a NIP only for careers started before migration 0010).
+  for (const n of nips) careers.push(await verifyAnchoredChain(deps, careerChain(n.nip!), careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!), publicKeys));
   return { allOk: round.ok && careers.every((c) => c.ok), round, careers };
 }
 
@@ -308,6 +310,14 @@ export interface AnchoredHeadView {
   signatureValid: boolean;
   /** Where it was read: the workflow history, or (Temporal unreachable) the listing table. */
   source: 'history' | 'table';
+}
+
+/** A career's chain checked against the heads in its workflow's history (found by the NIP); 404 for an unknown career. */
+export async function verifyCareerChain(deps: ServiceDeps, nip: string): Promise<ChainVerification> {
+  const row = await deps.db.selectFrom('careers').select(['career_id']).where('nip', '=', nip).executeTakeFirst()
+    ?? await deps.db.selectFrom('appointments').select(['career_id']).where('nip', '=', nip).executeTakeFirst();
+  if (!row) throw new AppError(404, 'NOT_FOUND', `Karier ${nip} tidak ditemukan`);
+  return verifyAnchoredChain(deps, careerChain(nip), careerWorkflowId(row.career_id ?? nip));
 }
 
 /** The latest signed head of a chain, for the "Jejak audit" block: from the workflow history, else the listing table; with its signature checked. */
