@@ -198,7 +198,9 @@ describe('signed heads of the audit chains, recorded in the workflow histories',
   }, 120_000);
 
   it('a career anchors its chain at the probation decision; the head is found across continueAsNew and a cut is caught', async () => {
-    const input = careerInput({}, await nextJanuary(env));
+    // Born 25 years before the test server's clock (which the rounds above moved on): far from retirement.
+    const tmt = await nextJanuary(env);
+    const input = careerInput({ birthDate: `${Number(tmt.slice(0, 4)) - 25}-03-14` }, tmt);
     const handle = await startCareer(env, taskQueue, input);
     await handle.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
     await handle.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
