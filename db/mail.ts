@@ -26,7 +26,7 @@ export interface MailInput {
 }
 
 export interface MailConfig {
-  /** smtp://host:port (or smtps://user:pass@host:465); undefined: no dispatcher. */
+  /** smtp://host:port (or smtps://user:pass@host:465); undefined (SMTP_URL=none, or unset in production): no dispatcher. */
   smtpUrl: string | undefined;
   from: string;
 }
@@ -38,7 +38,8 @@ export const DEFAULT_SINK_HTTP_PORT = 1080;
 export function mailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig {
   const production = env.NODE_ENV === 'production';
   return {
-    smtpUrl: env.SMTP_URL || (production ? undefined : `smtp://127.0.0.1:${env.MAIL_SINK_SMTP_PORT ?? DEFAULT_SINK_SMTP_PORT}`),
+    // SMTP_URL=none: no dispatcher (the test run's default, so no spawned worker mails a sink it did not start).
+    smtpUrl: env.SMTP_URL === 'none' ? undefined : env.SMTP_URL || (production ? undefined : `smtp://127.0.0.1:${env.MAIL_SINK_SMTP_PORT ?? DEFAULT_SINK_SMTP_PORT}`),
     from: env.MAIL_FROM || '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>',
   };
 }

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   // The development mail sink (scripts/mail-sink.ts), unless SMTP_URL points at a real server.
   const mailEnv: Record<string, string> = {};
   if (process.env.SMTP_URL) {
-    say(`mail: outbox sent to ${process.env.SMTP_URL.replace(/\/\/[^@]*@/, '//')} by the worker`);
+    say(process.env.SMTP_URL === 'none' ? 'mail: off (SMTP_URL=none); e-mails wait in mail_outbox' : `mail: outbox sent to ${process.env.SMTP_URL.replace(/\/\/[^@]*@/, '//')} by the worker`);
   } else {
     const sink = run('mail-sink', process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'mail-sink.ts')]);
     const ready = await new Promise<string>((resolve) => sink.stdout?.on('data', (d: Buffer) => {

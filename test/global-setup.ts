@@ -42,6 +42,10 @@ export default async function setup(project: { provide: <K extends 'databaseUrl'
   // Audit checkpoint signing keys of this run (an old key kept for verification, as after a rotation).
   process.env.ASN_AUDIT_SIGNING_KEYS ??= JSON.stringify({ active: 'audit-test-2', keys: { 'audit-test-1': generateSigningKey(), 'audit-test-2': generateSigningKey() } });
 
+  // Workers the tests spawn send no mail unless a test gives them its own sink (SMTP_URL=<sink>):
+  // otherwise they would mail whatever listens on the development port (an `npm start` nearby).
+  process.env.SMTP_URL ??= 'none';
+
   project.provide('databaseUrl', databaseUrl);
   project.provide('bundlePath', bundlePath);
 
