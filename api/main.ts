@@ -6,6 +6,7 @@ import { createDb } from '../db/connection';
 import { existsSync } from 'node:fs';
 import { PREBUILT_BUNDLE } from '../worker/worker';
 import { buildApp } from './app';
+import { pruneIdempotencyRecords } from './plugins/idempotency';
 import { startPendingWorkflows } from './services/registrations';
 import { createLogger } from './logger';
 
@@ -35,6 +36,13 @@ async function main(): Promise<void> {
       .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciler: dependency unavailable, will retry'));
   }, Number(process.env.ASN_RECONCILE_INTERVAL_MS ?? 15_000));
   reconcile.unref();
+  // Idempotency keys are retry markers: forgotten after ASN_IDEMPOTENCY_RETENTION_HOURS (default 72 h).
+  const prune = setInterval(() => {
+    pruneIdempotencyRecords(db, Number(process.env.ASN_IDEMPOTENCY_RETENTION_HOURS ?? 72) * 3_600_000)
+      .then((n) => n && logger.info({ pruned: n }, 'idempotency records pruned'))
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'idempotency prune failed, will retry'));
+  }, 3_600_000);
+  prune.unref();
 }
 
 main().catch((err: unknown) => {

@@ -126,3 +126,13 @@ async function idempotencyPlugin(app: FastifyInstance, opts: { db: Db }): Promis
 /** Registered after the auth plugin (the caller is known) and before the routes. */
 export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['auth'] });
 
+
+/**
+ * Forgets keys older than `olderThanMs` (the API's reconciler, ASN_IDEMPOTENCY_RETENTION_HOURS,
+ * default 72 h). Safe: a registration's replay is found by its application row (never with a
+ * token), and an Update id stays the caller's own.
+ */
+export async function pruneIdempotencyRecords(db: Db, olderThanMs: number): Promise<number> {
+  const r = await db.deleteFrom('idempotency_records').where('created_at', '<', new Date(Date.now() - olderThanMs)).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

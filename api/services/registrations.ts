@@ -120,7 +120,11 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
     });
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
-      if ((err as { constraint?: string }).constraint === 'applications_idempotency_key') throw new AppError(409, 'REGISTRATION_IN_PROGRESS', 'Pendaftaran dengan Idempotency-Key ini sedang diproses; ulangi sebentar lagi');
+      // The same request at the same time: whichever unique index PostgreSQL checks first, the
+      // loser finds the winner's row by the key (the winner has committed by now).
+      const sameKey = (err as { constraint?: string }).constraint === 'applications_idempotency_key'
+        || (keyHash !== null && !!(await deps.db.selectFrom('applications').select('registration_no').where('idempotency_key_hash', '=', keyHash).executeTakeFirst()));
+      if (sameKey) throw new AppError(409, 'REGISTRATION_IN_PROGRESS', 'Pendaftaran dengan Idempotency-Key ini sedang diproses; ulangi sebentar lagi');
       throw new AppError(409, 'DUPLICATE_APPLICATION', duplicateApplication(config.budgetYear).message);
     }
     throw err;

@@ -118,6 +118,23 @@ describe('registration replay cannot take over an account (finding 1)', () => {
     }
   }, 120_000);
 
+  it('the same first request twice at once: one registration, one token, the other 409 REGISTRATION_IN_PROGRESS or a replay without token', async () => {
+    const config = await openRound(db, await env.currentTimeMs(), uniq('race'));
+    const url = `/rounds/${config.roundId}/registrations`;
+    const key = randomUUID();
+    const body = registration();
+    const answers = await Promise.all([0, 1, 2].map(() => app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload: body })));
+    const withToken = answers.filter((a) => a.statusCode === 201 && a.json().token);
+    expect(withToken, answers.map((a) => a.body).join('\n')).toHaveLength(1);
+    for (const a of answers.filter((x) => x !== withToken[0])) {
+      expect(a.statusCode === 409 ? a.json().error.code : [a.statusCode, a.json().replayed, a.json().token]).toEqual(a.statusCode === 409 ? 'REGISTRATION_IN_PROGRESS' : [201, true, undefined]);
+    }
+    const apps = await db.selectFrom('applications').select('registration_no').where('round_id', '=', config.roundId).execute();
+    expect(apps).toHaveLength(1);
+    const tokens = await db.selectFrom('api_tokens').innerJoin('users', 'users.user_id', 'api_tokens.user_id').select('api_tokens.token_hash').where('users.registration_no', '=', apps[0]!.registration_no).execute();
+    expect(tokens).toHaveLength(1);
+  });
+
   it("an anonymous key is scoped to its round: the same key in another round is another registration", async () => {
     const now = await env.currentTimeMs();
     const [a, b] = [await openRound(db, now, uniq('scope-a')), await openRound(db, now, uniq('scope-b'))];
