@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008_credentials';
 import * as m0009 from './migrations/0009_audit_checkpoints';
 import * as m0010 from './migrations/0010_career_id';
 import * as m0011 from './migrations/0011_units_and_write_audit';
+import * as m0012 from './migrations/0012_accounts';
 import * as m0013 from './migrations/0013_mail_outbox';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009_audit_checkpoints': m0009,
   '0010_career_id': m0010,
   '0011_units_and_write_audit': m0011,
+  '0012_accounts': m0012,
   '0013_mail_outbox': m0013,
 };
 

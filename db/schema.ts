@@ -85,6 +85,28 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
 }
 
+/** Candidate accounts of the web portal (0012); `user_id` is the User its sessions resolve to. */
+export interface AccountsTable {
+  account_id: Generated<string>;
+  nik: string;
+  email: string;
+  password_hash: string;
+  email_confirmed_at: Timestamp | null;
+  user_id: BigIntId;
+  created_at: Generated<Date>;
+  password_changed_at: Generated<Date>;
+}
+
+/** One-time links of an account (e-mail confirmation, password reset): sha256 of the token, expiry, single use. */
+export interface AccountTokensTable {
+  token_hash: string;
+  account_id: BigIntId;
+  purpose: 'confirm' | 'reset';
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 /** Idempotency keys bound to a caller scope and a request fingerprint (api/plugins/idempotency.ts). */
 export interface IdempotencyRecordsTable {
   scope: string;
@@ -419,6 +441,8 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  accounts: AccountsTable;
+  account_tokens: AccountTokensTable;
   idempotency_records: IdempotencyRecordsTable;
   applications: ApplicationsTable;
   document_blobs: DocumentBlobsTable;

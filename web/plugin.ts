@@ -4,10 +4,12 @@ import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { loadConfig } from '../config';
-import { toErrorResponse } from '../api/errors';
+import { AppError, toErrorResponse } from '../api/errors';
 import type { ServiceDeps } from '../api/services/deps';
 import { ASSETS, STATIC_DIR, renderPage, type SiteConfig } from './render';
 import { publicRoutes } from './routes/public';
+import { accountRoutes } from './routes/account';
+import { loadSessionUser } from './session';
 
 export interface WebOptions {
   deps: ServiceDeps;
@@ -40,6 +42,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
 
   // Before any route: child contexts copy the error handler when they are created.
   app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError && err.code === 'LOGIN_REQUIRED') return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
     const { status, body } = toErrorResponse(err);
     if (status >= 500) req.log.error({ err, route: req.routeOptions.url }, 'page failed');
     const e = body.error as { code: string; message: string; details?: unknown };
@@ -74,7 +77,11 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
     return reply.sendFile(file, { maxAge: versioned ? 365 * 86_400_000 : 300_000, immutable: versioned, cacheControl: true });
   });
 
+  // The portal session (cookie) → req.user, after the auth plugin (which handles bearer tokens).
+  app.addHook('onRequest', async (req) => loadSessionUser(opts.deps.db, req));
+
   await app.register(publicRoutes, { deps: opts.deps });
+  await app.register(accountRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
 
 };
 

@@ -56,6 +56,7 @@ export const NOTICES: Record<string, string> = {
   'tautan-terkirim': 'Jika e-mail itu terdaftar, kami sudah mengirim tautan untuk mengatur ulang kata sandi. Tautan berlaku 1 jam.',
   'sandi-diubah': 'Kata sandi sudah diganti. Silakan masuk dengan kata sandi baru.',
   masuk: 'Anda sudah masuk.',
+  'tautan-konfirmasi': 'Jika akun dengan e-mail itu belum dikonfirmasi, kami sudah mengirim tautan konfirmasi yang baru.',
   'komentar-terkirim': 'Terima kasih, tanggapan Anda sudah diterima.',
 };
 
