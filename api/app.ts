@@ -84,6 +84,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(authRoutes, { deps: opts.deps });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
   // The portal's public forms (registration) share the registrations limit.
-  await registerWeb(app, { deps: opts.deps, rateLimit: limits.registrations });
+  await registerWeb(app, { deps: opts.deps, rateLimit: limits.registrations, commentRateLimit: limits.comments, commentDuplicateWindowMs: opts.commentDuplicateWindowMs });
   return app;
 }

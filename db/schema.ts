@@ -258,6 +258,9 @@ export interface ConsultationCommentsTable {
   client_key: string | null;
   /** sha256 of the normalised body. */
   body_hash: string | null;
+  /** What the comment is about (0012): a formation, or one criterion (its kind) of that formation; null = the round. */
+  formation_id: string | null;
+  criterion: string | null;
 }
 
 export interface CriteriaVersionsTable {

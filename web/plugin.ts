@@ -8,12 +8,16 @@ import { AppError, toErrorResponse } from '../api/errors';
 import type { ServiceDeps } from '../api/services/deps';
 import { ASSETS, STATIC_DIR, renderPage, type SiteConfig } from './render';
 import { publicRoutes } from './routes/public';
+import { consultationRoutes } from './routes/consultation';
 import { accountRoutes } from './routes/account';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
   deps: ServiceDeps;
   rateLimit: { max: number; timeWindow: number };
+  /** The limit of the consultation comment form (the API's comment limit). */
+  commentRateLimit?: { max: number; timeWindow: number };
+  commentDuplicateWindowMs?: number;
   /** Overrides of the configuration (tests). */
   site?: Partial<SiteConfig>;
 }
@@ -82,6 +86,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
 
   await app.register(publicRoutes, { deps: opts.deps });
   await app.register(accountRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
+  await app.register(consultationRoutes, { deps: opts.deps, rateLimit: opts.commentRateLimit ?? opts.rateLimit, duplicateWindowMs: opts.commentDuplicateWindowMs });
 
 };
 

@@ -74,7 +74,10 @@ export const TaskDecisionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CommentBody = Type.Object({ author: PlainText({ maxLength: 120 }), body: PlainText({ minLength: 10, maxLength: 2000, multiline: true }) }, { additionalProperties: false });
+export const CommentBody = Type.Object({
+  author: PlainText({ maxLength: 120 }), body: PlainText({ minLength: 10, maxLength: 2000, multiline: true }),
+  formationId: Type.Optional(Id), criterion: Type.Optional(Type.Union([Type.Literal('experience'), Type.Literal('interview'), Type.Literal('priorPerformance')], { description: "a criterion of the formation (its kind); needs formationId" })),
+}, { additionalProperties: false });
 export const AdoptCriteriaBody = Type.Object(
   {
     response: PlainText({ minLength: 10, maxLength: 4000, multiline: true }),

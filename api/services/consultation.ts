@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import type { RoundConfig } from '../../domain/round-config';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
@@ -18,13 +19,32 @@ export interface CommentClient {
 }
 
 /**
+ * What a comment is about: the whole round (neither), a formation, or one performance criterion
+ * of a formation (its `kind`: experience, interview, priorPerformance).
+ */
+export interface CommentTarget {
+  formationId?: string;
+  criterion?: string;
+}
+
+function checkTarget(config: RoundConfig, c: CommentTarget): void {
+  if (c.criterion !== undefined && c.formationId === undefined) throw new AppError(422, 'COMMENT_TARGET_INVALID', 'Kriteria dikomentari bersama formasinya (formationId)');
+  if (c.formationId === undefined) return;
+  const f = config.formations.find((x) => x.formationId === c.formationId);
+  if (!f) throw new AppError(422, 'COMMENT_TARGET_INVALID', `Formasi ${c.formationId} tidak ada pada seleksi ini`, { formationId: c.formationId });
+  const kinds = (f.scoring?.criteria ?? []).map((k) => k.kind as string);
+  if (c.criterion !== undefined && !kinds.includes(c.criterion)) throw new AppError(422, 'COMMENT_TARGET_INVALID', `Formasi ${c.formationId} tidak memakai kriteria ${c.criterion}`, { criterion: c.criterion, allowed: kinds });
+}
+
+/**
  * Public comments on the draft criteria, accepted only while the consultation is open. The
  * same text again from the same client within the window is 409 DUPLICATE_COMMENT (checked and
  * written under one lock, so two copies sent at once cannot both pass).
  */
-export async function addComment(deps: ServiceDeps, roundId: string, c: { author: string; body: string }, client?: CommentClient): Promise<{ commentId: string }> {
-  const { phase } = await loadRoundConfig(deps, roundId);
+export async function addComment(deps: ServiceDeps, roundId: string, c: { author: string; body: string } & CommentTarget, client?: CommentClient): Promise<{ commentId: string }> {
+  const { phase, config } = await loadRoundConfig(deps, roundId);
   if (phase !== 'consultation') throw new AppError(409, 'WRONG_PHASE', `Konsultasi publik tidak sedang dibuka (tahap: ${phase})`);
+  checkTarget(config, c);
   const bodyHash = createHash('sha256').update(normaliseComment(c.body)).digest('hex');
   const windowMs = client?.duplicateWindowMs ?? DEFAULT_DUPLICATE_COMMENT_WINDOW_MS;
   return deps.db.transaction().execute(async (trx) => {
@@ -41,17 +61,20 @@ export async function addComment(deps: ServiceDeps, roundId: string, c: { author
     }
     const row = await trx
       .insertInto('consultation_comments')
-      .values({ round_id: roundId, author: c.author.trim(), body: c.body.trim(), criteria_version: criteriaVersion, client_key: client?.key ?? null, body_hash: bodyHash, created_at: new Date() })
+      .values({ round_id: roundId, author: c.author.trim(), body: c.body.trim(), criteria_version: criteriaVersion, formation_id: c.formationId ?? null, criterion: c.criterion ?? null, client_key: client?.key ?? null, body_hash: bodyHash, created_at: new Date() })
       .returning('comment_id')
       .executeTakeFirstOrThrow();
     return { commentId: String(row.comment_id) };
   });
 }
 
-export async function listComments(deps: ServiceDeps, roundId: string): Promise<{ commentId: string; author: string; body: string; criteriaVersion: number; createdAt: string }[]> {
+export async function listComments(deps: ServiceDeps, roundId: string): Promise<({ commentId: string; author: string; body: string; criteriaVersion: number; createdAt: string } & CommentTarget)[]> {
   await loadRoundConfig(deps, roundId);
   const rows = await deps.db.selectFrom('consultation_comments').selectAll().where('round_id', '=', roundId).orderBy('comment_id').limit(5000).execute();
-  return rows.map((r) => ({ commentId: String(r.comment_id), author: r.author, body: r.body, criteriaVersion: r.criteria_version, createdAt: new Date(r.created_at).toISOString() }));
+  return rows.map((r) => ({
+    commentId: String(r.comment_id), author: r.author, body: r.body, criteriaVersion: r.criteria_version, createdAt: new Date(r.created_at).toISOString(),
+    ...(r.formation_id ? { formationId: r.formation_id } : {}), ...(r.criterion ? { criterion: r.criterion } : {}),
+  }));
 }
 
 /** Every version of the criteria; the adopted one (highest adopted version) is what the round uses. */

@@ -9,6 +9,9 @@ import { type Kysely, sql } from 'kysely';
  *
  * `account_tokens`: one-time links (e-mail confirmation, password reset); only the sha256 of the
  * token is stored, each has an expiry and is consumed once (`used_at`).
+ *
+ * `consultation_comments.formation_id` / `.criterion`: what a public comment is about (the
+ * portal's consultation page comments on a formation or on one of its criteria); null = the round.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -34,10 +37,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addColumn('used_at', 'timestamptz')
     .execute();
+  await db.schema.alterTable('consultation_comments').addColumn('formation_id', 'text').addColumn('criterion', 'text').execute();
+
   await db.schema.createIndex('account_tokens_account').on('account_tokens').columns(['account_id', 'purpose']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('consultation_comments').dropColumn('criterion').dropColumn('formation_id').execute();
   await db.schema.dropTable('account_tokens').execute();
   await db.schema.dropTable('accounts').execute();
 }

@@ -12,7 +12,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   h = await startHarness(uniqueTaskQueue('portal-accounts'));
-  app = await testApp(h.env, h.db, uniqueTaskQueue('portal-accounts-api'));
+  app = await testApp(h.env, h.db, uniqueTaskQueue('portal-accounts-api'), { max: 1000, timeWindow: 60_000 });
 });
 afterAll(async () => {
   await app?.close();

@@ -11,7 +11,7 @@ const roundId = `portal-pages-${Date.now()}`;
 
 beforeAll(async () => {
   h = await startHarness(uniqueTaskQueue('portal-pages'));
-  app = await testApp(h.env, h.db, uniqueTaskQueue('portal-pages-api'));
+  app = await testApp(h.env, h.db, uniqueTaskQueue('portal-pages-api'), { max: 1000, timeWindow: 60_000 });
   await openRound(h.db, Date.now(), roundId, {
     formations: [
       { formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan <b>Medan</b>', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'], quota: 2, category: 'umum', extraDocuments: ['str'], skbMax: 500, scoring: { skdWeight: 30, skbWeight: 50, criteria: [{ kind: 'experience', weight: 20, maxYears: 5 }] } },
@@ -78,6 +78,71 @@ describe('public portal pages (no token)', () => {
     const plain = await app.inject({ url: '/portal/static/style.css' });
     expect(plain.headers['cache-control']).toBe('public, max-age=300');
     expect((await app.inject({ url: '/portal/static/..%2Fplugin.ts' })).statusCode).toBe(404);
+  });
+
+  it('the consultation page: criteria per formation, a comment on a criterion and on a formation shown under each, HR\'s response once adopted', async () => {
+    const cid = `portal-cons-${Date.now()}`;
+    await openRound(h.db, Date.now(), cid, {
+      formations: [
+        { formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan'], quota: 2, category: 'umum', skbMax: 500, scoring: { skdWeight: 30, skbWeight: 50, criteria: [{ kind: 'interview', weight: 20, max: 100 }] } },
+        { formationId: 'DISDIKBUD-GURU', unit: 'Disdikbud', jabatan: 'Guru Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Pendidikan Matematika'], quota: 1, category: 'umum', skbMax: 500 },
+      ],
+    });
+    await h.db.updateTable('rounds').set({ phase: 'consultation' }).where('round_id', '=', cid).execute();
+    const url = `/portal/seleksi/${cid}/konsultasi`;
+    const cookies = new Map<string, string>();
+    const jar = <T extends { cookies: { name: string; value: string }[] }>(res: T): T => { for (const c of res.cookies) cookies.set(c.name, c.value); return res; };
+    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const post = async (fields: Record<string, string>, from = url) => {
+      const page = jar(await app.inject({ url: from, headers: { cookie: cookie() } }));
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      return app.inject({ method: 'POST', url, headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString() });
+    };
+    const page = await app.inject({ url });
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.body).toContain('Wawancara (bobot 20%)');
+    expect(page.body).toContain('value="c:DINKES-PERAWAT:interview"');
+    expect(page.body).toContain('Kirim tanggapan');
+
+    const onCriterion = await post({ target: 'c:DINKES-PERAWAT:interview', author: 'Rina <i>S</i>', body: 'Wawancara\r\nsebaiknya direkam agar dapat diperiksa.' });
+    expect(onCriterion.statusCode, onCriterion.body).toBe(303);
+    expect(onCriterion.headers.location).toContain('info=komentar-terkirim');
+    const onFormation = await post({ target: 'f:DISDIKBUD-GURU', author: 'Budi', body: 'Kuota guru matematika terlalu sedikit untuk Medan.' });
+    expect(onFormation.statusCode).toBe(303);
+    const comments = (await app.inject({ url: `/rounds/${cid}/comments` })).json() as { author: string; formationId?: string; criterion?: string; body: string }[];
+    expect(comments.map((c) => [c.author, c.formationId, c.criterion])).toEqual([['Rina <i>S</i>', 'DINKES-PERAWAT', 'interview'], ['Budi', 'DISDIKBUD-GURU', undefined]]);
+    expect(comments[0]!.body).toBe('Wawancara\nsebaiknya direkam agar dapat diperiksa.');
+
+    const after = (await app.inject({ url })).body;
+    expect(after).toContain('Rina &lt;i&gt;S&lt;/i&gt;');
+    // Each comment is shown under what it is about.
+    const guru = after.slice(after.indexOf('id="k-DISDIKBUD-GURU"'));
+    const perawat = after.slice(after.indexOf('id="k-DINKES-PERAWAT"'), after.indexOf('id="k-DISDIKBUD-GURU"'));
+    expect(perawat).toContain('sebaiknya direkam');
+    expect(perawat).not.toContain('Kuota guru');
+    expect(guru).toContain('Kuota guru');
+
+    // The same text again: refused by the service's duplicate check, shown on the form; an unknown target: refused.
+    const dup = await post({ target: 'f:DISDIKBUD-GURU', author: 'Budi', body: 'Kuota guru matematika terlalu sedikit untuk Medan.' });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.body).toContain('Komentar yang sama');
+    const bad = await post({ target: 'c:DISDIKBUD-GURU:interview', author: 'Budi', body: 'Kriteria yang tidak ada pada formasi ini.' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain('tidak memakai kriteria');
+    const ctrl = await post({ target: '', author: 'Budi\u0007', body: 'pendek' });
+    expect(ctrl.statusCode).toBe(422);
+    expect(ctrl.body).toContain('Tanggapan 10–2.000 karakter');
+    expect(((await app.inject({ url: `/rounds/${cid}/comments` })).json() as unknown[]).length).toBe(2);
+
+    // After adoption: HR's response is shown, the form is gone.
+    await h.db.insertInto('criteria_versions').values({ round_id: cid, version: 2, status: 'adopted', formations: JSON.stringify([]), response: 'Wawancara akan direkam dan rekamannya disimpan.', actor: 'hr.test', created_at: new Date() }).execute();
+    await h.db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', cid).execute();
+    const closed = (await app.inject({ url })).body;
+    expect(closed).toContain('Tanggapan BKPSDM atas masukan masyarakat');
+    expect(closed).toContain('Wawancara akan direkam');
+    expect(closed).not.toContain('name="body"');
+    const late = await post({ target: '', author: 'Budi', body: 'Terlambat mengirim tanggapan ini.' }, '/portal/akun/masuk');
+    expect(late.statusCode).toBe(409);
   });
 
   it('page routes are hidden from the OpenAPI document', async () => {

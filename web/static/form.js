@@ -1,3 +1,4 @@
+/* global document */
 // Inline checks while typing (the server checks again), and focus on the error summary.
 (function () {
   'use strict';
