@@ -8,5 +8,5 @@ export { enqueueMail } from '../db/mail';
 
 /** A mail from web/views/mail/<name>.eta (HTML) and <name>.txt.eta (text), with the site's name. */
 export function renderMail(name: string, data: Record<string, unknown>): { text: string; html: string } {
-  return { text: eta.render(`/mail/${name}.txt`, data), html: eta.render(`/mail/${name}`, data) };
+  return { text: eta.render(`/mail/${name}.txt.eta`, data), html: eta.render(`/mail/${name}`, data) };
 }

@@ -48,6 +48,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError && err.code === 'LOGIN_REQUIRED') return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
     const { status, body } = toErrorResponse(err);
+    if (process.env.ASN_DEBUG_ERRORS) console.error(err);
     if (status >= 500) req.log.error({ err, route: req.routeOptions.url }, 'page failed');
     const e = body.error as { code: string; message: string; details?: unknown };
     let message = e.message;

@@ -37,8 +37,9 @@ class Browser {
   }
   /** Posts a form as the browser would: the CSRF token from the page the form is on. */
   async submit(pageUrl: string, action: string, fields: Record<string, string>, opts: { csrf?: string | null } = {}): Promise<LightMyRequestResponse> {
-    const page = await this.get(pageUrl);
-    const csrf = opts.csrf === undefined ? /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] : opts.csrf;
+    const tokenOf = (html: string): string | undefined => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+    // A page that shows no form (e.g. "this link is no longer valid"): a form from another page.
+    const csrf = opts.csrf === undefined ? tokenOf((await this.get(pageUrl)).body) ?? tokenOf((await this.get('/portal/akun/masuk')).body) : opts.csrf;
     const body = new URLSearchParams({ ...(csrf ? { _csrf: csrf } : {}), ...fields }).toString();
     return this.take(await app.inject({ method: 'POST', url: action, headers: { ...this.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: body }));
   }
