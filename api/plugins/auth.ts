@@ -64,6 +64,9 @@ async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void>
     const access = route.config?.access;
     if (route.url.startsWith('/docs')) return; // the OpenAPI UI is public by design
     if (access === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no access`);
+    // Web pages (web/, hidden from the OpenAPI document) are not API operations: the route table
+    // (the role matrix, the OpenAPI checks) lists the API only.
+    if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
     for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (req) => {
