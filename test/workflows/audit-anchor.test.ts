@@ -213,6 +213,11 @@ describe('signed heads of the audit chains, recorded in the workflow histories',
     expect(rows.at(-1)!.action).toBe('career.pns');
     const v = await verifyAnchoredChain(deps, chain, careerWorkflowIdOf(input.nip));
     expect(v).toMatchObject({ ok: true, anchor: { status: 'intact', head: { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash } } });
+    // The API finds the career's workflow by the NIP (through its opaque id); an unknown NIP is 404.
+    const api = await app.inject({ method: 'GET', url: `/careers/${input.nip}/audit/verify`, headers: auditor });
+    expect(api.statusCode, api.body).toBe(200);
+    expect(api.json()).toMatchObject({ chain, ok: true, anchor: { status: 'intact', source: careerWorkflowIdOf(input.nip) } });
+    expect((await app.inject({ method: 'GET', url: '/careers/199001012020121999/audit/verify', headers: auditor })).statusCode).toBe(404);
     await db.deleteFrom('audit_log').where('chain', '=', chain).where('seq', '=', rows.at(-1)!.seq).execute();
     expect(await verifyChain(db, chain)).toMatchObject({ ok: true });
     expect(await verifyAnchoredChain(deps, chain, careerWorkflowIdOf(input.nip))).toMatchObject({ ok: false, anchor: { status: 'rows_deleted_after_head' } });
