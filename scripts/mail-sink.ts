@@ -158,17 +158,36 @@ const http = createServer((req, res) => {
   return send(res, 404, 'application/json', '{"error":{"code":"NOT_FOUND","message":"Surat tidak ditemukan","details":[]}}');
 });
 
+/** Whether a port was asked for (argument or environment) rather than defaulted. */
+const explicit = (name: string, envName: string): boolean => arg(name) !== undefined || process.env[envName] !== undefined;
+
+/**
+ * Listens on the port; a default port already taken (another `npm start` on the machine) falls
+ * back to a free one, printed in the ready line, instead of stopping the stack.
+ */
+async function listen(server: { listen: (port: number, host: string, cb: () => void) => unknown; once: (ev: 'error', cb: (err: NodeJS.ErrnoException) => void) => unknown; removeAllListeners: (ev: 'error') => unknown }, port: number, fallback: boolean, what: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !fallback) throw err;
+    server.removeAllListeners('error');
+    console.error(`[mail-sink] ${what} port ${port} is taken; using a free port`);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve());
+    });
+  }
+  server.removeAllListeners('error');
+}
+
 async function main(): Promise<void> {
   await load();
-  await new Promise<void>((resolve, reject) => {
-    smtp.once('error', reject);
-    smtp.listen(smtpPort, host, () => resolve());
-  });
+  await listen(smtp, smtpPort, !explicit('smtp-port', 'MAIL_SINK_SMTP_PORT'), 'SMTP');
   smtp.on('error', (err) => console.error(`[mail-sink] smtp: ${err.message}`));
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(httpPort, host, () => resolve());
-  });
+  await listen(http, httpPort, !explicit('http-port', 'MAIL_SINK_HTTP_PORT'), 'HTTP');
   const s = (smtp.server.address() as AddressInfo).port;
   const h = (http.address() as AddressInfo).port;
   process.stdout.write(`MAIL_SINK_READY smtp=${s} http=${h} url=http://${host}:${h}/ (${mails.length} kept${store ? ` in ${dir}` : ''})\n`);
