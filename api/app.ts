@@ -6,7 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
-import { AppError, registerErrorHandler } from './errors';
+import { AppError, frameworkErrors, registerErrorHandler } from './errors';
+import { documentRoute } from './openapi';
 import authPlugin from './plugins/auth';
 import idempotencyPlugin from './plugins/idempotency';
 import { authRoutes } from './routes/auth';
@@ -45,7 +46,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: 1024 * 1024,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    // Errors before routing (a path parameter over 100 characters, a bad URL) in the envelope too.
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Security, the error statuses and the descriptions of every operation, from the route itself.
+  app.addHook('onRoute', documentRoute);
 
   await app.register(helmet, { contentSecurityPolicy: false });
   const perMinute = (max: number) => ({ max, timeWindow: 60_000 });
@@ -63,7 +68,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: 800 * 1024, files: 1, fields: 5, parts: 6 } });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'ASN Recruitment API', version: '0.1.0', description: 'Seleksi ASN berbasis kinerja — BKPSDM Kota Medan' },
+      info: {
+        title: 'ASN Recruitment API',
+        version: '0.1.0',
+        description:
+          'Seleksi ASN berbasis kinerja — BKPSDM Kota Medan. Every error comes in one envelope `{ "error": { "code", "message", "details" } }`: stable English codes, messages in Bahasa Indonesia. ' +
+          'Operations with `security: []` are public; the others need `Authorization: Bearer <token>`. Retries of writes may carry an `Idempotency-Key` header (a random value per operation).',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -4,7 +4,8 @@ import type { TSchema } from '@fastify/type-provider-typebox';
 import { verifyChain } from '../../db/audit';
 import { auditPublicKeys, auditSigner } from '../../config/audit-signing';
 import { assertCanSeeRegistration } from '../plugins/access';
-import { errorResponses, Id, PlainText } from '../schemas/common';
+import { errors, Id, PlainText, TextBody } from '../schemas/common';
+import { HistorySchema, RederiveSchema, ReplaySchema, TimelineEntrySchema } from '../schemas/responses';
 import { RegistrationNoParams } from '../schemas/candidate';
 import { RoundIdParams } from '../schemas/round';
 import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll, verifyCareerChain } from '../services/audit';
@@ -13,7 +14,6 @@ import { loadRoundConfig } from '../services/registrations';
 import { assertKnownUnit, unitChain } from '../services/ratings';
 import { AppError } from '../errors';
 
-const Any = Type.Unsafe<unknown>({});
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const ChainProblem = Type.Union([Type.Literal('edited_row'), Type.Literal('prev_hash'), Type.Literal('gap'), Type.Literal('rows_deleted_after_head'), Type.Literal('chain_recomputed'), Type.Literal('invalid_signature')], {
   description: 'edited_row: a row whose hash does not match its content; prev_hash/gap: a row unlinked or missing in the middle; rows_deleted_after_head: the chain ends before the signed head; chain_recomputed: consistent, but another hash than the signed head at its seq; invalid_signature: a signed head whose signature does not verify',
@@ -57,12 +57,14 @@ export const RoundAuditVerificationSchema = Type.Object({
 export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (app, { deps, bundlePath }) => {
   app.get('/audit/history', {
     config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "One workflow's history as JSON", querystring: Type.Object({ workflowId: PlainText({ minLength: 3, maxLength: 140 }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
-  }, async (req) => exportHistory(deps, req.query.workflowId));
+    schema: { tags: ['audit'], summary: "One workflow's history as JSON", querystring: Type.Object({ workflowId: PlainText({ minLength: 3, maxLength: 140, description: 'round/<roundId>, candidate/<registrationNo> or career/<careerId>' }) }, { additionalProperties: false }), response: { 200: Type.Unsafe<string>(HistorySchema), ...errors(404) } },
+  }, async (req, reply) =>
+    // A protobuf History: JSON.stringify applies its toJSON (Temporal's JSON form), as before.
+    reply.type('application/json; charset=utf-8').send(JSON.stringify(await exportHistory(deps, req.query.workflowId))));
 
   app.get('/rounds/:roundId/histories', {
     config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "A round's histories as one NDJSON bundle (the round and every candidate)", params: RoundIdParams, produces: ['application/x-ndjson'] },
+    schema: { tags: ['audit'], summary: "A round's histories as one NDJSON bundle (the round and every candidate)", params: RoundIdParams, response: { 200: TextBody('One JSON history per line: the round first, then every candidate', 'application/x-ndjson'), ...errors(404) } },
   }, async (req, reply) => {
     await loadRoundConfig(deps, req.params.roundId);
     const lines: string[] = [];
@@ -74,7 +76,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
     config: { access: ['auditor'] },
     schema: {
       tags: ['audit'], summary: 'Replay a workflow or a whole round on the current code: ok, or the determinism violation',
-      body: Type.Object({ workflowId: Type.Optional(PlainText({ minLength: 3, maxLength: 140 })), roundId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses },
+      body: Type.Object({ workflowId: Type.Optional(PlainText({ minLength: 3, maxLength: 140 })), roundId: Type.Optional(Id) }, { additionalProperties: false, examples: [{ roundId: 'medan-2025' }, { workflowId: 'candidate/202500000001' }] }),
+      response: { 200: ReplaySchema, ...errors(404, [503, 'REPLAY_UNAVAILABLE: no workflow bundle on this server; or PostgreSQL/Temporal unavailable']) },
     },
   }, async (req) => {
     if (!bundlePath) throw new AppError(503, 'REPLAY_UNAVAILABLE', 'Paket kode alur kerja tidak tersedia pada server ini');
@@ -92,7 +95,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
 
   app.get('/registrations/:registrationNo/timeline', {
     config: { access: ['auditor', 'hr', 'candidate'] },
-    schema: { tags: ['audit'], summary: 'Every decision about a candidate, readable (Bahasa Indonesia), from the workflow history', params: RegistrationNoParams, response: { 200: Type.Array(Any), ...errorResponses } },
+    schema: { tags: ['audit'], summary: 'Every decision about a candidate, readable (Bahasa Indonesia), from the workflow history', params: RegistrationNoParams, response: { 200: Type.Array(TimelineEntrySchema, { description: 'The decisions in order' }), ...errors(404) } },
   }, async (req) => {
     await assertCanSeeRegistration(deps, req, req.params.registrationNo);
     return candidateTimeline(deps, req.params.registrationNo);
@@ -100,7 +103,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
 
   app.get('/rounds/:roundId/rederive', {
     config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: 'Recompute SKD pass/fail, SKB cut, final ranks, optimalisasi and NIPs from the recorded inputs; list every difference', params: RoundIdParams, response: { 200: Any, ...errorResponses } },
+    schema: { tags: ['audit'], summary: 'Recompute SKD pass/fail, SKB cut, final ranks, optimalisasi and NIPs from the recorded inputs; list every difference', params: RoundIdParams, response: { 200: RederiveSchema, ...errors(404) } },
   }, async (req) => {
     const { config } = await loadRoundConfig(deps, req.params.roundId);
     return rederiveRound(deps.db, config);
@@ -108,18 +111,18 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
 
   app.get('/rounds/:roundId/audit/verify-all', {
     config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "Verify the round's chain and every appointed career's chain against their signed heads", params: RoundIdParams, response: { 200: Type.Object({ allOk: Type.Boolean(), round: ChainVerificationSchema, careers: Type.Array(ChainVerificationSchema) }), ...errorResponses } },
+    schema: { tags: ['audit'], summary: "Verify the round's chain and every appointed career's chain against their signed heads", params: RoundIdParams, response: { 200: Type.Object({ allOk: Type.Boolean(), round: ChainVerificationSchema, careers: Type.Array(ChainVerificationSchema) }), ...errors(404) } },
   }, async (req) => verifyAll(deps, req.params.roundId));
 
   app.get('/careers/:nip/audit/verify', {
     config: { access: ['auditor', 'hr'] },
-    schema: { tags: ['audit'], summary: "Verify a career's audit chain against the signed heads in the career's history", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errorResponses } },
+    schema: { tags: ['audit'], summary: "Verify a career's audit chain against the signed heads in the career's history", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errors(404) } },
   }, async (req) => verifyCareerChain(deps, req.params.nip));
 
 
   app.get('/units/:unit/audit/verify', {
     config: { access: ['auditor', 'hr'] },
-    schema: { tags: ['audit'], summary: "Verify a unit's audit chain (unit:<unit>: every change of its own ratings, with who and why)", params: Type.Object({ unit: PlainText({ maxLength: 200 }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
+    schema: { tags: ['audit'], summary: "Verify a unit's audit chain (unit:<unit>: every change of its own ratings, with who and why)", params: Type.Object({ unit: PlainText({ maxLength: 200 }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errors([422, 'UNKNOWN_UNIT: no formation of a recorded round has this unit']) } },
   }, async (req) => {
     await assertKnownUnit(deps, req.params.unit);
     return verifyChain(deps.db, unitChain(req.params.unit));

@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { findUserByUsername, revokeToken, revokeUserCredentials, ROLES } from '../../db/users';
 import { notFound } from '../errors';
 import { requireUser } from '../plugins/auth';
-import { errorResponses, Id } from '../schemas/common';
+import { errors, Id } from '../schemas/common';
 import type { ServiceDeps } from '../services/deps';
 
 /**
@@ -15,7 +15,7 @@ import type { ServiceDeps } from '../services/deps';
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
   app.post('/auth/logout', {
     config: { access: ROLES },
-    schema: { tags: ['auth'], summary: 'Revoke the bearer token of this request (logout); every role', response: { 200: Type.Object({ revoked: Type.Boolean() }), ...errorResponses } },
+    schema: { tags: ['auth'], summary: 'Revoke the bearer token of this request (logout); every role', response: { 200: Type.Object({ revoked: Type.Boolean() }, { description: 'revoked: whether this token was still valid' }) } },
   }, async (req) => {
     requireUser(req);
     const revoked = req.bearerToken ? await revokeToken(deps.db, req.bearerToken) : false;
@@ -27,7 +27,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asyn
     config: { access: ['hr'] },
     schema: {
       tags: ['auth'], summary: "Revoke every token and session of a user (HR)", params: Type.Object({ username: Id }, { additionalProperties: false }),
-      response: { 200: Type.Object({ username: Type.String(), tokensRevoked: Type.Integer(), sessionsRevoked: Type.Integer() }), ...errorResponses },
+      response: { 200: Type.Object({ username: Type.String(), tokensRevoked: Type.Integer(), sessionsRevoked: Type.Integer() }, { description: 'How many tokens and codec sessions were ended' }), ...errors(404) },
     },
   }, async (req) => {
     const actor = requireUser(req);

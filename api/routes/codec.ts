@@ -8,7 +8,7 @@ import { createSession, revokeSession } from '../../db/sessions';
 import { authenticateToken } from '../../db/users';
 import { AppError } from '../errors';
 import { CODEC_COOKIE, cookieValue } from '../plugins/auth';
-import { errorResponses } from '../schemas/common';
+import { errors, TextBody } from '../schemas/common';
 import type { ServiceDeps } from '../services/deps';
 
 /**
@@ -17,7 +17,10 @@ import type { ServiceDeps } from '../services/deps';
  * session cookie set by /codec/login (same site as the UI: 127.0.0.1 on another port).
  */
 const JsonPayload = Type.Object({ metadata: Type.Optional(Type.Record(Type.String(), Type.String())), data: Type.Optional(Type.String()) });
-const PayloadsBody = Type.Object({ payloads: Type.Array(JsonPayload, { maxItems: 10_000 }) });
+const PayloadsBody = Type.Object(
+  { payloads: Type.Array(JsonPayload, { maxItems: 10_000 }) },
+  { description: "Temporal payloads in the remote codec's JSON form (metadata values and data base64)", examples: [{ payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'eyJhIjoxfQ==' }] }] },
+);
 type JsonPayloadT = { metadata?: Record<string, string>; data?: string };
 
 const fromJson = (p: JsonPayloadT): Payload => ({
@@ -56,14 +59,14 @@ export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOri
   };
 
   for (const op of ['decode', 'encode'] as const) {
-    app.options(`/codec/${op}`, { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'CORS preflight for the Temporal Web UI' } }, async (req, reply) => {
+    app.options(`/codec/${op}`, { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'CORS preflight for the Temporal Web UI', response: { 204: Type.Unsafe<void>({ type: 'null', description: 'No content; the CORS headers when the Origin is the Web UI' }) } } }, async (req, reply) => {
       cors(req, reply);
       return reply.status(204).send();
     });
     app.post(`/codec/${op}`, {
       config: { access: ['auditor', 'hr'], cookieAuth: true },
       bodyLimit: 16 * 1024 * 1024,
-      schema: { tags: ['audit'], summary: op === 'decode' ? 'Temporal remote codec: decrypt payloads (Web UI, auditors and HR)' : 'Temporal remote codec: encrypt payloads', body: PayloadsBody, response: { 200: PayloadsBody, ...errorResponses } },
+      schema: { tags: ['audit'], summary: op === 'decode' ? 'Temporal remote codec: decrypt payloads (Web UI, auditors and HR)' : 'Temporal remote codec: encrypt payloads', body: PayloadsBody, response: { 200: { ...PayloadsBody, description: 'The payloads, decoded or encoded, in order' }, ...errors([422, 'CODEC_KEY_UNKNOWN, CODEC_DECRYPT_FAILED: a payload this server cannot decrypt']) } },
       onSend: async (req, reply, payload) => {
         cors(req, reply);
         return payload;
@@ -77,13 +80,20 @@ export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOri
     });
   }
 
-  app.get('/codec/login', { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads' } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(loginPage(loadConfig().sessionTtlHours)));
+  app.get('/codec/login', { config: { access: 'public' }, schema: { tags: ['audit'], summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads', response: { 200: TextBody('The sign-in page (HTML)') } } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(loginPage(loadConfig().sessionTtlHours)));
 
   // The token is exchanged for a server-side session: the cookie carries a random session id
   // (HttpOnly, SameSite=Strict, Path=/codec), so the bearer token never sits in the browser.
   app.post('/codec/session', {
     config: { access: 'public' },
-    schema: { tags: ['audit'], summary: 'Sign in for the Web UI codec: exchanges the token for a server-side session (HttpOnly cookie scoped to /codec holding the session id)', body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false }), response: { 200: Type.Object({ username: Type.String(), role: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }), ...errorResponses } },
+    schema: {
+      tags: ['audit'], summary: 'Sign in for the Web UI codec: exchanges the token for a server-side session (HttpOnly cookie scoped to /codec holding the session id)',
+      body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false, examples: [{ token: 'asn_4f9c2b7e1d8a6c3f5e0b9a7d2c4e6f8a' }] }),
+      response: {
+        200: Type.Object({ username: Type.String(), role: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }, { description: 'Signed in; the session cookie is set' }),
+        ...errors([401, 'UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_REVOKED'], [403, 'FORBIDDEN: only auditors and HR may see payloads']),
+      },
+    },
   }, async (req, reply) => {
     const r = await authenticateToken(deps.db, req.body.token);
     if (!('user' in r)) {
@@ -104,7 +114,7 @@ export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOri
 
   app.post('/codec/logout', {
     config: { access: 'public' },
-    schema: { tags: ['audit'], summary: 'Sign out of the Web UI codec: ends the session and clears its cookie', response: { 200: Type.Object({ ended: Type.Boolean() }), ...errorResponses } },
+    schema: { tags: ['audit'], summary: 'Sign out of the Web UI codec: ends the session and clears its cookie', response: { 200: Type.Object({ ended: Type.Boolean() }, { description: 'Signed out (ended: whether a session was open); the cookie is cleared' }) } },
   }, async (req, reply) => {
     const session = cookieValue(req.headers.cookie);
     if (session) await revokeSession(deps.db, session);

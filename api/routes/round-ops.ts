@@ -4,8 +4,10 @@ import { rankFinal } from '../../db/ranking';
 import { CANDIDATE_STAGES, adoptCriteriaUpdate, roundWorkflowId, type AdoptCriteriaInput, type CandidateStage } from '../../workflows/messages';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
-import { errorResponses, Id, PlainText } from '../schemas/common';
-import { AdoptCriteriaBody, CommentBody } from '../schemas/candidate';
+import { documentedBody } from '../openapi';
+import { errors, Id, PlainText, StringEnum, TextBody } from '../schemas/common';
+import { AnnouncementSchema, CandidateListItemSchema, CommentSchema, CriteriaVersionSchema, FinalPreviewRowSchema, ImportResultSchema, JobRecordSchema, RankingRowSchema } from '../schemas/responses';
+import { AdoptCriteriaBody, CommentBody, IdempotencyHeaders } from '../schemas/candidate';
 import { RoundIdParams, RoundStateSchema } from '../schemas/round';
 import { ANNOUNCEMENT_PHASES, announcement, announcementHtml, funnel, listCandidates } from '../services/announcements';
 import { addComment, criteriaVersions, listComments } from '../services/consultation';
@@ -17,8 +19,7 @@ import { verifyAll } from '../services/audit';
 import { RoundAuditVerificationSchema } from './audit';
 import { loadRoundConfig } from '../services/registrations';
 
-const Any = Type.Unsafe<unknown>({});
-const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+const Enum = StringEnum;
 
 export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number }; commentDuplicateWindowMs?: number }> = async (app, { deps, rateLimit, commentDuplicateWindowMs }) => {
   // CSV bodies for exam imports (at most 16 MiB: ~200,000 rows).
@@ -26,7 +27,9 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.put('/rounds/:roundId/reviewers', {
     config: { access: ['hr'] },
-    schema: { tags: ['rounds'], summary: "Set the round's verifikator pool (reviewer accounts)", params: RoundIdParams, body: Type.Object({ usernames: Type.Array(PlainText({ maxLength: 100 }), { minItems: 1, maxItems: 500 }) }, { additionalProperties: false }), response: { 200: Type.Object({ usernames: Type.Array(Type.String()) }), ...errorResponses } },
+    schema: { tags: ['rounds'], summary: "Set the round's verifikator pool (reviewer accounts)", params: RoundIdParams, body: Type.Object({ usernames: Type.Array(PlainText({ maxLength: 100 }), { minItems: 1, maxItems: 500 }) }, { additionalProperties: false, examples: [{ usernames: ['verifikator.1', 'verifikator.2'] }] }),
+      response: { 200: Type.Object({ usernames: Type.Array(Type.String()) }, { description: 'The pool as stored, sorted' }), ...errors(404, [422, 'UNKNOWN_REVIEWER: names that are not reviewer accounts, in details']) },
+    },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
     const names = [...new Set(req.body.usernames)];
@@ -41,12 +44,14 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/criteria', {
     config: { access: 'public' },
-    schema: { tags: ['consultation'], summary: 'Every version of the criteria (draft, adopted) with HR\'s response', params: RoundIdParams, response: { 200: Type.Array(Any), ...errorResponses } },
+    schema: { tags: ['consultation'], summary: 'Every version of the criteria (draft, adopted) with HR\'s response', params: RoundIdParams, response: { 200: Type.Array(CriteriaVersionSchema, { description: 'Every version, oldest first' }), ...errors(404) } },
   }, async (req) => criteriaVersions(deps, req.params.roundId));
 
   app.post('/rounds/:roundId/criteria', {
     config: { access: ['hr'] },
-    schema: { tags: ['consultation'], summary: 'Adopt the final criteria with a response to the comments (after the consultation, before registration)', params: RoundIdParams, body: AdoptCriteriaBody, response: { 200: RoundStateSchema, ...errorResponses } },
+    schema: { tags: ['consultation'], summary: 'Adopt the final criteria with a response to the comments (after the consultation, before registration)', params: RoundIdParams, body: AdoptCriteriaBody, headers: IdempotencyHeaders,
+      response: { 200: { ...RoundStateSchema, description: 'The round after the adoption' }, ...errors(404, [409, 'WRONG_PHASE: not between the consultation and registration'], 422) },
+    },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
     return deps.client.workflow.getHandle(roundWorkflowId(req.params.roundId)).executeUpdate(adoptCriteriaUpdate, { args: [{ ...(req.body as Omit<AdoptCriteriaInput, 'actor'>), actor: requireUser(req).username }], ...updateOptions(req, 'adoptCriteria') });
@@ -54,24 +59,38 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/comments', {
     config: { access: 'public' },
-    schema: { tags: ['consultation'], summary: 'Public comments on the draft criteria', params: RoundIdParams, response: { 200: Type.Array(Any), ...errorResponses } },
+    schema: { tags: ['consultation'], summary: 'Public comments on the draft criteria', params: RoundIdParams, response: { 200: Type.Array(CommentSchema, { description: 'The comments, oldest first' }), ...errors(404) } },
   }, async (req) => listComments(deps, req.params.roundId));
 
   app.post('/rounds/:roundId/comments', {
     config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
-    schema: { tags: ['consultation'], summary: 'Comment on the draft criteria while the consultation is open', params: RoundIdParams, body: CommentBody, response: { 201: Type.Object({ commentId: Type.String() }), ...errorResponses } },
+    schema: { tags: ['consultation'], summary: 'Comment on the draft criteria while the consultation is open', params: RoundIdParams, body: CommentBody,
+      response: { 201: Type.Object({ commentId: Type.String() }, { description: 'Recorded' }), ...errors(404, [409, 'WRONG_PHASE: the consultation is not open; DUPLICATE_COMMENT: the same text from the same client within the window']) },
+    },
   }, async (req, reply) => {
     const client = { key: req.user ? `user:${req.user.userId}` : `ip:${req.ip}`, duplicateWindowMs: commentDuplicateWindowMs };
     return reply.status(201).send(await addComment(deps, req.params.roundId, req.body, client));
   });
 
   app.post('/rounds/:roundId/imports/:exam', {
-    config: { access: ['hr'] },
+    config: {
+      access: ['hr'],
+      swaggerTransform: documentedBody({
+        type: 'string',
+        description: 'CSV with a header line. SKD: registration_no,twk,tiu,tkp (an empty score: absent). SKB: registration_no,skb[,interview].',
+        examples: ['registration_no,twk,tiu,tkp\n202500000001,85,95,170\n202500000002,60,80,150\n'],
+      }),
+    },
     schema: {
       tags: ['imports'], summary: 'Import SKD (registration_no,twk,tiu,tkp) or SKB (registration_no,skb[,interview]) results as CSV; validated whole',
       params: Type.Object({ roundId: Id, exam: Enum(['skd', 'skb'] as const) }, { additionalProperties: false }),
       querystring: Type.Object({ correction: Type.Optional(Enum(['true', 'false'] as const)), reason: Type.Optional(PlainText({ minLength: 5, maxLength: 500 })) }, { additionalProperties: false }),
-      consumes: ['text/csv'], response: { 200: Any, 202: Any, ...errorResponses },
+      consumes: ['text/csv', 'text/plain'],
+      response: {
+        200: { ...ImportResultSchema, description: 'The same file was imported before: nothing changed' },
+        202: { ...ImportResultSchema, description: 'Imported; the round notifies the candidates (the job)' },
+        ...errors(404, [409, 'WRONG_PHASE: not the phase of this exam; ALREADY_IMPORTED: a different file without correction=true'], [415, 'UNSUPPORTED_MEDIA_TYPE: not text/csv'], [422, 'IMPORT_INVALID: every problem with its line number in details']),
+      },
     },
   }, async (req, reply) => {
     if (typeof req.body !== 'string') throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Kirim berkas CSV dengan Content-Type text/csv');
@@ -83,12 +102,14 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.post('/rounds/:roundId/rankings/:kind', {
     config: { access: ['hr'] },
-    schema: { tags: ['rankings'], summary: 'Run a ranking (SKB cut or final with optimalisasi) and notify the candidates', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), response: { 202: Any, ...errorResponses } },
+    schema: { tags: ['rankings'], summary: 'Run a ranking (SKB cut or final with optimalisasi) and notify the candidates', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), headers: IdempotencyHeaders,
+      response: { 202: { ...JobRecordSchema, description: 'Requested: the round job that ranks and notifies the candidates' }, ...errors(404, [409, 'WRONG_PHASE: the scores are not all in'], 422) },
+    },
   }, async (req, reply) => reply.status(202).send(await requestRanking(deps, req.params.roundId, req.params.kind, requireUser(req).username, updateIdOf(req, `rank-${req.params.kind}`))));
 
   app.get('/rounds/:roundId/rankings/:kind', {
     config: { access: ['hr', 'auditor'] },
-    schema: { tags: ['rankings'], summary: 'A published ranking with each breakdown', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), response: { 200: Type.Array(Any), ...errorResponses } },
+    schema: { tags: ['rankings'], summary: 'A published ranking with each breakdown', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), response: { 200: Type.Array(RankingRowSchema, { description: 'By formation, then rank' }), ...errors(404) } },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
     return deps.db.selectFrom('rankings').select(['registration_no as registrationNo', 'formation_id as formationId', 'rank', 'result', 'placement_formation_id as placementFormationId', 'score_scaled as scoreScaled', 'score_scale as scoreScale', 'breakdown', 'version'])
@@ -97,7 +118,7 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/rankings/final/preview', {
     config: { access: ['hr'] },
-    schema: { tags: ['rankings'], summary: 'The final ranking as it would be published now, without storing it', params: RoundIdParams, response: { 200: Type.Array(Any), ...errorResponses } },
+    schema: { tags: ['rankings'], summary: 'The final ranking as it would be published now, without storing it', params: RoundIdParams, response: { 200: Type.Array(FinalPreviewRowSchema, { description: 'The ranking as it would be published' }), ...errors(404) } },
   }, async (req) => {
     const { config } = await loadRoundConfig(deps, req.params.roundId);
     return rankFinal(deps.db, config, 0, false);
@@ -105,7 +126,9 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.post('/rounds/:roundId/optimalisasi/declines', {
     config: { access: ['hr'] },
-    schema: { tags: ['rankings'], summary: 'Record that a candidate declined an optimalisasi seat (before the final ranking)', params: RoundIdParams, body: Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), formationId: Id }, { additionalProperties: false }), response: { 201: Type.Object({ recorded: Type.Boolean() }), ...errorResponses } },
+    schema: { tags: ['rankings'], summary: 'Record that a candidate declined an optimalisasi seat (before the final ranking)', params: RoundIdParams, body: Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), formationId: Id }, { additionalProperties: false, examples: [{ registrationNo: '202500000001', formationId: 'DINKES-PERAWAT' }] }),
+      response: { 201: Type.Object({ recorded: Type.Boolean() }, { description: 'Recorded (again: no change)' }), ...errors(404) },
+    },
   }, async (req, reply) => {
     await loadRoundConfig(deps, req.params.roundId);
     const app_ = await deps.db.selectFrom('applications').select('registration_no').where('round_id', '=', req.params.roundId).where('registration_no', '=', req.body.registrationNo).executeTakeFirst();
@@ -116,34 +139,36 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/announcements/:phase', {
     config: { access: 'public' },
-    schema: { tags: ['announcements'], summary: 'An announcement (JSON) with masked NIKs', params: Type.Object({ roundId: Id, phase: Enum(ANNOUNCEMENT_PHASES) }, { additionalProperties: false }), querystring: Type.Object({ formationId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses } },
+    schema: { tags: ['announcements'], summary: 'An announcement (JSON) with masked NIKs', params: Type.Object({ roundId: Id, phase: Enum(ANNOUNCEMENT_PHASES) }, { additionalProperties: false }), querystring: Type.Object({ formationId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: AnnouncementSchema, ...errors([404, 'NOT_FOUND: no such round, or the announcement is not published yet']) } },
   }, async (req) => announcement(deps, req.params.roundId, req.params.phase, req.query.formationId));
 
   app.get('/rounds/:roundId/announcements/:phase/html', {
     config: { access: 'public' },
-    schema: { tags: ['announcements'], summary: 'The printable announcement page (Bahasa Indonesia)', params: Type.Object({ roundId: Id, phase: Enum(ANNOUNCEMENT_PHASES) }, { additionalProperties: false }), querystring: Type.Object({ formationId: Type.Optional(Id) }, { additionalProperties: false }) },
+    schema: { tags: ['announcements'], summary: 'The printable announcement page (Bahasa Indonesia)', params: Type.Object({ roundId: Id, phase: Enum(ANNOUNCEMENT_PHASES) }, { additionalProperties: false }), querystring: Type.Object({ formationId: Type.Optional(Id) }, { additionalProperties: false }),
+      response: { 200: TextBody('The announcement page (HTML)'), ...errors([404, 'NOT_FOUND: no such round, or the announcement is not published yet']) },
+    },
   }, async (req, reply) => reply.type('text/html; charset=utf-8').send(announcementHtml(await announcement(deps, req.params.roundId, req.params.phase, req.query.formationId))));
 
   app.get('/rounds/:roundId/report', {
     config: { access: 'public' },
-    schema: { tags: ['rounds'], summary: 'The round report (HTML, Bahasa Indonesia): funnel, SKD histograms with passing grades, time per stage, a table per formation — counts only, no personal data', params: RoundIdParams },
+    schema: { tags: ['rounds'], summary: 'The round report (HTML, Bahasa Indonesia): funnel, SKD histograms with passing grades, time per stage, a table per formation — counts only, no personal data', params: RoundIdParams, response: { 200: TextBody('The report page (HTML)'), ...errors(404) } },
   }, async (req, reply) => reply.type('text/html; charset=utf-8').send(reportHtml(await roundReport(deps, req.params.roundId))));
 
   app.get('/rounds/:roundId/funnel', {
     config: { access: ['hr', 'auditor'] },
-    schema: { tags: ['rounds'], summary: 'Counts per stage from PostgreSQL', params: RoundIdParams, response: { 200: Type.Record(Type.String(), Type.Integer()), ...errorResponses } },
+    schema: { tags: ['rounds'], summary: 'Counts per stage from PostgreSQL', params: RoundIdParams, response: { 200: Type.Record(Type.String(), Type.Integer(), { description: 'How many candidates reached each stage' }), ...errors(404) } },
   }, async (req) => funnel(deps, req.params.roundId));
 
   app.get('/rounds/:roundId/candidates', {
     config: { access: ['hr', 'auditor'] },
-    schema: { tags: ['rounds'], summary: 'Candidates by stage/formation (Temporal visibility)', params: RoundIdParams, querystring: Type.Object({ stage: Type.Optional(Enum(CANDIDATE_STAGES)), formationId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Type.Array(Any), ...errorResponses } },
+    schema: { tags: ['rounds'], summary: 'Candidates by stage/formation (Temporal visibility)', params: RoundIdParams, querystring: Type.Object({ stage: Type.Optional(Enum(CANDIDATE_STAGES)), formationId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Type.Array(CandidateListItemSchema, { description: 'At most 1,000 candidates' }), ...errors(404) } },
   }, async (req) => listCandidates(deps, req.params.roundId, { stage: req.query.stage as CandidateStage | undefined, formationId: req.query.formationId }));
 
   app.get('/rounds/:roundId/audit/verify', {
     config: { access: ['auditor', 'hr'] },
     schema: {
       tags: ['audit'], summary: "Recompute the round's audit hash chain and check it (and each career's) against the signed heads in the workflow histories; names what happened",
-      params: RoundIdParams, response: { 200: RoundAuditVerificationSchema, ...errorResponses },
+      params: RoundIdParams, response: { 200: RoundAuditVerificationSchema, ...errors(404) },
     },
   }, async (req) => {
     const r = await verifyAll(deps, req.params.roundId);

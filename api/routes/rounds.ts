@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import type { RoundConfigInput } from '../../domain';
 import { requireUser } from '../plugins/auth';
-import { errorResponses } from '../schemas/common';
+import { errors } from '../schemas/common';
+import { IdempotencyHeaders } from '../schemas/candidate';
 import { ExtendDeadlineBody, RoundConfigBody, RoundIdParams, RoundStateSchema } from '../schemas/round';
 import type { ServiceDeps } from '../services/deps';
 import { updateIdOf } from '../plugins/idempotency';
@@ -11,7 +12,9 @@ import { createRound, extendDeadline, getRoundState, listRounds } from '../servi
 export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
   app.post('/rounds', {
     config: { access: ['hr'] },
-    schema: { tags: ['rounds'], summary: 'Start a recruitment round (HR)', body: RoundConfigBody, response: { 201: Type.Object({ roundId: Type.String(), workflowId: Type.String(), runId: Type.String() }), ...errorResponses } },
+    schema: { tags: ['rounds'], summary: 'Start a recruitment round (HR)', body: RoundConfigBody,
+      response: { 201: Type.Object({ roundId: Type.String(), workflowId: Type.String(), runId: Type.String() }, { description: 'The round workflow started' }), ...errors([409, 'ALREADY_EXISTS: a round with this id'], [422, 'ROUND_CONFIG_INVALID: every problem in details']) },
+    },
   }, async (req, reply) => {
     const user = requireUser(req);
     const r = await createRound(deps, req.body as RoundConfigInput, user.username);
@@ -20,16 +23,18 @@ export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asy
 
   app.get('/rounds', {
     config: { access: ['hr', 'reviewer', 'auditor'] },
-    schema: { tags: ['rounds'], summary: 'List rounds', response: { 200: Type.Array(Type.Object({ roundId: Type.String(), name: Type.String(), agency: Type.String(), budgetYear: Type.Integer(), phase: Type.String() })), ...errorResponses } },
+    schema: { tags: ['rounds'], summary: 'List rounds', response: { 200: Type.Array(Type.Object({ roundId: Type.String(), name: Type.String(), agency: Type.String(), budgetYear: Type.Integer(), phase: Type.String() }), { description: 'Every round' }) } },
   }, async () => listRounds(deps));
 
   app.get('/rounds/:roundId', {
     config: { access: 'public' },
-    schema: { tags: ['rounds'], summary: "A round's state from its workflow (public: criteria and schedule)", params: RoundIdParams, response: { 200: RoundStateSchema, ...errorResponses } },
+    schema: { tags: ['rounds'], summary: "A round's state from its workflow (public: criteria and schedule)", params: RoundIdParams, response: { 200: RoundStateSchema, ...errors(404) } },
   }, async (req) => getRoundState(deps, req.params.roundId));
 
   app.post('/rounds/:roundId/deadlines', {
     config: { access: ['hr'] },
-    schema: { tags: ['rounds'], summary: 'Extend a deadline (forward only, before it passes)', params: RoundIdParams, body: ExtendDeadlineBody, response: { 200: RoundStateSchema, ...errorResponses } },
+    schema: { tags: ['rounds'], summary: 'Extend a deadline (forward only, before it passes)', params: RoundIdParams, body: ExtendDeadlineBody, headers: IdempotencyHeaders,
+      response: { 200: { ...RoundStateSchema, description: 'The round with the new deadline' }, ...errors(404, [409, 'WRONG_PHASE, DEADLINE_PASSED: too late to extend'], [422, 'DEADLINE_NOT_FORWARD: only later, in order']) },
+    },
   }, async (req) => extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username, updateIdOf(req, 'extendDeadline')));
 };

@@ -1,8 +1,8 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { AGAMA, CATEGORIES, DOCUMENT_KINDS, DRH_LIMITS, EDUCATION_LEVELS, GOLONGAN_DARAH, HUBUNGAN_ANAK, JENIS_KELAMIN, JENJANG_PENDIDIKAN, PREDIKATS, SANGGAH_REASON_LIMITS, STATUS_PERKAWINAN } from '../../domain';
-import { Id, IsoDate, PlainText } from './common';
+import { Id, IsoDate, PlainText, StringEnum } from './common';
 
-const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+const Enum = StringEnum;
 
 export const RegistrationNoParams = Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }) }, { additionalProperties: false });
 
@@ -20,7 +20,7 @@ export const RegistrationBody = Type.Object(
     priorPredikat: Type.Optional(Enum(PREDIKATS)),
     reuseSkd: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ nik: '1271015505950002', fullName: 'Siti Aminah', birthDate: '1995-05-15', sex: 'P', email: 'siti.aminah@example.id', formationId: 'DINKES-PERAWAT', category: 'umum', education: { level: 'S1', program: 'Keperawatan', ipk: 350 }, experienceYears: 3 }] },
 );
 
 export const RegistrationCreated = Type.Object({
@@ -33,8 +33,8 @@ export const RegistrationCreated = Type.Object({
 });
 
 export const DocumentKindParams = Type.Object({ registrationNo: Type.String({ pattern: '^\\d{12}$' }), kind: Enum(DOCUMENT_KINDS) }, { additionalProperties: false });
-export const SubmitDocumentsBody = Type.Object({ documentIds: Type.Array(Type.String({ pattern: '^\\d{1,18}$' }), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false });
-export const SanggahBody = Type.Object({ reason: PlainText({ minLength: SANGGAH_REASON_LIMITS.min, maxLength: SANGGAH_REASON_LIMITS.max, multiline: true, description: `${SANGGAH_REASON_LIMITS.min}–${SANGGAH_REASON_LIMITS.max} characters (the minimum without surrounding spaces): domain/sanggah.ts, as the workflow checks; no control characters except line feed and tab` }) }, { additionalProperties: false });
+export const SubmitDocumentsBody = Type.Object({ documentIds: Type.Array(Type.String({ pattern: '^\\d{1,18}$' }), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false, examples: [{ documentIds: ['101', '102', '103'] }] });
+export const SanggahBody = Type.Object({ reason: PlainText({ minLength: SANGGAH_REASON_LIMITS.min, maxLength: SANGGAH_REASON_LIMITS.max, multiline: true, description: `${SANGGAH_REASON_LIMITS.min}–${SANGGAH_REASON_LIMITS.max} characters (the minimum without surrounding spaces): domain/sanggah.ts, as the workflow checks; no control characters except line feed and tab` }) }, { additionalProperties: false, examples: [{ reason: 'Ijazah saya sudah dilegalisir; mohon diperiksa kembali halaman kedua berkas tersebut.' }] });
 // The DRH (domain/drh.ts): the structure here, every rule (dates, phone, NPWP, marital status and
 // spouse, agreement with the registration) in validateDrh, which answers 422 INVALID_DRH with each problem.
 const Txt = (max: number = DRH_LIMITS.text) => PlainText({ minLength: 0, maxLength: max });
@@ -62,7 +62,29 @@ export const DrhSchema = Type.Object({
   organisasi: Type.Array(Type.Object({ nama: Txt(), jabatan: Txt(), tahunMulai: Year, tahunSelesai: Opt(Year) }, Strict), { maxItems: DRH_LIMITS.rows.organisasi }),
   pernyataan: Type.Literal(true, { description: 'the candidate states that the data is true' }),
 }, { ...Strict, description: 'daftar riwayat hidup (domain/drh.ts)' });
-export const DrhBody = Type.Object({ drh: DrhSchema }, { additionalProperties: false });
+export const DrhBody = Type.Object(
+  { drh: DrhSchema },
+  {
+    additionalProperties: false,
+    examples: [
+    {
+      drh: {
+        identitas: {
+          namaLengkap: 'Siti Aminah', tempatLahir: 'Medan', tanggalLahir: '1995-05-15', jenisKelamin: 'P', agama: 'islam', statusPerkawinan: 'belum_kawin', golonganDarah: 'O',
+          alamat: { jalan: 'Jl. Gatot Subroto No. 10', rt: '001', rw: '002', kelurahan: 'Petisah Tengah', kecamatan: 'Medan Petisah', kabupatenKota: 'Kota Medan', provinsi: 'Sumatera Utara', kodePos: '20112' },
+          nomorHp: '081234567890',
+        },
+        pendidikan: [{ jenjang: 'SMA', namaInstitusi: 'SMA Negeri 1 Medan', tahunLulus: 2013 }, { jenjang: 'S1', namaInstitusi: 'Universitas Sumatera Utara', programStudi: 'Keperawatan', tempat: 'Medan', tahunLulus: 2017 }],
+        pekerjaan: [],
+        keluarga: { ayah: { nama: 'Ahmad', pekerjaan: 'Wiraswasta' }, ibu: { nama: 'Aisyah' }, anak: [] },
+        pelatihan: [],
+        organisasi: [],
+        pernyataan: true,
+      },
+    },
+    ],
+  },
+);
 
 export const TaskParams = Type.Object({ taskId: Type.String({ minLength: 1, maxLength: 120, pattern: '^[\\w:.-]+$' }) }, { additionalProperties: false });
 export const TaskDecisionBody = Type.Object(
@@ -71,17 +93,24 @@ export const TaskDecisionBody = Type.Object(
     accepted: Type.Optional(Type.Boolean()),
     answer: Type.Optional(PlainText({ maxLength: 4000, multiline: true })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ decisions: [{ kind: 'ijazah', result: 'MS' }, { kind: 'ktp', result: 'TMS', reason: 'KTP tidak terbaca' }] }] },
 );
 
 export const CommentBody = Type.Object({
   author: PlainText({ maxLength: 120 }), body: PlainText({ minLength: 10, maxLength: 2000, multiline: true }),
-  formationId: Type.Optional(Id), criterion: Type.Optional(Type.Union([Type.Literal('experience'), Type.Literal('interview'), Type.Literal('priorPerformance')], { description: "a criterion of the formation (its kind); needs formationId" })),
-}, { additionalProperties: false });
+  formationId: Type.Optional(Id), criterion: Type.Optional(StringEnum(['experience', 'interview', 'priorPerformance'] as const, { description: 'a criterion of the formation (its kind); needs formationId' })),
+}, { additionalProperties: false, examples: [{ author: 'Budi, warga Medan Johor', body: 'Mohon bobot wawancara untuk perawat tidak melebihi 30 persen.', formationId: 'DINKES-PERAWAT', criterion: 'interview' }] });
 export const AdoptCriteriaBody = Type.Object(
   {
     response: PlainText({ minLength: 10, maxLength: 4000, multiline: true }),
     formations: Type.Array(Type.Object({ formationId: Id, scoring: Type.Object({ skdWeight: Type.Integer({ minimum: 0, maximum: 100 }), skbWeight: Type.Integer({ minimum: 0, maximum: 100 }), criteria: Type.Array(Type.Unknown(), { maxItems: 10 }) }) }, { additionalProperties: false }), { maxItems: 2000 }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ response: 'Wawancara ditambahkan untuk perawat Dinas Kesehatan dengan bobot 20 persen, sesuai masukan publik.', formations: [{ formationId: 'DINKES-PERAWAT', scoring: { skdWeight: 40, skbWeight: 60, criteria: [{ kind: 'interview', weight: 20, max: 100, label: 'Wawancara' }] } }] }] },
 );
+
+/** The `Idempotency-Key` header of the operations a client may retry. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$', description: 'A retry with the same key happens once. Use a random value per operation (e.g. a UUID), never a guessable one.' }),
+  ),
+});

@@ -2,10 +2,11 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
 import type { RoundJob } from '../../workflows/messages';
 import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES, SCHEDULE_KEYS } from '../../domain';
-import { Id, IsoDate, IsoDateTime, PlainText } from './common';
+import { Id, IsoDate, IsoDateTime, Open, PlainText, StringEnum } from './common';
+import { JobRecordSchema } from './responses';
 
 const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
-const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+const Enum = StringEnum;
 
 const Grade = Type.Object({ twk: Type.Optional(Int(0, 150)), tiu: Type.Optional(Int(0, 175)), tkp: Type.Optional(Int(0, 225)), total: Type.Optional(Int(0, 550)) }, { additionalProperties: false });
 
@@ -69,7 +70,19 @@ export const RoundConfigBody = Type.Object(
     ageLimits: Type.Optional(Type.Object({ min: Int(0, 100), max: Int(0, 100), extendedMax: Int(0, 100) }, { additionalProperties: false })),
     requiredDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 20 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{
+        roundId: 'medan-2025',
+        name: 'Seleksi CPNS Pemerintah Kota Medan 2025',
+        agency: 'BKPSDM Kota Medan',
+        budgetYear: 2025,
+        referenceDate: '2025-08-01',
+        schedule: {
+          consultationOpens: '2025-07-01T08:00:00+07:00', consultationCloses: '2025-07-08T16:00:00+07:00', registrationOpens: '2025-07-15T08:00:00+07:00', registrationCloses: '2025-08-01T23:59:00+07:00',
+          verificationDeadline: '2025-08-10T16:00:00+07:00', announcementAt: '2025-08-12T08:00:00+07:00', sanggahDays: 3, jawabSanggahDays: 7, skdAt: '2025-09-01T07:30:00+07:00', skbAt: '2025-10-01T07:30:00+07:00',
+          finalAnnouncementAt: '2025-10-20T08:00:00+07:00', drhDeadline: '2025-11-05T16:00:00+07:00',
+        },
+        formations: [{ formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'], quota: 2, category: 'umum', extraDocuments: ['str'], skbMax: 500 }],
+      }] },
 );
 export type RoundConfigBodyT = Static<typeof RoundConfigBody>;
 
@@ -81,20 +94,23 @@ export const ExtendDeadlineBody = Type.Object(
     to: IsoDateTime,
     reason: PlainText({ minLength: 3, maxLength: 500, multiline: true }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ key: 'registrationCloses', to: '2025-08-05T23:59:00+07:00', reason: 'Gangguan jaringan di portal pendaftaran selama dua hari' }] },
 );
 
-export const RoundStateSchema = Type.Object({
-  roundId: Type.String(),
-  name: Type.String(),
-  agency: Type.String(),
-  budgetYear: Type.Integer(),
-  phase: Type.String(),
-  phases: Type.Array(Type.Object({ phase: Type.String(), at: Type.String() })),
-  schedule: Type.Unsafe<RoundSchedule>({ type: 'object', additionalProperties: true }),
-  deadlineChanges: Type.Array(Type.Object({ key: Type.String(), from: Type.String(), to: Type.String(), actor: Type.String(), reason: Type.String(), at: Type.String() })),
-  formations: Type.Array(Type.Object({ formationId: Type.String(), unit: Type.String(), jabatan: Type.String(), quota: Type.Integer(), category: Type.String() })),
-  criteriaVersion: Type.Integer(),
-  criteriaAdopted: Type.Boolean(),
-  jobs: Type.Array(Type.Object({ job: Type.Unsafe<RoundJob>({ type: 'object', additionalProperties: true }), requestedAt: Type.String(), finishedAt: Type.Union([Type.String(), Type.Null()]), signalled: Type.Union([Type.Integer(), Type.Null()]), skipped: Type.Union([Type.Integer(), Type.Null()]) })),
-});
+export const RoundStateSchema = Open(
+  {
+    roundId: Type.String(),
+    name: Type.String(),
+    agency: Type.String(),
+    budgetYear: Type.Integer(),
+    phase: Type.String({ description: 'draft, consultation, criteria_adoption, registration, administrative_check, announcement, skd, skb, final_announcement, closed' }),
+    phases: Type.Array(Type.Object({ phase: Type.String(), at: Type.String() })),
+    schedule: Type.Unsafe<RoundSchedule>({ type: 'object', additionalProperties: true, description: 'the schedule: ISO date-times by key, sanggahDays, jawabSanggahDays' }),
+    deadlineChanges: Type.Array(Type.Object({ key: Type.String(), from: Type.String(), to: Type.String(), actor: Type.String(), reason: Type.String(), at: Type.String() })),
+    formations: Type.Array(Type.Object({ formationId: Type.String(), unit: Type.String(), jabatan: Type.String(), quota: Type.Integer(), category: Type.String() })),
+    criteriaVersion: Type.Integer(),
+    criteriaAdopted: Type.Boolean(),
+    jobs: Type.Array(Type.Unsafe<{ job: RoundJob; requestedAt: string; finishedAt: string | null; signalled: number | null; skipped: number | null }>(JobRecordSchema)),
+  },
+  "The round's state: phase and its history, schedule and deadline changes, formations, criteria, jobs",
+);

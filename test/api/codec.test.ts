@@ -6,6 +6,7 @@ import { ENCRYPTED_ENCODING, payloadCodec } from '../../config/codec';
 import type { Db } from '../../db/connection';
 import { testUsers } from '../helpers/api';
 import { testDb } from '../helpers/temporal';
+import { enforceContract } from '../helpers/contract';
 
 /** The remote codec endpoint of the Temporal Web UI: auditors and HR only, from the UI's origin. */
 let db: Db;
@@ -18,6 +19,7 @@ beforeAll(async () => {
   db = testDb();
   conn = Connection.lazy({ address: '127.0.0.1:1' }); // the codec needs no Temporal server
   app = await buildApp({ deps: { db, client: new Client({ connection: conn }), connection: conn, taskQueue: 'unused' }, codecCorsOrigins: [UI] });
+  enforceContract(app);
   await app.ready();
   users = await testUsers(db);
 });

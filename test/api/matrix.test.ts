@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { startHarness, type Harness } from '../helpers/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../api/plugins/auth';
+import { undocumentedRoutes } from '../../api/openapi';
 import type { Db } from '../../db/connection';
 import { createUser, ROLES } from '../../db/users';
 import { openRound, registration } from '../helpers/candidates';
@@ -44,7 +45,7 @@ describe('role × endpoint matrix, generated from the route table', () => {
     expect(app.routeTable.length).toBeGreaterThanOrEqual(40);
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
-    for (const r of app.routeTable) {
+    for (const r of app.routeTable.filter((x) => !undocumentedRoutes.has(`${x.method} ${x.url}`))) {
       const path = r.url.replace(/:(\w+)/g, '{$1}');
       expect(doc.paths[path]?.[r.method.toLowerCase()], `${r.method} ${r.url}`).toBeDefined();
     }
@@ -58,7 +59,7 @@ describe('role × endpoint matrix, generated from the route table', () => {
         // Logout revokes the token it is called with: a throwaway token of the same role.
         if (route.url === '/auth/logout' && who !== 'anonymous') headers = { authorization: `Bearer ${(await createUser(db, { username: `matrix-logout-${who}-${Date.now()}`, displayName: 'Keluar', role: who })).token}` };
         const res = await app.inject({ method: route.method as 'GET', url: fill(route.url), headers, ...(route.method === 'GET' ? {} : { payload: {} }) });
-        const code = res.statusCode >= 400 ? (res.json() as { error?: { code?: string } }).error?.code : undefined;
+        const code = res.statusCode >= 400 && String(res.headers['content-type']).startsWith('application/json') ? (res.json() as { error?: { code?: string } }).error?.code : undefined;
         const allowed = route.access === 'public' || (who !== 'anonymous' && (route.access as Exclude<Access, 'public'>).includes(who));
         const expectation = allowed ? 'allowed' : who === 'anonymous' ? '401' : '403';
         const got = res.statusCode === 401 ? '401' : res.statusCode === 403 && code === 'FORBIDDEN' ? '403' : 'allowed';

@@ -8,6 +8,7 @@ import { createDb, type Db } from '../../db/connection';
 import { sampleRound } from '../fixtures';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { enforceContract } from '../helpers/contract';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -106,6 +107,8 @@ describe('GET /healthz', () => {
     const deadConn = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
     const a = await buildApp({ deps: { db: deadDb, client: env.client, connection: env.connection, taskQueue } });
     const b = await buildApp({ deps: { db, client: new Client({ connection: deadConn }), connection: deadConn, taskQueue } });
+    enforceContract(a);
+    enforceContract(b);
     try {
       const ra = await a.inject({ method: 'GET', url: '/healthz' });
       expect(ra.statusCode).toBe(503);

@@ -17,6 +17,7 @@ import { checkPassed, checkRound } from '../../demo/verify';
 import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../workflows/messages';
 import { startHarness, type Harness } from '../helpers/harness';
 import { installTestRuntime, uniqueTaskQueue } from '../helpers/temporal';
+import { enforceContract, type Contract } from '../helpers/contract';
 
 /**
  * The demo's driver through the real API on the time-skipping server: a whole synthetic round,
@@ -28,6 +29,7 @@ let h: Harness;
 let env: TestWorkflowEnvironment;
 let app: FastifyInstance;
 let result: DriverResult;
+let contract: Contract;
 const taskQueue = uniqueTaskQueue('demo-round');
 
 beforeAll(async () => {
@@ -38,6 +40,8 @@ beforeAll(async () => {
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => { logs.push(chunk.toString()); cb(); } });
   const { transport: _t, ...opts } = loggerOptions({ logLevel: 'info', production: true }, 'api');
   app = await buildApp({ deps: h.deps, logger: pino(opts, sink), rateLimit: { max: 100_000, timeWindow: 60_000 }, bundlePath: inject('bundlePath') });
+  // Every reply of the driven round is checked against the OpenAPI document.
+  contract = enforceContract(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
 }, 60_000);
 afterAll(async () => {
@@ -80,6 +84,8 @@ describe('a synthetic Medan round driven through the HTTP API', () => {
     expect(report).toContain('Corong seleksi');
     expect(report).toContain(`nilai ambang batas 65`);
     for (const r of result.registered) expect(report).not.toContain(r.sim.request.nik);
+    // Every reply of the round (thousands, every kind of route) matched its OpenAPI document.
+    expect(contract.violations).toEqual([]);
   }, 240_000);
 
   it('stores no NIK, NIP, name, birth date, e-mail, DRH or token in plaintext in any history; the codec reads them back', async () => {

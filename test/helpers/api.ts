@@ -4,9 +4,12 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app';
 import type { Db } from '../../db/connection';
 import { createUser, type Role } from '../../db/users';
+import { enforceContract } from './contract';
 
 export async function testApp(env: TestWorkflowEnvironment, db: Db, taskQueue: string, rateLimit?: { max: number; timeWindow: number }): Promise<FastifyInstance> {
   const app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit, bundlePath: inject('bundlePath') });
+  // Every reply is checked against the OpenAPI document (test/helpers/contract.ts).
+  enforceContract(app);
   await app.ready();
   return app;
 }
