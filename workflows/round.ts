@@ -36,6 +36,7 @@ const ops = proxyActivities<RoundOpsActivities>({
 const audit = proxyActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 /** Guards the signed checkpoints of the round's audit chain (added after the golden histories). */
 const AUDIT_ANCHOR_PATCH = 'audit-anchor';
+const AUDIT_ANCHOR_RANKING_PATCH = 'audit-anchor-ranking';
 
 /** Deadlines the candidates keep a copy of: a change is sent to them. */
 const CANDIDATE_DEADLINES = ['registrationCloses', 'verificationDeadline', 'announcementAt', 'drhDeadline'] as const;
@@ -209,6 +210,13 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     await ops.adoptCriteria({ roundId: config.roundId, version: criteriaVersion, input: req, config, automatic, at: nowIso() });
   };
 
+  // The chain's head, signed, into this history (outside PostgreSQL): at each phase change, after
+  // each ranking (what the announcements publish) and when the round closes. A number per round
+  // that grows with phases and HR's rankings, never with the number of candidates.
+  const anchor = async (): Promise<void> => {
+    if (patched(AUDIT_ANCHOR_PATCH)) await audit.anchorAuditHead({ scope: 'round', id: config.roundId });
+  };
+
   // Jobs (imports, rankings, deadline notices) run one at a time beside the phase timers.
   const runJobs = async (): Promise<void> => {
     for (;;) {
@@ -223,15 +231,11 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
       record.signalled = r.signalled;
       record.skipped = r.skipped;
       record.finishedAt = nowIso();
+      // A patch of its own: histories recorded with AUDIT_ANCHOR_PATCH alone have no anchor here.
+      if (record.job.kind === 'rank' && patched(AUDIT_ANCHOR_RANKING_PATCH)) await anchor();
     }
   };
   const jobsDone = runJobs();
-
-  // The chain's head, signed, into this history (outside PostgreSQL): at each phase change and
-  // when the round closes. A fixed number per round, whatever the number of candidates.
-  const anchor = async (): Promise<void> => {
-    if (patched(AUDIT_ANCHOR_PATCH)) await audit.anchorAuditHead({ scope: 'round', id: config.roundId });
-  };
 
   await db.recordRound({ config, createdBy: input.createdBy, at: nowIso() });
   log.info('round recorded', { roundId: config.roundId, workflowId: workflowInfo().workflowId });

@@ -9,7 +9,7 @@ import { importResults, requestRanking } from '../../api/services/imports';
 import { register } from '../../api/services/registrations';
 import { extendDeadline, getRoundState } from '../../api/services/rounds';
 import { verifyChain } from '../../db/audit';
-import { candidateTimeline, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds } from '../../api/services/audit';
+import { candidateTimeline, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll } from '../../api/services/audit';
 import { loadRoundConfig } from '../../api/services/registrations';
 import { announcement, announcementHtml, funnel } from '../../api/services/announcements';
 import { sql } from 'kysely';
@@ -216,6 +216,15 @@ describe('a recruitment round through every phase with its candidates', () => {
     const timeline = await candidateTimeline(deps, people.A6!);
     expect(timeline.map((t) => t.peristiwa)).toEqual(expect.arrayContaining(['Pendaftaran diterima; proses seleksi dimulai', 'Pelamar mengirim dokumen', 'Verifikator memutus hasil administrasi', 'Proses selesai: tms']));
     expect(timeline.find((t) => t.peristiwa === 'Verifikator memutus hasil administrasi')!.alasan).toMatch(/ijazah: TMS \(Ijazah tidak dilegalisasi\)/);
+    // Signed heads: the round's chain and every appointed career's verify against their histories.
+    const verified = await verifyAll(deps, roundId);
+    expect(verified.allOk, JSON.stringify([verified.round, ...verified.careers].flatMap((c) => c.problems))).toBe(true);
+    expect(verified.round.anchor?.status).toBe('intact');
+    expect(verified.careers).toHaveLength(4);
+    // Anchored after each phase change and after each of the two rankings.
+    const anchoredPhases = (await db.selectFrom('audit_log').select('seq').where('chain', '=', `round:${roundId}`).where('action', '=', 'round.phase').execute()).length;
+    console.log(`[anchors] ${verified.round.anchor?.checkpoints} signed heads, ${anchoredPhases} phase changes`);
+    expect(verified.round.anchor!.checkpoints).toBeGreaterThanOrEqual(anchoredPhases + 2);
     // Tamper-evident: an edit made directly in SQL is found, and the first broken row is named.
     const victim = await db.selectFrom('audit_log').select(['id', 'seq']).where('chain', '=', `round:${roundId}`).where('action', '=', 'verification.decided').orderBy('seq').limit(1).executeTakeFirstOrThrow();
     await sql`update audit_log set reason = 'diubah diam-diam' where id = ${victim.id}`.execute(db);
