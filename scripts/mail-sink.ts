@@ -56,7 +56,7 @@ let nextId = 1;
 
 const addresses = (a: AddressObject | AddressObject[] | undefined): string[] => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address ?? '')).filter(Boolean);
 
-async function accept(raw: string, envelopeTo: string[]): Promise<StoredMail> {
+async function accept(raw: string, envelopeTo: string[], fromFile?: number): Promise<StoredMail> {
   const parsed = await simpleParser(raw);
   const messageId = parsed.messageId ?? null;
   const seen = messageId ? byMessageId.get(messageId) : undefined;
@@ -65,7 +65,7 @@ async function accept(raw: string, envelopeTo: string[]): Promise<StoredMail> {
     return seen;
   }
   const mail: StoredMail = {
-    id: nextId++,
+    id: fromFile ?? nextId++,
     messageId,
     from: parsed.from?.text ?? '',
     to: addresses(parsed.to).length ? addresses(parsed.to) : envelopeTo,
@@ -79,7 +79,7 @@ async function accept(raw: string, envelopeTo: string[]): Promise<StoredMail> {
   };
   mails.push(mail);
   if (messageId) byMessageId.set(messageId, mail);
-  if (store) writeFileSync(join(dir, `${String(mail.id).padStart(6, '0')}.eml`), raw);
+  if (store && fromFile === undefined) writeFileSync(join(dir, `${String(mail.id).padStart(6, '0')}.eml`), raw);
   return mail;
 }
 
@@ -88,10 +88,9 @@ async function load(): Promise<void> {
   if (!store) return;
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir).filter((n) => /^\d+\.eml$/.test(n)).sort()) {
-    nextId = Math.max(nextId, Number(f.slice(0, -4)));
-    const m = await accept(readFileSync(join(dir, f), 'utf8'), []);
-    m.id = Number(f.slice(0, -4));
-    nextId = m.id + 1;
+    const id = Number(f.slice(0, -4));
+    await accept(readFileSync(join(dir, f), 'utf8'), [], id);
+    nextId = Math.max(nextId, id + 1);
   }
 }
 

@@ -133,6 +133,26 @@ describe('mail outbox: PostgreSQL and the SMTP sink as its own process', () => {
     expect((await outbox(`sanggah-answered:${no}:skd`))[0]!.attempts).toBe(2);
   });
 
+  it('dispatchers running side by side (several workers) send each row once', async () => {
+    const tag = `pair-${Date.now().toString(36)}`;
+    await db.transaction().execute(async (trx) => {
+      for (let k = 0; k < 30; k++) await enqueueMail(trx, { to: `${tag}-${k}@example.id`, subject: `Uji ${k}`, text: 'Isi', dedupeKey: `${tag}:${k}` });
+    });
+    const from = 'BKPSDM <no-reply@example.id>';
+    const a = startMailDispatcher({ db, smtpUrl: sink.smtpUrl, from, batch: 4 }, { loop: false });
+    const b = startMailDispatcher({ db, smtpUrl: sink.smtpUrl, from, batch: 4 }, { loop: false });
+    let sent = 0;
+    for (let round = 0; round < 20 && sent < 30; round++) sent += (await Promise.all([a.runOnce(), b.runOnce()])).reduce((x, y) => x + y, 0);
+    await a.stop();
+    await b.stop();
+    expect(sent).toBe(30);
+    const mine = (await sink.messages()).filter((m) => m.to.some((t) => t.startsWith(`${tag}-`)));
+    expect(mine).toHaveLength(30);
+    expect(mine.every((m) => m.duplicates === 0)).toBe(true);
+    const rows = await db.selectFrom('mail_outbox').select(['attempts', 'sent_at']).where('dedupe_key', 'like', `${tag}:%`).execute();
+    expect(rows.every((r) => r.attempts === 1 && r.sent_at !== null)).toBe(true);
+  });
+
   it('a postponed announcement moves the mails that wait for it, with the dates they quote', async () => {
     const no = await application(`postponed-${counter}@example.id`);
     const round = await db.selectFrom('rounds').select('config').where('round_id', '=', roundId).executeTakeFirstOrThrow();
