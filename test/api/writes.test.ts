@@ -127,7 +127,7 @@ describe('PUT /units/{unit}/ratings/{year}', () => {
     expect([unknown.statusCode, code(unknown)]).toEqual([422, 'UNKNOWN_UNIT']);
     await db.updateTable('audit_log').set({ reason: 'alasan lain' }).where('chain', '=', unitChain(UNIT)).where('seq', '=', 2).execute();
     const tampered = await app.inject({ method: 'GET', url: `/units/${encodeURIComponent(UNIT)}/audit/verify`, headers: users.auditor.headers });
-    expect(tampered.json()).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: 'hash' } });
+    expect(tampered.json()).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: 'edited_row' } });
     await db.updateTable('audit_log').set({ reason: 'Koreksi: dua pegawai pindahan belum dihitung' }).where('chain', '=', unitChain(UNIT)).where('seq', '=', 2).execute();
   });
 });
