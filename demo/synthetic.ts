@@ -196,7 +196,8 @@ export const SANGGAH_TEXT = 'Dokumen yang saya unggah sudah sesuai ketentuan; mo
 
 /** A DRH that passes domain/drh.ts for a registered person (the demo's winners, the benchmarks, the tests). */
 export function sampleDrh(p: { index: number; fullName: string; birthDate: string; sex: 'L' | 'P'; educationLevel: string; program?: string }): Drh {
-  const graduated = Number(p.birthDate.slice(0, 4)) + 22;
+  // Graduated at 22, but never after this year (domain/drh.ts refuses a tahunLulus in the future).
+  const graduated = Math.min(Number(p.birthDate.slice(0, 4)) + 22, Number(new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 4)));
   return {
     identitas: {
       namaLengkap: p.fullName, tempatLahir: 'Medan', tanggalLahir: p.birthDate, jenisKelamin: p.sex, agama: 'islam', statusPerkawinan: 'belum_kawin', golonganDarah: 'O',
