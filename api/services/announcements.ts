@@ -27,7 +27,7 @@ const TITLES: Record<AnnouncementPhase, string> = {
   final: 'Pengumuman Hasil Akhir Seleksi',
 };
 
-const RESULT_LABEL: Record<string, string> = {
+export const RESULT_LABEL: Record<string, string> = {
   MS: 'Memenuhi Syarat', TMS: 'Tidak Memenuhi Syarat', passed: 'Memenuhi Nilai Ambang Batas', failed: 'Tidak Memenuhi Nilai Ambang Batas',
   selected: 'Lolos ke SKB', not_selected: 'Tidak Lolos ke SKB', lulus: 'Lulus', lulus_optimalisasi: 'Lulus (Optimalisasi)', tidak_lulus: 'Tidak Lulus',
 };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness';
-import { openRound } from '../helpers/candidates';
+import { openRound, registerCandidate } from '../helpers/candidates';
 import { testApp } from '../helpers/api';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
@@ -143,6 +143,32 @@ describe('public portal pages (no token)', () => {
     expect(closed).not.toContain('name="body"');
     const late = await post({ target: '', author: 'Budi', body: 'Terlambat mengirim tanggapan ini.' }, '/portal/akun/masuk');
     expect(late.statusCode).toBe(409);
+  });
+
+  it('announcements: a page per phase once the round has reached it, NIK masked, name escaped; before that a 404 page', async () => {
+    const aid = `portal-ann-${Date.now()}`;
+    await openRound(h.db, Date.now(), aid);
+    const before = await app.inject({ url: `/portal/seleksi/${aid}/pengumuman/administrasi` });
+    expect(before.statusCode).toBe(404);
+    expect(before.headers['content-type']).toMatch(/^text\/html/);
+    const { registrationNo } = await registerCandidate(h.deps, aid, { fullName: 'Siti <Nurhaliza>' });
+    const app_ = await h.db.selectFrom('applications').select('nik').where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
+    await h.db.insertInto('verifications').values({ registration_no: registrationNo, stage: 'administrasi', result: 'MS', reviewer: 'rev.test', decisions: JSON.stringify([]), decided_at: new Date() }).execute();
+    await h.db.updateTable('rounds').set({ phase: 'announcement' }).where('round_id', '=', aid).execute();
+    const round = await app.inject({ url: `/portal/seleksi/${aid}` });
+    expect(round.body).toContain(`/portal/seleksi/${aid}/pengumuman/administrasi`);
+    expect(round.body).not.toContain(`/pengumuman/final`);
+    const res = await app.inject({ url: `/portal/seleksi/${aid}/pengumuman/administrasi` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('Pengumuman Hasil Seleksi Administrasi');
+    expect(res.body).toContain(registrationNo);
+    expect(res.body).toContain('Siti &lt;Nurhaliza&gt;');
+    expect(res.body).toContain('Memenuhi Syarat');
+    expect(res.body).toContain(`${app_.nik.slice(0, 4)}********${app_.nik.slice(12)}`);
+    expect(res.body).not.toContain(app_.nik);
+    expect(res.body).toContain(`/rounds/${aid}/announcements/administrasi/html`);
+    expect((await app.inject({ url: `/portal/seleksi/${aid}/pengumuman/final` })).statusCode).toBe(404);
+    expect((await app.inject({ url: `/portal/seleksi/${aid}/pengumuman/bogus` })).statusCode).toBe(404);
   });
 
   it('page routes are hidden from the OpenAPI document', async () => {

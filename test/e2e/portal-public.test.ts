@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailDispatcher, type Dispatcher } from '../../db/mail';
 import { testApp } from '../helpers/api';
 import { expectNoAxeViolations, screenshot, startBrowser, type BrowserSession } from '../helpers/browser';
-import { nikFor, openRound } from '../helpers/candidates';
+import { nikFor, openRound, registerCandidate } from '../helpers/candidates';
 import { startHarness, type Harness } from '../helpers/harness';
 import { findLink, startMailSink, type MailSink } from '../helpers/mail';
 import { uniqueTaskQueue } from '../helpers/temporal';
@@ -197,6 +197,26 @@ describe('portal in a real browser: a new visitor', () => {
     expect(await page.textContent('section[aria-labelledby="k-DISDIKBUD-GURU"]')).toContain('Medan Utara');
     await expectNoAxeViolations(page, 'consultation page with a comment');
     await screenshot(page, 'portal-consultation');
+    await page.context().close();
+  }, 180_000);
+
+  it('reads an announcement (NIK masked) from the round page', async () => {
+    const aid = `portal-e2e-a-${Date.now().toString(36)}`;
+    await openRound(h.db, Date.now(), aid, { name: 'Seleksi CPNS Kota Medan 2025 — pengumuman' });
+    for (const fullName of ['Siti Nurhaliza', 'Budi Santoso']) {
+      const { registrationNo } = await registerCandidate(h.deps, aid, { fullName });
+      await h.db.insertInto('verifications').values({ registration_no: registrationNo, stage: 'administrasi', result: fullName.startsWith('Siti') ? 'MS' : 'TMS', reviewer: 'rev.test', decisions: JSON.stringify([]), decided_at: new Date() }).execute();
+    }
+    await h.db.updateTable('rounds').set({ phase: 'announcement' }).where('round_id', '=', aid).execute();
+    const page = await browser.page({ phone: true });
+    await page.goto(`${base}/portal/seleksi/${aid}`);
+    await Promise.all([page.waitForNavigation(), page.click(`a[href="/portal/seleksi/${aid}/pengumuman/administrasi"]`)]);
+    const text = (await page.textContent('main'))!;
+    expect(text).toContain('Siti Nurhaliza');
+    expect(text).toContain('Tidak Memenuhi Syarat');
+    expect(text).toMatch(/\d{4}\*{8}\d{4}/);
+    await expectNoAxeViolations(page, 'announcement page');
+    await screenshot(page, 'portal-announcement');
     await page.context().close();
   }, 180_000);
 });

@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../../api/services/deps';
 import { criteriaVersions } from '../../api/services/consultation';
 import { loadRoundConfig } from '../../api/services/registrations';
 import { getRoundState, listRounds } from '../../api/services/rounds';
-import { ANNOUNCEMENT_PHASES } from '../../api/services/announcements';
+import { ANNOUNCEMENT_PHASES, RESULT_LABEL, announcement } from '../../api/services/announcements';
 import { renderPage } from '../render';
 import { ANNOUNCEMENT_FROM_PHASE, ANNOUNCEMENT_LABEL, CATEGORY_LABEL, PASSING_GROUP_LABEL, PHASE_LABEL, SCHEDULE_LABEL, criterionText, kb, phaseReached, tanggal, wib } from '../labels';
 
@@ -85,6 +85,23 @@ export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (ap
       adopted: versions.some((v) => v.status === 'adopted'),
       registrationCloses: wib(config.schedule.registrationCloses),
       f: formationView(config, f),
+    });
+  });
+
+  app.get('/seleksi/:roundId/pengumuman/:phase', page, async (req, reply) => {
+    const p = req.params as { roundId?: string; phase?: string };
+    const roundId = idParam(p.roundId, 'Seleksi');
+    const phase = String(p.phase ?? '');
+    if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase)) throw notFound('Pengumuman', phase.slice(0, 40));
+    const { config, phase: roundPhase } = await loadRoundConfig(deps, roundId);
+    if (!phaseReached(roundPhase, ANNOUNCEMENT_FROM_PHASE[phase]!)) throw notFound('Pengumuman', ANNOUNCEMENT_LABEL[phase] ?? phase);
+    const a = await announcement(deps, roundId, phase);
+    const groups = config.formations.map((f) => ({ formationId: f.formationId, jabatan: f.jabatan, unit: f.unit, rows: a.rows.filter((r) => r.formationId === f.formationId).map((r) => ({ ...r, resultLabel: RESULT_LABEL[r.result] ?? r.result })) })).filter((g) => g.rows.length);
+    return renderPage(req, reply, 'announcement', {
+      title: a.title,
+      crumbs: [['Seleksi', req.site.prefix + '/'], [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`]],
+      roundId, phase, groups, total: a.rows.length,
+      printable: `/rounds/${encodeURIComponent(roundId)}/announcements/${phase}/html`,
     });
   });
 };
