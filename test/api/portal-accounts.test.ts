@@ -265,3 +265,54 @@ describe('an account and its registration', () => {
     await expect(h.db.transaction().execute((trx) => linkRegistration(trx, String(account.account_id), other.registrationNo))).rejects.toThrow(/not the account's NIK/);
   });
 });
+
+describe('cookies in production, and limits', () => {
+  it('in production the session and CSRF cookies are Secure', async () => {
+    const saved = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    let prod: FastifyInstance | undefined;
+    try {
+      prod = await testApp(h.env, h.db, uniqueTaskQueue('portal-accounts-prod'), { max: 1000, timeWindow: 60_000 });
+    } finally {
+      process.env.NODE_ENV = saved;
+    }
+    try {
+      const v = newVisitor();
+      await signUpAndConfirm(new Browser(), v);
+      const page = await prod.inject({ url: '/portal/akun/masuk' });
+      const csrfCookie = [page.headers['set-cookie']].flat().find((c) => String(c).startsWith('asn_csrf='))!;
+      expect(csrfCookie).toMatch(/;\s*Secure/i);
+      expect(csrfCookie).toMatch(/HttpOnly/i);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const login = await prod.inject({ method: 'POST', url: '/portal/akun/masuk', headers: { cookie: String(csrfCookie).split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, email: v.email, password: v.password }).toString() });
+      expect(login.statusCode, login.body).toBe(303);
+      const session = [login.headers['set-cookie']].flat().find((c) => String(c).startsWith('asn_portal='))!;
+      expect(session).toMatch(/;\s*Secure/i);
+      expect(session).toMatch(/HttpOnly/i);
+      expect(session).toMatch(/SameSite=Lax/i);
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it('the login form is rate limited per client; the refusal is an Indonesian page', async () => {
+    const limited = await testApp(h.env, h.db, uniqueTaskQueue('portal-accounts-limit'), { max: 3, timeWindow: 60_000 });
+    try {
+      const page = await limited.inject({ url: '/portal/akun/masuk' });
+      const cookie = String([page.headers['set-cookie']].flat().find((c) => String(c).startsWith('asn_csrf='))).split(';')[0]!;
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const statuses: number[] = [];
+      let last: LightMyRequestResponse | undefined;
+      for (let i = 0; i < 5; i++) {
+        last = await limited.inject({ method: 'POST', url: '/portal/akun/masuk', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, email: 'siapa@contoh.id', password: 'tebak tebak tebak' }).toString() });
+        statuses.push(last.statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      expect(last!.headers['content-type']).toMatch(/^text\/html/);
+      expect(last!.body).toContain('Terlalu banyak permintaan');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
