@@ -65,7 +65,7 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
   app.post('/rounds/:roundId/comments', {
     config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
     schema: { tags: ['consultation'], summary: 'Comment on the draft criteria while the consultation is open', params: RoundIdParams, body: CommentBody,
-      response: { 201: Type.Object({ commentId: Type.String() }, { description: 'Recorded' }), ...errors(404, [409, 'WRONG_PHASE: the consultation is not open; DUPLICATE_COMMENT: the same text from the same client within the window']) },
+      response: { 201: Type.Object({ commentId: Type.String() }, { description: 'Recorded' }), ...errors(404, [409, 'WRONG_PHASE: the consultation is not open; DUPLICATE_COMMENT: the same text from the same client within the window'], [422, 'COMMENT_TARGET_INVALID: the formation or its criterion is not in this round']) },
     },
   }, async (req, reply) => {
     const client = { key: req.user ? `user:${req.user.userId}` : `ip:${req.ip}`, duplicateWindowMs: commentDuplicateWindowMs };

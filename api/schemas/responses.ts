@@ -102,7 +102,7 @@ export const AnnouncementSchema = Open(
 
 export const CandidateListItemSchema = Open({ registrationNo: S(), stage: Nullable(S()), formationId: Nullable(S()), status: S() });
 
-export const CommentSchema = Open({ commentId: S(), author: S(), body: S(), criteriaVersion: I(), createdAt: S() });
+export const CommentSchema = Open({ commentId: S(), author: S(), body: S(), criteriaVersion: I(), createdAt: S(), formationId: Opt(S({ description: 'the formation the comment is about' })), criterion: Opt(S({ description: 'the criterion (kind) of that formation the comment is about' })) });
 export const CriteriaVersionSchema = Open({ version: I(), status: S({ description: 'draft or adopted' }), formations: Type.Unknown({ description: 'the criteria per formation' }), response: Nullable(S()), actor: S(), createdAt: S() });
 
 export const TimelineEntrySchema = Open({ waktu: S(), peristiwa: S(), oleh: S(), alasan: Nullable(S()) });

@@ -133,6 +133,15 @@ describe('public portal pages (no token)', () => {
     expect(ctrl.statusCode).toBe(422);
     expect(ctrl.body).toContain('Tanggapan 10–2.000 karakter');
     expect(((await app.inject({ url: `/rounds/${cid}/comments` })).json() as unknown[]).length).toBe(2);
+    // The JSON API takes the same targets.
+    const apiOk = await app.inject({ method: 'POST', url: `/rounds/${cid}/comments`, payload: { author: 'Skrip', body: 'Bobot wawancara sebaiknya 15 persen.', formationId: 'DINKES-PERAWAT', criterion: 'interview' } });
+    expect(apiOk.statusCode, apiOk.body).toBe(201);
+    const apiBad = await app.inject({ method: 'POST', url: `/rounds/${cid}/comments`, payload: { author: 'Skrip', body: 'Kriteria tanpa formasi tidak jelas.', criterion: 'interview' } });
+    expect(apiBad.statusCode).toBe(422);
+    expect(apiBad.json().error.code).toBe('COMMENT_TARGET_INVALID');
+    const apiUnknown = await app.inject({ method: 'POST', url: `/rounds/${cid}/comments`, payload: { author: 'Skrip', body: 'Formasi yang tidak ada pada seleksi.', formationId: 'TIDAK-ADA' } });
+    expect(apiUnknown.statusCode).toBe(422);
+    expect(((await app.inject({ url: `/rounds/${cid}/comments` })).json() as unknown[]).length).toBe(3);
 
     // After adoption: HR's response is shown, the form is gone.
     await h.db.insertInto('criteria_versions').values({ round_id: cid, version: 2, status: 'adopted', formations: JSON.stringify([]), response: 'Wawancara akan direkam dan rekamannya disimpan.', actor: 'hr.test', created_at: new Date() }).execute();
