@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkRegistration } from '../../db/accounts';
+import { createUser } from '../../db/users';
 import { startHarness, type Harness } from '../helpers/harness';
 import { nikFor, openRound, registerCandidate } from '../helpers/candidates';
 import { testApp } from '../helpers/api';
@@ -187,6 +188,40 @@ describe('candidate account: sign-up, confirmation, login, logout', () => {
     expect(await mailsTo(`lain.${v.email}`)).toHaveLength(0);
     const owner = await mailsTo(v.email);
     expect(owner.map((m) => m.subject).join('|')).toContain('Percobaan membuat akun');
+  });
+});
+
+describe('confirmation link again, and cookies that are not sessions', () => {
+  it('a new confirmation link replaces the old one; a confirmed or unknown address gets the same answer and no mail', async () => {
+    const v = newVisitor();
+    const b = new Browser();
+    expect((await b.submit('/portal/akun/daftar', '/portal/akun/daftar', { nik: v.nik, email: v.email, password: v.password, password2: v.password })).statusCode).toBe(303);
+    const again = await b.submit('/portal/akun/konfirmasi/kirim-ulang', '/portal/akun/konfirmasi/kirim-ulang', { email: v.email });
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe('/portal/akun/masuk?info=tautan-konfirmasi');
+    const [oldLink, newLink] = (await mailsTo(v.email)).map((m) => linkIn(m, '/akun/konfirmasi'));
+    expect((await b.get(oldLink!)).statusCode).toBe(400);
+    expect((await b.get(newLink!)).statusCode).toBe(200);
+    expect((await b.submit(newLink!, '/portal/akun/konfirmasi', { token: decodeURIComponent(/token=([^&]+)/.exec(newLink!)![1]!) })).statusCode).toBe(303);
+    // Confirmed now: asking again sends nothing; an unknown address neither, with the same answer.
+    const unknown = `tak.dikenal.${Date.now()}@contoh.id`;
+    for (const email of [v.email, unknown]) {
+      const res = await b.submit('/portal/akun/konfirmasi/kirim-ulang', '/portal/akun/konfirmasi/kirim-ulang', { email });
+      expect(res.headers.location).toBe('/portal/akun/masuk?info=tautan-konfirmasi');
+    }
+    expect(await mailsTo(v.email)).toHaveLength(2);
+    expect(await mailsTo(unknown)).toHaveLength(0);
+  });
+
+  it('a forged, malformed or foreign session cookie is nobody; a bearer token is not a portal login', async () => {
+    for (const cookie of ['asn_portal=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'asn_portal=%27%20or%201%3D1', `asn_portal=${'x'.repeat(5000)}`, 'asn_codec=abc']) {
+      const res = await app.inject({ url: '/portal/akun', headers: { cookie } });
+      expect(res.statusCode, cookie.slice(0, 40)).toBe(303);
+      expect(res.headers.location).toContain('/portal/akun/masuk');
+    }
+    const { token } = await createUser(h.db, { username: `hr.portal.${Date.now()}`, displayName: 'HR', role: 'hr' });
+    const staff = await app.inject({ url: '/portal/akun', headers: { authorization: `Bearer ${token}` } });
+    expect(staff.statusCode).toBe(303); // the portal's account pages are for candidates
   });
 });
 
