@@ -55,6 +55,23 @@ export async function findConflicting(db: Executor, nik: string, email: string):
 }
 
 /**
+ * Removes the accounts holding this NIK or e-mail that were never confirmed within the
+ * confirmation link's lifetime and never registered: a sign-up with somebody else's NIK (or
+ * address) that nobody confirmed must not block the real owner for ever. Returns how many.
+ */
+export async function removeStaleUnconfirmed(trx: Db, nik: string, email: string): Promise<number> {
+  const stale = await trx.selectFrom('accounts').innerJoin('users', 'users.user_id', 'accounts.user_id').select(['accounts.account_id', 'accounts.user_id'])
+    .where((eb) => eb.or([eb('accounts.nik', '=', nik), eb(sql`lower(accounts.email)`, '=', email.toLowerCase())]))
+    .where('accounts.email_confirmed_at', 'is', null).where('users.registration_no', 'is', null)
+    .where('accounts.created_at', '<', new Date(Date.now() - CONFIRM_TTL_MS)).execute();
+  for (const a of stale) {
+    await trx.deleteFrom('accounts').where('account_id', '=', a.account_id).execute();
+    await trx.updateTable('users').set({ disabled: true }).where('user_id', '=', a.user_id).execute();
+  }
+  return stale.length;
+}
+
+/**
  * A new account with its own candidate user (no registration yet, no bearer token). Call inside
  * a transaction; a concurrent duplicate fails on the unique NIK / lower(e-mail) indexes (23505).
  */

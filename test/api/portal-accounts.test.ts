@@ -225,6 +225,22 @@ describe('confirmation link again, and cookies that are not sessions', () => {
   });
 });
 
+describe('a NIK someone else signed up with', () => {
+  it('an account never confirmed within the link\'s lifetime no longer blocks the NIK\'s owner; a recent one does', async () => {
+    const nik = newVisitor().nik;
+    const squatter = `squat.${Date.now()}@contoh.id`;
+    const owner = `pemilik.${Date.now()}@contoh.id`;
+    const signUp = (email: string) => new Browser().submit('/portal/akun/daftar', '/portal/akun/daftar', { nik, email, password: 'kata sandi panjang sekali', password2: 'kata sandi panjang sekali' });
+    await signUp(squatter);
+    await signUp(owner); // recent: the squatter's account stands, the owner of that account is told
+    expect((await h.db.selectFrom('accounts').select('email').where('nik', '=', nik).execute()).map((r) => r.email)).toEqual([squatter]);
+    await h.db.updateTable('accounts').set({ created_at: new Date(Date.now() - 49 * 3_600_000) }).where('nik', '=', nik).execute();
+    await signUp(owner);
+    expect((await h.db.selectFrom('accounts').select('email').where('nik', '=', nik).execute()).map((r) => r.email)).toEqual([owner]);
+    expect((await mailsTo(owner)).map((m) => m.subject).join('|')).toContain('Konfirmasi');
+  });
+});
+
 describe('password reset by an e-mailed one-time link', () => {
   it('the link sets a new password once, ends every session, and the old password stops working', async () => {
     const v = newVisitor();

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { maskNik, parseNik } from '../../domain';
 import {
   CONFIRM_TTL_MS, PASSWORD_MAX, PASSWORD_MIN, RESET_TTL_MS, confirmEmail, consumeAccountToken, createAccount, findAccountByEmail, findAccountByUser, findConflicting,
-  hashPassword, issueAccountToken, peekAccountToken, setPassword, verifyPassword, type Account,
+  hashPassword, issueAccountToken, peekAccountToken, removeStaleUnconfirmed, setPassword, verifyPassword, type Account,
 } from '../../db/accounts';
 import type { Db } from '../../db/connection';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -60,6 +60,7 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const passwordHash = await hashPassword(password);
     const created = async (): Promise<void> => {
       await db.transaction().execute(async (trx) => {
+        await removeStaleUnconfirmed(trx, nik, email);
         const existing = await findConflicting(trx, nik, email);
         if (existing.length) {
           // Never tell the visitor whether a NIK or an address has an account: tell the owners.
