@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app';
+import { enforceContract } from '../helpers/contract';
 import type { ServiceDeps } from '../../api/services/deps';
 import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
@@ -38,6 +39,7 @@ beforeAll(async () => {
   running = worker.run();
   const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue: TASK_QUEUE };
   app = await buildApp({ deps, logger: pino({ level: 'warn' }), rateLimit: { max: 100_000, timeWindow: 60_000 }, bundlePath: inject('bundlePath') });
+  enforceContract(app); // every reply checked against the OpenAPI document
   await app.listen({ host: '127.0.0.1', port: 0 });
 }, 120_000);
 afterAll(async () => {
