@@ -10,6 +10,7 @@ import { ASSETS, STATIC_DIR, renderPage, type SiteConfig } from './render';
 import { publicRoutes } from './routes/public';
 import { consultationRoutes } from './routes/consultation';
 import { accountRoutes } from './routes/account';
+import { candidateRoutes } from './routes/candidate';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -87,6 +88,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
 
   await app.register(publicRoutes, { deps: opts.deps });
   await app.register(accountRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
+  await app.register(candidateRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, { deps: opts.deps, rateLimit: opts.commentRateLimit ?? opts.rateLimit, duplicateWindowMs: opts.commentDuplicateWindowMs });
 
 };

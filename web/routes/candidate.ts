@@ -4,7 +4,7 @@ import {
   AGAMA, checkEligibility, checkNikAgainstDeclared, checkSanggahReason, DRH_LIMITS, GOLONGAN_DARAH, HUBUNGAN_ANAK, isIsoDate, JENIS_KELAMIN, JENJANG_PENDIDIKAN, maxAgeFor, parseNik,
   requiredDocuments, SANGGAH_REASON_LIMITS, STATUS_PERKAWINAN, type DocumentKind, type FormationConfig, type RoundConfig, type RuleViolation,
 } from '../../domain';
-import { AppError, notFound } from '../../api/errors';
+import { AppError, notFound, toErrorResponse } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
 import { candidateStatusFromDb } from '../../api/services/candidate-read';
 import { registrationCard, stageLabel } from '../../api/services/card';
@@ -72,7 +72,11 @@ export function plainDecision(d: Decision, labels: Record<string, string>): { wh
   const w = d.what;
   let m: RegExpExecArray | null;
   if (w === 'unggah dokumen') return { when, what: 'Anda mengirim dokumen', why: (d.why ?? '').split(', ').filter(Boolean).map((k) => labels[k] ?? k).join(', ') || null };
-  if ((m = /^verifikasi administrasi: (MS|TMS)$/.exec(w))) return { when, what: m[1] === 'MS' ? 'Hasil verifikasi administrasi: Memenuhi Syarat (MS)' : 'Hasil verifikasi administrasi: Tidak Memenuhi Syarat (TMS)', why: d.why ?? null };
+  if ((m = /^verifikasi administrasi: (MS|TMS)$/.exec(w))) {
+    // The reasons name each document by its kind ("str: …"): shown with the document's label.
+    const why = d.why ? d.why.split('; ').map((r) => r.replace(/^(\w+): /, (all, k: string) => (labels[k] ? `${labels[k]}: ` : all))).join('; ') : null;
+    return { when, what: m[1] === 'MS' ? 'Hasil verifikasi administrasi: Memenuhi Syarat (MS)' : 'Hasil verifikasi administrasi: Tidak Memenuhi Syarat (TMS)', why };
+  }
   if (w.startsWith('eskalasi')) return { when, what: 'Pemeriksaan dialihkan ke verifikator lain karena belum diputus tepat waktu', why: null };
   if ((m = /^sanggah (\w+) diajukan$/.exec(w))) return { when, what: `Anda mengajukan sanggah (${m[1]})`, why: d.why ?? null };
   if ((m = /^jawab sanggah (\w+): (diterima|ditolak)$/.exec(w))) return { when, what: `Sanggah Anda ${m[2]}`, why: d.why ?? null };
@@ -121,6 +125,13 @@ export function checkRegistrationForm(config: RoundConfig, f: FormationConfig, b
   }
   return { request, errors, warnings };
 }
+
+/** A refusal a form shows (4xx: the services' and the workflow validators' codes), or undefined for a fault. */
+const refusal = (err: unknown): { status: number; message: string; details: unknown } | undefined => {
+  const { status, body } = toErrorResponse(err);
+  const e = body.error as { message: string; details?: unknown };
+  return status < 500 ? { status, message: e.message, details: e.details } : undefined;
+};
 
 /** Violations of a service (AppError details) → field → message, for a form. */
 const fieldErrors = (details: unknown, map: (field: string) => string = (f) => f): Record<string, string> => {
@@ -262,11 +273,10 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
       const key = /^[\w-]{8,64}$/.test(values.key ?? '') ? values.key : undefined;
       ({ registrationNo } = await register(deps, ctx.roundId, request, key ? { idempotencyKey: `portal:${account.accountId}:${key}` } : {}));
     } catch (err) {
-      if (err instanceof AppError && err.status < 500 && err.status !== 409) {
-        const found = fieldErrors(err.details, (f) => ({ 'education.program': 'program', 'education.level': 'program' })[f] ?? f);
-        return registerView(req, reply, ctx, values, Object.keys(found).length ? found : { nik: err.message }, err.status);
-      }
-      throw err;
+      const r = refusal(err);
+      if (!r) throw err;
+      const found = fieldErrors(r.details, (f) => ({ 'education.program': 'program', 'education.level': 'program' })[f] ?? f);
+      return registerView(req, reply, ctx, values, Object.keys(found).length ? found : { nik: r.message }, r.status);
     }
     await db.transaction().execute((trx) => linkRegistration(trx, account.accountId, registrationNo));
     return reply.redirect(`${req.site.prefix}/pendaftaran/dokumen?info=terdaftar`, 303);
@@ -358,8 +368,9 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
       const stored = await storeDocument(deps, user.registrationNo, kind, content);
       if (wantsJson) return reply.status(201).send({ kind, size: kb(stored.size), at: wib(new Date().toISOString()) });
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) return fail(err.status, err.message);
-      throw err;
+      const r = refusal(err);
+      if (!r) throw err;
+      return fail(r.status, r.message);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran/dokumen?info=dokumen-diunggah`, 303);
   });
@@ -371,9 +382,9 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     try {
       await submitDocuments(deps, no, latest, `portal-docs-${no}-${latest.join('-')}`);
     } catch (err) {
-      const e = err as AppError;
-      if (e.status && e.status < 500) return documentsView(req, reply, { kirim: e.message }, e.status);
-      throw err;
+      const r = refusal(err);
+      if (!r) throw err;
+      return documentsView(req, reply, { kirim: r.message }, r.status);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran/dokumen?info=dokumen-terkirim`, 303);
   });
@@ -404,9 +415,9 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     try {
       await fileSanggah(deps, no, reason, `portal-sanggah-${no}`);
     } catch (err) {
-      const e = err as AppError;
-      if (e.status && e.status < 500) return sanggahView(req, reply, reason, { reason: e.message }, e.status);
-      throw err;
+      const r = refusal(err);
+      if (!r) throw err;
+      return sanggahView(req, reply, reason, { reason: r.message }, r.status);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran?info=sanggah-terkirim`, 303);
   });
@@ -447,12 +458,10 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     try {
       await submitDrh(deps, no, drh, `portal-drh-${no}`);
     } catch (err) {
-      const e = err as AppError;
-      if (e.status && e.status < 500) {
-        const found = fieldErrors(e.details);
-        return drhView(req, reply, drh, Object.keys(found).length ? found : { _: e.message }, e.status);
-      }
-      throw err;
+      const r = refusal(err);
+      if (!r) throw err;
+      const found = fieldErrors(r.details);
+      return drhView(req, reply, drh, Object.keys(found).length ? found : { _: r.message }, r.status);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran?info=drh-terkirim`, 303);
   });

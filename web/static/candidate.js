@@ -74,8 +74,8 @@
       xhr.upload.onprogress = function (ev) { if (ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100); };
       xhr.onload = function () {
         button.disabled = false;
-        var res = null;
-        try { res = JSON.parse(xhr.responseText); } catch (err) { res = null; }
+        var res;
+        try { res = JSON.parse(xhr.responseText); } catch { res = null; }
         if (xhr.status === 201 && res) {
           bar.value = 100;
           state.textContent = 'Sudah diunggah: ' + res.size + ', ' + res.at + ' — belum dikirim';
