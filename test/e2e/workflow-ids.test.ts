@@ -124,17 +124,17 @@ describe('no personal data in any workflow id, type, task queue, search attribut
       for await (const w of env.client.workflow.list()) infos.push(w);
       listed = infos.map(describeListed);
       const ids = new Set(listed.map((l) => l.workflowId));
-      return careerIds.every((id) => ids.has(id)) && registrationNos.every((no) => ids.has(`candidate/${no}`));
-    }, { timeout: 60_000, interval: 1_000 }).toBe(true);
+      return new Set(infos.filter((w) => w.type === 'career').map((w) => w.workflowId)).size >= appointed.length && registrationNos.every((no) => ids.has(`candidate/${no}`));
+    }, { timeout: 120_000, interval: 1_000 }).toBe(true);
     const types = new Set(infos.map((w) => w.type));
     expect([...types].sort()).toEqual(expect.arrayContaining(['career', 'candidate', 'recruitmentRound']));
-    // Each career listed (a career that continued as new shows each run, under the same id).
-    expect([...new Set(infos.filter((w) => w.type === 'career').map((w) => w.workflowId))].sort()).toEqual([...careerIds].sort());
     // The round's and the candidates' search attributes are there (the check below reads real values).
     expect(infos.some((w) => w.typedSearchAttributes.getAll().some((p) => p.key.name === 'FormationId'))).toBe(true);
 
     const data = personalData(result, appointed.map((a) => a.nip!));
     expect(leaks(listed, data, registrationNos)).toEqual([]);
+    // Each career listed under its stored opaque id (a career that continued as new shows each run, under the same id).
+    expect([...new Set(infos.filter((w) => w.type === 'career').map((w) => w.workflowId))].sort()).toEqual([...careerIds].sort());
 
     // The control: the same check sees a NIP-named career (what the workflows were called before).
     const before: Listed = { workflowId: `career/${appointed[0]!.nip}`, text: JSON.stringify({ id: `career/${appointed[0]!.nip}`, type: 'career', taskQueue: TASK_QUEUE }) };
