@@ -311,6 +311,8 @@ describe('an account and its registration', () => {
     const home = await b.get('/portal/akun');
     expect(home.statusCode).toBe(200);
     expect(home.body).toContain(registrationNo);
+    for (const path of ['/portal/pendaftaran', '/portal/pendaftaran/dokumen', '/portal/pendaftaran/kartu.pdf', '/portal/pendaftaran/sanggah', '/portal/pendaftaran/drh']) expect(home.body).toContain(`href="${path}"`);
+    expect((await b.get('/portal/pendaftaran')).statusCode).toBe(200); // the candidate's own status page, through the same session
     // Another NIK's registration cannot be linked.
     const other = await registerCandidate(h.deps, roundId);
     await expect(h.db.transaction().execute((trx) => linkRegistration(trx, String(account.account_id), other.registrationNo))).rejects.toThrow(/not the account's NIK/);
