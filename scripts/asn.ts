@@ -55,9 +55,10 @@ program.command('round-start').argument('<file>', 'round configuration (JSON or 
   await withDeps(async (deps) => out(await createRound(deps, input, actor())));
 });
 
-program.command('import').argument('<roundId>').argument('<exam>', 'skd or skb').argument('<csv>').option('--correction <reason>', 'replace earlier scores (audited)').description('import exam results (validated whole)').action(async (roundId: string, exam: string, csv: string, o: { correction?: string }) => {
+program.command('import').argument('<roundId>').argument('<exam>', 'skd or skb').argument('<file>', 'CSV (comma or semicolon) or .xlsx').option('--correction <reason>', 'replace earlier scores (audited)').description('import exam results (validated whole)').action(async (roundId: string, exam: string, file: string, o: { correction?: string }) => {
   if (exam !== 'skd' && exam !== 'skb') throw new AppError(400, 'VALIDATION_FAILED', 'exam: skd atau skb');
-  await withDeps(async (deps) => out(await importResults(deps, roundId, exam, readFileSync(csv, 'utf8'), actor(), o.correction ? { reason: o.correction } : undefined)));
+  const format = /\.xlsx$/i.test(file) ? 'xlsx' : 'csv';
+  await withDeps(async (deps) => out(await importResults(deps, roundId, exam, readFileSync(file), actor(), o.correction ? { reason: o.correction } : undefined, format)));
 });
 
 program.command('rank').argument('<roundId>').argument('<kind>', 'skb_selection or final').description('run a ranking and notify the candidates').action(async (roundId: string, kind: string) => {

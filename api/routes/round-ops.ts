@@ -12,7 +12,7 @@ import { RoundIdParams, RoundStateSchema } from '../schemas/round';
 import { ANNOUNCEMENT_PHASES, announcement, announcementHtml, funnel, listCandidates } from '../services/announcements';
 import { addComment, criteriaVersions, listComments } from '../services/consultation';
 import type { ServiceDeps } from '../services/deps';
-import { importResults, requestRanking } from '../services/imports';
+import { IMPORT_MEDIA_TYPES, importResults, requestRanking } from '../services/imports';
 import { updateIdOf, updateOptions } from '../plugins/idempotency';
 import { reportHtml, roundReport } from '../services/report';
 import { verifyAll } from '../services/audit';
@@ -22,8 +22,8 @@ import { loadRoundConfig } from '../services/registrations';
 const Enum = StringEnum;
 
 export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number }; commentDuplicateWindowMs?: number }> = async (app, { deps, rateLimit, commentDuplicateWindowMs }) => {
-  // CSV bodies for exam imports (at most 16 MiB: ~200,000 rows).
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  // Exam imports: CSV or XLSX bodies as bytes (at most 16 MiB: ~200,000 rows).
+  app.addContentTypeParser([IMPORT_MEDIA_TYPES.csv, IMPORT_MEDIA_TYPES.xlsx], { parseAs: 'buffer', bodyLimit: 16 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   app.put('/rounds/:roundId/reviewers', {
     config: { access: ['hr'] },
@@ -77,26 +77,28 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
       access: ['hr'],
       swaggerTransform: documentedBody({
         type: 'string',
-        description: 'CSV with a header line. SKD: registration_no,twk,tiu,tkp (an empty score: absent). SKB: registration_no,skb[,interview].',
+        description: 'CSV (text/csv: comma or semicolon, read from the header line; quoted fields, a UTF-8 BOM and CRLF accepted) or XLSX (the first worksheet) with a header line/row. SKD: registration_no,twk,tiu,tkp. SKB: registration_no,skb[,interview] (an empty interview: none). Errors are numbered by the line (CSV) or row (XLSX) of the file.',
         examples: ['registration_no,twk,tiu,tkp\n202500000001,85,95,170\n202500000002,60,80,150\n'],
       }),
     },
     schema: {
-      tags: ['imports'], summary: 'Import SKD (registration_no,twk,tiu,tkp) or SKB (registration_no,skb[,interview]) results as CSV; validated whole',
+      tags: ['imports'], summary: 'Import SKD (registration_no,twk,tiu,tkp) or SKB (registration_no,skb[,interview]) results as CSV or XLSX; validated whole',
       params: Type.Object({ roundId: Id, exam: Enum(['skd', 'skb'] as const) }, { additionalProperties: false }),
       querystring: Type.Object({ correction: Type.Optional(Enum(['true', 'false'] as const)), reason: Type.Optional(PlainText({ minLength: 5, maxLength: 500 })) }, { additionalProperties: false }),
-      consumes: ['text/csv', 'text/plain'],
+      consumes: [IMPORT_MEDIA_TYPES.csv, IMPORT_MEDIA_TYPES.xlsx],
       response: {
         200: { ...ImportResultSchema, description: 'The same file was imported before: nothing changed' },
         202: { ...ImportResultSchema, description: 'Imported; the round notifies the candidates (the job)' },
-        ...errors(404, [409, 'WRONG_PHASE: not the phase of this exam; ALREADY_IMPORTED: a different file without correction=true'], [415, 'UNSUPPORTED_MEDIA_TYPE: not text/csv'], [422, 'IMPORT_INVALID: every problem with its line number in details']),
+        ...errors(404, [409, 'WRONG_PHASE: not the phase of this exam; ALREADY_IMPORTED: a different file without correction=true'], [415, 'UNSUPPORTED_MEDIA_TYPE: neither text/csv nor XLSX'], [422, 'IMPORT_INVALID: every problem with its line number in details']),
       },
     },
   }, async (req, reply) => {
-    if (typeof req.body !== 'string') throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Kirim berkas CSV dengan Content-Type text/csv');
+    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!Buffer.isBuffer(req.body)) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `Kirim berkas CSV (Content-Type ${IMPORT_MEDIA_TYPES.csv}) atau XLSX (${IMPORT_MEDIA_TYPES.xlsx})`);
+    const format = type === IMPORT_MEDIA_TYPES.xlsx ? 'xlsx' : 'csv';
     const correction = req.query.correction === 'true';
     if (correction && !req.query.reason) throw new AppError(400, 'VALIDATION_FAILED', 'Koreksi wajib disertai alasan (reason)');
-    const r = await importResults(deps, req.params.roundId, req.params.exam, req.body, requireUser(req).username, correction ? { reason: req.query.reason! } : undefined);
+    const r = await importResults(deps, req.params.roundId, req.params.exam, req.body, requireUser(req).username, correction ? { reason: req.query.reason! } : undefined, format);
     return reply.status(r.alreadyImported ? 200 : 202).send(r);
   });
 

@@ -1,5 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { appendAuditInTransaction } from '../../db/audit';
 import { roundChain } from '../../activities/round';
 import { type Category, type RoundConfig, skdOutcome, validateSkdScores, violation, type RuleViolation } from '../../domain';
@@ -11,29 +13,140 @@ import { loadRoundConfig } from './registrations';
 const HEADERS = { skd: ['registration_no', 'twk', 'tiu', 'tkp'], skb: ['registration_no', 'skb'] } as const;
 const MAX_ROWS = 200_000;
 
+/** The media types an exam import accepts. */
+export const IMPORT_MEDIA_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const;
+export type ImportFormat = keyof typeof IMPORT_MEDIA_TYPES;
+
 interface ParsedRow {
   line: number;
   registrationNo: string;
   values: Record<string, number | null>;
+  /** A cell of this row was not a number (already reported): its values are not checked further. */
+  unreadable?: boolean;
 }
 
-/** Parses the whole file first; every problem is reported with its line number. */
+/** A table read from a file: each record's cells (trimmed text) and the line (CSV) or row (XLSX) it starts on. */
+interface Table {
+  records: { line: number; cells: string[] }[];
+  errors: RuleViolation[];
+}
+
+/**
+ * CSV through csv-parse: the delimiter (comma, or semicolon as Excel writes it in the Indonesian
+ * locale) is read from the header line (or an Excel `sep=;` line), quoted fields may hold the
+ * delimiter, quotes or line breaks; a UTF-8 BOM and CRLF are accepted. Line numbers are the
+ * file's own lines (a record with a quoted line break is numbered by the line it starts on).
+ */
+function readCsv(input: string | Buffer): Table {
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  let offset = bom;
+  let firstLine = 1;
+  const lineEnd = (from: number): number => { const i = buf.indexOf(0x0a, from); return i < 0 ? buf.length : i; };
+  const first = buf.subarray(offset, lineEnd(offset)).toString('utf8').replace(/\r$/, '');
+  let delimiter = (first.match(/;/g)?.length ?? 0) > (first.match(/,/g)?.length ?? 0) ? ';' : ',';
+  const sep = /^"?sep=(.)"?$/i.exec(first.trim());
+  if (sep) {
+    delimiter = sep[1]!;
+    offset = Math.min(buf.length, lineEnd(offset) + 1);
+    firstLine = 2;
+  }
+  // Where each line starts, to number a record by the line it starts on.
+  const newlines: number[] = [];
+  for (let i = buf.indexOf(0x0a, offset); i >= 0; i = buf.indexOf(0x0a, i + 1)) newlines.push(i);
+  const lineAt = (byte: number): number => {
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (newlines[mid]! < byte) lo = mid + 1; else hi = mid; }
+    return firstLine + lo;
+  };
+  const body = buf.subarray(offset);
+  let parsed: { record: string[]; info: { bytes: number } }[];
+  try {
+    parsed = parse(body, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, max_record_size: 64 * 1024 }) as unknown as typeof parsed;
+  } catch (err) {
+    const e = err as { code?: string; lines?: number; bytes?: number };
+    const line = e.bytes !== undefined ? lineAt(offset + e.bytes) : firstLine - 1 + (e.lines ?? 1);
+    const what = e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'tanda kutip tidak ditutup' : e.code === 'CSV_INVALID_CLOSING_QUOTE' ? 'tanda kutip penutup tidak diikuti pemisah' : 'baris tidak dapat dibaca sebagai CSV';
+    return { records: [], errors: [violation('CSV_MALFORMED', `Baris ${line}: ${what}`, `line ${line}`, { line })] };
+  }
+  const records: Table['records'] = [];
+  let prevEnd = 0;
+  for (const { record, info } of parsed) {
+    let start = prevEnd;
+    while (start < body.length && (body[start] === 0x0a || body[start] === 0x0d)) start++;
+    prevEnd = info.bytes;
+    records.push({ line: lineAt(offset + start), cells: record });
+  }
+  return { records, errors: [] };
+}
+
+/** A cell of ExcelJS as the text HR typed: numbers without exponent, formulas by their result. */
+function cellText(v: ExcelJS.CellValue): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v).toString() : String(v);
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (typeof v === 'object') {
+    if ('richText' in v) return v.richText.map((r) => r.text).join('').trim();
+    if ('result' in v) return cellText((v as { result?: ExcelJS.CellValue }).result ?? null);
+    if ('text' in v) return String((v as { text: unknown }).text).trim();
+    if ('error' in v) return String((v as { error: unknown }).error);
+  }
+  return String(v);
+}
+
+/** XLSX through ExcelJS: the first worksheet, numbered by its rows. */
+async function readXlsx(buf: Buffer): Promise<Table> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(buf as unknown as ArrayBuffer);
+  } catch {
+    return { records: [], errors: [violation('XLSX_UNREADABLE', 'Berkas XLSX tidak dapat dibaca (bukan buku kerja Excel .xlsx yang utuh)', 'file')] };
+  }
+  const ws = wb.worksheets[0];
+  if (!ws) return { records: [], errors: [violation('XLSX_UNREADABLE', 'Berkas XLSX tidak berisi lembar kerja', 'file')] };
+  if (ws.rowCount > MAX_ROWS + 1) return { records: [], errors: [violation('CSV_TOO_MANY_ROWS', `Paling banyak ${MAX_ROWS} baris`, 'file')] };
+  const records: Table['records'] = [];
+  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    const cells: string[] = [];
+    for (let c = 1; c <= row.cellCount; c++) cells.push(cellText(row.getCell(c).value));
+    while (cells.length && cells[cells.length - 1] === '') cells.pop();
+    if (cells.length) records.push({ line: rowNumber, cells });
+  });
+  return { records, errors: [] };
+}
+
+/**
+ * Parses the whole file first (CSV or XLSX); every problem is reported with the line (CSV) or
+ * row (XLSX) of the file it is on.
+ */
+export async function parseResultsFile(exam: 'skd' | 'skb', body: string | Buffer, format: ImportFormat = 'csv'): Promise<{ rows: ParsedRow[]; errors: RuleViolation[] }> {
+  const table = format === 'xlsx' ? await readXlsx(typeof body === 'string' ? Buffer.from(body) : body) : readCsv(body);
+  return checkTable(exam, table);
+}
+
+/** The same for CSV text (kept for callers that have the text at hand). */
 export function parseResultsCsv(exam: 'skd' | 'skb', text: string): { rows: ParsedRow[]; errors: RuleViolation[] } {
+  return checkTable(exam, readCsv(text));
+}
+
+function checkTable(exam: 'skd' | 'skb', table: Table): { rows: ParsedRow[]; errors: RuleViolation[] } {
+  if (table.errors.length) return { rows: [], errors: table.errors };
   const errors: RuleViolation[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
+  const [head, ...records] = table.records;
+  const header = (head?.cells ?? []).map((h) => h.trim().toLowerCase());
+  const headerLine = head?.line ?? 1;
   const expected: readonly string[] = HEADERS[exam];
   const optional = exam === 'skb' ? ['interview'] : [];
   if (header.slice(0, expected.length).join(',') !== expected.join(',') || !header.slice(expected.length).every((h) => optional.includes(h))) {
-    return { rows: [], errors: [violation('CSV_HEADER', `Baris 1: kepala kolom harus ${[...expected, ...optional.map((o) => `[${o}]`)].join(',')}`, 'line 1', { line: 1 })] };
+    return { rows: [], errors: [violation('CSV_HEADER', `Baris ${headerLine}: kepala kolom harus ${[...expected, ...optional.map((o) => `[${o}]`)].join(',')} (dipisah koma atau titik koma)`, `line ${headerLine}`, { line: headerLine })] };
   }
-  if (lines.length - 1 > MAX_ROWS) return { rows: [], errors: [violation('CSV_TOO_MANY_ROWS', `Paling banyak ${MAX_ROWS} baris`, 'file')] };
+  if (records.length > MAX_ROWS) return { rows: [], errors: [violation('CSV_TOO_MANY_ROWS', `Paling banyak ${MAX_ROWS} baris`, 'file')] };
   const rows: ParsedRow[] = [];
   const seen = new Map<string, number>();
-  for (let i = 1; i < lines.length; i++) {
-    const line = i + 1;
-    const cells = lines[i]!.split(',').map((c) => c.trim());
+  for (const { line, cells } of records) {
     if (cells.length !== header.length) {
       errors.push(violation('CSV_COLUMNS', `Baris ${line}: ${header.length} kolom diharapkan, ada ${cells.length}`, `line ${line}`, { line }));
       continue;
@@ -48,11 +161,12 @@ export function parseResultsCsv(exam: 'skd' | 'skb', text: string): { rows: Pars
       const c = cells[k + 1]!;
       if (c === '' && optional.includes(h)) values[h] = null;
       else if (!/^\d{1,6}$/.test(c)) {
-        errors.push(violation('CSV_NOT_INTEGER', `Baris ${line}: ${h.toUpperCase()} "${c.slice(0, 20)}" bukan bilangan bulat`, `line ${line}`, { line }));
+        errors.push(violation('CSV_NOT_INTEGER', `Baris ${line}: nilai ${h.toUpperCase()} "${c.slice(0, 20)}" bukan bilangan bulat`, `line ${line}`, { line }));
         values[h] = null;
       } else values[h] = Number(c);
     });
-    rows.push({ line, registrationNo, values });
+    const unreadable = errors.some((e) => e.details?.line === line && e.code === 'CSV_NOT_INTEGER');
+    rows.push({ line, registrationNo, values, ...(unreadable ? { unreadable } : {}) });
   }
   if (rows.length === 0 && errors.length === 0) errors.push(violation('CSV_EMPTY', 'Berkas tidak berisi baris nilai', 'file'));
   return { rows, errors };
@@ -71,11 +185,11 @@ export interface ImportResult {
  * different file for candidates already imported is refused unless marked as a correction
  * (audited). Stored in one transaction, then the round signals the candidates.
  */
-export async function importResults(deps: ServiceDeps, roundId: string, exam: 'skd' | 'skb', text: string, actor: string, correction?: { reason: string }): Promise<ImportResult> {
+export async function importResults(deps: ServiceDeps, roundId: string, exam: 'skd' | 'skb', file: string | Buffer, actor: string, correction?: { reason: string }, format: ImportFormat = 'csv'): Promise<ImportResult> {
   const { config, phase } = await loadRoundConfig(deps, roundId);
   const allowed = exam === 'skd' ? ['skd', 'skb'] : ['skb', 'final_announcement'];
   if (!allowed.includes(phase)) throw new AppError(409, 'WRONG_PHASE', `Nilai ${exam.toUpperCase()} tidak dapat diimpor pada tahap ${phase}`);
-  const sha256 = createHash('sha256').update(text).digest('hex');
+  const sha256 = createHash('sha256').update(file).digest('hex');
   const same = await deps.db.selectFrom('exam_imports').select(['import_id', 'rows']).where('round_id', '=', roundId).where('kind', '=', exam).where('sha256', '=', sha256).executeTakeFirst();
   if (same) {
     // The same file again: re-send it to the round under the same Update id, so an import whose
@@ -84,8 +198,8 @@ export async function importResults(deps: ServiceDeps, roundId: string, exam: 's
     return { importId: String(same.import_id), rows: same.rows, alreadyImported: true, job };
   }
 
-  const { rows, errors } = parseResultsCsv(exam, text);
-  if (!errors.some((e) => e.code === 'CSV_HEADER' || e.code === 'CSV_TOO_MANY_ROWS')) errors.push(...(await checkRows(deps, config, exam, rows.filter((r) => /^\d{12}$/.test(r.registrationNo)))));
+  const { rows, errors } = await parseResultsFile(exam, file, format);
+  if (!errors.some((e) => ['CSV_HEADER', 'CSV_TOO_MANY_ROWS', 'CSV_MALFORMED', 'XLSX_UNREADABLE'].includes(e.code))) errors.push(...(await checkRows(deps, config, exam, rows.filter((r) => /^\d{12}$/.test(r.registrationNo)))));
   const lineOf = (e: RuleViolation): number => Number((e.details as { line?: number } | undefined)?.line ?? 0);
   errors.sort((a, b) => lineOf(a) - lineOf(b));
   if (errors.length) throw new AppError(422, 'IMPORT_INVALID', `Berkas tidak diterapkan: ${errors.length} kesalahan`, errors.slice(0, 1000));
@@ -155,6 +269,7 @@ async function checkRows(deps: ServiceDeps, config: RoundConfig, exam: 'skd' | '
       continue;
     }
     if (!k.eligible) errors.push(violation('NOT_IN_STAGE', `Baris ${r.line}: ${r.registrationNo} ${exam === 'skd' ? 'tidak memenuhi syarat administrasi' : 'bukan peserta SKB'}`, at, { line: r.line }));
+    if (r.unreadable) continue;
     if (exam === 'skd') {
       for (const e of validateSkdScores(r.values as Record<string, number>)) errors.push({ ...e, message: `Baris ${r.line}: ${e.message}`, field: at, details: { ...e.details, line: r.line } });
     } else {
