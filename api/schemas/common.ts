@@ -87,5 +87,8 @@ export function errors<const T extends readonly (number | readonly [number, stri
 }
 export const errorSchemaFor = described;
 
-/** @deprecated kept for routes not yet converted: every error status, each in the envelope. */
-export const errorResponses = errors(400, 401, 403, 404, 409, 422, 503);
+/**
+ * The usual error statuses of a route that looks something up and runs a rule (401/403 and the
+ * rest come from the onRoute hook). Prefer `errors(...)` with the statuses the route answers.
+ */
+export const errorResponses = errors(404, 409, 422);
