@@ -2,9 +2,15 @@
 /**
  * `asn` — the command line for HR and auditors. It calls the same services as the API.
  * Connects with DATABASE_URL and TEMPORAL_ADDRESS (the defaults of `npm start`).
+ *
+ * Exit codes: 0 clean; 1 a finding (a determinism violation, a broken audit chain, a re-derived
+ * difference); 2 could not run (bad arguments, unknown round or workflow, cannot connect, a
+ * refused request).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -13,7 +19,7 @@ import { loadConfig } from '../config';
 import { dataConverter } from '../config/codec';
 import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
-import { PREBUILT_BUNDLE } from '../worker/worker';
+import { bundleWorkflows, PREBUILT_BUNDLE } from '../worker/worker';
 import type { ServiceDeps } from '../api/services/deps';
 import { createRound } from '../api/services/rounds';
 import { importResults, requestRanking } from '../api/services/imports';
@@ -46,7 +52,29 @@ function progress(done: number, total: number): void {
   if (done === total) process.stderr.write('\n');
 }
 
+export const EXIT = { clean: 0, finding: 1, couldNotRun: 2 } as const;
+
+/**
+ * The workflow bundle to replay with: `--bundle` as given (it must exist); otherwise
+ * ASN_WORKFLOW_BUNDLE or dist/workflow-bundle.js when there, else one built now from the source
+ * (worker/worker.ts bundleWorkflows) into a temporary file.
+ */
+async function resolveBundle(explicit: string | undefined): Promise<string> {
+  if (explicit) {
+    if (!existsSync(explicit)) throw new AppError(400, 'BUNDLE_NOT_FOUND', `Bundel alur kerja ${explicit} tidak ada (jalankan npm run build, atau hilangkan --bundle agar dibangun otomatis)`);
+    return explicit;
+  }
+  const configured = process.env.ASN_WORKFLOW_BUNDLE ?? PREBUILT_BUNDLE;
+  if (existsSync(configured)) return configured;
+  process.stderr.write(`bundel alur kerja ${configured} tidak ada: membangun dari kode sumber…\n`);
+  const path = join(mkdtempSync(join(tmpdir(), 'asn-bundle-')), 'workflow-bundle.js');
+  writeFileSync(path, await bundleWorkflows());
+  return path;
+}
+
 const program = new Command('asn').description('Seleksi ASN berbasis kinerja — alat baris perintah untuk panitia dan auditor').option('--as <username>', 'who acts (recorded in the audit log)', 'cli');
+// Bad arguments exit 2 (could not run), not commander's 1, which means a finding here.
+program.exitOverride();
 const actor = (): string => program.opts<{ as: string }>().as;
 
 program.command('round-start').argument('<file>', 'round configuration (JSON or YAML)').description('start a recruitment round').action(async (file: string) => {
@@ -97,15 +125,22 @@ history.command('export-round').argument('<roundId>').requiredOption('-o, --outp
   });
 });
 
-program.command('replay').option('--workflow <id>').option('--round <roundId>').option('--all', 'every workflow of the namespace').option('--bundle <path>', 'workflow bundle', process.env.ASN_WORKFLOW_BUNDLE ?? PREBUILT_BUNDLE)
-  .description('replay histories on the current code; exit 1 on any determinism violation').action(async (o: { workflow?: string; round?: string; all?: boolean; bundle: string }) => {
+program.command('replay').option('--workflow <id>').option('--round <roundId>', 'the round, its candidates and its careers').option('--all', 'every workflow of the namespace').option('--bundle <path>', 'workflow bundle (default: ASN_WORKFLOW_BUNDLE or dist/workflow-bundle.js, else built from source)')
+  .description('replay histories on the current code; exit 1 on any determinism violation, 2 if a history cannot be read').action(async (o: { workflow?: string; round?: string; all?: boolean; bundle?: string }) => {
+    if (!o.workflow && !o.round && !o.all) throw new AppError(400, 'VALIDATION_FAILED', 'beri --workflow, --round atau --all');
     await withDeps(async (deps) => {
-      const ids = o.workflow ? [o.workflow] : o.round ? await roundWorkflowIds(deps.db, o.round) : o.all ? await allWorkflowIds(deps) : [];
-      if (ids.length === 0) throw new AppError(400, 'VALIDATION_FAILED', 'beri --workflow, --round atau --all');
-      const results = await replayHistories(deps, ids, o.bundle, progress);
+      if (o.round) await loadRoundConfig(deps, o.round); // an unknown round is an error, not an empty replay
+      const ids = o.workflow ? [o.workflow] : o.round ? await roundWorkflowIds(deps.db, o.round) : await allWorkflowIds(deps);
+      const bundle = await resolveBundle(o.bundle);
+      const results = await replayHistories(deps, ids, bundle, progress);
       const failed = results.filter((r) => !r.ok);
       out({ total: results.length, ok: results.length - failed.length, failed });
-      if (failed.length) process.exitCode = 1;
+      const unreadable = failed.filter((r) => r.error?.startsWith('history not available'));
+      if (failed.length > unreadable.length) process.exitCode = EXIT.finding;
+      else if (unreadable.length) {
+        process.stderr.write(`${unreadable.length} riwayat tidak dapat dibaca: ${unreadable.slice(0, 5).map((r) => r.workflowId).join(', ')}\n`);
+        process.exitCode = EXIT.couldNotRun;
+      }
     });
   });
 
@@ -115,7 +150,7 @@ audit.command('verify').argument('<roundId>').description("verify the round's an
     const r = await verifyAll(deps, roundId);
     out(r);
     for (const c of [r.round, ...r.careers]) for (const p of c.problems) process.stderr.write(`${c.chain}: ${p.problem} — ${p.message}\n`);
-    if (!r.allOk) process.exitCode = 1;
+    if (!r.allOk) process.exitCode = EXIT.finding;
   });
 });
 
@@ -123,15 +158,20 @@ program.command('rederive').argument('<roundId>').description('recompute every d
   await withDeps(async (deps) => {
     const r = await rederiveRound(deps.db, (await loadRoundConfig(deps, roundId)).config);
     out(r);
-    if (r.differences.length) process.exitCode = 1;
+    if (r.differences.length) process.exitCode = EXIT.finding;
   });
 });
 
 program.parseAsync().catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Help and version are answers; anything else commander refused is a bad argument (it printed why).
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? EXIT.clean : EXIT.couldNotRun);
+  }
   if (err instanceof AppError) {
     console.error(`${err.code}: ${err.message}${err.details ? `\n${JSON.stringify(err.details, null, 2)}` : ''}`);
-    process.exit(2);
+    process.exit(EXIT.couldNotRun);
   }
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+  // Cannot connect (PostgreSQL, Temporal), an unreadable file, …: could not run.
+  console.error(`tidak dapat dijalankan: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(EXIT.couldNotRun);
 });

@@ -36,9 +36,12 @@ export async function exportHistory(deps: ServiceDeps, workflowId: string): Prom
 }
 
 /** The workflows of a round: the round itself and every candidate (from PostgreSQL). */
+/** The round's workflow, its candidates' and the careers of those it appointed (by their opaque id). */
 export async function roundWorkflowIds(db: Db, roundId: string): Promise<string[]> {
   const rows = await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).orderBy('registration_no').execute();
-  return [roundWorkflowId(roundId), ...rows.map((r) => candidateWorkflowId(r.registration_no))];
+  const careers = await db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').leftJoin('careers as c', 'c.nip', 'p.nip')
+    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id']).where('a.round_id', '=', roundId).where('p.nip', 'is not', null).orderBy('p.nip').execute();
+  return [roundWorkflowId(roundId), ...rows.map((r) => candidateWorkflowId(r.registration_no)), ...careers.map((n) => careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!))];
 }
 
 /** One NDJSON line per workflow: {"workflowId", "history"}. */

@@ -203,15 +203,17 @@ describe('a recruitment round through every phase with its candidates', () => {
     const re = await rederiveRound(db, (await loadRoundConfig(deps, roundId)).config);
     expect(re.differences).toEqual([]);
     expect(re.checked).toMatchObject({ skd: 7, skbSelection: 6, final: 5, nip: 4 });
-    // Every history of the round replays on the current code.
+    // Every history of the round replays on the current code: the round, its 9 candidates and the
+    // careers of the 4 it appointed.
     const ids = await roundWorkflowIds(db, roundId);
+    expect(ids.filter((id) => id.startsWith('career/'))).toHaveLength(4);
     const replays = await replayHistories(deps, ids, inject('bundlePath'));
     expect(replays.filter((r) => !r.ok)).toEqual([]);
-    expect(replays).toHaveLength(10);
+    expect(replays).toHaveLength(14);
     // The NDJSON bundle holds one line per workflow.
     let lines = 0;
     for await (const line of exportRoundHistories(deps, roundId)) lines += line.endsWith('\n') ? 1 : 0;
-    expect(lines).toBe(10);
+    expect(lines).toBe(14);
     // A readable timeline for a candidate, from the history.
     const timeline = await candidateTimeline(deps, people.A6!);
     expect(timeline.map((t) => t.peristiwa)).toEqual(expect.arrayContaining(['Pendaftaran diterima; proses seleksi dimulai', 'Pelamar mengirim dokumen', 'Verifikator memutus hasil administrasi', 'Proses selesai: tms']));
