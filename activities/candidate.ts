@@ -83,6 +83,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
     async assignTask(i: Ctx & { kind: 'verification' | 'sanggah'; stage: string; attempt: number; exclude: string[]; dueAt: string }): Promise<{ taskId: string; reviewer: string }> {
       let taskId = `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt}`;
       let reviewer = '';
+      let note: string | null = null;
       await db.transaction().execute(async (trx) => {
         // Serialised with the decision's own write (recordVerification, recordSanggahAnswer lock the same row).
         await lockApplication(trx, i.registrationNo);
@@ -99,33 +100,30 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
           reviewer = previous?.reviewer ?? i.exclude.at(-1) ?? '';
           return;
         }
-        // The least-loaded reviewer who has not had this task yet (all of them → anyone but the last).
+        // One assignment at a time (a transaction-scoped advisory lock, after the application's
+        // row lock): simultaneous assignments would otherwise all count the same loads and pick
+        // the same reviewer. Released at commit, so the next one counts this task.
+        await sql`select pg_advisory_xact_lock(${ASSIGN_LOCK})`.execute(trx);
         const pool = (await trx.selectFrom('round_reviewers').select('username').where('round_id', '=', i.roundId).execute()).map((r) => r.username);
-        const pick = async (exclude: string[]): Promise<string | undefined> => {
-          let q = trx
-            .selectFrom('users')
-            .leftJoin('tasks', (j) => j.onRef('tasks.reviewer', '=', 'users.username').on('tasks.status', '=', 'open'))
-            .select(['users.username', (eb) => eb.fn.count<string>('tasks.task_id').as('open')])
-            .where('users.role', '=', 'reviewer')
-            .where('users.disabled', '=', false)
-            .groupBy('users.username')
-            .orderBy('open', 'asc')
-            .orderBy('users.username', 'asc')
-            .limit(1);
-          if (exclude.length) q = q.where('users.username', 'not in', exclude);
-          if (pool.length) q = q.where('users.username', 'in', pool);
-          return (await q.executeTakeFirst())?.username;
-        };
-        reviewer = (await pick(i.exclude)) ?? (await pick(i.exclude.slice(-1))) ?? '';
+        // A sanggah goes to a different reviewer than the one who decided (a second pair of eyes).
+        const decider = i.kind === 'sanggah'
+          ? (await trx.selectFrom('verifications').select('reviewer').where('registration_no', '=', i.registrationNo).where('stage', '=', i.stage).executeTakeFirst())?.reviewer
+          : undefined;
+        const pick = (exclude: string[]): Promise<string | undefined> => leastLoaded(trx, pool, exclude);
+        const withDecider = (xs: string[]): string[] => (decider ? [...new Set([...xs, decider])] : xs);
+        // The least-loaded reviewer who has not had this task yet (all of them → anyone but the last);
+        // never the decider while the pool has another reviewer.
+        reviewer = (await pick(withDecider(i.exclude))) ?? (await pick(withDecider(i.exclude.slice(-1)))) ?? (await pick(withDecider([]))) ?? (await pick(i.exclude.slice(-1))) ?? (await pick([])) ?? '';
+        if (decider && reviewer === decider) note = SAME_REVIEWER_NOTE;
         if (!reviewer) throw ApplicationFailure.retryable('no reviewer account exists yet; create one with npm run user:create -- --role reviewer', 'NO_REVIEWER');
         if (i.attempt > 1) {
           await trx.updateTable('tasks').set({ status: 'escalated', closed_at: i.at }).where('task_id', '=', `${i.registrationNo}:${i.kind}:${i.stage}:${i.attempt - 1}`).where('status', '=', 'open').execute();
         }
         await trx.updateTable('applications').set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at }).where('registration_no', '=', i.registrationNo).execute();
-        await trx.insertInto('tasks').values({ task_id: taskId, registration_no: i.registrationNo, round_id: i.roundId, kind: i.kind, stage: i.stage, reviewer, status: 'open', due_at: i.dueAt, created_at: i.at }).execute();
+        await trx.insertInto('tasks').values({ task_id: taskId, registration_no: i.registrationNo, round_id: i.roundId, kind: i.kind, stage: i.stage, reviewer, status: 'open', due_at: i.dueAt, created_at: i.at, note }).execute();
         await appendAuditInTransaction(trx, {
           chain: roundChain(i.roundId), idempotencyKey: `${i.registrationNo}:task:${taskId}`, actor: 'system', action: i.attempt > 1 ? 'task.escalated' : 'task.assigned',
-          subject: i.registrationNo, reason: i.attempt > 1 ? `${i.exclude.at(-1)} tidak memutus sebelum tenggat` : null, payload: { taskId, reviewer, dueAt: i.dueAt }, occurredAt: i.at,
+          subject: i.registrationNo, reason: i.attempt > 1 ? `${i.exclude.at(-1)} tidak memutus sebelum tenggat` : note, payload: { taskId, reviewer, dueAt: i.dueAt, ...(note ? { note } : {}) }, occurredAt: i.at,
         });
       });
       await faults?.afterWrite?.('assignTask');
@@ -253,6 +251,34 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
 }
 
 type Trx = Transaction<Database>;
+
+/** The advisory lock key that serialises reviewer assignment (any number unique in this database). */
+const ASSIGN_LOCK = 7_300_018;
+
+/** Written on a sanggah task (and its audit row) when the pool has no reviewer but the decider. */
+export const SAME_REVIEWER_NOTE = 'Pool peninjau hanya berisi peninjau yang memutus TMS: sanggah ditugaskan kepada peninjau yang sama. SDM perlu menambah peninjau ke pool seleksi ini untuk pemeriksaan oleh pihak kedua.';
+
+/**
+ * The least-loaded active reviewer of the pool (every reviewer when the round names no pool),
+ * not in `exclude`: fewest open tasks, then fewest tasks ever assigned (so reviewers who decide
+ * quickly still take turns), then the username (deterministic).
+ */
+export async function leastLoaded(trx: Trx, pool: string[], exclude: string[]): Promise<string | undefined> {
+  let q = trx
+    .selectFrom('users')
+    .leftJoin('tasks', 'tasks.reviewer', 'users.username')
+    .select(['users.username'])
+    .where('users.role', '=', 'reviewer')
+    .where('users.disabled', '=', false)
+    .groupBy('users.username')
+    .orderBy(sql`count(tasks.task_id) filter (where tasks.status = 'open')`, 'asc')
+    .orderBy(sql`count(tasks.task_id)`, 'asc')
+    .orderBy('users.username', 'asc')
+    .limit(1);
+  if (exclude.length) q = q.where('users.username', 'not in', exclude);
+  if (pool.length) q = q.where('users.username', 'in', pool);
+  return (await q.executeTakeFirst())?.username;
+}
 
 /**
  * A career's opaque id: 128 random bits in RFC 4648 base32 (a–z, 2–7), 26 characters. Without

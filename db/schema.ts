@@ -63,6 +63,10 @@ export interface UsersTable {
   registration_no: string | null;
   created_at: Timestamp;
   disabled: Generated<boolean>;
+  /** Staff sign-in (migration 0015): argon2id, null until HR or the CLI sets one. */
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  password_must_change: Generated<boolean>;
+  password_changed_at: ColumnType<Date | null, string | null | undefined, string | null>;
 }
 
 type BigIntId = ColumnType<string, number | string, number | string>;
@@ -174,6 +178,8 @@ export interface TasksTable {
   due_at: Timestamp;
   created_at: Timestamp;
   closed_at: Timestamp | null;
+  /** Why the assignment could not follow its rules (migration 0015), e.g. a one-reviewer pool for a sanggah. */
+  note: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface VerificationsTable {
