@@ -300,7 +300,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     while (decided.size < expected) {
       let progressed = false;
       await Promise.all(o.reviewers.map(async (rv) => {
-        const tasks = await api.get<{ taskId: string; registrationNo: string; kind: string }[]>('/tasks', { token: rv.token, ...retry });
+        const tasks = await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token, ...retry });
         await pool(tasks.filter((t) => t.kind === kind && !decided.has(t.registrationNo)), Math.max(1, Math.floor(conc / o.reviewers.length)), async (t) => {
           const reg = byNo.get(t.registrationNo);
           if (!reg) return;
@@ -365,7 +365,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   await stage('SKB dan pemeringkatan akhir', async () => {
     await clock.sleepUntil(schedule.skbAt + 300);
     await waitPhase(['skb', 'final_announcement']);
-    const selection = await api.get<{ registrationNo: string; result: string }[]>(`${base}/rankings/skb_selection`, hr);
+    const selection = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/skb_selection`, hr);
     const selected = selection.filter((s) => s.result === 'selected').map((s) => byNo.get(s.registrationNo)!).filter((r) => r.sim.plan.skb !== null);
     const rows = selected.map((r) => `${r.registrationNo},${r.sim.plan.skb},${r.sim.jabatan.code === 'DINKES-PERAWAT' ? r.sim.plan.interview : ''}`);
     await api.request('POST', `${base}/imports/skb`, { token: o.hr.token, raw: { data: ['registration_no,skb,interview', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
@@ -378,7 +378,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
 
   // 7. DRH by the successful candidates; NIP and SK follow.
   await stage('DRH dan penetapan NIP', async () => {
-    const finals = await api.get<{ registrationNo: string; result: string }[]>(`${base}/rankings/final`, hr);
+    const finals = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/final`, hr);
     const winners = finals.filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi').map((f) => byNo.get(f.registrationNo)!);
     const filing = winners.filter((w) => w.sim.plan.submitsDrh);
     let done = 0;
@@ -411,7 +411,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   if (o.supervisor) {
     const sup = o.supervisor;
     await stage('karier: masa percobaan dan SKP', async () => {
-      const finals = await api.get<{ registrationNo: string; result: string }[]>(`${base}/rankings/final`, hr);
+      const finals = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/final`, hr);
       const appointedRegs = finals.filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi').map((f) => byNo.get(f.registrationNo)!).filter((w) => w.sim.plan.submitsDrh);
       let done = 0;
       await pool(appointedRegs, conc, async (w) => {

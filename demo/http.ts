@@ -96,6 +96,15 @@ export class ApiClient {
   get<T = unknown>(path: string, o: RequestOptions = {}): Promise<T> {
     return this.request<T>('GET', path, o).then((r) => r.body);
   }
+  /** Every item of a paginated list endpoint (`{ items, total, page, pageSize }`), page by page. */
+  async getAll<T = unknown>(path: string, o: RequestOptions = {}, pageSize = 1000): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.get<{ items: T[]; total: number }>(`${path}${path.includes('?') ? '&' : '?'}page=${page}&pageSize=${pageSize}`, o);
+      out.push(...r.items);
+      if (r.items.length === 0 || out.length >= r.total) return out;
+    }
+  }
   post<T = unknown>(path: string, body: unknown, o: RequestOptions = {}): Promise<T> {
     return this.request<T>('POST', path, { ...o, body }).then((r) => r.body);
   }

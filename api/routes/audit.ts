@@ -8,6 +8,8 @@ import { errors, Id, PlainText, TextBody } from '../schemas/common';
 import { HistorySchema, RederiveSchema, ReplaySchema, TimelineEntrySchema } from '../schemas/responses';
 import { RegistrationNoParams } from '../schemas/candidate';
 import { RoundIdParams } from '../schemas/round';
+import { pageOfArray } from '../services/paging';
+import { PageOf, PageQuery } from '../schemas/page';
 import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll, verifyCareerChain } from '../services/audit';
 import type { ServiceDeps } from '../services/deps';
 import { loadRoundConfig } from '../services/registrations';
@@ -95,10 +97,10 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
 
   app.get('/registrations/:registrationNo/timeline', {
     config: { access: ['auditor', 'hr', 'candidate'] },
-    schema: { tags: ['audit'], summary: 'Every decision about a candidate, readable (Bahasa Indonesia), from the workflow history', params: RegistrationNoParams, response: { 200: Type.Array(TimelineEntrySchema, { description: 'The decisions in order' }), ...errors(404) } },
+    schema: { tags: ['audit'], summary: 'Every decision about a candidate, readable (Bahasa Indonesia), from the workflow history', params: RegistrationNoParams, querystring: PageQuery, response: { 200: PageOf(TimelineEntrySchema, 'The decisions in order'), ...errors(404) } },
   }, async (req) => {
     await assertCanSeeRegistration(deps, req, req.params.registrationNo);
-    return candidateTimeline(deps, req.params.registrationNo);
+    return pageOfArray(await candidateTimeline(deps, req.params.registrationNo), req.query);
   });
 
   app.get('/rounds/:roundId/rederive', {

@@ -10,7 +10,9 @@ import { AnnouncementSchema, CandidateListItemSchema, CommentSchema, CriteriaVer
 import { AdoptCriteriaBody, CommentBody, IdempotencyHeaders } from '../schemas/candidate';
 import { RoundIdParams, RoundStateSchema } from '../schemas/round';
 import { ANNOUNCEMENT_PHASES, announcement, announcementHtml, funnel, listCandidates } from '../services/announcements';
-import { addComment, criteriaVersions, listComments } from '../services/consultation';
+import { addComment, criteriaVersions, listCommentsPage } from '../services/consultation';
+import { pageOfArray, pageOfQuery } from '../services/paging';
+import { PageOf, PageQuery, PageQueryProps } from '../schemas/page';
 import type { ServiceDeps } from '../services/deps';
 import { IMPORT_MEDIA_TYPES, importResults, requestRanking } from '../services/imports';
 import { updateIdOf, updateOptions } from '../plugins/idempotency';
@@ -44,8 +46,8 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/criteria', {
     config: { access: 'public' },
-    schema: { tags: ['consultation'], summary: 'Every version of the criteria (draft, adopted) with HR\'s response', params: RoundIdParams, response: { 200: Type.Array(CriteriaVersionSchema, { description: 'Every version, oldest first' }), ...errors(404) } },
-  }, async (req) => criteriaVersions(deps, req.params.roundId));
+    schema: { tags: ['consultation'], summary: 'Every version of the criteria (draft, adopted) with HR\'s response', params: RoundIdParams, querystring: PageQuery, response: { 200: PageOf(CriteriaVersionSchema, 'The versions, oldest first'), ...errors(404) } },
+  }, async (req) => pageOfArray(await criteriaVersions(deps, req.params.roundId), req.query));
 
   app.post('/rounds/:roundId/criteria', {
     config: { access: ['hr'] },
@@ -59,8 +61,8 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/comments', {
     config: { access: 'public' },
-    schema: { tags: ['consultation'], summary: 'Public comments on the draft criteria', params: RoundIdParams, response: { 200: Type.Array(CommentSchema, { description: 'The comments, oldest first' }), ...errors(404) } },
-  }, async (req) => listComments(deps, req.params.roundId));
+    schema: { tags: ['consultation'], summary: 'Public comments on the draft criteria', params: RoundIdParams, querystring: PageQuery, response: { 200: PageOf(CommentSchema, 'The comments, oldest first'), ...errors(404) } },
+  }, async (req) => listCommentsPage(deps, req.params.roundId, req.query));
 
   app.post('/rounds/:roundId/comments', {
     config: { access: 'public', rateLimit: { max: rateLimit.max, timeWindow: rateLimit.timeWindow } },
@@ -111,19 +113,22 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/rankings/:kind', {
     config: { access: ['hr', 'auditor'] },
-    schema: { tags: ['rankings'], summary: 'A published ranking with each breakdown', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), response: { 200: Type.Array(RankingRowSchema, { description: 'By formation, then rank' }), ...errors(404) } },
+    schema: { tags: ['rankings'], summary: 'A published ranking with each breakdown', params: Type.Object({ roundId: Id, kind: Enum(['skb_selection', 'final'] as const) }, { additionalProperties: false }), querystring: PageQuery, response: { 200: PageOf(RankingRowSchema, 'By formation, then rank, then registration number'), ...errors(404) } },
   }, async (req) => {
     await loadRoundConfig(deps, req.params.roundId);
-    return deps.db.selectFrom('rankings').select(['registration_no as registrationNo', 'formation_id as formationId', 'rank', 'result', 'placement_formation_id as placementFormationId', 'score_scaled as scoreScaled', 'score_scale as scoreScale', 'breakdown', 'version'])
-      .where('round_id', '=', req.params.roundId).where('kind', '=', req.params.kind).orderBy('formation_id').orderBy('rank').orderBy('registration_no').limit(100_000).execute();
+    const of = deps.db.selectFrom('rankings').where('round_id', '=', req.params.roundId).where('kind', '=', req.params.kind);
+    return pageOfQuery(req.query,
+      async () => (await of.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+      (offset, limit) => of.select(['registration_no as registrationNo', 'formation_id as formationId', 'rank', 'result', 'placement_formation_id as placementFormationId', 'score_scaled as scoreScaled', 'score_scale as scoreScale', 'breakdown', 'version'])
+        .orderBy('formation_id').orderBy('rank').orderBy('registration_no').offset(offset).limit(limit).execute());
   });
 
   app.get('/rounds/:roundId/rankings/final/preview', {
     config: { access: ['hr'] },
-    schema: { tags: ['rankings'], summary: 'The final ranking as it would be published now, without storing it', params: RoundIdParams, response: { 200: Type.Array(FinalPreviewRowSchema, { description: 'The ranking as it would be published' }), ...errors(404) } },
+    schema: { tags: ['rankings'], summary: 'The final ranking as it would be published now, without storing it', params: RoundIdParams, querystring: PageQuery, response: { 200: PageOf(FinalPreviewRowSchema, 'The ranking as it would be published, in its order'), ...errors(404) } },
   }, async (req) => {
     const { config } = await loadRoundConfig(deps, req.params.roundId);
-    return rankFinal(deps.db, config, 0, false);
+    return pageOfArray(await rankFinal(deps.db, config, 0, false), req.query);
   });
 
   app.post('/rounds/:roundId/optimalisasi/declines', {
@@ -163,8 +168,8 @@ export const roundOpsRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; rate
 
   app.get('/rounds/:roundId/candidates', {
     config: { access: ['hr', 'auditor'] },
-    schema: { tags: ['rounds'], summary: 'Candidates by stage/formation (Temporal visibility)', params: RoundIdParams, querystring: Type.Object({ stage: Type.Optional(Enum(CANDIDATE_STAGES)), formationId: Type.Optional(Id) }, { additionalProperties: false }), response: { 200: Type.Array(CandidateListItemSchema, { description: 'At most 1,000 candidates' }), ...errors(404) } },
-  }, async (req) => listCandidates(deps, req.params.roundId, { stage: req.query.stage as CandidateStage | undefined, formationId: req.query.formationId }));
+    schema: { tags: ['rounds'], summary: 'Candidates by stage/formation (Temporal visibility)', params: RoundIdParams, querystring: Type.Object({ stage: Type.Optional(Enum(CANDIDATE_STAGES)), formationId: Type.Optional(Id), ...PageQueryProps }, { additionalProperties: false }), response: { 200: PageOf(CandidateListItemSchema, 'By registration number'), ...errors(404) } },
+  }, async (req) => pageOfArray(await listCandidates(deps, req.params.roundId, { stage: req.query.stage as CandidateStage | undefined, formationId: req.query.formationId }), req.query));
 
   app.get('/rounds/:roundId/audit/verify', {
     config: { access: ['auditor', 'hr'] },

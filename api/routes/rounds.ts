@@ -7,7 +7,8 @@ import { IdempotencyHeaders } from '../schemas/candidate';
 import { ExtendDeadlineBody, RoundConfigBody, RoundIdParams, RoundStateSchema } from '../schemas/round';
 import type { ServiceDeps } from '../services/deps';
 import { updateIdOf } from '../plugins/idempotency';
-import { createRound, extendDeadline, getRoundState, listRounds } from '../services/rounds';
+import { createRound, extendDeadline, getRoundState, listRoundsPage } from '../services/rounds';
+import { PageOf, PageQuery } from '../schemas/page';
 
 export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
   app.post('/rounds', {
@@ -23,8 +24,8 @@ export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asy
 
   app.get('/rounds', {
     config: { access: ['hr', 'reviewer', 'auditor'] },
-    schema: { tags: ['rounds'], summary: 'List rounds', response: { 200: Type.Array(Type.Object({ roundId: Type.String(), name: Type.String(), agency: Type.String(), budgetYear: Type.Integer(), phase: Type.String() }), { description: 'Every round' }) } },
-  }, async () => listRounds(deps));
+    schema: { tags: ['rounds'], summary: 'List rounds', querystring: PageQuery, response: { 200: PageOf(Type.Object({ roundId: Type.String(), name: Type.String(), agency: Type.String(), budgetYear: Type.Integer(), phase: Type.String() }), 'The rounds, newest first') } },
+  }, async (req) => listRoundsPage(deps, req.query));
 
   app.get('/rounds/:roundId', {
     config: { access: 'public' },

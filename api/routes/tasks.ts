@@ -6,6 +6,7 @@ import { errors, StringEnum } from '../schemas/common';
 import { CandidateStatusSchema, TaskViewSchema } from '../schemas/responses';
 import { IdempotencyHeaders, TaskDecisionBody, TaskParams } from '../schemas/candidate';
 import type { ServiceDeps } from '../services/deps';
+import { PageOf, PageQueryProps } from '../schemas/page';
 import { updateIdOf } from '../plugins/idempotency';
 import { decideTask, myTasks, taskDetail } from '../services/reviews';
 
@@ -13,8 +14,8 @@ import { decideTask, myTasks, taskDetail } from '../services/reviews';
 export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
   app.get('/tasks', {
     config: { access: ['reviewer'] },
-    schema: { tags: ['tasks'], summary: 'My open tasks with their deadlines (the reviewer inbox)', querystring: Type.Object({ status: Type.Optional(StringEnum(['open', 'all'] as const, { description: 'open (default) or all' })) }, { additionalProperties: false }), response: { 200: Type.Array(TaskViewSchema, { description: 'Soonest deadline first' }) } },
-  }, async (req) => myTasks(deps, requireUser(req).username, req.query.status ?? 'open'));
+    schema: { tags: ['tasks'], summary: 'My open tasks with their deadlines (the reviewer inbox)', querystring: Type.Object({ status: Type.Optional(StringEnum(['open', 'all'] as const, { description: 'open (default) or all' })), ...PageQueryProps }, { additionalProperties: false }), response: { 200: PageOf(TaskViewSchema, 'Soonest deadline first, then by task id') } },
+  }, async (req) => myTasks(deps, requireUser(req).username, req.query.status ?? 'open', req.query));
 
   app.get('/tasks/:taskId', {
     config: { access: ['reviewer', 'hr', 'auditor'] },

@@ -114,8 +114,8 @@ export async function funnel(deps: ServiceDeps, roundId: string): Promise<Record
   return { registered, ms, skdPassed, skbSelected, lulus, appointed };
 }
 
-/** HR's list by stage/formation, from Temporal visibility (search attributes). */
-export async function listCandidates(deps: ServiceDeps, roundId: string, filter: { stage?: CandidateStage; formationId?: string }, limit = 1000): Promise<{ registrationNo: string; stage: string | null; formationId: string | null; status: string }[]> {
+/** HR's list by stage/formation, from Temporal visibility (search attributes): every match, by registration number. */
+export async function listCandidates(deps: ServiceDeps, roundId: string, filter: { stage?: CandidateStage; formationId?: string }): Promise<{ registrationNo: string; stage: string | null; formationId: string | null; status: string }[]> {
   await loadRoundConfig(deps, roundId);
   const q = [`RoundId = "${roundId}"`, `WorkflowType = "candidate"`];
   if (filter.stage) q.push(`Stage = "${filter.stage}"`);
@@ -129,7 +129,7 @@ export async function listCandidates(deps: ServiceDeps, roundId: string, filter:
       formationId: sa.get(formationIdAttr) ?? null,
       status: wf.status.name,
     });
-    if (out.length >= limit) break;
   }
-  return out.sort((a, b) => (a.registrationNo < b.registrationNo ? -1 : 1));
+  // Every match (visibility has no stable order of its own), then sorted: pages are cut after this.
+  return out.sort((a, b) => (a.registrationNo < b.registrationNo ? -1 : a.registrationNo > b.registrationNo ? 1 : 0));
 }

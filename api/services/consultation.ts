@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { RoundConfig } from '../../domain/round-config';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
+import { pageOfQuery, type Page, type PageRequest } from './paging';
 import { loadRoundConfig } from './registrations';
 
 /** The same text from the same client on the same round and criteria version within this window is refused. */
@@ -68,13 +69,29 @@ export async function addComment(deps: ServiceDeps, roundId: string, c: { author
   });
 }
 
-export async function listComments(deps: ServiceDeps, roundId: string): Promise<({ commentId: string; author: string; body: string; criteriaVersion: number; createdAt: string } & CommentTarget)[]> {
+type CommentView = { commentId: string; author: string; body: string; criteriaVersion: number; createdAt: string } & CommentTarget;
+
+/** One page of the public comments, oldest first. */
+export async function listCommentsPage(deps: ServiceDeps, roundId: string, p: PageRequest): Promise<Page<CommentView>> {
   await loadRoundConfig(deps, roundId);
-  const rows = await deps.db.selectFrom('consultation_comments').selectAll().where('round_id', '=', roundId).orderBy('comment_id').limit(5000).execute();
-  return rows.map((r) => ({
+  const of = deps.db.selectFrom('consultation_comments').where('round_id', '=', roundId);
+  return pageOfQuery(p,
+    async () => (await of.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+    async (offset, limit) => (await of.selectAll().orderBy('comment_id').offset(offset).limit(limit).execute()).map(commentView));
+}
+
+/** Every public comment, oldest first (the consultation page). */
+export async function listComments(deps: ServiceDeps, roundId: string): Promise<CommentView[]> {
+  await loadRoundConfig(deps, roundId);
+  const rows = await deps.db.selectFrom('consultation_comments').selectAll().where('round_id', '=', roundId).orderBy('comment_id').execute();
+  return rows.map(commentView);
+}
+
+function commentView(r: { comment_id: string | number | bigint; author: string; body: string; criteria_version: number; created_at: Date | string; formation_id: string | null; criterion: string | null }): CommentView {
+  return ({
     commentId: String(r.comment_id), author: r.author, body: r.body, criteriaVersion: r.criteria_version, createdAt: new Date(r.created_at).toISOString(),
     ...(r.formation_id ? { formationId: r.formation_id } : {}), ...(r.criterion ? { criterion: r.criterion } : {}),
-  }));
+  });
 }
 
 /** Every version of the criteria; the adopted one (highest adopted version) is what the round uses. */

@@ -3,6 +3,7 @@ import { answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, submitDrhU
 import type { User } from '../../db/users';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
+import { pageOfQuery, type Page, type PageRequest } from './paging';
 import { applicationOf, candidateStatus } from './documents';
 import { WorkflowNotFoundError } from '@temporalio/common';
 
@@ -18,9 +19,13 @@ export interface TaskView {
 }
 
 /** The reviewer's inbox: open tasks assigned to them, soonest deadline first. */
-export async function myTasks(deps: ServiceDeps, reviewer: string, status: 'open' | 'all' = 'open'): Promise<TaskView[]> {
-  const rows = await deps.db.selectFrom('tasks').selectAll().where('reviewer', '=', reviewer).$if(status === 'open', (q) => q.where('status', '=', 'open')).orderBy('due_at').orderBy('task_id').limit(1000).execute();
-  return rows.map((t) => ({ taskId: t.task_id, registrationNo: t.registration_no, roundId: t.round_id, kind: t.kind, stage: t.stage, status: t.status, dueAt: new Date(t.due_at).toISOString(), createdAt: new Date(t.created_at).toISOString() }));
+/** One page of the reviewer's tasks, soonest deadline first (then by id: a stable order). */
+export async function myTasks(deps: ServiceDeps, reviewer: string, status: 'open' | 'all' = 'open', p: PageRequest = {}): Promise<Page<TaskView>> {
+  const mine = deps.db.selectFrom('tasks').where('reviewer', '=', reviewer).$if(status === 'open', (q) => q.where('status', '=', 'open'));
+  return pageOfQuery(p,
+    async () => (await mine.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+    async (offset, limit) => (await mine.selectAll().orderBy('due_at').orderBy('task_id').offset(offset).limit(limit).execute())
+      .map((t) => ({ taskId: t.task_id, registrationNo: t.registration_no, roundId: t.round_id, kind: t.kind, stage: t.stage, status: t.status, dueAt: new Date(t.due_at).toISOString(), createdAt: new Date(t.created_at).toISOString() })));
 }
 
 /** What the reviewer sees for a task: documents with hashes and the NIK warnings. */

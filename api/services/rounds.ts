@@ -5,6 +5,7 @@ import { roundChain } from '../../activities/round';
 import { extendDeadlineUpdate, roundIdAttr, roundStateQuery, roundWorkflowId, type DeadlineChange, type ExtendDeadlineInput, type PhaseChange, type RoundJob, type RoundPhase, type RoundState } from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
+import { pageOfQuery, type Page, type PageRequest } from './paging';
 
 export async function createRound(deps: ServiceDeps, input: RoundConfigInput, actor: string): Promise<{ roundId: string; workflowId: string; runId: string; config: RoundConfig }> {
   const config = withDefaults(input);
@@ -78,9 +79,20 @@ export async function getRoundState(deps: ServiceDeps, roundId: string): Promise
   };
 }
 
-export async function listRounds(deps: ServiceDeps): Promise<{ roundId: string; name: string; agency: string; budgetYear: number; phase: string }[]> {
-  const rows = await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase']).orderBy('created_at', 'desc').limit(500).execute();
-  return rows.map((r) => ({ roundId: r.round_id, name: r.name, agency: r.agency, budgetYear: r.budget_year, phase: r.phase }));
+type RoundListItem = { roundId: string; name: string; agency: string; budgetYear: number; phase: string };
+const roundItem = (r: { round_id: string; name: string; agency: string; budget_year: number; phase: string }): RoundListItem => ({ roundId: r.round_id, name: r.name, agency: r.agency, budgetYear: r.budget_year, phase: r.phase });
+
+/** Every round, newest first (the portal's list). */
+export async function listRounds(deps: ServiceDeps): Promise<RoundListItem[]> {
+  const rows = await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase']).orderBy('created_at', 'desc').orderBy('round_id').execute();
+  return rows.map(roundItem);
+}
+
+/** One page of the rounds, newest first (then by id: a stable order). */
+export async function listRoundsPage(deps: ServiceDeps, p: PageRequest): Promise<Page<RoundListItem>> {
+  return pageOfQuery(p,
+    async () => (await deps.db.selectFrom('rounds').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+    async (offset, limit) => (await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase']).orderBy('created_at', 'desc').orderBy('round_id').offset(offset).limit(limit).execute()).map(roundItem));
 }
 
 export async function extendDeadline(deps: ServiceDeps, roundId: string, req: Omit<ExtendDeadlineInput, 'actor'>, actor: string, updateId?: string): Promise<RoundState> {

@@ -88,7 +88,7 @@ describe('a candidate and a reviewer through the HTTP API', () => {
     const status = (await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: users.hr.headers })).json();
     expect(status.reviewer).toBe(reviewer.user.username);
     const inbox = await app.inject({ method: 'GET', url: '/tasks', headers: rh });
-    const task = inbox.json().find((t: { registrationNo: string }) => t.registrationNo === registrationNo);
+    const task = inbox.json().items.find((t: { registrationNo: string }) => t.registrationNo === registrationNo);
     expect(task).toMatchObject({ kind: 'verification', status: 'open', dueAt: expect.any(String) });
 
     // The validator's refusal becomes a 422 with its message; the decision then lands.

@@ -109,7 +109,7 @@ describe('public portal pages (no token)', () => {
     expect(onCriterion.headers.location).toContain('info=komentar-terkirim');
     const onFormation = await post({ target: 'f:DISDIKBUD-GURU', author: 'Budi', body: 'Kuota guru matematika terlalu sedikit untuk Medan.' });
     expect(onFormation.statusCode).toBe(303);
-    const comments = (await app.inject({ url: `/rounds/${cid}/comments` })).json() as { author: string; formationId?: string; criterion?: string; body: string }[];
+    const comments = (await app.inject({ url: `/rounds/${cid}/comments` })).json().items as { author: string; formationId?: string; criterion?: string; body: string }[];
     expect(comments.map((c) => [c.author, c.formationId, c.criterion])).toEqual([['Rina <i>S</i>', 'DINKES-PERAWAT', 'interview'], ['Budi', 'DISDIKBUD-GURU', undefined]]);
     expect(comments[0]!.body).toBe('Wawancara\nsebaiknya direkam agar dapat diperiksa.');
 
@@ -132,7 +132,7 @@ describe('public portal pages (no token)', () => {
     const ctrl = await post({ target: '', author: 'Budi\u0007', body: 'pendek' });
     expect(ctrl.statusCode).toBe(422);
     expect(ctrl.body).toContain('Tanggapan 10–2.000 karakter');
-    expect(((await app.inject({ url: `/rounds/${cid}/comments` })).json() as unknown[]).length).toBe(2);
+    expect((await app.inject({ url: `/rounds/${cid}/comments` })).json().total).toBe(2);
     // The JSON API takes the same targets.
     const apiOk = await app.inject({ method: 'POST', url: `/rounds/${cid}/comments`, payload: { author: 'Skrip', body: 'Bobot wawancara sebaiknya 15 persen.', formationId: 'DINKES-PERAWAT', criterion: 'interview' } });
     expect(apiOk.statusCode, apiOk.body).toBe(201);
@@ -141,7 +141,7 @@ describe('public portal pages (no token)', () => {
     expect(apiBad.json().error.code).toBe('COMMENT_TARGET_INVALID');
     const apiUnknown = await app.inject({ method: 'POST', url: `/rounds/${cid}/comments`, payload: { author: 'Skrip', body: 'Formasi yang tidak ada pada seleksi.', formationId: 'TIDAK-ADA' } });
     expect(apiUnknown.statusCode).toBe(422);
-    expect(((await app.inject({ url: `/rounds/${cid}/comments` })).json() as unknown[]).length).toBe(3);
+    expect((await app.inject({ url: `/rounds/${cid}/comments` })).json().total).toBe(3);
 
     // After adoption: HR's response is shown, the form is gone.
     await h.db.insertInto('criteria_versions').values({ round_id: cid, version: 2, status: 'adopted', formations: JSON.stringify([]), response: 'Wawancara akan direkam dan rekamannya disimpan.', actor: 'hr.test', created_at: new Date() }).execute();

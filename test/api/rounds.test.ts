@@ -52,7 +52,7 @@ describe('POST /rounds → GET /rounds/:id', () => {
     expect(await rowCounts(db, TABLES)).toEqual(before);
 
     const list = await app.inject({ method: 'GET', url: '/rounds', headers: users.auditor.headers });
-    expect(list.json().map((r: { roundId: string }) => r.roundId)).toContain(roundId);
+    expect(list.json().items.map((r: { roundId: string }) => r.roundId)).toContain(roundId); // newest first: on page 1
   });
 
   it('a malformed body → 400 with the failing fields; semantic errors → 422 with every violation; nothing stored', async () => {
