@@ -10,6 +10,7 @@ import { ASSETS, STATIC_DIR, renderPage, type SiteConfig } from './render';
 import { publicRoutes } from './routes/public';
 import { consultationRoutes } from './routes/consultation';
 import { accountRoutes } from './routes/account';
+import { consoleRoutes } from './routes/console';
 import { candidateRoutes } from './routes/candidate';
 import { loadSessionUser } from './session';
 
@@ -48,6 +49,8 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   // Before any route: child contexts copy the error handler when they are created.
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError && err.code === 'LOGIN_REQUIRED') return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
+    if (err instanceof AppError && err.code === 'STAFF_LOGIN_REQUIRED') return reply.redirect(`${site.prefix}/konsol/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
+    if (err instanceof AppError && err.code === 'PASSWORD_CHANGE_REQUIRED') return reply.redirect(`${site.prefix}/konsol/sandi?info=ganti-sandi-awal`, 303);
     const { status, body } = toErrorResponse(err);
     if (process.env.ASN_DEBUG_ERRORS) console.error(err);
     if (status >= 500) req.log.error({ err, route: req.routeOptions.url }, 'page failed');
@@ -89,6 +92,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(publicRoutes, { deps: opts.deps });
   await app.register(accountRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(candidateRoutes, { deps: opts.deps });
+  await app.register(consoleRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(consultationRoutes, { deps: opts.deps, rateLimit: opts.commentRateLimit ?? opts.rateLimit, duplicateWindowMs: opts.commentDuplicateWindowMs });
 
 };

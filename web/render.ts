@@ -58,6 +58,14 @@ export const NOTICES: Record<string, string> = {
   masuk: 'Anda sudah masuk.',
   'tautan-konfirmasi': 'Jika akun dengan e-mail itu belum dikonfirmasi, kami sudah mengirim tautan konfirmasi yang baru.',
   'komentar-terkirim': 'Terima kasih, tanggapan Anda sudah diterima.',
+  'ganti-sandi-awal': 'Ganti kata sandi awal yang diberikan SDM sebelum memakai konsol.',
+  'sandi-diganti': 'Kata sandi Anda sudah diganti.',
+  'pengguna-dibuat': 'Pengguna dibuat dengan kata sandi awal; petugas wajib menggantinya saat pertama masuk.',
+  'pengguna-nonaktif': 'Pengguna dinonaktifkan; semua token dan sesinya dicabut.',
+  'pengguna-aktif': 'Pengguna diaktifkan kembali.',
+  'sandi-awal-diatur': 'Kata sandi awal baru diatur; sesi pengguna itu berakhir dan ia wajib menggantinya saat masuk.',
+  'keputusan-tersimpan': 'Keputusan tersimpan. Ini tugas Anda berikutnya.',
+  'keputusan-tersimpan-habis': 'Keputusan tersimpan. Tidak ada tugas terbuka lagi.',
 };
 
 /** Renders a page inside the layout. Every page gets `site`, `user`, `csrf` (a token for its forms), `asset()` and `url()`. */
