@@ -164,6 +164,13 @@ describe('exam imports: CSV (comma or semicolon, quoted, BOM, CRLF) and XLSX thr
     expect(await storedScores(r.roundId)).toEqual([]);
   }, 240_000);
 
+  it('declares both media types in the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; responses: Record<string, unknown> }>> };
+    const op = doc.paths['/rounds/{roundId}/imports/{exam}']!.post!;
+    expect(Object.keys(op.requestBody!.content).sort()).toEqual(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv']);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['202', '415', '422']));
+  });
+
   it('answers 415 for any other media type (JSON, the old .xls, text/plain)', async () => {
     for (const type of ['application/json', 'application/vnd.ms-excel', 'text/plain']) {
       const res = await post('any-round', type, type === 'application/json' ? '{"rows":[]}' : 'registration_no,twk,tiu,tkp\n');
