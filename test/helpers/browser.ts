@@ -105,11 +105,15 @@ export async function expectNoAxeViolations(page: Page, label: string, opts: { i
   if (violations.length) throw new Error(`axe: ${violations.length} serious/critical violation(s) on ${label} (${page.url()}):\n${formatViolations(violations)}`);
 }
 
-/** A full-page PNG in docs/screenshots/<name>.png (the README shows them); returns its path. */
+/**
+ * A full-page PNG <name>.png; returns its path. Test runs write into .data/screenshots/ (a run
+ * never dirties the work tree); `ASN_SCREENSHOTS=docs` refreshes the README's docs/screenshots/.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`screenshot name must be kebab-case: ${name}`);
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  const dir = process.env.ASN_SCREENSHOTS === 'docs' ? SCREENSHOT_DIR : join(ROOT, '.data', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
 }
