@@ -19,7 +19,9 @@ export interface HttpStats {
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
-    super(`${status} ${code}: ${message}`);
+    // The details name what was refused (an import's rows, a rule's fields): the first few go into the message.
+    const details = (body as { error?: { details?: unknown } } | null)?.error?.details;
+    super(`${status} ${code}: ${message}${details === undefined ? '' : ` ${JSON.stringify(details).slice(0, 600)}`}`);
   }
 }
 
