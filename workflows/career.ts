@@ -1,4 +1,4 @@
-import { condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { addDays, addMonths, followUp, retirementDate, isPoor, LADDER_LABELS, type LadderStep, type Predikat, predikatKinerja, RATINGS, type Rating } from '../domain';
 import type { CareerActivities } from '../activities/career';
 import type { AuditActivities } from '../activities/audit';
@@ -12,7 +12,7 @@ import { reject } from './rejections';
 const db = proxyLocalActivities<CareerActivities>({ startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 
 /** The signed checkpoint of the career's audit chain goes into the history: a (recorded) activity. */
-const audit = proxyActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+const audit = proxyLocalActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 
 const DAY = 86_400_000;
 const WIB = '+07:00';

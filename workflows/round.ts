@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { DEADLINE_PATCH, waitForDeadline } from './deadline';
 import { instantMs, type RoundConfig, type RoundSchedule, SCHEDULE_KEYS, scoringOf, validateRoundConfig } from '../domain';
 import type { RoundActivities } from '../activities/round';
@@ -33,7 +33,7 @@ const ops = proxyActivities<RoundOpsActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['MISCONFIGURED'] },
 });
 
-const audit = proxyActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+const audit = proxyLocalActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 /** Guards the signed checkpoints of the round's audit chain (added after the golden histories). */
 const AUDIT_ANCHOR_PATCH = 'audit-anchor';
 const AUDIT_ANCHOR_RANKING_PATCH = 'audit-anchor-ranking';

@@ -225,6 +225,24 @@ export async function rederiveRound(db: Db, config: RoundConfig): Promise<{ chec
   return { checked: { skd: skd.length, skbSelection: sel.length, final: fin.length, nip: appts.length }, differences: diffs };
 }
 
+/**
+ * The anchor's result in one history event: workflows anchor through a local activity, whose
+ * result the SDK records in a `core_local_activity` marker beside the activity's type (plain JSON,
+ * the result itself through the payload codec).
+ */
+function anchorResult(e: temporal.api.history.v1.IHistoryEvent): temporal.api.common.v1.IPayload | undefined {
+  const m = e.markerRecordedEventAttributes;
+  if (m?.markerName !== 'core_local_activity') return undefined;
+  const data = m.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    if ((JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type !== ANCHOR_ACTIVITY) return undefined;
+  } catch {
+    return undefined;
+  }
+  return m.details?.result?.payloads?.[0] ?? undefined;
+}
+
 /** The signed heads a workflow anchored, oldest first, read from its history (every run of it, following continueAsNew back). */
 export async function anchoredCheckpoints(deps: ServiceDeps, workflowId: string, maxRuns = 200): Promise<{ found: boolean; checkpoints: unknown[] }> {
   const codec = dataConverter().payloadCodecs ?? [];
@@ -245,12 +263,8 @@ export async function anchoredCheckpoints(deps: ServiceDeps, workflowId: string,
   }
   const out: unknown[] = [];
   for (const history of runs) {
-    const anchors = new Set<string>();
     for (const e of history.events ?? []) {
-      if (e.activityTaskScheduledEventAttributes?.activityType?.name === ANCHOR_ACTIVITY) anchors.add(String(e.eventId));
-      const done = e.activityTaskCompletedEventAttributes;
-      if (!done || !anchors.has(String(done.scheduledEventId))) continue;
-      const first = done.result?.payloads?.[0];
+      const first = anchorResult(e);
       if (!first) continue;
       let payloads = [first as Payload];
       for (const c of [...codec].reverse()) payloads = await c.decode(payloads);
