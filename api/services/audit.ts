@@ -22,7 +22,7 @@ type History = temporal.api.history.v1.IHistory;
 const WORKFLOW_ID = /^(round|candidate|career)\/[A-Za-z0-9._-]{1,64}$/;
 
 export function assertWorkflowId(id: string): void {
-  if (!WORKFLOW_ID.test(id)) throw new AppError(400, 'VALIDATION_FAILED', 'workflowId harus round/<id>, candidate/<no> atau career/<nip>');
+  if (!WORKFLOW_ID.test(id)) throw new AppError(400, 'VALIDATION_FAILED', 'workflowId harus round/<id>, candidate/<no> atau career/<id karier>');
 }
 
 export async function exportHistory(deps: ServiceDeps, workflowId: string): Promise<History> {
