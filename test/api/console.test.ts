@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { submitDocuments } from '../../api/services/documents';
 import { hashPassword } from '../../db/accounts';
 import { createSession } from '../../db/sessions';
@@ -118,6 +119,30 @@ describe('staff sign-in', () => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toMatch(/^\/portal\/konsol\/masuk/);
   });
+});
+
+describe('npm run user:create --password', () => {
+  it('sets an initial console password (to be changed at the first sign-in); refused for candidates and short ones', async () => {
+    const run = (args: string[], input?: string) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl') }, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      child.stdin?.end(input ?? '');
+    });
+    const username = `konsol-cli-${Date.now().toString(36)}`;
+    const made = await run(['--role', 'reviewer', '--username', username, '--password', PASSWORD]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain('initial console password set');
+    const b = new Browser();
+    expect((await b.login(username, PASSWORD)).headers.location).toBe('/portal/konsol/sandi?info=ganti-sandi-awal');
+    const viaStdin = await run(['--role', 'reviewer', '--username', username, '--password-stdin'], 'dari-stdin-panjang-sekali\n');
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    expect((await new Browser().login(username, 'dari-stdin-panjang-sekali')).statusCode).toBe(303);
+    const short = await run(['--role', 'auditor', '--username', `${username}-x`, '--password', 'pendek']);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('characters');
+    const cand = await run(['--role', 'candidate', '--username', `${username}-c`, '--password', PASSWORD]);
+    expect(cand.code).toBe(1);
+    expect(await h.db.selectFrom('users').select('user_id').where('username', 'in', [`${username}-x`, `${username}-c`]).execute()).toEqual([]);
+  }, 240_000);
 });
 
 describe("HR's user page", () => {

@@ -234,7 +234,7 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
       formation: f ? formationView(config, f) : undefined,
       minIpk: f && 'minIpk' in f ? (f as { minIpk?: number }).minIpk : undefined,
       documents,
-      verification: verification && { ...verification, decisions: verification.decisions as { kind: string; result: string; reason?: string }[], decidedWib: wib(new Date(verification.decided_at).toISOString()) },
+      verification: verification && { ...verification, decisions: (verification.decisions as { kind: string; result: string; reason?: string }[]).map((d) => ({ ...d, label: config.documentRules[d.kind as keyof typeof config.documentRules]?.label ?? d.kind })), decidedWib: wib(new Date(verification.decided_at).toISOString()) },
       sanggah: sanggah && { ...sanggah, filedWib: wib(new Date(sanggah.filed_at).toISOString()) },
       canDecide: task.status === 'open' && row.reviewer === user.username,
       reasons: TMS_REASONS,
@@ -288,7 +288,7 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .header('content-disposition', `inline; filename="${doc.kind}-${doc.registrationNo.replace(/[^A-Za-z0-9-]/g, '')}.${doc.fileType === 'jpeg' ? 'jpg' : doc.fileType}"`)
-      .header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox")
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
       .header('etag', `"${doc.sha256}"`)
       .type(doc.contentType)
       .send(doc.content);
