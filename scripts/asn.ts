@@ -32,7 +32,10 @@ import { AppError } from '../api/errors';
 
 async function withDeps<T>(f: (deps: ServiceDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // The SDK's native warnings (e.g. each determinism violation a replay reports anyway) would be
+  // printed onto stdout, which holds the JSON answer: only errors. (Forwarding them to the logger
+  // keeps the process from exiting.)
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   auditSigner(); // the keys verification checks signatures with: refused early when not configured
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });

@@ -1,13 +1,14 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ServiceDeps } from '../../api/services/deps';
 import { createRound } from '../../api/services/rounds';
+import { bundleWorkflows } from '../../worker/worker';
 import type { Db } from '../../db/connection';
 import { sampleRound } from '../fixtures';
 import { registerCandidate } from '../helpers/candidates';
@@ -80,6 +81,13 @@ describe('the asn CLI: 0 clean, 1 a finding, 2 could not run', () => {
     const unreachable = await asn(['audit', 'verify', roundId], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(unreachable.code, unreachable.out + unreachable.err).toBe(2);
     expect(unreachable.err).toMatch(/tidak dapat dijalankan/);
+
+    // 1: a finding. Histories replayed on code that has diverged from them: a determinism violation.
+    const divergent = join(mkdtempSync(join(tmpdir(), 'asn-divergent-')), 'workflow-bundle.js');
+    writeFileSync(divergent, await bundleWorkflows(join(__dirname, 'fixtures', 'divergent-workflows.ts')));
+    const violated = await asn(['replay', '--round', roundId, '--bundle', divergent]);
+    expect(violated.code, violated.out + violated.err).toBe(1);
+    expect(JSON.parse(violated.out)).toMatchObject({ total: 2, ok: 0 }); // stdout is the JSON answer alone
 
     // 1: a finding. A row of the round's chain edited in SQL breaks the chain.
     const victim = await db.selectFrom('audit_log').select('id').where('chain', '=', `round:${roundId}`).orderBy('seq').limit(1).executeTakeFirstOrThrow();
