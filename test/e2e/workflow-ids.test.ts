@@ -105,7 +105,7 @@ describe('no personal data in any workflow id, type, task queue, search attribut
     result = await driveRound({
       api: new ApiClient(`http://127.0.0.1:${port}`, { timeoutMs: 30_000 }),
       hr: await mk('hr', 'panitia'), reviewers: [await mk('reviewer', 'v1'), await mk('reviewer', 'v2')], supervisor: await mk('supervisor', 'atasan'),
-      roundId, candidates: 36, seed: 11, budgetYear: 2031, concurrency: 4, dayMs: 2_000, retryForMs: 30_000,
+      roundId, candidates: 36, seed: 11, budgetYear: 2031, nikOffset: 5_000, concurrency: 4, dayMs: 2_000, retryForMs: 30_000,
     });
     expect(result.finalState.phase).toBe('closed');
 
