@@ -2,11 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import type { Db } from '../../db/connection';
-import { createAccount, hashPassword } from '../../db/accounts';
-import { createSession } from '../../db/sessions';
+import { startMailDispatcher, type Dispatcher } from '../../db/mail';
 import { createUser } from '../../db/users';
 import { ApiClient } from '../../demo/http';
 import { wib } from '../../demo/synthetic';
@@ -14,12 +15,17 @@ import { SANGGAH_REASON_LIMITS } from '../../domain';
 import { sampleRound } from '../fixtures';
 import { expectNoAxeViolations, screenshot, startBrowser, type BrowserSession } from '../helpers/browser';
 import { nikFor } from '../helpers/candidates';
+import { findLink, startMailSink, type MailSink } from '../helpers/mail';
 import { readPdf } from '../helpers/pdf';
 import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/temporal';
 
 /**
- * A candidate through the portal in a real browser (Debian chromium, a 360-px phone), against the
- * real stack: the API and its pages, a worker, a Temporal dev server (real time), PostgreSQL. The
+ * A new visitor through the portal in a real browser (Debian chromium, a 360-px phone), against the
+ * real stack: the API and its pages, a worker, a Temporal dev server (real time), PostgreSQL, the
+ * mail outbox's dispatcher and the SMTP sink process. One continuous flow: the visitor finds the
+ * formation from the home page, creates an account, confirms it from the captured mail, logs in,
+ * registers, uploads, downloads the card, sees the verification result, files a sanggah, fills the
+ * DRH and sees the NIP; the mails the flow produces are read from the sink. The
  * round's other actors — HR's imports and rankings, the verifikator's decisions — act through the
  * HTTP API, as the demo's driver does. The round is a simulation round (one "day" of the
  * day-counted windows lasts DAY_MS), its schedule laid out from now.
@@ -37,25 +43,62 @@ let running: Promise<void>;
 let app: FastifyInstance;
 let base: string;
 let browser: BrowserSession;
+let sink: MailSink;
+let dispatcher: Dispatcher;
 const taskQueue = uniqueTaskQueue('portal-e2e');
 
+const freePort = (): Promise<number> => new Promise((resolve, reject) => {
+  const srv = createServer();
+  srv.once('error', reject);
+  srv.listen(0, '127.0.0.1', () => {
+    const port = (srv.address() as { port: number }).port;
+    srv.close(() => resolve(port));
+  });
+});
+
 beforeAll(async () => {
+  sink = await startMailSink();
   env = await devServerEnv();
   db = testDb();
   worker = await testWorker(env, { db }, taskQueue);
   running = worker.run();
+  dispatcher = startMailDispatcher({ db, smtpUrl: sink.smtpUrl, from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>', pollMs: 200 });
+  const port = await freePort();
+  process.env.ASN_PUBLIC_URL = `http://127.0.0.1:${port}`; // the links in the mails point at this server
   app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit: { max: 100_000, timeWindow: 60_000 }, bundlePath: inject('bundlePath') });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  base = await app.listen({ host: '127.0.0.1', port });
   browser = await startBrowser();
 }, 180_000);
 afterAll(async () => {
+  delete process.env.ASN_PUBLIC_URL;
   await browser?.close();
   await app?.close();
+  await dispatcher?.stop();
+  await sink?.stop();
   worker?.shutdown();
   await running;
   await env?.teardown();
   await db?.destroy();
 });
+
+/** Presses Tab until `selector` has the focus (at most `max` times). */
+async function tabTo(page: Page, selector: string, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(`document.activeElement === document.querySelector(${JSON.stringify(selector)})`)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+/** Fills a form with the keyboard alone: Tab to each field, type, then Tab to the submit button and press Enter. */
+async function fillByKeyboard(page: Page, fields: [string, string][], submit: string): Promise<void> {
+  for (const [selector, value] of fields) {
+    await tabTo(page, selector);
+    await page.keyboard.type(value);
+  }
+  await tabTo(page, submit);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+}
 
 /** Polls until `f` gives a value, for at most `ms` (the machine is shared: generous limits, no timing assertions). */
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 240_000): Promise<T> {
@@ -69,7 +112,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
 }
 
 describe('a candidate through the portal, in a real browser', () => {
-  it('registers, uploads every document, downloads the card, sees the verification result, files a sanggah, fills the DRH and sees the NIP', async () => {
+  it('finds a formation, creates an account, confirms it from the mail, logs in, registers, uploads every document, downloads the card, sees the verification result, files a sanggah, fills the DRH and sees the NIP', async () => {
     const roundId = `portal-e2e-${Date.now().toString(36)}`;
     const api = new ApiClient(base, { timeoutMs: 30_000 });
     const hr = await createUser(db, { username: `${roundId}.hr`, displayName: 'Panitia', role: 'hr' });
@@ -78,7 +121,7 @@ describe('a candidate through the portal, in a real browser', () => {
     // The schedule from now: registration long enough for a slow machine; HR extends it if needed.
     const t0 = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
     const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<string, number>;
-    s.registrationCloses = s.registrationOpens! + 200_000;
+    s.registrationCloses = s.registrationOpens! + 280_000;
     s.verificationDeadline = s.registrationCloses + 15_000;
     s.announcementAt = s.verificationDeadline + 1_000;
     s.skdAt = s.announcementAt + 2 * DAY_MS + 5_000;
@@ -94,18 +137,44 @@ describe('a candidate through the portal, in a real browser', () => {
     await until('registration open', async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration', 60_000);
     await sleep(1_200); // registrations read the phase through a 1 s cache
 
-    // A visitor with a confirmed account, logged in (the account pages are the portal's own test).
+    // 0. A new visitor: the formation found from the home page; registering asks for an account.
     const birthDate = '2001-04-12';
     const nik = nikFor(birthDate, 'P');
     const email = `pelamar-${Date.now().toString(36)}@contoh.id`;
-    const account = await db.transaction().execute(async (trx) => createAccount(trx, { nik, email, passwordHash: await hashPassword('rahasia-panjang-sekali') }));
-    await db.updateTable('accounts').set({ email_confirmed_at: new Date() }).where('account_id', '=', account.accountId).execute();
+    const password = 'rahasia-panjang-sekali';
     const page = await browser.page({ phone: true, context: { acceptDownloads: true } });
-    const { sessionId } = await createSession(db, account.userId, { ttlMs: 3_600_000 });
-    await page.context().addCookies([{ name: 'asn_portal', value: sessionId, url: base, httpOnly: true, sameSite: 'Lax' }]);
+    const formationPath = `/portal/seleksi/${roundId}/formasi/DINKES-PERAWAT`;
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/portal/');
+    await expectNoAxeViolations(page, 'beranda');
+    await Promise.all([page.waitForNavigation(), page.click(`a[href="${formationPath}"]`)]);
+    expect(await page.textContent('main')).toContain('Keperawatan');
+    await expectNoAxeViolations(page, 'halaman formasi');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: /Daftar ke formasi ini/ }).click()]);
+    expect(new URL(page.url()).pathname).toBe('/portal/akun/masuk');
+    await expectNoAxeViolations(page, 'halaman masuk');
+    await Promise.all([page.waitForNavigation(), page.click('nav >> text=Buat akun')]);
+    await expectNoAxeViolations(page, 'formulir buat akun');
+    await fillByKeyboard(page, [['#nik', nik], ['#email', email], ['#password', password], ['#password2', password]], 'form.stack button[type="submit"]');
+    expect(new URL(page.url()).pathname).toBe('/portal/akun/masuk');
+    expect(await page.textContent('[role="status"]')).toContain('tautan konfirmasi');
+
+    // The confirmation link from the mail the SMTP sink captured; then the login page, by keyboard.
+    const confirmMail = await sink.waitForMail((m) => m.to.includes(email) && /Konfirmasi/.test(m.subject), 180_000);
+    const confirmLink = findLink(confirmMail, /\/portal\/akun\/konfirmasi\?token=/);
+    expect(confirmLink.startsWith(base)).toBe(true);
+    await page.goto(confirmLink);
+    await expectNoAxeViolations(page, 'halaman konfirmasi');
+    await tabTo(page, 'form.stack button[type="submit"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(await page.textContent('[role="status"]')).toContain('sudah dikonfirmasi');
+    await fillByKeyboard(page, [['#email', email], ['#password', password]], 'form.stack button[type="submit"]');
+    expect(new URL(page.url()).pathname).toBe('/portal/akun');
+    expect((await page.context().cookies()).find((c) => c.name === 'asn_portal')?.httpOnly).toBe(true);
+    await expectNoAxeViolations(page, 'halaman akun');
 
     // 1. The registration form, found from the formation page; checks shown while typing.
-    await page.goto(`${base}/portal/seleksi/${roundId}/formasi/DINKES-PERAWAT`);
+    await page.goto(`${base}${formationPath}`);
     await page.getByRole('link', { name: /Daftar ke formasi ini/ }).click();
     await page.waitForURL(/\/daftar$/);
     await expectNoAxeViolations(page, 'formulir pendaftaran');
@@ -131,6 +200,10 @@ describe('a candidate through the portal, in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/pendaftaran\/dokumen/);
     const registrationNo = (await db.selectFrom('applications').select('registration_no').where('nik', '=', nik).executeTakeFirstOrThrow()).registration_no;
+    const mailFor = (subject: RegExp) => sink.waitForMail((m) => m.to.includes(email) && subject.test(m.subject), 300_000);
+    const registered = await mailFor(/^Pendaftaran diterima/);
+    expect(registered.subject).toBe(`Pendaftaran diterima — ${registrationNo}`);
+    expect(registered.text).toContain('Perawat Ahli Pertama pada Dinas Kesehatan');
 
     // 2. Every document: its type and limit shown before the upload, a progress bar, then submit.
     await expectNoAxeViolations(page, 'halaman dokumen');
@@ -157,7 +230,7 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(card.text).toContain('Siti Aminah Lubis');
 
     // 4. The verifikator finds a document wanting (through the API), after registration closes.
-    const task = await until('verification task', async () => (await api.get<{ taskId: string; registrationNo: string; kind: string }[]>('/tasks', { token: rv.token })).find((t) => t.registrationNo === registrationNo && t.kind === 'verification'), (s.registrationCloses - Date.now()) + 120_000);
+    const task = await until('verification task', async () => (await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })).find((t) => t.registrationNo === registrationNo && t.kind === 'verification'), (s.registrationCloses - Date.now()) + 120_000);
     const decisions = PERAWAT.map((kind) => (kind === 'str' ? { kind, result: 'TMS', reason: 'STR tidak terbaca' } : { kind, result: 'MS' }));
     await api.request('POST', `/tasks/${task.taskId}/decision`, { token: rv.token, body: { decisions } });
     await page.goto(`${base}/portal/pendaftaran`);
@@ -169,6 +242,11 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(await page.textContent('.deadlines')).toMatch(/WIB/);
     await expectNoAxeViolations(page, 'status pendaftaran');
     await screenshot(page, 'portal-status');
+    // The result and the sanggah window are mailed with the announcement (held in the outbox till then).
+    const adm = await mailFor(/^Hasil seleksi administrasi/);
+    expect(adm.subject).toBe(`Hasil seleksi administrasi: Tidak Memenuhi Syarat — ${registrationNo}`);
+    expect(adm.text).toContain('STR tidak terbaca');
+    expect((await mailFor(/^Masa sanggah/)).subject).toBe(`Masa sanggah seleksi administrasi dibuka — ${registrationNo}`);
 
     // 5. The sanggah, only inside the window (it opens with the announcement).
     await page.goto(`${base}/portal/pendaftaran/sanggah`);
@@ -182,8 +260,11 @@ describe('a candidate through the portal, in a real browser', () => {
     await page.fill('#f-reason', 'STR saya masih berlaku sampai 2032; halaman kedua berkas memuat masa berlakunya.');
     await page.click('button:has-text("Ajukan sanggah")');
     await page.waitForURL(/info=sanggah-terkirim/);
-    const appeal = await until('sanggah task', async () => (await api.get<{ taskId: string; registrationNo: string; kind: string }[]>('/tasks', { token: rv.token })).find((t) => t.registrationNo === registrationNo && t.kind === 'sanggah'), 120_000);
+    const appeal = await until('sanggah task', async () => (await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })).find((t) => t.registrationNo === registrationNo && t.kind === 'sanggah'), 120_000);
     await api.request('POST', `/tasks/${appeal.taskId}/decision`, { token: rv.token, body: { accepted: true, answer: 'Masa berlaku STR terbaca di halaman kedua; dinyatakan MS.' } });
+    const answered = await mailFor(/^Jawaban sanggah/);
+    expect(answered.subject).toBe(`Jawaban sanggah seleksi administrasi: diterima — ${registrationNo}`);
+    expect(answered.text).toContain('Masa berlaku STR terbaca di halaman kedua');
 
     // 6. HR: SKD, the SKB cut, SKB and the final ranking (through the API).
     await until('SKD phase', async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'skd', s.skdAt - Date.now() + 120_000);
@@ -231,6 +312,18 @@ describe('a candidate through the portal, in a real browser', () => {
     });
     expect(nip).toMatch(/^\d{18}$/);
     expect(nip.slice(0, 8)).toBe('20010412');
+    expect((await mailFor(/^Hasil SKD/)).subject).toBe(`Hasil SKD: memenuhi nilai ambang batas — ${registrationNo}`);
+    expect((await mailFor(/^Lolos ke SKB/)).subject).toBe(`Lolos ke SKB — ${registrationNo}`);
+    expect((await mailFor(/^Hasil akhir seleksi/)).subject).toBe(`Hasil akhir seleksi: LULUS — ${registrationNo}`);
+    const appointed = await mailFor(/^NIP dan SK CPNS/);
+    expect(appointed.text).toContain(`NIP: ${nip}`);
+    // Each mail once (the DRH reminder may or may not have gone out before the DRH: not asserted).
+    const all = (await sink.messages(email)).filter((m) => !m.subject.startsWith('Pengingat'));
+    expect(all.map((m) => m.subject.split(' — ')[0]).sort()).toEqual([
+      'Hasil SKD: memenuhi nilai ambang batas', 'Hasil akhir seleksi: LULUS', 'Hasil seleksi administrasi: Tidak Memenuhi Syarat', 'Jawaban sanggah seleksi administrasi: diterima',
+      'Konfirmasi akun portal seleksi ASN', 'Lolos ke SKB', 'Masa sanggah seleksi administrasi dibuka', 'NIP dan SK CPNS ditetapkan', 'Pendaftaran diterima',
+    ].sort());
+    expect(all.every((m) => m.duplicates === 0)).toBe(true);
     await screenshot(page, 'portal-status-nip');
   }, 900_000);
 });
