@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { AnchoredHead } from '../db/audit';
 import { canonicalJson } from '../db/canonical-json';
 import { ROOT } from './index';
 
@@ -18,20 +19,8 @@ export interface AuditSigningKeys {
   keys: Record<string, string>;
 }
 
-/** A signed head of one audit chain. */
-export interface AuditCheckpoint {
-  chain: string;
-  /** The head row's seq (0 for an empty chain). */
-  seq: number;
-  /** The head row's hash (64 zeros for an empty chain). */
-  hash: string;
-  /** Rows in the chain when it was signed. */
-  rows: number;
-  signedAt: string;
-  keyId: string;
-  /** base64 Ed25519 signature over {@link checkpointMessage}. */
-  signature: string;
-}
+/** A signed head of one audit chain (its fields: db/audit.ts AnchoredHead). */
+export type AuditCheckpoint = AnchoredHead;
 
 export interface AuditPublicKey {
   keyId: string;

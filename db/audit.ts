@@ -66,14 +66,18 @@ export async function auditHead(db: Db, chain: string): Promise<{ chain: string;
 /** What verification can find: a row problem inside the chain, or a disagreement with a signed head. */
 export type ChainProblem = 'edited_row' | 'prev_hash' | 'gap' | 'rows_deleted_after_head' | 'chain_recomputed' | 'invalid_signature';
 
-/** A signed head as recorded in a workflow history (config/audit-signing.ts AuditCheckpoint). */
+/** A signed head of one audit chain, as recorded in a workflow history (signed by config/audit-signing.ts). */
 export interface AnchoredHead {
   chain: string;
+  /** The head row's seq (0 for an empty chain). */
   seq: number;
+  /** The head row's hash (64 zeros for an empty chain). */
   hash: string;
+  /** Rows in the chain when it was signed. */
   rows: number;
   signedAt: string;
   keyId: string;
+  /** base64 Ed25519 signature over the canonical JSON of the other fields. */
   signature: string;
 }
 
