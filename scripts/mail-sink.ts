@@ -25,7 +25,7 @@ import { SMTPServer } from 'smtp-server';
 import { ROOT } from '../config';
 import { DEFAULT_SINK_HTTP_PORT, DEFAULT_SINK_SMTP_PORT } from '../db/mail';
 
-interface StoredMail {
+export interface StoredMail {
   id: number;
   messageId: string | null;
   from: string;
@@ -35,6 +35,7 @@ interface StoredMail {
   receivedAt: string;
   text: string;
   html: string | null;
+  /** How many times the same Message-ID arrived again after the first. */
   duplicates: number;
   raw: string;
 }

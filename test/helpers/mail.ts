@@ -8,21 +8,11 @@
  *   const link = findLink(mail, /\/portal\/konfirmasi/);
  *   await sink.stop();
  */
+import type { StoredMail } from '../../scripts/mail-sink';
 import { spawnTs, type Spawned } from './processes';
 
-export interface SinkMail {
-  id: number;
-  messageId: string | null;
-  from: string;
-  to: string[];
-  subject: string;
-  date: string;
-  receivedAt: string;
-  text: string;
-  html: string | null;
-  /** How many times the same Message-ID arrived again after the first. */
-  duplicates: number;
-}
+/** A mail as the sink's JSON lists it (everything it keeps but the raw message). */
+export type SinkMail = Omit<StoredMail, 'raw'>;
 
 export interface MailSink {
   proc: Spawned;
