@@ -9,6 +9,7 @@ import { createUser, type Role } from '../../db/users';
 import type { RoundConfig } from '../../domain';
 import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
 import { testApp } from '../helpers/api';
+import { FormClient } from '../helpers/form-client';
 import { startHarness, type Harness } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
@@ -30,25 +31,10 @@ afterAll(async () => {
   await h?.stop();
 });
 
-class Browser {
-  cookies = new Map<string, string>();
-  take(res: LightMyRequestResponse): LightMyRequestResponse {
-    for (const c of res.cookies as { name: string; value: string; expires?: Date; maxAge?: number }[]) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-    return res;
-  }
-  header(): Record<string, string> {
-    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-  }
-  async get(url: string): Promise<LightMyRequestResponse> {
-    return this.take(await app.inject({ method: 'GET', url, headers: this.header() }));
-  }
-  async submit(pageUrl: string, action: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
-    const csrf = /name="_csrf" value="([^"]+)"/.exec((await this.get(pageUrl)).body)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec((await this.get('/portal/konsol/masuk')).body)?.[1];
-    const body = new URLSearchParams({ _csrf: csrf!, ...fields }).toString();
-    return this.take(await app.inject({ method: 'POST', url: action, headers: { ...this.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: body }));
+/** A staff member's browser: a cookie jar posting the console's forms. */
+class Browser extends FormClient {
+  constructor() {
+    super(app, '/portal/konsol/masuk');
   }
   async login(username: string, password: string): Promise<LightMyRequestResponse> {
     return this.submit('/portal/konsol/masuk', '/portal/konsol/masuk', { username, password, next: '/portal/konsol' });

@@ -6,6 +6,7 @@ import { createUser } from '../../db/users';
 import { startHarness, type Harness } from '../helpers/harness';
 import { nikFor, openRound, registerCandidate } from '../helpers/candidates';
 import { testApp } from '../helpers/api';
+import { FormClient } from '../helpers/form-client';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 let h: Harness;
@@ -20,29 +21,10 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** A browser's cookie jar, enough for inject(): name → value, as Set-Cookie left them. */
-class Browser {
-  cookies = new Map<string, string>();
-  take(res: LightMyRequestResponse): LightMyRequestResponse {
-    for (const c of res.cookies as { name: string; value: string; expires?: Date; maxAge?: number }[]) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-    return res;
-  }
-  header(): Record<string, string> {
-    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-  }
-  async get(url: string): Promise<LightMyRequestResponse> {
-    return this.take(await app.inject({ method: 'GET', url, headers: this.header() }));
-  }
-  /** Posts a form as the browser would: the CSRF token from the page the form is on. */
-  async submit(pageUrl: string, action: string, fields: Record<string, string>, opts: { csrf?: string | null } = {}): Promise<LightMyRequestResponse> {
-    const tokenOf = (html: string): string | undefined => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    // A page that shows no form (e.g. "this link is no longer valid"): a form from another page.
-    const csrf = opts.csrf === undefined ? tokenOf((await this.get(pageUrl)).body) ?? tokenOf((await this.get('/portal/akun/masuk')).body) : opts.csrf;
-    const body = new URLSearchParams({ ...(csrf ? { _csrf: csrf } : {}), ...fields }).toString();
-    return this.take(await app.inject({ method: 'POST', url: action, headers: { ...this.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: body }));
+/** The visitor's browser: a cookie jar posting the portal's forms. */
+class Browser extends FormClient {
+  constructor() {
+    super(app, '/portal/akun/masuk');
   }
 }
 
