@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,35 +8,29 @@ import type { Db } from '../../db/connection';
 import { sampleRound } from '../fixtures';
 import { testApp, testUsers } from '../helpers/api';
 import { nikFor } from '../helpers/candidates';
-import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { startHarness, type Harness } from '../helpers/harness';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
 const DAY = 86_400_000;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+let h: Harness;
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
 let deps: ServiceDeps;
 let app: FastifyInstance;
 let users: Awaited<ReturnType<typeof testUsers>>;
 const taskQueue = uniqueTaskQueue('imports');
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
-  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  h = await startHarness(taskQueue, { server: 'dev' });
+  ({ env, db, deps } = h);
   app = await testApp(env, db, taskQueue);
   users = await testUsers(db);
 });
 afterAll(async () => {
   await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
 
 // The scores every file below carries, in the same order.

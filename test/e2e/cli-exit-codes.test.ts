@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,27 +11,21 @@ import { bundleWorkflows } from '../../worker/worker';
 import type { Db } from '../../db/connection';
 import { sampleRound } from '../fixtures';
 import { registerCandidate } from '../helpers/candidates';
-import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { startHarness, type Harness } from '../helpers/harness';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
+let h: Harness;
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
 let deps: ServiceDeps;
 const taskQueue = uniqueTaskQueue('cli-exit');
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
-  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  h = await startHarness(taskQueue, { server: 'dev' });
+  ({ env, db, deps } = h);
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
 
 async function asn(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {

@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ServiceDeps } from '../../api/services/deps';
 import { listCandidates } from '../../api/services/announcements';
@@ -9,27 +8,21 @@ import { sampleRound } from '../fixtures';
 import type { Db } from '../../db/connection';
 import { PERAWAT_DOCS, registerCandidate, uploadAll } from '../helpers/candidates';
 import { spawn } from 'node:child_process';
-import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { startHarness, type Harness } from '../helpers/harness';
+import { uniqueTaskQueue } from '../helpers/temporal';
 
+let h: Harness;
 let env: TestWorkflowEnvironment;
 let db: Db;
-let worker: Worker;
-let running: Promise<void>;
 let deps: ServiceDeps;
 const taskQueue = uniqueTaskQueue('cli');
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  db = testDb();
-  worker = await testWorker(env, { db }, taskQueue);
-  running = worker.run();
-  deps = { db, client: env.client, connection: env.connection, taskQueue };
+  h = await startHarness(taskQueue, { server: 'dev' });
+  ({ env, db, deps } = h);
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.destroy();
+  await h?.stop();
 });
 
 describe('HR lists through Temporal visibility, and the asn CLI, against a real dev server', () => {
