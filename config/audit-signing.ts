@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { AnchoredHead } from '../db/audit';
 import { canonicalJson } from '../db/canonical-json';
 import { ROOT } from './index';
+import { loadKeyRing } from './key-ring';
 
 /**
  * Signed checkpoints of the audit chains, the way Certificate Transparency publishes signed tree
@@ -100,30 +100,7 @@ export const DEV_AUDIT_KEYS_FILE = join(ROOT, '.data', 'audit-signing-keys.json'
  * without configured keys — exactly as the payload codec keys (config/codec.ts).
  */
 export function loadAuditSigningKeys(env: NodeJS.ProcessEnv = process.env): AuditSigningKeys {
-  const parse = (json: string, from: string): AuditSigningKeys => {
-    let v: AuditSigningKeys;
-    try {
-      v = JSON.parse(json) as AuditSigningKeys;
-    } catch (err) {
-      throw new Error(`${from}: not JSON (${(err as Error).message})`, { cause: err });
-    }
-    if (!v || typeof v.active !== 'string' || typeof v.keys !== 'object' || v.keys === null) throw new Error(`${from}: expected {"active": "<id>", "keys": {"<id>": "<base64 PKCS#8 Ed25519 private key>"}}`);
-    return v;
-  };
-  if (env.ASN_AUDIT_SIGNING_KEYS) return parse(env.ASN_AUDIT_SIGNING_KEYS, 'ASN_AUDIT_SIGNING_KEYS');
-  const file = env.ASN_AUDIT_SIGNING_KEYS_FILE ?? (env.NODE_ENV === 'production' ? undefined : DEV_AUDIT_KEYS_FILE);
-  if (!file) throw new Error('audit signing keys are not configured: set ASN_AUDIT_SIGNING_KEYS or ASN_AUDIT_SIGNING_KEYS_FILE');
-  if (!existsSync(file)) {
-    if (env.ASN_AUDIT_SIGNING_KEYS_FILE) throw new Error(`ASN_AUDIT_SIGNING_KEYS_FILE=${file} does not exist`);
-    mkdirSync(dirname(file), { recursive: true });
-    const id = `dev-${new Date().toISOString().slice(0, 10)}`;
-    try {
-      writeFileSync(file, `${JSON.stringify({ active: id, keys: { [id]: generateSigningKey() } }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another process created it first
-    }
-  }
-  return parse(readFileSync(file, 'utf8'), file);
+  return loadKeyRing<AuditSigningKeys>(env, { envVar: 'ASN_AUDIT_SIGNING_KEYS', devFile: DEV_AUDIT_KEYS_FILE, notConfigured: 'audit signing keys', keyShape: 'base64 PKCS#8 Ed25519 private key', generate: generateSigningKey });
 }
 
 const signers = new Map<string, AuditSigner>();

@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { ROOT } from './index';
+import { loadKeyRing } from './key-ring';
 
 /**
  * Payload encryption: every payload Temporal stores (workflow inputs, update arguments, activity
@@ -83,30 +83,7 @@ export const DEV_KEYS_FILE = join(ROOT, '.data', 'codec-keys.json');
  * run without configured keys.
  */
 export function loadCodecKeys(env: NodeJS.ProcessEnv = process.env): CodecKeys {
-  const parse = (json: string, from: string): CodecKeys => {
-    let v: CodecKeys;
-    try {
-      v = JSON.parse(json) as CodecKeys;
-    } catch (err) {
-      throw new Error(`${from}: not JSON (${(err as Error).message})`, { cause: err });
-    }
-    if (!v || typeof v.active !== 'string' || typeof v.keys !== 'object' || v.keys === null) throw new Error(`${from}: expected {"active": "<id>", "keys": {"<id>": "<base64 32 bytes>"}}`);
-    return v;
-  };
-  if (env.ASN_CODEC_KEYS) return parse(env.ASN_CODEC_KEYS, 'ASN_CODEC_KEYS');
-  const file = env.ASN_CODEC_KEYS_FILE ?? (env.NODE_ENV === 'production' ? undefined : DEV_KEYS_FILE);
-  if (!file) throw new Error('payload encryption keys are not configured: set ASN_CODEC_KEYS or ASN_CODEC_KEYS_FILE');
-  if (!existsSync(file)) {
-    if (env.ASN_CODEC_KEYS_FILE) throw new Error(`ASN_CODEC_KEYS_FILE=${file} does not exist`);
-    mkdirSync(dirname(file), { recursive: true });
-    const id = `dev-${new Date().toISOString().slice(0, 10)}`;
-    try {
-      writeFileSync(file, `${JSON.stringify({ active: id, keys: { [id]: generateKey() } }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another process created it first
-    }
-  }
-  return parse(readFileSync(file, 'utf8'), file);
+  return loadKeyRing<CodecKeys>(env, { envVar: 'ASN_CODEC_KEYS', devFile: DEV_KEYS_FILE, notConfigured: 'payload encryption keys', keyShape: 'base64 32 bytes', generate: generateKey });
 }
 
 const codecs = new Map<string, AesGcmCodec>();
