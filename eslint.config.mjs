@@ -1,10 +1,47 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
-const nodeBuiltins = ['assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib'];
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
+];
 const banned = [
   ...nodeBuiltins.flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]),
-  'pg', 'kysely', 'pino', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'uuid', 'nanoid',
+  'pg',
+  'kysely',
+  'pino',
+  'fastify',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  'uuid',
+  'nanoid',
 ];
 
 export default tseslint.config(
@@ -25,12 +62,32 @@ export default tseslint.config(
     // Workflow code is replayed: no I/O, clock or randomness outside activities.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: banned, message: 'Workflow and domain code is deterministic: no Node built-ins, I/O or non-deterministic modules (use an activity).' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: banned,
+              message:
+                'Workflow and domain code is deterministic: no Node built-ins, I/O or non-deterministic modules (use an activity).',
+            },
+          ],
+        },
+      ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'No randomness in deterministic code (the workflow sandbox seeds it, but domain/ must not use it).' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No clock in deterministic code: take the time as an argument.' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'No clock in deterministic code: take the time as an argument.' },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'No randomness in deterministic code (the workflow sandbox seeds it, but domain/ must not use it).',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'No clock in deterministic code: take the time as an argument.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'No clock in deterministic code: take the time as an argument.',
+        },
       ],
     },
   },
@@ -38,7 +95,13 @@ export default tseslint.config(
     // Inside workflows Date.now() is the workflow's deterministic clock (replayed from history).
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Use uuid4() from @temporalio/workflow.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Use uuid4() from @temporalio/workflow.',
+        },
+      ],
     },
   },
   {
@@ -46,4 +109,6 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  // Formatting is Prettier's (npm run format; checked by npm run lint): no stylistic lint rules.
+  prettier,
 );

@@ -25,7 +25,18 @@ export function createAuditActivities(deps: ActivityDeps) {
       const chain = input.scope === 'round' ? roundChain(input.id) : careerChain(input.id);
       const head = await auditHead(db, chain);
       const cp = auditSigner(deps.auditSigningKeys).sign({ ...head, signedAt: new Date().toISOString() });
-      await db.insertInto('audit_checkpoints').values({ chain, seq: cp.seq, hash: cp.hash, rows: cp.rows, signed_at: cp.signedAt, key_id: cp.keyId, signature: cp.signature }).execute();
+      await db
+        .insertInto('audit_checkpoints')
+        .values({
+          chain,
+          seq: cp.seq,
+          hash: cp.hash,
+          rows: cp.rows,
+          signed_at: cp.signedAt,
+          key_id: cp.keyId,
+          signature: cp.signature,
+        })
+        .execute();
       return cp;
     },
   };

@@ -15,13 +15,28 @@ import type { RoundConfig } from '../domain';
 
 type Trx = Transaction<Database>;
 
-const eta = new Eta({ views: join(ROOT, 'mail', 'templates'), autoEscape: false, autoTrim: false, defaultExtension: '.eta', cache: true });
+const eta = new Eta({
+  views: join(ROOT, 'mail', 'templates'),
+  autoEscape: false,
+  autoTrim: false,
+  defaultExtension: '.eta',
+  cache: true,
+});
 
 const DAY_MS = 86_400_000;
 /** The DRH reminder goes out this many (round) days before the deadline. */
 export const DRH_REMINDER_DAYS = 2;
 
-const WIB = new Intl.DateTimeFormat('id-ID', { timeZone: 'Asia/Jakarta', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+const WIB = new Intl.DateTimeFormat('id-ID', {
+  timeZone: 'Asia/Jakarta',
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
 const DATE = new Intl.DateTimeFormat('id-ID', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
 
 /** "Senin, 12 Mei 2025 pukul 09.00 WIB". */
@@ -33,11 +48,20 @@ export function formatDate(isoDate: string): string {
   return DATE.format(new Date(`${isoDate}T00:00:00Z`));
 }
 
-export const portalUrl = (): string => `${(process.env.ASN_PUBLIC_URL ?? `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? 3000}`).replace(/\/+$/, '')}/portal`;
+export const portalUrl = (): string =>
+  `${(process.env.ASN_PUBLIC_URL ?? `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? 3000}`).replace(/\/+$/, '')}/portal`;
 
 export type SanggahStageName = 'administrasi' | 'skd' | 'final';
-const STAGE_LABEL: Record<SanggahStageName, string> = { administrasi: 'seleksi administrasi', skd: 'Seleksi Kompetensi Dasar (SKD)', final: 'seleksi akhir' };
-const FINAL_LABEL: Record<string, string> = { lulus: 'LULUS', lulus_optimalisasi: 'LULUS melalui optimalisasi formasi', tidak_lulus: 'TIDAK LULUS' };
+const STAGE_LABEL: Record<SanggahStageName, string> = {
+  administrasi: 'seleksi administrasi',
+  skd: 'Seleksi Kompetensi Dasar (SKD)',
+  final: 'seleksi akhir',
+};
+const FINAL_LABEL: Record<string, string> = {
+  lulus: 'LULUS',
+  lulus_optimalisasi: 'LULUS melalui optimalisasi formasi',
+  tidak_lulus: 'TIDAK LULUS',
+};
 
 interface Recipient {
   registrationNo: string;
@@ -53,19 +77,58 @@ async function recipient(trx: Trx, registrationNo: string): Promise<Recipient> {
   const r = await trx
     .selectFrom('applications as a')
     .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
-    .innerJoin('formations as f', (j) => j.onRef('f.round_id', '=', 'a.round_id').onRef('f.formation_id', '=', 'a.formation_id'))
+    .innerJoin('formations as f', (j) =>
+      j.onRef('f.round_id', '=', 'a.round_id').onRef('f.formation_id', '=', 'a.formation_id'),
+    )
     .select(['a.registration_no', 'a.round_id', 'a.email', 'a.full_name', 'f.jabatan', 'f.unit', 'r.config'])
     .where('a.registration_no', '=', registrationNo)
     .executeTakeFirstOrThrow();
-  return { registrationNo: r.registration_no, roundId: r.round_id, email: r.email, name: r.full_name, jabatan: r.jabatan, unit: r.unit, config: r.config as RoundConfig };
+  return {
+    registrationNo: r.registration_no,
+    roundId: r.round_id,
+    email: r.email,
+    name: r.full_name,
+    jabatan: r.jabatan,
+    unit: r.unit,
+    config: r.config as RoundConfig,
+  };
 }
 
-const dayMs = (c: RoundConfig): number => (c as RoundConfig & { simulation?: { dayMs?: number } }).simulation?.dayMs ?? DAY_MS;
+const dayMs = (c: RoundConfig): number =>
+  (c as RoundConfig & { simulation?: { dayMs?: number } }).simulation?.dayMs ?? DAY_MS;
 
-async function send(trx: Trx, who: Recipient, m: { template: string; subject: string; data: Record<string, unknown>; dedupeKey: string; topic?: string; notBefore?: string | Date }): Promise<boolean> {
+async function send(
+  trx: Trx,
+  who: Recipient,
+  m: {
+    template: string;
+    subject: string;
+    data: Record<string, unknown>;
+    dedupeKey: string;
+    topic?: string;
+    notBefore?: string | Date;
+  },
+): Promise<boolean> {
   const body = eta.render(m.template, m.data).trim();
-  const text = eta.render('_layout', { body, name: who.name, registrationNo: who.registrationNo, roundName: who.config.name, agency: who.config.agency, portalUrl: portalUrl() }).trim() + '\n';
-  return enqueueMail(trx, { to: who.email, subject: `${m.subject} — ${who.registrationNo}`, text, dedupeKey: m.dedupeKey, ...(m.topic ? { topic: m.topic } : {}), ...(m.notBefore ? { notBefore: m.notBefore } : {}) });
+  const text =
+    eta
+      .render('_layout', {
+        body,
+        name: who.name,
+        registrationNo: who.registrationNo,
+        roundName: who.config.name,
+        agency: who.config.agency,
+        portalUrl: portalUrl(),
+      })
+      .trim() + '\n';
+  return enqueueMail(trx, {
+    to: who.email,
+    subject: `${m.subject} — ${who.registrationNo}`,
+    text,
+    dedupeKey: m.dedupeKey,
+    ...(m.topic ? { topic: m.topic } : {}),
+    ...(m.notBefore ? { notBefore: m.notBefore } : {}),
+  });
 }
 
 /** Topic of the mails that wait for the administrasi announcement (moved when HR postpones it). */
@@ -75,18 +138,39 @@ const laterOf = (a: string, now: string): string | undefined => (Date.parse(a) >
 export const notify = {
   async registered(trx: Trx, registrationNo: string): Promise<void> {
     const who = await recipient(trx, registrationNo);
-    await send(trx, who, { template: 'registered', subject: 'Pendaftaran diterima', dedupeKey: `registered:${registrationNo}`, data: { jabatan: who.jabatan, unit: who.unit, registrationCloses: formatWib(who.config.schedule.registrationCloses) } });
+    await send(trx, who, {
+      template: 'registered',
+      subject: 'Pendaftaran diterima',
+      dedupeKey: `registered:${registrationNo}`,
+      data: {
+        jabatan: who.jabatan,
+        unit: who.unit,
+        registrationCloses: formatWib(who.config.schedule.registrationCloses),
+      },
+    });
   },
 
   /** The administrative result, held until the announcement (as the round records it now). */
-  async administrasi(trx: Trx, i: { registrationNo: string; result: 'MS' | 'TMS'; reasons: string[]; at: string }): Promise<void> {
+  async administrasi(
+    trx: Trx,
+    i: { registrationNo: string; result: 'MS' | 'TMS'; reasons: string[]; at: string },
+  ): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
     const s = who.config.schedule;
     const sanggah = i.result === 'TMS' && who.config.sanggahStages.includes('administrasi');
     await send(trx, who, {
-      template: 'administrasi', subject: `Hasil seleksi administrasi: ${i.result === 'MS' ? 'Memenuhi Syarat' : 'Tidak Memenuhi Syarat'}`, dedupeKey: `administrasi:${i.registrationNo}`,
-      topic: announcementTopic(who.roundId), notBefore: laterOf(s.announcementAt, i.at),
-      data: { result: i.result, reasons: i.reasons, sanggah, sanggahOpens: formatWib(s.announcementAt), sanggahCloses: formatWib(Date.parse(s.announcementAt) + s.sanggahDays * dayMs(who.config)) },
+      template: 'administrasi',
+      subject: `Hasil seleksi administrasi: ${i.result === 'MS' ? 'Memenuhi Syarat' : 'Tidak Memenuhi Syarat'}`,
+      dedupeKey: `administrasi:${i.registrationNo}`,
+      topic: announcementTopic(who.roundId),
+      notBefore: laterOf(s.announcementAt, i.at),
+      data: {
+        result: i.result,
+        reasons: i.reasons,
+        sanggah,
+        sanggahOpens: formatWib(s.announcementAt),
+        sanggahCloses: formatWib(Date.parse(s.announcementAt) + s.sanggahDays * dayMs(who.config)),
+      },
     });
   },
 
@@ -95,13 +179,27 @@ export const notify = {
    * they quote are rewritten (the only instants in them derived from the announcement).
    */
   async announcementMoved(trx: Trx, roundId: string, from: string, to: string): Promise<void> {
-    const row = await trx.selectFrom('rounds').select('config').where('round_id', '=', roundId).executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom('rounds')
+      .select('config')
+      .where('round_id', '=', roundId)
+      .executeTakeFirstOrThrow();
     const c = row.config as RoundConfig;
     const swaps: [string, string][] = [
       [formatWib(from), formatWib(to)],
-      [formatWib(Date.parse(from) + c.schedule.sanggahDays * dayMs(c)), formatWib(Date.parse(to) + c.schedule.sanggahDays * dayMs(c))],
+      [
+        formatWib(Date.parse(from) + c.schedule.sanggahDays * dayMs(c)),
+        formatWib(Date.parse(to) + c.schedule.sanggahDays * dayMs(c)),
+      ],
     ];
-    const pending = await trx.selectFrom('mail_outbox').select(['id', 'text']).where('topic', '=', announcementTopic(roundId)).where('sent_at', 'is', null).where('cancelled_at', 'is', null).where('attempts', '=', 0).execute();
+    const pending = await trx
+      .selectFrom('mail_outbox')
+      .select(['id', 'text'])
+      .where('topic', '=', announcementTopic(roundId))
+      .where('sent_at', 'is', null)
+      .where('cancelled_at', 'is', null)
+      .where('attempts', '=', 0)
+      .execute();
     // One pass over the text: a new date equal to another old one is not replaced again.
     const map = new Map(swaps);
     const pattern = new RegExp(swaps.map(([a]) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
@@ -118,32 +216,74 @@ export const notify = {
     const s = who.config.schedule;
     const opens = stage === 'administrasi' ? s.announcementAt : i.at;
     await send(trx, who, {
-      template: 'sanggah-opened', subject: `Masa sanggah ${STAGE_LABEL[stage]} dibuka`, dedupeKey: `sanggah-opened:${i.registrationNo}:${stage}:${i.at}`,
+      template: 'sanggah-opened',
+      subject: `Masa sanggah ${STAGE_LABEL[stage]} dibuka`,
+      dedupeKey: `sanggah-opened:${i.registrationNo}:${stage}:${i.at}`,
       ...(stage === 'administrasi' ? { topic: announcementTopic(who.roundId), notBefore: laterOf(opens, i.at) } : {}),
-      data: { stageLabel: STAGE_LABEL[stage], closes: formatWib(Date.parse(opens) + s.sanggahDays * dayMs(who.config)) },
+      data: {
+        stageLabel: STAGE_LABEL[stage],
+        closes: formatWib(Date.parse(opens) + s.sanggahDays * dayMs(who.config)),
+      },
     });
   },
 
-  async sanggahAnswered(trx: Trx, i: { registrationNo: string; stage: SanggahStageName; accepted: boolean; answer: string }): Promise<void> {
+  async sanggahAnswered(
+    trx: Trx,
+    i: { registrationNo: string; stage: SanggahStageName; accepted: boolean; answer: string },
+  ): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
-    await send(trx, who, { template: 'sanggah-answered', subject: `Jawaban sanggah ${STAGE_LABEL[i.stage]}: ${i.accepted ? 'diterima' : 'ditolak'}`, dedupeKey: `sanggah-answered:${i.registrationNo}:${i.stage}`, data: { stageLabel: STAGE_LABEL[i.stage], accepted: i.accepted, answer: i.answer } });
+    await send(trx, who, {
+      template: 'sanggah-answered',
+      subject: `Jawaban sanggah ${STAGE_LABEL[i.stage]}: ${i.accepted ? 'diterima' : 'ditolak'}`,
+      dedupeKey: `sanggah-answered:${i.registrationNo}:${i.stage}`,
+      data: { stageLabel: STAGE_LABEL[i.stage], accepted: i.accepted, answer: i.answer },
+    });
   },
 
-  async skd(trx: Trx, i: { registrationNo: string; twk: number; tiu: number; tkp: number; passed: boolean; reusedFromYear: number | null; at: string }): Promise<void> {
+  async skd(
+    trx: Trx,
+    i: {
+      registrationNo: string;
+      twk: number;
+      tiu: number;
+      tkp: number;
+      passed: boolean;
+      reusedFromYear: number | null;
+      at: string;
+    },
+  ): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
-    await send(trx, who, { template: 'skd', subject: `Hasil SKD: ${i.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`, dedupeKey: `skd:${i.registrationNo}:${i.at}`, data: { ...i, total: i.twk + i.tiu + i.tkp } });
+    await send(trx, who, {
+      template: 'skd',
+      subject: `Hasil SKD: ${i.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`,
+      dedupeKey: `skd:${i.registrationNo}:${i.at}`,
+      data: { ...i, total: i.twk + i.tiu + i.tkp },
+    });
   },
 
   async skbSelection(trx: Trx, i: { registrationNo: string; selected: boolean; rank: number | null }): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
-    await send(trx, who, { template: 'skb-selection', subject: i.selected ? 'Lolos ke SKB' : 'Tidak lolos ke SKB', dedupeKey: `skb-selection:${i.registrationNo}`, data: i });
+    await send(trx, who, {
+      template: 'skb-selection',
+      subject: i.selected ? 'Lolos ke SKB' : 'Tidak lolos ke SKB',
+      dedupeKey: `skb-selection:${i.registrationNo}`,
+      data: i,
+    });
   },
 
   /** The final result; when it passes, the DRH window opens with it and a reminder waits before its deadline. */
-  async final(trx: Trx, i: { registrationNo: string; result: string; score: string; rank: number; phaseKey: string; at: string }): Promise<void> {
+  async final(
+    trx: Trx,
+    i: { registrationNo: string; result: string; score: string; rank: number; phaseKey: string; at: string },
+  ): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
     const deadline = who.config.schedule.drhDeadline;
-    await send(trx, who, { template: 'final', subject: `Hasil akhir seleksi: ${FINAL_LABEL[i.result] ?? i.result}`, dedupeKey: `final:${i.registrationNo}:${i.phaseKey}`, data: { ...i, resultLabel: FINAL_LABEL[i.result] ?? i.result, drhDeadline: formatWib(deadline) } });
+    await send(trx, who, {
+      template: 'final',
+      subject: `Hasil akhir seleksi: ${FINAL_LABEL[i.result] ?? i.result}`,
+      dedupeKey: `final:${i.registrationNo}:${i.phaseKey}`,
+      data: { ...i, resultLabel: FINAL_LABEL[i.result] ?? i.result, drhDeadline: formatWib(deadline) },
+    });
     if (i.result !== 'tidak_lulus') await notify.drhReminder(trx, who, deadline, i.at);
   },
 
@@ -151,7 +291,14 @@ export const notify = {
   async drhReminder(trx: Trx, who: Recipient, deadline: string, now: string): Promise<void> {
     const at = Date.parse(deadline) - DRH_REMINDER_DAYS * dayMs(who.config);
     if (at <= Date.parse(now)) return;
-    await send(trx, who, { template: 'drh-reminder', subject: 'Pengingat: batas waktu DRH', dedupeKey: `drh-reminder:${who.registrationNo}:${deadline}`, topic: `drh-reminder:${who.registrationNo}`, notBefore: new Date(at), data: { drhDeadline: formatWib(deadline) } });
+    await send(trx, who, {
+      template: 'drh-reminder',
+      subject: 'Pengingat: batas waktu DRH',
+      dedupeKey: `drh-reminder:${who.registrationNo}:${deadline}`,
+      topic: `drh-reminder:${who.registrationNo}`,
+      notBefore: new Date(at),
+      data: { drhDeadline: formatWib(deadline) },
+    });
   },
 
   /** The DRH arrived: its pending reminder is cancelled (the row stays, marked). */
@@ -163,7 +310,9 @@ export const notify = {
   async drhDeadlineMoved(trx: Trx, roundId: string, to: string, now: string): Promise<void> {
     const pending = await sql<{ registration_no: string }>`
       select a.registration_no from applications a
-      where a.round_id = ${roundId} and exists (select 1 from mail_outbox m where m.topic = 'drh-reminder:' || a.registration_no and m.sent_at is null and m.cancelled_at is null)`.execute(trx);
+      where a.round_id = ${roundId} and exists (select 1 from mail_outbox m where m.topic = 'drh-reminder:' || a.registration_no and m.sent_at is null and m.cancelled_at is null)`.execute(
+      trx,
+    );
     for (const p of pending.rows) {
       await cancelTopic(trx, `drh-reminder:${p.registration_no}`, 'batas DRH diubah');
       const who = await recipient(trx, p.registration_no);
@@ -174,15 +323,28 @@ export const notify = {
 
   async appointed(trx: Trx, i: { registrationNo: string; nip: string; tmt: string; skNumber: string }): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
-    await send(trx, who, { template: 'appointed', subject: 'NIP dan SK CPNS ditetapkan', dedupeKey: `appointed:${i.registrationNo}`, data: { nip: i.nip, tmt: formatDate(i.tmt), skNumber: i.skNumber } });
+    await send(trx, who, {
+      template: 'appointed',
+      subject: 'NIP dan SK CPNS ditetapkan',
+      dedupeKey: `appointed:${i.registrationNo}`,
+      data: { nip: i.nip, tmt: formatDate(i.tmt), skNumber: i.skNumber },
+    });
   },
 };
 
 /** Which decision a sanggah window that opens now is about: the latest recorded one that went against the candidate. */
 async function sanggahStageOf(trx: Trx, registrationNo: string): Promise<SanggahStageName> {
-  const f = await trx.selectFrom('final_results').select('result').where('registration_no', '=', registrationNo).executeTakeFirst();
+  const f = await trx
+    .selectFrom('final_results')
+    .select('result')
+    .where('registration_no', '=', registrationNo)
+    .executeTakeFirst();
   if (f?.result === 'tidak_lulus') return 'final';
-  const k = await trx.selectFrom('skd_scores').select('passed').where('registration_no', '=', registrationNo).executeTakeFirst();
+  const k = await trx
+    .selectFrom('skd_scores')
+    .select('passed')
+    .where('registration_no', '=', registrationNo)
+    .executeTakeFirst();
   if (k && !k.passed) return 'skd';
   return 'administrasi';
 }

@@ -6,8 +6,15 @@ import { rankFinal, rankSkbSelection } from '../db/ranking';
 import type { Db } from '../db/connection';
 import { displayScore, type RoundConfig } from '../domain';
 import {
-  candidateWorkflowId, finalResultSignal, scheduleChangedSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal,
-  type AdoptCriteriaInput, type FinalResultSignal, type RoundJob,
+  candidateWorkflowId,
+  finalResultSignal,
+  scheduleChangedSignal,
+  skbScoreSignal,
+  skbSelectionSignal,
+  skdResultSignal,
+  type AdoptCriteriaInput,
+  type FinalResultSignal,
+  type RoundJob,
 } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 import { roundChain } from './round';
@@ -22,26 +29,62 @@ interface Part {
   page: (db: Db, after: string) => Promise<{ registrationNo: string; send: Send }[]>;
 }
 
-const signalOf = <T>(def: Parameters<ReturnType<Client['workflow']['getHandle']>['signal']>[0], payload: T): Send => async (client, no) => {
-  await client.workflow.getHandle(candidateWorkflowId(no)).signal(def as never, payload as never);
-};
+const signalOf =
+  <T>(def: Parameters<ReturnType<Client['workflow']['getHandle']>['signal']>[0], payload: T): Send =>
+  async (client, no) => {
+    await client.workflow.getHandle(candidateWorkflowId(no)).signal(def as never, payload as never);
+  };
 
 /** The candidate messages a round job sends, part by part. Each part pages through PostgreSQL. */
 function partsOf(roundId: string, job: RoundJob, phaseKey: string, PAGE: number): Part[] {
   switch (job.kind) {
     case 'import':
       if (job.exam === 'skd') {
-        return [{
-          name: 'skd',
-          page: async (db, after) => (await db.selectFrom('exam_scores').select(['registration_no', 'twk', 'tiu', 'tkp']).where('import_id', '=', job.importId).where('kind', '=', 'skd').where('registration_no', '>', after).orderBy('registration_no').limit(PAGE).execute())
-            .map((r) => ({ registrationNo: r.registration_no, send: signalOf(skdResultSignal, { phaseKey, scores: { twk: r.twk!, tiu: r.tiu!, tkp: r.tkp! }, correction: job.correction }) })),
-        }];
+        return [
+          {
+            name: 'skd',
+            page: async (db, after) =>
+              (
+                await db
+                  .selectFrom('exam_scores')
+                  .select(['registration_no', 'twk', 'tiu', 'tkp'])
+                  .where('import_id', '=', job.importId)
+                  .where('kind', '=', 'skd')
+                  .where('registration_no', '>', after)
+                  .orderBy('registration_no')
+                  .limit(PAGE)
+                  .execute()
+              ).map((r) => ({
+                registrationNo: r.registration_no,
+                send: signalOf(skdResultSignal, {
+                  phaseKey,
+                  scores: { twk: r.twk!, tiu: r.tiu!, tkp: r.tkp! },
+                  correction: job.correction,
+                }),
+              })),
+          },
+        ];
       }
-      return [{
-        name: 'skb',
-        page: async (db, after) => (await db.selectFrom('exam_scores').select(['registration_no', 'skb']).where('import_id', '=', job.importId).where('kind', '=', 'skb').where('registration_no', '>', after).orderBy('registration_no').limit(PAGE).execute())
-          .map((r) => ({ registrationNo: r.registration_no, send: signalOf(skbScoreSignal, { phaseKey, score: r.skb! }) })),
-      }];
+      return [
+        {
+          name: 'skb',
+          page: async (db, after) =>
+            (
+              await db
+                .selectFrom('exam_scores')
+                .select(['registration_no', 'skb'])
+                .where('import_id', '=', job.importId)
+                .where('kind', '=', 'skb')
+                .where('registration_no', '>', after)
+                .orderBy('registration_no')
+                .limit(PAGE)
+                .execute()
+            ).map((r) => ({
+              registrationNo: r.registration_no,
+              send: signalOf(skbScoreSignal, { phaseKey, score: r.skb! }),
+            })),
+        },
+      ];
     case 'rank':
       if (job.ranking === 'skb_selection') {
         return [
@@ -50,52 +93,137 @@ function partsOf(roundId: string, job: RoundJob, phaseKey: string, PAGE: number)
             // Everyone who may sit the SKD (MS at the administrative check, or after an accepted
             // sanggah) and has no score: chosen as the import's eligibility is, not by the stage
             // column, which a task escalated while the decision was written could leave behind.
-            page: async (db, after) => (await db.selectFrom('applications as a')
-              .innerJoin('verifications as v', (j) => j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'))
-              .leftJoin('exam_scores as e', (j) => j.onRef('e.registration_no', '=', 'a.registration_no').on('e.kind', '=', 'skd'))
-              .select('a.registration_no').where('a.round_id', '=', roundId).where('v.result', '=', 'MS').where('a.outcome', 'is', null).where('e.registration_no', 'is', null)
-              .where('a.registration_no', '>', after).orderBy('a.registration_no').limit(PAGE).execute())
-              .map((r) => ({ registrationNo: r.registration_no, send: signalOf(skdResultSignal, { phaseKey: `${phaseKey}-absent`, scores: { twk: 0, tiu: 0, tkp: 0 }, absent: true }) })),
+            page: async (db, after) =>
+              (
+                await db
+                  .selectFrom('applications as a')
+                  .innerJoin('verifications as v', (j) =>
+                    j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
+                  )
+                  .leftJoin('exam_scores as e', (j) =>
+                    j.onRef('e.registration_no', '=', 'a.registration_no').on('e.kind', '=', 'skd'),
+                  )
+                  .select('a.registration_no')
+                  .where('a.round_id', '=', roundId)
+                  .where('v.result', '=', 'MS')
+                  .where('a.outcome', 'is', null)
+                  .where('e.registration_no', 'is', null)
+                  .where('a.registration_no', '>', after)
+                  .orderBy('a.registration_no')
+                  .limit(PAGE)
+                  .execute()
+              ).map((r) => ({
+                registrationNo: r.registration_no,
+                send: signalOf(skdResultSignal, {
+                  phaseKey: `${phaseKey}-absent`,
+                  scores: { twk: 0, tiu: 0, tkp: 0 },
+                  absent: true,
+                }),
+              })),
           },
           {
             name: 'skb-selection',
-            page: async (db, after) => (await db.selectFrom('rankings').select(['registration_no', 'rank', 'result']).where('round_id', '=', roundId).where('kind', '=', 'skb_selection')
-              .where('registration_no', '>', after).orderBy('registration_no').limit(PAGE).execute())
-              .map((r) => ({ registrationNo: r.registration_no, send: signalOf(skbSelectionSignal, { phaseKey, selected: r.result === 'selected', skdRank: r.rank }) })),
+            page: async (db, after) =>
+              (
+                await db
+                  .selectFrom('rankings')
+                  .select(['registration_no', 'rank', 'result'])
+                  .where('round_id', '=', roundId)
+                  .where('kind', '=', 'skb_selection')
+                  .where('registration_no', '>', after)
+                  .orderBy('registration_no')
+                  .limit(PAGE)
+                  .execute()
+              ).map((r) => ({
+                registrationNo: r.registration_no,
+                send: signalOf(skbSelectionSignal, { phaseKey, selected: r.result === 'selected', skdRank: r.rank }),
+              })),
           },
         ];
       }
       return [
         {
           name: 'skb-absent',
-          page: async (db, after) => (await db.selectFrom('rankings as r')
-            .leftJoin('exam_scores as e', (j) => j.onRef('e.registration_no', '=', 'r.registration_no').on('e.kind', '=', 'skb'))
-            .select('r.registration_no').where('r.round_id', '=', roundId).where('r.kind', '=', 'skb_selection').where('r.result', '=', 'selected').where('e.registration_no', 'is', null)
-            .where('r.registration_no', '>', after).orderBy('r.registration_no').limit(PAGE).execute())
-            .map((r) => ({ registrationNo: r.registration_no, send: signalOf(skbScoreSignal, { phaseKey: `${phaseKey}-skb-absent`, score: 0, absent: true }) })),
+          page: async (db, after) =>
+            (
+              await db
+                .selectFrom('rankings as r')
+                .leftJoin('exam_scores as e', (j) =>
+                  j.onRef('e.registration_no', '=', 'r.registration_no').on('e.kind', '=', 'skb'),
+                )
+                .select('r.registration_no')
+                .where('r.round_id', '=', roundId)
+                .where('r.kind', '=', 'skb_selection')
+                .where('r.result', '=', 'selected')
+                .where('e.registration_no', 'is', null)
+                .where('r.registration_no', '>', after)
+                .orderBy('r.registration_no')
+                .limit(PAGE)
+                .execute()
+            ).map((r) => ({
+              registrationNo: r.registration_no,
+              send: signalOf(skbScoreSignal, { phaseKey: `${phaseKey}-skb-absent`, score: 0, absent: true }),
+            })),
         },
         {
           name: 'final',
-          page: async (db, after) => (await db.selectFrom('rankings').select(['registration_no', 'rank', 'result', 'placement_formation_id', 'score_scaled', 'score_scale', 'breakdown'])
-            .where('round_id', '=', roundId).where('kind', '=', 'final').where('registration_no', '>', after).orderBy('registration_no').limit(PAGE).execute())
-            .map((r) => {
+          page: async (db, after) =>
+            (
+              await db
+                .selectFrom('rankings')
+                .select([
+                  'registration_no',
+                  'rank',
+                  'result',
+                  'placement_formation_id',
+                  'score_scaled',
+                  'score_scale',
+                  'breakdown',
+                ])
+                .where('round_id', '=', roundId)
+                .where('kind', '=', 'final')
+                .where('registration_no', '>', after)
+                .orderBy('registration_no')
+                .limit(PAGE)
+                .execute()
+            ).map((r) => {
               const scaled = Number(r.score_scaled);
               const scale = Number(r.score_scale);
               const payload: FinalResultSignal = {
-                phaseKey, result: r.result as FinalResultSignal['result'], scaled, scale, display: displayScore(scaled, scale), rank: r.rank,
-                placementFormationId: r.placement_formation_id, breakdown: r.breakdown as FinalResultSignal['breakdown'],
+                phaseKey,
+                result: r.result as FinalResultSignal['result'],
+                scaled,
+                scale,
+                display: displayScore(scaled, scale),
+                rank: r.rank,
+                placementFormationId: r.placement_formation_id,
+                breakdown: r.breakdown as FinalResultSignal['breakdown'],
               };
               return { registrationNo: r.registration_no, send: signalOf(finalResultSignal, payload) };
             }),
         },
       ];
     case 'schedule':
-      return [{
-        name: 'schedule',
-        page: async (db, after) => (await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).where('outcome', 'is', null)
-          .where('registration_no', '>', after).orderBy('registration_no').limit(PAGE).execute())
-          .map((r) => ({ registrationNo: r.registration_no, send: signalOf(scheduleChangedSignal, { phaseKey, key: job.key, to: job.to }) })),
-      }];
+      return [
+        {
+          name: 'schedule',
+          page: async (db, after) =>
+            (
+              await db
+                .selectFrom('applications')
+                .select('registration_no')
+                .where('round_id', '=', roundId)
+                .where('outcome', 'is', null)
+                .where('registration_no', '>', after)
+                .orderBy('registration_no')
+                .limit(PAGE)
+                .execute()
+            ).map((r) => ({
+              registrationNo: r.registration_no,
+              send: signalOf(scheduleChangedSignal, { phaseKey, key: job.key, to: job.to }),
+            })),
+        },
+      ];
   }
 }
 
@@ -106,10 +234,22 @@ export function createRoundOpsActivities({ db, client, faults, notifyPageSize }:
      * done; a retried attempt resumes from there. Candidates ignore a phase key they have seen,
      * so whatever a crashed attempt sent twice changes nothing.
      */
-    async notifyCandidates(i: { roundId: string; job: RoundJob; phaseKey: string; seq?: number; requestedAt?: string }): Promise<{ signalled: number; skipped: number }> {
+    async notifyCandidates(i: {
+      roundId: string;
+      job: RoundJob;
+      phaseKey: string;
+      seq?: number;
+      requestedAt?: string;
+    }): Promise<{ signalled: number; skipped: number }> {
       if (!client) throw ApplicationFailure.nonRetryable('notifyCandidates needs a Temporal client', 'MISCONFIGURED');
       const ctx = Context.current();
-      const resume = (ctx.info.heartbeatDetails as { part: number; after: string; signalled: number; skipped: number } | undefined) ?? { part: 0, after: '', signalled: 0, skipped: 0 };
+      const resume = (ctx.info.heartbeatDetails as
+        { part: number; after: string; signalled: number; skipped: number } | undefined) ?? {
+        part: 0,
+        after: '',
+        signalled: 0,
+        skipped: 0,
+      };
       let { signalled, skipped } = resume;
       const parts = partsOf(i.roundId, i.job, i.phaseKey, notifyPageSize ?? DEFAULT_PAGE);
       let pageNo = 0;
@@ -119,10 +259,16 @@ export function createRoundOpsActivities({ db, client, faults, notifyPageSize }:
           const page = await parts[p]!.page(db, after);
           if (page.length === 0) break;
           for (let k = 0; k < page.length; k += CONCURRENCY) {
-            const results = await Promise.allSettled(page.slice(k, k + CONCURRENCY).map((x) => x.send(client, x.registrationNo)));
+            const results = await Promise.allSettled(
+              page.slice(k, k + CONCURRENCY).map((x) => x.send(client, x.registrationNo)),
+            );
             for (const r of results) {
               if (r.status === 'fulfilled') signalled += 1;
-              else if (r.reason instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((r.reason as Error)?.message))) skipped += 1;
+              else if (
+                r.reason instanceof WorkflowNotFoundError ||
+                /already completed|not found/i.test(String((r.reason as Error)?.message))
+              )
+                skipped += 1;
               else throw r.reason;
             }
           }
@@ -136,40 +282,120 @@ export function createRoundOpsActivities({ db, client, faults, notifyPageSize }:
       if (i.seq !== undefined) {
         await db
           .insertInto('round_jobs')
-          .values({ round_id: i.roundId, seq: i.seq, phase_key: i.phaseKey, job: JSON.stringify(i.job), requested_at: i.requestedAt ?? new Date().toISOString(), signalled, skipped })
+          .values({
+            round_id: i.roundId,
+            seq: i.seq,
+            phase_key: i.phaseKey,
+            job: JSON.stringify(i.job),
+            requested_at: i.requestedAt ?? new Date().toISOString(),
+            signalled,
+            skipped,
+          })
           .onConflict((oc) => oc.columns(['round_id', 'seq']).doUpdateSet({ signalled, skipped }))
           .execute();
       }
       return { signalled, skipped };
     },
 
-    async runRanking(i: { roundId: string; config: RoundConfig; ranking: 'skb_selection' | 'final'; version: number; actor: string; at: string }): Promise<{ rows: number }> {
+    async runRanking(i: {
+      roundId: string;
+      config: RoundConfig;
+      ranking: 'skb_selection' | 'final';
+      version: number;
+      actor: string;
+      at: string;
+    }): Promise<{ rows: number }> {
       if (i.ranking === 'skb_selection') {
         const rows = await rankSkbSelection(db, i.config);
         await db.transaction().execute(async (trx) => {
-          await trx.deleteFrom('rankings').where('round_id', '=', i.roundId).where('kind', '=', 'skb_selection').execute();
+          await trx
+            .deleteFrom('rankings')
+            .where('round_id', '=', i.roundId)
+            .where('kind', '=', 'skb_selection')
+            .execute();
           for (let k = 0; k < rows.length; k += 1000) {
-            await trx.insertInto('rankings').values(rows.slice(k, k + 1000).map((r) => ({
-              round_id: i.roundId, kind: 'skb_selection' as const, registration_no: r.registrationNo, formation_id: r.formationId, rank: r.rank,
-              result: r.selected ? 'selected' : 'not_selected', breakdown: JSON.stringify({ twk: r.twk, tiu: r.tiu, tkp: r.tkp, total: r.total }), version: i.version,
-            }))).execute();
+            await trx
+              .insertInto('rankings')
+              .values(
+                rows.slice(k, k + 1000).map((r) => ({
+                  round_id: i.roundId,
+                  kind: 'skb_selection' as const,
+                  registration_no: r.registrationNo,
+                  formation_id: r.formationId,
+                  rank: r.rank,
+                  result: r.selected ? 'selected' : 'not_selected',
+                  breakdown: JSON.stringify({ twk: r.twk, tiu: r.tiu, tkp: r.tkp, total: r.total }),
+                  version: i.version,
+                })),
+              )
+              .execute();
           }
-          await appendAuditInTransaction(trx, { chain: roundChain(i.roundId), idempotencyKey: `ranking:skb_selection:${i.version}`, actor: i.actor, action: 'ranking.skb_selection', subject: i.roundId, payload: { rows: rows.length, selected: rows.filter((r) => r.selected).length }, occurredAt: i.at });
+          await appendAuditInTransaction(trx, {
+            chain: roundChain(i.roundId),
+            idempotencyKey: `ranking:skb_selection:${i.version}`,
+            actor: i.actor,
+            action: 'ranking.skb_selection',
+            subject: i.roundId,
+            payload: { rows: rows.length, selected: rows.filter((r) => r.selected).length },
+            occurredAt: i.at,
+          });
         });
         return { rows: rows.length };
       }
       const rows = await rankFinal(db, i.config, i.version);
-      await appendAudit(db, { chain: roundChain(i.roundId), idempotencyKey: `ranking:final:${i.version}`, actor: i.actor, action: 'ranking.final', subject: i.roundId, payload: { rows: rows.length, lulus: rows.filter((r) => r.result === 'lulus').length, optimalisasi: rows.filter((r) => r.result === 'lulus_optimalisasi').length }, occurredAt: i.at });
+      await appendAudit(db, {
+        chain: roundChain(i.roundId),
+        idempotencyKey: `ranking:final:${i.version}`,
+        actor: i.actor,
+        action: 'ranking.final',
+        subject: i.roundId,
+        payload: {
+          rows: rows.length,
+          lulus: rows.filter((r) => r.result === 'lulus').length,
+          optimalisasi: rows.filter((r) => r.result === 'lulus_optimalisasi').length,
+        },
+        occurredAt: i.at,
+      });
       return { rows: rows.length };
     },
 
-    async adoptCriteria(i: { roundId: string; version: number; input: AdoptCriteriaInput; config: RoundConfig; automatic: boolean; at: string }): Promise<void> {
+    async adoptCriteria(i: {
+      roundId: string;
+      version: number;
+      input: AdoptCriteriaInput;
+      config: RoundConfig;
+      automatic: boolean;
+      at: string;
+    }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('criteria_versions').values({
-          round_id: i.roundId, version: i.version, status: 'adopted', formations: JSON.stringify(i.input.formations), response: i.input.response, actor: i.input.actor, created_at: i.at,
-        }).onConflict((oc) => oc.columns(['round_id', 'version']).doNothing()).execute();
-        await trx.updateTable('rounds').set({ config: JSON.stringify(i.config), updated_at: i.at }).where('round_id', '=', i.roundId).execute();
-        await appendAuditInTransaction(trx, { chain: roundChain(i.roundId), idempotencyKey: `criteria:${i.version}`, actor: i.input.actor, action: i.automatic ? 'criteria.adopted_unchanged' : 'criteria.adopted', subject: i.roundId, reason: i.input.response, payload: { version: i.version }, occurredAt: i.at });
+        await trx
+          .insertInto('criteria_versions')
+          .values({
+            round_id: i.roundId,
+            version: i.version,
+            status: 'adopted',
+            formations: JSON.stringify(i.input.formations),
+            response: i.input.response,
+            actor: i.input.actor,
+            created_at: i.at,
+          })
+          .onConflict((oc) => oc.columns(['round_id', 'version']).doNothing())
+          .execute();
+        await trx
+          .updateTable('rounds')
+          .set({ config: JSON.stringify(i.config), updated_at: i.at })
+          .where('round_id', '=', i.roundId)
+          .execute();
+        await appendAuditInTransaction(trx, {
+          chain: roundChain(i.roundId),
+          idempotencyKey: `criteria:${i.version}`,
+          actor: i.input.actor,
+          action: i.automatic ? 'criteria.adopted_unchanged' : 'criteria.adopted',
+          subject: i.roundId,
+          reason: i.input.response,
+          payload: { version: i.version },
+          occurredAt: i.at,
+        });
       });
     },
   };

@@ -15,17 +15,32 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
     async recordRound(input: { config: RoundConfig; createdBy: string; at: string }): Promise<{ created: boolean }> {
       const { config } = input;
       const created = await db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('rounds').select(['config']).where('round_id', '=', config.roundId).executeTakeFirst();
+        const existing = await trx
+          .selectFrom('rounds')
+          .select(['config'])
+          .where('round_id', '=', config.roundId)
+          .executeTakeFirst();
         if (existing) {
           // A retry of this very activity finds its own row; anything else is a different round.
           if (canonicalJson(existing.config) !== canonicalJson(JSON.parse(JSON.stringify(config)))) {
-            throw ApplicationFailure.nonRetryable(`round ${config.roundId} already exists with another configuration`, 'RoundConflict');
+            throw ApplicationFailure.nonRetryable(
+              `round ${config.roundId} already exists with another configuration`,
+              'RoundConflict',
+            );
           }
           return false;
         }
         await trx
           .insertInto('rounds')
-          .values({ round_id: config.roundId, name: config.name, agency: config.agency, budget_year: config.budgetYear, config: JSON.stringify(config), phase: 'draft', created_by: input.createdBy })
+          .values({
+            round_id: config.roundId,
+            name: config.name,
+            agency: config.agency,
+            budget_year: config.budgetYear,
+            config: JSON.stringify(config),
+            phase: 'draft',
+            created_by: input.createdBy,
+          })
           .onConflict((oc) => oc.column('round_id').doNothing())
           .execute();
         await trx
@@ -48,7 +63,17 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
         // Criteria version 1: the draft published for public consultation.
         await trx
           .insertInto('criteria_versions')
-          .values({ round_id: config.roundId, version: 1, status: 'draft', formations: JSON.stringify(config.formations.map((f) => ({ formationId: f.formationId, scoring: f.scoring ?? null }))), response: null, actor: input.createdBy, created_at: input.at })
+          .values({
+            round_id: config.roundId,
+            version: 1,
+            status: 'draft',
+            formations: JSON.stringify(
+              config.formations.map((f) => ({ formationId: f.formationId, scoring: f.scoring ?? null })),
+            ),
+            response: null,
+            actor: input.createdBy,
+            created_at: input.at,
+          })
           .onConflict((oc) => oc.columns(['round_id', 'version']).doNothing())
           .execute();
         await appendAuditInTransaction(trx, {
@@ -68,7 +93,11 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
 
     async recordPhase(input: { roundId: string; phase: RoundPhase; at: string; reason?: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('rounds').set({ phase: input.phase, updated_at: input.at }).where('round_id', '=', input.roundId).execute();
+        await trx
+          .updateTable('rounds')
+          .set({ phase: input.phase, updated_at: input.at })
+          .where('round_id', '=', input.roundId)
+          .execute();
         await appendAuditInTransaction(trx, {
           chain: roundChain(input.roundId),
           idempotencyKey: `phase:${input.phase}`,
@@ -84,10 +113,18 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
 
     async recordDeadlineChange(input: { roundId: string; change: DeadlineChange; seq: number }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('rounds').select(['config']).where('round_id', '=', input.roundId).executeTakeFirstOrThrow();
+        const row = await trx
+          .selectFrom('rounds')
+          .select(['config'])
+          .where('round_id', '=', input.roundId)
+          .executeTakeFirstOrThrow();
         const config = row.config as RoundConfig;
         config.schedule = { ...config.schedule, [input.change.key]: input.change.to };
-        await trx.updateTable('rounds').set({ config: JSON.stringify(config), updated_at: input.change.at }).where('round_id', '=', input.roundId).execute();
+        await trx
+          .updateTable('rounds')
+          .set({ config: JSON.stringify(config), updated_at: input.change.at })
+          .where('round_id', '=', input.roundId)
+          .execute();
         await appendAuditInTransaction(trx, {
           chain: roundChain(input.roundId),
           idempotencyKey: `deadline:${input.seq}`,
@@ -99,8 +136,10 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
           occurredAt: input.change.at,
         });
         // The e-mails waiting for this instant move with it.
-        if (input.change.key === 'announcementAt') await notify.announcementMoved(trx, input.roundId, input.change.from, input.change.to);
-        if (input.change.key === 'drhDeadline') await notify.drhDeadlineMoved(trx, input.roundId, input.change.to, input.change.at);
+        if (input.change.key === 'announcementAt')
+          await notify.announcementMoved(trx, input.roundId, input.change.from, input.change.to);
+        if (input.change.key === 'drhDeadline')
+          await notify.drhDeadlineMoved(trx, input.roundId, input.change.to, input.change.at);
       });
     },
   };

@@ -44,7 +44,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: opts.logger ?? pino({ level: 'silent' }),
     bodyLimit: 1024 * 1024,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
+        ? req.headers['x-request-id']
+        : randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     // Errors before routing (a path parameter over 100 characters, a bad URL) in the envelope too.
     frameworkErrors,
@@ -63,8 +66,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(rateLimit, {
     global: false,
     ...limits.registrations,
-    errorResponseBuilder: (_req, ctx) => new AppError(429, 'RATE_LIMITED', `Terlalu banyak permintaan: paling banyak ${ctx.max} per ${ctx.after}; coba lagi nanti`, { max: ctx.max, retryAfter: ctx.after }),
-    keyGenerator: (req) => (typeof req.headers.authorization === 'string' ? `t:${req.headers.authorization.slice(-24)}` : `ip:${req.ip}`) });
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError(
+        429,
+        'RATE_LIMITED',
+        `Terlalu banyak permintaan: paling banyak ${ctx.max} per ${ctx.after}; coba lagi nanti`,
+        { max: ctx.max, retryAfter: ctx.after },
+      ),
+    keyGenerator: (req) =>
+      typeof req.headers.authorization === 'string' ? `t:${req.headers.authorization.slice(-24)}` : `ip:${req.ip}`,
+  });
   await app.register(multipart, { limits: { fileSize: 800 * 1024, files: 1, fields: 5, parts: 6 } });
   await app.register(swagger, {
     openapi: {
@@ -87,7 +98,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, { deps: opts.deps });
   await app.register(roundRoutes, { deps: opts.deps });
-  await app.register(roundOpsRoutes, { deps: opts.deps, rateLimit: limits.comments, commentDuplicateWindowMs: opts.commentDuplicateWindowMs });
+  await app.register(roundOpsRoutes, {
+    deps: opts.deps,
+    rateLimit: limits.comments,
+    commentDuplicateWindowMs: opts.commentDuplicateWindowMs,
+  });
   await app.register(registrationRoutes, { deps: opts.deps, rateLimit: limits.registrations });
   await app.register(taskRoutes, { deps: opts.deps });
   await app.register(careerRoutes, { deps: opts.deps });
@@ -95,6 +110,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(authRoutes, { deps: opts.deps });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
   // The portal's public forms (registration) share the registrations limit.
-  await registerWeb(app, { deps: opts.deps, rateLimit: limits.registrations, commentRateLimit: limits.comments, commentDuplicateWindowMs: opts.commentDuplicateWindowMs });
+  await registerWeb(app, {
+    deps: opts.deps,
+    rateLimit: limits.registrations,
+    commentRateLimit: limits.comments,
+    commentDuplicateWindowMs: opts.commentDuplicateWindowMs,
+  });
   return app;
 }

@@ -22,7 +22,14 @@ export function loggerOptions(config: Pick<AppConfig, 'logLevel' | 'production'>
     name,
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(config.production || process.env.LOG_FORMAT === 'json' ? {} : { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }),
+    ...(config.production || process.env.LOG_FORMAT === 'json'
+      ? {}
+      : {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }),
   };
 }
 

@@ -20,7 +20,14 @@ async function main(): Promise<void> {
   // The audit signing keys, loaded (and checked) at start: production refuses to run without them.
   auditSigner();
   const bundlePath = process.env.ASN_WORKFLOW_BUNDLE ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
-  const app = await buildApp({ deps: { db, client, connection, taskQueue: config.taskQueue }, logger, bundlePath, rateLimits: config.rateLimits, commentDuplicateWindowMs: config.commentDuplicateWindowMs, codecCorsOrigins: config.codecCorsOrigins });
+  const app = await buildApp({
+    deps: { db, client, connection, taskQueue: config.taskQueue },
+    logger,
+    bundlePath,
+    rateLimits: config.rateLimits,
+    commentDuplicateWindowMs: config.commentDuplicateWindowMs,
+    codecCorsOrigins: config.codecCorsOrigins,
+  });
   const close = async (): Promise<void> => {
     await app.close();
     await connection.close();
@@ -30,11 +37,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void close().then(() => process.exit(0)));
   await app.listen({ host: config.apiHost, port: config.apiPort });
   // The reconciler: applications whose workflow start did not complete get it started.
-  const reconcile = setInterval(() => {
-    startPendingWorkflows({ db, client, connection, taskQueue: config.taskQueue })
-      .then((n) => n && logger.info({ started: n }, 'reconciler started pending candidate workflows'))
-      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciler: dependency unavailable, will retry'));
-  }, Number(process.env.ASN_RECONCILE_INTERVAL_MS ?? 15_000));
+  const reconcile = setInterval(
+    () => {
+      startPendingWorkflows({ db, client, connection, taskQueue: config.taskQueue })
+        .then((n) => n && logger.info({ started: n }, 'reconciler started pending candidate workflows'))
+        .catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'reconciler: dependency unavailable, will retry'),
+        );
+    },
+    Number(process.env.ASN_RECONCILE_INTERVAL_MS ?? 15_000),
+  );
   reconcile.unref();
   // Idempotency keys are retry markers: forgotten after ASN_IDEMPOTENCY_RETENTION_HOURS (default 72 h).
   const prune = setInterval(() => {

@@ -18,7 +18,13 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   204: 'Tanpa isi',
 };
 
-type Schema = FastifySchema & { security?: unknown[]; description?: string; consumes?: string[]; hide?: boolean; response?: Record<string, Record<string, unknown>> };
+type Schema = FastifySchema & {
+  security?: unknown[];
+  description?: string;
+  consumes?: string[];
+  hide?: boolean;
+  response?: Record<string, Record<string, unknown>>;
+};
 
 /** Routes deliberately outside the API document (`schema.hide`: the portal's HTML pages), as "METHOD url". */
 export const undocumentedRoutes = new Set<string>();
@@ -40,7 +46,14 @@ export function documentRoute(route: RouteOptions): void {
   const response: Record<string, Record<string, unknown>> = {};
   for (const [status, s] of Object.entries(schema.response ?? {})) {
     const r = s;
-    response[status] = typeof r.description === 'string' && r.description ? r : { ...r, description: SUCCESS_DESCRIPTIONS[status] ?? (errorSchemaFor(Number(status)) as { description?: string }).description };
+    response[status] =
+      typeof r.description === 'string' && r.description
+        ? r
+        : {
+            ...r,
+            description:
+              SUCCESS_DESCRIPTIONS[status] ?? (errorSchemaFor(Number(status)) as { description?: string }).description,
+          };
   }
   const add = (status: number): void => {
     if (!response[status]) response[status] = errorSchemaFor(status) as unknown as Record<string, unknown>;

@@ -39,7 +39,11 @@ const N = arg('candidates', quick ? 300 : 10_000);
 const CONC = arg('concurrency', 16);
 const FORMATIONS = 4;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF bench'), Buffer.alloc(1024, 7)]);
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  Buffer.from('JFIF bench'),
+  Buffer.alloc(1024, 7),
+]);
 
 /** Peak resident memory of a child process, sampled from /proc every 250 ms. */
 function rssSampler(pid: number): { stop: () => number } {
@@ -56,7 +60,11 @@ function rssSampler(pid: number): { stop: () => number } {
 }
 
 function startWorker(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     p.stdout!.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve(p));
     p.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
@@ -76,7 +84,9 @@ async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30 * 6
   }
 }
 
-interface Phases { [phase: string]: number }
+interface Phases {
+  [phase: string]: number;
+}
 const sum = (p: Phases): number => Object.values(p).reduce((s, x) => s + x, 0);
 
 async function main(): Promise<void> {
@@ -91,30 +101,76 @@ async function main(): Promise<void> {
     const bundle = join(work, 'workflow-bundle.js');
     writeFileSync(bundle, await bundleWorkflows());
     const skeletonBundle = join(work, 'skeleton-bundle.js');
-    writeFileSync(skeletonBundle, (await bundleWorkflowCode({ workflowsPath: join(ROOT, 'bench', 'skeleton-workflow.ts'), logger: quietBundlerLogger })).code);
+    writeFileSync(
+      skeletonBundle,
+      (
+        await bundleWorkflowCode({
+          workflowsPath: join(ROOT, 'bench', 'skeleton-workflow.ts'),
+          logger: quietBundlerLogger,
+        })
+      ).code,
+    );
     const common = { TEMPORAL_ADDRESS: address, ASN_CODEC_KEYS: keys, DATABASE_URL: url };
 
     // ---------------- the real path ----------------
     const taskQueue = 'bench-e2e';
     const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
-    const worker = await startWorker('worker/main.ts', { ...common, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: bundle });
+    const worker = await startWorker('worker/main.ts', {
+      ...common,
+      TASK_QUEUE: taskQueue,
+      ASN_WORKFLOW_BUNDLE: bundle,
+    });
     const rss = rssSampler(worker.pid!);
     const roundId = `bench-e2e-${Date.now().toString(36)}`;
-    const reviewers = await Promise.all([1, 2, 3, 4].map(async (i) => (await findUserByToken(db, (await createUser(db, { username: `${roundId}.v${i}`, displayName: `v${i}`, role: 'reviewer' })).token))!));
+    const reviewers = await Promise.all(
+      [1, 2, 3, 4].map(
+        async (i) =>
+          (await findUserByToken(
+            db,
+            (await createUser(db, { username: `${roundId}.v${i}`, displayName: `v${i}`, role: 'reviewer' })).token,
+          ))!,
+      ),
+    );
     const dayMs = 1_000;
     const spec = layoutSchedule(Date.now(), N, dayMs, arg('slack', 1.5));
     // Registration opens as soon as the round is recorded; every window is long enough for N.
     const config = withDefaults({
-      roundId, name: 'Bench e2e', agency: 'BKPSDM Kota Medan', budgetYear: 2027, referenceDate: '2027-08-01', sanggahStages: [], requiredDocuments: ['ktp'],
+      roundId,
+      name: 'Bench e2e',
+      agency: 'BKPSDM Kota Medan',
+      budgetYear: 2027,
+      referenceDate: '2027-08-01',
+      sanggahStages: [],
+      requiredDocuments: ['ktp'],
       schedule: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, wib(v)])) as never,
-      formations: Array.from({ length: FORMATIONS }, (_, f) => ({ formationId: `F${f}`, unit: `Unit ${f}`, jabatan: 'Pranata Komputer Ahli Pertama', educationLevel: 'S1' as const, educationPrograms: ['Teknik Informatika'], quota: Math.ceil(N / FORMATIONS), category: 'umum' as const, skbMax: 500 })),
+      formations: Array.from({ length: FORMATIONS }, (_, f) => ({
+        formationId: `F${f}`,
+        unit: `Unit ${f}`,
+        jabatan: 'Pranata Komputer Ahli Pertama',
+        educationLevel: 'S1' as const,
+        educationPrograms: ['Teknik Informatika'],
+        quota: Math.ceil(N / FORMATIONS),
+        category: 'umum' as const,
+        skbMax: 500,
+      })),
       simulation: { dayMs },
     });
     await createRound(deps, config, 'bench');
-    await until('round recorded', async () => !!(await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst()));
-    await db.insertInto('round_reviewers').values(reviewers.map((r) => ({ round_id: roundId, username: r.username }))).execute();
-    const phase = async (): Promise<string> => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirstOrThrow()).phase;
-    const count = async (table: 'skd_scores' | 'skb_results' | 'final_results' | 'appointments', extra?: 'scored' | 'nip'): Promise<number> => {
+    await until(
+      'round recorded',
+      async () =>
+        !!(await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst()),
+    );
+    await db
+      .insertInto('round_reviewers')
+      .values(reviewers.map((r) => ({ round_id: roundId, username: r.username })))
+      .execute();
+    const phase = async (): Promise<string> =>
+      (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirstOrThrow()).phase;
+    const count = async (
+      table: 'skd_scores' | 'skb_results' | 'final_results' | 'appointments',
+      extra?: 'scored' | 'nip',
+    ): Promise<number> => {
       let q = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n'));
       if (extra === 'nip') q = q.where('nip' as never, 'is not', null);
       if (extra === 'scored') q = q.where('score' as never, 'is not', null);
@@ -131,67 +187,163 @@ async function main(): Promise<void> {
     const births = new Map<string, { i: number; birth: string }>();
     await until('registration open', async () => (await phase()) === 'registration', 120_000);
     await sleep(1_200);
-    await timed('registration', async () => {
-      await pool(Array.from({ length: N }, (_, i) => i), CONC, async (i) => {
-        const birth = `${1996 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`;
-        const [y, m, d] = birth.split('-');
-        const nik = `1271${String(1 + Math.floor(i / 9999) % 21).padStart(2, '0')}${d}${m}${y!.slice(2)}${String((i % 9999) + 1).padStart(4, '0')}`;
-        const r = await register(deps, roundId, { nik, fullName: `Pelamar ${i}`, birthDate: birth, sex: 'L', email: `p${i}@contoh.id`, formationId: `F${i % FORMATIONS}`, category: 'umum', education: { level: 'S1', program: 'Teknik Informatika', ipk: 300 + (i % 100) } });
-        nos[i] = r.registrationNo;
-        births.set(r.registrationNo, { i, birth });
-        const doc = await storeDocument(deps, r.registrationNo, 'ktp', Buffer.concat([JPEG, Buffer.from(String(i))]));
-        await submitDocuments(deps, r.registrationNo, [doc.documentId]);
-      });
-    }, real);
-    if (Date.now() > spec.registrationCloses) throw new Error('registration outran its window: the schedule is too short for this machine');
+    await timed(
+      'registration',
+      async () => {
+        await pool(
+          Array.from({ length: N }, (_, i) => i),
+          CONC,
+          async (i) => {
+            const birth = `${1996 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`;
+            const [y, m, d] = birth.split('-');
+            const nik = `1271${String(1 + (Math.floor(i / 9999) % 21)).padStart(2, '0')}${d}${m}${y!.slice(2)}${String((i % 9999) + 1).padStart(4, '0')}`;
+            const r = await register(deps, roundId, {
+              nik,
+              fullName: `Pelamar ${i}`,
+              birthDate: birth,
+              sex: 'L',
+              email: `p${i}@contoh.id`,
+              formationId: `F${i % FORMATIONS}`,
+              category: 'umum',
+              education: { level: 'S1', program: 'Teknik Informatika', ipk: 300 + (i % 100) },
+            });
+            nos[i] = r.registrationNo;
+            births.set(r.registrationNo, { i, birth });
+            const doc = await storeDocument(
+              deps,
+              r.registrationNo,
+              'ktp',
+              Buffer.concat([JPEG, Buffer.from(String(i))]),
+            );
+            await submitDocuments(deps, r.registrationNo, [doc.documentId]);
+          },
+        );
+      },
+      real,
+    );
+    if (Date.now() > spec.registrationCloses)
+      throw new Error('registration outran its window: the schedule is too short for this machine');
     await until('registration closed', async () => (await phase()) !== 'registration');
-    await until('tasks assigned', async () => Number((await db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('round_id', '=', roundId).executeTakeFirstOrThrow()).n) >= N);
-    await timed('verification', async () => {
-      const tasks = await db.selectFrom('tasks').select(['task_id', 'reviewer']).where('round_id', '=', roundId).where('status', '=', 'open').execute();
-      const byName = new Map(reviewers.map((r) => [r.username, r]));
-      await pool(tasks, CONC, async (t) => void (await decideTask(deps, byName.get(t.reviewer)!, t.task_id, { decisions: [{ kind: 'ktp', result: 'MS' }] })));
-    }, real);
+    await until(
+      'tasks assigned',
+      async () =>
+        Number(
+          (
+            await db
+              .selectFrom('tasks')
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .where('round_id', '=', roundId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        ) >= N,
+    );
+    await timed(
+      'verification',
+      async () => {
+        const tasks = await db
+          .selectFrom('tasks')
+          .select(['task_id', 'reviewer'])
+          .where('round_id', '=', roundId)
+          .where('status', '=', 'open')
+          .execute();
+        const byName = new Map(reviewers.map((r) => [r.username, r]));
+        await pool(
+          tasks,
+          CONC,
+          async (t) =>
+            void (await decideTask(deps, byName.get(t.reviewer)!, t.task_id, {
+              decisions: [{ kind: 'ktp', result: 'MS' }],
+            })),
+        );
+      },
+      real,
+    );
     if (Date.now() > spec.announcementAt) throw new Error('verification outran its window');
     await until('SKD phase', async () => ['skd', 'skb'].includes(await phase()));
-    await timed('SKD fan-out and SKB cut', async () => {
-      await importResults(deps, roundId, 'skd', ['registration_no,twk,tiu,tkp', ...nos.map((no, i) => `${no},${100 + (i % 10) * 5},${120 + (i % 7) * 5},${180 + (i % 40)}`)].join('\n'), 'bench');
-      await until('SKD recorded', async () => (await count('skd_scores')) >= N);
-      await requestRanking(deps, roundId, 'skb_selection', 'bench');
-      await until('SKB selection recorded', async () => (await count('skb_results')) >= N);
-    }, real);
+    await timed(
+      'SKD fan-out and SKB cut',
+      async () => {
+        await importResults(
+          deps,
+          roundId,
+          'skd',
+          [
+            'registration_no,twk,tiu,tkp',
+            ...nos.map((no, i) => `${no},${100 + (i % 10) * 5},${120 + (i % 7) * 5},${180 + (i % 40)}`),
+          ].join('\n'),
+          'bench',
+        );
+        await until('SKD recorded', async () => (await count('skd_scores')) >= N);
+        await requestRanking(deps, roundId, 'skb_selection', 'bench');
+        await until('SKB selection recorded', async () => (await count('skb_results')) >= N);
+      },
+      real,
+    );
     await until('SKB phase', async () => ['skb', 'final_announcement'].includes(await phase()));
-    await timed('SKB fan-out and final ranking', async () => {
-      await importResults(deps, roundId, 'skb', ['registration_no,skb,interview', ...nos.map((no, i) => `${no},${300 + (i % 150)},`)].join('\n'), 'bench');
-      await until('SKB recorded', async () => (await count('skb_results', 'scored')) >= N);
-      await requestRanking(deps, roundId, 'final', 'bench');
-      await until('final recorded', async () => (await count('final_results')) >= N);
-    }, real);
-    await timed('DRH, NIP and career start', async () => {
-      await pool(nos, CONC, async (no) => {
-        for (;;) {
-          try {
-            await submitDrh(deps, no, sampleDrh({ index: births.get(no)!.i, fullName: `Pelamar ${births.get(no)!.i}`, birthDate: births.get(no)!.birth, sex: 'L', educationLevel: 'S1', program: 'Teknik Informatika' }));
-            return;
-          } catch (err) {
-            if (!/DRH tidak sedang dibuka|WRONG_STAGE/.test((err as Error).message)) throw err;
-            await sleep(200); // the final result is still being recorded
+    await timed(
+      'SKB fan-out and final ranking',
+      async () => {
+        await importResults(
+          deps,
+          roundId,
+          'skb',
+          ['registration_no,skb,interview', ...nos.map((no, i) => `${no},${300 + (i % 150)},`)].join('\n'),
+          'bench',
+        );
+        await until('SKB recorded', async () => (await count('skb_results', 'scored')) >= N);
+        await requestRanking(deps, roundId, 'final', 'bench');
+        await until('final recorded', async () => (await count('final_results')) >= N);
+      },
+      real,
+    );
+    await timed(
+      'DRH, NIP and career start',
+      async () => {
+        await pool(nos, CONC, async (no) => {
+          for (;;) {
+            try {
+              await submitDrh(
+                deps,
+                no,
+                sampleDrh({
+                  index: births.get(no)!.i,
+                  fullName: `Pelamar ${births.get(no)!.i}`,
+                  birthDate: births.get(no)!.birth,
+                  sex: 'L',
+                  educationLevel: 'S1',
+                  program: 'Teknik Informatika',
+                }),
+              );
+              return;
+            } catch (err) {
+              if (!/DRH tidak sedang dibuka|WRONG_STAGE/.test((err as Error).message)) throw err;
+              await sleep(200); // the final result is still being recorded
+            }
           }
-        }
-      });
-      await until('appointed', async () => (await count('appointments', 'nip')) >= N);
-    }, real);
+        });
+        await until('appointed', async () => (await count('appointments', 'nip')) >= N);
+      },
+      real,
+    );
     const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
-    const lengths = await pool(sample, 8, async (no) => Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength));
+    const lengths = await pool(sample, 8, async (no) =>
+      Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
+    );
     const realEvents = lengths.reduce((s, x) => s + x, 0) / lengths.length;
     const realRss = rss.stop();
     await stopWorker(worker);
 
     // ---------------- the skeleton, same server, same driving ----------------
     const skQueue = 'bench-e2e-skeleton';
-    const sk = await startWorker('bench/skeleton-worker.ts', { ...common, TASK_QUEUE: skQueue, SKELETON_BUNDLE: skeletonBundle });
+    const sk = await startWorker('bench/skeleton-worker.ts', {
+      ...common,
+      TASK_QUEUE: skQueue,
+      SKELETON_BUNDLE: skeletonBundle,
+    });
     let counts: Record<string, number> = {};
     sk.stdout!.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.startsWith('COUNTS ')) counts = JSON.parse(line.slice(7)) as Record<string, number>;
+      for (const line of d.toString().split('\n'))
+        if (line.startsWith('COUNTS ')) counts = JSON.parse(line.slice(7)) as Record<string, number>;
     });
     const done = (what: string): Promise<void> => until(`skeleton ${what}`, async () => (counts[what] ?? 0) >= N);
     const skRss = rssSampler(sk.pid!);
@@ -199,45 +351,79 @@ async function main(): Promise<void> {
     const closesAtMs = Date.now() + Math.max(30_000, N * 30);
     const ids = Array.from({ length: N }, (_, i) => `skeleton/${roundId}-${i}`);
     const h = (id: string): ReturnType<typeof env.client.workflow.getHandle> => env.client.workflow.getHandle(id);
-    await timed('registration', async () => {
-      await pool(ids, CONC, async (id) => {
-        const handle = await env.client.workflow.start('skeletonCandidate', { taskQueue: skQueue, workflowId: id, args: [{ closesAtMs }] });
-        await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp' }] }] });
-      });
-    }, skeleton);
+    await timed(
+      'registration',
+      async () => {
+        await pool(ids, CONC, async (id) => {
+          const handle = await env.client.workflow.start('skeletonCandidate', {
+            taskQueue: skQueue,
+            workflowId: id,
+            args: [{ closesAtMs }],
+          });
+          await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp' }] }] });
+        });
+      },
+      skeleton,
+    );
     await sleep(Math.max(0, closesAtMs - Date.now()));
     await done('assignTask');
     const signalAll = async (name: string): Promise<void> => {
       // The round signals in pages of 500, 50 at a time; the same here.
-      for (let k = 0; k < ids.length; k += 50) await Promise.all(ids.slice(k, k + 50).map((id) => h(id).signal(name, { phaseKey: name })));
+      for (let k = 0; k < ids.length; k += 50)
+        await Promise.all(ids.slice(k, k + 50).map((id) => h(id).signal(name, { phaseKey: name })));
     };
-    await timed('verification', async () => void (await pool(ids, CONC, async (id) => void (await h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] })))), skeleton);
-    await timed('SKD fan-out and SKB cut', async () => {
-      await signalAll('skdResult');
-      await done('recordSkd');
-      await signalAll('skbSelection');
-      await done('recordSkbSelection');
-    }, skeleton);
-    await timed('SKB fan-out and final ranking', async () => {
-      await signalAll('skbScore');
-      await done('recordSkbScore');
-      await signalAll('finalResult');
-      await done('recordFinal');
-    }, skeleton);
-    await timed('DRH, NIP and career start', async () => {
-      await pool(ids, CONC, async (id) => {
-        for (;;) {
-          try {
-            await h(id).executeUpdate('submitDrh', { args: [{ drh: { alamat: 'Medan' } }] });
-            break;
-          } catch {
-            await sleep(100);
+    await timed(
+      'verification',
+      async () =>
+        void (await pool(
+          ids,
+          CONC,
+          async (id) => void (await h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] })),
+        )),
+      skeleton,
+    );
+    await timed(
+      'SKD fan-out and SKB cut',
+      async () => {
+        await signalAll('skdResult');
+        await done('recordSkd');
+        await signalAll('skbSelection');
+        await done('recordSkbSelection');
+      },
+      skeleton,
+    );
+    await timed(
+      'SKB fan-out and final ranking',
+      async () => {
+        await signalAll('skbScore');
+        await done('recordSkbScore');
+        await signalAll('finalResult');
+        await done('recordFinal');
+      },
+      skeleton,
+    );
+    await timed(
+      'DRH, NIP and career start',
+      async () => {
+        await pool(ids, CONC, async (id) => {
+          for (;;) {
+            try {
+              await h(id).executeUpdate('submitDrh', { args: [{ drh: { alamat: 'Medan' } }] });
+              break;
+            } catch {
+              await sleep(100);
+            }
           }
-        }
-        await h(id).result();
-      });
-    }, skeleton);
-    const skLengths = await pool(ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0), 8, async (id) => Number((await h(id).describe()).historyLength));
+          await h(id).result();
+        });
+      },
+      skeleton,
+    );
+    const skLengths = await pool(
+      ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0),
+      8,
+      async (id) => Number((await h(id).describe()).historyLength),
+    );
     const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
     const skPeak = skRss.stop();
     await stopWorker(sk);
@@ -248,10 +434,20 @@ async function main(): Promise<void> {
     const mb = (b: number): number => Math.round(b / 1024 / 1024);
     const verdict = ratio >= 0.8 && realEvents <= 60 && realRss <= 500 * 1024 * 1024;
     report({
-      name: 'e2e', value: round3(realRate), unit: 'candidates/s', baseline: round3(skRate), ratio: round3(ratio),
-      goal: '≥ 0.8 × skeleton, ≤ 60 events/candidate, ≤ 500 MB worker RSS', met: verdict, candidates: N,
-      eventsPerCandidate: round3(realEvents), skeletonEventsPerCandidate: round3(skEvents), workerRssMb: mb(realRss), skeletonWorkerRssMb: mb(skPeak),
-      phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])), skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
+      name: 'e2e',
+      value: round3(realRate),
+      unit: 'candidates/s',
+      baseline: round3(skRate),
+      ratio: round3(ratio),
+      goal: '≥ 0.8 × skeleton, ≤ 60 events/candidate, ≤ 500 MB worker RSS',
+      met: verdict,
+      candidates: N,
+      eventsPerCandidate: round3(realEvents),
+      skeletonEventsPerCandidate: round3(skEvents),
+      workerRssMb: mb(realRss),
+      skeletonWorkerRssMb: mb(skPeak),
+      phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),
+      skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
     });
   } finally {
     await env.teardown();

@@ -21,7 +21,14 @@ export async function benchDb(name: string): Promise<{ db: Db; url: string; drop
   await ensureDatabase(url.toString());
   const db = createDb(url.toString(), { max: 20 });
   await migrateToLatest(db);
-  return { db, url: url.toString(), drop: async () => { await db.destroy(); await dropDatabase(url.toString()); } };
+  return {
+    db,
+    url: url.toString(),
+    drop: async () => {
+      await db.destroy();
+      await dropDatabase(url.toString());
+    },
+  };
 }
 
 /** A real Temporal dev server (the CLI) for one benchmark run. */
@@ -29,7 +36,12 @@ export async function benchTemporal(): Promise<TestWorkflowEnvironment> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter: dataConverter() },
-    server: { executable: { type: 'existing-path', path: temporalTools().cli }, ip: '127.0.0.1', searchAttributes: [roundIdAttr, formationIdAttr, stageAttr], extraArgs: ['--log-level', 'error'] },
+    server: {
+      executable: { type: 'existing-path', path: temporalTools().cli },
+      ip: '127.0.0.1',
+      searchAttributes: [roundIdAttr, formationIdAttr, stageAttr],
+      extraArgs: ['--log-level', 'error'],
+    },
   });
 }
 

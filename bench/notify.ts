@@ -22,35 +22,90 @@ async function main(): Promise<void> {
     const { candidates } = await syntheticRound(db, roundId, 50, n, 11);
     const taskQueue = 'bench-notify';
     const code = await bundleWorkflows();
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps: { db, client: env.client },
+      options: { workflowBundle: { code } },
+    });
     await worker.runUntil(async () => {
       const far = new Date(Date.now() + 365 * 86_400_000).toISOString();
       const input = (registrationNo: string, formationId: string): CandidateInput => ({
-        registrationNo, roundId, formationId, category: 'umum', requiredDocuments: ['ktp'], passingGrades: DEFAULT_PASSING_GRADES, sanggahStages: ['administrasi'],
-        schedule: { registrationCloses: far, verificationDeadline: far, announcementAt: far, sanggahDays: 3, jawabSanggahDays: 3, drhDeadline: far }, reviewerSlaDays: 3, warnings: [],
+        registrationNo,
+        roundId,
+        formationId,
+        category: 'umum',
+        requiredDocuments: ['ktp'],
+        passingGrades: DEFAULT_PASSING_GRADES,
+        sanggahStages: ['administrasi'],
+        schedule: {
+          registrationCloses: far,
+          verificationDeadline: far,
+          announcementAt: far,
+          sanggahDays: 3,
+          jawabSanggahDays: 3,
+          drhDeadline: far,
+        },
+        reviewerSlaDays: 3,
+        warnings: [],
       });
       const started = await time(async () => {
         for (let i = 0; i < candidates.length; i += CONCURRENCY) {
-          await Promise.all(candidates.slice(i, i + CONCURRENCY).map((c) => env.client.workflow.start('candidate', { taskQueue, workflowId: candidateWorkflowId(c.registrationNo), args: [input(c.registrationNo, c.formationId)] })));
+          await Promise.all(
+            candidates.slice(i, i + CONCURRENCY).map((c) =>
+              env.client.workflow.start('candidate', {
+                taskQueue,
+                workflowId: candidateWorkflowId(c.registrationNo),
+                args: [input(c.registrationNo, c.formationId)],
+              }),
+            ),
+          );
         }
       });
       console.error(`started ${n} candidate workflows in ${(started.ms / 1000).toFixed(1)} s`);
 
       // The batch activity, run for real (heartbeats go to a mock activity context).
       const activities = createRoundOpsActivities({ db, client: env.client });
-      const batch = await time(async () => (await new MockActivityEnvironment().run(activities.notifyCandidates, { roundId, job: { kind: 'schedule' as const, key: 'drhDeadline' as const, to: far, seq: 1 }, phaseKey: 'bench-batch' })) as { signalled: number; skipped: number });
+      const batch = await time(
+        async () =>
+          (await new MockActivityEnvironment().run(activities.notifyCandidates, {
+            roundId,
+            job: { kind: 'schedule' as const, key: 'drhDeadline' as const, to: far, seq: 1 },
+            phaseKey: 'bench-batch',
+          })) as { signalled: number; skipped: number },
+      );
       if (batch.value.signalled !== n) throw new Error(`batch signalled ${batch.value.signalled} of ${n}`);
 
       // The baseline: a bare loop over the same workflows at the same concurrency.
       const nos = candidates.map((c) => c.registrationNo).sort();
       const bare = await time(async () => {
         for (let i = 0; i < nos.length; i += CONCURRENCY) {
-          await Promise.all(nos.slice(i, i + CONCURRENCY).map((no) => env.client.workflow.getHandle(candidateWorkflowId(no)).signal(scheduleChangedSignal, { phaseKey: 'bench-bare', key: 'drhDeadline', to: far })));
+          await Promise.all(
+            nos
+              .slice(i, i + CONCURRENCY)
+              .map((no) =>
+                env.client.workflow
+                  .getHandle(candidateWorkflowId(no))
+                  .signal(scheduleChangedSignal, { phaseKey: 'bench-bare', key: 'drhDeadline', to: far }),
+              ),
+          );
         }
       });
       const batchRate = n / (batch.ms / 1000);
       const bareRate = n / (bare.ms / 1000);
-      report({ name: 'notify', value: round3(batchRate), unit: 'signals/s', baseline: round3(bareRate), ratio: round3(batchRate / bareRate), goal: 'batch close to the bare loop (ratio ≈ 1) while resumable', candidates: n, concurrency: CONCURRENCY, batch_ms: round3(batch.ms), bare_ms: round3(bare.ms) });
+      report({
+        name: 'notify',
+        value: round3(batchRate),
+        unit: 'signals/s',
+        baseline: round3(bareRate),
+        ratio: round3(batchRate / bareRate),
+        goal: 'batch close to the bare loop (ratio ≈ 1) while resumable',
+        candidates: n,
+        concurrency: CONCURRENCY,
+        batch_ms: round3(batch.ms),
+        bare_ms: round3(bare.ms),
+      });
     });
   } finally {
     await env.teardown();

@@ -9,7 +9,13 @@ import { buildApp } from '../api/app';
 import { createRoundActivities } from '../activities/round';
 import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
 import { bundleWorkflows, createWorker } from '../worker/worker';
-import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../workflows/messages';
+import {
+  candidateWorkflowId,
+  formationIdAttr,
+  roundIdAttr,
+  stageAttr,
+  type CandidateInput,
+} from '../workflows/messages';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';
@@ -23,23 +29,45 @@ async function main(): Promise<void> {
   const taskQueue = 'bench-register';
   try {
     const code = await bundleWorkflows();
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps: { db, client: env.client },
+      options: { workflowBundle: { code } },
+    });
     await worker.runUntil(async () => {
       const config = withDefaults(sampleRound('bench-register', {}, Date.now() - 32 * 86_400_000));
       await createRoundActivities({ db }).recordRound({ config, createdBy: 'bench', at: new Date().toISOString() });
       await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', config.roundId).execute();
-      const app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit: { max: 1e9, timeWindow: 60_000 } });
+      const app = await buildApp({
+        deps: { db, client: env.client, connection: env.connection, taskQueue },
+        rateLimit: { max: 1e9, timeWindow: 60_000 },
+      });
       const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
       let seq = 0;
       const body = (): string => {
         seq += 1;
         const nik = `1271${String(10 + (seq % 89)).padStart(2, '0')}120396${String(seq % 10000 || 1).padStart(4, '0')}`;
-        return JSON.stringify({ nik, fullName: 'Pelamar Uji Beban', birthDate: '1996-03-12', sex: 'L', email: 'uji@example.id', formationId: 'DINKES-PERAWAT', category: 'umum', education: { level: 'S1', program: 'Keperawatan', ipk: 340 } });
+        return JSON.stringify({
+          nik,
+          fullName: 'Pelamar Uji Beban',
+          birthDate: '1996-03-12',
+          sex: 'L',
+          email: 'uji@example.id',
+          formationId: 'DINKES-PERAWAT',
+          category: 'umum',
+          education: { level: 'S1', program: 'Keperawatan', ipk: 340 },
+        });
       };
       const api = await autocannon({
-        url: `${address}/rounds/${config.roundId}/registrations`, method: 'POST', connections: CONNECTIONS, amount: n,
-        headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }],
+        url: `${address}/rounds/${config.roundId}/registrations`,
+        method: 'POST',
+        connections: CONNECTIONS,
+        amount: n,
+        headers: { 'content-type': 'application/json' },
+        requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }],
       });
       await app.close();
       const non2xx = api.non2xx;
@@ -48,23 +76,59 @@ async function main(): Promise<void> {
 
       // Baseline: the same workflow starts, no HTTP, no PostgreSQL, same concurrency.
       const far = config.schedule.registrationCloses;
-      const input = (no: string): CandidateInput => ({ registrationNo: no, roundId: config.roundId, formationId: 'DINKES-PERAWAT', category: 'umum', requiredDocuments: config.requiredDocuments, passingGrades: DEFAULT_PASSING_GRADES, sanggahStages: ['administrasi', 'final'], schedule: { registrationCloses: far, verificationDeadline: far, announcementAt: far, sanggahDays: 3, jawabSanggahDays: 3, drhDeadline: config.schedule.drhDeadline }, reviewerSlaDays: 3, warnings: [] });
+      const input = (no: string): CandidateInput => ({
+        registrationNo: no,
+        roundId: config.roundId,
+        formationId: 'DINKES-PERAWAT',
+        category: 'umum',
+        requiredDocuments: config.requiredDocuments,
+        passingGrades: DEFAULT_PASSING_GRADES,
+        sanggahStages: ['administrasi', 'final'],
+        schedule: {
+          registrationCloses: far,
+          verificationDeadline: far,
+          announcementAt: far,
+          sanggahDays: 3,
+          jawabSanggahDays: 3,
+          drhDeadline: config.schedule.drhDeadline,
+        },
+        reviewerSlaDays: 3,
+        warnings: [],
+      });
       const bare = await time(async () => {
         let next = 0;
-        await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-          while (next < n) {
-            const i = next++;
-            await env.client.workflow.start('candidate', {
-              taskQueue, workflowId: candidateWorkflowId(`bare${String(i).padStart(8, '0')}`), args: [input(`bare${i}`)],
-              typedSearchAttributes: new TypedSearchAttributes([{ key: roundIdAttr, value: config.roundId }, { key: formationIdAttr, value: 'DINKES-PERAWAT' }, { key: stageAttr, value: 'documents' }]),
-            });
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: CONNECTIONS }, async () => {
+            while (next < n) {
+              const i = next++;
+              await env.client.workflow.start('candidate', {
+                taskQueue,
+                workflowId: candidateWorkflowId(`bare${String(i).padStart(8, '0')}`),
+                args: [input(`bare${i}`)],
+                typedSearchAttributes: new TypedSearchAttributes([
+                  { key: roundIdAttr, value: config.roundId },
+                  { key: formationIdAttr, value: 'DINKES-PERAWAT' },
+                  { key: stageAttr, value: 'documents' },
+                ]),
+              });
+            }
+          }),
+        );
       });
       const bareRate = n / (bare.ms / 1000);
       report({
-        name: 'register', value: round3(apiRate), unit: 'registrations/s', baseline: round3(bareRate), ratio: round3(apiRate / bareRate), goal: '≥ 0.7 × bare client.workflow.start, p99 < 100 ms',
-        p50_ms: api.latency.p50, p99_ms: api.latency.p99, requests: api.requests.total, non2xx, connections: CONNECTIONS, met: apiRate >= 0.7 * bareRate && api.latency.p99 < 100,
+        name: 'register',
+        value: round3(apiRate),
+        unit: 'registrations/s',
+        baseline: round3(bareRate),
+        ratio: round3(apiRate / bareRate),
+        goal: '≥ 0.7 × bare client.workflow.start, p99 < 100 ms',
+        p50_ms: api.latency.p50,
+        p99_ms: api.latency.p99,
+        requests: api.requests.total,
+        non2xx,
+        connections: CONNECTIONS,
+        met: apiRate >= 0.7 * bareRate && api.latency.p99 < 100,
       });
     });
   } finally {

@@ -11,23 +11,51 @@ import { dataConverter } from '../config/codec';
 import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { bundleWorkflows, createWorker } from '../worker/worker';
-import { candidateWorkflowId, roundStateQuery, roundWorkflowId, type CandidateInput, type RoundState } from '../workflows/messages';
+import {
+  candidateWorkflowId,
+  roundStateQuery,
+  roundWorkflowId,
+  type CandidateInput,
+  type RoundState,
+} from '../workflows/messages';
 import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, report } from './lib';
 
 async function roundHistory(n: number): Promise<{ events: number; signalled: number }> {
   const { db, drop } = await benchDb(`history${n}`);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } }, client: { dataConverter: dataConverter() } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTools().testServer } },
+    client: { dataConverter: dataConverter() },
+  });
   await ensureSearchAttributes(env.connection, 'default');
   try {
     const code = await bundleWorkflows();
     const taskQueue = 'round-history';
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, options: { workflowBundle: { code } } });
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps: { db, client: env.client },
+      options: { workflowBundle: { code } },
+    });
     return await worker.runUntil(async () => {
-      const formations = Array.from({ length: 20 }, (_, f) => ({ formationId: `F${f}`, unit: `Unit ${f % 5}`, jabatan: `Jabatan ${f % 4}`, educationLevel: 'S1' as const, educationPrograms: ['Manajemen'], quota: 5, category: 'umum' as const, skbMax: 500 }));
+      const formations = Array.from({ length: 20 }, (_, f) => ({
+        formationId: `F${f}`,
+        unit: `Unit ${f % 5}`,
+        jabatan: `Jabatan ${f % 4}`,
+        educationLevel: 'S1' as const,
+        educationPrograms: ['Manajemen'],
+        quota: 5,
+        category: 'umum' as const,
+        skbMax: 500,
+      }));
       const config = withDefaults(sampleRound(`history-${n}`, { formations }, await env.currentTimeMs()));
       const round = env.client.workflow.getHandle(roundWorkflowId(config.roundId));
-      await env.client.workflow.start('recruitmentRound', { taskQueue, workflowId: round.workflowId, args: [{ config, createdBy: 'bench' }] });
+      await env.client.workflow.start('recruitmentRound', {
+        taskQueue,
+        workflowId: round.workflowId,
+        args: [{ config, createdBy: 'bench' }],
+      });
       const deps = { db, client: env.client, connection: env.connection, taskQueue };
       const sleepTo = async (iso: string): Promise<void> => {
         const d = Date.parse(iso) + 3_600_000 - (await env.currentTimeMs());
@@ -44,24 +72,101 @@ async function roundHistory(n: number): Promise<{ events: number; signalled: num
       const nos = Array.from({ length: n }, (_, i) => `2025${String(i + 1).padStart(8, '0')}`);
       for (let i = 0; i < n; i += 1000) {
         const chunk = nos.slice(i, i + 1000);
-        await db.insertInto('applications').values(chunk.map((no, k) => ({
-          registration_no: no, round_id: config.roundId, formation_id: `F${(i + k) % 20}`, budget_year: 2025, nik: `N${no}`, full_name: 'Sintetis', birth_date: '1996-01-01', sex: 'L' as const,
-          email: 'x@example.id', category: 'umum', education_level: 'S1', education_program: 'Manajemen', ipk: 300 + ((i + k) % 50), stage: 'awaiting_skd',
-        }))).execute();
-        await db.insertInto('verifications').values(chunk.map((no) => ({ registration_no: no, stage: 'administrasi', result: 'MS' as const, reviewer: 'bench', decisions: '[]', decided_at: new Date().toISOString() }))).execute();
+        await db
+          .insertInto('applications')
+          .values(
+            chunk.map((no, k) => ({
+              registration_no: no,
+              round_id: config.roundId,
+              formation_id: `F${(i + k) % 20}`,
+              budget_year: 2025,
+              nik: `N${no}`,
+              full_name: 'Sintetis',
+              birth_date: '1996-01-01',
+              sex: 'L' as const,
+              email: 'x@example.id',
+              category: 'umum',
+              education_level: 'S1',
+              education_program: 'Manajemen',
+              ipk: 300 + ((i + k) % 50),
+              stage: 'awaiting_skd',
+            })),
+          )
+          .execute();
+        await db
+          .insertInto('verifications')
+          .values(
+            chunk.map((no) => ({
+              registration_no: no,
+              stage: 'administrasi',
+              result: 'MS' as const,
+              reviewer: 'bench',
+              decisions: '[]',
+              decided_at: new Date().toISOString(),
+            })),
+          )
+          .execute();
       }
       const far = config.schedule.drhDeadline;
-      const input = (no: string, f: string): CandidateInput => ({ registrationNo: no, roundId: config.roundId, formationId: f, category: 'umum', requiredDocuments: ['ktp'], passingGrades: DEFAULT_PASSING_GRADES, sanggahStages: [], schedule: { registrationCloses: far, verificationDeadline: far, announcementAt: far, sanggahDays: 3, jawabSanggahDays: 3, drhDeadline: far }, reviewerSlaDays: 3, warnings: [] });
-      for (let i = 0; i < n; i += 50) await Promise.all(nos.slice(i, i + 50).map((no, k) => env.client.workflow.start('candidate', { taskQueue, workflowId: candidateWorkflowId(no), args: [input(no, `F${(i + k) % 20}`)] })));
+      const input = (no: string, f: string): CandidateInput => ({
+        registrationNo: no,
+        roundId: config.roundId,
+        formationId: f,
+        category: 'umum',
+        requiredDocuments: ['ktp'],
+        passingGrades: DEFAULT_PASSING_GRADES,
+        sanggahStages: [],
+        schedule: {
+          registrationCloses: far,
+          verificationDeadline: far,
+          announcementAt: far,
+          sanggahDays: 3,
+          jawabSanggahDays: 3,
+          drhDeadline: far,
+        },
+        reviewerSlaDays: 3,
+        warnings: [],
+      });
+      for (let i = 0; i < n; i += 50)
+        await Promise.all(
+          nos.slice(i, i + 50).map((no, k) =>
+            env.client.workflow.start('candidate', {
+              taskQueue,
+              workflowId: candidateWorkflowId(no),
+              args: [input(no, `F${(i + k) % 20}`)],
+            }),
+          ),
+        );
 
       await sleepTo(config.schedule.skdAt);
-      await importResults(deps, config.roundId, 'skd', ['registration_no,twk,tiu,tkp', ...nos.map((no, i) => `${no},${65 + 5 * (i % 10)},${80 + 5 * (i % 7)},${166 + (i % 40)}`)].join('\n'), 'bench');
+      await importResults(
+        deps,
+        config.roundId,
+        'skd',
+        [
+          'registration_no,twk,tiu,tkp',
+          ...nos.map((no, i) => `${no},${65 + 5 * (i % 10)},${80 + 5 * (i % 7)},${166 + (i % 40)}`),
+        ].join('\n'),
+        'bench',
+      );
       await jobsDone(1);
       await requestRanking(deps, config.roundId, 'skb_selection', 'bench');
       await jobsDone(2);
       await sleepTo(config.schedule.skbAt);
-      const selected = await db.selectFrom('rankings').select('registration_no').where('round_id', '=', config.roundId).where('kind', '=', 'skb_selection').where('result', '=', 'selected').execute();
-      await importResults(deps, config.roundId, 'skb', ['registration_no,skb', ...selected.map((r, i) => `${r.registration_no},${200 + (i % 300)}`)].join('\n'), 'bench');
+      const selected = await db
+        .selectFrom('rankings')
+        .select('registration_no')
+        .where('round_id', '=', config.roundId)
+        .where('kind', '=', 'skb_selection')
+        .where('result', '=', 'selected')
+        .execute();
+      await importResults(
+        deps,
+        config.roundId,
+        'skb',
+        ['registration_no,skb', ...selected.map((r, i) => `${r.registration_no},${200 + (i % 300)}`)].join('\n'),
+        'bench',
+      );
       await jobsDone(3);
       await requestRanking(deps, config.roundId, 'final', 'bench');
       await jobsDone(4);
@@ -81,9 +186,16 @@ async function main(): Promise<void> {
   const small = await roundHistory(arg('small', 20));
   const large = await roundHistory(arg('candidates', 2000));
   report({
-    name: 'round-history', value: large.events, unit: 'events', baseline: small.events, ratio: Math.round((large.events / small.events) * 1000) / 1000,
-    goal: 'the round history does not grow with the number of candidates (ratio 1)', candidates: arg('candidates', 2000), small_candidates: arg('small', 20),
-    messages_sent_large: large.signalled, messages_sent_small: small.signalled,
+    name: 'round-history',
+    value: large.events,
+    unit: 'events',
+    baseline: small.events,
+    ratio: Math.round((large.events / small.events) * 1000) / 1000,
+    goal: 'the round history does not grow with the number of candidates (ratio 1)',
+    candidates: arg('candidates', 2000),
+    small_candidates: arg('small', 20),
+    messages_sent_large: large.signalled,
+    messages_sent_small: small.signalled,
   });
 }
 

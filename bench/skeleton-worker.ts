@@ -5,7 +5,11 @@ import { dataConverter } from '../config/codec';
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
-    connection, namespace: 'default', taskQueue: process.env.TASK_QUEUE!, workflowBundle: { codePath: process.env.SKELETON_BUNDLE! }, dataConverter: dataConverter(),
+    connection,
+    namespace: 'default',
+    taskQueue: process.env.TASK_QUEUE!,
+    workflowBundle: { codePath: process.env.SKELETON_BUNDLE! },
+    dataConverter: dataConverter(),
     activities: {
       // Counts what the workflows did, so the bench waits for the work to be done, as it does
       // for the real path (where it counts rows in PostgreSQL).

@@ -1,4 +1,11 @@
-import { condition, defineSignal, defineUpdate, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { stageAttr } from '../workflows/messages';
 
 /**
@@ -25,9 +32,21 @@ export async function skeletonCandidate(input: { closesAtMs: number }): Promise<
   let skb = false;
   let final = false;
   const stage = (s: string): void => upsertSearchAttributes([{ key: stageAttr, value: s }]);
-  setHandler(skSubmitDocuments, async () => { await la.noop('documents'); docs = true; return 'ok'; });
-  setHandler(skVerify, async () => { await la.noop('verification'); verified = true; return 'ok'; });
-  setHandler(skDrh, async () => { await la.noop('drh'); drh = true; return 'ok'; });
+  setHandler(skSubmitDocuments, async () => {
+    await la.noop('documents');
+    docs = true;
+    return 'ok';
+  });
+  setHandler(skVerify, async () => {
+    await la.noop('verification');
+    verified = true;
+    return 'ok';
+  });
+  setHandler(skDrh, async () => {
+    await la.noop('drh');
+    drh = true;
+    return 'ok';
+  });
   setHandler(skSkd, () => void (skd = true));
   setHandler(skSelection, () => void (selection = true));
   setHandler(skSkbScore, () => void (skb = true));

@@ -48,24 +48,39 @@ export class AuditSigner {
       try {
         key = createPrivateKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'pkcs8' });
       } catch (err) {
-        throw new Error(`audit signing key ${id}: not a base64 PKCS#8 private key (${(err as Error).message})`, { cause: err });
+        throw new Error(`audit signing key ${id}: not a base64 PKCS#8 private key (${(err as Error).message})`, {
+          cause: err,
+        });
       }
-      if (key.asymmetricKeyType !== 'ed25519') throw new Error(`audit signing key ${id}: Ed25519 expected, got ${key.asymmetricKeyType}`);
+      if (key.asymmetricKeyType !== 'ed25519')
+        throw new Error(`audit signing key ${id}: Ed25519 expected, got ${key.asymmetricKeyType}`);
       this.privateKeys.set(id, key);
     }
-    if (!this.privateKeys.has(config.active)) throw new Error(`audit signing: the active key ${config.active} is not among the configured keys`);
+    if (!this.privateKeys.has(config.active))
+      throw new Error(`audit signing: the active key ${config.active} is not among the configured keys`);
     this.activeKeyId = config.active;
   }
 
   sign(head: { chain: string; seq: number; hash: string; rows: number; signedAt: string }): AuditCheckpoint {
-    const body = { chain: head.chain, seq: head.seq, hash: head.hash, rows: head.rows, signedAt: head.signedAt, keyId: this.activeKeyId };
+    const body = {
+      chain: head.chain,
+      seq: head.seq,
+      hash: head.hash,
+      rows: head.rows,
+      signedAt: head.signedAt,
+      keyId: this.activeKeyId,
+    };
     const signature = sign(null, checkpointMessage(body), this.privateKeys.get(this.activeKeyId)!).toString('base64');
     return { ...body, signature };
   }
 
   /** The public keys of every configured key (what `GET /audit/keys` publishes). */
   publicKeys(): AuditPublicKey[] {
-    return [...this.privateKeys].map(([keyId, k]) => ({ keyId, algorithm: 'Ed25519', publicKey: createPublicKey(k).export({ type: 'spki', format: 'der' }).toString('base64') }));
+    return [...this.privateKeys].map(([keyId, k]) => ({
+      keyId,
+      algorithm: 'Ed25519',
+      publicKey: createPublicKey(k).export({ type: 'spki', format: 'der' }).toString('base64'),
+    }));
   }
 }
 
@@ -73,14 +88,29 @@ export class AuditSigner {
  * Checks a checkpoint's signature against the given public keys. Returns a reason when it does
  * not verify: an unknown key id, a malformed checkpoint, or a signature that does not match.
  */
-export function checkCheckpointSignature(cp: AuditCheckpoint, publicKeys: AuditPublicKey[]): { valid: true } | { valid: false; reason: 'unknown_key' | 'malformed' | 'bad_signature' } {
-  if (!cp || typeof cp !== 'object' || typeof cp.chain !== 'string' || !Number.isInteger(cp.seq) || typeof cp.hash !== 'string' || !Number.isInteger(cp.rows)
-    || typeof cp.signedAt !== 'string' || typeof cp.keyId !== 'string' || typeof cp.signature !== 'string') return { valid: false, reason: 'malformed' };
+export function checkCheckpointSignature(
+  cp: AuditCheckpoint,
+  publicKeys: AuditPublicKey[],
+): { valid: true } | { valid: false; reason: 'unknown_key' | 'malformed' | 'bad_signature' } {
+  if (
+    !cp ||
+    typeof cp !== 'object' ||
+    typeof cp.chain !== 'string' ||
+    !Number.isInteger(cp.seq) ||
+    typeof cp.hash !== 'string' ||
+    !Number.isInteger(cp.rows) ||
+    typeof cp.signedAt !== 'string' ||
+    typeof cp.keyId !== 'string' ||
+    typeof cp.signature !== 'string'
+  )
+    return { valid: false, reason: 'malformed' };
   const pub = publicKeys.find((k) => k.keyId === cp.keyId);
   if (!pub) return { valid: false, reason: 'unknown_key' };
   try {
     const key = createPublicKey({ key: Buffer.from(pub.publicKey, 'base64'), format: 'der', type: 'spki' });
-    return verify(null, checkpointMessage(cp), key, Buffer.from(cp.signature, 'base64')) ? { valid: true } : { valid: false, reason: 'bad_signature' };
+    return verify(null, checkpointMessage(cp), key, Buffer.from(cp.signature, 'base64'))
+      ? { valid: true }
+      : { valid: false, reason: 'bad_signature' };
   } catch {
     return { valid: false, reason: 'malformed' };
   }
@@ -100,7 +130,13 @@ export const DEV_AUDIT_KEYS_FILE = join(ROOT, '.data', 'audit-signing-keys.json'
  * without configured keys — exactly as the payload codec keys (config/codec.ts).
  */
 export function loadAuditSigningKeys(env: NodeJS.ProcessEnv = process.env): AuditSigningKeys {
-  return loadKeyRing<AuditSigningKeys>(env, { envVar: 'ASN_AUDIT_SIGNING_KEYS', devFile: DEV_AUDIT_KEYS_FILE, notConfigured: 'audit signing keys', keyShape: 'base64 PKCS#8 Ed25519 private key', generate: generateSigningKey });
+  return loadKeyRing<AuditSigningKeys>(env, {
+    envVar: 'ASN_AUDIT_SIGNING_KEYS',
+    devFile: DEV_AUDIT_KEYS_FILE,
+    notConfigured: 'audit signing keys',
+    keyShape: 'base64 PKCS#8 Ed25519 private key',
+    generate: generateSigningKey,
+  });
 }
 
 const signers = new Map<string, AuditSigner>();

@@ -36,10 +36,12 @@ export class AesGcmCodec implements PayloadCodec {
     for (const [id, b64] of Object.entries(config.keys)) {
       const key = Buffer.from(b64, 'base64');
       if (key.length !== 32) throw new Error(`codec key ${id}: AES-256 needs 32 bytes (base64), got ${key.length}`);
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new Error(`codec key id ${JSON.stringify(id)}: letters, digits, . _ - only`);
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+        throw new Error(`codec key id ${JSON.stringify(id)}: letters, digits, . _ - only`);
       this.keys.set(id, key);
     }
-    if (!this.keys.has(config.active)) throw new Error(`codec: the active key ${config.active} is not among the configured keys`);
+    if (!this.keys.has(config.active))
+      throw new Error(`codec: the active key ${config.active} is not among the configured keys`);
     this.activeKeyId = config.active;
   }
 
@@ -50,7 +52,10 @@ export class AesGcmCodec implements PayloadCodec {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       const plain = temporal.api.common.v1.Payload.encode(p).finish();
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(this.activeKeyId) }, data: new Uint8Array(data) };
+      return {
+        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(this.activeKeyId) },
+        data: new Uint8Array(data),
+      };
     });
   }
 
@@ -60,7 +65,8 @@ export class AesGcmCodec implements PayloadCodec {
       if (text(p.metadata?.encoding) !== ENCRYPTED_ENCODING) return p;
       const keyId = text(p.metadata?.[KEY_ID_METADATA]);
       const key = this.keys.get(keyId);
-      if (!key) throw new CodecKeyError(`payload encrypted with key "${keyId}", which is not configured (ASN_CODEC_KEYS)`);
+      if (!key)
+        throw new CodecKeyError(`payload encrypted with key "${keyId}", which is not configured (ASN_CODEC_KEYS)`);
       const data = Buffer.from(p.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
       decipher.setAuthTag(data.subarray(data.length - 16));
@@ -83,7 +89,13 @@ export const DEV_KEYS_FILE = join(ROOT, '.data', 'codec-keys.json');
  * run without configured keys.
  */
 export function loadCodecKeys(env: NodeJS.ProcessEnv = process.env): CodecKeys {
-  return loadKeyRing<CodecKeys>(env, { envVar: 'ASN_CODEC_KEYS', devFile: DEV_KEYS_FILE, notConfigured: 'payload encryption keys', keyShape: 'base64 32 bytes', generate: generateKey });
+  return loadKeyRing<CodecKeys>(env, {
+    envVar: 'ASN_CODEC_KEYS',
+    devFile: DEV_KEYS_FILE,
+    notConfigured: 'payload encryption keys',
+    keyShape: 'base64 32 bytes',
+    generate: generateKey,
+  });
 }
 
 const codecs = new Map<string, AesGcmCodec>();

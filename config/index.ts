@@ -45,7 +45,8 @@ function positiveHours(env: NodeJS.ProcessEnv, name: string, fallback: number): 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of hours, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${name} must be a positive number of hours, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -92,18 +93,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     candidateTokenTtlHours: positiveHours(env, 'ASN_CANDIDATE_TOKEN_TTL_HOURS', 4320),
     sessionTtlHours: positiveHours(env, 'ASN_SESSION_TTL_HOURS', 8),
     agencyName: env.ASN_AGENCY_NAME ?? 'BKPSDM Kota Medan',
-    publicUrl: (env.ASN_PUBLIC_URL ?? `http://${env.API_HOST ?? '127.0.0.1'}:${env.API_PORT ?? 3000}`).replace(/\/+$/, ''),
-    codecCorsOrigins: (env.ASN_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233},http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`).split(',').map((s) => s.trim()).filter(Boolean),
+    publicUrl: (env.ASN_PUBLIC_URL ?? `http://${env.API_HOST ?? '127.0.0.1'}:${env.API_PORT ?? 3000}`).replace(
+      /\/+$/,
+      '',
+    ),
+    codecCorsOrigins: (
+      env.ASN_CODEC_CORS_ORIGINS ??
+      `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233},http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`
+    )
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }
 
 /** Paths of the Temporal binaries: env vars first, then what scripts/setup.mjs resolved. */
 export function temporalTools(env: NodeJS.ProcessEnv = process.env): { cli: string; testServer: string } {
   const file = join(ROOT, '.tools', 'tools.json');
-  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { cli?: string; testServer?: string }) : {};
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { cli?: string; testServer?: string })
+    : {};
   const cli = env.TEMPORAL_CLI ?? saved.cli;
   const testServer = env.TEMPORAL_TEST_SERVER ?? saved.testServer;
-  if (!cli || !testServer) throw new Error('Temporal binaries not found: run `npm run setup` (or set TEMPORAL_CLI and TEMPORAL_TEST_SERVER)');
+  if (!cli || !testServer)
+    throw new Error('Temporal binaries not found: run `npm run setup` (or set TEMPORAL_CLI and TEMPORAL_TEST_SERVER)');
   return { cli, testServer };
 }
 

@@ -25,7 +25,8 @@ export function loadKeyRing<T extends KeyRing>(
     } catch (err) {
       throw new Error(`${from}: not JSON (${(err as Error).message})`, { cause: err });
     }
-    if (!v || typeof v.active !== 'string' || typeof v.keys !== 'object' || v.keys === null) throw new Error(`${from}: expected {"active": "<id>", "keys": {"<id>": "<${o.keyShape}>"}}`);
+    if (!v || typeof v.active !== 'string' || typeof v.keys !== 'object' || v.keys === null)
+      throw new Error(`${from}: expected {"active": "<id>", "keys": {"<id>": "<${o.keyShape}>"}}`);
     return v;
   };
   if (env[o.envVar]) return parse(env[o.envVar]!, o.envVar);
@@ -36,7 +37,10 @@ export function loadKeyRing<T extends KeyRing>(
     mkdirSync(dirname(file), { recursive: true });
     const id = `dev-${new Date().toISOString().slice(0, 10)}`;
     try {
-      writeFileSync(file, `${JSON.stringify({ active: id, keys: { [id]: o.generate() } }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${JSON.stringify({ active: id, keys: { [id]: o.generate() } }, null, 2)}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another process created it first
     }

@@ -27,7 +27,20 @@ export interface AuditEntry {
 
 export const GENESIS = '0'.repeat(64);
 
-export function auditHash(prevHash: string, row: { chain: string; seq: number; idempotencyKey: string; actor: string; action: string; subject: string; reason: string | null; payload: unknown; occurredAt: string }): string {
+export function auditHash(
+  prevHash: string,
+  row: {
+    chain: string;
+    seq: number;
+    idempotencyKey: string;
+    actor: string;
+    action: string;
+    subject: string;
+    reason: string | null;
+    payload: unknown;
+    occurredAt: string;
+  },
+): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(row)).digest('hex');
 }
 
@@ -36,35 +49,85 @@ export async function appendAudit(db: Db, e: AuditEntry): Promise<{ seq: number;
 }
 
 /** The same append inside a caller's transaction, so a decision and its audit row commit together. */
-export async function appendAuditInTransaction(trx: Transaction<Database>, e: AuditEntry): Promise<{ seq: number; hash: string; inserted: boolean }> {
+export async function appendAuditInTransaction(
+  trx: Transaction<Database>,
+  e: AuditEntry,
+): Promise<{ seq: number; hash: string; inserted: boolean }> {
   {
     await sql`select pg_advisory_xact_lock(hashtextextended(${e.chain}, 0))`.execute(trx);
-    const existing = await trx.selectFrom('audit_log').select(['seq', 'hash']).where('chain', '=', e.chain).where('idempotency_key', '=', e.idempotencyKey).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .where('chain', '=', e.chain)
+      .where('idempotency_key', '=', e.idempotencyKey)
+      .executeTakeFirst();
     if (existing) return { ...existing, inserted: false };
-    const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).where('chain', '=', e.chain).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await trx
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .where('chain', '=', e.chain)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS;
     const occurredAt = new Date(e.occurredAt).toISOString();
     const reason = e.reason ?? null;
     const payload = e.payload ?? {};
-    const hash = auditHash(prevHash, { chain: e.chain, seq, idempotencyKey: e.idempotencyKey, actor: e.actor, action: e.action, subject: e.subject, reason, payload, occurredAt });
+    const hash = auditHash(prevHash, {
+      chain: e.chain,
+      seq,
+      idempotencyKey: e.idempotencyKey,
+      actor: e.actor,
+      action: e.action,
+      subject: e.subject,
+      reason,
+      payload,
+      occurredAt,
+    });
     await trx
       .insertInto('audit_log')
-      .values({ chain: e.chain, seq, idempotency_key: e.idempotencyKey, actor: e.actor, action: e.action, subject: e.subject, reason, payload: JSON.stringify(payload), occurred_at: occurredAt, prev_hash: prevHash, hash })
+      .values({
+        chain: e.chain,
+        seq,
+        idempotency_key: e.idempotencyKey,
+        actor: e.actor,
+        action: e.action,
+        subject: e.subject,
+        reason,
+        payload: JSON.stringify(payload),
+        occurred_at: occurredAt,
+        prev_hash: prevHash,
+        hash,
+      })
       .execute();
     return { seq, hash, inserted: true };
   }
 }
 
 /** The head of a chain as it is now: its last row's seq and hash, and how many rows it has. */
-export async function auditHead(db: Db, chain: string): Promise<{ chain: string; seq: number; hash: string; rows: number }> {
-  const last = await db.selectFrom('audit_log').select(['seq', 'hash']).where('chain', '=', chain).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const n = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('n')).where('chain', '=', chain).executeTakeFirstOrThrow();
+export async function auditHead(
+  db: Db,
+  chain: string,
+): Promise<{ chain: string; seq: number; hash: string; rows: number }> {
+  const last = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .where('chain', '=', chain)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const n = await db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('chain', '=', chain)
+    .executeTakeFirstOrThrow();
   return { chain, seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS, rows: Number(n.n) };
 }
 
 /** What verification can find: a row problem inside the chain, or a disagreement with a signed head. */
-export type ChainProblem = 'edited_row' | 'prev_hash' | 'gap' | 'rows_deleted_after_head' | 'chain_recomputed' | 'invalid_signature';
+export type ChainProblem =
+  'edited_row' | 'prev_hash' | 'gap' | 'rows_deleted_after_head' | 'chain_recomputed' | 'invalid_signature';
 
 /** A signed head of one audit chain, as recorded in a workflow history (signed by config/audit-signing.ts). */
 export interface AnchoredHead {
@@ -126,16 +189,41 @@ export async function verifyChain(db: Db, chain: string, evidence?: AnchorEviden
   let expectedSeq = 1;
   for (const r of rows) {
     if (r.seq !== expectedSeq) {
-      problems.push({ problem: 'gap', seq: r.seq, id: String(r.id), message: `Baris ${expectedSeq}${r.seq - 1 > expectedSeq ? `–${r.seq - 1}` : ''} hilang dari tengah rantai` });
+      problems.push({
+        problem: 'gap',
+        seq: r.seq,
+        id: String(r.id),
+        message: `Baris ${expectedSeq}${r.seq - 1 > expectedSeq ? `–${r.seq - 1}` : ''} hilang dari tengah rantai`,
+      });
       break;
     }
     if (r.prev_hash !== prev) {
-      problems.push({ problem: 'prev_hash', seq: r.seq, id: String(r.id), message: `Baris ${r.seq} tidak menunjuk hash baris sebelumnya` });
+      problems.push({
+        problem: 'prev_hash',
+        seq: r.seq,
+        id: String(r.id),
+        message: `Baris ${r.seq} tidak menunjuk hash baris sebelumnya`,
+      });
       break;
     }
-    const h = auditHash(prev, { chain: r.chain, seq: r.seq, idempotencyKey: r.idempotency_key, actor: r.actor, action: r.action, subject: r.subject, reason: r.reason, payload: r.payload, occurredAt: new Date(r.occurred_at).toISOString() });
+    const h = auditHash(prev, {
+      chain: r.chain,
+      seq: r.seq,
+      idempotencyKey: r.idempotency_key,
+      actor: r.actor,
+      action: r.action,
+      subject: r.subject,
+      reason: r.reason,
+      payload: r.payload,
+      occurredAt: new Date(r.occurred_at).toISOString(),
+    });
     if (h !== r.hash) {
-      problems.push({ problem: 'edited_row', seq: r.seq, id: String(r.id), message: `Isi baris ${r.seq} diubah: hash-nya tidak cocok dengan isinya` });
+      problems.push({
+        problem: 'edited_row',
+        seq: r.seq,
+        id: String(r.id),
+        message: `Isi baris ${r.seq} diubah: hash-nya tidak cocok dengan isinya`,
+      });
       break;
     }
     prev = r.hash;
@@ -145,16 +233,30 @@ export async function verifyChain(db: Db, chain: string, evidence?: AnchorEviden
   if (evidence) {
     const mine = evidence.checkpoints.filter((c) => c.checkpoint.chain === chain);
     for (const c of mine.filter((x) => !x.signatureValid)) {
-      problems.push({ problem: 'invalid_signature', seq: c.checkpoint.seq, id: null, message: `Tanda tangan kepala rantai pada baris ${c.checkpoint.seq} (kunci ${c.checkpoint.keyId}) tidak sah${c.reason ? ` (${c.reason})` : ''}` });
+      problems.push({
+        problem: 'invalid_signature',
+        seq: c.checkpoint.seq,
+        id: null,
+        message: `Tanda tangan kepala rantai pada baris ${c.checkpoint.seq} (kunci ${c.checkpoint.keyId}) tidak sah${c.reason ? ` (${c.reason})` : ''}`,
+      });
     }
     const valid = mine.filter((x) => x.signatureValid).map((x) => x.checkpoint);
     const latest = valid.reduce<AnchoredHead | null>((m, c) => (!m || c.seq >= m.seq ? c : m), null);
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
-    let status: NonNullable<ChainVerification['anchor']>['status'] = latest ? 'intact' : mine.length ? 'invalid_signature' : 'not_anchored';
+    let status: NonNullable<ChainVerification['anchor']>['status'] = latest
+      ? 'intact'
+      : mine.length
+        ? 'invalid_signature'
+        : 'not_anchored';
     if (latest && latest.seq > 0 && !bySeq.has(latest.seq) && (rows.at(-1)?.seq ?? 0) < latest.seq) {
       const last = rows.at(-1)?.seq ?? 0;
       status = 'rows_deleted_after_head';
-      problems.push({ problem: 'rows_deleted_after_head', seq: last + 1, id: null, message: `Rantai berakhir pada baris ${last}, padahal kepala yang ditandatangani (${latest.signedAt}) berada pada baris ${latest.seq}: ${latest.seq - last} baris terakhir dihapus` });
+      problems.push({
+        problem: 'rows_deleted_after_head',
+        seq: last + 1,
+        id: null,
+        message: `Rantai berakhir pada baris ${last}, padahal kepala yang ditandatangani (${latest.signedAt}) berada pada baris ${latest.seq}: ${latest.seq - last} baris terakhir dihapus`,
+      });
     }
     // Every signed head (oldest first) must still be in the chain with the hash that was signed.
     // The last head that still matches and the first that does not bound where the rewrite began.
@@ -167,11 +269,22 @@ export async function verifyChain(db: Db, chain: string, evidence?: AnchorEviden
         continue;
       }
       if (status === 'intact') status = 'chain_recomputed';
-      problems.push({ problem: 'chain_recomputed', seq: c.seq, id: String(row.id), message: `Baris ${c.seq} memiliki hash lain daripada kepala rantai yang ditandatangani (${c.signedAt}): rantai diubah di antara baris ${lastMatching + 1} dan ${c.seq}, lalu hash-nya dihitung ulang` });
+      problems.push({
+        problem: 'chain_recomputed',
+        seq: c.seq,
+        id: String(row.id),
+        message: `Baris ${c.seq} memiliki hash lain daripada kepala rantai yang ditandatangani (${c.signedAt}): rantai diubah di antara baris ${lastMatching + 1} dan ${c.seq}, lalu hash-nya dihitung ulang`,
+      });
       break;
     }
     const shown = latest ?? mine.at(-1)?.checkpoint ?? null;
-    out.anchor = { status, head: shown, source: evidence.source, checkpoints: mine.length, rowsAfterHead: latest ? rows.filter((r) => r.seq > latest.seq).length : rows.length };
+    out.anchor = {
+      status,
+      head: shown,
+      source: evidence.source,
+      checkpoints: mine.length,
+      rowsAfterHead: latest ? rows.filter((r) => r.seq > latest.seq).length : rows.length,
+    };
   }
   problems.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
   out.ok = problems.length === 0;

@@ -39,7 +39,11 @@ export function mailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig {
   const production = env.NODE_ENV === 'production';
   return {
     // SMTP_URL=none: no dispatcher (the test run's default, so no spawned worker mails a sink it did not start).
-    smtpUrl: env.SMTP_URL === 'none' ? undefined : env.SMTP_URL || (production ? undefined : `smtp://127.0.0.1:${env.MAIL_SINK_SMTP_PORT ?? DEFAULT_SINK_SMTP_PORT}`),
+    smtpUrl:
+      env.SMTP_URL === 'none'
+        ? undefined
+        : env.SMTP_URL ||
+          (production ? undefined : `smtp://127.0.0.1:${env.MAIL_SINK_SMTP_PORT ?? DEFAULT_SINK_SMTP_PORT}`),
     from: env.MAIL_FROM || '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>',
   };
 }
@@ -61,8 +65,14 @@ export async function enqueueMail(trx: Executor, mail: MailInput): Promise<boole
   const r = await trx
     .insertInto('mail_outbox')
     .values({
-      dedupe_key: mail.dedupeKey, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null, topic: mail.topic ?? null,
-      message_id: messageIdFor(mail.dedupeKey), ...(mail.notBefore ? { next_attempt_at: mail.notBefore } : {}),
+      dedupe_key: mail.dedupeKey,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html ?? null,
+      topic: mail.topic ?? null,
+      message_id: messageIdFor(mail.dedupeKey),
+      ...(mail.notBefore ? { next_attempt_at: mail.notBefore } : {}),
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .executeTakeFirst();
@@ -71,13 +81,26 @@ export async function enqueueMail(trx: Executor, mail: MailInput): Promise<boole
 
 /** Moves the pending mails of a topic to a new instant (an announcement HR postponed). */
 export async function rescheduleTopic(trx: Executor, topic: string, notBefore: Date | string): Promise<number> {
-  const r = await trx.updateTable('mail_outbox').set({ next_attempt_at: notBefore }).where('topic', '=', topic).where('sent_at', 'is', null).where('cancelled_at', 'is', null).where('attempts', '=', 0).executeTakeFirst();
+  const r = await trx
+    .updateTable('mail_outbox')
+    .set({ next_attempt_at: notBefore })
+    .where('topic', '=', topic)
+    .where('sent_at', 'is', null)
+    .where('cancelled_at', 'is', null)
+    .where('attempts', '=', 0)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
 /** Cancels the pending mails of a topic (a reminder whose reason is gone); the rows stay. */
 export async function cancelTopic(trx: Executor, topic: string, reason: string): Promise<number> {
-  const r = await trx.updateTable('mail_outbox').set({ cancelled_at: sql`now()`, last_error: `cancelled: ${reason}` }).where('topic', '=', topic).where('sent_at', 'is', null).where('cancelled_at', 'is', null).executeTakeFirst();
+  const r = await trx
+    .updateTable('mail_outbox')
+    .set({ cancelled_at: sql`now()`, last_error: `cancelled: ${reason}` })
+    .where('topic', '=', topic)
+    .where('sent_at', 'is', null)
+    .where('cancelled_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
@@ -120,7 +143,15 @@ export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {
 
   const runOnce = async (): Promise<number> => {
     // Claim: due rows nobody else holds, leased (next_attempt_at moved past the lease) in one statement.
-    const claimed = await sql<{ id: string; to: string; subject: string; text: string; html: string | null; message_id: string; attempts: number }>`
+    const claimed = await sql<{
+      id: string;
+      to: string;
+      subject: string;
+      text: string;
+      html: string | null;
+      message_id: string;
+      attempts: number;
+    }>`
       with due as (
         select id from mail_outbox
         where sent_at is null and cancelled_at is null and next_attempt_at <= now()
@@ -134,16 +165,43 @@ export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {
     let sent = 0;
     for (const row of claimed.rows) {
       try {
-        await transport.sendMail({ from: opts.from, to: row.to, subject: row.subject, text: row.text, ...(row.html ? { html: row.html } : {}), messageId: row.message_id, headers: { 'X-Outbox-Id': String(row.id) } });
+        await transport.sendMail({
+          from: opts.from,
+          to: row.to,
+          subject: row.subject,
+          text: row.text,
+          ...(row.html ? { html: row.html } : {}),
+          messageId: row.message_id,
+          headers: { 'X-Outbox-Id': String(row.id) },
+        });
       } catch (err) {
         const e = err as { code?: string; responseCode?: number; message?: string };
         const delay = backoffMs(row.attempts, backoff);
-        await db.updateTable('mail_outbox').set({ next_attempt_at: sql`now() + make_interval(secs => ${delay / 1000})`, last_error: `${e.code ?? 'ERROR'} ${e.responseCode ?? ''} ${String(e.message ?? err).slice(0, 500)}`.trim() }).where('id', '=', row.id).where('sent_at', 'is', null).execute();
-        log('mail send failed; retrying later', { outboxId: row.id, attempts: row.attempts, code: e.code ?? null, responseCode: e.responseCode ?? null, retryInMs: delay });
+        await db
+          .updateTable('mail_outbox')
+          .set({
+            next_attempt_at: sql`now() + make_interval(secs => ${delay / 1000})`,
+            last_error: `${e.code ?? 'ERROR'} ${e.responseCode ?? ''} ${String(e.message ?? err).slice(0, 500)}`.trim(),
+          })
+          .where('id', '=', row.id)
+          .where('sent_at', 'is', null)
+          .execute();
+        log('mail send failed; retrying later', {
+          outboxId: row.id,
+          attempts: row.attempts,
+          code: e.code ?? null,
+          responseCode: e.responseCode ?? null,
+          retryInMs: delay,
+        });
         continue;
       }
       await opts.afterSend?.(String(row.id));
-      await db.updateTable('mail_outbox').set({ sent_at: sql`now()`, last_error: null }).where('id', '=', row.id).where('sent_at', 'is', null).execute();
+      await db
+        .updateTable('mail_outbox')
+        .set({ sent_at: sql`now()`, last_error: null })
+        .where('id', '=', row.id)
+        .where('sent_at', 'is', null)
+        .execute();
       sent += 1;
     }
     if (sent) log('mails sent', { count: sent });
@@ -190,17 +248,24 @@ export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {
  * in production. ASN_FAULT_PAUSE_AFTER_SEND=1 (durability test only) prints
  * `FAULT_PAUSED mail <id>` after a send and hangs before the mark, for a SIGKILL in that window.
  */
-export function dispatcherFromEnv(db: Kysely<Database>, log: DispatcherOptions['log'], env: NodeJS.ProcessEnv = process.env): Dispatcher | undefined {
+export function dispatcherFromEnv(
+  db: Kysely<Database>,
+  log: DispatcherOptions['log'],
+  env: NodeJS.ProcessEnv = process.env,
+): Dispatcher | undefined {
   const cfg = mailConfig(env);
   if (!cfg.smtpUrl) return undefined;
   const afterSend = env.ASN_FAULT_PAUSE_AFTER_SEND
     ? async (id: string): Promise<void> => {
-      process.stdout.write(`FAULT_PAUSED mail ${id}\n`);
-      await new Promise(() => undefined);
-    }
+        process.stdout.write(`FAULT_PAUSED mail ${id}\n`);
+        await new Promise(() => undefined);
+      }
     : undefined;
   return startMailDispatcher({
-    db, smtpUrl: cfg.smtpUrl, from: cfg.from, log,
+    db,
+    smtpUrl: cfg.smtpUrl,
+    from: cfg.from,
+    log,
     ...(env.MAIL_POLL_MS ? { pollMs: Number(env.MAIL_POLL_MS) } : {}),
     ...(env.MAIL_LEASE_MS ? { leaseMs: Number(env.MAIL_LEASE_MS) } : {}),
     ...(env.MAIL_BACKOFF_BASE_MS ? { backoff: { baseMs: Number(env.MAIL_BACKOFF_BASE_MS), maxMs: 3_600_000 } } : {}),

@@ -1,7 +1,15 @@
 import { sql } from 'kysely';
 import {
   compareFinal,
-  integratedScore, optimalisasi, qualificationKey, type OptimalisasiCandidate, type PriorPredikat, type RoundConfig, type ScoreTerm, scoringOf, type TieBreakKey,
+  integratedScore,
+  optimalisasi,
+  qualificationKey,
+  type OptimalisasiCandidate,
+  type PriorPredikat,
+  type RoundConfig,
+  type ScoreTerm,
+  scoringOf,
+  type TieBreakKey,
 } from '../domain';
 import type { Db } from './connection';
 
@@ -24,9 +32,21 @@ export interface SkbSelectionRow {
 }
 
 /** SKD passers per formation, ranked; `selected` when within multiplier × quota (ties at the cut all in). */
-export async function rankSkbSelection(db: Db, config: Pick<RoundConfig, 'roundId' | 'skbCutMultiplier' | 'skbTieBreak'>): Promise<SkbSelectionRow[]> {
+export async function rankSkbSelection(
+  db: Db,
+  config: Pick<RoundConfig, 'roundId' | 'skbCutMultiplier' | 'skbTieBreak'>,
+): Promise<SkbSelectionRow[]> {
   const order = config.skbTieBreak.map((k) => sql.raw(`s.${TIE_KEYS[k]} desc`));
-  const r = await sql<{ registration_no: string; formation_id: string; twk: number; tiu: number; tkp: number; total: number; rank: string; quota: number }>`
+  const r = await sql<{
+    registration_no: string;
+    formation_id: string;
+    twk: number;
+    tiu: number;
+    tkp: number;
+    total: number;
+    rank: string;
+    quota: number;
+  }>`
     with s as (
       select e.registration_no, e.twk, e.tiu, e.tkp, e.twk + e.tiu + e.tkp as total
         from exam_scores e where e.round_id = ${config.roundId} and e.kind = 'skd' and e.passed
@@ -42,8 +62,14 @@ export async function rankSkbSelection(db: Db, config: Pick<RoundConfig, 'roundI
       join formations f on f.round_id = a.round_id and f.formation_id = a.formation_id
      order by a.formation_id, rank, s.registration_no`.execute(db);
   return r.rows.map((x) => ({
-    registrationNo: x.registration_no, formationId: x.formation_id, twk: x.twk, tiu: x.tiu, tkp: x.tkp, total: x.total,
-    rank: Number(x.rank), selected: Number(x.rank) <= x.quota * config.skbCutMultiplier,
+    registrationNo: x.registration_no,
+    formationId: x.formation_id,
+    twk: x.twk,
+    tiu: x.tiu,
+    tkp: x.tkp,
+    total: x.total,
+    rank: Number(x.rank),
+    selected: Number(x.rank) <= x.quota * config.skbCutMultiplier,
   }));
 }
 
@@ -69,12 +95,27 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
   const rows = await db
     .selectFrom('rankings as sel')
     .innerJoin('applications as a', 'a.registration_no', 'sel.registration_no')
-    .innerJoin('exam_scores as skb', (j) => j.onRef('skb.registration_no', '=', 'sel.registration_no').on('skb.kind', '=', 'skb'))
-    .leftJoin('exam_scores as skd', (j) => j.onRef('skd.registration_no', '=', 'sel.registration_no').on('skd.kind', '=', 'skd'))
-    .leftJoin('skd_scores as reused', (j) => j.onRef('reused.registration_no', '=', 'sel.registration_no').on('reused.reused_from_year', 'is not', null))
+    .innerJoin('exam_scores as skb', (j) =>
+      j.onRef('skb.registration_no', '=', 'sel.registration_no').on('skb.kind', '=', 'skb'),
+    )
+    .leftJoin('exam_scores as skd', (j) =>
+      j.onRef('skd.registration_no', '=', 'sel.registration_no').on('skd.kind', '=', 'skd'),
+    )
+    .leftJoin('skd_scores as reused', (j) =>
+      j.onRef('reused.registration_no', '=', 'sel.registration_no').on('reused.reused_from_year', 'is not', null),
+    )
     .select([
-      'sel.registration_no', 'a.formation_id', 'a.ipk', 'a.birth_date', 'a.experience_years', 'a.prior_predikat', 'skb.skb', 'skb.interview',
-      sql<number>`coalesce(skd.twk, reused.twk)`.as('twk'), sql<number>`coalesce(skd.tiu, reused.tiu)`.as('tiu'), sql<number>`coalesce(skd.tkp, reused.tkp)`.as('tkp'),
+      'sel.registration_no',
+      'a.formation_id',
+      'a.ipk',
+      'a.birth_date',
+      'a.experience_years',
+      'a.prior_predikat',
+      'skb.skb',
+      'skb.interview',
+      sql<number>`coalesce(skd.twk, reused.twk)`.as('twk'),
+      sql<number>`coalesce(skd.tiu, reused.tiu)`.as('tiu'),
+      sql<number>`coalesce(skd.tkp, reused.tkp)`.as('tkp'),
     ])
     .where('sel.round_id', '=', config.roundId)
     .where('sel.kind', '=', 'skb_selection')
@@ -84,7 +125,11 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
   const scored = rows.map((r) => {
     const f = formations.get(r.formation_id)!;
     const s = integratedScore(scoringOf(config, f), {
-      skdTotal: r.twk + r.tiu + r.tkp, skb: r.skb ?? 0, experienceYears: r.experience_years, interview: r.interview ?? 0, priorPredikat: (r.prior_predikat as PriorPredikat | null) ?? null,
+      skdTotal: r.twk + r.tiu + r.tkp,
+      skb: r.skb ?? 0,
+      experienceYears: r.experience_years,
+      interview: r.interview ?? 0,
+      priorPredikat: (r.prior_predikat as PriorPredikat | null) ?? null,
     });
     return { ...r, score: s };
   });
@@ -95,11 +140,26 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
     for (let i = 0; i < scored.length; i += 1000) {
       await trx
         .insertInto('rankings')
-        .values(scored.slice(i, i + 1000).map((r) => ({
-          round_id: config.roundId, kind: 'final' as const, registration_no: r.registration_no, formation_id: r.formation_id, rank: 0, result: 'pending',
-          score_scaled: r.score.scaled, score_scale: r.score.scale, breakdown: JSON.stringify(r.score.terms), version,
-          skd_total: r.twk + r.tiu + r.tkp, tkp: r.tkp, tiu: r.tiu, twk: r.twk, ipk: r.ipk, birth_date: r.birth_date,
-        })))
+        .values(
+          scored.slice(i, i + 1000).map((r) => ({
+            round_id: config.roundId,
+            kind: 'final' as const,
+            registration_no: r.registration_no,
+            formation_id: r.formation_id,
+            rank: 0,
+            result: 'pending',
+            score_scaled: r.score.scaled,
+            score_scale: r.score.scale,
+            breakdown: JSON.stringify(r.score.terms),
+            version,
+            skd_total: r.twk + r.tiu + r.tkp,
+            tkp: r.tkp,
+            tiu: r.tiu,
+            twk: r.twk,
+            ipk: r.ipk,
+            birth_date: r.birth_date,
+          })),
+        )
         .execute();
     }
     await rankFinalInSql(trx, config.roundId);
@@ -113,17 +173,32 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
     .orderBy('rank')
     .execute();
   const byNo = new Map(scored.map((s) => [s.registration_no, s]));
-  const result = finish(config, ranked.map((r) => ({ registrationNo: r.registration_no, formationId: r.formation_id, rank: r.rank, src: byNo.get(r.registration_no)! })), await declinesOf(db, config.roundId));
+  const result = finish(
+    config,
+    ranked.map((r) => ({
+      registrationNo: r.registration_no,
+      formationId: r.formation_id,
+      rank: r.rank,
+      src: byNo.get(r.registration_no)!,
+    })),
+    await declinesOf(db, config.roundId),
+  );
   await db.transaction().execute(async (trx) => {
     for (const r of result) {
-      await trx.updateTable('rankings').set({ result: r.result, placement_formation_id: r.placementFormationId }).where('kind', '=', 'final').where('registration_no', '=', r.registrationNo).execute();
+      await trx
+        .updateTable('rankings')
+        .set({ result: r.result, placement_formation_id: r.placementFormationId })
+        .where('kind', '=', 'final')
+        .where('registration_no', '=', r.registrationNo)
+        .execute();
     }
   });
   return result;
 }
 
 /** The order of Pasal 45(4), as SQL: used by the ranking and timed by bench:ranking. */
-export const FINAL_ORDER_SQL = 'score_scaled desc, skd_total desc, tkp desc, tiu desc, twk desc, ipk desc, birth_date asc, registration_no asc';
+export const FINAL_ORDER_SQL =
+  'score_scaled desc, skd_total desc, tkp desc, tiu desc, twk desc, ipk desc, birth_date asc, registration_no asc';
 
 /** Ranks the stored final scores per formation with a window function. */
 export function finalRankQuery(db: Db, roundId: string) {
@@ -141,23 +216,61 @@ export async function rankFinalInSql(db: Db, roundId: string): Promise<void> {
 }
 
 async function declinesOf(db: Db, roundId: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('optimalisasi_declines').select(['registration_no', 'formation_id']).where('round_id', '=', roundId).execute();
+  const rows = await db
+    .selectFrom('optimalisasi_declines')
+    .select(['registration_no', 'formation_id'])
+    .where('round_id', '=', roundId)
+    .execute();
   return new Set(rows.map((r) => `${r.registration_no}|${r.formation_id}`));
 }
 
-type Scored = { registration_no: string; formation_id: string; ipk: number; birth_date: string; twk: number; tiu: number; tkp: number; score: ReturnType<typeof integratedScore> };
+type Scored = {
+  registration_no: string;
+  formation_id: string;
+  ipk: number;
+  birth_date: string;
+  twk: number;
+  tiu: number;
+  tkp: number;
+  score: ReturnType<typeof integratedScore>;
+};
 
-function finish(config: RoundConfig, ranked: { registrationNo: string; formationId: string; rank: number; src: Scored }[], declined: Set<string>): FinalRow[] {
+function finish(
+  config: RoundConfig,
+  ranked: { registrationNo: string; formationId: string; rank: number; src: Scored }[],
+  declined: Set<string>,
+): FinalRow[] {
   const quota = new Map(config.formations.map((f) => [f.formationId, f.quota]));
   const out: FinalRow[] = ranked.map((r) => ({
-    registrationNo: r.registrationNo, formationId: r.formationId, rank: r.rank,
-    result: r.rank <= (quota.get(r.formationId) ?? 0) ? 'lulus' : 'tidak_lulus', placementFormationId: null,
-    scaled: r.src.score.scaled, scale: r.src.score.scale, display: r.src.score.display, breakdown: r.src.score.terms,
+    registrationNo: r.registrationNo,
+    formationId: r.formationId,
+    rank: r.rank,
+    result: r.rank <= (quota.get(r.formationId) ?? 0) ? 'lulus' : 'tidak_lulus',
+    placementFormationId: null,
+    scaled: r.src.score.scaled,
+    scale: r.src.score.scale,
+    display: r.src.score.display,
+    breakdown: r.src.score.terms,
   }));
   const candidates: OptimalisasiCandidate[] = ranked.map((r) => ({
-    registrationNo: r.registrationNo, formationId: r.formationId, score: r.src.score, skd: { twk: r.src.twk, tiu: r.src.tiu, tkp: r.src.tkp }, ipk: r.src.ipk, birthDate: r.src.birth_date,
+    registrationNo: r.registrationNo,
+    formationId: r.formationId,
+    score: r.src.score,
+    skd: { twk: r.src.twk, tiu: r.src.tiu, tkp: r.src.tkp },
+    ipk: r.src.ipk,
+    birthDate: r.src.birth_date,
   }));
-  const placements = optimalisasi(config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, education: qualificationKey(f), quota: f.quota })), candidates, declined);
+  const placements = optimalisasi(
+    config.formations.map((f) => ({
+      formationId: f.formationId,
+      unit: f.unit,
+      jabatan: f.jabatan,
+      education: qualificationKey(f),
+      quota: f.quota,
+    })),
+    candidates,
+    declined,
+  );
   const byNo = new Map(out.map((o) => [o.registrationNo, o]));
   for (const p of placements) {
     const o = byNo.get(p.registrationNo)!;
@@ -174,8 +287,20 @@ function rankInMemory(config: RoundConfig, scored: Scored[], declined: Set<strin
   const ranked: { registrationNo: string; formationId: string; rank: number; src: Scored }[] = [];
   for (const [formationId, list] of groups) {
     const sorted = [...list].sort((a, b) => {
-      const ca = { registrationNo: a.registration_no, score: a.score, skd: { twk: a.twk, tiu: a.tiu, tkp: a.tkp }, ipk: a.ipk, birthDate: a.birth_date };
-      const cb = { registrationNo: b.registration_no, score: b.score, skd: { twk: b.twk, tiu: b.tiu, tkp: b.tkp }, ipk: b.ipk, birthDate: b.birth_date };
+      const ca = {
+        registrationNo: a.registration_no,
+        score: a.score,
+        skd: { twk: a.twk, tiu: a.tiu, tkp: a.tkp },
+        ipk: a.ipk,
+        birthDate: a.birth_date,
+      };
+      const cb = {
+        registrationNo: b.registration_no,
+        score: b.score,
+        skd: { twk: b.twk, tiu: b.tiu, tkp: b.tkp },
+        ipk: b.ipk,
+        birthDate: b.birth_date,
+      };
       return compareFinal(ca, cb);
     });
     sorted.forEach((s, i) => ranked.push({ registrationNo: s.registration_no, formationId, rank: i + 1, src: s }));

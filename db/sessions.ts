@@ -13,11 +13,19 @@ const hashSession = (sessionId: string): string => createHash('sha256').update(`
 /** Session ids: 32 random bytes, base64url; anything else is never looked up. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-export async function createSession(db: Db, userId: string, opts: { ttlMs: number }): Promise<{ sessionId: string; expiresAt: Date }> {
-  if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0) throw new Error(`session ttlMs must be positive, got ${opts.ttlMs}`);
+export async function createSession(
+  db: Db,
+  userId: string,
+  opts: { ttlMs: number },
+): Promise<{ sessionId: string; expiresAt: Date }> {
+  if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0)
+    throw new Error(`session ttlMs must be positive, got ${opts.ttlMs}`);
   const sessionId = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + opts.ttlMs);
-  await db.insertInto('sessions').values({ session_hash: hashSession(sessionId), user_id: userId, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('sessions')
+    .values({ session_hash: hashSession(sessionId), user_id: userId, expires_at: expiresAt })
+    .execute();
   return { sessionId, expiresAt };
 }
 
@@ -33,17 +41,35 @@ export async function findUserBySession(db: Db, sessionId: string): Promise<User
     .where('sessions.expires_at', '>', sql<Date>`now()`)
     .where('users.disabled', '=', false)
     .executeTakeFirst();
-  return row && { userId: String(row.user_id), username: row.username, displayName: row.display_name, role: row.role as Role, registrationNo: row.registration_no };
+  return (
+    row && {
+      userId: String(row.user_id),
+      username: row.username,
+      displayName: row.display_name,
+      role: row.role as Role,
+      registrationNo: row.registration_no,
+    }
+  );
 }
 
 /** Ends a session (idempotent; an unknown id is a no-op). */
 export async function revokeSession(db: Db, sessionId: string): Promise<void> {
   if (!SESSION_ID.test(sessionId)) return;
-  await db.updateTable('sessions').set({ revoked_at: sql<Date>`now()` }).where('session_hash', '=', hashSession(sessionId)).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('session_hash', '=', hashSession(sessionId))
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 /** Ends every session of a user (their tokens revoked by HR, or logout everywhere). */
 export async function revokeUserSessions(db: Db, userId: string): Promise<number> {
-  const r = await db.updateTable('sessions').set({ revoked_at: sql<Date>`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('sessions')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

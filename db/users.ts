@@ -25,16 +25,34 @@ export const staffTokenTtlMs = (): number => loadConfig().tokenTtlHours * HOUR_M
 /** The configured lifetime of the candidate token handed out at registration (ASN_CANDIDATE_TOKEN_TTL_HOURS). */
 export const candidateTokenTtlMs = (): number => loadConfig().candidateTokenTtlHours * HOUR_MS;
 
-const toUser = (row: { user_id: string; username: string; display_name: string; role: string; registration_no: string | null }): User => ({
-  userId: String(row.user_id), username: row.username, displayName: row.display_name, role: row.role as Role, registrationNo: row.registration_no,
+const toUser = (row: {
+  user_id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  registration_no: string | null;
+}): User => ({
+  userId: String(row.user_id),
+  username: row.username,
+  displayName: row.display_name,
+  role: row.role as Role,
+  registrationNo: row.registration_no,
 });
 
 /** Issues a new token for an existing user, valid for `ttlMs` (default: the configured lifetime for the user's kind). */
-export async function issueToken(db: Db, userId: string, opts: { ttlMs: number }): Promise<{ token: string; expiresAt: Date }> {
-  if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0) throw new Error(`token ttlMs must be positive, got ${opts.ttlMs}`);
+export async function issueToken(
+  db: Db,
+  userId: string,
+  opts: { ttlMs: number },
+): Promise<{ token: string; expiresAt: Date }> {
+  if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0)
+    throw new Error(`token ttlMs must be positive, got ${opts.ttlMs}`);
   const token = newToken();
   const expiresAt = new Date(Date.now() + opts.ttlMs);
-  await db.insertInto('api_tokens').values({ token_hash: hashToken(token), user_id: userId, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('api_tokens')
+    .values({ token_hash: hashToken(token), user_id: userId, expires_at: expiresAt })
+    .execute();
   return { token, expiresAt };
 }
 
@@ -48,7 +66,12 @@ export async function createUser(
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('users')
-      .values({ username: u.username, display_name: u.displayName, role: u.role, registration_no: u.registrationNo ?? null })
+      .values({
+        username: u.username,
+        display_name: u.displayName,
+        role: u.role,
+        registration_no: u.registrationNo ?? null,
+      })
       .returning(['user_id', 'username', 'display_name', 'role', 'registration_no'])
       .executeTakeFirstOrThrow();
     const { token, expiresAt } = await issueToken(trx, String(row.user_id), { ttlMs });
@@ -57,7 +80,11 @@ export async function createUser(
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').select(['user_id', 'username', 'display_name', 'role', 'registration_no']).where('username', '=', username).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select(['user_id', 'username', 'display_name', 'role', 'registration_no'])
+    .where('username', '=', username)
+    .executeTakeFirst();
   return row && toUser(row);
 }
 
@@ -69,8 +96,16 @@ export async function authenticateToken(db: Db, token: string): Promise<{ user: 
   const row = await db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.user_id', 'api_tokens.user_id')
-    .select(['users.user_id', 'users.username', 'users.display_name', 'users.role', 'users.registration_no', 'users.disabled', 'api_tokens.revoked_at',
-      sql<boolean>`api_tokens.expires_at <= now()`.as('expired')])
+    .select([
+      'users.user_id',
+      'users.username',
+      'users.display_name',
+      'users.role',
+      'users.registration_no',
+      'users.disabled',
+      'api_tokens.revoked_at',
+      sql<boolean>`api_tokens.expires_at <= now()`.as('expired'),
+    ])
     .where('api_tokens.token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!row || row.disabled) return { rejected: 'invalid' };
@@ -87,15 +122,30 @@ export async function findUserByToken(db: Db, token: string): Promise<User | und
 
 /** Revokes one token (the caller's own, at logout). Returns whether a live token was revoked. */
 export async function revokeToken(db: Db, token: string): Promise<boolean> {
-  const r = await db.updateTable('api_tokens').set({ revoked_at: sql<Date>`now()` }).where('token_hash', '=', hashToken(token)).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('token_hash', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 /** Revokes every token and every session of a user (HR or an administrator, e.g. a leaked token or a leaver). */
 export async function revokeUserCredentials(db: Db, userId: string): Promise<{ tokens: number; sessions: number }> {
   return db.transaction().execute(async (trx) => {
-    const t = await trx.updateTable('api_tokens').set({ revoked_at: sql<Date>`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
-    const s = await trx.updateTable('sessions').set({ revoked_at: sql<Date>`now()` }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+    const t = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    const s = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return { tokens: Number(t.numUpdatedRows), sessions: Number(s.numUpdatedRows) };
   });
 }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { RoundJob, RoundState } from '../workflows/messages';
 import { SCHEDULE_KEYS } from '../domain';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
-import { ADOPTED_CRITERIA, CONSULTATION_COMMENTS, SANGGAH_TEXT, sampleDrh, syntheticRound, TMS_REASONS, type ScheduleSpec, type SimCandidate } from './synthetic';
+import {
+  ADOPTED_CRITERIA,
+  CONSULTATION_COMMENTS,
+  SANGGAH_TEXT,
+  sampleDrh,
+  syntheticRound,
+  TMS_REASONS,
+  type ScheduleSpec,
+  type SimCandidate,
+} from './synthetic';
 
 /**
  * Drives one synthetic round through the real API, as its people would: HR starts it and adopts
@@ -121,11 +130,28 @@ export function layoutSchedule(now: number, n: number, dayMs: number, slack = 1)
   const skbAt = skdAt + skd;
   const finalAnnouncementAt = skbAt + skb;
   const drhDeadline = finalAnnouncementAt + drh;
-  return { consultationOpens, consultationCloses, registrationOpens, registrationCloses, verificationDeadline, announcementAt, skdAt, skbAt, finalAnnouncementAt, drhDeadline };
+  return {
+    consultationOpens,
+    consultationCloses,
+    registrationOpens,
+    registrationCloses,
+    verificationDeadline,
+    announcementAt,
+    skdAt,
+    skbAt,
+    finalAnnouncementAt,
+    drhDeadline,
+  };
 }
 
-const JPEG = (tag: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from(`JFIF ${tag}`), Buffer.alloc(2048, 0x11)]);
-const PDF = (tag: string): Buffer => Buffer.concat([Buffer.from(`%PDF-1.4\n% ${tag}\n`), Buffer.alloc(4096, 0x20), Buffer.from('\n%%EOF\n')]);
+const JPEG = (tag: string): Buffer =>
+  Buffer.concat([
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+    Buffer.from(`JFIF ${tag}`),
+    Buffer.alloc(2048, 0x11),
+  ]);
+const PDF = (tag: string): Buffer =>
+  Buffer.concat([Buffer.from(`%PDF-1.4\n% ${tag}\n`), Buffer.alloc(4096, 0x20), Buffer.from('\n%%EOF\n')]);
 const BASE_DOCS = ['pas_foto', 'swafoto', 'ktp', 'ijazah', 'transkrip', 'surat_lamaran'];
 
 export async function driveRound(o: DriverOptions): Promise<DriverResult> {
@@ -150,7 +176,15 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   };
 
   const spec = layoutSchedule(await clock.now(), o.candidates, dayMs, o.scheduleSlack ?? 1);
-  const { config, candidates } = syntheticRound({ roundId: o.roundId, candidates: o.candidates, seed: o.seed, budgetYear: o.budgetYear, schedule: spec, dayMs, nikOffset: o.nikOffset });
+  const { config, candidates } = syntheticRound({
+    roundId: o.roundId,
+    candidates: o.candidates,
+    seed: o.seed,
+    budgetYear: o.budgetYear,
+    schedule: spec,
+    dayMs,
+    nikOffset: o.nikOffset,
+  });
   const schedule: Record<Key, number> = { ...spec };
   const base = `/rounds/${o.roundId}`;
 
@@ -174,8 +208,14 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       await sleep(300);
     }
   };
-  const imported = (exam: 'skd' | 'skb') => (j: RoundJob): boolean => j.kind === 'import' && j.exam === exam && !j.correction;
-  const ranked = (ranking: 'skb_selection' | 'final') => (j: RoundJob): boolean => j.kind === 'rank' && j.ranking === ranking;
+  const imported =
+    (exam: 'skd' | 'skb') =>
+    (j: RoundJob): boolean =>
+      j.kind === 'import' && j.exam === exam && !j.correction;
+  const ranked =
+    (ranking: 'skb_selection' | 'final') =>
+    (j: RoundJob): boolean =>
+      j.kind === 'rank' && j.ranking === ranking;
 
   /**
    * While `work` runs, keeps `key` at least `marginMs` ahead: when it comes near, HR extends it
@@ -199,7 +239,15 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
             const to = schedule[k] + delta;
             // Too late (the round began that phase meanwhile, e.g. while a crashed worker was
             // replaced): the work goes on inside the started phase; candidates keep their own deadlines.
-            const res = await api.request('POST', `${base}/deadlines`, { ...hr, body: { key: k, to: new Date(to).toISOString(), reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai' }, accept: (st, code) => st === 409 && code === 'DEADLINE_PASSED' });
+            const res = await api.request('POST', `${base}/deadlines`, {
+              ...hr,
+              body: {
+                key: k,
+                to: new Date(to).toISOString(),
+                reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai',
+              },
+              accept: (st, code) => st === 409 && code === 'DEADLINE_PASSED',
+            });
             if (res.status === 409) {
               log(`tenggat ${k} sudah lewat; tahap berikutnya sudah dimulai, perpanjangan dihentikan`);
               late = true;
@@ -228,17 +276,30 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
 
   // 1. The round, its reviewers, the public consultation and the adopted criteria.
   await stage('konsultasi publik', async () => {
-    await api.request('POST', '/rounds', { token: o.hr.token, body: config, ...retry, idempotencyKey: `${o.roundId}-create`, accept: (s, c) => s === 409 && c === 'ROUND_EXISTS' });
+    await api.request('POST', '/rounds', {
+      token: o.hr.token,
+      body: config,
+      ...retry,
+      idempotencyKey: `${o.roundId}-create`,
+      accept: (s, c) => s === 409 && c === 'ROUND_EXISTS',
+    });
     // The round's workflow records it in PostgreSQL a moment after the start.
     for (let i = 0; ; i++) {
-      const r = await api.request('PUT', `${base}/reviewers`, { token: o.hr.token, body: { usernames: o.reviewers.map((rv) => rv.username) }, ...retry, accept: (st) => st === 404 && i < 100 });
+      const r = await api.request('PUT', `${base}/reviewers`, {
+        token: o.hr.token,
+        body: { usernames: o.reviewers.map((rv) => rv.username) },
+        ...retry,
+        accept: (st) => st === 404 && i < 100,
+      });
       if (r.status === 200) break;
       await sleep(200);
     }
     await clock.sleepUntil(schedule.consultationOpens + 300);
     await waitPhase(['consultation']);
     for (const [i, c] of CONSULTATION_COMMENTS.entries()) {
-      await api.post(`${base}/comments`, c, { retryForMs: retry.retryForMs, idempotencyKey: `${o.roundId}-comment-${i}` }).catch((e: ApiError) => log(`komentar tidak terkirim: ${e.message}`));
+      await api
+        .post(`${base}/comments`, c, { retryForMs: retry.retryForMs, idempotencyKey: `${o.roundId}-comment-${i}` })
+        .catch((e: ApiError) => log(`komentar tidak terkirim: ${e.message}`));
       progress('konsultasi publik', i + 1, CONSULTATION_COMMENTS.length);
     }
     await clock.sleepUntil(schedule.consultationCloses + 300);
@@ -258,26 +319,60 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
         // A random key per registration (a guessable key is not a secret, and never needs to be).
         const key = randomUUID();
         type Answer = { registrationNo: string; token?: string; replayed?: boolean; workflowPending?: boolean };
-        let r = (await api.request<Answer>('POST', `${base}/registrations`, { body: sim.request, ...retry, idempotencyKey: key })).body;
+        let r = (
+          await api.request<Answer>('POST', `${base}/registrations`, {
+            body: sim.request,
+            ...retry,
+            idempotencyKey: key,
+          })
+        ).body;
         const token = r.token ?? '';
         // 202: recorded, the workflow not started yet (Temporal down); the repeat starts it.
         for (let i = 0; r.workflowPending; i++) {
           await sleep(Math.min(2_000, 200 * 2 ** Math.min(i, 4)));
-          r = (await api.request<Answer>('POST', `${base}/registrations`, { body: sim.request, ...retry, idempotencyKey: key })).body;
+          r = (
+            await api.request<Answer>('POST', `${base}/registrations`, {
+              body: sim.request,
+              ...retry,
+              idempotencyKey: key,
+            })
+          ).body;
         }
-        const reg: Registered = { sim, registrationNo: r.registrationNo, token, lostToken: !token, documentsSubmitted: false, appealFiled: false };
+        const reg: Registered = {
+          sim,
+          registrationNo: r.registrationNo,
+          token,
+          lostToken: !token,
+          documentsSubmitted: false,
+          appealFiled: false,
+        };
         registered.push(reg);
         o.onRegistered?.(reg);
-        if (reg.lostToken) log(`pendaftaran ${r.registrationNo}: jawaban pertama (berisi token) hilang; ulangan tidak memberi token lagi`);
+        if (reg.lostToken)
+          log(
+            `pendaftaran ${r.registrationNo}: jawaban pertama (berisi token) hilang; ulangan tidak memberi token lagi`,
+          );
         if (sim.plan.submitsDocuments && !reg.lostToken) {
           const ids: string[] = [];
           for (const kind of [...BASE_DOCS, ...(sim.jabatan.extraDocuments ?? [])]) {
             const jpeg = ['pas_foto', 'swafoto', 'ktp'].includes(kind);
-            const file = multipartFile(jpeg ? `${kind}.jpg` : `${kind}.pdf`, jpeg ? JPEG(`${r.registrationNo}-${kind}`) : PDF(`${r.registrationNo}-${kind}`), jpeg ? 'image/jpeg' : 'application/pdf');
-            const up = await api.request<{ documentId: string }>('POST', `/registrations/${r.registrationNo}/documents/${kind}`, { token: reg.token, raw: file, ...retry });
+            const file = multipartFile(
+              jpeg ? `${kind}.jpg` : `${kind}.pdf`,
+              jpeg ? JPEG(`${r.registrationNo}-${kind}`) : PDF(`${r.registrationNo}-${kind}`),
+              jpeg ? 'image/jpeg' : 'application/pdf',
+            );
+            const up = await api.request<{ documentId: string }>(
+              'POST',
+              `/registrations/${r.registrationNo}/documents/${kind}`,
+              { token: reg.token, raw: file, ...retry },
+            );
             ids.push(up.body.documentId);
           }
-          await api.post(`/registrations/${r.registrationNo}/documents/submit`, { documentIds: ids }, { token: reg.token, ...retry, idempotencyKey: `${o.roundId}-submit-${sim.index}` });
+          await api.post(
+            `/registrations/${r.registrationNo}/documents/submit`,
+            { documentIds: ids },
+            { token: reg.token, ...retry, idempotencyKey: `${o.roundId}-submit-${sim.index}` },
+          );
           reg.documentsSubmitted = true;
         }
       } catch (err) {
@@ -299,22 +394,50 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     let idle = 0;
     while (decided.size < expected) {
       let progressed = false;
-      await Promise.all(o.reviewers.map(async (rv) => {
-        const tasks = await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token, ...retry });
-        await pool(tasks.filter((t) => t.kind === kind && !decided.has(t.registrationNo)), Math.max(1, Math.floor(conc / o.reviewers.length)), async (t) => {
-          const reg = byNo.get(t.registrationNo);
-          if (!reg) return;
-          const body = kind === 'verification'
-            ? { decisions: [...BASE_DOCS, ...(reg.sim.jabatan.extraDocuments ?? [])].map((k, i) => (reg.sim.plan.tms && i === 3 ? { kind: k, result: 'TMS', reason: TMS_REASONS[reg.sim.index % TMS_REASONS.length] } : { kind: k, result: 'MS' })) }
-            : { accepted: reg.sim.plan.appealAccepted, answer: reg.sim.plan.appealAccepted ? 'Setelah diperiksa ulang, dokumen memenuhi syarat; sanggah diterima.' : 'Setelah diperiksa ulang, dokumen tetap tidak memenuhi syarat.' };
-          const moved = (s: number, c: string): boolean => (s === 403 && c === 'NOT_ASSIGNED') || (s === 409 && (c === 'TASK_FINISHED' || c === 'WRONG_STAGE'));
-          const r = await api.request('POST', `/tasks/${t.taskId}/decision`, { token: rv.token, body, ...retry, idempotencyKey: `${t.taskId}-decision`, accept: moved });
-          if (r.status !== 200) return; // escalated to another reviewer meanwhile: theirs now
-          decided.add(t.registrationNo);
-          progressed = true;
-          progress(label, decided.size, expected);
-        });
-      }));
+      await Promise.all(
+        o.reviewers.map(async (rv) => {
+          const tasks = await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', {
+            token: rv.token,
+            ...retry,
+          });
+          await pool(
+            tasks.filter((t) => t.kind === kind && !decided.has(t.registrationNo)),
+            Math.max(1, Math.floor(conc / o.reviewers.length)),
+            async (t) => {
+              const reg = byNo.get(t.registrationNo);
+              if (!reg) return;
+              const body =
+                kind === 'verification'
+                  ? {
+                      decisions: [...BASE_DOCS, ...(reg.sim.jabatan.extraDocuments ?? [])].map((k, i) =>
+                        reg.sim.plan.tms && i === 3
+                          ? { kind: k, result: 'TMS', reason: TMS_REASONS[reg.sim.index % TMS_REASONS.length] }
+                          : { kind: k, result: 'MS' },
+                      ),
+                    }
+                  : {
+                      accepted: reg.sim.plan.appealAccepted,
+                      answer: reg.sim.plan.appealAccepted
+                        ? 'Setelah diperiksa ulang, dokumen memenuhi syarat; sanggah diterima.'
+                        : 'Setelah diperiksa ulang, dokumen tetap tidak memenuhi syarat.',
+                    };
+              const moved = (s: number, c: string): boolean =>
+                (s === 403 && c === 'NOT_ASSIGNED') || (s === 409 && (c === 'TASK_FINISHED' || c === 'WRONG_STAGE'));
+              const r = await api.request('POST', `/tasks/${t.taskId}/decision`, {
+                token: rv.token,
+                body,
+                ...retry,
+                idempotencyKey: `${t.taskId}-decision`,
+                accept: moved,
+              });
+              if (r.status !== 200) return; // escalated to another reviewer meanwhile: theirs now
+              decided.add(t.registrationNo);
+              progressed = true;
+              progress(label, decided.size, expected);
+            },
+          );
+        }),
+      );
       if (!progressed) {
         idle += 1;
         if (idle % 40 === 0) log(`${label}: menunggu tugas (${decided.size}/${expected})`);
@@ -335,10 +458,17 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     await pool(appellants, conc, async (r) => {
       // Filed as soon as the candidate's window is open: "not eligible yet" is retried (for a
       // minute), "window closed" is final: one request each, no status polling in between.
-      const closed = (s: number, c: string): boolean => (s === 409 || s === 422) && (c === 'WINDOW_CLOSED' || c === 'NOT_ELIGIBLE_FOR_SANGGAH');
+      const closed = (s: number, c: string): boolean =>
+        (s === 409 || s === 422) && (c === 'WINDOW_CLOSED' || c === 'NOT_ELIGIBLE_FOR_SANGGAH');
       let res: { status: number; body: unknown };
       for (let tries = 0; ; tries++) {
-        res = await api.request('POST', `/registrations/${r.registrationNo}/sanggah`, { token: r.token, body: { reason: SANGGAH_TEXT }, ...retry, idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}`, accept: closed });
+        res = await api.request('POST', `/registrations/${r.registrationNo}/sanggah`, {
+          token: r.token,
+          body: { reason: SANGGAH_TEXT },
+          ...retry,
+          idempotencyKey: `${o.roundId}-sanggah-${r.sim.index}`,
+          accept: closed,
+        });
         const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
         if (res.status === 200 || code !== 'NOT_ELIGIBLE_FOR_SANGGAH' || tries >= 120) break;
         await sleep(500);
@@ -354,8 +484,14 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   await stage('SKD', async () => {
     await clock.sleepUntil(schedule.skdAt + 300);
     await waitPhase(['skd']);
-    const rows = eligible.filter((r) => r.sim.plan.skd).map((r) => `${r.registrationNo},${r.sim.plan.skd!.twk},${r.sim.plan.skd!.tiu},${r.sim.plan.skd!.tkp}`);
-    await api.request('POST', `${base}/imports/skd`, { token: o.hr.token, raw: { data: ['registration_no,twk,tiu,tkp', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
+    const rows = eligible
+      .filter((r) => r.sim.plan.skd)
+      .map((r) => `${r.registrationNo},${r.sim.plan.skd!.twk},${r.sim.plan.skd!.tiu},${r.sim.plan.skd!.tkp}`);
+    await api.request('POST', `${base}/imports/skd`, {
+      token: o.hr.token,
+      raw: { data: ['registration_no,twk,tiu,tkp', ...rows].join('\n'), contentType: 'text/csv' },
+      ...retry,
+    });
     await waitJobs([imported('skd')], 'SKD: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/skb_selection`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-skb` });
     await waitJobs([imported('skd'), ranked('skb_selection')], 'SKD: penetapan peserta SKB');
@@ -365,10 +501,23 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   await stage('SKB dan pemeringkatan akhir', async () => {
     await clock.sleepUntil(schedule.skbAt + 300);
     await waitPhase(['skb', 'final_announcement']);
-    const selection = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/skb_selection`, hr);
-    const selected = selection.filter((s) => s.result === 'selected').map((s) => byNo.get(s.registrationNo)!).filter((r) => r.sim.plan.skb !== null);
-    const rows = selected.map((r) => `${r.registrationNo},${r.sim.plan.skb},${r.sim.jabatan.code === 'DINKES-PERAWAT' ? r.sim.plan.interview : ''}`);
-    await api.request('POST', `${base}/imports/skb`, { token: o.hr.token, raw: { data: ['registration_no,skb,interview', ...rows].join('\n'), contentType: 'text/csv' }, ...retry });
+    const selection = await api.getAll<{ registrationNo: string; result: string }>(
+      `${base}/rankings/skb_selection`,
+      hr,
+    );
+    const selected = selection
+      .filter((s) => s.result === 'selected')
+      .map((s) => byNo.get(s.registrationNo)!)
+      .filter((r) => r.sim.plan.skb !== null);
+    const rows = selected.map(
+      (r) =>
+        `${r.registrationNo},${r.sim.plan.skb},${r.sim.jabatan.code === 'DINKES-PERAWAT' ? r.sim.plan.interview : ''}`,
+    );
+    await api.request('POST', `${base}/imports/skb`, {
+      token: o.hr.token,
+      raw: { data: ['registration_no,skb,interview', ...rows].join('\n'), contentType: 'text/csv' },
+      ...retry,
+    });
     await waitJobs([imported('skb')], 'SKB: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/final`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-final` });
     // The winners need their DRH window: while the final results go out, HR keeps the DRH
@@ -379,15 +528,33 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   // 7. DRH by the successful candidates; NIP and SK follow.
   await stage('DRH dan penetapan NIP', async () => {
     const finals = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/final`, hr);
-    const winners = finals.filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi').map((f) => byNo.get(f.registrationNo)!);
+    const winners = finals
+      .filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi')
+      .map((f) => byNo.get(f.registrationNo)!);
     const filing = winners.filter((w) => w.sim.plan.submitsDrh);
     let done = 0;
     const work = pool(filing, conc, async (w) => {
       // Sent until the candidate's DRH form is open ("wrong stage" until the final result reaches
       // it). "Window closed" is retried for half a minute: HR's extension reaches each candidate a
       // moment after the round takes it (the round's notice job), and reopens the form.
-      for (let closedTries = 0; ; ) {
-        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, { body: { drh: sampleDrh({ index: w.sim.index, fullName: w.sim.request.fullName, birthDate: w.sim.request.birthDate, sex: w.sim.request.sex, educationLevel: w.sim.request.education.level, program: w.sim.request.education.program }) }, token: w.token, ...retry, idempotencyKey: `${o.roundId}-drh-${w.sim.index}`, accept: (st, code) => st === 409 && (code === 'WRONG_STAGE' || (code === 'WINDOW_CLOSED' && closedTries < 60)) });
+      for (let closedTries = 0; ;) {
+        const res = await api.request('POST', `/registrations/${w.registrationNo}/drh`, {
+          body: {
+            drh: sampleDrh({
+              index: w.sim.index,
+              fullName: w.sim.request.fullName,
+              birthDate: w.sim.request.birthDate,
+              sex: w.sim.request.sex,
+              educationLevel: w.sim.request.education.level,
+              program: w.sim.request.education.program,
+            }),
+          },
+          token: w.token,
+          ...retry,
+          idempotencyKey: `${o.roundId}-drh-${w.sim.index}`,
+          accept: (st, code) =>
+            st === 409 && (code === 'WRONG_STAGE' || (code === 'WINDOW_CLOSED' && closedTries < 60)),
+        });
         if (res.status === 200) break;
         if ((res.body as { error?: { code?: string } } | undefined)?.error?.code === 'WINDOW_CLOSED') closedTries += 1;
         await sleep(500);
@@ -412,17 +579,35 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     const sup = o.supervisor;
     await stage('karier: masa percobaan dan SKP', async () => {
       const finals = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/final`, hr);
-      const appointedRegs = finals.filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi').map((f) => byNo.get(f.registrationNo)!).filter((w) => w.sim.plan.submitsDrh);
+      const appointedRegs = finals
+        .filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi')
+        .map((f) => byNo.get(f.registrationNo)!)
+        .filter((w) => w.sim.plan.submitsDrh);
       let done = 0;
       await pool(appointedRegs, conc, async (w) => {
-        const s = await api.get<{ nip: string | null }>(`/registrations/${w.registrationNo}`, { token: w.token, ...retry });
+        const s = await api.get<{ nip: string | null }>(`/registrations/${w.registrationNo}`, {
+          token: w.token,
+          ...retry,
+        });
         if (!s.nip) return;
         const c = `/careers/${s.nip}`;
         // Keyed by registration number: a key becomes the Update id in the career's history, and a NIP spells the birth date.
-        const once = (what: string): { idempotencyKey: string } => ({ idempotencyKey: `${o.roundId}-${what}-${w.registrationNo}` });
+        const once = (what: string): { idempotencyKey: string } => ({
+          idempotencyKey: `${o.roundId}-${what}-${w.registrationNo}`,
+        });
         // The career workflow is started by the appointment: its row may take a moment.
         for (let i = 0; ; i++) {
-          const r = await api.request('PUT', `${c}/supervisor`, { token: o.hr.token, body: { supervisor: sup.username, unitHead: sup.username, reason: 'Penempatan awal CPNS pada unit formasi' }, ...retry, ...once('supervisor'), accept: (st) => st === 404 && i < 100 });
+          const r = await api.request('PUT', `${c}/supervisor`, {
+            token: o.hr.token,
+            body: {
+              supervisor: sup.username,
+              unitHead: sup.username,
+              reason: 'Penempatan awal CPNS pada unit formasi',
+            },
+            ...retry,
+            ...once('supervisor'),
+            accept: (st) => st === 404 && i < 100,
+          });
           if (r.status === 200) break;
           await sleep(300);
         }
@@ -433,7 +618,16 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
           if (st.status === 'pns') break;
           await sleep(300);
         }
-        await api.post(`${c}/expectations`, { expectations: ['Menyelesaikan layanan sesuai standar pelayanan unit', 'Menyusun laporan kinerja triwulan tepat waktu'] }, { token: sup.token, ...retry, ...once('skp') });
+        await api.post(
+          `${c}/expectations`,
+          {
+            expectations: [
+              'Menyelesaikan layanan sesuai standar pelayanan unit',
+              'Menyusun laporan kinerja triwulan tepat waktu',
+            ],
+          },
+          { token: sup.token, ...retry, ...once('skp') },
+        );
         careers.push(s.nip);
         progress('karier: CPNS → PNS, rencana SKP', ++done, appointedRegs.length);
       });
@@ -446,5 +640,15 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     await waitPhase(['closed']);
     return roundState();
   });
-  return { roundId: o.roundId, candidates, registered, refused, lostTokens: registered.filter((r) => r.lostToken).length, stages, careers, extensions, finalState };
+  return {
+    roundId: o.roundId,
+    candidates,
+    registered,
+    refused,
+    lostTokens: registered.filter((r) => r.lostToken).length,
+    stages,
+    careers,
+    extensions,
+    finalState,
+  };
 }

@@ -18,7 +18,12 @@ export interface HttpStats {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown,
+  ) {
     // The details name what was refused (an import's rows, a rule's fields): the first few go into the message.
     const details = (body as { error?: { details?: unknown } } | null)?.error?.details;
     super(`${status} ${code}: ${message}${details === undefined ? '' : ` ${JSON.stringify(details).slice(0, 600)}`}`);
@@ -38,11 +43,26 @@ export interface RequestOptions {
 }
 
 export class ApiClient {
-  readonly stats: HttpStats = { requests: 0, byStatus: {}, server5xx: [], timeouts: 0, networkErrors: 0, retries: 0, maxLatencyMs: 0 };
+  readonly stats: HttpStats = {
+    requests: 0,
+    byStatus: {},
+    server5xx: [],
+    timeouts: 0,
+    networkErrors: 0,
+    retries: 0,
+    maxLatencyMs: 0,
+  };
 
-  constructor(readonly baseUrl: string, private readonly opts: { timeoutMs?: number; defaultRetryForMs?: number } = {}) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly opts: { timeoutMs?: number; defaultRetryForMs?: number } = {},
+  ) {}
 
-  async request<T = unknown>(method: string, path: string, o: RequestOptions = {}): Promise<{ status: number; body: T }> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    o: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
     const retryFor = o.retryForMs ?? this.opts.defaultRetryForMs ?? 0;
     const deadline = Date.now() + retryFor;
     const key = o.idempotencyKey ?? (method === 'GET' ? undefined : randomUUID());
@@ -63,7 +83,12 @@ export class ApiClient {
       let status: number;
       let text: string;
       try {
-        const res = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000) });
+        const res = await fetch(this.baseUrl + path, {
+          method,
+          headers,
+          body: payload,
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+        });
         status = res.status;
         text = await res.text();
       } catch (err) {
@@ -76,7 +101,8 @@ export class ApiClient {
       const ms = performance.now() - started;
       if (ms > this.stats.maxLatencyMs) this.stats.maxLatencyMs = ms;
       this.stats.byStatus[String(status)] = (this.stats.byStatus[String(status)] ?? 0) + 1;
-      if (status >= 500 && status !== 503) this.stats.server5xx.push({ method, path, status, body: text.slice(0, 300) });
+      if (status >= 500 && status !== 503)
+        this.stats.server5xx.push({ method, path, status, body: text.slice(0, 300) });
       let body: unknown = text;
       try {
         body = text ? JSON.parse(text) : null;
@@ -91,7 +117,12 @@ export class ApiClient {
         await new Promise((r) => setTimeout(r, Math.min(2_000, 200 * 2 ** Math.min(attempt, 4))));
         continue;
       }
-      throw new ApiError(status, code || 'HTTP', (body as { error?: { message?: string } } | null)?.error?.message ?? text.slice(0, 200), body);
+      throw new ApiError(
+        status,
+        code || 'HTTP',
+        (body as { error?: { message?: string } } | null)?.error?.message ?? text.slice(0, 200),
+        body,
+      );
     }
   }
 
@@ -102,7 +133,10 @@ export class ApiClient {
   async getAll<T = unknown>(path: string, o: RequestOptions = {}, pageSize = 1000): Promise<T[]> {
     const out: T[] = [];
     for (let page = 1; ; page++) {
-      const r = await this.get<{ items: T[]; total: number }>(`${path}${path.includes('?') ? '&' : '?'}page=${page}&pageSize=${pageSize}`, o);
+      const r = await this.get<{ items: T[]; total: number }>(
+        `${path}${path.includes('?') ? '&' : '?'}page=${page}&pageSize=${pageSize}`,
+        o,
+      );
       out.push(...r.items);
       if (r.items.length === 0 || out.length >= r.total) return out;
     }
@@ -116,15 +150,25 @@ export class ApiClient {
 }
 
 /** One file in a multipart body. */
-export function multipartFile(filename: string, content: Buffer, contentType: string): { data: Buffer; contentType: string } {
+export function multipartFile(
+  filename: string,
+  content: Buffer,
+  contentType: string,
+): { data: Buffer; contentType: string } {
   const boundary = `----asn${randomUUID()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return { data: Buffer.concat([head, content, tail]), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** Runs `fn` over the items with at most `concurrency` at once; results in order. */
-export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {

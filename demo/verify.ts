@@ -32,17 +32,49 @@ export interface RoundCheck {
 /** Natural keys: none of these may repeat, whatever was retried. */
 const NATURAL_KEYS: [string, string, string][] = [
   ['applications', 'nik, budget_year', 'round_id = $R'],
-  ['users', 'registration_no', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['documents', 'registration_no, kind, sha256', "registration_no in (select registration_no from applications where round_id = $R)"],
+  ['users', 'registration_no', 'registration_no in (select registration_no from applications where round_id = $R)'],
+  [
+    'documents',
+    'registration_no, kind, sha256',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
   ['tasks', 'registration_no, kind, stage, reviewer', 'round_id = $R'],
-  ['verifications', 'registration_no, stage', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['sanggah', 'registration_no, stage', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['skd_scores', 'registration_no', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['skb_results', 'registration_no', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['final_results', 'registration_no', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['appointments', 'registration_no', "registration_no in (select registration_no from applications where round_id = $R)"],
-  ['appointments', 'nip', "nip is not null and registration_no in (select registration_no from applications where round_id = $R)"],
-  ['careers', 'registration_no', "registration_no in (select registration_no from applications where round_id = $R)"],
+  [
+    'verifications',
+    'registration_no, stage',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  [
+    'sanggah',
+    'registration_no, stage',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  [
+    'skd_scores',
+    'registration_no',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  [
+    'skb_results',
+    'registration_no',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  [
+    'final_results',
+    'registration_no',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  [
+    'appointments',
+    'registration_no',
+    'registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  [
+    'appointments',
+    'nip',
+    'nip is not null and registration_no in (select registration_no from applications where round_id = $R)',
+  ],
+  ['careers', 'registration_no', 'registration_no in (select registration_no from applications where round_id = $R)'],
   ['exam_imports', 'kind, sha256', 'round_id = $R'],
   ['exam_scores', 'kind, registration_no', 'round_id = $R'],
   ['rankings', 'kind, version, registration_no', 'round_id = $R'],
@@ -75,17 +107,31 @@ export function expectedOutcome(r: Registered, selection: Map<string, string>, f
   return f === undefined ? 'no final result published' : 'tidak_lulus';
 }
 
-export async function checkRound(db: Db, client: Client, result: DriverResult, opts: { resultTimeoutMs?: number; endGraceMs?: number } = {}): Promise<RoundCheck> {
+export async function checkRound(
+  db: Db,
+  client: Client,
+  result: DriverResult,
+  opts: { resultTimeoutMs?: number; endGraceMs?: number } = {},
+): Promise<RoundCheck> {
   const roundId = result.roundId;
   const nos = result.registered.map((r) => r.registrationNo);
-  const apps = new Set((await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).execute()).map((a) => a.registration_no));
+  const apps = new Set(
+    (await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).execute()).map(
+      (a) => a.registration_no,
+    ),
+  );
   const lost: string[] = [];
   const notEnded: string[] = [];
   const wrongOutcome: RoundCheck['wrongOutcome'] = [];
   const outcomes: Record<string, number> = {};
   const graceUntil = Date.now() + (opts.endGraceMs ?? 120_000);
 
-  const ranks = await db.selectFrom('rankings').select(['registration_no', 'kind', 'result', 'version']).where('round_id', '=', roundId).orderBy('version').execute();
+  const ranks = await db
+    .selectFrom('rankings')
+    .select(['registration_no', 'kind', 'result', 'version'])
+    .where('round_id', '=', roundId)
+    .orderBy('version')
+    .execute();
   const selection = new Map(ranks.filter((r) => r.kind === 'skb_selection').map((r) => [r.registration_no, r.result]));
   const finals = new Map(ranks.filter((r) => r.kind === 'final').map((r) => [r.registration_no, r.result]));
 
@@ -116,7 +162,9 @@ export async function checkRound(db: Db, client: Client, result: DriverResult, o
       notEnded.push(`${r.registrationNo}:${status}`);
       continue;
     }
-    const res = (await client.withDeadline(Date.now() + (opts.resultTimeoutMs ?? 10_000), () => h.result())) as CandidateStatus;
+    const res = (await client.withDeadline(Date.now() + (opts.resultTimeoutMs ?? 10_000), () =>
+      h.result(),
+    )) as CandidateStatus;
     const actual = res.outcome ?? 'none';
     outcomes[actual] = (outcomes[actual] ?? 0) + 1;
     const expected = expectedOutcome(r, selection, finals);
@@ -126,29 +174,61 @@ export async function checkRound(db: Db, client: Client, result: DriverResult, o
   /** A fragment with `$R` standing for the round id (bound as a parameter). */
   const withRound = (text: string): RawBuilder<unknown> => {
     const parts = text.split('$R');
-    return parts.slice(1).reduce<RawBuilder<unknown>>((acc, p) => sql`${acc}${roundId}${sql.raw(p)}`, sql.raw(parts[0]!));
+    return parts
+      .slice(1)
+      .reduce<RawBuilder<unknown>>((acc, p) => sql`${acc}${roundId}${sql.raw(p)}`, sql.raw(parts[0]!));
   };
   const duplicated: Record<string, number> = {};
   for (const [table, key, where] of NATURAL_KEYS) {
-    const { rows } = await sql<{ dup: string }>`select count(*) - count(distinct (${sql.raw(key)})) as dup from ${sql.table(table)} where ${withRound(where)}`.execute(db);
+    const { rows } = await sql<{
+      dup: string;
+    }>`select count(*) - count(distinct (${sql.raw(key)})) as dup from ${sql.table(table)} where ${withRound(where)}`.execute(
+      db,
+    );
     const n = Number(rows[0]?.dup ?? 0);
     if (n) duplicated[`${table}(${key})`] = n;
   }
 
   const auditMissing: RoundCheck['auditMissing'] = [];
   for (const [, action, rowsSql] of AUDITED) {
-    const { rows } = await sql<{ registration_no: string }>`select x.registration_no from (${sql.raw(rowsSql)}) x join applications a on a.registration_no = x.registration_no
-      where a.round_id = ${roundId} and not exists (select 1 from audit_log l where l.chain = ${roundChain(roundId)} and l.action = ${action} and l.subject = x.registration_no)`.execute(db);
+    const { rows } = await sql<{
+      registration_no: string;
+    }>`select x.registration_no from (${sql.raw(rowsSql)}) x join applications a on a.registration_no = x.registration_no
+      where a.round_id = ${roundId} and not exists (select 1 from audit_log l where l.chain = ${roundChain(roundId)} and l.action = ${action} and l.subject = x.registration_no)`.execute(
+      db,
+    );
     for (const r of rows) auditMissing.push({ action, registrationNo: r.registration_no });
   }
   const chainsBroken: string[] = [];
   if (!(await verifyChain(db, roundChain(roundId))).ok) chainsBroken.push(roundChain(roundId));
-  const nips = await db.selectFrom('appointments').select('nip').where('registration_no', 'in', nos.length ? nos : ['']).where('nip', 'is not', null).execute();
+  const nips = await db
+    .selectFrom('appointments')
+    .select('nip')
+    .where('registration_no', 'in', nos.length ? nos : [''])
+    .where('nip', 'is not', null)
+    .execute();
   for (const { nip } of nips) if (!(await verifyChain(db, careerChain(nip!))).ok) chainsBroken.push(careerChain(nip!));
 
-  return { candidates: result.candidates.length, registered: result.registered.length, lost, duplicated, wrongOutcome, notEnded, auditMissing, chainsBroken, outcomes };
+  return {
+    candidates: result.candidates.length,
+    registered: result.registered.length,
+    lost,
+    duplicated,
+    wrongOutcome,
+    notEnded,
+    auditMissing,
+    chainsBroken,
+    outcomes,
+  };
 }
 
 export function checkPassed(c: RoundCheck): boolean {
-  return c.lost.length === 0 && Object.keys(c.duplicated).length === 0 && c.wrongOutcome.length === 0 && c.notEnded.length === 0 && c.auditMissing.length === 0 && c.chainsBroken.length === 0;
+  return (
+    c.lost.length === 0 &&
+    Object.keys(c.duplicated).length === 0 &&
+    c.wrongOutcome.length === 0 &&
+    c.notEnded.length === 0 &&
+    c.auditMissing.length === 0 &&
+    c.chainsBroken.length === 0
+  );
 }

@@ -21,9 +21,15 @@ export function daysInMonth(year: number, month: number): number {
 
 export function isValidCivilDate(d: CivilDate): boolean {
   return (
-    Number.isInteger(d.year) && Number.isInteger(d.month) && Number.isInteger(d.day) &&
-    d.year >= 1 && d.year <= 9999 && d.month >= 1 && d.month <= 12 &&
-    d.day >= 1 && d.day <= daysInMonth(d.year, d.month)
+    Number.isInteger(d.year) &&
+    Number.isInteger(d.month) &&
+    Number.isInteger(d.day) &&
+    d.year >= 1 &&
+    d.year <= 9999 &&
+    d.month >= 1 &&
+    d.month <= 12 &&
+    d.day >= 1 &&
+    d.day <= daysInMonth(d.year, d.month)
   );
 }
 
@@ -91,7 +97,9 @@ export function addDays(s: IsoDate, days: number): IsoDate {
 /** The first day of the month after `s` (the TMT rule for NIP). */
 export function firstOfNextMonth(s: IsoDate): IsoDate {
   const d = mustParse(s);
-  return d.month === 12 ? toIsoDate({ year: d.year + 1, month: 1, day: 1 }) : toIsoDate({ year: d.year, month: d.month + 1, day: 1 });
+  return d.month === 12
+    ? toIsoDate({ year: d.year + 1, month: 1, day: 1 })
+    : toIsoDate({ year: d.year, month: d.month + 1, day: 1 });
 }
 
 export function addYears(s: IsoDate, years: number): IsoDate {

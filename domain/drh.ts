@@ -9,15 +9,42 @@ import { type Result, type RuleViolation, violation } from './errors';
  * portal's form; the candidate workflow stores it as it is given, encrypted like every payload.
  */
 
-const labelled = <const T extends string>(entries: Record<T, string>) => ({ values: Object.keys(entries) as T[], label: entries });
+const labelled = <const T extends string>(entries: Record<T, string>) => ({
+  values: Object.keys(entries) as T[],
+  label: entries,
+});
 
-export const AGAMA = labelled({ islam: 'Islam', kristen: 'Kristen', katolik: 'Katolik', hindu: 'Hindu', buddha: 'Buddha', khonghucu: 'Khonghucu', kepercayaan: 'Kepercayaan terhadap Tuhan YME' });
+export const AGAMA = labelled({
+  islam: 'Islam',
+  kristen: 'Kristen',
+  katolik: 'Katolik',
+  hindu: 'Hindu',
+  buddha: 'Buddha',
+  khonghucu: 'Khonghucu',
+  kepercayaan: 'Kepercayaan terhadap Tuhan YME',
+});
 export type Agama = (typeof AGAMA.values)[number];
-export const STATUS_PERKAWINAN = labelled({ belum_kawin: 'Belum kawin', kawin: 'Kawin', cerai_hidup: 'Cerai hidup', cerai_mati: 'Cerai mati' });
+export const STATUS_PERKAWINAN = labelled({
+  belum_kawin: 'Belum kawin',
+  kawin: 'Kawin',
+  cerai_hidup: 'Cerai hidup',
+  cerai_mati: 'Cerai mati',
+});
 export type StatusPerkawinan = (typeof STATUS_PERKAWINAN.values)[number];
 export const GOLONGAN_DARAH = labelled({ A: 'A', B: 'B', AB: 'AB', O: 'O' });
 export type GolonganDarah = (typeof GOLONGAN_DARAH.values)[number];
-export const JENJANG_PENDIDIKAN = labelled({ SD: 'SD', SMP: 'SMP', SMA: 'SMA/SMK', D1: 'D1', D2: 'D2', D3: 'D3', D4: 'D4', S1: 'S1', S2: 'S2', S3: 'S3' });
+export const JENJANG_PENDIDIKAN = labelled({
+  SD: 'SD',
+  SMP: 'SMP',
+  SMA: 'SMA/SMK',
+  D1: 'D1',
+  D2: 'D2',
+  D3: 'D3',
+  D4: 'D4',
+  S1: 'S1',
+  S2: 'S2',
+  S3: 'S3',
+});
 export type JenjangPendidikan = (typeof JENJANG_PENDIDIKAN.values)[number];
 export const HUBUNGAN_ANAK = labelled({ kandung: 'Anak kandung', tiri: 'Anak tiri', angkat: 'Anak angkat' });
 export type HubunganAnak = (typeof HUBUNGAN_ANAK.values)[number];
@@ -139,13 +166,20 @@ const PHONE = /^(?:\+62|62|0)8[1-9]\d{6,11}$/;
 export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
   const errors: RuleViolation[] = [];
   const year = Number(ctx.referenceDate.slice(0, 4));
-  const fail = (field: string, message: string, code = 'DRH_FIELD'): void => void errors.push(violation(code, message, field));
+  const fail = (field: string, message: string, code = 'DRH_FIELD'): void =>
+    void errors.push(violation(code, message, field));
   const obj = (v: unknown, field: string): Record<string, unknown> => {
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
     fail(field, `${field} wajib diisi`);
     return {};
   };
-  const text = (o: Record<string, unknown>, key: string, field: string, label: string, opts: { optional?: boolean; max?: number } = {}): string | undefined => {
+  const text = (
+    o: Record<string, unknown>,
+    key: string,
+    field: string,
+    label: string,
+    opts: { optional?: boolean; max?: number } = {},
+  ): string | undefined => {
     const v = o[key];
     const max = opts.max ?? DRH_LIMITS.text;
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
@@ -157,35 +191,59 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     if (t.length > max) return void fail(field, `${label} paling panjang ${max} karakter`);
     return t;
   };
-  const choice = <T extends string>(o: Record<string, unknown>, key: string, field: string, label: string, set: { values: T[]; label: Record<T, string> }, optional = false): T | undefined => {
+  const choice = <T extends string>(
+    o: Record<string, unknown>,
+    key: string,
+    field: string,
+    label: string,
+    set: { values: T[]; label: Record<T, string> },
+    optional = false,
+  ): T | undefined => {
     const v = o[key];
     if ((v === undefined || v === '') && optional) return undefined;
     if (typeof v === 'string' && (set.values as string[]).includes(v)) return v as T;
     return void fail(field, `${label} wajib dipilih dari: ${set.values.map((x) => set.label[x]).join(', ')}`);
   };
-  const date = (o: Record<string, unknown>, key: string, field: string, label: string, optional = false): IsoDate | undefined => {
+  const date = (
+    o: Record<string, unknown>,
+    key: string,
+    field: string,
+    label: string,
+    optional = false,
+  ): IsoDate | undefined => {
     const v = o[key];
     if ((v === undefined || v === '') && optional) return undefined;
     if (!isIsoDate(v)) return void fail(field, `${label} harus tanggal yang benar (TTTT-BB-HH)`);
-    if (compareIsoDate(v, ctx.referenceDate) > 0) return void fail(field, `${label} tidak boleh setelah ${ctx.referenceDate}`);
+    if (compareIsoDate(v, ctx.referenceDate) > 0)
+      return void fail(field, `${label} tidak boleh setelah ${ctx.referenceDate}`);
     return v;
   };
-  const int = (o: Record<string, unknown>, key: string, field: string, label: string, min: number, max: number, optional = false): number | undefined => {
+  const int = (
+    o: Record<string, unknown>,
+    key: string,
+    field: string,
+    label: string,
+    min: number,
+    max: number,
+    optional = false,
+  ): number | undefined => {
     const raw = o[key];
     if ((raw === undefined || raw === '') && optional) return undefined;
     const v = typeof raw === 'string' && /^\d{1,4}$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return void fail(field, `${label} harus bilangan bulat ${min}–${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      return void fail(field, `${label} harus bilangan bulat ${min}–${max}`);
     return v;
   };
   const rows = (v: unknown, field: string, max: number, min = 0): Record<string, unknown>[] => {
     if (v === undefined && min === 0) return [];
-    if (!Array.isArray(v)) return fail(field, `${field} harus berupa daftar`), [];
+    if (!Array.isArray(v)) return (fail(field, `${field} harus berupa daftar`), []);
     if (v.length < min) fail(field, `Isi paling sedikit ${min} baris ${field}`);
-    if (v.length > max) return fail(field, `Paling banyak ${max} baris ${field}`), [];
+    if (v.length > max) return (fail(field, `Paling banyak ${max} baris ${field}`), []);
     return v.map((r, i) => obj(r, `${field}[${i}]`));
   };
   const digits = (s: string | undefined): string | undefined => s?.replace(/[\s.\-/]/g, '');
-  const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const compact = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
   const root = obj(input, 'drh');
 
@@ -203,16 +261,23 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     provinsi: text(a, 'provinsi', `${p}.alamat.provinsi`, 'Provinsi'),
     kodePos: text(a, 'kodePos', `${p}.alamat.kodePos`, 'Kode pos', { optional: true, max: 5 }),
   });
-  for (const k of ['rt', 'rw'] as const) if (alamat[k] !== undefined && !/^\d{1,3}$/.test(alamat[k])) fail(`${p}.alamat.${k}`, `${k.toUpperCase()} berupa 1–3 angka`);
-  if (alamat.kodePos !== undefined && !/^\d{5}$/.test(alamat.kodePos)) fail(`${p}.alamat.kodePos`, 'Kode pos berupa 5 angka');
+  for (const k of ['rt', 'rw'] as const)
+    if (alamat[k] !== undefined && !/^\d{1,3}$/.test(alamat[k]))
+      fail(`${p}.alamat.${k}`, `${k.toUpperCase()} berupa 1–3 angka`);
+  if (alamat.kodePos !== undefined && !/^\d{5}$/.test(alamat.kodePos))
+    fail(`${p}.alamat.kodePos`, 'Kode pos berupa 5 angka');
   const nomorHp = digits(text(i, 'nomorHp', `${p}.nomorHp`, 'Nomor HP', { max: 20 }));
-  if (nomorHp !== undefined && !PHONE.test(nomorHp)) fail(`${p}.nomorHp`, 'Nomor HP tidak valid (contoh: 0812 3456 7890)');
+  if (nomorHp !== undefined && !PHONE.test(nomorHp))
+    fail(`${p}.nomorHp`, 'Nomor HP tidak valid (contoh: 0812 3456 7890)');
   const npwp = digits(text(i, 'npwp', `${p}.npwp`, 'NPWP', { optional: true, max: 25 }));
   if (npwp !== undefined && !/^\d{15,16}$/.test(npwp)) fail(`${p}.npwp`, 'NPWP berupa 15 atau 16 angka');
   const identitas = compact({
     namaLengkap: text(i, 'namaLengkap', `${p}.namaLengkap`, 'Nama lengkap', { max: DRH_LIMITS.name }),
     gelarDepan: text(i, 'gelarDepan', `${p}.gelarDepan`, 'Gelar depan', { optional: true, max: DRH_LIMITS.title }),
-    gelarBelakang: text(i, 'gelarBelakang', `${p}.gelarBelakang`, 'Gelar belakang', { optional: true, max: DRH_LIMITS.title }),
+    gelarBelakang: text(i, 'gelarBelakang', `${p}.gelarBelakang`, 'Gelar belakang', {
+      optional: true,
+      max: DRH_LIMITS.title,
+    }),
     tempatLahir: text(i, 'tempatLahir', `${p}.tempatLahir`, 'Tempat lahir'),
     tanggalLahir: date(i, 'tanggalLahir', `${p}.tanggalLahir`, 'Tanggal lahir'),
     jenisKelamin: choice(i, 'jenisKelamin', `${p}.jenisKelamin`, 'Jenis kelamin', JENIS_KELAMIN),
@@ -227,20 +292,30 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
   });
   // The NIP is built from the birth date and sex of the registration: the DRH must agree with it.
   const reg = ctx.registration;
-  if (reg && identitas.tanggalLahir && identitas.tanggalLahir !== reg.birthDate) fail(`${p}.tanggalLahir`, `Tanggal lahir berbeda dengan data pendaftaran (${reg.birthDate})`, 'DRH_MISMATCH');
-  if (reg && identitas.jenisKelamin && identitas.jenisKelamin !== reg.sex) fail(`${p}.jenisKelamin`, 'Jenis kelamin berbeda dengan data pendaftaran', 'DRH_MISMATCH');
+  if (reg && identitas.tanggalLahir && identitas.tanggalLahir !== reg.birthDate)
+    fail(`${p}.tanggalLahir`, `Tanggal lahir berbeda dengan data pendaftaran (${reg.birthDate})`, 'DRH_MISMATCH');
+  if (reg && identitas.jenisKelamin && identitas.jenisKelamin !== reg.sex)
+    fail(`${p}.jenisKelamin`, 'Jenis kelamin berbeda dengan data pendaftaran', 'DRH_MISMATCH');
 
   // II. Pendidikan.
-  const pendidikan = rows(root.pendidikan, 'pendidikan', DRH_LIMITS.rows.pendidikan, 1).map((r, n) => compact({
-    jenjang: choice(r, 'jenjang', `pendidikan[${n}].jenjang`, 'Jenjang', JENJANG_PENDIDIKAN),
-    namaInstitusi: text(r, 'namaInstitusi', `pendidikan[${n}].namaInstitusi`, 'Nama sekolah/perguruan tinggi'),
-    programStudi: text(r, 'programStudi', `pendidikan[${n}].programStudi`, 'Program studi/jurusan', { optional: true }),
-    tempat: text(r, 'tempat', `pendidikan[${n}].tempat`, 'Tempat', { optional: true }),
-    tahunLulus: int(r, 'tahunLulus', `pendidikan[${n}].tahunLulus`, 'Tahun lulus', DRH_LIMITS.minYear, year),
-    nomorIjazah: text(r, 'nomorIjazah', `pendidikan[${n}].nomorIjazah`, 'Nomor ijazah', { optional: true, max: 60 }),
-  }));
+  const pendidikan = rows(root.pendidikan, 'pendidikan', DRH_LIMITS.rows.pendidikan, 1).map((r, n) =>
+    compact({
+      jenjang: choice(r, 'jenjang', `pendidikan[${n}].jenjang`, 'Jenjang', JENJANG_PENDIDIKAN),
+      namaInstitusi: text(r, 'namaInstitusi', `pendidikan[${n}].namaInstitusi`, 'Nama sekolah/perguruan tinggi'),
+      programStudi: text(r, 'programStudi', `pendidikan[${n}].programStudi`, 'Program studi/jurusan', {
+        optional: true,
+      }),
+      tempat: text(r, 'tempat', `pendidikan[${n}].tempat`, 'Tempat', { optional: true }),
+      tahunLulus: int(r, 'tahunLulus', `pendidikan[${n}].tahunLulus`, 'Tahun lulus', DRH_LIMITS.minYear, year),
+      nomorIjazah: text(r, 'nomorIjazah', `pendidikan[${n}].nomorIjazah`, 'Nomor ijazah', { optional: true, max: 60 }),
+    }),
+  );
   if (reg && pendidikan.length && !pendidikan.some((e) => e.jenjang === reg.educationLevel)) {
-    fail('pendidikan', `Riwayat pendidikan harus memuat jenjang ${reg.educationLevel} yang dipakai saat mendaftar`, 'DRH_MISMATCH');
+    fail(
+      'pendidikan',
+      `Riwayat pendidikan harus memuat jenjang ${reg.educationLevel} yang dipakai saat mendaftar`,
+      'DRH_MISMATCH',
+    );
   }
 
   // III. Riwayat pekerjaan.
@@ -251,7 +326,8 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
       mulai: date(r, 'mulai', `pekerjaan[${n}].mulai`, 'Mulai bekerja'),
       selesai: date(r, 'selesai', `pekerjaan[${n}].selesai`, 'Selesai bekerja', true),
     });
-    if (w.mulai && w.selesai && compareIsoDate(w.selesai, w.mulai) < 0) fail(`pekerjaan[${n}].selesai`, 'Tanggal selesai sebelum tanggal mulai');
+    if (w.mulai && w.selesai && compareIsoDate(w.selesai, w.mulai) < 0)
+      fail(`pekerjaan[${n}].selesai`, 'Tanggal selesai sebelum tanggal mulai');
     return w;
   });
 
@@ -272,35 +348,52 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     const o = obj(k.pasangan, 'keluarga.pasangan');
     pasangan = compact({
       nama: text(o, 'nama', 'keluarga.pasangan.nama', 'Nama suami/istri', { max: DRH_LIMITS.name })!,
-      tempatLahir: text(o, 'tempatLahir', 'keluarga.pasangan.tempatLahir', 'Tempat lahir suami/istri', { optional: true }),
+      tempatLahir: text(o, 'tempatLahir', 'keluarga.pasangan.tempatLahir', 'Tempat lahir suami/istri', {
+        optional: true,
+      }),
       tanggalLahir: date(o, 'tanggalLahir', 'keluarga.pasangan.tanggalLahir', 'Tanggal lahir suami/istri', true),
       tanggalMenikah: date(o, 'tanggalMenikah', 'keluarga.pasangan.tanggalMenikah', 'Tanggal menikah', true),
       pekerjaan: text(o, 'pekerjaan', 'keluarga.pasangan.pekerjaan', 'Pekerjaan suami/istri', { optional: true }),
     });
   }
-  if (identitas.statusPerkawinan === 'kawin' && !pasangan) fail('keluarga.pasangan.nama', 'Status kawin: data suami/istri wajib diisi');
-  if (identitas.statusPerkawinan === 'belum_kawin' && pasangan) fail('keluarga.pasangan.nama', 'Status belum kawin: data suami/istri dikosongkan');
-  const anak = rows(k.anak, 'keluarga.anak', DRH_LIMITS.rows.anak).map((r, n) => compact({
-    nama: text(r, 'nama', `keluarga.anak[${n}].nama`, 'Nama anak', { max: DRH_LIMITS.name }),
-    jenisKelamin: choice(r, 'jenisKelamin', `keluarga.anak[${n}].jenisKelamin`, 'Jenis kelamin anak', JENIS_KELAMIN),
-    tanggalLahir: date(r, 'tanggalLahir', `keluarga.anak[${n}].tanggalLahir`, 'Tanggal lahir anak'),
-    hubungan: choice(r, 'hubungan', `keluarga.anak[${n}].hubungan`, 'Status anak', HUBUNGAN_ANAK),
-  }));
+  if (identitas.statusPerkawinan === 'kawin' && !pasangan)
+    fail('keluarga.pasangan.nama', 'Status kawin: data suami/istri wajib diisi');
+  if (identitas.statusPerkawinan === 'belum_kawin' && pasangan)
+    fail('keluarga.pasangan.nama', 'Status belum kawin: data suami/istri dikosongkan');
+  const anak = rows(k.anak, 'keluarga.anak', DRH_LIMITS.rows.anak).map((r, n) =>
+    compact({
+      nama: text(r, 'nama', `keluarga.anak[${n}].nama`, 'Nama anak', { max: DRH_LIMITS.name }),
+      jenisKelamin: choice(r, 'jenisKelamin', `keluarga.anak[${n}].jenisKelamin`, 'Jenis kelamin anak', JENIS_KELAMIN),
+      tanggalLahir: date(r, 'tanggalLahir', `keluarga.anak[${n}].tanggalLahir`, 'Tanggal lahir anak'),
+      hubungan: choice(r, 'hubungan', `keluarga.anak[${n}].hubungan`, 'Status anak', HUBUNGAN_ANAK),
+    }),
+  );
 
   // V. Pelatihan and organisasi.
-  const pelatihan = rows(root.pelatihan, 'pelatihan', DRH_LIMITS.rows.pelatihan).map((r, n) => compact({
-    nama: text(r, 'nama', `pelatihan[${n}].nama`, 'Nama pelatihan/kursus'),
-    penyelenggara: text(r, 'penyelenggara', `pelatihan[${n}].penyelenggara`, 'Penyelenggara'),
-    tahun: int(r, 'tahun', `pelatihan[${n}].tahun`, 'Tahun', DRH_LIMITS.minYear, year),
-  }));
+  const pelatihan = rows(root.pelatihan, 'pelatihan', DRH_LIMITS.rows.pelatihan).map((r, n) =>
+    compact({
+      nama: text(r, 'nama', `pelatihan[${n}].nama`, 'Nama pelatihan/kursus'),
+      penyelenggara: text(r, 'penyelenggara', `pelatihan[${n}].penyelenggara`, 'Penyelenggara'),
+      tahun: int(r, 'tahun', `pelatihan[${n}].tahun`, 'Tahun', DRH_LIMITS.minYear, year),
+    }),
+  );
   const organisasi = rows(root.organisasi, 'organisasi', DRH_LIMITS.rows.organisasi).map((r, n) => {
     const o = compact({
       nama: text(r, 'nama', `organisasi[${n}].nama`, 'Nama organisasi'),
       jabatan: text(r, 'jabatan', `organisasi[${n}].jabatan`, 'Jabatan dalam organisasi'),
       tahunMulai: int(r, 'tahunMulai', `organisasi[${n}].tahunMulai`, 'Tahun mulai', DRH_LIMITS.minYear, year),
-      tahunSelesai: int(r, 'tahunSelesai', `organisasi[${n}].tahunSelesai`, 'Tahun selesai', DRH_LIMITS.minYear, year, true),
+      tahunSelesai: int(
+        r,
+        'tahunSelesai',
+        `organisasi[${n}].tahunSelesai`,
+        'Tahun selesai',
+        DRH_LIMITS.minYear,
+        year,
+        true,
+      ),
     });
-    if (o.tahunMulai !== undefined && o.tahunSelesai !== undefined && o.tahunSelesai < o.tahunMulai) fail(`organisasi[${n}].tahunSelesai`, 'Tahun selesai sebelum tahun mulai');
+    if (o.tahunMulai !== undefined && o.tahunSelesai !== undefined && o.tahunSelesai < o.tahunMulai)
+      fail(`organisasi[${n}].tahunSelesai`, 'Tahun selesai sebelum tahun mulai');
     return o;
   });
 
@@ -310,6 +403,14 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
   return {
     ok: true,
     warnings: [],
-    value: { identitas, pendidikan, pekerjaan, keluarga: compact({ ayah, ibu, pasangan, anak }), pelatihan, organisasi, pernyataan: true } as Drh,
+    value: {
+      identitas,
+      pendidikan,
+      pekerjaan,
+      keluarga: compact({ ayah, ibu, pasangan, anak }),
+      pelatihan,
+      organisasi,
+      pernyataan: true,
+    } as Drh,
   };
 }

@@ -5,7 +5,14 @@ export const EDUCATION_LEVELS = ['SMA', 'D3', 'D4', 'S1', 'S2', 'S3'] as const;
 export type EducationLevel = (typeof EDUCATION_LEVELS)[number];
 
 /** Jabatan whose maximum age is 40 (PermenPANRB 6/2024). */
-export const EXTENDED_AGE_JABATAN_KINDS = ['dokter_spesialis', 'dokter_gigi_spesialis', 'dokter_pendidik_klinis', 'dosen_s3', 'peneliti', 'perekayasa'] as const;
+export const EXTENDED_AGE_JABATAN_KINDS = [
+  'dokter_spesialis',
+  'dokter_gigi_spesialis',
+  'dokter_pendidik_klinis',
+  'dosen_s3',
+  'peneliti',
+  'perekayasa',
+] as const;
 export type JabatanKind = (typeof EXTENDED_AGE_JABATAN_KINDS)[number] | 'umum';
 
 export interface AgeLimits {
@@ -34,7 +41,10 @@ export const normaliseProgram = (p: string): string => p.trim().toLowerCase().re
  * accepted programs. Candidates choose from the formation's list; the comparison ignores case
  * and spacing only ("Ilmu Keperawatan" is not "Keperawatan": the formation lists what it takes).
  */
-export function acceptedProgram(f: Pick<FormationQualification, 'educationPrograms'>, program: string): string | undefined {
+export function acceptedProgram(
+  f: Pick<FormationQualification, 'educationPrograms'>,
+  program: string,
+): string | undefined {
   const wanted = normaliseProgram(program);
   return f.educationPrograms.find((p) => normaliseProgram(p) === wanted);
 }
@@ -65,20 +75,51 @@ export function checkEligibility(input: {
   const age = ageOn(input.birthDate, input.referenceDate);
   const max = maxAgeFor(input.formation, limits);
   if (age < limits.min) {
-    reasons.push(violation('AGE_BELOW_MIN', `Usia ${age} tahun pada ${input.referenceDate}; paling rendah ${limits.min} tahun`, 'birthDate', { age, min: limits.min }));
+    reasons.push(
+      violation(
+        'AGE_BELOW_MIN',
+        `Usia ${age} tahun pada ${input.referenceDate}; paling rendah ${limits.min} tahun`,
+        'birthDate',
+        { age, min: limits.min },
+      ),
+    );
   }
   if (age > max) {
-    reasons.push(violation('AGE_ABOVE_MAX', `Usia ${age} tahun pada ${input.referenceDate}; paling tinggi ${max} tahun untuk jabatan ini`, 'birthDate', { age, max }));
+    reasons.push(
+      violation(
+        'AGE_ABOVE_MAX',
+        `Usia ${age} tahun pada ${input.referenceDate}; paling tinggi ${max} tahun untuk jabatan ini`,
+        'birthDate',
+        { age, max },
+      ),
+    );
   }
   if (input.education.level !== input.formation.educationLevel) {
-    reasons.push(violation('EDUCATION_LEVEL', `Jenjang pendidikan ${input.education.level} tidak sesuai; formasi ini meminta ${input.formation.educationLevel}`, 'education.level'));
+    reasons.push(
+      violation(
+        'EDUCATION_LEVEL',
+        `Jenjang pendidikan ${input.education.level} tidak sesuai; formasi ini meminta ${input.formation.educationLevel}`,
+        'education.level',
+      ),
+    );
   }
   if (acceptedProgram(input.formation, input.education.program) === undefined) {
     const accepted = input.formation.educationPrograms;
-    reasons.push(violation('EDUCATION_PROGRAM', `Program studi "${input.education.program.trim()}" tidak termasuk kualifikasi formasi ini; yang diterima: ${accepted.join(', ')}`, 'education.program', { accepted }));
+    reasons.push(
+      violation(
+        'EDUCATION_PROGRAM',
+        `Program studi "${input.education.program.trim()}" tidak termasuk kualifikasi formasi ini; yang diterima: ${accepted.join(', ')}`,
+        'education.program',
+        { accepted },
+      ),
+    );
   }
   return reasons;
 }
 
 export const duplicateApplication = (budgetYear: number): RuleViolation =>
-  violation('DUPLICATE_APPLICATION', `NIK ini sudah terdaftar pada seleksi tahun anggaran ${budgetYear}; satu NIK hanya boleh melamar satu kali`, 'nik');
+  violation(
+    'DUPLICATE_APPLICATION',
+    `NIK ini sudah terdaftar pada seleksi tahun anggaran ${budgetYear}; satu NIK hanya boleh melamar satu kali`,
+    'nik',
+  );

@@ -8,6 +8,11 @@ export interface RuleViolation {
 
 export type Result<T> = { ok: true; value: T; warnings: RuleViolation[] } | { ok: false; errors: RuleViolation[] };
 
-export function violation(code: string, message: string, field?: string, details?: Record<string, unknown>): RuleViolation {
+export function violation(
+  code: string,
+  message: string,
+  field?: string,
+  details?: Record<string, unknown>,
+): RuleViolation {
   return { code, message, ...(field === undefined ? {} : { field }), ...(details === undefined ? {} : { details }) };
 }

@@ -80,12 +80,30 @@ function termsOf(config: ScoringConfig): Term[] {
   ];
   for (const c of config.criteria) {
     if (c.kind === 'experience') {
-      terms.push({ key: c.kind, label: c.label ?? 'Pengalaman kerja (tahun)', max: c.maxYears, weight: c.weight, value: (i) => Math.min(i.experienceYears ?? 0, c.maxYears) });
+      terms.push({
+        key: c.kind,
+        label: c.label ?? 'Pengalaman kerja (tahun)',
+        max: c.maxYears,
+        weight: c.weight,
+        value: (i) => Math.min(i.experienceYears ?? 0, c.maxYears),
+      });
     } else if (c.kind === 'interview') {
-      terms.push({ key: c.kind, label: c.label ?? 'Wawancara/interpersonal', max: c.max, weight: c.weight, value: (i) => i.interview ?? 0 });
+      terms.push({
+        key: c.kind,
+        label: c.label ?? 'Wawancara/interpersonal',
+        max: c.max,
+        weight: c.weight,
+        value: (i) => i.interview ?? 0,
+      });
     } else {
       const max = Math.max(...Object.values(c.points));
-      terms.push({ key: c.kind, label: c.label ?? 'Rekam kinerja sebelumnya', max, weight: c.weight, value: (i) => (i.priorPredikat ? c.points[i.priorPredikat] : 0) });
+      terms.push({
+        key: c.kind,
+        label: c.label ?? 'Rekam kinerja sebelumnya',
+        max,
+        weight: c.weight,
+        value: (i) => (i.priorPredikat ? c.points[i.priorPredikat] : 0),
+      });
     }
   }
   return terms;
@@ -107,7 +125,8 @@ export function validateScoreInputs(config: ScoringConfig, inputs: ScoreInputs):
   const errors: RuleViolation[] = [];
   for (const t of termsOf(config)) {
     const v = t.value(inputs);
-    if (!Number.isInteger(v) || v < 0 || v > t.max) errors.push(violation('SCORE_OUT_OF_RANGE', `${t.label}: nilai ${v} di luar 0–${t.max}`, t.key, { max: t.max }));
+    if (!Number.isInteger(v) || v < 0 || v > t.max)
+      errors.push(violation('SCORE_OUT_OF_RANGE', `${t.label}: nilai ${v} di luar 0–${t.max}`, t.key, { max: t.max }));
   }
   return errors;
 }
@@ -119,7 +138,15 @@ export function integratedScore(config: ScoringConfig, inputs: ScoreInputs): Int
   const terms: ScoreTerm[] = termsOf(config).map((t) => {
     const value = t.value(inputs);
     const scaled = value * t.weight * (scale / t.max);
-    return { key: t.key, label: t.label, value, max: t.max, weight: t.weight, scaled, display: displayScore(scaled, scale) };
+    return {
+      key: t.key,
+      label: t.label,
+      value,
+      max: t.max,
+      weight: t.weight,
+      scaled,
+      display: displayScore(scaled, scale),
+    };
   });
   const scaled = terms.reduce((s, t) => s + t.scaled, 0);
   if (!Number.isSafeInteger(scaled * 100)) throw new RangeError('score scale too large for exact integers');

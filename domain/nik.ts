@@ -30,16 +30,19 @@ export interface ParseNikOptions {
 
 export function parseNik(input: string, options: ParseNikOptions): Result<Nik> {
   const errors: RuleViolation[] = [];
-  if (typeof input !== 'string') return { ok: false, errors: [violation('NIK_NOT_STRING', 'NIK harus berupa teks 16 digit', 'nik')] };
+  if (typeof input !== 'string')
+    return { ok: false, errors: [violation('NIK_NOT_STRING', 'NIK harus berupa teks 16 digit', 'nik')] };
   const nik = input.trim();
   if (!/^\d*$/.test(nik)) errors.push(violation('NIK_NON_DIGIT', 'NIK hanya boleh berisi angka', 'nik'));
-  if (nik.length !== 16) errors.push(violation('NIK_LENGTH', `NIK harus 16 digit (diterima ${nik.length})`, 'nik', { length: nik.length }));
+  if (nik.length !== 16)
+    errors.push(violation('NIK_LENGTH', `NIK harus 16 digit (diterima ${nik.length})`, 'nik', { length: nik.length }));
   if (errors.length > 0) return { ok: false, errors };
 
   const provinceCode = nik.slice(0, 2);
   const regencyCode = nik.slice(2, 4);
   const districtCode = nik.slice(4, 6);
-  if (Number(provinceCode) < 11) errors.push(violation('NIK_PROVINCE', `Kode provinsi ${provinceCode} tidak valid`, 'nik'));
+  if (Number(provinceCode) < 11)
+    errors.push(violation('NIK_PROVINCE', `Kode provinsi ${provinceCode} tidak valid`, 'nik'));
   if (regencyCode === '00') errors.push(violation('NIK_REGENCY', 'Kode kabupaten/kota 00 tidak valid', 'nik'));
   if (districtCode === '00') errors.push(violation('NIK_DISTRICT', 'Kode kecamatan 00 tidak valid', 'nik'));
 
@@ -84,11 +87,21 @@ export function checkNikAgainstDeclared(nik: Nik, declared: { birthDate: IsoDate
   // Compare day, month and the two-digit year: the century in the NIK is only inferred.
   if (!d || !n || d.day !== n.day || d.month !== n.month || d.year % 100 !== n.year % 100) {
     warnings.push(
-      violation('NIK_BIRTH_DATE_MISMATCH', `Tanggal lahir dalam NIK (${nik.birthDate}) berbeda dengan tanggal lahir yang diisi (${declared.birthDate})`, 'birthDate'),
+      violation(
+        'NIK_BIRTH_DATE_MISMATCH',
+        `Tanggal lahir dalam NIK (${nik.birthDate}) berbeda dengan tanggal lahir yang diisi (${declared.birthDate})`,
+        'birthDate',
+      ),
     );
   }
   if (nik.sex !== declared.sex) {
-    warnings.push(violation('NIK_SEX_MISMATCH', `Jenis kelamin menurut NIK (${nik.sex}) berbeda dengan yang diisi (${declared.sex})`, 'sex'));
+    warnings.push(
+      violation(
+        'NIK_SEX_MISMATCH',
+        `Jenis kelamin menurut NIK (${nik.sex}) berbeda dengan yang diisi (${declared.sex})`,
+        'sex',
+      ),
+    );
   }
   return warnings;
 }

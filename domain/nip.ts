@@ -46,11 +46,16 @@ export function parseNip(nip: string): Result<NipParts> {
   const tmt = { year: Number(nip.slice(8, 12)), month: Number(nip.slice(12, 14)), day: 1 };
   if (!isValidCivilDate(tmt)) errors.push(violation('NIP_TMT', 'TMT dalam NIP tidak valid', 'nip'));
   const sexDigit = nip[14];
-  if (sexDigit !== '1' && sexDigit !== '2') errors.push(violation('NIP_SEX', 'Digit jenis kelamin NIP harus 1 atau 2', 'nip'));
+  if (sexDigit !== '1' && sexDigit !== '2')
+    errors.push(violation('NIP_SEX', 'Digit jenis kelamin NIP harus 1 atau 2', 'nip'));
   const sequence = Number(nip.slice(15));
   if (sequence === 0) errors.push(violation('NIP_SEQUENCE', 'Nomor urut NIP tidak boleh 000', 'nip'));
   if (errors.length) return { ok: false, errors };
-  return { ok: true, warnings: [], value: { birthDate: toIsoDate(birth), tmt: toIsoDate(tmt), sex: sexDigit === '1' ? 'L' : 'P', sequence } };
+  return {
+    ok: true,
+    warnings: [],
+    value: { birthDate: toIsoDate(birth), tmt: toIsoDate(tmt), sex: sexDigit === '1' ? 'L' : 'P', sequence },
+  };
 }
 
 /**

@@ -40,7 +40,12 @@ export interface SkbCutResult<T extends SkdRankable> {
  * Per formation: at most `multiplier × quota` of those who passed SKD go to SKB; candidates tied
  * with the last admitted one under every tie-break all go on.
  */
-export function skbCut<T extends SkdRankable>(passed: T[], quota: number, multiplier = 3, tieBreak: TieBreakKey[] = DEFAULT_SKB_TIE_BREAK): SkbCutResult<T> {
+export function skbCut<T extends SkdRankable>(
+  passed: T[],
+  quota: number,
+  multiplier = 3,
+  tieBreak: TieBreakKey[] = DEFAULT_SKB_TIE_BREAK,
+): SkbCutResult<T> {
   const limit = quota * multiplier;
   const sorted = [...passed].sort((a, b) => compareSkdMerit(a.skd, b.skd, tieBreak) || byRegistrationNo(a, b));
   const ranked: SkbCutResult<T>['ranked'] = [];
@@ -53,7 +58,8 @@ export function skbCut<T extends SkdRankable>(passed: T[], quota: number, multip
   }
   const last = ranked[Math.min(limit, ranked.length) - 1];
   ranked.forEach((r, i) => {
-    r.selected = last !== undefined && (i < limit || compareSkdMerit(r.candidate.skd, last.candidate.skd, tieBreak) === 0);
+    r.selected =
+      last !== undefined && (i < limit || compareSkdMerit(r.candidate.skd, last.candidate.skd, tieBreak) === 0);
   });
   return { ranked, limit, selectedCount: ranked.filter((r) => r.selected).length };
 }
@@ -92,7 +98,9 @@ export interface RankedFinal<T> {
 
 /** Final ranking of one formation: the first `quota` in order pass. */
 export function finalRanking<T extends FinalRankable>(candidates: T[], quota: number): RankedFinal<T>[] {
-  return [...candidates].sort(compareFinal).map((candidate, i) => ({ candidate, rank: i + 1, result: i < quota ? 'lulus' : 'tidak_lulus' }));
+  return [...candidates]
+    .sort(compareFinal)
+    .map((candidate, i) => ({ candidate, rank: i + 1, result: i < quota ? 'lulus' : 'tidak_lulus' }));
 }
 
 export interface OptimalisasiFormation {
@@ -143,7 +151,9 @@ export function optimalisasi(
   const pool = [...candidates].filter((c) => !lulus.has(c.registrationNo)).sort(compareFinal);
   const placed = new Set<string>();
   const placements: Placement[] = [];
-  const vacant = [...formations].sort((a, b) => (a.formationId < b.formationId ? -1 : a.formationId > b.formationId ? 1 : 0));
+  const vacant = [...formations].sort((a, b) =>
+    a.formationId < b.formationId ? -1 : a.formationId > b.formationId ? 1 : 0,
+  );
   for (const f of vacant) {
     while ((filled.get(f.formationId) ?? 0) < f.quota) {
       const next = pool.find((c) => {
@@ -151,13 +161,19 @@ export function optimalisasi(
         return (
           !placed.has(c.registrationNo) &&
           c.formationId !== f.formationId &&
-          own !== undefined && own.jabatan === f.jabatan && own.education === f.education &&
+          own !== undefined &&
+          own.jabatan === f.jabatan &&
+          own.education === f.education &&
           !declined.has(`${c.registrationNo}|${f.formationId}`)
         );
       });
       if (!next) break;
       placed.add(next.registrationNo);
-      placements.push({ registrationNo: next.registrationNo, fromFormationId: next.formationId, toFormationId: f.formationId });
+      placements.push({
+        registrationNo: next.registrationNo,
+        fromFormationId: next.formationId,
+        toFormationId: f.formationId,
+      });
       filled.set(f.formationId, (filled.get(f.formationId) ?? 0) + 1);
     }
   }

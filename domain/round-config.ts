@@ -1,6 +1,19 @@
 import { isIsoDate, type IsoDate } from './dates';
-import { DEFAULT_DOCUMENT_RULES, DEFAULT_REQUIRED_DOCUMENTS, DOCUMENT_KINDS, type DocumentKind, type DocumentRule } from './documents';
-import { DEFAULT_AGE_LIMITS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, type AgeLimits, type EducationLevel, type JabatanKind } from './eligibility';
+import {
+  DEFAULT_DOCUMENT_RULES,
+  DEFAULT_REQUIRED_DOCUMENTS,
+  DOCUMENT_KINDS,
+  type DocumentKind,
+  type DocumentRule,
+} from './documents';
+import {
+  DEFAULT_AGE_LIMITS,
+  EDUCATION_LEVELS,
+  EXTENDED_AGE_JABATAN_KINDS,
+  type AgeLimits,
+  type EducationLevel,
+  type JabatanKind,
+} from './eligibility';
 import { type RuleViolation, violation } from './errors';
 import type { Criterion, ScoringConfig } from './integration';
 import { DEFAULT_SKB_TIE_BREAK, type TieBreakKey } from './ranking';
@@ -68,9 +81,33 @@ export interface RoundConfig {
   simulation?: { dayMs: number };
 }
 
-export type RoundConfigInput = Omit<RoundConfig, 'passingGrades' | 'weights' | 'skbCutMultiplier' | 'skbTieBreak' | 'sanggahStages' | 'ageLimits' | 'requiredDocuments' | 'documentRules' | 'schedule'> &
-  Partial<Pick<RoundConfig, 'passingGrades' | 'weights' | 'skbCutMultiplier' | 'skbTieBreak' | 'sanggahStages' | 'ageLimits' | 'requiredDocuments' | 'documentRules'>> & {
-    schedule: Omit<RoundSchedule, 'sanggahDays' | 'jawabSanggahDays'> & Partial<Pick<RoundSchedule, 'sanggahDays' | 'jawabSanggahDays'>>;
+export type RoundConfigInput = Omit<
+  RoundConfig,
+  | 'passingGrades'
+  | 'weights'
+  | 'skbCutMultiplier'
+  | 'skbTieBreak'
+  | 'sanggahStages'
+  | 'ageLimits'
+  | 'requiredDocuments'
+  | 'documentRules'
+  | 'schedule'
+> &
+  Partial<
+    Pick<
+      RoundConfig,
+      | 'passingGrades'
+      | 'weights'
+      | 'skbCutMultiplier'
+      | 'skbTieBreak'
+      | 'sanggahStages'
+      | 'ageLimits'
+      | 'requiredDocuments'
+      | 'documentRules'
+    >
+  > & {
+    schedule: Omit<RoundSchedule, 'sanggahDays' | 'jawabSanggahDays'> &
+      Partial<Pick<RoundSchedule, 'sanggahDays' | 'jawabSanggahDays'>>;
   };
 
 /** Fills the configurable defaults (DOMAIN.md, 2024). */
@@ -90,7 +127,12 @@ export function withDefaults(input: RoundConfigInput): RoundConfig {
 }
 
 export function scoringOf(round: Pick<RoundConfig, 'weights'>, f: FormationConfig): ScoringConfig {
-  return { skdWeight: f.scoring?.skdWeight ?? round.weights.skdWeight, skbWeight: f.scoring?.skbWeight ?? round.weights.skbWeight, skbMax: f.skbMax, criteria: f.scoring?.criteria ?? [] };
+  return {
+    skdWeight: f.scoring?.skdWeight ?? round.weights.skdWeight,
+    skbWeight: f.scoring?.skbWeight ?? round.weights.skbWeight,
+    skbMax: f.skbMax,
+    criteria: f.scoring?.criteria ?? [],
+  };
 }
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -100,8 +142,16 @@ export function instantMs(s: string): number {
 
 /** Every instant of a round's schedule, in order; each is a deadline HR may extend before it passes. */
 export const SCHEDULE_KEYS = [
-  'consultationOpens', 'consultationCloses', 'registrationOpens', 'registrationCloses', 'verificationDeadline',
-  'announcementAt', 'skdAt', 'skbAt', 'finalAnnouncementAt', 'drhDeadline',
+  'consultationOpens',
+  'consultationCloses',
+  'registrationOpens',
+  'registrationCloses',
+  'verificationDeadline',
+  'announcementAt',
+  'skdAt',
+  'skbAt',
+  'finalAnnouncementAt',
+  'drhDeadline',
 ] as const satisfies readonly (keyof RoundSchedule)[];
 const SCHEDULE_ORDER: readonly (keyof RoundSchedule)[] = SCHEDULE_KEYS;
 
@@ -113,10 +163,12 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
   const e: RuleViolation[] = [];
   const add = (code: string, message: string, field: string): void => void e.push(violation(code, message, field));
 
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(c.roundId)) add('ROUND_ID', 'roundId: 1–64 huruf, angka, titik, garis bawah atau tanda hubung', 'roundId');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(c.roundId))
+    add('ROUND_ID', 'roundId: 1–64 huruf, angka, titik, garis bawah atau tanda hubung', 'roundId');
   if (!c.name?.trim()) add('REQUIRED', 'Nama seleksi wajib diisi', 'name');
   if (!c.agency?.trim()) add('REQUIRED', 'Nama instansi wajib diisi', 'agency');
-  if (!isInt(c.budgetYear) || c.budgetYear < 2000 || c.budgetYear > 2100) add('BUDGET_YEAR', 'Tahun anggaran tidak valid', 'budgetYear');
+  if (!isInt(c.budgetYear) || c.budgetYear < 2000 || c.budgetYear > 2100)
+    add('BUDGET_YEAR', 'Tahun anggaran tidak valid', 'budgetYear');
   if (!isIsoDate(c.referenceDate)) add('DATE', 'Tanggal acuan usia harus YYYY-MM-DD', 'referenceDate');
 
   // Schedule: each instant valid and in order.
@@ -131,14 +183,24 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
     prev = { key, ms };
   }
   const s = c.schedule;
-  if (!isInt(s.sanggahDays) || s.sanggahDays < 1 || s.sanggahDays > 30) add('SANGGAH_DAYS', 'Masa sanggah 1–30 hari', 'schedule.sanggahDays');
-  if (!isInt(s.jawabSanggahDays) || s.jawabSanggahDays < 1 || s.jawabSanggahDays > 30) add('JAWAB_SANGGAH_DAYS', 'Masa jawab sanggah 1–30 hari', 'schedule.jawabSanggahDays');
+  if (!isInt(s.sanggahDays) || s.sanggahDays < 1 || s.sanggahDays > 30)
+    add('SANGGAH_DAYS', 'Masa sanggah 1–30 hari', 'schedule.sanggahDays');
+  if (!isInt(s.jawabSanggahDays) || s.jawabSanggahDays < 1 || s.jawabSanggahDays > 30)
+    add('JAWAB_SANGGAH_DAYS', 'Masa jawab sanggah 1–30 hari', 'schedule.jawabSanggahDays');
   const dayMs = c.simulation ? c.simulation.dayMs : DAY_MS;
-  if (c.simulation && (!isInt(c.simulation.dayMs) || c.simulation.dayMs < 1_000 || c.simulation.dayMs > DAY_MS)) add('SIMULATION_DAY', 'Panjang hari simulasi 1.000–86.400.000 ms', 'simulation.dayMs');
+  if (c.simulation && (!isInt(c.simulation.dayMs) || c.simulation.dayMs < 1_000 || c.simulation.dayMs > DAY_MS))
+    add('SIMULATION_DAY', 'Panjang hari simulasi 1.000–86.400.000 ms', 'simulation.dayMs');
   const ann = instantMs(s.announcementAt);
   const skd = instantMs(s.skdAt);
-  if (!Number.isNaN(ann) && !Number.isNaN(skd) && isInt(s.sanggahDays) && isInt(s.jawabSanggahDays) && c.sanggahStages?.includes('administrasi')) {
-    if (ann + (s.sanggahDays + s.jawabSanggahDays) * (isInt(dayMs) ? dayMs : DAY_MS) > skd) add('SCHEDULE_SANGGAH', 'Masa sanggah dan jawab sanggah harus selesai sebelum SKD', 'schedule.skdAt');
+  if (
+    !Number.isNaN(ann) &&
+    !Number.isNaN(skd) &&
+    isInt(s.sanggahDays) &&
+    isInt(s.jawabSanggahDays) &&
+    c.sanggahStages?.includes('administrasi')
+  ) {
+    if (ann + (s.sanggahDays + s.jawabSanggahDays) * (isInt(dayMs) ? dayMs : DAY_MS) > skd)
+      add('SCHEDULE_SANGGAH', 'Masa sanggah dan jawab sanggah harus selesai sebelum SKD', 'schedule.skdAt');
   }
 
   // Passing grades within subtest maxima.
@@ -152,52 +214,101 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
       const v = g[k];
       if (v === undefined) continue;
       const max = k === 'total' ? SKD_MAX : SKD_SUBTESTS[k].max;
-      if (!isInt(v) || v < 0 || v > max) add('PASSING_GRADE_RANGE', `Ambang ${k.toUpperCase()} kelompok ${group} harus 0–${max}`, `passingGrades.${group}.${k}`);
+      if (!isInt(v) || v < 0 || v > max)
+        add(
+          'PASSING_GRADE_RANGE',
+          `Ambang ${k.toUpperCase()} kelompok ${group} harus 0–${max}`,
+          `passingGrades.${group}.${k}`,
+        );
     }
-    if (Object.values(g).every((v) => v === undefined)) add('PASSING_GRADE_EMPTY', `Kelompok ${group} tanpa ambang batas`, `passingGrades.${group}`);
+    if (Object.values(g).every((v) => v === undefined))
+      add('PASSING_GRADE_EMPTY', `Kelompok ${group} tanpa ambang batas`, `passingGrades.${group}`);
   }
 
-  if (!isInt(c.skbCutMultiplier) || c.skbCutMultiplier < 1) add('SKB_MULTIPLIER', 'Kelipatan kuota SKB harus bilangan bulat ≥ 1', 'skbCutMultiplier');
+  if (!isInt(c.skbCutMultiplier) || c.skbCutMultiplier < 1)
+    add('SKB_MULTIPLIER', 'Kelipatan kuota SKB harus bilangan bulat ≥ 1', 'skbCutMultiplier');
   const tb = c.skbTieBreak ?? [];
-  if (tb.length !== 3 || new Set(tb).size !== 3 || !tb.every((k) => k === 'twk' || k === 'tiu' || k === 'tkp')) add('TIE_BREAK', 'Urutan penentu kelulusan SKB harus TWK, TIU, TKP masing-masing sekali', 'skbTieBreak');
-  if (!c.sanggahStages?.every((st) => (SANGGAH_STAGES as readonly string[]).includes(st))) add('SANGGAH_STAGES', `Tahap sanggah hanya: ${SANGGAH_STAGES.join(', ')}`, 'sanggahStages');
+  if (tb.length !== 3 || new Set(tb).size !== 3 || !tb.every((k) => k === 'twk' || k === 'tiu' || k === 'tkp'))
+    add('TIE_BREAK', 'Urutan penentu kelulusan SKB harus TWK, TIU, TKP masing-masing sekali', 'skbTieBreak');
+  if (!c.sanggahStages?.every((st) => (SANGGAH_STAGES as readonly string[]).includes(st)))
+    add('SANGGAH_STAGES', `Tahap sanggah hanya: ${SANGGAH_STAGES.join(', ')}`, 'sanggahStages');
   const a = c.ageLimits;
-  if (!a || !isInt(a.min) || !isInt(a.max) || !isInt(a.extendedMax) || a.min < 0 || a.min > a.max || a.max > a.extendedMax) add('AGE_LIMITS', 'Batas usia: min ≤ max ≤ max khusus', 'ageLimits');
-  if (!c.requiredDocuments?.every((d) => (DOCUMENT_KINDS as readonly string[]).includes(d))) add('DOCUMENT_KIND', 'Jenis dokumen tidak dikenal', 'requiredDocuments');
+  if (
+    !a ||
+    !isInt(a.min) ||
+    !isInt(a.max) ||
+    !isInt(a.extendedMax) ||
+    a.min < 0 ||
+    a.min > a.max ||
+    a.max > a.extendedMax
+  )
+    add('AGE_LIMITS', 'Batas usia: min ≤ max ≤ max khusus', 'ageLimits');
+  if (!c.requiredDocuments?.every((d) => (DOCUMENT_KINDS as readonly string[]).includes(d)))
+    add('DOCUMENT_KIND', 'Jenis dokumen tidak dikenal', 'requiredDocuments');
 
   const w = c.weights;
-  if (!w || !isInt(w.skdWeight) || !isInt(w.skbWeight) || w.skdWeight < 0 || w.skbWeight < 0 || w.skdWeight + w.skbWeight !== 100) add('WEIGHTS_SUM', 'Bobot SKD + SKB harus berjumlah 100', 'weights');
+  if (
+    !w ||
+    !isInt(w.skdWeight) ||
+    !isInt(w.skbWeight) ||
+    w.skdWeight < 0 ||
+    w.skbWeight < 0 ||
+    w.skdWeight + w.skbWeight !== 100
+  )
+    add('WEIGHTS_SUM', 'Bobot SKD + SKB harus berjumlah 100', 'weights');
 
   // Formations.
-  if (!Array.isArray(c.formations) || c.formations.length === 0) add('FORMATIONS_EMPTY', 'Sekurang-kurangnya satu formasi', 'formations');
+  if (!Array.isArray(c.formations) || c.formations.length === 0)
+    add('FORMATIONS_EMPTY', 'Sekurang-kurangnya satu formasi', 'formations');
   const ids = new Set<string>();
   (c.formations ?? []).forEach((f, i) => {
     const at = `formations[${i}]`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(f.formationId ?? '')) add('FORMATION_ID', 'formationId tidak valid', `${at}.formationId`);
-    else if (ids.has(f.formationId)) add('FORMATION_DUPLICATE', `formationId ${f.formationId} ganda`, `${at}.formationId`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(f.formationId ?? ''))
+      add('FORMATION_ID', 'formationId tidak valid', `${at}.formationId`);
+    else if (ids.has(f.formationId))
+      add('FORMATION_DUPLICATE', `formationId ${f.formationId} ganda`, `${at}.formationId`);
     ids.add(f.formationId);
     if (!f.unit?.trim()) add('REQUIRED', 'Unit kerja wajib diisi', `${at}.unit`);
     if (!f.jabatan?.trim()) add('REQUIRED', 'Jabatan wajib diisi', `${at}.jabatan`);
     if (!isInt(f.quota) || f.quota <= 0) add('QUOTA', 'Kuota harus bilangan bulat > 0', `${at}.quota`);
-    if (!(EDUCATION_LEVELS as readonly string[]).includes(f.educationLevel)) add('EDUCATION_LEVEL', 'Jenjang pendidikan tidak dikenal', `${at}.educationLevel`);
-    if (!Array.isArray(f.educationPrograms) || f.educationPrograms.length === 0 || f.educationPrograms.some((p) => !p?.trim())) add('EDUCATION_PROGRAMS', 'Sekurang-kurangnya satu program studi', `${at}.educationPrograms`);
-    if (!(CATEGORIES as readonly string[]).includes(f.category)) add('CATEGORY', 'Kategori formasi tidak dikenal', `${at}.category`);
-    if (f.jabatanKind !== undefined && f.jabatanKind !== 'umum' && !(EXTENDED_AGE_JABATAN_KINDS as readonly string[]).includes(f.jabatanKind)) add('JABATAN_KIND', 'Jenis jabatan tidak dikenal', `${at}.jabatanKind`);
-    if (!isInt(f.skbMax) || f.skbMax <= 0) add('SKB_MAX', 'Nilai maksimum SKB harus bilangan bulat > 0', `${at}.skbMax`);
-    if (f.extraDocuments && !f.extraDocuments.every((d) => (DOCUMENT_KINDS as readonly string[]).includes(d))) add('DOCUMENT_KIND', 'Jenis dokumen tidak dikenal', `${at}.extraDocuments`);
+    if (!(EDUCATION_LEVELS as readonly string[]).includes(f.educationLevel))
+      add('EDUCATION_LEVEL', 'Jenjang pendidikan tidak dikenal', `${at}.educationLevel`);
+    if (
+      !Array.isArray(f.educationPrograms) ||
+      f.educationPrograms.length === 0 ||
+      f.educationPrograms.some((p) => !p?.trim())
+    )
+      add('EDUCATION_PROGRAMS', 'Sekurang-kurangnya satu program studi', `${at}.educationPrograms`);
+    if (!(CATEGORIES as readonly string[]).includes(f.category))
+      add('CATEGORY', 'Kategori formasi tidak dikenal', `${at}.category`);
+    if (
+      f.jabatanKind !== undefined &&
+      f.jabatanKind !== 'umum' &&
+      !(EXTENDED_AGE_JABATAN_KINDS as readonly string[]).includes(f.jabatanKind)
+    )
+      add('JABATAN_KIND', 'Jenis jabatan tidak dikenal', `${at}.jabatanKind`);
+    if (!isInt(f.skbMax) || f.skbMax <= 0)
+      add('SKB_MAX', 'Nilai maksimum SKB harus bilangan bulat > 0', `${at}.skbMax`);
+    if (f.extraDocuments && !f.extraDocuments.every((d) => (DOCUMENT_KINDS as readonly string[]).includes(d)))
+      add('DOCUMENT_KIND', 'Jenis dokumen tidak dikenal', `${at}.extraDocuments`);
     if (f.scoring) {
       const sc = f.scoring;
       let sum = (isInt(sc.skdWeight) ? sc.skdWeight : NaN) + (isInt(sc.skbWeight) ? sc.skbWeight : NaN);
       (sc.criteria ?? []).forEach((cr, j) => {
         const cat = `${at}.scoring.criteria[${j}]`;
-        if (!isInt(cr.weight) || cr.weight <= 0) add('CRITERION_WEIGHT', 'Bobot kriteria harus bilangan bulat > 0', `${cat}.weight`);
+        if (!isInt(cr.weight) || cr.weight <= 0)
+          add('CRITERION_WEIGHT', 'Bobot kriteria harus bilangan bulat > 0', `${cat}.weight`);
         sum += isInt(cr.weight) ? cr.weight : NaN;
-        if (cr.kind === 'experience' && (!isInt(cr.maxYears) || cr.maxYears <= 0)) add('CRITERION_MAX', 'maxYears harus > 0', `${cat}.maxYears`);
-        else if (cr.kind === 'interview' && (!isInt(cr.max) || cr.max <= 0)) add('CRITERION_MAX', 'max harus > 0', `${cat}.max`);
+        if (cr.kind === 'experience' && (!isInt(cr.maxYears) || cr.maxYears <= 0))
+          add('CRITERION_MAX', 'maxYears harus > 0', `${cat}.maxYears`);
+        else if (cr.kind === 'interview' && (!isInt(cr.max) || cr.max <= 0))
+          add('CRITERION_MAX', 'max harus > 0', `${cat}.max`);
         else if (cr.kind === 'priorPerformance') {
           const pts = Object.values(cr.points ?? {});
-          if (pts.length !== 5 || !pts.every((p) => isInt(p) && p >= 0) || Math.max(...pts) <= 0) add('CRITERION_POINTS', 'Poin kelima predikat harus bilangan bulat ≥ 0 dan maksimum > 0', `${cat}.points`);
-        } else if (cr.kind !== 'experience' && cr.kind !== 'interview') add('CRITERION_KIND', 'Jenis kriteria tidak dikenal', `${cat}.kind`);
+          if (pts.length !== 5 || !pts.every((p) => isInt(p) && p >= 0) || Math.max(...pts) <= 0)
+            add('CRITERION_POINTS', 'Poin kelima predikat harus bilangan bulat ≥ 0 dan maksimum > 0', `${cat}.points`);
+        } else if (cr.kind !== 'experience' && cr.kind !== 'interview')
+          add('CRITERION_KIND', 'Jenis kriteria tidak dikenal', `${cat}.kind`);
       });
       if (sum !== 100) add('WEIGHTS_SUM', 'Bobot SKD + SKB + kriteria harus berjumlah 100', `${at}.scoring`);
     }

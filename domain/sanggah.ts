@@ -11,7 +11,13 @@ export function checkSanggahReason(reason: unknown): RuleViolation[] {
   const { min, max } = SANGGAH_REASON_LIMITS;
   if (typeof reason !== 'string' || reason.trim().length < min || reason.length > max) {
     const length = typeof reason === 'string' ? reason.trim().length : 0;
-    return [violation('INVALID_SANGGAH', `Alasan sanggah ${min}–${max} karakter (sekarang ${length})`, 'reason', { min, max, length })];
+    return [
+      violation('INVALID_SANGGAH', `Alasan sanggah ${min}–${max} karakter (sekarang ${length})`, 'reason', {
+        min,
+        max,
+        length,
+      }),
+    ];
   }
   return [];
 }

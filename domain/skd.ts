@@ -31,15 +31,18 @@ export interface AnswerSheet {
 export function scoreAnswerSheet(sheet: AnswerSheet): SkdScores {
   const right = (part: { answers: Answer[]; key: string[] }, sub: 'twk' | 'tiu'): number => {
     const n = SKD_SUBTESTS[sub].questions;
-    if (part.answers.length !== n || part.key.length !== n) throw new RangeError(`${sub.toUpperCase()} needs ${n} answers and ${n} keys`);
+    if (part.answers.length !== n || part.key.length !== n)
+      throw new RangeError(`${sub.toUpperCase()} needs ${n} answers and ${n} keys`);
     return part.answers.reduce<number>((sum, a, i) => sum + (a !== null && a === part.key[i] ? 5 : 0), 0);
   };
   const n = SKD_SUBTESTS.tkp.questions;
-  if (sheet.tkp.answers.length !== n || sheet.tkp.optionPoints.length !== n) throw new RangeError(`TKP needs ${n} answers and ${n} option tables`);
+  if (sheet.tkp.answers.length !== n || sheet.tkp.optionPoints.length !== n)
+    throw new RangeError(`TKP needs ${n} answers and ${n} option tables`);
   const tkp = sheet.tkp.answers.reduce<number>((sum, a, i) => {
     if (a === null) return sum;
     const pts = sheet.tkp.optionPoints[i]?.[a];
-    if (pts === undefined || !Number.isInteger(pts) || pts < 1 || pts > 5) throw new RangeError(`TKP question ${i + 1}: option ${a} has no 1–5 points`);
+    if (pts === undefined || !Number.isInteger(pts) || pts < 1 || pts > 5)
+      throw new RangeError(`TKP question ${i + 1}: option ${a} has no 1–5 points`);
     return sum + pts;
   }, 0);
   return { twk: right(sheet.twk, 'twk'), tiu: right(sheet.tiu, 'tiu'), tkp };
@@ -54,7 +57,9 @@ export function validateSkdScores(s: Partial<Record<Subtest, unknown>>): RuleVio
     if (typeof v !== 'number' || !Number.isInteger(v)) {
       errors.push(violation('SKD_SCORE_NOT_INTEGER', `Nilai ${sub.toUpperCase()} harus bilangan bulat`, sub));
     } else if (v < 0 || v > max) {
-      errors.push(violation('SKD_SCORE_OUT_OF_RANGE', `Nilai ${sub.toUpperCase()} ${v} di luar rentang 0–${max}`, sub, { max }));
+      errors.push(
+        violation('SKD_SCORE_OUT_OF_RANGE', `Nilai ${sub.toUpperCase()} ${v} di luar rentang 0–${max}`, sub, { max }),
+      );
     } else if (sub !== 'tkp' && v % 5 !== 0) {
       errors.push(violation('SKD_SCORE_NOT_MULTIPLE_OF_5', `Nilai ${sub.toUpperCase()} ${v} harus kelipatan 5`, sub));
     }
@@ -63,7 +68,15 @@ export function validateSkdScores(s: Partial<Record<Subtest, unknown>>): RuleVio
 }
 
 /** Registration categories; each maps to one passing-grade group. */
-export const CATEGORIES = ['umum', 'kalimantan', 'cumlaude', 'diaspora', 'disabilitas', 'papua', 'daerah_tertinggal'] as const;
+export const CATEGORIES = [
+  'umum',
+  'kalimantan',
+  'cumlaude',
+  'diaspora',
+  'disabilitas',
+  'papua',
+  'daerah_tertinggal',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type PassingGroup = 'umum' | 'cumlaude_diaspora' | 'afirmasi';
 
@@ -112,7 +125,11 @@ export interface SkdOutcome {
 }
 
 /** Pass/fail with every check, so the decision can be explained. Equal to the minimum passes. */
-export function skdOutcome(scores: SkdScores, category: Category, grades: PassingGrades = DEFAULT_PASSING_GRADES): SkdOutcome {
+export function skdOutcome(
+  scores: SkdScores,
+  category: Category,
+  grades: PassingGrades = DEFAULT_PASSING_GRADES,
+): SkdOutcome {
   const group = passingGroupOf(category);
   const grade = grades[group];
   const total = skdTotal(scores);

@@ -38,7 +38,11 @@ export const DEFAULT_DISTRIBUTION_RULES: DistributionRules = {
  * Checks a unit's set of predikat against the unit's own rating. Returns the violations; never
  * changes anyone's predikat (a breaking set is returned to the evaluators).
  */
-export function checkDistribution(unitRating: UnitRating, predikats: Predikat[], rules: DistributionRules = DEFAULT_DISTRIBUTION_RULES): RuleViolation[] {
+export function checkDistribution(
+  unitRating: UnitRating,
+  predikats: Predikat[],
+  rules: DistributionRules = DEFAULT_DISTRIBUTION_RULES,
+): RuleViolation[] {
   const n = predikats.length;
   if (n === 0) return [];
   const count = (p: Predikat): number => predikats.filter((x) => x === p).length;
@@ -46,20 +50,47 @@ export function checkDistribution(unitRating: UnitRating, predikats: Predikat[],
   if (unitRating === 'Istimewa') {
     const sb = count('Sangat Baik');
     if (sb * 100 > rules.istimewaMaxSangatBaikPct * n) {
-      out.push(violation('DIST_ISTIMEWA_MAX_SANGAT_BAIK', `Unit berpredikat Istimewa: paling banyak ${rules.istimewaMaxSangatBaikPct}% Sangat Baik (ada ${sb} dari ${n})`, 'predikat', { count: sb, total: n }));
+      out.push(
+        violation(
+          'DIST_ISTIMEWA_MAX_SANGAT_BAIK',
+          `Unit berpredikat Istimewa: paling banyak ${rules.istimewaMaxSangatBaikPct}% Sangat Baik (ada ${sb} dari ${n})`,
+          'predikat',
+          { count: sb, total: n },
+        ),
+      );
     }
   } else if (unitRating === 'Baik') {
     const b = count('Baik');
     if (b * 100 > rules.baikMaxBaikPct * n) {
-      out.push(violation('DIST_BAIK_MAX_BAIK', `Unit berpredikat Baik: paling banyak ${rules.baikMaxBaikPct}% Baik (ada ${b} dari ${n})`, 'predikat', { count: b, total: n }));
+      out.push(
+        violation(
+          'DIST_BAIK_MAX_BAIK',
+          `Unit berpredikat Baik: paling banyak ${rules.baikMaxBaikPct}% Baik (ada ${b} dari ${n})`,
+          'predikat',
+          { count: b, total: n },
+        ),
+      );
     }
     if (rules.baikRequiresOnePoor && count('Butuh Perbaikan') + count('Kurang') === 0) {
-      out.push(violation('DIST_BAIK_NEEDS_POOR', 'Unit berpredikat Baik: sekurang-kurangnya satu pegawai Butuh Perbaikan atau Kurang', 'predikat'));
+      out.push(
+        violation(
+          'DIST_BAIK_NEEDS_POOR',
+          'Unit berpredikat Baik: sekurang-kurangnya satu pegawai Butuh Perbaikan atau Kurang',
+          'predikat',
+        ),
+      );
     }
   } else {
     const m = count(unitRating);
     if (m * 100 < rules.poorUnitMinMatchingPct * n) {
-      out.push(violation('DIST_POOR_UNIT_MIN_MATCHING', `Unit berpredikat ${unitRating}: sekurang-kurangnya ${rules.poorUnitMinMatchingPct}% pegawai berpredikat ${unitRating} (ada ${m} dari ${n})`, 'predikat', { count: m, total: n }));
+      out.push(
+        violation(
+          'DIST_POOR_UNIT_MIN_MATCHING',
+          `Unit berpredikat ${unitRating}: sekurang-kurangnya ${rules.poorUnitMinMatchingPct}% pegawai berpredikat ${unitRating} (ada ${m} dari ${n})`,
+          'predikat',
+          { count: m, total: n },
+        ),
+      );
     }
   }
   return out;
@@ -92,10 +123,24 @@ export interface FollowUp {
  */
 export function followUp(predikat: Predikat, ladderPosition: LadderStep | null): FollowUp {
   if (predikat === 'Sangat Baik') {
-    return { award: true, trainingPlan: true, coachingPlan: false, reEvaluationMonths: null, recommendation: null, message: 'Penghargaan dan rencana pengembangan kompetensi' };
+    return {
+      award: true,
+      trainingPlan: true,
+      coachingPlan: false,
+      reEvaluationMonths: null,
+      recommendation: null,
+      message: 'Penghargaan dan rencana pengembangan kompetensi',
+    };
   }
   if (predikat === 'Baik') {
-    return { award: false, trainingPlan: false, coachingPlan: false, reEvaluationMonths: null, recommendation: null, message: 'Kinerja sesuai ekspektasi' };
+    return {
+      award: false,
+      trainingPlan: false,
+      coachingPlan: false,
+      reEvaluationMonths: null,
+      recommendation: null,
+      message: 'Kinerja sesuai ekspektasi',
+    };
   }
   const idx = ladderPosition === null ? 0 : LADDER.indexOf(ladderPosition) + 1;
   const recommendation = idx < LADDER.length ? LADDER[idx]! : null;
@@ -105,7 +150,9 @@ export function followUp(predikat: Predikat, ladderPosition: LadderStep | null):
     coachingPlan: true,
     reEvaluationMonths: 6,
     recommendation,
-    message: recommendation ? `Bimbingan kinerja; rekomendasi: ${LADDER_LABELS[recommendation]}` : 'Bimbingan kinerja; tahapan Peraturan BKN 3/2020 telah habis',
+    message: recommendation
+      ? `Bimbingan kinerja; rekomendasi: ${LADDER_LABELS[recommendation]}`
+      : 'Bimbingan kinerja; tahapan Peraturan BKN 3/2020 telah habis',
   };
 }
 

@@ -57,11 +57,17 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 for (let i = 0; i < hogCount; i++) {
   hogs.push(spawn(process.execPath, ['-e', HOG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
 }
-console.log(`[contended] ${hogCount} busy processes (pids ${hogs.map((h) => h.pid).join(', ')}); vitest run ${(files.length ? files : DEFAULT_FILES).join(' ')}`);
+console.log(
+  `[contended] ${hogCount} busy processes (pids ${hogs.map((h) => h.pid).join(', ')}); vitest run ${(files.length ? files : DEFAULT_FILES).join(' ')}`,
+);
 
 const started = Date.now();
 try {
-  vitest = spawn(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...(files.length ? files : DEFAULT_FILES)], { cwd: ROOT, stdio: 'inherit', env: process.env });
+  vitest = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...(files.length ? files : DEFAULT_FILES)],
+    { cwd: ROOT, stdio: 'inherit', env: process.env },
+  );
   const code = await new Promise((resolve) => {
     vitest.once('error', (err) => {
       console.error(`[contended] vitest did not start: ${err.message}`);
@@ -70,7 +76,9 @@ try {
     vitest.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
   const stillBusy = hogs.filter((h) => h.exitCode === null && h.signalCode === null).length;
-  console.log(`[contended] vitest exit ${code} after ${Math.round((Date.now() - started) / 1000)} s; ${stillBusy} of ${hogCount} busy processes were still running to the end`);
+  console.log(
+    `[contended] vitest exit ${code} after ${Math.round((Date.now() - started) / 1000)} s; ${stillBusy} of ${hogCount} busy processes were still running to the end`,
+  );
   // A hog that died early means the run was not contended: not a pass.
   process.exitCode = stillBusy < hogCount && code === 0 ? 1 : code;
   if (stillBusy < hogCount) console.error('[contended] a busy process stopped early: the tests did not run contended');

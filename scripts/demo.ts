@@ -45,7 +45,9 @@ async function healthy(): Promise<boolean> {
 
 async function ensureStack(): Promise<void> {
   if (await healthy()) {
-    say(`memakai stack yang sudah berjalan di ${baseUrl} (jalankan dengan API_RATE_LIMIT_MAX=1000000 npm start, agar batas 30 pendaftaran/menit per IP tidak memperlambat demo)`);
+    say(
+      `memakai stack yang sudah berjalan di ${baseUrl} (jalankan dengan API_RATE_LIMIT_MAX=1000000 npm start, agar batas 30 pendaftaran/menit per IP tidak memperlambat demo)`,
+    );
     return;
   }
   mkdirSync(join(ROOT, '.data'), { recursive: true });
@@ -54,7 +56,11 @@ async function ensureStack(): Promise<void> {
   say(`stack belum berjalan; menjalankan npm start (log: ${logFile})`);
   // The demo's simulated people all come from this one machine: the stack it starts raises the
   // public write limits (defaults 5 comments and 30 registrations per minute per IP) explicitly.
-  stack = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], { cwd: ROOT, env: { ...process.env, API_RATE_LIMIT_MAX: process.env.API_RATE_LIMIT_MAX ?? '1000000' }, stdio: ['ignore', fd, fd] });
+  stack = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, API_RATE_LIMIT_MAX: process.env.API_RATE_LIMIT_MAX ?? '1000000' },
+    stdio: ['ignore', fd, fd],
+  });
   stack.on('exit', (code) => {
     if (code !== 0 && code !== null) {
       console.error(`[demo] stack berhenti (kode ${code}); lihat ${logFile}`);
@@ -83,24 +89,45 @@ async function main(): Promise<void> {
 
   const db = createDb(config.databaseUrl, { max: 2 });
   const roundId = `medan-demo-${seed}-${Date.now().toString(36)}`;
-  const mk = async (role: 'hr' | 'reviewer' | 'auditor' | 'supervisor', name: string): Promise<{ username: string; token: string }> => {
+  const mk = async (
+    role: 'hr' | 'reviewer' | 'auditor' | 'supervisor',
+    name: string,
+  ): Promise<{ username: string; token: string }> => {
     const username = `${roundId}.${name}`;
     const { token } = await createUser(db, { username, displayName: name, role });
     return { username, token };
   };
   const hr = await mk('hr', 'panitia');
-  const reviewers = await Promise.all(Array.from({ length: Math.max(2, Math.ceil(n / 250)) }, (_, i) => mk('reviewer', `verifikator${i + 1}`)));
+  const reviewers = await Promise.all(
+    Array.from({ length: Math.max(2, Math.ceil(n / 250)) }, (_, i) => mk('reviewer', `verifikator${i + 1}`)),
+  );
   const auditor = await mk('auditor', 'auditor');
   const supervisor = await mk('supervisor', 'atasan');
-  const nikOffset = Number((await db.selectFrom('applications').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const nikOffset = Number(
+    (
+      await db
+        .selectFrom('applications')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   await db.destroy();
 
   say(`seleksi ${roundId}: ${n} pelamar, seed ${seed}, ${reviewers.length} verifikator`);
   const api = new ApiClient(baseUrl, { timeoutMs: 20_000 });
   const started = Date.now();
   const result = await driveRound({
-    api, hr, reviewers, supervisor, roundId, candidates: n, seed, budgetYear: new Date().getFullYear() + 1, nikOffset,
-    concurrency: Number(opts.concurrency), dayMs: Number(opts.dayMs),
+    api,
+    hr,
+    reviewers,
+    supervisor,
+    roundId,
+    candidates: n,
+    seed,
+    budgetYear: new Date().getFullYear() + 1,
+    nikOffset,
+    concurrency: Number(opts.concurrency),
+    dayMs: Number(opts.dayMs),
     log: (m) => say(m),
     progress: (stage, done, total) => progress.update(stage, done, total),
   });
@@ -115,14 +142,25 @@ async function main(): Promise<void> {
   writeFileSync(reportPath, html);
 
   say(`selesai dalam ${durasi(elapsed)}`);
-  say(`corong: ${funnel.registered} mendaftar → ${funnel.ms} MS → ${funnel.skdPassed} lulus SKD → ${funnel.skbSelected} peserta SKB → ${funnel.lulus} lulus → ${funnel.appointed} diangkat; ${result.refused.length} pendaftaran ditolak saat mendaftar`);
-  say(`karier: ${result.careers.length} CPNS menjadi PNS setelah Latsar dan surat sehat; rencana SKP tahun pertama ditetapkan atasan`);
+  say(
+    `corong: ${funnel.registered} mendaftar → ${funnel.ms} MS → ${funnel.skdPassed} lulus SKD → ${funnel.skbSelected} peserta SKB → ${funnel.lulus} lulus → ${funnel.appointed} diangkat; ${result.refused.length} pendaftaran ditolak saat mendaftar`,
+  );
+  say(
+    `karier: ${result.careers.length} CPNS menjadi PNS setelah Latsar dan surat sehat; rencana SKP tahun pertama ditetapkan atasan`,
+  );
   for (const s of result.stages) say(`  ${s.stage.padEnd(30)} ${durasi(s.endedAt - s.startedAt)}`);
-  if (result.extensions.length) say(`jadwal diperpanjang ${result.extensions.length} kali (tenggat yang digeser: ${[...new Set(result.extensions.map((e) => e.key))].join(', ')})`);
-  say(`permintaan HTTP: ${api.stats.requests}, diulang: ${api.stats.retries}, 5xx selain 503: ${api.stats.server5xx.length}`);
+  if (result.extensions.length)
+    say(
+      `jadwal diperpanjang ${result.extensions.length} kali (tenggat yang digeser: ${[...new Set(result.extensions.map((e) => e.key))].join(', ')})`,
+    );
+  say(
+    `permintaan HTTP: ${api.stats.requests}, diulang: ${api.stats.retries}, 5xx selain 503: ${api.stats.server5xx.length}`,
+  );
   say(`laporan: ${reportPath}`);
   say(`laporan (URL): ${reportUrl}`);
-  say(`API docs: ${baseUrl}/docs · Temporal Web UI: http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows?query=${encodeURIComponent(`RoundId="${roundId}"`)}`);
+  say(
+    `API docs: ${baseUrl}/docs · Temporal Web UI: http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.temporalNamespace}/workflows?query=${encodeURIComponent(`RoundId="${roundId}"`)}`,
+  );
   say(`token auditor (untuk /codec/login dan /audit): ${auditor.token}`);
   if (stack && !opts.exit) {
     say('stack tetap berjalan agar Anda dapat melihat-lihat; tekan Ctrl-C untuk menghentikannya');

@@ -55,7 +55,8 @@ const mails: StoredMail[] = [];
 const byMessageId = new Map<string, StoredMail>();
 let nextId = 1;
 
-const addresses = (a: AddressObject | AddressObject[] | undefined): string[] => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address ?? '')).filter(Boolean);
+const addresses = (a: AddressObject | AddressObject[] | undefined): string[] =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address ?? '')).filter(Boolean);
 
 async function accept(raw: string, envelopeTo: string[], fromFile?: number): Promise<StoredMail> {
   const parsed = await simpleParser(raw);
@@ -88,7 +89,9 @@ async function accept(raw: string, envelopeTo: string[], fromFile?: number): Pro
 async function load(): Promise<void> {
   if (!store) return;
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir).filter((n) => /^\d+\.eml$/.test(n)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /^\d+\.eml$/.test(n))
+    .sort()) {
     const id = Number(f.slice(0, -4));
     await accept(readFileSync(join(dir, f), 'utf8'), [], id);
     nextId = Math.max(nextId, id + 1);
@@ -105,7 +108,10 @@ const smtp = new SMTPServer({
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
-      accept(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address))
+      accept(
+        Buffer.concat(chunks).toString('utf8'),
+        session.envelope.rcptTo.map((r) => r.address),
+      )
         .then(() => callback())
         .catch((err: unknown) => callback(err as Error));
     });
@@ -130,7 +136,18 @@ const ONE = `<!doctype html>
 <dl><dt>Dari</dt><dd><%= it.m.from %></dd><dt>Kepada</dt><dd><%= it.m.to.join(', ') %></dd><dt>Message-ID</dt><dd><%= it.m.messageId %></dd></dl>
 <pre><%= it.m.text %></pre><p><a href="/api/messages/<%= it.m.id %>/raw">Sumber</a></p></main></body></html>`;
 
-const summary = (m: StoredMail): Omit<StoredMail, 'raw'> => ({ id: m.id, messageId: m.messageId, from: m.from, to: m.to, subject: m.subject, date: m.date, receivedAt: m.receivedAt, text: m.text, html: m.html, duplicates: m.duplicates });
+const summary = (m: StoredMail): Omit<StoredMail, 'raw'> => ({
+  id: m.id,
+  messageId: m.messageId,
+  from: m.from,
+  to: m.to,
+  subject: m.subject,
+  date: m.date,
+  receivedAt: m.receivedAt,
+  text: m.text,
+  html: m.html,
+  duplicates: m.duplicates,
+});
 const send = (res: ServerResponse, status: number, type: string, body: string): void => {
   res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
   res.end(body);
@@ -144,28 +161,62 @@ const http = createServer((req, res) => {
     byMessageId.clear();
     return send(res, 200, 'application/json', '{"deleted":true}');
   }
-  if (req.method !== 'GET') return send(res, 405, 'application/json', '{"error":{"code":"METHOD_NOT_ALLOWED","message":"Metode tidak didukung","details":[]}}');
+  if (req.method !== 'GET')
+    return send(
+      res,
+      405,
+      'application/json',
+      '{"error":{"code":"METHOD_NOT_ALLOWED","message":"Metode tidak didukung","details":[]}}',
+    );
   if (url.pathname === '/api/messages') {
     const to = url.searchParams.get('to')?.toLowerCase();
-    return send(res, 200, 'application/json', JSON.stringify(mails.filter((m) => !to || m.to.some((t) => t.toLowerCase() === to)).map(summary)));
+    return send(
+      res,
+      200,
+      'application/json',
+      JSON.stringify(mails.filter((m) => !to || m.to.some((t) => t.toLowerCase() === to)).map(summary)),
+    );
   }
-  if (url.pathname === '/') return send(res, 200, 'text/html', eta.renderString(LIST, { mails: [...mails].reverse(), smtpPort: (smtp.server.address() as AddressInfo).port }));
+  if (url.pathname === '/')
+    return send(
+      res,
+      200,
+      'text/html',
+      eta.renderString(LIST, { mails: [...mails].reverse(), smtpPort: (smtp.server.address() as AddressInfo).port }),
+    );
   const m = one ? mails.find((x) => x.id === Number(one[2])) : undefined;
   if (one && m) {
     if (one[3]) return send(res, 200, 'message/rfc822', m.raw);
-    return one[1] ? send(res, 200, 'application/json', JSON.stringify(summary(m))) : send(res, 200, 'text/html', eta.renderString(ONE, { m }));
+    return one[1]
+      ? send(res, 200, 'application/json', JSON.stringify(summary(m)))
+      : send(res, 200, 'text/html', eta.renderString(ONE, { m }));
   }
-  return send(res, 404, 'application/json', '{"error":{"code":"NOT_FOUND","message":"Surat tidak ditemukan","details":[]}}');
+  return send(
+    res,
+    404,
+    'application/json',
+    '{"error":{"code":"NOT_FOUND","message":"Surat tidak ditemukan","details":[]}}',
+  );
 });
 
 /** Whether a port was asked for (argument or environment) rather than defaulted. */
-const explicit = (name: string, envName: string): boolean => arg(name) !== undefined || process.env[envName] !== undefined;
+const explicit = (name: string, envName: string): boolean =>
+  arg(name) !== undefined || process.env[envName] !== undefined;
 
 /**
  * Listens on the port; a default port already taken (another `npm start` on the machine) falls
  * back to a free one, printed in the ready line, instead of stopping the stack.
  */
-async function listen(server: { listen: (port: number, host: string, cb: () => void) => unknown; once: (ev: 'error', cb: (err: NodeJS.ErrnoException) => void) => unknown; removeAllListeners: (ev: 'error') => unknown }, port: number, fallback: boolean, what: string): Promise<void> {
+async function listen(
+  server: {
+    listen: (port: number, host: string, cb: () => void) => unknown;
+    once: (ev: 'error', cb: (err: NodeJS.ErrnoException) => void) => unknown;
+    removeAllListeners: (ev: 'error') => unknown;
+  },
+  port: number,
+  fallback: boolean,
+  what: string,
+): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -190,7 +241,9 @@ async function main(): Promise<void> {
   await listen(http, httpPort, !explicit('http-port', 'MAIL_SINK_HTTP_PORT'), 'HTTP');
   const s = (smtp.server.address() as AddressInfo).port;
   const h = (http.address() as AddressInfo).port;
-  process.stdout.write(`MAIL_SINK_READY smtp=${s} http=${h} url=http://${host}:${h}/ (${mails.length} kept${store ? ` in ${dir}` : ''})\n`);
+  process.stdout.write(
+    `MAIL_SINK_READY smtp=${s} http=${h} url=http://${host}:${h}/ (${mails.length} kept${store ? ` in ${dir}` : ''})\n`,
+  );
 }
 
 const shutdown = (): void => {

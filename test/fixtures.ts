@@ -26,7 +26,11 @@ export function sampleSchedule(now: number = Date.now(), startInDays = 1): Round
   };
 }
 
-export function sampleRound(roundId: string, overrides: Partial<RoundConfigInput> = {}, now: number = Date.now()): RoundConfigInput {
+export function sampleRound(
+  roundId: string,
+  overrides: Partial<RoundConfigInput> = {},
+  now: number = Date.now(),
+): RoundConfigInput {
   return {
     roundId,
     name: 'Seleksi CPNS Pemerintah Kota Medan 2025',
@@ -35,8 +39,27 @@ export function sampleRound(roundId: string, overrides: Partial<RoundConfigInput
     referenceDate: '2025-08-01',
     schedule: sampleSchedule(now),
     formations: [
-      { formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'], quota: 2, category: 'umum', extraDocuments: ['str'], skbMax: 500 },
-      { formationId: 'DISDIKBUD-GURU', unit: 'Dinas Pendidikan dan Kebudayaan', jabatan: 'Guru Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Pendidikan Matematika'], quota: 1, category: 'umum', skbMax: 500 },
+      {
+        formationId: 'DINKES-PERAWAT',
+        unit: 'Dinas Kesehatan',
+        jabatan: 'Perawat Ahli Pertama',
+        educationLevel: 'S1',
+        educationPrograms: ['Keperawatan', 'Ners'],
+        quota: 2,
+        category: 'umum',
+        extraDocuments: ['str'],
+        skbMax: 500,
+      },
+      {
+        formationId: 'DISDIKBUD-GURU',
+        unit: 'Dinas Pendidikan dan Kebudayaan',
+        jabatan: 'Guru Ahli Pertama',
+        educationLevel: 'S1',
+        educationPrograms: ['Pendidikan Matematika'],
+        quota: 1,
+        category: 'umum',
+        skbMax: 500,
+      },
     ],
     ...overrides,
   };

@@ -48,18 +48,44 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
 
   // Before any route: child contexts copy the error handler when they are created.
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof AppError && err.code === 'LOGIN_REQUIRED') return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
-    if (err instanceof AppError && err.code === 'STAFF_LOGIN_REQUIRED') return reply.redirect(`${site.prefix}/konsol/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
-    if (err instanceof AppError && err.code === 'PASSWORD_CHANGE_REQUIRED') return reply.redirect(`${site.prefix}/konsol/sandi?info=ganti-sandi-awal`, 303);
+    if (err instanceof AppError && err.code === 'LOGIN_REQUIRED')
+      return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
+    if (err instanceof AppError && err.code === 'STAFF_LOGIN_REQUIRED')
+      return reply.redirect(`${site.prefix}/konsol/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
+    if (err instanceof AppError && err.code === 'PASSWORD_CHANGE_REQUIRED')
+      return reply.redirect(`${site.prefix}/konsol/sandi?info=ganti-sandi-awal`, 303);
     const { status, body } = toErrorResponse(err);
     if (process.env.ASN_DEBUG_ERRORS) console.error(err);
     if (status >= 500) req.log.error({ err, route: req.routeOptions.url }, 'page failed');
     const e = body.error as { code: string; message: string; details?: unknown };
     let message = e.message;
-    if (e.code.startsWith('FST_CSRF') || (err as { code?: string }).code?.startsWith('FST_CSRF')) message = 'Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman ini. Muat ulang halaman lalu kirim lagi.';
+    if (e.code.startsWith('FST_CSRF') || (err as { code?: string }).code?.startsWith('FST_CSRF'))
+      message =
+        'Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman ini. Muat ulang halaman lalu kirim lagi.';
     if (status === 429) message = 'Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.';
-    const details = Array.isArray(e.details) ? e.details.map((d) => (typeof d === 'object' && d && 'message' in d ? String((d as { message: unknown }).message) : '')).filter(Boolean) : [];
-    return renderPage(req, reply, 'error', { title: status === 404 ? 'Halaman tidak ditemukan' : status >= 500 ? 'Layanan sedang bermasalah' : 'Permintaan tidak dapat diproses', message, details, status, code: (err as { code?: string }).code?.startsWith('FST_CSRF') ? 'CSRF_INVALID' : e.code }, status);
+    const details = Array.isArray(e.details)
+      ? e.details
+          .map((d) => (typeof d === 'object' && d && 'message' in d ? String((d as { message: unknown }).message) : ''))
+          .filter(Boolean)
+      : [];
+    return renderPage(
+      req,
+      reply,
+      'error',
+      {
+        title:
+          status === 404
+            ? 'Halaman tidak ditemukan'
+            : status >= 500
+              ? 'Layanan sedang bermasalah'
+              : 'Permintaan tidak dapat diproses',
+        message,
+        details,
+        status,
+        code: (err as { code?: string }).code?.startsWith('FST_CSRF') ? 'CSRF_INVALID' : e.code,
+      },
+      status,
+    );
   });
   app.setNotFoundHandler((req, reply) => notFoundPage(req, reply));
 
@@ -67,13 +93,19 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Double-submit: the secret in an HttpOnly cookie scoped to the portal, the token in each form
   // (`_csrf`) or in an `x-csrf-token` header (fetch/XHR). Checked by `app.csrfProtection`.
-  await app.register(csrf, { cookieKey: 'asn_csrf', cookieOpts: { path: site.prefix, httpOnly: true, sameSite: 'lax', secure: site.secureCookies, signed: false } });
+  await app.register(csrf, {
+    cookieKey: 'asn_csrf',
+    cookieOpts: { path: site.prefix, httpOnly: true, sameSite: 'lax', secure: site.secureCookies, signed: false },
+  });
   await app.register(fastifyStatic, { root: STATIC_DIR, serve: false });
 
   // Pages: scripts and styles only from this origin, no framing, forms post only here.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+      );
     }
     return payload;
   });
@@ -83,7 +115,11 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
     const hash = ASSETS.get(file);
     if (!hash) return notFoundPage(req, reply);
     const versioned = (req.query as { v?: string }).v === hash;
-    return reply.sendFile(file, { maxAge: versioned ? 365 * 86_400_000 : 300_000, immutable: versioned, cacheControl: true });
+    return reply.sendFile(file, {
+      maxAge: versioned ? 365 * 86_400_000 : 300_000,
+      immutable: versioned,
+      cacheControl: true,
+    });
   });
 
   // The portal session (cookie) → req.user, after the auth plugin (which handles bearer tokens).
@@ -93,16 +129,36 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(accountRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(candidateRoutes, { deps: opts.deps });
   await app.register(consoleRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
-  await app.register(consultationRoutes, { deps: opts.deps, rateLimit: opts.commentRateLimit ?? opts.rateLimit, duplicateWindowMs: opts.commentDuplicateWindowMs });
-
+  await app.register(consultationRoutes, {
+    deps: opts.deps,
+    rateLimit: opts.commentRateLimit ?? opts.rateLimit,
+    duplicateWindowMs: opts.commentDuplicateWindowMs,
+  });
 };
 
-function notFoundPage(req: Parameters<typeof renderPage>[0], reply: Parameters<typeof renderPage>[1]): ReturnType<typeof renderPage> {
-  return renderPage(req, reply, 'error', { title: 'Halaman tidak ditemukan', message: 'Halaman yang Anda cari tidak ada. Periksa alamatnya atau mulai dari daftar seleksi.', details: [], status: 404, code: 'NOT_FOUND' }, 404);
+function notFoundPage(
+  req: Parameters<typeof renderPage>[0],
+  reply: Parameters<typeof renderPage>[1],
+): ReturnType<typeof renderPage> {
+  return renderPage(
+    req,
+    reply,
+    'error',
+    {
+      title: 'Halaman tidak ditemukan',
+      message: 'Halaman yang Anda cari tidak ada. Periksa alamatnya atau mulai dari daftar seleksi.',
+      details: [],
+      status: 404,
+      code: 'NOT_FOUND',
+    },
+    404,
+  );
 }
 
 /** The one line in api/app.ts: the portal at /portal, and `/` sends browsers there. */
 export async function registerWeb(app: FastifyInstance, opts: WebOptions): Promise<void> {
   await app.register(web, { ...opts, prefix: PORTAL_PREFIX });
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.redirect(`${PORTAL_PREFIX}/`, 302));
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
+    reply.redirect(`${PORTAL_PREFIX}/`, 302),
+  );
 }

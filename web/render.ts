@@ -14,11 +14,23 @@ import type { User } from '../db/users';
 export const WEB_ROOT = join(ROOT, 'web');
 export const STATIC_DIR = join(WEB_ROOT, 'static');
 
-export const eta = new Eta({ views: join(WEB_ROOT, 'views'), autoEscape: true, autoTrim: false, cache: process.env.NODE_ENV === 'production', defaultExtension: '.eta' });
+export const eta = new Eta({
+  views: join(WEB_ROOT, 'views'),
+  autoEscape: true,
+  autoTrim: false,
+  cache: process.env.NODE_ENV === 'production',
+  defaultExtension: '.eta',
+});
 
 /** Static files with a content hash, so the layout links `?v=<hash>` and browsers cache them for a year. */
 export const ASSETS: ReadonlyMap<string, string> = new Map(
-  readdirSync(STATIC_DIR).map((f) => [f, createHash('sha256').update(readFileSync(join(STATIC_DIR, f))).digest('hex').slice(0, 12)]),
+  readdirSync(STATIC_DIR).map((f) => [
+    f,
+    createHash('sha256')
+      .update(readFileSync(join(STATIC_DIR, f)))
+      .digest('hex')
+      .slice(0, 12),
+  ]),
 );
 
 export interface SiteConfig {
@@ -53,10 +65,12 @@ export const NOTICES: Record<string, string> = {
   'akun-dibuat': 'Akun dibuat. Kami mengirim tautan konfirmasi ke e-mail Anda; buka tautan itu sebelum masuk.',
   terkonfirmasi: 'E-mail Anda sudah dikonfirmasi. Silakan masuk.',
   keluar: 'Anda sudah keluar.',
-  'tautan-terkirim': 'Jika e-mail itu terdaftar, kami sudah mengirim tautan untuk mengatur ulang kata sandi. Tautan berlaku 1 jam.',
+  'tautan-terkirim':
+    'Jika e-mail itu terdaftar, kami sudah mengirim tautan untuk mengatur ulang kata sandi. Tautan berlaku 1 jam.',
   'sandi-diubah': 'Kata sandi sudah diganti. Silakan masuk dengan kata sandi baru.',
   masuk: 'Anda sudah masuk.',
-  'tautan-konfirmasi': 'Jika akun dengan e-mail itu belum dikonfirmasi, kami sudah mengirim tautan konfirmasi yang baru.',
+  'tautan-konfirmasi':
+    'Jika akun dengan e-mail itu belum dikonfirmasi, kami sudah mengirim tautan konfirmasi yang baru.',
   'komentar-terkirim': 'Terima kasih, tanggapan Anda sudah diterima.',
   'ganti-sandi-awal': 'Ganti kata sandi awal yang diberikan SDM sebelum memakai konsol.',
   'sandi-diganti': 'Kata sandi Anda sudah diganti.',
@@ -69,9 +83,18 @@ export const NOTICES: Record<string, string> = {
 };
 
 /** Renders a page inside the layout. Every page gets `site`, `user`, `csrf` (a token for its forms), `asset()` and `url()`. */
-export function renderPage(req: FastifyRequest, reply: FastifyReply, view: string, locals: PageLocals, status = 200): FastifyReply {
+export function renderPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  view: string,
+  locals: PageLocals,
+  status = 200,
+): FastifyReply {
   const site = req.site;
-  const info = typeof (req.query as Record<string, unknown> | undefined)?.info === 'string' ? NOTICES[(req.query as Record<string, string>).info!] : undefined;
+  const info =
+    typeof (req.query as Record<string, unknown> | undefined)?.info === 'string'
+      ? NOTICES[(req.query as Record<string, string>).info!]
+      : undefined;
   const data = {
     ...locals,
     site,

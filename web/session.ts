@@ -23,13 +23,24 @@ export async function startSession(db: Db, req: FastifyRequest, reply: FastifyRe
   const old = req.cookies[SESSION_COOKIE];
   if (old) await revokeSession(db, old);
   const { sessionId, expiresAt } = await createSession(db, userId, { ttlMs: req.site.sessionTtlMs });
-  reply.setCookie(SESSION_COOKIE, sessionId, { path: req.site.prefix, httpOnly: true, sameSite: 'lax', secure: req.site.secureCookies, expires: expiresAt });
+  reply.setCookie(SESSION_COOKIE, sessionId, {
+    path: req.site.prefix,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.site.secureCookies,
+    expires: expiresAt,
+  });
 }
 
 export async function endSession(db: Db, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const sid = req.cookies[SESSION_COOKIE];
   if (sid) await revokeSession(db, sid);
-  reply.clearCookie(SESSION_COOKIE, { path: req.site.prefix, httpOnly: true, sameSite: 'lax', secure: req.site.secureCookies });
+  reply.clearCookie(SESSION_COOKIE, {
+    path: req.site.prefix,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.site.secureCookies,
+  });
   req.user = null;
 }
 
@@ -38,12 +49,20 @@ export async function endSession(db: Db, req: FastifyRequest, reply: FastifyRepl
  * page that needs a login. `user.registrationNo` is set once the account has registered.
  */
 export function requireCandidate(req: FastifyRequest): User {
-  if (!req.user || req.user.role !== 'candidate') throw new AppError(401, 'LOGIN_REQUIRED', 'Silakan masuk terlebih dahulu');
+  if (!req.user || req.user.role !== 'candidate')
+    throw new AppError(401, 'LOGIN_REQUIRED', 'Silakan masuk terlebih dahulu');
   return req.user;
 }
 
 /** Where to go after the login: only a path inside the portal (never another site). */
 export function safeNext(prefix: string, next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith(`${prefix}/`) || next.startsWith('//') || /[\\\r\n]/.test(next) || next.length > 500) return `${prefix}/akun`;
+  if (
+    typeof next !== 'string' ||
+    !next.startsWith(`${prefix}/`) ||
+    next.startsWith('//') ||
+    /[\\\r\n]/.test(next) ||
+    next.length > 500
+  )
+    return `${prefix}/akun`;
   return next;
 }

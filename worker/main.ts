@@ -12,16 +12,28 @@ import type { ActivityDeps } from '../activities';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, 'worker');
-  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)) });
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)),
+  });
   const db = createDb(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   // The round's batch notifications signal candidate workflows through a client connection.
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace, dataConverter: dataConverter() });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.temporalNamespace,
+    dataConverter: dataConverter(),
+  });
   // The keys the anchoring activity signs checkpoints with: production refuses to run without them.
   auditSigner();
   const deps: ActivityDeps = { db, client, faults: faultsFromEnv() };
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, bundlePath: process.env.ASN_WORKFLOW_BUNDLE });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    deps,
+    bundlePath: process.env.ASN_WORKFLOW_BUNDLE,
+  });
   // The e-mail outbox is sent from here (one place): SMTP_URL, default the sink of `npm start`.
   const mail = dispatcherFromEnv(db, (msg, fields) => logger.info(fields ?? {}, msg));
   if (mail) logger.info({ smtp: mailConfig().smtpUrl?.replace(/\/\/[^@]*@/, '//') }, 'mail dispatcher running');

@@ -13,13 +13,17 @@ export const PREBUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
  */
 export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   // A stale dist/ bundle must never run in development: only production falls back to it.
-  const path = bundlePath ?? (process.env.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  const path =
+    bundlePath ?? (process.env.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   if (path) return { workflowBundle: { codePath: path } };
   return { workflowsPath: WORKFLOWS_PATH };
 }
 
 /** The workflows' entry: index.ts from source, index.js from dist. */
-export const WORKFLOWS_PATH = [join(__dirname, '..', 'workflows', 'index.ts'), join(__dirname, '..', 'workflows', 'index.js')].find((p) => existsSync(p)) ?? join(__dirname, '..', 'workflows');
+export const WORKFLOWS_PATH =
+  [join(__dirname, '..', 'workflows', 'index.ts'), join(__dirname, '..', 'workflows', 'index.js')].find((p) =>
+    existsSync(p),
+  ) ?? join(__dirname, '..', 'workflows');
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -42,7 +46,14 @@ export async function createWorker(opts: {
 
 const noop = (): void => undefined;
 /** The bundler's logger without its progress chatter; errors still print. */
-export const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, log: noop, error: (msg: string, meta?: unknown) => console.error(msg, meta ?? '') };
+export const quietBundlerLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  log: noop,
+  error: (msg: string, meta?: unknown) => console.error(msg, meta ?? ''),
+};
 
 /** Bundles the workflows (or another entry, for replay experiments) once; returns the code. */
 export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<string> {

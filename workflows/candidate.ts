@@ -31,7 +31,11 @@ import { reject } from './rejections';
 // Short, idempotent PostgreSQL writes: local activities keep the history small (one marker each).
 const db = proxyLocalActivities<CandidateActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['NIP_SEQUENCE_EXHAUSTED'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['NIP_SEQUENCE_EXHAUSTED'],
+  },
 });
 
 const now = (): number => Date.now();
@@ -84,7 +88,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   let documentsWriting = 0;
 
   const ctx = { registrationNo: input.registrationNo, roundId: input.roundId };
-  const decide = (what: string, who: string, why?: string): void => void s.decisions.push({ what, who, when: iso(), ...(why ? { why } : {}) });
+  const decide = (what: string, who: string, why?: string): void =>
+    void s.decisions.push({ what, who, when: iso(), ...(why ? { why } : {}) });
   const setStage = (stage: CandidateStage): void => {
     s.stage = stage;
     upsertSearchAttributes([{ key: stageAttr, value: stage }]);
@@ -102,14 +107,19 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
    * queued before it (a whole round's results, minutes at full size), so an extension made near
    * the deadline must not depend on the notice. The answer updates this candidate's copy.
    */
-  const confirmWith = (key: 'registrationCloses' | 'announcementAt' | 'drhDeadline', instant: () => number) => async (): Promise<number | undefined> => {
-    if (!patched(CONFIRM_PATCH)) return undefined;
-    const recorded = await db.roundDeadline({ roundId: input.roundId, key });
-    if (recorded && instantMs(recorded) > instantMs(schedule[key] as string)) schedule[key] = recorded as never;
-    return instant();
-  };
+  const confirmWith =
+    (key: 'registrationCloses' | 'announcementAt' | 'drhDeadline', instant: () => number) =>
+    async (): Promise<number | undefined> => {
+      if (!patched(CONFIRM_PATCH)) return undefined;
+      const recorded = await db.roundDeadline({ roundId: input.roundId, key });
+      if (recorded && instantMs(recorded) > instantMs(schedule[key] as string)) schedule[key] = recorded as never;
+      return instant();
+    };
   /** Sleeps until a schedule instant; wakes early when the round moves that deadline. */
-  const until = async (key: 'registrationCloses' | 'drhDeadline', done: () => boolean = () => false): Promise<boolean> => {
+  const until = async (
+    key: 'registrationCloses' | 'drhDeadline',
+    done: () => boolean = () => false,
+  ): Promise<boolean> => {
     const instant = (): number => instantMs(schedule[key] as string);
     if (patched(DEADLINE_PATCH)) return waitForDeadline(instant, done, confirmWith(key, instant));
     // Before DEADLINE_PATCH (kept for the candidates already running): decided on the clock.
@@ -133,7 +143,13 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     return true;
   };
   /** Assigns a reviewer task; a silent reviewer is replaced by another at the deadline, never an automatic decision. */
-  const review = async (kind: 'verification' | 'sanggah', stage: string, firstDue: number, decided: () => boolean, inFlight: () => boolean): Promise<void> => {
+  const review = async (
+    kind: 'verification' | 'sanggah',
+    stage: string,
+    firstDue: number,
+    decided: () => boolean,
+    inFlight: () => boolean,
+  ): Promise<void> => {
     const tried: string[] = [];
     let due = firstDue;
     for (let attempt = 1; ; attempt++) {
@@ -141,7 +157,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
       s.reviewer = task.reviewer;
       s.deadlines[`${kind}Reviewer`] = iso(due);
       tried.push(task.reviewer);
-      if (attempt > 1) decide(`eskalasi ${kind} ke ${task.reviewer}`, 'sistem', `peninjau sebelumnya tidak memutus sebelum tenggat`);
+      if (attempt > 1)
+        decide(`eskalasi ${kind} ke ${task.reviewer}`, 'sistem', `peninjau sebelumnya tidak memutus sebelum tenggat`);
       if (await condition(decided, Math.max(due - now(), 1))) return;
       if (await settled(inFlight(), decided)) return;
       due = now() + input.reviewerSlaDays * DAY;
@@ -194,7 +211,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
         const kinds = documents.map((d) => d.kind);
         const missing = input.requiredDocuments.filter((k) => !kinds.includes(k));
         if (missing.length) reject('DOCUMENTS_INCOMPLETE', `Dokumen wajib belum lengkap: ${missing.join(', ')}`);
-        if (new Set(kinds).size !== kinds.length) reject('DOCUMENTS_INCOMPLETE', 'Setiap jenis dokumen hanya boleh satu');
+        if (new Set(kinds).size !== kinds.length)
+          reject('DOCUMENTS_INCOMPLETE', 'Setiap jenis dokumen hanya boleh satu');
       },
     },
   );
@@ -206,19 +224,25 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
       verifying = true;
       await db.recordVerification({ ...ctx, stage: 'administrasi', result, reviewer, decisions, at: iso() });
       s.administrasi = result;
-      const reasons = decisions.filter((d) => d.result === 'TMS').map((d) => `${d.kind}: ${d.reason}`).join('; ');
+      const reasons = decisions
+        .filter((d) => d.result === 'TMS')
+        .map((d) => `${d.kind}: ${d.reason}`)
+        .join('; ');
       decide(`verifikasi administrasi: ${result}`, reviewer, reasons || undefined);
       verified = true;
       return s;
     },
     {
       validator: ({ reviewer, decisions }: { reviewer: string; decisions: DocumentDecision[] }) => {
-        if (s.stage !== 'verification' || verified || verifying) reject('WRONG_STAGE', 'Pendaftaran ini tidak sedang dalam verifikasi administrasi');
+        if (s.stage !== 'verification' || verified || verifying)
+          reject('WRONG_STAGE', 'Pendaftaran ini tidak sedang dalam verifikasi administrasi');
         if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas verifikasi ini tidak ditugaskan kepada Anda');
         const submitted = s.documents.map((d) => d.kind).sort();
         const decided = decisions.map((d) => d.kind).sort();
-        if (submitted.join() !== decided.join()) reject('INVALID_DECISION', `Setiap dokumen harus diputus tepat satu kali: ${submitted.join(', ')}`);
-        for (const d of decisions) if (d.result === 'TMS' && !d.reason?.trim()) reject('INVALID_DECISION', `Alasan TMS wajib untuk ${d.kind}`);
+        if (submitted.join() !== decided.join())
+          reject('INVALID_DECISION', `Setiap dokumen harus diputus tepat satu kali: ${submitted.join(', ')}`);
+        for (const d of decisions)
+          if (d.result === 'TMS' && !d.reason?.trim()) reject('INVALID_DECISION', `Alasan TMS wajib untuk ${d.kind}`);
       },
     },
   );
@@ -237,7 +261,8 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     {
       validator: ({ reason }) => {
         if (s.sanggah?.filedAt || sanggahFiling) reject('ALREADY_APPEALED', 'Sanggah hanya dapat diajukan satu kali');
-        if (s.stage !== 'sanggah') reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
+        if (s.stage !== 'sanggah')
+          reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
         if (now() < sanggahOpens()) reject('WINDOW_CLOSED', 'Masa sanggah belum dibuka (menunggu pengumuman)');
         if (now() >= sanggahWindowEnd()) reject('WINDOW_CLOSED', 'Masa sanggah telah berakhir');
         // The limits live in domain/sanggah.ts (the API schema and the portal use the same numbers).
@@ -261,8 +286,10 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     },
     {
       validator: ({ reviewer, answer }) => {
-        if (s.stage !== 'sanggah' || !s.sanggah?.filedAt) reject('WRONG_STAGE', 'Tidak ada sanggah yang menunggu jawaban');
-        if (s.sanggah.accepted !== null || sanggahAnswered || answering) reject('ALREADY_DECIDED', 'Sanggah ini sudah dijawab');
+        if (s.stage !== 'sanggah' || !s.sanggah?.filedAt)
+          reject('WRONG_STAGE', 'Tidak ada sanggah yang menunggu jawaban');
+        if (s.sanggah.accepted !== null || sanggahAnswered || answering)
+          reject('ALREADY_DECIDED', 'Sanggah ini sudah dijawab');
         if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas jawab sanggah ini tidak ditugaskan kepada Anda');
         if (!answer?.trim()) reject('INVALID_DECISION', 'Jawaban sanggah wajib disertai alasan');
       },
@@ -280,9 +307,11 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     },
     {
       validator: ({ drh: data }) => {
-        if (s.stage !== 'appointment' || drh || drhSubmitting) reject('WRONG_STAGE', 'DRH tidak sedang dibuka untuk pendaftaran ini');
+        if (s.stage !== 'appointment' || drh || drhSubmitting)
+          reject('WRONG_STAGE', 'DRH tidak sedang dibuka untuk pendaftaran ini');
         if (now() >= instantMs(schedule.drhDeadline)) reject('WINDOW_CLOSED', 'Batas waktu pengisian DRH telah lewat');
-        if (!data || typeof data !== 'object' || Object.keys(data).length === 0) reject('INVALID_DRH', 'DRH tidak boleh kosong');
+        if (!data || typeof data !== 'object' || Object.keys(data).length === 0)
+          reject('INVALID_DRH', 'DRH tidak boleh kosong');
       },
     },
   );
@@ -303,11 +332,21 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     setStage('sanggah');
     await db.recordStage({ ...ctx, stage: 'sanggah', at: iso() });
     const inTime = follows
-      ? await waitForDeadline(sanggahWindowEnd, () => s.sanggah !== null, confirmWith('announcementAt', sanggahWindowEnd))
+      ? await waitForDeadline(
+          sanggahWindowEnd,
+          () => s.sanggah !== null,
+          confirmWith('announcementAt', sanggahWindowEnd),
+        )
       : await condition(() => s.sanggah !== null, Math.max(sanggahWindowEnd() - now(), 1));
     const filed = inTime || (await settled(sanggahFiling, () => s.sanggah !== null));
     if (!filed) return false;
-    await review('sanggah', stage, Math.max(sanggahWindowEnd(), now()) + input.schedule.jawabSanggahDays * DAY, () => sanggahAnswered, () => answering);
+    await review(
+      'sanggah',
+      stage,
+      Math.max(sanggahWindowEnd(), now()) + input.schedule.jawabSanggahDays * DAY,
+      () => sanggahAnswered,
+      () => answering,
+    );
     return s.sanggah!.accepted === true;
   };
 
@@ -318,11 +357,19 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
 
   // 2. Administrative check by an assigned reviewer, escalated when silent.
   setStage('verification');
-  await review('verification', 'administrasi', Math.max(instantMs(schedule.verificationDeadline), now() + DAY), () => verified, () => verifying);
+  await review(
+    'verification',
+    'administrasi',
+    Math.max(instantMs(schedule.verificationDeadline), now() + DAY),
+    () => verified,
+    () => verifying,
+  );
 
   // 3. Announcement and sanggah.
   if (s.administrasi === 'TMS') {
-    const accepted = input.sanggahStages.includes('administrasi') && (await sanggah('administrasi', instantMs(schedule.announcementAt)));
+    const accepted =
+      input.sanggahStages.includes('administrasi') &&
+      (await sanggah('administrasi', instantMs(schedule.announcementAt)));
     if (!accepted) return end('tms', 'tidak memenuhi syarat administrasi');
     s.administrasi = 'MS';
   }
@@ -336,8 +383,19 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
     const scores = reused ?? skdSignal!.scores;
     const outcome = skdOutcome(scores, input.category, input.passingGrades);
     s.skd = { ...scores, total: skdTotal(scores), passed: outcome.passed, reusedFromYear: reused?.fromYear ?? null };
-    decide(`SKD ${outcome.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`, 'sistem', outcome.checks.map((c) => `${c.rule.toUpperCase()} ${c.value}/${c.minimum}`).join(', '));
-    await db.recordSkd({ ...ctx, scores, passed: outcome.passed, passingGroup: outcome.group, reusedFromYear: reused?.fromYear ?? null, at: iso() });
+    decide(
+      `SKD ${outcome.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`,
+      'sistem',
+      outcome.checks.map((c) => `${c.rule.toUpperCase()} ${c.value}/${c.minimum}`).join(', '),
+    );
+    await db.recordSkd({
+      ...ctx,
+      scores,
+      passed: outcome.passed,
+      passingGroup: outcome.group,
+      reusedFromYear: reused?.fromYear ?? null,
+      at: iso(),
+    });
     if (outcome.passed) break;
     if (!input.sanggahStages.includes('skd') || reused) return end('skd_failed', 'nilai SKD di bawah ambang batas');
     skdSignal = undefined;
@@ -349,7 +407,11 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   setStage('awaiting_skb_selection');
   await condition(() => selection !== undefined);
   s.skb = { selected: selection!.selected, skdRank: selection!.skdRank, score: null };
-  decide(selection!.selected ? 'lolos ke SKB' : 'tidak lolos ke SKB', 'sistem', selection!.skdRank ? `peringkat SKD ${selection!.skdRank}` : undefined);
+  decide(
+    selection!.selected ? 'lolos ke SKB' : 'tidak lolos ke SKB',
+    'sistem',
+    selection!.skdRank ? `peringkat SKD ${selection!.skdRank}` : undefined,
+  );
   await db.recordSkbSelection({ ...ctx, selected: selection!.selected, skdRank: selection!.skdRank, at: iso() });
   if (!selection!.selected) return end('not_selected_for_skb', 'di luar 3 × kuota formasi');
 
@@ -377,9 +439,15 @@ export async function candidate(input: CandidateInput): Promise<CandidateStatus>
   // 7. Appointment: DRH before its deadline, then NIP and SK.
   setStage('appointment');
   s.deadlines.drh = schedule.drhDeadline;
-  const drhIn = (await until('drhDeadline', () => drh !== undefined)) || (await settled(drhSubmitting, () => drh !== undefined));
+  const drhIn =
+    (await until('drhDeadline', () => drh !== undefined)) || (await settled(drhSubmitting, () => drh !== undefined));
   if (!drhIn) return end('drh_missed', 'DRH tidak diisi sampai batas waktu (gugur)');
-  const appointment = await db.appoint({ ...ctx, formationId: s.final!.placementFormationId ?? input.formationId, usulDate: iso().slice(0, 10), at: iso() });
+  const appointment = await db.appoint({
+    ...ctx,
+    formationId: s.final!.placementFormationId ?? input.formationId,
+    usulDate: iso().slice(0, 10),
+    at: iso(),
+  });
   s.nip = appointment.nip;
   decide(`NIP ditetapkan ${appointment.nip}, SK CPNS ${appointment.skNumber}`, 'sistem', `TMT ${appointment.tmt}`);
   s.outcome = 'appointed';

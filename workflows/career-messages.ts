@@ -26,7 +26,19 @@ export interface CareerInput {
   summary: CareerSummary;
 }
 
-export type CareerStage = 'probation' | 'probation_decision' | 'planning' | 'execution' | 'evaluation' | 'awaiting_unit' | 'returned' | 'follow_up' | 're_evaluation' | 'pre_retirement' | 'retired' | 'dismissed';
+export type CareerStage =
+  | 'probation'
+  | 'probation_decision'
+  | 'planning'
+  | 'execution'
+  | 'evaluation'
+  | 'awaiting_unit'
+  | 'returned'
+  | 'follow_up'
+  | 're_evaluation'
+  | 'pre_retirement'
+  | 'retired'
+  | 'dismissed';
 
 export interface CareerEvent {
   what: string;
@@ -55,11 +67,36 @@ export interface CareerStatus {
 export const careerStatusQuery = defineQuery<CareerStatus>('careerStatus');
 export const recordLatsarUpdate = defineUpdate<CareerStatus, [{ actor: string; passed: boolean }]>('recordLatsar');
 export const recordHealthUpdate = defineUpdate<CareerStatus, [{ actor: string; healthy: boolean }]>('recordHealth');
-export const extendProbationUpdate = defineUpdate<CareerStatus, [{ actor: string; months: number; reason: string }]>('extendProbation');
-export const decideProbationUpdate = defineUpdate<CareerStatus, [{ official: string; appoint: boolean; reason: string }]>('decideProbation');
-export const setExpectationsUpdate = defineUpdate<CareerStatus, [{ supervisor: string; expectations: string[] }]>('setExpectations');
-export const checkInUpdate = defineUpdate<CareerStatus, [{ supervisor: string; period: number; notes: string }]>('checkIn');
-export const evaluateUpdate = defineUpdate<CareerStatus, [{ evaluator: string; hasilKerja: Rating; perilaku: Rating }]>('evaluate');
-export const decideRecommendationUpdate = defineUpdate<CareerStatus, [{ official: string; approved: boolean; reason: string }]>('decideRecommendation');
-export const assignSupervisorUpdate = defineUpdate<CareerStatus, [{ actor: string; supervisor: string; unitHead: string; /** why (required by the API; absent in updates sent before it was) */ reason?: string }]>('assignSupervisor');
-export const unitSetDecidedSignal = defineSignal<[{ year: number; attempt: number; accepted: boolean; reason: string | null }]>('unitSetDecided');
+export const extendProbationUpdate = defineUpdate<CareerStatus, [{ actor: string; months: number; reason: string }]>(
+  'extendProbation',
+);
+export const decideProbationUpdate = defineUpdate<
+  CareerStatus,
+  [{ official: string; appoint: boolean; reason: string }]
+>('decideProbation');
+export const setExpectationsUpdate = defineUpdate<CareerStatus, [{ supervisor: string; expectations: string[] }]>(
+  'setExpectations',
+);
+export const checkInUpdate = defineUpdate<CareerStatus, [{ supervisor: string; period: number; notes: string }]>(
+  'checkIn',
+);
+export const evaluateUpdate = defineUpdate<CareerStatus, [{ evaluator: string; hasilKerja: Rating; perilaku: Rating }]>(
+  'evaluate',
+);
+export const decideRecommendationUpdate = defineUpdate<
+  CareerStatus,
+  [{ official: string; approved: boolean; reason: string }]
+>('decideRecommendation');
+export const assignSupervisorUpdate = defineUpdate<
+  CareerStatus,
+  [
+    {
+      actor: string;
+      supervisor: string;
+      unitHead: string;
+      /** why (required by the API; absent in updates sent before it was) */ reason?: string;
+    },
+  ]
+>('assignSupervisor');
+export const unitSetDecidedSignal =
+  defineSignal<[{ year: number; attempt: number; accepted: boolean; reason: string | null }]>('unitSetDecided');

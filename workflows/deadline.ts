@@ -22,7 +22,11 @@ export const IN_FLIGHT_PATCH = 'deadline-honours-write-in-flight';
  * waited out as the difference between the new and the planned instant (less if the task that
  * handles the firing ran late).
  */
-export async function waitForDeadline(due: () => number, done: () => boolean = () => false, confirm?: () => Promise<number | undefined>): Promise<boolean> {
+export async function waitForDeadline(
+  due: () => number,
+  done: () => boolean = () => false,
+  confirm?: () => Promise<number | undefined>,
+): Promise<boolean> {
   let planned = due();
   let wait = Math.max(planned - Date.now(), 1);
   for (;;) {

@@ -4,7 +4,17 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Category, DocumentKind, PassingGrades, RoundConfig, RoundSchedule, SanggahStage, ScoreTerm, SkdScores, Sex } from '../domain';
+import type {
+  Category,
+  DocumentKind,
+  PassingGrades,
+  RoundConfig,
+  RoundSchedule,
+  SanggahStage,
+  ScoreTerm,
+  SkdScores,
+  Sex,
+} from '../domain';
 
 export const TASK_QUEUE = 'asn-recruitment';
 
@@ -97,7 +107,10 @@ export interface AdoptCriteriaInput {
 }
 
 export const roundStateQuery = defineQuery<RoundState>('roundState');
-export const applyImportUpdate = defineUpdate<JobRecord, [{ importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }]>('applyImport');
+export const applyImportUpdate = defineUpdate<
+  JobRecord,
+  [{ importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }]
+>('applyImport');
 export const rankUpdate = defineUpdate<JobRecord, [{ ranking: 'skb_selection' | 'final'; actor: string }]>('rank');
 export const adoptCriteriaUpdate = defineUpdate<RoundState, [AdoptCriteriaInput]>('adoptCriteria');
 export const extendDeadlineUpdate = defineUpdate<RoundState, [ExtendDeadlineInput]>('extendDeadline');
@@ -184,10 +197,21 @@ export interface CandidateStatus {
   documents: DocumentRef[];
   reviewer: string | null;
   administrasi: 'MS' | 'TMS' | null;
-  sanggah: { stage: SanggahStage; reason: string; filedAt: string; accepted: boolean | null; answer: string | null } | null;
+  sanggah: {
+    stage: SanggahStage;
+    reason: string;
+    filedAt: string;
+    accepted: boolean | null;
+    answer: string | null;
+  } | null;
   skd: (SkdScores & { total: number; passed: boolean; reusedFromYear: number | null }) | null;
   skb: { selected: boolean; skdRank: number | null; score: number | null } | null;
-  final: { result: 'lulus' | 'lulus_optimalisasi' | 'tidak_lulus'; score: string; rank: number; placementFormationId: string | null } | null;
+  final: {
+    result: 'lulus' | 'lulus_optimalisasi' | 'tidak_lulus';
+    score: string;
+    rank: number;
+    placementFormationId: string | null;
+  } | null;
   nip: string | null;
   warnings: { code: string; message: string }[];
   decisions: Decision[];
@@ -196,9 +220,15 @@ export interface CandidateStatus {
 export const candidateStatusQuery = defineQuery<CandidateStatus>('status');
 
 export const submitDocumentsUpdate = defineUpdate<CandidateStatus, [{ documents: DocumentRef[] }]>('submitDocuments');
-export const verifyDocumentsUpdate = defineUpdate<CandidateStatus, [{ reviewer: string; decisions: DocumentDecision[] }]>('verifyDocuments');
+export const verifyDocumentsUpdate = defineUpdate<
+  CandidateStatus,
+  [{ reviewer: string; decisions: DocumentDecision[] }]
+>('verifyDocuments');
 export const fileSanggahUpdate = defineUpdate<CandidateStatus, [{ reason: string }]>('fileSanggah');
-export const answerSanggahUpdate = defineUpdate<CandidateStatus, [{ reviewer: string; accepted: boolean; answer: string }]>('answerSanggah');
+export const answerSanggahUpdate = defineUpdate<
+  CandidateStatus,
+  [{ reviewer: string; accepted: boolean; answer: string }]
+>('answerSanggah');
 export const submitDrhUpdate = defineUpdate<CandidateStatus, [{ drh: Record<string, unknown> }]>('submitDrh');
 
 /** Round → candidate signals; each carries its phase key so a resumed batch changes nothing twice. */

@@ -1,6 +1,22 @@
-import { ApplicationFailure, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { DEADLINE_PATCH, waitForDeadline } from './deadline';
-import { instantMs, type RoundConfig, type RoundSchedule, SCHEDULE_KEYS, scoringOf, validateRoundConfig } from '../domain';
+import {
+  instantMs,
+  type RoundConfig,
+  type RoundSchedule,
+  SCHEDULE_KEYS,
+  scoringOf,
+  validateRoundConfig,
+} from '../domain';
 import type { RoundActivities } from '../activities/round';
 import type { RoundOpsActivities } from '../activities/round-ops';
 import type { AuditActivities } from '../activities/audit';
@@ -33,7 +49,10 @@ const ops = proxyActivities<RoundOpsActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['MISCONFIGURED'] },
 });
 
-const audit = proxyLocalActivities<AuditActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+const audit = proxyLocalActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
 /** Guards the signed checkpoints of the round's audit chain (added after the golden histories). */
 const AUDIT_ANCHOR_PATCH = 'audit-anchor';
 const AUDIT_ANCHOR_RANKING_PATCH = 'audit-anchor-ranking';
@@ -59,12 +78,25 @@ const DEADLINE_KEYS: readonly (keyof RoundSchedule)[] = SCHEDULE_KEYS;
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
 const keyBase = (j: RoundJob): string =>
-  j.kind === 'import' ? (j.correction ? `${j.exam}-correction-${j.importId}` : j.exam) : j.kind === 'rank' ? (j.ranking === 'skb_selection' ? 'skb-selection' : 'final') : `schedule-${j.seq}`;
+  j.kind === 'import'
+    ? j.correction
+      ? `${j.exam}-correction-${j.importId}`
+      : j.exam
+    : j.kind === 'rank'
+      ? j.ranking === 'skb_selection'
+        ? 'skb-selection'
+        : 'final'
+      : `schedule-${j.seq}`;
 
 /** The configuration with the adopted criteria of each formation named. */
 function withCriteria(config: RoundConfig, req: AdoptCriteriaInput): RoundConfig {
   const byId = new Map(req.formations.map((f) => [f.formationId, f.scoring]));
-  return { ...config, formations: config.formations.map((f) => (byId.has(f.formationId) ? { ...f, scoring: byId.get(f.formationId)! } : f)) };
+  return {
+    ...config,
+    formations: config.formations.map((f) =>
+      byId.has(f.formationId) ? { ...f, scoring: byId.get(f.formationId)! } : f,
+    ),
+  };
 }
 
 /**
@@ -108,7 +140,13 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     phases,
     schedule,
     deadlineChanges,
-    formations: config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, quota: f.quota, category: f.category })),
+    formations: config.formations.map((f) => ({
+      formationId: f.formationId,
+      unit: f.unit,
+      jabatan: f.jabatan,
+      quota: f.quota,
+      category: f.category,
+    })),
     criteriaVersion,
     criteriaAdopted,
     jobs,
@@ -121,7 +159,14 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   setHandler(
     extendDeadlineUpdate,
     async (req: ExtendDeadlineInput) => {
-      const change: DeadlineChange = { key: req.key, from: schedule[req.key] as string, to: req.to, actor: req.actor, reason: req.reason, at: nowIso() };
+      const change: DeadlineChange = {
+        key: req.key,
+        from: schedule[req.key] as string,
+        to: req.to,
+        actor: req.actor,
+        reason: req.reason,
+        at: nowIso(),
+      };
       // Written first; the schedule changes once it is recorded. A phase timer that fires while
       // the write is in flight still honours the accepted instant (waitForDeadline reads it).
       changingDeadline = true;
@@ -139,7 +184,11 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
       scheduleVersion += 1;
       deadlineChanges.push(change);
       const key = req.key as (typeof CANDIDATE_DEADLINES)[number];
-      if (CANDIDATE_DEADLINES.includes(key)) enqueue({ kind: 'schedule', key, to: req.to, seq: deadlineChanges.length }, `schedule-${deadlineChanges.length}`);
+      if (CANDIDATE_DEADLINES.includes(key))
+        enqueue(
+          { kind: 'schedule', key, to: req.to, seq: deadlineChanges.length },
+          `schedule-${deadlineChanges.length}`,
+        );
       return state();
     },
     {
@@ -148,14 +197,17 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
         if (!DEADLINE_KEYS.includes(req.key)) reject('INVALID_DEADLINE', `Tenggat ${String(req.key)} tidak dikenal`);
         const current = instantMs(schedule[req.key] as string);
         const next = instantMs(req.to);
-        if (Number.isNaN(next)) reject('INVALID_DEADLINE', 'Tenggat baru harus tanggal-waktu ISO 8601 dengan zona waktu');
+        if (Number.isNaN(next))
+          reject('INVALID_DEADLINE', 'Tenggat baru harus tanggal-waktu ISO 8601 dengan zona waktu');
         if (current <= Date.now()) reject('DEADLINE_PASSED', `Tenggat ${req.key} sudah lewat`);
         // The clock can lag right after a worker restart; a phase already begun is the surer sign.
         const starts = PHASE_STARTS.find((p) => p.at === req.key)?.phase;
-        if (starts && phases.some((p) => p.phase === starts)) reject('DEADLINE_PASSED', `Tenggat ${req.key} sudah lewat`);
+        if (starts && phases.some((p) => p.phase === starts))
+          reject('DEADLINE_PASSED', `Tenggat ${req.key} sudah lewat`);
         if (next <= current) reject('INVALID_DEADLINE', 'Tenggat hanya dapat dimundurkan (diperpanjang)');
         const following = DEADLINE_KEYS[DEADLINE_KEYS.indexOf(req.key) + 1];
-        if (following && next > instantMs(schedule[following] as string)) reject('INVALID_DEADLINE', `Tenggat baru harus tetap sebelum ${following}`);
+        if (following && next > instantMs(schedule[following] as string))
+          reject('INVALID_DEADLINE', `Tenggat baru harus tetap sebelum ${following}`);
         if (!req.reason?.trim()) reject('INVALID_DEADLINE', 'Alasan perpanjangan wajib diisi');
       },
     },
@@ -163,26 +215,41 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
 
   setHandler(
     applyImportUpdate,
-    (req) => enqueue({ kind: 'import', importId: req.importId, exam: req.exam, correction: req.correction, actor: req.actor }, req.correction ? `${req.exam}-correction-${req.importId}` : req.exam),
+    (req) =>
+      enqueue(
+        { kind: 'import', importId: req.importId, exam: req.exam, correction: req.correction, actor: req.actor },
+        req.correction ? `${req.exam}-correction-${req.importId}` : req.exam,
+      ),
     {
       validator: (req) => {
-        if (req.exam === 'skd' && !phaseIn('skd', 'skb')) reject('WRONG_PHASE', `Nilai SKD hanya dapat diimpor pada tahap SKD (sekarang: ${phase})`);
-        if (req.exam === 'skb' && !phaseIn('skb', 'final_announcement')) reject('WRONG_PHASE', `Nilai SKB hanya dapat diimpor pada tahap SKB (sekarang: ${phase})`);
+        if (req.exam === 'skd' && !phaseIn('skd', 'skb'))
+          reject('WRONG_PHASE', `Nilai SKD hanya dapat diimpor pada tahap SKD (sekarang: ${phase})`);
+        if (req.exam === 'skb' && !phaseIn('skb', 'final_announcement'))
+          reject('WRONG_PHASE', `Nilai SKB hanya dapat diimpor pada tahap SKB (sekarang: ${phase})`);
       },
     },
   );
   setHandler(
     rankUpdate,
-    (req) => enqueue({ kind: 'rank', ranking: req.ranking, actor: req.actor }, req.ranking === 'skb_selection' ? 'skb-selection' : 'final'),
+    (req) =>
+      enqueue(
+        { kind: 'rank', ranking: req.ranking, actor: req.actor },
+        req.ranking === 'skb_selection' ? 'skb-selection' : 'final',
+      ),
     {
       validator: (req) => {
         if (req.ranking === 'skb_selection') {
-          if (!phaseIn('skd', 'skb')) reject('WRONG_PHASE', `Penetapan peserta SKB hanya pada tahap SKD/SKB (sekarang: ${phase})`);
-          if (!jobs.some((j) => j.job.kind === 'import' && j.job.exam === 'skd')) reject('WRONG_PHASE', 'Nilai SKD belum diimpor');
+          if (!phaseIn('skd', 'skb'))
+            reject('WRONG_PHASE', `Penetapan peserta SKB hanya pada tahap SKD/SKB (sekarang: ${phase})`);
+          if (!jobs.some((j) => j.job.kind === 'import' && j.job.exam === 'skd'))
+            reject('WRONG_PHASE', 'Nilai SKD belum diimpor');
         } else {
-          if (!phaseIn('skb', 'final_announcement')) reject('WRONG_PHASE', `Pemeringkatan akhir hanya pada tahap SKB/pengumuman akhir (sekarang: ${phase})`);
-          if (!jobs.some((j) => j.job.kind === 'import' && j.job.exam === 'skb')) reject('WRONG_PHASE', 'Nilai SKB belum diimpor');
-          if (!doneJob((j) => j.kind === 'rank' && j.ranking === 'skb_selection')) reject('WRONG_PHASE', 'Peserta SKB belum ditetapkan');
+          if (!phaseIn('skb', 'final_announcement'))
+            reject('WRONG_PHASE', `Pemeringkatan akhir hanya pada tahap SKB/pengumuman akhir (sekarang: ${phase})`);
+          if (!jobs.some((j) => j.job.kind === 'import' && j.job.exam === 'skb'))
+            reject('WRONG_PHASE', 'Nilai SKB belum diimpor');
+          if (!doneJob((j) => j.kind === 'rank' && j.ranking === 'skb_selection'))
+            reject('WRONG_PHASE', 'Peserta SKB belum ditetapkan');
         }
       },
     },
@@ -195,8 +262,13 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     },
     {
       validator: (req: AdoptCriteriaInput) => {
-        if (phase !== 'criteria_adoption') reject('WRONG_PHASE', `Kriteria ditetapkan setelah konsultasi publik dan sebelum pendaftaran (sekarang: ${phase})`);
-        if (!req.response?.trim() || req.response.length > 4000) reject('INVALID_DECISION', 'Tanggapan atas masukan publik wajib diisi (≤ 4000 karakter)');
+        if (phase !== 'criteria_adoption')
+          reject(
+            'WRONG_PHASE',
+            `Kriteria ditetapkan setelah konsultasi publik dan sebelum pendaftaran (sekarang: ${phase})`,
+          );
+        if (!req.response?.trim() || req.response.length > 4000)
+          reject('INVALID_DECISION', 'Tanggapan atas masukan publik wajib diisi (≤ 4000 karakter)');
         const errors = validateRoundConfig(withCriteria(config, req));
         if (errors.length) reject('INVALID_DECISION', errors.map((e) => `${e.field}: ${e.message}`).join('; '));
       },
@@ -207,7 +279,14 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     criteriaVersion += 1;
     criteriaAdopted = true;
     config = withCriteria(config, req);
-    await ops.adoptCriteria({ roundId: config.roundId, version: criteriaVersion, input: req, config, automatic, at: nowIso() });
+    await ops.adoptCriteria({
+      roundId: config.roundId,
+      version: criteriaVersion,
+      input: req,
+      config,
+      automatic,
+      at: nowIso(),
+    });
   };
 
   // The chain's head, signed, into this history (outside PostgreSQL): at each phase change, after
@@ -225,9 +304,22 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
       if (!next) return;
       const { record, phaseKey } = next;
       if (record.job.kind === 'rank') {
-        await ops.runRanking({ roundId: config.roundId, config, ranking: record.job.ranking, version: jobs.indexOf(record) + 1, actor: record.job.actor, at: nowIso() });
+        await ops.runRanking({
+          roundId: config.roundId,
+          config,
+          ranking: record.job.ranking,
+          version: jobs.indexOf(record) + 1,
+          actor: record.job.actor,
+          at: nowIso(),
+        });
       }
-      const r = await ops.notifyCandidates({ roundId: config.roundId, job: record.job, phaseKey, seq: jobs.indexOf(record) + 1, requestedAt: record.requestedAt });
+      const r = await ops.notifyCandidates({
+        roundId: config.roundId,
+        job: record.job,
+        phaseKey,
+        seq: jobs.indexOf(record) + 1,
+        requestedAt: record.requestedAt,
+      });
       record.signalled = r.signalled;
       record.skipped = r.skipped;
       record.finishedAt = nowIso();
@@ -242,7 +334,8 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
 
   for (const step of PHASE_STARTS) {
     if (patched(DEADLINE_PATCH)) {
-      const due = (): number => Math.max(instantMs(schedule[step.at] as string), accepted[step.at] ? instantMs(accepted[step.at]!) : 0);
+      const due = (): number =>
+        Math.max(instantMs(schedule[step.at] as string), accepted[step.at] ? instantMs(accepted[step.at]!) : 0);
       if (!cancelled) await waitForDeadline(due, () => cancelled !== undefined);
     } else {
       // Before DEADLINE_PATCH (kept for the rounds already running): decided on the clock.
@@ -256,12 +349,25 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     }
     if (cancelled) {
       phase = 'closed';
-      await db.recordPhase({ roundId: config.roundId, phase, at: nowIso(), reason: `dibatalkan oleh ${cancelled.actor}: ${cancelled.reason}` });
+      await db.recordPhase({
+        roundId: config.roundId,
+        phase,
+        at: nowIso(),
+        reason: `dibatalkan oleh ${cancelled.actor}: ${cancelled.reason}`,
+      });
       await anchor();
       throw ApplicationFailure.nonRetryable(`round ${config.roundId} cancelled: ${cancelled.reason}`, 'RoundCancelled');
     }
     if (step.phase === 'registration' && !criteriaAdopted) {
-      await adopt({ actor: 'system', response: 'Kriteria rancangan ditetapkan tanpa perubahan (tidak ada penetapan oleh panitia sebelum pendaftaran dibuka)', formations: config.formations.map((f) => ({ formationId: f.formationId, scoring: scoringOf(config, f) })) }, true);
+      await adopt(
+        {
+          actor: 'system',
+          response:
+            'Kriteria rancangan ditetapkan tanpa perubahan (tidak ada penetapan oleh panitia sebelum pendaftaran dibuka)',
+          formations: config.formations.map((f) => ({ formationId: f.formationId, scoring: scoringOf(config, f) })),
+        },
+        true,
+      );
     }
     phase = step.phase;
     phases.push({ phase, at: nowIso() });

@@ -7,12 +7,21 @@ import { requireUser } from './auth';
  * Who may see or act on one application: the candidate only their own; HR and auditors any;
  * a reviewer only one with a task assigned to them.
  */
-export async function assertCanSeeRegistration(deps: ServiceDeps, req: FastifyRequest, registrationNo: string): Promise<void> {
+export async function assertCanSeeRegistration(
+  deps: ServiceDeps,
+  req: FastifyRequest,
+  registrationNo: string,
+): Promise<void> {
   const user = requireUser(req);
   if (user.role === 'hr' || user.role === 'auditor') return;
   if (user.role === 'candidate' && user.registrationNo === registrationNo) return;
   if (user.role === 'reviewer') {
-    const task = await deps.db.selectFrom('tasks').select('task_id').where('registration_no', '=', registrationNo).where('reviewer', '=', user.username).executeTakeFirst();
+    const task = await deps.db
+      .selectFrom('tasks')
+      .select('task_id')
+      .where('registration_no', '=', registrationNo)
+      .where('reviewer', '=', user.username)
+      .executeTakeFirst();
     if (task) return;
   }
   throw new AppError(403, 'NOT_OWNER', 'Anda tidak berhak atas pendaftaran ini');
@@ -20,5 +29,6 @@ export async function assertCanSeeRegistration(deps: ServiceDeps, req: FastifyRe
 
 export function assertOwnRegistration(req: FastifyRequest, registrationNo: string): void {
   const user = requireUser(req);
-  if (user.role !== 'candidate' || user.registrationNo !== registrationNo) throw new AppError(403, 'NOT_OWNER', 'Hanya pelamar yang bersangkutan');
+  if (user.role !== 'candidate' || user.registrationNo !== registrationNo)
+    throw new AppError(403, 'NOT_OWNER', 'Hanya pelamar yang bersangkutan');
 }

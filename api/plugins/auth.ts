@@ -39,7 +39,8 @@ export const CODEC_COOKIE = 'asn_codec';
 const TOKEN_REFUSED: Record<TokenRejection, () => AppError> = {
   invalid: () => new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid'),
   expired: () => new AppError(401, 'TOKEN_EXPIRED', 'Token sudah kedaluwarsa; minta token baru kepada admin SDM'),
-  revoked: () => new AppError(401, 'TOKEN_REVOKED', 'Token sudah dicabut (logout atau dicabut admin SDM); minta token baru'),
+  revoked: () =>
+    new AppError(401, 'TOKEN_REVOKED', 'Token sudah dicabut (logout atau dicabut admin SDM); minta token baru'),
 };
 
 export function cookieValue(header: string | undefined, name: string = CODEC_COOKIE): string | undefined {
@@ -67,10 +68,12 @@ async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void>
     // Web pages (web/, hidden from the OpenAPI document) are not API operations: the route table
     // (the role matrix, the OpenAPI checks) lists the API only.
     if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
-    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access });
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (req) => {
-    const session = req.routeOptions.config?.cookieAuth && !req.headers.authorization ? cookieValue(req.headers.cookie) : undefined;
+    const session =
+      req.routeOptions.config?.cookieAuth && !req.headers.authorization ? cookieValue(req.headers.cookie) : undefined;
     if (session) {
       req.user = (await findUserBySession(opts.db, session)) ?? null;
       if (req.user) req.sessionId = session;
@@ -86,8 +89,14 @@ async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void>
     }
     const access = req.routeOptions.config?.access;
     if (access === undefined || access === 'public') return;
-    if (!req.user) throw new AppError(401, 'UNAUTHENTICATED', session ? 'Sesi sudah berakhir atau dicabut; masuk kembali di /codec/login' : 'Login diperlukan');
-    if (!access.includes(req.user.role)) throw new AppError(403, 'FORBIDDEN', `Peran ${req.user.role} tidak berhak atas tindakan ini`);
+    if (!req.user)
+      throw new AppError(
+        401,
+        'UNAUTHENTICATED',
+        session ? 'Sesi sudah berakhir atau dicabut; masuk kembali di /codec/login' : 'Login diperlukan',
+      );
+    if (!access.includes(req.user.role))
+      throw new AppError(403, 'FORBIDDEN', `Peran ${req.user.role} tidak berhak atas tindakan ini`);
   });
 }
 

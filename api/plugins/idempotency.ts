@@ -49,18 +49,26 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 function headerKey(req: FastifyRequest): string | undefined {
   const v = req.headers['idempotency-key'];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^[A-Za-z0-9_.:-]{8,128}$/.test(v)) throw new AppError(400, 'VALIDATION_FAILED', 'Idempotency-Key: 8–128 karakter (huruf, angka, _ . : -); gunakan nilai acak seperti UUID v4');
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_.:-]{8,128}$/.test(v))
+    throw new AppError(
+      400,
+      'VALIDATION_FAILED',
+      'Idempotency-Key: 8–128 karakter (huruf, angka, _ . : -); gunakan nilai acak seperti UUID v4',
+    );
   return v;
 }
 
 const routeOf = (req: FastifyRequest): string => req.routeOptions.url ?? req.url.split('?')[0]!;
 const callerOf = (req: FastifyRequest): string => (req.user ? `u${req.user.userId}` : 'anon');
-const scopeOf = (req: FastifyRequest): string => (req.user ? `user:${req.user.userId}` : `anon:${req.method} ${routeOf(req)} ${canonicalJson(req.params ?? {})}`);
+const scopeOf = (req: FastifyRequest): string =>
+  req.user ? `user:${req.user.userId}` : `anon:${req.method} ${routeOf(req)} ${canonicalJson(req.params ?? {})}`;
 
 /** sha256 of the request: method, route pattern, path parameters, query and canonical body. */
 export function requestFingerprint(req: FastifyRequest): string {
   const body = Buffer.isBuffer(req.body) ? { sha256: sha256(req.body.toString('latin1')) } : (req.body ?? null);
-  return sha256(canonicalJson({ method: req.method, route: routeOf(req), params: req.params ?? {}, query: req.query ?? {}, body }));
+  return sha256(
+    canonicalJson({ method: req.method, route: routeOf(req), params: req.params ?? {}, query: req.query ?? {}, body }),
+  );
 }
 
 /** Records the key for this caller and request, or refuses it when it was used for another request. */
@@ -72,23 +80,42 @@ export async function bindIdempotencyKey(db: Db, req: FastifyRequest): Promise<B
   const keyHash = sha256(key);
   const inserted = await db
     .insertInto('idempotency_records')
-    .values({ scope: bound.scope, key_hash: keyHash, fingerprint: bound.fingerprint, operation: `${req.method} ${routeOf(req)}` })
+    .values({
+      scope: bound.scope,
+      key_hash: keyHash,
+      fingerprint: bound.fingerprint,
+      operation: `${req.method} ${routeOf(req)}`,
+    })
     .onConflict((oc) => oc.columns(['scope', 'key_hash']).doNothing())
     .returning('fingerprint')
     .executeTakeFirst();
   if (inserted) return { ...bound, recorded: true };
-  const prior = await db.selectFrom('idempotency_records').select('fingerprint').where('scope', '=', bound.scope).where('key_hash', '=', keyHash).executeTakeFirst();
+  const prior = await db
+    .selectFrom('idempotency_records')
+    .select('fingerprint')
+    .where('scope', '=', bound.scope)
+    .where('key_hash', '=', keyHash)
+    .executeTakeFirst();
   // Released in between by a refused request: bind it now.
   if (!prior) return bindIdempotencyKey(db, req);
   if (prior.fingerprint !== bound.fingerprint) {
-    throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk permintaan lain; gunakan kunci acak baru (UUID v4) untuk setiap permintaan baru');
+    throw new AppError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'Idempotency-Key ini sudah dipakai untuk permintaan lain; gunakan kunci acak baru (UUID v4) untuk setiap permintaan baru',
+    );
   }
   return { ...bound, recorded: false };
 }
 
 /** Releases a key whose request was refused outright, so a corrected request may use it. */
 async function releaseIdempotencyKey(db: Db, b: BoundIdempotencyKey): Promise<void> {
-  await db.deleteFrom('idempotency_records').where('scope', '=', b.scope).where('key_hash', '=', sha256(b.key)).where('fingerprint', '=', b.fingerprint).execute();
+  await db
+    .deleteFrom('idempotency_records')
+    .where('scope', '=', b.scope)
+    .where('key_hash', '=', sha256(b.key))
+    .where('fingerprint', '=', b.fingerprint)
+    .execute();
 }
 
 /**
@@ -119,13 +146,15 @@ async function idempotencyPlugin(app: FastifyInstance, opts: { db: Db }): Promis
   });
   app.addHook('onResponse', async (req, reply) => {
     const b = req.idempotency;
-    if (b?.recorded && RELEASED_ON.has(reply.statusCode)) await releaseIdempotencyKey(opts.db, b).catch((err: unknown) => req.log.warn({ err }, 'idempotency key not released'));
+    if (b?.recorded && RELEASED_ON.has(reply.statusCode))
+      await releaseIdempotencyKey(opts.db, b).catch((err: unknown) =>
+        req.log.warn({ err }, 'idempotency key not released'),
+      );
   });
 }
 
 /** Registered after the auth plugin (the caller is known) and before the routes. */
 export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['auth'] });
-
 
 /**
  * Forgets keys older than `olderThanMs` (the API's reconciler, ASN_IDEMPOTENCY_RETENTION_HOURS,
@@ -133,6 +162,9 @@ export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['auth
  * token), and an Update id stays the caller's own.
  */
 export async function pruneIdempotencyRecords(db: Db, olderThanMs: number): Promise<number> {
-  const r = await db.deleteFrom('idempotency_records').where('created_at', '<', new Date(Date.now() - olderThanMs)).executeTakeFirst();
+  const r = await db
+    .deleteFrom('idempotency_records')
+    .where('created_at', '<', new Date(Date.now() - olderThanMs))
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -10,28 +10,58 @@ import { RegistrationNoParams } from '../schemas/candidate';
 import { RoundIdParams } from '../schemas/round';
 import { pageOfArray } from '../services/paging';
 import { PageOf, PageQuery } from '../schemas/page';
-import { assertWorkflowId, candidateTimeline, exportHistory, exportRoundHistories, rederiveRound, replayHistories, roundWorkflowIds, verifyAll, verifyCareerChain } from '../services/audit';
+import {
+  assertWorkflowId,
+  candidateTimeline,
+  exportHistory,
+  exportRoundHistories,
+  rederiveRound,
+  replayHistories,
+  roundWorkflowIds,
+  verifyAll,
+  verifyCareerChain,
+} from '../services/audit';
 import type { ServiceDeps } from '../services/deps';
 import { loadRoundConfig } from '../services/registrations';
 import { assertKnownUnit, unitChain } from '../services/ratings';
 import { AppError } from '../errors';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const ChainProblem = Type.Union([Type.Literal('edited_row'), Type.Literal('prev_hash'), Type.Literal('gap'), Type.Literal('rows_deleted_after_head'), Type.Literal('chain_recomputed'), Type.Literal('invalid_signature')], {
-  description: 'edited_row: a row whose hash does not match its content; prev_hash/gap: a row unlinked or missing in the middle; rows_deleted_after_head: the chain ends before the signed head; chain_recomputed: consistent, but another hash than the signed head at its seq; invalid_signature: a signed head whose signature does not verify',
-});
-const AnchorStatus = Type.Union([Type.Literal('intact'), Type.Literal('not_anchored'), Type.Literal('invalid_signature'), Type.Literal('rows_deleted_after_head'), Type.Literal('chain_recomputed')]);
+const ChainProblem = Type.Union(
+  [
+    Type.Literal('edited_row'),
+    Type.Literal('prev_hash'),
+    Type.Literal('gap'),
+    Type.Literal('rows_deleted_after_head'),
+    Type.Literal('chain_recomputed'),
+    Type.Literal('invalid_signature'),
+  ],
+  {
+    description:
+      'edited_row: a row whose hash does not match its content; prev_hash/gap: a row unlinked or missing in the middle; rows_deleted_after_head: the chain ends before the signed head; chain_recomputed: consistent, but another hash than the signed head at its seq; invalid_signature: a signed head whose signature does not verify',
+  },
+);
+const AnchorStatus = Type.Union([
+  Type.Literal('intact'),
+  Type.Literal('not_anchored'),
+  Type.Literal('invalid_signature'),
+  Type.Literal('rows_deleted_after_head'),
+  Type.Literal('chain_recomputed'),
+]);
 
 /** A signed head of an audit chain (config/audit-signing.ts). */
-export const AuditCheckpointSchema = Type.Object({
-  chain: Type.String({ description: 'the chain, e.g. round:<roundId> or career:<nip>' }),
-  seq: Type.Integer({ description: "the head row's seq (0: empty chain)" }),
-  hash: Type.String({ description: "the head row's hash (SHA-256, hex)" }),
-  rows: Type.Integer({ description: 'rows in the chain when signed' }),
-  signedAt: Type.String(),
-  keyId: Type.String(),
-  signature: Type.String({ description: 'base64 Ed25519 signature over the canonical JSON of the other fields' }),
-}, { description: 'A signed checkpoint, as recorded in the Temporal history' });
+export const AuditCheckpointSchema = Type.Object(
+  {
+    chain: Type.String({ description: 'the chain, e.g. round:<roundId> or career:<nip>' }),
+    seq: Type.Integer({ description: "the head row's seq (0: empty chain)" }),
+    hash: Type.String({ description: "the head row's hash (SHA-256, hex)" }),
+    rows: Type.Integer({ description: 'rows in the chain when signed' }),
+    signedAt: Type.String(),
+    keyId: Type.String(),
+    signature: Type.String({ description: 'base64 Ed25519 signature over the canonical JSON of the other fields' }),
+  },
+  { description: 'A signed checkpoint, as recorded in the Temporal history' },
+);
 
 /** One chain's verification (db/audit.ts ChainVerification). */
 export const ChainVerificationSchema = Type.Object({
@@ -39,14 +69,25 @@ export const ChainVerificationSchema = Type.Object({
   rows: Type.Integer(),
   ok: Type.Boolean({ description: 'true only when every row is intact and the chain still holds the signed head(s)' }),
   firstBroken: Type.Optional(Type.Object({ seq: Type.Integer(), id: Nullable(Type.String()), problem: ChainProblem })),
-  anchor: Type.Optional(Type.Object({
-    status: AnchorStatus,
-    head: Nullable(AuditCheckpointSchema),
-    source: Nullable(Type.String({ description: 'the workflow whose history holds the head' })),
-    checkpoints: Type.Integer({ description: 'signed heads found in that history' }),
-    rowsAfterHead: Type.Integer({ description: 'rows appended after the latest signed head (not yet covered by a signature)' }),
-  })),
-  problems: Type.Array(Type.Object({ problem: ChainProblem, seq: Nullable(Type.Integer()), id: Nullable(Type.String()), message: Type.String() })),
+  anchor: Type.Optional(
+    Type.Object({
+      status: AnchorStatus,
+      head: Nullable(AuditCheckpointSchema),
+      source: Nullable(Type.String({ description: 'the workflow whose history holds the head' })),
+      checkpoints: Type.Integer({ description: 'signed heads found in that history' }),
+      rowsAfterHead: Type.Integer({
+        description: 'rows appended after the latest signed head (not yet covered by a signature)',
+      }),
+    }),
+  ),
+  problems: Type.Array(
+    Type.Object({
+      problem: ChainProblem,
+      seq: Nullable(Type.Integer()),
+      id: Nullable(Type.String()),
+      message: Type.String(),
+    }),
+  ),
 });
 
 /** GET /rounds/:roundId/audit/verify: the round chain's fields (as before), plus every career of the round. */
@@ -56,85 +97,212 @@ export const RoundAuditVerificationSchema = Type.Object({
   careers: Type.Array(ChainVerificationSchema),
 });
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (app, { deps, bundlePath }) => {
-  app.get('/audit/history', {
-    config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "One workflow's history as JSON", querystring: Type.Object({ workflowId: PlainText({ minLength: 3, maxLength: 140, description: 'round/<roundId>, candidate/<registrationNo> or career/<careerId>' }) }, { additionalProperties: false }), response: { 200: Type.Unsafe<string>(HistorySchema), ...errors(404) } },
-  }, async (req, reply) =>
-    // A protobuf History: JSON.stringify applies its toJSON (Temporal's JSON form), as before.
-    reply.type('application/json; charset=utf-8').send(JSON.stringify(await exportHistory(deps, req.query.workflowId))));
-
-  app.get('/rounds/:roundId/histories', {
-    config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "A round's histories as one NDJSON bundle (the round and every candidate)", params: RoundIdParams, response: { 200: TextBody('One JSON history per line: the round first, then every candidate', 'application/x-ndjson'), ...errors(404) } },
-  }, async (req, reply) => {
-    await loadRoundConfig(deps, req.params.roundId);
-    const lines: string[] = [];
-    for await (const line of exportRoundHistories(deps, req.params.roundId)) lines.push(line);
-    return reply.type('application/x-ndjson').send(lines.join(''));
-  });
-
-  app.post('/audit/replay', {
-    config: { access: ['auditor'] },
-    schema: {
-      tags: ['audit'], summary: 'Replay a workflow or a whole round on the current code: ok, or the determinism violation',
-      body: Type.Object({ workflowId: Type.Optional(PlainText({ minLength: 3, maxLength: 140 })), roundId: Type.Optional(Id) }, { additionalProperties: false, examples: [{ roundId: 'medan-2025' }, { workflowId: 'candidate/202500000001' }] }),
-      response: { 200: ReplaySchema, ...errors(404, [503, 'REPLAY_UNAVAILABLE: no workflow bundle on this server; or PostgreSQL/Temporal unavailable']) },
+export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (
+  app,
+  { deps, bundlePath },
+) => {
+  app.get(
+    '/audit/history',
+    {
+      config: { access: ['auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary: "One workflow's history as JSON",
+        querystring: Type.Object(
+          {
+            workflowId: PlainText({
+              minLength: 3,
+              maxLength: 140,
+              description: 'round/<roundId>, candidate/<registrationNo> or career/<careerId>',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Unsafe<string>(HistorySchema), ...errors(404) },
+      },
     },
-  }, async (req) => {
-    if (!bundlePath) throw new AppError(503, 'REPLAY_UNAVAILABLE', 'Paket kode alur kerja tidak tersedia pada server ini');
-    let ids: string[];
-    if (req.body.workflowId) {
-      assertWorkflowId(req.body.workflowId);
-      ids = [req.body.workflowId];
-    } else if (req.body.roundId) {
-      await loadRoundConfig(deps, req.body.roundId);
-      ids = await roundWorkflowIds(deps.db, req.body.roundId);
-    } else throw new AppError(400, 'VALIDATION_FAILED', 'workflowId atau roundId wajib');
-    const results = await replayHistories(deps, ids, bundlePath);
-    return { total: results.length, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok), results };
-  });
+    async (req, reply) =>
+      // A protobuf History: JSON.stringify applies its toJSON (Temporal's JSON form), as before.
+      reply
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(await exportHistory(deps, req.query.workflowId))),
+  );
 
-  app.get('/registrations/:registrationNo/timeline', {
-    config: { access: ['auditor', 'hr', 'candidate'] },
-    schema: { tags: ['audit'], summary: 'Every decision about a candidate, readable (Bahasa Indonesia), from the workflow history', params: RegistrationNoParams, querystring: PageQuery, response: { 200: PageOf(TimelineEntrySchema, 'The decisions in order'), ...errors(404) } },
-  }, async (req) => {
-    await assertCanSeeRegistration(deps, req, req.params.registrationNo);
-    return pageOfArray(await candidateTimeline(deps, req.params.registrationNo), req.query);
-  });
-
-  app.get('/rounds/:roundId/rederive', {
-    config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: 'Recompute SKD pass/fail, SKB cut, final ranks, optimalisasi and NIPs from the recorded inputs; list every difference', params: RoundIdParams, response: { 200: RederiveSchema, ...errors(404) } },
-  }, async (req) => {
-    const { config } = await loadRoundConfig(deps, req.params.roundId);
-    return rederiveRound(deps.db, config);
-  });
-
-  app.get('/rounds/:roundId/audit/verify-all', {
-    config: { access: ['auditor'] },
-    schema: { tags: ['audit'], summary: "Verify the round's chain and every appointed career's chain against their signed heads", params: RoundIdParams, response: { 200: Type.Object({ allOk: Type.Boolean(), round: ChainVerificationSchema, careers: Type.Array(ChainVerificationSchema) }), ...errors(404) } },
-  }, async (req) => verifyAll(deps, req.params.roundId));
-
-  app.get('/careers/:nip/audit/verify', {
-    config: { access: ['auditor', 'hr'] },
-    schema: { tags: ['audit'], summary: "Verify a career's audit chain against the signed heads in the career's history", params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errors(404) } },
-  }, async (req) => verifyCareerChain(deps, req.params.nip));
-
-
-  app.get('/units/:unit/audit/verify', {
-    config: { access: ['auditor', 'hr'] },
-    schema: { tags: ['audit'], summary: "Verify a unit's audit chain (unit:<unit>: every change of its own ratings, with who and why)", params: Type.Object({ unit: PlainText({ maxLength: 200 }) }, { additionalProperties: false }), response: { 200: ChainVerificationSchema, ...errors([422, 'UNKNOWN_UNIT: no formation of a recorded round has this unit']) } },
-  }, async (req) => {
-    await assertKnownUnit(deps, req.params.unit);
-    return verifyChain(deps.db, unitChain(req.params.unit));
-  });
-
-  app.get('/audit/keys', {
-    config: { access: 'public' },
-    schema: {
-      tags: ['audit'], summary: 'The public keys that verify the signed audit checkpoints (Ed25519, SPKI DER in base64)', security: [],
-      response: { 200: Type.Object({ active: Type.String(), keys: Type.Array(Type.Object({ keyId: Type.String(), algorithm: Type.Literal('Ed25519'), publicKey: Type.String() })) }) },
+  app.get(
+    '/rounds/:roundId/histories',
+    {
+      config: { access: ['auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary: "A round's histories as one NDJSON bundle (the round and every candidate)",
+        params: RoundIdParams,
+        response: {
+          200: TextBody('One JSON history per line: the round first, then every candidate', 'application/x-ndjson'),
+          ...errors(404),
+        },
+      },
     },
-  }, async () => ({ active: auditSigner().activeKeyId, keys: auditPublicKeys() }));
+    async (req, reply) => {
+      await loadRoundConfig(deps, req.params.roundId);
+      const lines: string[] = [];
+      for await (const line of exportRoundHistories(deps, req.params.roundId)) lines.push(line);
+      return reply.type('application/x-ndjson').send(lines.join(''));
+    },
+  );
+
+  app.post(
+    '/audit/replay',
+    {
+      config: { access: ['auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary: 'Replay a workflow or a whole round on the current code: ok, or the determinism violation',
+        body: Type.Object(
+          { workflowId: Type.Optional(PlainText({ minLength: 3, maxLength: 140 })), roundId: Type.Optional(Id) },
+          {
+            additionalProperties: false,
+            examples: [{ roundId: 'medan-2025' }, { workflowId: 'candidate/202500000001' }],
+          },
+        ),
+        response: {
+          200: ReplaySchema,
+          ...errors(404, [
+            503,
+            'REPLAY_UNAVAILABLE: no workflow bundle on this server; or PostgreSQL/Temporal unavailable',
+          ]),
+        },
+      },
+    },
+    async (req) => {
+      if (!bundlePath)
+        throw new AppError(503, 'REPLAY_UNAVAILABLE', 'Paket kode alur kerja tidak tersedia pada server ini');
+      let ids: string[];
+      if (req.body.workflowId) {
+        assertWorkflowId(req.body.workflowId);
+        ids = [req.body.workflowId];
+      } else if (req.body.roundId) {
+        await loadRoundConfig(deps, req.body.roundId);
+        ids = await roundWorkflowIds(deps.db, req.body.roundId);
+      } else throw new AppError(400, 'VALIDATION_FAILED', 'workflowId atau roundId wajib');
+      const results = await replayHistories(deps, ids, bundlePath);
+      return {
+        total: results.length,
+        ok: results.filter((r) => r.ok).length,
+        failed: results.filter((r) => !r.ok),
+        results,
+      };
+    },
+  );
+
+  app.get(
+    '/registrations/:registrationNo/timeline',
+    {
+      config: { access: ['auditor', 'hr', 'candidate'] },
+      schema: {
+        tags: ['audit'],
+        summary: 'Every decision about a candidate, readable (Bahasa Indonesia), from the workflow history',
+        params: RegistrationNoParams,
+        querystring: PageQuery,
+        response: { 200: PageOf(TimelineEntrySchema, 'The decisions in order'), ...errors(404) },
+      },
+    },
+    async (req) => {
+      await assertCanSeeRegistration(deps, req, req.params.registrationNo);
+      return pageOfArray(await candidateTimeline(deps, req.params.registrationNo), req.query);
+    },
+  );
+
+  app.get(
+    '/rounds/:roundId/rederive',
+    {
+      config: { access: ['auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary:
+          'Recompute SKD pass/fail, SKB cut, final ranks, optimalisasi and NIPs from the recorded inputs; list every difference',
+        params: RoundIdParams,
+        response: { 200: RederiveSchema, ...errors(404) },
+      },
+    },
+    async (req) => {
+      const { config } = await loadRoundConfig(deps, req.params.roundId);
+      return rederiveRound(deps.db, config);
+    },
+  );
+
+  app.get(
+    '/rounds/:roundId/audit/verify-all',
+    {
+      config: { access: ['auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary: "Verify the round's chain and every appointed career's chain against their signed heads",
+        params: RoundIdParams,
+        response: {
+          200: Type.Object({
+            allOk: Type.Boolean(),
+            round: ChainVerificationSchema,
+            careers: Type.Array(ChainVerificationSchema),
+          }),
+          ...errors(404),
+        },
+      },
+    },
+    async (req) => verifyAll(deps, req.params.roundId),
+  );
+
+  app.get(
+    '/careers/:nip/audit/verify',
+    {
+      config: { access: ['auditor', 'hr'] },
+      schema: {
+        tags: ['audit'],
+        summary: "Verify a career's audit chain against the signed heads in the career's history",
+        params: Type.Object({ nip: Type.String({ pattern: '^\\d{18}$' }) }, { additionalProperties: false }),
+        response: { 200: ChainVerificationSchema, ...errors(404) },
+      },
+    },
+    async (req) => verifyCareerChain(deps, req.params.nip),
+  );
+
+  app.get(
+    '/units/:unit/audit/verify',
+    {
+      config: { access: ['auditor', 'hr'] },
+      schema: {
+        tags: ['audit'],
+        summary: "Verify a unit's audit chain (unit:<unit>: every change of its own ratings, with who and why)",
+        params: Type.Object({ unit: PlainText({ maxLength: 200 }) }, { additionalProperties: false }),
+        response: {
+          200: ChainVerificationSchema,
+          ...errors([422, 'UNKNOWN_UNIT: no formation of a recorded round has this unit']),
+        },
+      },
+    },
+    async (req) => {
+      await assertKnownUnit(deps, req.params.unit);
+      return verifyChain(deps.db, unitChain(req.params.unit));
+    },
+  );
+
+  app.get(
+    '/audit/keys',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['audit'],
+        summary: 'The public keys that verify the signed audit checkpoints (Ed25519, SPKI DER in base64)',
+        security: [],
+        response: {
+          200: Type.Object({
+            active: Type.String(),
+            keys: Type.Array(
+              Type.Object({ keyId: Type.String(), algorithm: Type.Literal('Ed25519'), publicKey: Type.String() }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({ active: auditSigner().activeKeyId, keys: auditPublicKeys() }),
+  );
 };

@@ -13,28 +13,50 @@ import type { ServiceDeps } from '../services/deps';
  * answer (candidates).
  */
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  app.post('/auth/logout', {
-    config: { access: ROLES },
-    schema: { tags: ['auth'], summary: 'Revoke the bearer token of this request (logout); every role', response: { 200: Type.Object({ revoked: Type.Boolean() }, { description: 'revoked: whether this token was still valid' }) } },
-  }, async (req) => {
-    requireUser(req);
-    const revoked = req.bearerToken ? await revokeToken(deps.db, req.bearerToken) : false;
-    req.log.info({ userId: req.user?.userId, revoked }, 'logout');
-    return { revoked };
-  });
-
-  app.post('/users/:username/tokens/revoke', {
-    config: { access: ['hr'] },
-    schema: {
-      tags: ['auth'], summary: "Revoke every token and session of a user (HR)", params: Type.Object({ username: Id }, { additionalProperties: false }),
-      response: { 200: Type.Object({ username: Type.String(), tokensRevoked: Type.Integer(), sessionsRevoked: Type.Integer() }, { description: 'How many tokens and codec sessions were ended' }), ...errors(404) },
+  app.post(
+    '/auth/logout',
+    {
+      config: { access: ROLES },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke the bearer token of this request (logout); every role',
+        response: {
+          200: Type.Object({ revoked: Type.Boolean() }, { description: 'revoked: whether this token was still valid' }),
+        },
+      },
     },
-  }, async (req) => {
-    const actor = requireUser(req);
-    const user = await findUserByUsername(deps.db, req.params.username);
-    if (!user) throw notFound('Pengguna', req.params.username);
-    const r = await revokeUserCredentials(deps.db, user.userId);
-    req.log.info({ actorId: actor.userId, userId: user.userId, ...r }, 'credentials revoked');
-    return { username: user.username, tokensRevoked: r.tokens, sessionsRevoked: r.sessions };
-  });
+    async (req) => {
+      requireUser(req);
+      const revoked = req.bearerToken ? await revokeToken(deps.db, req.bearerToken) : false;
+      req.log.info({ userId: req.user?.userId, revoked }, 'logout');
+      return { revoked };
+    },
+  );
+
+  app.post(
+    '/users/:username/tokens/revoke',
+    {
+      config: { access: ['hr'] },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke every token and session of a user (HR)',
+        params: Type.Object({ username: Id }, { additionalProperties: false }),
+        response: {
+          200: Type.Object(
+            { username: Type.String(), tokensRevoked: Type.Integer(), sessionsRevoked: Type.Integer() },
+            { description: 'How many tokens and codec sessions were ended' },
+          ),
+          ...errors(404),
+        },
+      },
+    },
+    async (req) => {
+      const actor = requireUser(req);
+      const user = await findUserByUsername(deps.db, req.params.username);
+      if (!user) throw notFound('Pengguna', req.params.username);
+      const r = await revokeUserCredentials(deps.db, user.userId);
+      req.log.info({ actorId: actor.userId, userId: user.userId, ...r }, 'credentials revoked');
+      return { username: user.username, tokensRevoked: r.tokens, sessionsRevoked: r.sessions };
+    },
+  );
 };

@@ -11,31 +11,93 @@ import { createRound, extendDeadline, getRoundState, listRoundsPage } from '../s
 import { PageOf, PageQuery } from '../schemas/page';
 
 export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  app.post('/rounds', {
-    config: { access: ['hr'] },
-    schema: { tags: ['rounds'], summary: 'Start a recruitment round (HR)', body: RoundConfigBody,
-      response: { 201: Type.Object({ roundId: Type.String(), workflowId: Type.String(), runId: Type.String() }, { description: 'The round workflow started' }), ...errors([409, 'ALREADY_EXISTS: a round with this id'], [422, 'ROUND_CONFIG_INVALID: every problem in details']) },
+  app.post(
+    '/rounds',
+    {
+      config: { access: ['hr'] },
+      schema: {
+        tags: ['rounds'],
+        summary: 'Start a recruitment round (HR)',
+        body: RoundConfigBody,
+        response: {
+          201: Type.Object(
+            { roundId: Type.String(), workflowId: Type.String(), runId: Type.String() },
+            { description: 'The round workflow started' },
+          ),
+          ...errors(
+            [409, 'ALREADY_EXISTS: a round with this id'],
+            [422, 'ROUND_CONFIG_INVALID: every problem in details'],
+          ),
+        },
+      },
     },
-  }, async (req, reply) => {
-    const user = requireUser(req);
-    const r = await createRound(deps, req.body as RoundConfigInput, user.username);
-    return reply.status(201).send({ roundId: r.roundId, workflowId: r.workflowId, runId: r.runId });
-  });
-
-  app.get('/rounds', {
-    config: { access: ['hr', 'reviewer', 'auditor'] },
-    schema: { tags: ['rounds'], summary: 'List rounds', querystring: PageQuery, response: { 200: PageOf(Type.Object({ roundId: Type.String(), name: Type.String(), agency: Type.String(), budgetYear: Type.Integer(), phase: Type.String() }), 'The rounds, newest first') } },
-  }, async (req) => listRoundsPage(deps, req.query));
-
-  app.get('/rounds/:roundId', {
-    config: { access: 'public' },
-    schema: { tags: ['rounds'], summary: "A round's state from its workflow (public: criteria and schedule)", params: RoundIdParams, response: { 200: RoundStateSchema, ...errors(404) } },
-  }, async (req) => getRoundState(deps, req.params.roundId));
-
-  app.post('/rounds/:roundId/deadlines', {
-    config: { access: ['hr'] },
-    schema: { tags: ['rounds'], summary: 'Extend a deadline (forward only, before it passes)', params: RoundIdParams, body: ExtendDeadlineBody, headers: IdempotencyHeaders,
-      response: { 200: { ...RoundStateSchema, description: 'The round with the new deadline' }, ...errors(404, [409, 'WRONG_PHASE, DEADLINE_PASSED: too late to extend'], [422, 'DEADLINE_NOT_FORWARD: only later, in order']) },
+    async (req, reply) => {
+      const user = requireUser(req);
+      const r = await createRound(deps, req.body as RoundConfigInput, user.username);
+      return reply.status(201).send({ roundId: r.roundId, workflowId: r.workflowId, runId: r.runId });
     },
-  }, async (req) => extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username, updateIdOf(req, 'extendDeadline')));
+  );
+
+  app.get(
+    '/rounds',
+    {
+      config: { access: ['hr', 'reviewer', 'auditor'] },
+      schema: {
+        tags: ['rounds'],
+        summary: 'List rounds',
+        querystring: PageQuery,
+        response: {
+          200: PageOf(
+            Type.Object({
+              roundId: Type.String(),
+              name: Type.String(),
+              agency: Type.String(),
+              budgetYear: Type.Integer(),
+              phase: Type.String(),
+            }),
+            'The rounds, newest first',
+          ),
+        },
+      },
+    },
+    async (req) => listRoundsPage(deps, req.query),
+  );
+
+  app.get(
+    '/rounds/:roundId',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['rounds'],
+        summary: "A round's state from its workflow (public: criteria and schedule)",
+        params: RoundIdParams,
+        response: { 200: RoundStateSchema, ...errors(404) },
+      },
+    },
+    async (req) => getRoundState(deps, req.params.roundId),
+  );
+
+  app.post(
+    '/rounds/:roundId/deadlines',
+    {
+      config: { access: ['hr'] },
+      schema: {
+        tags: ['rounds'],
+        summary: 'Extend a deadline (forward only, before it passes)',
+        params: RoundIdParams,
+        body: ExtendDeadlineBody,
+        headers: IdempotencyHeaders,
+        response: {
+          200: { ...RoundStateSchema, description: 'The round with the new deadline' },
+          ...errors(
+            404,
+            [409, 'WRONG_PHASE, DEADLINE_PASSED: too late to extend'],
+            [422, 'DEADLINE_NOT_FORWARD: only later, in order'],
+          ),
+        },
+      },
+    },
+    async (req) =>
+      extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username, updateIdOf(req, 'extendDeadline')),
+  );
 };

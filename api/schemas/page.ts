@@ -9,8 +9,16 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 export const PageQueryProps = {
-  page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$', description: 'page number, from 1 (default 1)', examples: ['1'] })),
-  pageSize: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$', description: `items per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`, examples: ['100'] })),
+  page: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,6}$', description: 'page number, from 1 (default 1)', examples: ['1'] }),
+  ),
+  pageSize: Type.Optional(
+    Type.String({
+      pattern: '^([1-9][0-9]{0,2}|1000)$',
+      description: `items per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`,
+      examples: ['100'],
+    }),
+  ),
 };
 export const PageQuery = Type.Object(PageQueryProps, { additionalProperties: false });
 

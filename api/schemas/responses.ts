@@ -16,7 +16,10 @@ export const Warning = Type.Object({ code: S(), message: S() });
 
 export const JobRecordSchema = Open(
   {
-    job: Open({ kind: S({ description: 'import, rank or schedule' }) }, 'what was asked: an import (importId, exam, correction, actor), a ranking (ranking, actor) or a schedule change (key, to, seq)'),
+    job: Open(
+      { kind: S({ description: 'import, rank or schedule' }) },
+      'what was asked: an import (importId, exam, correction, actor), a ranking (ranking, actor) or a schedule change (key, to, seq)',
+    ),
     requestedAt: S(),
     finishedAt: Opt(Nullable(S())),
     signalled: Opt(Nullable(I({ description: 'candidate workflows signalled' }))),
@@ -39,7 +42,9 @@ export const CandidateStatusSchema = Open(
     sanggah: Opt(Nullable(AnyObject('the appeal: stage, reason, filedAt, accepted, answer'))),
     skd: Opt(Nullable(AnyObject('SKD scores (twk, tiu, tkp, total), passed, reusedFromYear'))),
     skb: Opt(Nullable(AnyObject('selected for SKB, skdRank, score'))),
-    final: Opt(Nullable(AnyObject('final result (lulus, lulus_optimalisasi, tidak_lulus), score, rank, placementFormationId'))),
+    final: Opt(
+      Nullable(AnyObject('final result (lulus, lulus_optimalisasi, tidak_lulus), score, rank, placementFormationId')),
+    ),
     nip: Opt(Nullable(S())),
     warnings: Opt(Type.Array(Open({ code: S(), message: S() }))),
     decisions: Opt(Type.Array(Open({ what: S(), who: S(), when: S(), why: Opt(S()) }))),
@@ -61,16 +66,30 @@ export const CareerStatusSchema = Open(
     checkIns: Opt(Type.Array(I())),
     predikat: Opt(Nullable(S())),
     ladderPosition: Opt(Nullable(AnyObject('the position on the BKN 3/2020 ladder'))),
-    pendingRecommendation: Opt(Nullable(AnyObject('a ladder recommendation awaiting an official\'s decision'))),
+    pendingRecommendation: Opt(Nullable(AnyObject("a ladder recommendation awaiting an official's decision"))),
     events: Opt(Type.Array(AnyObject('a career event'))),
   },
   'The career workflow status: stage, predikat, ladder, every event',
 );
 
-export const TaskViewSchema = Open({ taskId: S(), registrationNo: S(), roundId: S(), kind: S({ description: 'verification or sanggah' }), stage: S(), status: S(), dueAt: S(), createdAt: S() });
+export const TaskViewSchema = Open({
+  taskId: S(),
+  registrationNo: S(),
+  roundId: S(),
+  kind: S({ description: 'verification or sanggah' }),
+  stage: S(),
+  status: S(),
+  dueAt: S(),
+  createdAt: S(),
+});
 
 export const ImportResultSchema = Open(
-  { importId: S(), rows: I(), alreadyImported: Type.Boolean({ description: 'the same file was imported before: nothing changed (200)' }), job: Nullable(JobRecordSchema) },
+  {
+    importId: S(),
+    rows: I(),
+    alreadyImported: Type.Boolean({ description: 'the same file was imported before: nothing changed (200)' }),
+    job: Nullable(JobRecordSchema),
+  },
   'The import: its id, the rows, and the round job that notifies the candidates',
 );
 
@@ -86,7 +105,17 @@ export const RankingRowSchema = Open({
   version: Opt(I()),
 });
 
-export const FinalPreviewRowSchema = Open({ registrationNo: S(), formationId: S(), rank: I(), result: S(), placementFormationId: Nullable(S()), scaled: Opt(Type.Number()), scale: Opt(Type.Number()), display: Opt(S()), breakdown: Opt(Type.Array(AnyObject('a term of the score'))) });
+export const FinalPreviewRowSchema = Open({
+  registrationNo: S(),
+  formationId: S(),
+  rank: I(),
+  result: S(),
+  placementFormationId: Nullable(S()),
+  scaled: Opt(Type.Number()),
+  scale: Opt(Type.Number()),
+  display: Opt(S()),
+  breakdown: Opt(Type.Array(AnyObject('a term of the score'))),
+});
 
 export const AnnouncementSchema = Open(
   {
@@ -95,30 +124,74 @@ export const AnnouncementSchema = Open(
     roundName: S(),
     phase: S(),
     title: S(),
-    rows: Type.Array(Open({ registrationNo: S(), name: S(), nik: S({ description: 'masked' }), formationId: S(), result: S(), score: Nullable(S()), note: Nullable(S()) })),
+    rows: Type.Array(
+      Open({
+        registrationNo: S(),
+        name: S(),
+        nik: S({ description: 'masked' }),
+        formationId: S(),
+        result: S(),
+        score: Nullable(S()),
+        note: Nullable(S()),
+      }),
+    ),
   },
   'An announcement with masked NIKs',
 );
 
-export const CandidateListItemSchema = Open({ registrationNo: S(), stage: Nullable(S()), formationId: Nullable(S()), status: S() });
+export const CandidateListItemSchema = Open({
+  registrationNo: S(),
+  stage: Nullable(S()),
+  formationId: Nullable(S()),
+  status: S(),
+});
 
-export const CommentSchema = Open({ commentId: S(), author: S(), body: S(), criteriaVersion: I(), createdAt: S(), formationId: Opt(S({ description: 'the formation the comment is about' })), criterion: Opt(S({ description: 'the criterion (kind) of that formation the comment is about' })) });
-export const CriteriaVersionSchema = Open({ version: I(), status: S({ description: 'draft or adopted' }), formations: Type.Unknown({ description: 'the criteria per formation' }), response: Nullable(S()), actor: S(), createdAt: S() });
+export const CommentSchema = Open({
+  commentId: S(),
+  author: S(),
+  body: S(),
+  criteriaVersion: I(),
+  createdAt: S(),
+  formationId: Opt(S({ description: 'the formation the comment is about' })),
+  criterion: Opt(S({ description: 'the criterion (kind) of that formation the comment is about' })),
+});
+export const CriteriaVersionSchema = Open({
+  version: I(),
+  status: S({ description: 'draft or adopted' }),
+  formations: Type.Unknown({ description: 'the criteria per formation' }),
+  response: Nullable(S()),
+  actor: S(),
+  createdAt: S(),
+});
 
 export const TimelineEntrySchema = Open({ waktu: S(), peristiwa: S(), oleh: S(), alasan: Nullable(S()) });
 
 export const ReplaySchema = Open(
-  { total: I(), ok: I(), failed: Type.Array(AnyObject('a failed replay: workflowId, error')), results: Type.Array(Open({ workflowId: S(), ok: Type.Boolean(), error: Opt(S()), events: I() })) },
+  {
+    total: I(),
+    ok: I(),
+    failed: Type.Array(AnyObject('a failed replay: workflowId, error')),
+    results: Type.Array(Open({ workflowId: S(), ok: Type.Boolean(), error: Opt(S()), events: I() })),
+  },
   'Replay results: ok, or the determinism violation per workflow',
 );
 
 export const RederiveSchema = Open(
-  { checked: Type.Record(S(), I(), { description: 'how many of each were recomputed' }), differences: Type.Array(Open({ what: S(), registrationNo: Nullable(S()), published: Type.Unknown(), rederived: Type.Unknown() })) },
+  {
+    checked: Type.Record(S(), I(), { description: 'how many of each were recomputed' }),
+    differences: Type.Array(
+      Open({ what: S(), registrationNo: Nullable(S()), published: Type.Unknown(), rederived: Type.Unknown() }),
+    ),
+  },
   'Every recomputed result that differs from the published one (none: differences is empty)',
 );
 
+export const HistorySchema = Open(
+  { events: Type.Array(AnyObject('a history event (Temporal JSON)')) },
+  "A workflow's history in Temporal's JSON form (payloads encrypted)",
+);
 
-export const HistorySchema = Open({ events: Type.Array(AnyObject('a history event (Temporal JSON)')) }, "A workflow's history in Temporal's JSON form (payloads encrypted)");
-
-export const HealthSchema = Type.Object({ status: Type.Literal('ok'), postgresql: S(), temporal: S() }, { description: 'PostgreSQL and Temporal are up' });
-
+export const HealthSchema = Type.Object(
+  { status: Type.Literal('ok'), postgresql: S(), temporal: S() },
+  { description: 'PostgreSQL and Temporal are up' },
+);

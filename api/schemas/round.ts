@@ -1,20 +1,57 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
 import type { RoundJob } from '../../workflows/messages';
-import { CATEGORIES, DOCUMENT_KINDS, EDUCATION_LEVELS, EXTENDED_AGE_JABATAN_KINDS, PREDIKATS, SANGGAH_STAGES, SCHEDULE_KEYS } from '../../domain';
+import {
+  CATEGORIES,
+  DOCUMENT_KINDS,
+  EDUCATION_LEVELS,
+  EXTENDED_AGE_JABATAN_KINDS,
+  PREDIKATS,
+  SANGGAH_STAGES,
+  SCHEDULE_KEYS,
+} from '../../domain';
 import { Id, IsoDate, IsoDateTime, Open, PlainText, StringEnum } from './common';
 import { JobRecordSchema } from './responses';
 
 const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
 const Enum = StringEnum;
 
-const Grade = Type.Object({ twk: Type.Optional(Int(0, 150)), tiu: Type.Optional(Int(0, 175)), tkp: Type.Optional(Int(0, 225)), total: Type.Optional(Int(0, 550)) }, { additionalProperties: false });
+const Grade = Type.Object(
+  {
+    twk: Type.Optional(Int(0, 150)),
+    tiu: Type.Optional(Int(0, 175)),
+    tkp: Type.Optional(Int(0, 225)),
+    total: Type.Optional(Int(0, 550)),
+  },
+  { additionalProperties: false },
+);
 
 const Criterion = Type.Union([
-  Type.Object({ kind: Type.Literal('experience'), weight: Int(1, 100), maxYears: Int(1, 60), label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('interview'), weight: Int(1, 100), max: Int(1, 1000), label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })) }, { additionalProperties: false }),
   Type.Object(
-    { kind: Type.Literal('priorPerformance'), weight: Int(1, 100), points: Type.Object(Object.fromEntries(PREDIKATS.map((p) => [p, Int(0, 100)])), { additionalProperties: false }), label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })) },
+    {
+      kind: Type.Literal('experience'),
+      weight: Int(1, 100),
+      maxYears: Int(1, 60),
+      label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('interview'),
+      weight: Int(1, 100),
+      max: Int(1, 1000),
+      label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('priorPerformance'),
+      weight: Int(1, 100),
+      points: Type.Object(Object.fromEntries(PREDIKATS.map((p) => [p, Int(0, 100)])), { additionalProperties: false }),
+      label: Type.Optional(PlainText({ minLength: 0, maxLength: 100 })),
+    },
     { additionalProperties: false },
   ),
 ]);
@@ -31,7 +68,12 @@ export const FormationSchema = Type.Object(
     category: Enum(CATEGORIES),
     extraDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 10 })),
     skbMax: Int(1, 100_000),
-    scoring: Type.Optional(Type.Object({ skdWeight: Int(0, 100), skbWeight: Int(0, 100), criteria: Type.Array(Criterion, { maxItems: 10 }) }, { additionalProperties: false })),
+    scoring: Type.Optional(
+      Type.Object(
+        { skdWeight: Int(0, 100), skbWeight: Int(0, 100), criteria: Type.Array(Criterion, { maxItems: 10 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -61,28 +103,68 @@ export const RoundConfigBody = Type.Object(
       { additionalProperties: false },
     ),
     formations: Type.Array(FormationSchema, { minItems: 1, maxItems: 2000 }),
-    passingGrades: Type.Optional(Type.Object({ umum: Grade, cumlaude_diaspora: Grade, afirmasi: Grade }, { additionalProperties: false })),
-    weights: Type.Optional(Type.Object({ skdWeight: Int(0, 100), skbWeight: Int(0, 100) }, { additionalProperties: false })),
+    passingGrades: Type.Optional(
+      Type.Object({ umum: Grade, cumlaude_diaspora: Grade, afirmasi: Grade }, { additionalProperties: false }),
+    ),
+    weights: Type.Optional(
+      Type.Object({ skdWeight: Int(0, 100), skbWeight: Int(0, 100) }, { additionalProperties: false }),
+    ),
     skbCutMultiplier: Type.Optional(Int(1, 10)),
     skbTieBreak: Type.Optional(Type.Array(Enum(['twk', 'tiu', 'tkp'] as const), { minItems: 3, maxItems: 3 })),
     sanggahStages: Type.Optional(Type.Array(Enum(SANGGAH_STAGES), { maxItems: 3 })),
-    simulation: Type.Optional(Type.Object({ dayMs: Int(1_000, 86_400_000) }, { additionalProperties: false, description: 'simulation rounds only: the length of one day of the day-counted windows' })),
-    ageLimits: Type.Optional(Type.Object({ min: Int(0, 100), max: Int(0, 100), extendedMax: Int(0, 100) }, { additionalProperties: false })),
+    simulation: Type.Optional(
+      Type.Object(
+        { dayMs: Int(1_000, 86_400_000) },
+        {
+          additionalProperties: false,
+          description: 'simulation rounds only: the length of one day of the day-counted windows',
+        },
+      ),
+    ),
+    ageLimits: Type.Optional(
+      Type.Object({ min: Int(0, 100), max: Int(0, 100), extendedMax: Int(0, 100) }, { additionalProperties: false }),
+    ),
     requiredDocuments: Type.Optional(Type.Array(Enum(DOCUMENT_KINDS), { maxItems: 20 })),
   },
-  { additionalProperties: false, examples: [{
+  {
+    additionalProperties: false,
+    examples: [
+      {
         roundId: 'medan-2025',
         name: 'Seleksi CPNS Pemerintah Kota Medan 2025',
         agency: 'BKPSDM Kota Medan',
         budgetYear: 2025,
         referenceDate: '2025-08-01',
         schedule: {
-          consultationOpens: '2025-07-01T08:00:00+07:00', consultationCloses: '2025-07-08T16:00:00+07:00', registrationOpens: '2025-07-15T08:00:00+07:00', registrationCloses: '2025-08-01T23:59:00+07:00',
-          verificationDeadline: '2025-08-10T16:00:00+07:00', announcementAt: '2025-08-12T08:00:00+07:00', sanggahDays: 3, jawabSanggahDays: 7, skdAt: '2025-09-01T07:30:00+07:00', skbAt: '2025-10-01T07:30:00+07:00',
-          finalAnnouncementAt: '2025-10-20T08:00:00+07:00', drhDeadline: '2025-11-05T16:00:00+07:00',
+          consultationOpens: '2025-07-01T08:00:00+07:00',
+          consultationCloses: '2025-07-08T16:00:00+07:00',
+          registrationOpens: '2025-07-15T08:00:00+07:00',
+          registrationCloses: '2025-08-01T23:59:00+07:00',
+          verificationDeadline: '2025-08-10T16:00:00+07:00',
+          announcementAt: '2025-08-12T08:00:00+07:00',
+          sanggahDays: 3,
+          jawabSanggahDays: 7,
+          skdAt: '2025-09-01T07:30:00+07:00',
+          skbAt: '2025-10-01T07:30:00+07:00',
+          finalAnnouncementAt: '2025-10-20T08:00:00+07:00',
+          drhDeadline: '2025-11-05T16:00:00+07:00',
         },
-        formations: [{ formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'], quota: 2, category: 'umum', extraDocuments: ['str'], skbMax: 500 }],
-      }] },
+        formations: [
+          {
+            formationId: 'DINKES-PERAWAT',
+            unit: 'Dinas Kesehatan',
+            jabatan: 'Perawat Ahli Pertama',
+            educationLevel: 'S1',
+            educationPrograms: ['Keperawatan', 'Ners'],
+            quota: 2,
+            category: 'umum',
+            extraDocuments: ['str'],
+            skbMax: 500,
+          },
+        ],
+      },
+    ],
+  },
 );
 export type RoundConfigBodyT = Static<typeof RoundConfigBody>;
 
@@ -94,7 +176,16 @@ export const ExtendDeadlineBody = Type.Object(
     to: IsoDateTime,
     reason: PlainText({ minLength: 3, maxLength: 500, multiline: true }),
   },
-  { additionalProperties: false, examples: [{ key: 'registrationCloses', to: '2025-08-05T23:59:00+07:00', reason: 'Gangguan jaringan di portal pendaftaran selama dua hari' }] },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        key: 'registrationCloses',
+        to: '2025-08-05T23:59:00+07:00',
+        reason: 'Gangguan jaringan di portal pendaftaran selama dua hari',
+      },
+    ],
+  },
 );
 
 export const RoundStateSchema = Open(
@@ -103,14 +194,46 @@ export const RoundStateSchema = Open(
     name: Type.String(),
     agency: Type.String(),
     budgetYear: Type.Integer(),
-    phase: Type.String({ description: 'draft, consultation, criteria_adoption, registration, administrative_check, announcement, skd, skb, final_announcement, closed' }),
+    phase: Type.String({
+      description:
+        'draft, consultation, criteria_adoption, registration, administrative_check, announcement, skd, skb, final_announcement, closed',
+    }),
     phases: Type.Array(Type.Object({ phase: Type.String(), at: Type.String() })),
-    schedule: Type.Unsafe<RoundSchedule>({ type: 'object', additionalProperties: true, description: 'the schedule: ISO date-times by key, sanggahDays, jawabSanggahDays' }),
-    deadlineChanges: Type.Array(Type.Object({ key: Type.String(), from: Type.String(), to: Type.String(), actor: Type.String(), reason: Type.String(), at: Type.String() })),
-    formations: Type.Array(Type.Object({ formationId: Type.String(), unit: Type.String(), jabatan: Type.String(), quota: Type.Integer(), category: Type.String() })),
+    schedule: Type.Unsafe<RoundSchedule>({
+      type: 'object',
+      additionalProperties: true,
+      description: 'the schedule: ISO date-times by key, sanggahDays, jawabSanggahDays',
+    }),
+    deadlineChanges: Type.Array(
+      Type.Object({
+        key: Type.String(),
+        from: Type.String(),
+        to: Type.String(),
+        actor: Type.String(),
+        reason: Type.String(),
+        at: Type.String(),
+      }),
+    ),
+    formations: Type.Array(
+      Type.Object({
+        formationId: Type.String(),
+        unit: Type.String(),
+        jabatan: Type.String(),
+        quota: Type.Integer(),
+        category: Type.String(),
+      }),
+    ),
     criteriaVersion: Type.Integer(),
     criteriaAdopted: Type.Boolean(),
-    jobs: Type.Array(Type.Unsafe<{ job: RoundJob; requestedAt: string; finishedAt: string | null; signalled: number | null; skipped: number | null }>(JobRecordSchema)),
+    jobs: Type.Array(
+      Type.Unsafe<{
+        job: RoundJob;
+        requestedAt: string;
+        finishedAt: string | null;
+        signalled: number | null;
+        skipped: number | null;
+      }>(JobRecordSchema),
+    ),
   },
   "The round's state: phase and its history, schedule and deadline changes, formations, criteria, jobs",
 );

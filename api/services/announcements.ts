@@ -28,38 +28,134 @@ const TITLES: Record<AnnouncementPhase, string> = {
 };
 
 export const RESULT_LABEL: Record<string, string> = {
-  MS: 'Memenuhi Syarat', TMS: 'Tidak Memenuhi Syarat', passed: 'Memenuhi Nilai Ambang Batas', failed: 'Tidak Memenuhi Nilai Ambang Batas',
-  selected: 'Lolos ke SKB', not_selected: 'Tidak Lolos ke SKB', lulus: 'Lulus', lulus_optimalisasi: 'Lulus (Optimalisasi)', tidak_lulus: 'Tidak Lulus',
+  MS: 'Memenuhi Syarat',
+  TMS: 'Tidak Memenuhi Syarat',
+  passed: 'Memenuhi Nilai Ambang Batas',
+  failed: 'Tidak Memenuhi Nilai Ambang Batas',
+  selected: 'Lolos ke SKB',
+  not_selected: 'Tidak Lolos ke SKB',
+  lulus: 'Lulus',
+  lulus_optimalisasi: 'Lulus (Optimalisasi)',
+  tidak_lulus: 'Tidak Lulus',
 };
 
 /** An announcement per phase and formation: registration number, name, masked NIK, result. */
-export async function announcement(deps: ServiceDeps, roundId: string, phase: string, formationId?: string): Promise<{ roundId: string; agency: string; roundName: string; phase: AnnouncementPhase; title: string; rows: AnnouncementRow[]; auditHead: AnchoredHeadView | null }> {
-  if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase)) throw new AppError(404, 'NOT_FOUND', `Tidak ada pengumuman ${phase}`, { allowed: ANNOUNCEMENT_PHASES });
+export async function announcement(
+  deps: ServiceDeps,
+  roundId: string,
+  phase: string,
+  formationId?: string,
+): Promise<{
+  roundId: string;
+  agency: string;
+  roundName: string;
+  phase: AnnouncementPhase;
+  title: string;
+  rows: AnnouncementRow[];
+  auditHead: AnchoredHeadView | null;
+}> {
+  if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase))
+    throw new AppError(404, 'NOT_FOUND', `Tidak ada pengumuman ${phase}`, { allowed: ANNOUNCEMENT_PHASES });
   const p = phase as AnnouncementPhase;
   const { config } = await loadRoundConfig(deps, roundId);
-  const base = deps.db.selectFrom('applications as a').where('a.round_id', '=', roundId).$if(!!formationId, (q) => q.where('a.formation_id', '=', formationId!));
+  const base = deps.db
+    .selectFrom('applications as a')
+    .where('a.round_id', '=', roundId)
+    .$if(!!formationId, (q) => q.where('a.formation_id', '=', formationId!));
   let rows: AnnouncementRow[];
   if (p === 'administrasi') {
-    rows = (await base.innerJoin('verifications as v', (j) => j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'))
-      .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 'v.result', 'v.reannounce']).orderBy('a.formation_id').orderBy('a.registration_no').execute())
-      .map((r) => ({ registrationNo: r.registration_no, name: r.full_name, nik: maskNik(r.nik), formationId: r.formation_id, result: r.result, score: null, note: r.reannounce ? 'Sanggah diterima (pengumuman ulang)' : null }));
+    rows = (
+      await base
+        .innerJoin('verifications as v', (j) =>
+          j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
+        )
+        .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 'v.result', 'v.reannounce'])
+        .orderBy('a.formation_id')
+        .orderBy('a.registration_no')
+        .execute()
+    ).map((r) => ({
+      registrationNo: r.registration_no,
+      name: r.full_name,
+      nik: maskNik(r.nik),
+      formationId: r.formation_id,
+      result: r.result,
+      score: null,
+      note: r.reannounce ? 'Sanggah diterima (pengumuman ulang)' : null,
+    }));
   } else if (p === 'skd') {
-    rows = (await base.innerJoin('skd_scores as s', 's.registration_no', 'a.registration_no')
-      .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 's.total', 's.passed', 's.twk', 's.tiu', 's.tkp', 's.reused_from_year']).orderBy('a.formation_id').orderBy('s.total', 'desc').orderBy('a.registration_no').execute())
-      .map((r) => ({ registrationNo: r.registration_no, name: r.full_name, nik: maskNik(r.nik), formationId: r.formation_id, result: r.passed ? 'passed' : 'failed', score: `${r.total} (TWK ${r.twk}, TIU ${r.tiu}, TKP ${r.tkp})`, note: r.reused_from_year ? `Nilai SKD ${r.reused_from_year}` : null }));
+    rows = (
+      await base
+        .innerJoin('skd_scores as s', 's.registration_no', 'a.registration_no')
+        .select([
+          'a.registration_no',
+          'a.full_name',
+          'a.nik',
+          'a.formation_id',
+          's.total',
+          's.passed',
+          's.twk',
+          's.tiu',
+          's.tkp',
+          's.reused_from_year',
+        ])
+        .orderBy('a.formation_id')
+        .orderBy('s.total', 'desc')
+        .orderBy('a.registration_no')
+        .execute()
+    ).map((r) => ({
+      registrationNo: r.registration_no,
+      name: r.full_name,
+      nik: maskNik(r.nik),
+      formationId: r.formation_id,
+      result: r.passed ? 'passed' : 'failed',
+      score: `${r.total} (TWK ${r.twk}, TIU ${r.tiu}, TKP ${r.tkp})`,
+      note: r.reused_from_year ? `Nilai SKD ${r.reused_from_year}` : null,
+    }));
   } else {
-    rows = (await base.innerJoin('rankings as r', (j) => j.onRef('r.registration_no', '=', 'a.registration_no').on('r.kind', '=', p))
-      .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 'r.rank', 'r.result', 'r.placement_formation_id', 'r.score_scaled', 'r.score_scale']).orderBy('a.formation_id').orderBy('r.rank').orderBy('a.registration_no').execute())
-      .map((r) => ({
-        registrationNo: r.registration_no, name: r.full_name, nik: maskNik(r.nik), formationId: r.formation_id, result: r.result,
-        score: r.score_scaled !== null && r.score_scale !== null ? displayScore(Number(r.score_scaled), Number(r.score_scale)) : `peringkat ${r.rank}`,
-        note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
-      }));
+    rows = (
+      await base
+        .innerJoin('rankings as r', (j) => j.onRef('r.registration_no', '=', 'a.registration_no').on('r.kind', '=', p))
+        .select([
+          'a.registration_no',
+          'a.full_name',
+          'a.nik',
+          'a.formation_id',
+          'r.rank',
+          'r.result',
+          'r.placement_formation_id',
+          'r.score_scaled',
+          'r.score_scale',
+        ])
+        .orderBy('a.formation_id')
+        .orderBy('r.rank')
+        .orderBy('a.registration_no')
+        .execute()
+    ).map((r) => ({
+      registrationNo: r.registration_no,
+      name: r.full_name,
+      nik: maskNik(r.nik),
+      formationId: r.formation_id,
+      result: r.result,
+      score:
+        r.score_scaled !== null && r.score_scale !== null
+          ? displayScore(Number(r.score_scaled), Number(r.score_scale))
+          : `peringkat ${r.rank}`,
+      note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
+    }));
   }
-  return { roundId, agency: config.agency, roundName: config.name, phase: p, title: TITLES[p], rows, auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)) };
+  return {
+    roundId,
+    agency: config.agency,
+    roundName: config.name,
+    phase: p,
+    title: TITLES[p],
+    rows,
+    auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)),
+  };
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * The "Jejak audit" block of every announcement and report: the latest signed head of the
@@ -67,7 +163,8 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;',
  * with the public keys (GET /audit/keys) and `asn audit verify`.
  */
 export function auditTrailHtml(a: AnchoredHeadView | null): string {
-  if (!a) return '<section class="jejak-audit"><h2>Jejak audit</h2><p>Belum ada kepala rantai log audit yang ditandatangani untuk seleksi ini.</p></section>';
+  if (!a)
+    return '<section class="jejak-audit"><h2>Jejak audit</h2><p>Belum ada kepala rantai log audit yang ditandatangani untuk seleksi ini.</p></section>';
   const h = a.head;
   const row = (k: string, v: string): string => `<tr><th>${esc(k)}</th><td><code>${esc(v)}</code></td></tr>`;
   return `<section class="jejak-audit"><h2>Jejak audit</h2>
@@ -81,11 +178,15 @@ ${a.signatureValid ? '' : '<p><strong>PERINGATAN: tanda tangan kepala rantai ini
 export function announcementHtml(a: Awaited<ReturnType<typeof announcement>>): string {
   const groups = new Map<string, AnnouncementRow[]>();
   for (const r of a.rows) groups.set(r.formationId, [...(groups.get(r.formationId) ?? []), r]);
-  const tables = [...groups].map(([f, rows]) => `
+  const tables = [...groups]
+    .map(
+      ([f, rows]) => `
   <h2>Formasi ${esc(f)}</h2>
   <table><thead><tr><th>No</th><th>Nomor Pendaftaran</th><th>Nama</th><th>NIK</th><th>Nilai</th><th>Hasil</th><th>Keterangan</th></tr></thead><tbody>
   ${rows.map((r, i) => `<tr><td>${i + 1}</td><td>${esc(r.registrationNo)}</td><td>${esc(r.name)}</td><td>${esc(r.nik)}</td><td>${esc(r.score ?? '-')}</td><td>${esc(RESULT_LABEL[r.result] ?? r.result)}</td><td>${esc(r.note ?? '')}</td></tr>`).join('\n  ')}
-  </tbody></table>`).join('\n');
+  </tbody></table>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><title>${esc(a.title)} — ${esc(a.roundName)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;width:100%;margin-bottom:2rem}th,td{border:1px solid #999;padding:.3rem .5rem;font-size:.9rem;text-align:left}th{background:#eee}@media print{body{margin:0}}</style>
@@ -101,21 +202,72 @@ ${auditTrailHtml(a.auditHead)}
 /** Counts per stage from PostgreSQL (the funnel). */
 export async function funnel(deps: ServiceDeps, roundId: string): Promise<Record<string, number>> {
   await loadRoundConfig(deps, roundId);
-  const count = async (q: Promise<{ n: string | number | bigint } | undefined>): Promise<number> => Number((await q)?.n ?? 0);
+  const count = async (q: Promise<{ n: string | number | bigint } | undefined>): Promise<number> =>
+    Number((await q)?.n ?? 0);
   const db = deps.db;
   const [registered, ms, skdPassed, skbSelected, lulus, appointed] = await Promise.all([
-    count(db.selectFrom('applications').select((eb) => eb.fn.countAll().as('n')).where('round_id', '=', roundId).executeTakeFirst()),
-    count(db.selectFrom('verifications as v').innerJoin('applications as a', 'a.registration_no', 'v.registration_no').select((eb) => eb.fn.countAll().as('n')).where('a.round_id', '=', roundId).where('v.result', '=', 'MS').executeTakeFirst()),
-    count(db.selectFrom('skd_scores as s').innerJoin('applications as a', 'a.registration_no', 's.registration_no').select((eb) => eb.fn.countAll().as('n')).where('a.round_id', '=', roundId).where('s.passed', '=', true).executeTakeFirst()),
-    count(db.selectFrom('rankings').select((eb) => eb.fn.countAll().as('n')).where('round_id', '=', roundId).where('kind', '=', 'skb_selection').where('result', '=', 'selected').executeTakeFirst()),
-    count(db.selectFrom('rankings').select((eb) => eb.fn.countAll().as('n')).where('round_id', '=', roundId).where('kind', '=', 'final').where('result', 'in', ['lulus', 'lulus_optimalisasi']).executeTakeFirst()),
-    count(db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').select((eb) => eb.fn.countAll().as('n')).where('a.round_id', '=', roundId).where('p.nip', 'is not', null).executeTakeFirst()),
+    count(
+      db
+        .selectFrom('applications')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('round_id', '=', roundId)
+        .executeTakeFirst(),
+    ),
+    count(
+      db
+        .selectFrom('verifications as v')
+        .innerJoin('applications as a', 'a.registration_no', 'v.registration_no')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('a.round_id', '=', roundId)
+        .where('v.result', '=', 'MS')
+        .executeTakeFirst(),
+    ),
+    count(
+      db
+        .selectFrom('skd_scores as s')
+        .innerJoin('applications as a', 'a.registration_no', 's.registration_no')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('a.round_id', '=', roundId)
+        .where('s.passed', '=', true)
+        .executeTakeFirst(),
+    ),
+    count(
+      db
+        .selectFrom('rankings')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('round_id', '=', roundId)
+        .where('kind', '=', 'skb_selection')
+        .where('result', '=', 'selected')
+        .executeTakeFirst(),
+    ),
+    count(
+      db
+        .selectFrom('rankings')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('round_id', '=', roundId)
+        .where('kind', '=', 'final')
+        .where('result', 'in', ['lulus', 'lulus_optimalisasi'])
+        .executeTakeFirst(),
+    ),
+    count(
+      db
+        .selectFrom('appointments as p')
+        .innerJoin('applications as a', 'a.registration_no', 'p.registration_no')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('a.round_id', '=', roundId)
+        .where('p.nip', 'is not', null)
+        .executeTakeFirst(),
+    ),
   ]);
   return { registered, ms, skdPassed, skbSelected, lulus, appointed };
 }
 
 /** HR's list by stage/formation, from Temporal visibility (search attributes): every match, by registration number. */
-export async function listCandidates(deps: ServiceDeps, roundId: string, filter: { stage?: CandidateStage; formationId?: string }): Promise<{ registrationNo: string; stage: string | null; formationId: string | null; status: string }[]> {
+export async function listCandidates(
+  deps: ServiceDeps,
+  roundId: string,
+  filter: { stage?: CandidateStage; formationId?: string },
+): Promise<{ registrationNo: string; stage: string | null; formationId: string | null; status: string }[]> {
   await loadRoundConfig(deps, roundId);
   const q = [`RoundId = "${roundId}"`, `WorkflowType = "candidate"`];
   if (filter.stage) q.push(`Stage = "${filter.stage}"`);

@@ -4,13 +4,26 @@ import { Worker } from '@temporalio/worker';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { dataConverter, payloadCodec } from '../../config/codec';
 import { type AnchorEvidence, type ChainVerification, verifyChain } from '../../db/audit';
-import { type AuditCheckpoint, type AuditPublicKey, auditPublicKeys, checkCheckpointSignature } from '../../config/audit-signing';
+import {
+  type AuditCheckpoint,
+  type AuditPublicKey,
+  auditPublicKeys,
+  checkCheckpointSignature,
+} from '../../config/audit-signing';
 import { ANCHOR_ACTIVITY } from '../../activities/audit';
 import { roundChain } from '../../activities/round';
 import { careerChain } from '../../activities/career';
 import type { Db } from '../../db/connection';
 import {
-  finalRanking, optimalisasi, parseNip, qualificationKey, type Category, type RoundConfig, type RuleViolation, skbCut, skdOutcome,
+  finalRanking,
+  optimalisasi,
+  parseNip,
+  qualificationKey,
+  type Category,
+  type RoundConfig,
+  type RuleViolation,
+  skbCut,
+  skdOutcome,
 } from '../../domain';
 import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../workflows/messages';
 import { AppError } from '../errors';
@@ -22,7 +35,8 @@ type History = temporal.api.history.v1.IHistory;
 const WORKFLOW_ID = /^(round|candidate|career)\/[A-Za-z0-9._-]{1,64}$/;
 
 export function assertWorkflowId(id: string): void {
-  if (!WORKFLOW_ID.test(id)) throw new AppError(400, 'VALIDATION_FAILED', 'workflowId harus round/<id>, candidate/<no> atau career/<id karier>');
+  if (!WORKFLOW_ID.test(id))
+    throw new AppError(400, 'VALIDATION_FAILED', 'workflowId harus round/<id>, candidate/<no> atau career/<id karier>');
 }
 
 export async function exportHistory(deps: ServiceDeps, workflowId: string): Promise<History> {
@@ -30,7 +44,8 @@ export async function exportHistory(deps: ServiceDeps, workflowId: string): Prom
   try {
     return await deps.client.workflow.getHandle(workflowId).fetchHistory();
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError' || /not found/i.test((err as Error).message)) throw new AppError(404, 'NOT_FOUND', `Proses ${workflowId} tidak ditemukan`);
+    if ((err as Error).name === 'WorkflowNotFoundError' || /not found/i.test((err as Error).message))
+      throw new AppError(404, 'NOT_FOUND', `Proses ${workflowId} tidak ditemukan`);
     throw err;
   }
 }
@@ -38,17 +53,36 @@ export async function exportHistory(deps: ServiceDeps, workflowId: string): Prom
 /** The workflows of a round: the round itself and every candidate (from PostgreSQL). */
 /** The round's workflow, its candidates' and the careers of those it appointed (by their opaque id). */
 export async function roundWorkflowIds(db: Db, roundId: string): Promise<string[]> {
-  const rows = await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).orderBy('registration_no').execute();
-  const careers = await db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').leftJoin('careers as c', 'c.nip', 'p.nip')
-    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id']).where('a.round_id', '=', roundId).where('p.nip', 'is not', null).orderBy('p.nip').execute();
-  return [roundWorkflowId(roundId), ...rows.map((r) => candidateWorkflowId(r.registration_no)), ...careers.map((n) => careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!))];
+  const rows = await db
+    .selectFrom('applications')
+    .select('registration_no')
+    .where('round_id', '=', roundId)
+    .orderBy('registration_no')
+    .execute();
+  const careers = await db
+    .selectFrom('appointments as p')
+    .innerJoin('applications as a', 'a.registration_no', 'p.registration_no')
+    .leftJoin('careers as c', 'c.nip', 'p.nip')
+    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id'])
+    .where('a.round_id', '=', roundId)
+    .where('p.nip', 'is not', null)
+    .orderBy('p.nip')
+    .execute();
+  return [
+    roundWorkflowId(roundId),
+    ...rows.map((r) => candidateWorkflowId(r.registration_no)),
+    ...careers.map((n) => careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!)),
+  ];
 }
 
 /** One NDJSON line per workflow: {"workflowId", "history"}. */
 export async function* exportRoundHistories(deps: ServiceDeps, roundId: string): AsyncGenerator<string> {
   await loadRoundConfig(deps, roundId);
   for (const id of await roundWorkflowIds(deps.db, roundId)) {
-    const history = await deps.client.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+    const history = await deps.client.workflow
+      .getHandle(id)
+      .fetchHistory()
+      .catch(() => undefined);
     if (history) yield `{"workflowId":${JSON.stringify(id)},"history":${historyToJSON(history)}}\n`;
   }
 }
@@ -61,7 +95,12 @@ export interface ReplayResult {
 }
 
 /** Replays histories on the current workflow bundle: ok, or the determinism violation and where. */
-export async function replayHistories(deps: ServiceDeps, workflowIds: string[], bundlePath: string, onProgress?: (done: number, total: number) => void): Promise<ReplayResult[]> {
+export async function replayHistories(
+  deps: ServiceDeps,
+  workflowIds: string[],
+  bundlePath: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ReplayResult[]> {
   const out: ReplayResult[] = [];
   const missing: ReplayResult[] = [];
   const histories = (async function* () {
@@ -69,7 +108,12 @@ export async function replayHistories(deps: ServiceDeps, workflowIds: string[], 
       try {
         yield { workflowId: id, history: await deps.client.workflow.getHandle(id).fetchHistory() };
       } catch (err) {
-        missing.push({ workflowId: id, ok: false, error: `history not available: ${(err as Error).message}`, events: 0 });
+        missing.push({
+          workflowId: id,
+          ok: false,
+          error: `history not available: ${(err as Error).message}`,
+          events: 0,
+        });
       }
     }
   })();
@@ -80,8 +124,16 @@ export async function replayHistories(deps: ServiceDeps, workflowIds: string[], 
       yield h;
     }
   })();
-  for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() }, tracked)) {
-    out.push({ workflowId: r.workflowId, ok: !r.error, ...(r.error ? { error: String((r.error as Error).message ?? r.error).slice(0, 2000) } : {}), events: sizes.get(r.workflowId) ?? 0 });
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() },
+    tracked,
+  )) {
+    out.push({
+      workflowId: r.workflowId,
+      ok: !r.error,
+      ...(r.error ? { error: String((r.error as Error).message ?? r.error).slice(0, 2000) } : {}),
+      events: sizes.get(r.workflowId) ?? 0,
+    });
     onProgress?.(out.length + missing.length, workflowIds.length);
   }
   return [...out, ...missing];
@@ -90,7 +142,9 @@ export async function replayHistories(deps: ServiceDeps, workflowIds: string[], 
 /** Every workflow of the namespace (visibility). */
 export async function allWorkflowIds(deps: ServiceDeps, limit = 100_000): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of deps.client.workflow.list({ query: 'WorkflowType = "candidate" OR WorkflowType = "recruitmentRound" OR WorkflowType = "career"' })) {
+  for await (const wf of deps.client.workflow.list({
+    query: 'WorkflowType = "candidate" OR WorkflowType = "recruitmentRound" OR WorkflowType = "career"',
+  })) {
     ids.push(wf.workflowId);
     if (ids.length >= limit) break;
   }
@@ -120,34 +174,82 @@ export async function candidateTimeline(deps: ServiceDeps, registrationNo: strin
       return {};
     }
   };
-  const when = (e: temporal.api.history.v1.IHistoryEvent): string => new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString();
+  const when = (e: temporal.api.history.v1.IHistoryEvent): string =>
+    new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString();
   const UPDATE_LABEL: Record<string, string> = {
-    submitDocuments: 'Pelamar mengirim dokumen', verifyDocuments: 'Verifikator memutus hasil administrasi', fileSanggah: 'Pelamar mengajukan sanggah',
-    answerSanggah: 'Verifikator menjawab sanggah', submitDrh: 'Pelamar mengisi DRH',
+    submitDocuments: 'Pelamar mengirim dokumen',
+    verifyDocuments: 'Verifikator memutus hasil administrasi',
+    fileSanggah: 'Pelamar mengajukan sanggah',
+    answerSanggah: 'Verifikator menjawab sanggah',
+    submitDrh: 'Pelamar mengisi DRH',
   };
-  const SIGNAL_LABEL: Record<string, string> = { skdResult: 'Nilai SKD diterima', skbSelection: 'Penetapan peserta SKB diterima', skbScore: 'Nilai SKB diterima', finalResult: 'Hasil akhir diterima', scheduleChanged: 'Jadwal diubah panitia' };
+  const SIGNAL_LABEL: Record<string, string> = {
+    skdResult: 'Nilai SKD diterima',
+    skbSelection: 'Penetapan peserta SKB diterima',
+    skbScore: 'Nilai SKB diterima',
+    finalResult: 'Hasil akhir diterima',
+    scheduleChanged: 'Jadwal diubah panitia',
+  };
   for (const e of history.events ?? []) {
     if (e.workflowExecutionStartedEventAttributes) {
-      out.push({ waktu: when(e), peristiwa: 'Pendaftaran diterima; proses seleksi dimulai', oleh: 'pelamar', alasan: null });
+      out.push({
+        waktu: when(e),
+        peristiwa: 'Pendaftaran diterima; proses seleksi dimulai',
+        oleh: 'pelamar',
+        alasan: null,
+      });
     } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
       const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
       const name = req?.input?.name ?? '';
       const args = await payload(req?.input?.args);
-      const who = (args.reviewer as string | undefined) ?? (name === 'submitDocuments' || name === 'fileSanggah' || name === 'submitDrh' ? 'pelamar' : 'panitia');
-      const why = name === 'verifyDocuments'
-        ? ((args.decisions as { kind: string; result: string; reason?: string }[] | undefined) ?? []).map((d) => `${d.kind}: ${d.result}${d.reason ? ` (${d.reason})` : ''}`).join('; ')
-        : name === 'fileSanggah' ? String(args.reason ?? '') : name === 'answerSanggah' ? `${args.accepted ? 'diterima' : 'ditolak'}: ${String(args.answer ?? '')}` : null;
-      out.push({ waktu: when(e), peristiwa: UPDATE_LABEL[name] ?? `Pembaruan ${name}`, oleh: who, alasan: why || null });
+      const who =
+        (args.reviewer as string | undefined) ??
+        (name === 'submitDocuments' || name === 'fileSanggah' || name === 'submitDrh' ? 'pelamar' : 'panitia');
+      const why =
+        name === 'verifyDocuments'
+          ? ((args.decisions as { kind: string; result: string; reason?: string }[] | undefined) ?? [])
+              .map((d) => `${d.kind}: ${d.result}${d.reason ? ` (${d.reason})` : ''}`)
+              .join('; ')
+          : name === 'fileSanggah'
+            ? String(args.reason ?? '')
+            : name === 'answerSanggah'
+              ? `${args.accepted ? 'diterima' : 'ditolak'}: ${String(args.answer ?? '')}`
+              : null;
+      out.push({
+        waktu: when(e),
+        peristiwa: UPDATE_LABEL[name] ?? `Pembaruan ${name}`,
+        oleh: who,
+        alasan: why || null,
+      });
     } else if (e.workflowExecutionSignaledEventAttributes) {
       const name = e.workflowExecutionSignaledEventAttributes.signalName ?? '';
       const args = await payload(e.workflowExecutionSignaledEventAttributes.input);
-      const detail = name === 'skdResult' ? JSON.stringify(args.scores ?? {}) : name === 'finalResult' ? `${String(args.result)} (nilai ${String(args.display)}, peringkat ${String(args.rank)})` : name === 'skbSelection' ? (args.selected ? 'lolos' : 'tidak lolos') : null;
-      out.push({ waktu: when(e), peristiwa: SIGNAL_LABEL[name] ?? `Sinyal ${name}`, oleh: 'panitia (impor/pemeringkatan)', alasan: detail });
+      const detail =
+        name === 'skdResult'
+          ? JSON.stringify(args.scores ?? {})
+          : name === 'finalResult'
+            ? `${String(args.result)} (nilai ${String(args.display)}, peringkat ${String(args.rank)})`
+            : name === 'skbSelection'
+              ? args.selected
+                ? 'lolos'
+                : 'tidak lolos'
+              : null;
+      out.push({
+        waktu: when(e),
+        peristiwa: SIGNAL_LABEL[name] ?? `Sinyal ${name}`,
+        oleh: 'panitia (impor/pemeringkatan)',
+        alasan: detail,
+      });
     } else if (e.timerFiredEventAttributes) {
       out.push({ waktu: when(e), peristiwa: 'Tenggat waktu tercapai', oleh: 'sistem', alasan: null });
     } else if (e.workflowExecutionCompletedEventAttributes) {
       const r = await payload(e.workflowExecutionCompletedEventAttributes.result);
-      out.push({ waktu: when(e), peristiwa: `Proses selesai: ${String(r.outcome ?? '')}`, oleh: 'sistem', alasan: r.nip ? `NIP ${String(r.nip)}` : null });
+      out.push({
+        waktu: when(e),
+        peristiwa: `Proses selesai: ${String(r.outcome ?? '')}`,
+        oleh: 'sistem',
+        alasan: r.nip ? `NIP ${String(r.nip)}` : null,
+      });
     }
   }
   return out;
@@ -164,65 +266,150 @@ export interface Difference {
  * Re-derives every SKD pass/fail, SKB cut, final rank, optimalisasi placement and NIP of a round
  * from the recorded inputs with the domain functions, and lists every difference.
  */
-export async function rederiveRound(db: Db, config: RoundConfig): Promise<{ checked: Record<string, number>; differences: Difference[] }> {
+export async function rederiveRound(
+  db: Db,
+  config: RoundConfig,
+): Promise<{ checked: Record<string, number>; differences: Difference[] }> {
   const diffs: Difference[] = [];
   const roundId = config.roundId;
   const apps = await db.selectFrom('applications').selectAll().where('round_id', '=', roundId).execute();
   const byNo = new Map(apps.map((a) => [a.registration_no, a]));
 
-  const skd = await db.selectFrom('skd_scores').selectAll().where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : ['']).execute();
+  const skd = await db
+    .selectFrom('skd_scores')
+    .selectAll()
+    .where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : [''])
+    .execute();
   for (const s of skd) {
     const a = byNo.get(s.registration_no)!;
     const o = skdOutcome({ twk: s.twk, tiu: s.tiu, tkp: s.tkp }, a.category as Category, config.passingGrades);
-    if (o.passed !== s.passed) diffs.push({ what: 'SKD lulus/tidak', registrationNo: s.registration_no, published: s.passed, rederived: o.passed });
+    if (o.passed !== s.passed)
+      diffs.push({
+        what: 'SKD lulus/tidak',
+        registrationNo: s.registration_no,
+        published: s.passed,
+        rederived: o.passed,
+      });
   }
 
-  const sel = await db.selectFrom('rankings').selectAll().where('round_id', '=', roundId).where('kind', '=', 'skb_selection').execute();
+  const sel = await db
+    .selectFrom('rankings')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .where('kind', '=', 'skb_selection')
+    .execute();
   const skdByNo = new Map(skd.map((s) => [s.registration_no, s]));
   const formations = new Map(config.formations.map((f) => [f.formationId, f]));
   for (const [formationId, f] of formations) {
-    const passed = skd.filter((s) => s.passed && byNo.get(s.registration_no)?.formation_id === formationId).map((s) => ({ registrationNo: s.registration_no, skd: { twk: s.twk, tiu: s.tiu, tkp: s.tkp } }));
+    const passed = skd
+      .filter((s) => s.passed && byNo.get(s.registration_no)?.formation_id === formationId)
+      .map((s) => ({ registrationNo: s.registration_no, skd: { twk: s.twk, tiu: s.tiu, tkp: s.tkp } }));
     const cut = skbCut(passed, f.quota, config.skbCutMultiplier, config.skbTieBreak);
     for (const r of cut.ranked) {
       const pub = sel.find((x) => x.registration_no === r.candidate.registrationNo);
       const want = r.selected ? 'selected' : 'not_selected';
-      if (!pub || pub.result !== want || pub.rank !== r.rank) diffs.push({ what: 'Penetapan peserta SKB', registrationNo: r.candidate.registrationNo, published: pub ? `${pub.result} #${pub.rank}` : null, rederived: `${want} #${r.rank}` });
+      if (!pub || pub.result !== want || pub.rank !== r.rank)
+        diffs.push({
+          what: 'Penetapan peserta SKB',
+          registrationNo: r.candidate.registrationNo,
+          published: pub ? `${pub.result} #${pub.rank}` : null,
+          rederived: `${want} #${r.rank}`,
+        });
     }
   }
 
-  const fin = await db.selectFrom('rankings').selectAll().where('round_id', '=', roundId).where('kind', '=', 'final').execute();
+  const fin = await db
+    .selectFrom('rankings')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .where('kind', '=', 'final')
+    .execute();
   const cands = fin.map((r) => {
     const s = skdByNo.get(r.registration_no);
     const a = byNo.get(r.registration_no)!;
-    return { registrationNo: r.registration_no, formationId: r.formation_id, score: { scaled: Number(r.score_scaled), scale: Number(r.score_scale) }, skd: { twk: s?.twk ?? r.twk ?? 0, tiu: s?.tiu ?? r.tiu ?? 0, tkp: s?.tkp ?? r.tkp ?? 0 }, ipk: a.ipk, birthDate: a.birth_date };
+    return {
+      registrationNo: r.registration_no,
+      formationId: r.formation_id,
+      score: { scaled: Number(r.score_scaled), scale: Number(r.score_scale) },
+      skd: { twk: s?.twk ?? r.twk ?? 0, tiu: s?.tiu ?? r.tiu ?? 0, tkp: s?.tkp ?? r.tkp ?? 0 },
+      ipk: a.ipk,
+      birthDate: a.birth_date,
+    };
   });
   for (const [formationId, f] of formations) {
-    for (const r of finalRanking(cands.filter((c) => c.formationId === formationId), f.quota)) {
+    for (const r of finalRanking(
+      cands.filter((c) => c.formationId === formationId),
+      f.quota,
+    )) {
       const pub = fin.find((x) => x.registration_no === r.candidate.registrationNo)!;
-      if (pub.rank !== r.rank) diffs.push({ what: 'Peringkat akhir', registrationNo: pub.registration_no, published: pub.rank, rederived: r.rank });
+      if (pub.rank !== r.rank)
+        diffs.push({
+          what: 'Peringkat akhir',
+          registrationNo: pub.registration_no,
+          published: pub.rank,
+          rederived: r.rank,
+        });
     }
   }
-  const declines = await db.selectFrom('optimalisasi_declines').select(['registration_no', 'formation_id']).where('round_id', '=', roundId).execute();
-  const placements = optimalisasi(config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, education: qualificationKey(f), quota: f.quota })), cands, new Set(declines.map((d) => `${d.registration_no}|${d.formation_id}`)));
+  const declines = await db
+    .selectFrom('optimalisasi_declines')
+    .select(['registration_no', 'formation_id'])
+    .where('round_id', '=', roundId)
+    .execute();
+  const placements = optimalisasi(
+    config.formations.map((f) => ({
+      formationId: f.formationId,
+      unit: f.unit,
+      jabatan: f.jabatan,
+      education: qualificationKey(f),
+      quota: f.quota,
+    })),
+    cands,
+    new Set(declines.map((d) => `${d.registration_no}|${d.formation_id}`)),
+  );
   for (const pub of fin) {
     const placed = placements.find((p) => p.registrationNo === pub.registration_no);
-    const lulusRank = finalRanking(cands.filter((c) => c.formationId === pub.formation_id), formations.get(pub.formation_id)!.quota).find((x) => x.candidate.registrationNo === pub.registration_no)!;
+    const lulusRank = finalRanking(
+      cands.filter((c) => c.formationId === pub.formation_id),
+      formations.get(pub.formation_id)!.quota,
+    ).find((x) => x.candidate.registrationNo === pub.registration_no)!;
     const want = placed ? 'lulus_optimalisasi' : lulusRank.result;
-    if (pub.result !== want || (pub.placement_formation_id ?? null) !== (placed?.toFormationId ?? null)) diffs.push({ what: 'Hasil akhir/optimalisasi', registrationNo: pub.registration_no, published: `${pub.result} ${pub.placement_formation_id ?? ''}`.trim(), rederived: `${want} ${placed?.toFormationId ?? ''}`.trim() });
+    if (pub.result !== want || (pub.placement_formation_id ?? null) !== (placed?.toFormationId ?? null))
+      diffs.push({
+        what: 'Hasil akhir/optimalisasi',
+        registrationNo: pub.registration_no,
+        published: `${pub.result} ${pub.placement_formation_id ?? ''}`.trim(),
+        rederived: `${want} ${placed?.toFormationId ?? ''}`.trim(),
+      });
   }
 
-  const appts = await db.selectFrom('appointments').selectAll().where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : ['']).where('nip', 'is not', null).execute();
+  const appts = await db
+    .selectFrom('appointments')
+    .selectAll()
+    .where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : [''])
+    .where('nip', 'is not', null)
+    .execute();
   const seen = new Set<string>();
   for (const p of appts) {
     const a = byNo.get(p.registration_no)!;
     const n = parseNip(p.nip!);
     const problems: RuleViolation[] = n.ok ? [] : n.errors;
-    if (n.ok && (n.value.birthDate !== a.birth_date || n.value.sex !== a.sex || n.value.tmt !== p.tmt)) problems.push({ code: 'NIP_MISMATCH', message: 'NIP tidak cocok dengan tanggal lahir, jenis kelamin atau TMT' });
+    if (n.ok && (n.value.birthDate !== a.birth_date || n.value.sex !== a.sex || n.value.tmt !== p.tmt))
+      problems.push({ code: 'NIP_MISMATCH', message: 'NIP tidak cocok dengan tanggal lahir, jenis kelamin atau TMT' });
     if (seen.has(p.nip!)) problems.push({ code: 'NIP_DUPLICATE', message: 'NIP ganda' });
     seen.add(p.nip!);
-    if (problems.length) diffs.push({ what: 'NIP', registrationNo: p.registration_no, published: p.nip, rederived: problems.map((x) => x.message).join('; ') });
+    if (problems.length)
+      diffs.push({
+        what: 'NIP',
+        registrationNo: p.registration_no,
+        published: p.nip,
+        rederived: problems.map((x) => x.message).join('; '),
+      });
   }
-  return { checked: { skd: skd.length, skbSelection: sel.length, final: fin.length, nip: appts.length }, differences: diffs };
+  return {
+    checked: { skd: skd.length, skbSelection: sel.length, final: fin.length, nip: appts.length },
+    differences: diffs,
+  };
 }
 
 /**
@@ -236,7 +423,10 @@ function anchorResult(e: temporal.api.history.v1.IHistoryEvent): temporal.api.co
   const data = m.details?.data?.payloads?.[0]?.data;
   if (!data) return undefined;
   try {
-    if ((JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type !== ANCHOR_ACTIVITY) return undefined;
+    if (
+      (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type !== ANCHOR_ACTIVITY
+    )
+      return undefined;
   } catch {
     return undefined;
   }
@@ -244,7 +434,11 @@ function anchorResult(e: temporal.api.history.v1.IHistoryEvent): temporal.api.co
 }
 
 /** The signed heads a workflow anchored, oldest first, read from its history (every run of it, following continueAsNew back). */
-export async function anchoredCheckpoints(deps: ServiceDeps, workflowId: string, maxRuns = 200): Promise<{ found: boolean; checkpoints: unknown[] }> {
+export async function anchoredCheckpoints(
+  deps: ServiceDeps,
+  workflowId: string,
+  maxRuns = 200,
+): Promise<{ found: boolean; checkpoints: unknown[] }> {
   const codec = dataConverter().payloadCodecs ?? [];
   const runs: History[] = [];
   let runId: string | undefined;
@@ -279,7 +473,12 @@ export async function anchoredCheckpoints(deps: ServiceDeps, workflowId: string,
 }
 
 /** The signature check of every anchored head, with the configured public keys. */
-function evidenceOf(source: string, checkpoints: unknown[], publicKeys: AuditPublicKey[], chain: string): AnchorEvidence {
+function evidenceOf(
+  source: string,
+  checkpoints: unknown[],
+  publicKeys: AuditPublicKey[],
+  chain: string,
+): AnchorEvidence {
   return {
     source,
     checkpoints: checkpoints.map((c) => {
@@ -288,14 +487,27 @@ function evidenceOf(source: string, checkpoints: unknown[], publicKeys: AuditPub
       // A malformed head (fields missing) is reported as such, counted against the chain it was read for.
       const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
       const int = (v: unknown): number => (Number.isInteger(v) ? (v as number) : 0);
-      const checkpoint = { chain: str(cp.chain, chain), seq: int(cp.seq), hash: str(cp.hash), rows: int(cp.rows), signedAt: str(cp.signedAt), keyId: str(cp.keyId), signature: str(cp.signature) };
+      const checkpoint = {
+        chain: str(cp.chain, chain),
+        seq: int(cp.seq),
+        hash: str(cp.hash),
+        rows: int(cp.rows),
+        signedAt: str(cp.signedAt),
+        keyId: str(cp.keyId),
+        signature: str(cp.signature),
+      };
       return r.valid ? { checkpoint, signatureValid: true } : { checkpoint, signatureValid: false, reason: r.reason };
     }),
   };
 }
 
 /** One chain checked against the latest signed head in the history of the workflow that anchored it. */
-export async function verifyAnchoredChain(deps: ServiceDeps, chain: string, workflowId: string, publicKeys: AuditPublicKey[] = auditPublicKeys()): Promise<ChainVerification> {
+export async function verifyAnchoredChain(
+  deps: ServiceDeps,
+  chain: string,
+  workflowId: string,
+  publicKeys: AuditPublicKey[] = auditPublicKeys(),
+): Promise<ChainVerification> {
   const { found, checkpoints } = await anchoredCheckpoints(deps, workflowId);
   return verifyChain(deps.db, chain, evidenceOf(found ? workflowId : '', checkpoints, publicKeys, chain));
 }
@@ -311,14 +523,33 @@ export interface RoundVerification {
  * The round's chain (anchored in the round's history) and every appointed career's chain
  * (anchored in the career's history).
  */
-export async function verifyAll(deps: ServiceDeps, roundId: string, publicKeys: AuditPublicKey[] = auditPublicKeys()): Promise<RoundVerification> {
+export async function verifyAll(
+  deps: ServiceDeps,
+  roundId: string,
+  publicKeys: AuditPublicKey[] = auditPublicKeys(),
+): Promise<RoundVerification> {
   await loadRoundConfig(deps, roundId);
-  const nips = await deps.db.selectFrom('appointments as p').innerJoin('applications as a', 'a.registration_no', 'p.registration_no').leftJoin('careers as c', 'c.nip', 'p.nip')
-    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id']).where('a.round_id', '=', roundId).where('p.nip', 'is not', null).orderBy('p.nip').execute();
+  const nips = await deps.db
+    .selectFrom('appointments as p')
+    .innerJoin('applications as a', 'a.registration_no', 'p.registration_no')
+    .leftJoin('careers as c', 'c.nip', 'p.nip')
+    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id'])
+    .where('a.round_id', '=', roundId)
+    .where('p.nip', 'is not', null)
+    .orderBy('p.nip')
+    .execute();
   const round = await verifyAnchoredChain(deps, roundChain(roundId), roundWorkflowId(roundId), publicKeys);
   const careers: ChainVerification[] = [];
   // The career workflow runs under its opaque id (a NIP only for careers started before migration 0010).
-  for (const n of nips) careers.push(await verifyAnchoredChain(deps, careerChain(n.nip!), careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!), publicKeys));
+  for (const n of nips)
+    careers.push(
+      await verifyAnchoredChain(
+        deps,
+        careerChain(n.nip!),
+        careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!),
+        publicKeys,
+      ),
+    );
   return { allOk: round.ok && careers.every((c) => c.ok), round, careers };
 }
 
@@ -331,14 +562,19 @@ export interface AnchoredHeadView {
 
 /** A career's chain checked against the heads in its workflow's history (found by the NIP); 404 for an unknown career. */
 export async function verifyCareerChain(deps: ServiceDeps, nip: string): Promise<ChainVerification> {
-  const row = await deps.db.selectFrom('careers').select(['career_id']).where('nip', '=', nip).executeTakeFirst()
-    ?? await deps.db.selectFrom('appointments').select(['career_id']).where('nip', '=', nip).executeTakeFirst();
+  const row =
+    (await deps.db.selectFrom('careers').select(['career_id']).where('nip', '=', nip).executeTakeFirst()) ??
+    (await deps.db.selectFrom('appointments').select(['career_id']).where('nip', '=', nip).executeTakeFirst());
   if (!row) throw new AppError(404, 'NOT_FOUND', `Karier ${nip} tidak ditemukan`);
   return verifyAnchoredChain(deps, careerChain(nip), careerWorkflowId(row.career_id ?? nip));
 }
 
 /** The latest signed head of a chain, for the "Jejak audit" block: from the workflow history, else the listing table; with its signature checked. */
-export async function latestAnchoredHead(deps: ServiceDeps, chain: string, workflowId: string): Promise<AnchoredHeadView | null> {
+export async function latestAnchoredHead(
+  deps: ServiceDeps,
+  chain: string,
+  workflowId: string,
+): Promise<AnchoredHeadView | null> {
   const keys = auditPublicKeys();
   let cps: unknown[] | undefined;
   try {
@@ -348,11 +584,28 @@ export async function latestAnchoredHead(deps: ServiceDeps, chain: string, workf
   }
   let head: AuditCheckpoint | undefined;
   let source: 'history' | 'table' = 'history';
-  if (cps) head = cps.filter((c): c is AuditCheckpoint => !!c && typeof c === 'object' && (c as AuditCheckpoint).chain === chain).at(-1);
+  if (cps)
+    head = cps
+      .filter((c): c is AuditCheckpoint => !!c && typeof c === 'object' && (c as AuditCheckpoint).chain === chain)
+      .at(-1);
   if (!head) {
-    const row = await deps.db.selectFrom('audit_checkpoints').selectAll().where('chain', '=', chain).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await deps.db
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .where('chain', '=', chain)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (!row) return null;
-    head = { chain: row.chain, seq: row.seq, hash: row.hash, rows: row.rows, signedAt: new Date(row.signed_at).toISOString(), keyId: row.key_id, signature: row.signature };
+    head = {
+      chain: row.chain,
+      seq: row.seq,
+      hash: row.hash,
+      rows: row.rows,
+      signedAt: new Date(row.signed_at).toISOString(),
+      keyId: row.key_id,
+      signature: row.signature,
+    };
     source = 'table';
   }
   return { head, signatureValid: checkCheckpointSignature(head, keys).valid, source };

@@ -1,6 +1,12 @@
 import { roundChain } from '../../activities/round';
 import type { DocumentKind, RoundConfig, SanggahStage } from '../../domain';
-import type { CandidateOutcome, CandidateStage, CandidateStatus, Decision, DocumentRef } from '../../workflows/messages';
+import type {
+  CandidateOutcome,
+  CandidateStage,
+  CandidateStatus,
+  Decision,
+  DocumentRef,
+} from '../../workflows/messages';
 import { notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 
@@ -27,25 +33,54 @@ function decisionOf(no: string, a: AuditRow): Decision | undefined {
   const why = a.reason ? { why: a.reason } : {};
   switch (a.action) {
     case 'documents.submitted':
-      return { what: 'unggah dokumen', ...at, why: ((p.documents ?? []) as { kind: string }[]).map((d) => d.kind).join(', ') };
+      return {
+        what: 'unggah dokumen',
+        ...at,
+        why: ((p.documents ?? []) as { kind: string }[]).map((d) => d.kind).join(', '),
+      };
     case 'verification.decided':
       return { what: `verifikasi administrasi: ${String(p.result)}`, ...at, ...why };
     case 'task.escalated':
-      return { what: `eskalasi ${String(p.taskId).split(':')[1]} ke ${String(p.reviewer)}`, who: 'sistem', when: at.when, why: 'peninjau sebelumnya tidak memutus sebelum tenggat' };
+      return {
+        what: `eskalasi ${String(p.taskId).split(':')[1]} ke ${String(p.reviewer)}`,
+        who: 'sistem',
+        when: at.when,
+        why: 'peninjau sebelumnya tidak memutus sebelum tenggat',
+      };
     case 'sanggah.filed':
       return { what: `sanggah ${String(p.stage)} diajukan`, ...at, ...why };
     case 'sanggah.answered':
       return { what: `jawab sanggah ${String(p.stage)}: ${p.accepted ? 'diterima' : 'ditolak'}`, ...at, ...why };
     case 'skd.recorded':
-      return { what: `SKD ${p.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`, who: 'sistem', when: at.when, why: `TWK ${String(p.twk)}, TIU ${String(p.tiu)}, TKP ${String(p.tkp)}, total ${String(p.total)}` };
+      return {
+        what: `SKD ${p.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`,
+        who: 'sistem',
+        when: at.when,
+        why: `TWK ${String(p.twk)}, TIU ${String(p.tiu)}, TKP ${String(p.tkp)}, total ${String(p.total)}`,
+      };
     case 'skb.selection':
-      return { what: p.selected ? 'lolos ke SKB' : 'tidak lolos ke SKB', who: 'sistem', when: at.when, ...(p.skdRank ? { why: `peringkat SKD ${String(p.skdRank)}` } : {}) };
+      return {
+        what: p.selected ? 'lolos ke SKB' : 'tidak lolos ke SKB',
+        who: 'sistem',
+        when: at.when,
+        ...(p.skdRank ? { why: `peringkat SKD ${String(p.skdRank)}` } : {}),
+      };
     case 'final.recorded':
-      return { what: `hasil akhir: ${String(p.result)}`, who: 'sistem', when: at.when, why: `nilai integrasi ${String(p.score)}, peringkat ${String(p.rank)}` };
+      return {
+        what: `hasil akhir: ${String(p.result)}`,
+        who: 'sistem',
+        when: at.when,
+        why: `nilai integrasi ${String(p.score)}, peringkat ${String(p.rank)}`,
+      };
     case 'drh.submitted':
       return { what: 'DRH diisi', ...at };
     case 'candidate.appointed':
-      return { what: `NIP ditetapkan ${String(p.nip)}, SK CPNS ${String(p.skNumber)}`, who: 'sistem', when: at.when, why: `TMT ${String(p.tmt)}` };
+      return {
+        what: `NIP ditetapkan ${String(p.nip)}, SK CPNS ${String(p.skNumber)}`,
+        who: 'sistem',
+        when: at.when,
+        why: `TMT ${String(p.tmt)}`,
+      };
     case 'candidate.ended':
       return { what: `selesai: ${String(p.outcome)}`, who: 'sistem', when: at.when, ...why };
     default:
@@ -67,17 +102,35 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
   const row = await db
     .selectFrom('applications as a')
     .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
-    .leftJoin('verifications as v', (j) => j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'))
+    .leftJoin('verifications as v', (j) =>
+      j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
+    )
     .leftJoin('skd_scores as k', 'k.registration_no', 'a.registration_no')
     .leftJoin('skb_results as b', 'b.registration_no', 'a.registration_no')
     .leftJoin('final_results as f', 'f.registration_no', 'a.registration_no')
     .leftJoin('appointments as p', 'p.registration_no', 'a.registration_no')
     .select([
-      'a.registration_no', 'a.round_id', 'a.formation_id', 'a.stage', 'a.outcome', 'a.nik_warnings', 'r.config',
+      'a.registration_no',
+      'a.round_id',
+      'a.formation_id',
+      'a.stage',
+      'a.outcome',
+      'a.nik_warnings',
+      'r.config',
       'v.result as administrasi',
-      'k.twk', 'k.tiu', 'k.tkp', 'k.total', 'k.passed as skd_passed', 'k.reused_from_year',
-      'b.selected', 'b.skd_rank', 'b.score as skb_score',
-      'f.result as final_result', 'f.score_display', 'f.rank as final_rank', 'f.placement_formation_id',
+      'k.twk',
+      'k.tiu',
+      'k.tkp',
+      'k.total',
+      'k.passed as skd_passed',
+      'k.reused_from_year',
+      'b.selected',
+      'b.skd_rank',
+      'b.score as skb_score',
+      'f.result as final_result',
+      'f.score_display',
+      'f.rank as final_rank',
+      'f.placement_formation_id',
       'p.nip',
     ])
     .where('a.registration_no', '=', registrationNo)
@@ -87,9 +140,20 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
   const dayMs = config.simulation?.dayMs ?? DAY;
 
   const [audit, tasks, sanggahRows] = await Promise.all([
-    db.selectFrom('audit_log').select(['seq', 'actor', 'action', 'reason', 'payload', 'occurred_at'])
-      .where('chain', '=', roundChain(row.round_id)).where('subject', '=', registrationNo).orderBy('seq').execute(),
-    db.selectFrom('tasks').select(['task_id', 'kind', 'reviewer', 'due_at', 'created_at']).where('registration_no', '=', registrationNo).orderBy('created_at').orderBy('task_id').execute(),
+    db
+      .selectFrom('audit_log')
+      .select(['seq', 'actor', 'action', 'reason', 'payload', 'occurred_at'])
+      .where('chain', '=', roundChain(row.round_id))
+      .where('subject', '=', registrationNo)
+      .orderBy('seq')
+      .execute(),
+    db
+      .selectFrom('tasks')
+      .select(['task_id', 'kind', 'reviewer', 'due_at', 'created_at'])
+      .where('registration_no', '=', registrationNo)
+      .orderBy('created_at')
+      .orderBy('task_id')
+      .execute(),
     db.selectFrom('sanggah').selectAll().where('registration_no', '=', registrationNo).orderBy('filed_at').execute(),
   ]);
 
@@ -97,9 +161,18 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
   const submitted = [...audit].reverse().find((a) => a.action === 'documents.submitted');
   let documents: DocumentRef[] = [];
   if (submitted) {
-    const refs = ((submitted.payload as { documents?: { kind: string; sha256: string }[] }).documents ?? []);
+    const refs = (submitted.payload as { documents?: { kind: string; sha256: string }[] }).documents ?? [];
     const rows = refs.length
-      ? await db.selectFrom('documents').select(['document_id', 'kind', 'sha256']).where('registration_no', '=', registrationNo).where('sha256', 'in', refs.map((d) => d.sha256)).execute()
+      ? await db
+          .selectFrom('documents')
+          .select(['document_id', 'kind', 'sha256'])
+          .where('registration_no', '=', registrationNo)
+          .where(
+            'sha256',
+            'in',
+            refs.map((d) => d.sha256),
+          )
+          .execute()
       : [];
     documents = refs.flatMap((d) => {
       const r = rows.find((x) => x.kind === d.kind && x.sha256 === d.sha256);
@@ -112,9 +185,14 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
   let windowEnd: number | undefined;
   for (const [i, a] of audit.entries()) {
     if (a.action !== 'candidate.stage' || (a.payload as { stage?: string }).stage !== 'sanggah') continue;
-    const before = audit.slice(0, i).reverse().find((x) => ['verification.decided', 'skd.recorded', 'final.recorded'].includes(x.action));
-    windowStage = before?.action === 'final.recorded' ? 'final' : before?.action === 'skd.recorded' ? 'skd' : 'administrasi';
-    const opens = windowStage === 'administrasi' ? Date.parse(config.schedule.announcementAt) : new Date(a.occurred_at).getTime();
+    const before = audit
+      .slice(0, i)
+      .reverse()
+      .find((x) => ['verification.decided', 'skd.recorded', 'final.recorded'].includes(x.action));
+    windowStage =
+      before?.action === 'final.recorded' ? 'final' : before?.action === 'skd.recorded' ? 'skd' : 'administrasi';
+    const opens =
+      windowStage === 'administrasi' ? Date.parse(config.schedule.announcementAt) : new Date(a.occurred_at).getTime();
     windowEnd = opens + config.schedule.sanggahDays * dayMs;
   }
   const sg = windowStage ? sanggahRows.find((r) => r.stage === windowStage) : undefined;
@@ -134,12 +212,38 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
     documents,
     reviewer: tasks.at(-1)?.reviewer ?? null,
     administrasi: row.administrasi ?? null,
-    sanggah: sg ? { stage: sg.stage as SanggahStage, reason: sg.reason, filedAt: iso(sg.filed_at), accepted: sg.accepted, answer: sg.answer } : null,
-    skd: row.total !== null && row.twk !== null && row.tiu !== null && row.tkp !== null
-      ? { twk: row.twk, tiu: row.tiu, tkp: row.tkp, total: row.total, passed: row.skd_passed!, reusedFromYear: row.reused_from_year ?? null }
+    sanggah: sg
+      ? {
+          stage: sg.stage as SanggahStage,
+          reason: sg.reason,
+          filedAt: iso(sg.filed_at),
+          accepted: sg.accepted,
+          answer: sg.answer,
+        }
       : null,
-    skb: row.selected !== null ? { selected: row.selected, skdRank: row.skd_rank ?? null, score: row.skb_score ?? null } : null,
-    final: row.final_result ? { result: row.final_result, score: row.score_display!, rank: row.final_rank!, placementFormationId: row.placement_formation_id ?? null } : null,
+    skd:
+      row.total !== null && row.twk !== null && row.tiu !== null && row.tkp !== null
+        ? {
+            twk: row.twk,
+            tiu: row.tiu,
+            tkp: row.tkp,
+            total: row.total,
+            passed: row.skd_passed!,
+            reusedFromYear: row.reused_from_year ?? null,
+          }
+        : null,
+    skb:
+      row.selected !== null
+        ? { selected: row.selected, skdRank: row.skd_rank ?? null, score: row.skb_score ?? null }
+        : null,
+    final: row.final_result
+      ? {
+          result: row.final_result,
+          score: row.score_display!,
+          rank: row.final_rank!,
+          placementFormationId: row.placement_formation_id ?? null,
+        }
+      : null,
     nip: row.nip ?? null,
     warnings: (row.nik_warnings ?? []) as { code: string; message: string }[],
     decisions: audit.flatMap((a) => decisionOf(registrationNo, a) ?? []),

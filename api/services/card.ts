@@ -6,14 +6,34 @@ import { candidateStatusFromDb } from './candidate-read';
 import type { ServiceDeps } from './deps';
 
 const STAGE_LABEL: Record<string, string> = {
-  documents: 'Unggah dokumen', verification: 'Verifikasi administrasi', sanggah: 'Masa sanggah', awaiting_skd: 'Menunggu SKD',
-  awaiting_skb_selection: 'Menunggu penetapan peserta SKB', awaiting_skb_score: 'Menunggu nilai SKB', awaiting_final: 'Menunggu hasil akhir',
-  appointment: 'Pengisian DRH dan usul NIP', appointed: 'Diangkat (NIP ditetapkan)', ended: 'Selesai',
+  documents: 'Unggah dokumen',
+  verification: 'Verifikasi administrasi',
+  sanggah: 'Masa sanggah',
+  awaiting_skd: 'Menunggu SKD',
+  awaiting_skb_selection: 'Menunggu penetapan peserta SKB',
+  awaiting_skb_score: 'Menunggu nilai SKB',
+  awaiting_final: 'Menunggu hasil akhir',
+  appointment: 'Pengisian DRH dan usul NIP',
+  appointed: 'Diangkat (NIP ditetapkan)',
+  ended: 'Selesai',
 };
 export const stageLabel = (stage: string): string => STAGE_LABEL[stage] ?? stage;
 
 /** An instant as WIB for people: "1 Desember 2026 16.21 WIB". */
-const MONTHS = ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'];
+const MONTHS = [
+  'Januari',
+  'Februari',
+  'Maret',
+  'April',
+  'Mei',
+  'Juni',
+  'Juli',
+  'Agustus',
+  'September',
+  'Oktober',
+  'November',
+  'Desember',
+];
 export function formatWib(at: Date | string | number): string {
   const d = new Date(new Date(at).getTime() + 7 * 3_600_000);
   const two = (n: number): string => String(n).padStart(2, '0');
@@ -31,21 +51,54 @@ export const maskNik = (nik: string): string => `${nik.slice(0, 6)}••••�
  * which education and documents, and a QR code holding the registration number, which the panel
  * scans at the exam and at document checks.
  */
-export async function registrationCard(deps: ServiceDeps, registrationNo: string, printedAt: Date = new Date()): Promise<Buffer> {
-  const a = await deps.db.selectFrom('applications as a').innerJoin('rounds as r', 'r.round_id', 'a.round_id')
-    .select(['a.registration_no', 'a.nik', 'a.full_name', 'a.birth_date', 'a.sex', 'a.email', 'a.formation_id', 'a.category', 'a.education_level', 'a.education_program', 'a.ipk', 'a.registered_at', 'r.config'])
-    .where('a.registration_no', '=', registrationNo).executeTakeFirst();
+export async function registrationCard(
+  deps: ServiceDeps,
+  registrationNo: string,
+  printedAt: Date = new Date(),
+): Promise<Buffer> {
+  const a = await deps.db
+    .selectFrom('applications as a')
+    .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
+    .select([
+      'a.registration_no',
+      'a.nik',
+      'a.full_name',
+      'a.birth_date',
+      'a.sex',
+      'a.email',
+      'a.formation_id',
+      'a.category',
+      'a.education_level',
+      'a.education_program',
+      'a.ipk',
+      'a.registered_at',
+      'r.config',
+    ])
+    .where('a.registration_no', '=', registrationNo)
+    .executeTakeFirst();
   if (!a) throw notFound('Pendaftaran', registrationNo);
   const config = a.config as RoundConfig;
   const formation = config.formations.find((f) => f.formationId === a.formation_id);
   const status = await candidateStatusFromDb(deps, registrationNo);
   const uploads = status.documents.length
-    ? await deps.db.selectFrom('documents').select(['document_id', 'kind', 'size', 'file_type']).where('document_id', 'in', status.documents.map((d) => d.documentId)).execute()
+    ? await deps.db
+        .selectFrom('documents')
+        .select(['document_id', 'kind', 'size', 'file_type'])
+        .where(
+          'document_id',
+          'in',
+          status.documents.map((d) => d.documentId),
+        )
+        .execute()
     : [];
   const rules = config.documentRules ?? DEFAULT_DOCUMENT_RULES;
   const qr = QRCode.create(registrationNo, { errorCorrectionLevel: 'M' });
 
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `Kartu Pendaftaran ${registrationNo}`, Author: config.agency, Subject: config.name } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: { Title: `Kartu Pendaftaran ${registrationNo}`, Author: config.agency, Subject: config.name },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -67,7 +120,8 @@ export async function registrationCard(deps: ServiceDeps, registrationNo: string
   const qy = 40;
   doc.rect(qx, qy, box, box).fill('#ffffff');
   for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) if (qr.modules.get(r, c)) doc.rect(qx + (c + quiet) * cell, qy + (r + quiet) * cell, cell, cell);
+    for (let c = 0; c < size; c++)
+      if (qr.modules.get(r, c)) doc.rect(qx + (c + quiet) * cell, qy + (r + quiet) * cell, cell, cell);
   }
   doc.fill('#000000');
   doc.fontSize(8).text('Pindai: nomor pendaftaran', qx, qy + box + 2, { width: box, align: 'center' });
@@ -88,7 +142,11 @@ export async function registrationCard(deps: ServiceDeps, registrationNo: string
     ['Tahap sekarang', stageLabel(status.stage)],
   ];
   let y = 196;
-  doc.moveTo(left, y - 8).lineTo(left + width, y - 8).lineWidth(0.5).stroke();
+  doc
+    .moveTo(left, y - 8)
+    .lineTo(left + width, y - 8)
+    .lineWidth(0.5)
+    .stroke();
   for (const [k, v] of rows) {
     doc.font('Helvetica').fontSize(10).text(k, left, y, { width: 120 });
     doc.font('Helvetica-Bold').text(v, left + 130, y, { width: width - 130 });
@@ -104,15 +162,28 @@ export async function registrationCard(deps: ServiceDeps, registrationNo: string
     for (const d of status.documents) {
       const u = uploads.find((x) => String(x.document_id) === d.documentId);
       const label = rules[d.kind as DocumentKind]?.label ?? d.kind;
-      doc.font('Helvetica').fontSize(10).text(`${label}: ${u ? `${u.file_type.toUpperCase()}, ${Math.ceil(u.size / 1024)} KB` : '-'} — sha256 ${d.sha256.slice(0, 16)}…`, left, y, { width });
+      doc
+        .font('Helvetica')
+        .fontSize(10)
+        .text(
+          `${label}: ${u ? `${u.file_type.toUpperCase()}, ${Math.ceil(u.size / 1024)} KB` : '-'} — sha256 ${d.sha256.slice(0, 16)}…`,
+          left,
+          y,
+          { width },
+        );
       y = doc.y + 2;
     }
   }
 
-  doc.font('Helvetica').fontSize(8).text(
-    `Dicetak ${formatWib(printedAt)}. Bawa kartu ini dan KTP asli pada setiap tahap seleksi. Keaslian kartu diperiksa dengan nomor pendaftaran pada sistem ${config.agency}.`,
-    left, doc.page.height - doc.page.margins.bottom - 30, { width },
-  );
+  doc
+    .font('Helvetica')
+    .fontSize(8)
+    .text(
+      `Dicetak ${formatWib(printedAt)}. Bawa kartu ini dan KTP asli pada setiap tahap seleksi. Keaslian kartu diperiksa dengan nomor pendaftaran pada sistem ${config.agency}.`,
+      left,
+      doc.page.height - doc.page.margins.bottom - 30,
+      { width },
+    );
   doc.end();
   return done;
 }

@@ -21,19 +21,48 @@ export interface DocumentContent {
  * so the decision can be looked at again). Everyone else: 403 (candidates see their documents in
  * the portal's own pages, not here). Unknown id: 404.
  */
-export async function documentContent(deps: ServiceDeps, user: User | null, documentId: string): Promise<DocumentContent> {
+export async function documentContent(
+  deps: ServiceDeps,
+  user: User | null,
+  documentId: string,
+): Promise<DocumentContent> {
   if (!user) throw new AppError(401, 'UNAUTHENTICATED', 'Login diperlukan');
   if (!/^[0-9]{1,18}$/.test(documentId)) throw notFound('Dokumen', documentId.slice(0, 40));
-  if (user.role !== 'hr' && user.role !== 'auditor' && user.role !== 'reviewer') throw new AppError(403, 'FORBIDDEN', 'Dokumen pelamar hanya untuk peninjau yang ditugaskan, SDM dan auditor');
-  const row = await deps.db.selectFrom('documents').innerJoin('document_blobs', 'document_blobs.sha256', 'documents.sha256')
-    .select(['documents.document_id', 'documents.registration_no', 'documents.kind', 'documents.sha256', 'document_blobs.file_type', 'document_blobs.content'])
-    .where('documents.document_id', '=', documentId).executeTakeFirst();
+  if (user.role !== 'hr' && user.role !== 'auditor' && user.role !== 'reviewer')
+    throw new AppError(403, 'FORBIDDEN', 'Dokumen pelamar hanya untuk peninjau yang ditugaskan, SDM dan auditor');
+  const row = await deps.db
+    .selectFrom('documents')
+    .innerJoin('document_blobs', 'document_blobs.sha256', 'documents.sha256')
+    .select([
+      'documents.document_id',
+      'documents.registration_no',
+      'documents.kind',
+      'documents.sha256',
+      'document_blobs.file_type',
+      'document_blobs.content',
+    ])
+    .where('documents.document_id', '=', documentId)
+    .executeTakeFirst();
   if (!row) throw notFound('Dokumen', documentId);
   if (user.role === 'reviewer') {
-    const task = await deps.db.selectFrom('tasks').select('task_id').where('registration_no', '=', row.registration_no).where('reviewer', '=', user.username).executeTakeFirst();
+    const task = await deps.db
+      .selectFrom('tasks')
+      .select('task_id')
+      .where('registration_no', '=', row.registration_no)
+      .where('reviewer', '=', user.username)
+      .executeTakeFirst();
     if (!task) throw new AppError(403, 'NOT_ASSIGNED', 'Dokumen ini bukan dari pelamar yang ditugaskan kepada Anda');
   }
   const contentType = CONTENT_TYPE[row.file_type];
-  if (!contentType) throw new AppError(415, 'UNSUPPORTED_FILE_TYPE', `Jenis berkas ${row.file_type} tidak dapat ditampilkan`);
-  return { documentId: String(row.document_id), registrationNo: row.registration_no, kind: row.kind, fileType: row.file_type, contentType, sha256: row.sha256, content: row.content };
+  if (!contentType)
+    throw new AppError(415, 'UNSUPPORTED_FILE_TYPE', `Jenis berkas ${row.file_type} tidak dapat ditampilkan`);
+  return {
+    documentId: String(row.document_id),
+    registrationNo: row.registration_no,
+    kind: row.kind,
+    fileType: row.file_type,
+    contentType,
+    sha256: row.sha256,
+    content: row.content,
+  };
 }

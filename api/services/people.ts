@@ -8,9 +8,22 @@ import type { ServiceDeps } from './deps';
  */
 export async function assertUsersWithRole(deps: ServiceDeps, usernames: string[], role: Role): Promise<void> {
   const names = [...new Set(usernames)];
-  const rows = await deps.db.selectFrom('users').select(['username', 'role', 'disabled']).where('username', 'in', names).execute();
+  const rows = await deps.db
+    .selectFrom('users')
+    .select(['username', 'role', 'disabled'])
+    .where('username', 'in', names)
+    .execute();
   const unknown = names.filter((n) => !rows.some((r) => r.username === n && !r.disabled));
-  if (unknown.length) throw new AppError(422, 'UNKNOWN_USER', `Akun tidak ditemukan atau dinonaktifkan: ${unknown.join(', ')}`, { unknown });
+  if (unknown.length)
+    throw new AppError(422, 'UNKNOWN_USER', `Akun tidak ditemukan atau dinonaktifkan: ${unknown.join(', ')}`, {
+      unknown,
+    });
   const wrong = rows.filter((r) => r.role !== role).map((r) => ({ username: r.username, role: r.role }));
-  if (wrong.length) throw new AppError(422, 'WRONG_ROLE', `Akun harus berperan ${role}: ${wrong.map((w) => `${w.username} (${w.role})`).join(', ')}`, { required: role, wrong });
+  if (wrong.length)
+    throw new AppError(
+      422,
+      'WRONG_ROLE',
+      `Akun harus berperan ${role}: ${wrong.map((w) => `${w.username} (${w.role})`).join(', ')}`,
+      { required: role, wrong },
+    );
 }

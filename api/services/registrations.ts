@@ -2,11 +2,30 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { sql } from 'kysely';
 import {
-  acceptedProgram, checkEligibility, checkNikAgainstDeclared, isIsoDate, duplicateApplication, type Category, type EducationLevel, type PriorPredikat, parseNik, requiredDocuments, type FormationConfig, type RoundConfig, type Sex, violation,
+  acceptedProgram,
+  checkEligibility,
+  checkNikAgainstDeclared,
+  isIsoDate,
+  duplicateApplication,
+  type Category,
+  type EducationLevel,
+  type PriorPredikat,
+  parseNik,
+  requiredDocuments,
+  type FormationConfig,
+  type RoundConfig,
+  type Sex,
+  violation,
 } from '../../domain';
 import { candidateTokenTtlMs, hashToken, newToken } from '../../db/users';
 import { notify } from '../../activities/notifications';
-import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../workflows/messages';
+import {
+  candidateWorkflowId,
+  formationIdAttr,
+  roundIdAttr,
+  stageAttr,
+  type CandidateInput,
+} from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 
@@ -30,7 +49,10 @@ export const DEFAULT_REVIEWER_SLA_DAYS = 3;
 /** Registrations read the round on every request; a short cache spares PostgreSQL under load. */
 const CONFIG_TTL_MS = 1_000;
 const configCache = new Map<string, { at: number; value: { config: RoundConfig; phase: string } }>();
-export async function cachedRoundConfig(deps: ServiceDeps, roundId: string): Promise<{ config: RoundConfig; phase: string }> {
+export async function cachedRoundConfig(
+  deps: ServiceDeps,
+  roundId: string,
+): Promise<{ config: RoundConfig; phase: string }> {
   const hit = configCache.get(roundId);
   if (hit && performance.now() - hit.at < CONFIG_TTL_MS) return hit.value;
   const value = await loadRoundConfig(deps, roundId);
@@ -39,8 +61,15 @@ export async function cachedRoundConfig(deps: ServiceDeps, roundId: string): Pro
   return value;
 }
 
-export async function loadRoundConfig(deps: ServiceDeps, roundId: string): Promise<{ config: RoundConfig; phase: string }> {
-  const row = await deps.db.selectFrom('rounds').select(['config', 'phase']).where('round_id', '=', roundId).executeTakeFirst();
+export async function loadRoundConfig(
+  deps: ServiceDeps,
+  roundId: string,
+): Promise<{ config: RoundConfig; phase: string }> {
+  const row = await deps.db
+    .selectFrom('rounds')
+    .select(['config', 'phase'])
+    .where('round_id', '=', roundId)
+    .executeTakeFirst();
   if (!row) throw notFound('Seleksi', roundId);
   return { config: row.config as RoundConfig, phase: row.phase };
 }
@@ -60,37 +89,79 @@ export async function loadRoundConfig(deps: ServiceDeps, roundId: string): Promi
  * marker, not a credential, and the candidate's token keeps working. `opts.idempotencyKey` is the
  * key bound to its caller (idempotencyKey(req)).
  */
-export type Registered = { registrationNo: string; workflowId: string; warnings: { code: string; message: string }[]; workflowPending?: true } & ({ token: string; replayed?: undefined } | { replayed: true; token?: undefined });
+export type Registered = {
+  registrationNo: string;
+  workflowId: string;
+  warnings: { code: string; message: string }[];
+  workflowPending?: true;
+} & ({ token: string; replayed?: undefined } | { replayed: true; token?: undefined });
 
-export async function register(deps: ServiceDeps, roundId: string, req: RegistrationRequest, opts: { idempotencyKey?: string } = {}): Promise<Registered> {
+export async function register(
+  deps: ServiceDeps,
+  roundId: string,
+  req: RegistrationRequest,
+  opts: { idempotencyKey?: string } = {},
+): Promise<Registered> {
   const { config, phase } = await cachedRoundConfig(deps, roundId);
   const keyHash = opts.idempotencyKey ? hashToken(`registration:${opts.idempotencyKey}`) : null;
   if (keyHash) {
-    const prior = await deps.db.selectFrom('applications').selectAll().where('idempotency_key_hash', '=', keyHash).executeTakeFirst();
+    const prior = await deps.db
+      .selectFrom('applications')
+      .selectAll()
+      .where('idempotency_key_hash', '=', keyHash)
+      .executeTakeFirst();
     if (prior) {
-      if (prior.round_id !== roundId || prior.nik !== req.nik) throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
+      if (prior.round_id !== roundId || prior.nik !== req.nik)
+        throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
       await ensureCandidateWorkflow(deps, config, prior.registration_no); // a 503 while Temporal is still down
-      return { registrationNo: prior.registration_no, workflowId: candidateWorkflowId(prior.registration_no), warnings: prior.nik_warnings as { code: string; message: string }[], replayed: true };
+      return {
+        registrationNo: prior.registration_no,
+        workflowId: candidateWorkflowId(prior.registration_no),
+        warnings: prior.nik_warnings as { code: string; message: string }[],
+        replayed: true,
+      };
     }
   }
-  if (phase !== 'registration') throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
+  if (phase !== 'registration')
+    throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
 
-  if (!isIsoDate(req.birthDate)) throw new AppError(400, 'VALIDATION_FAILED', 'Permintaan tidak valid', [violation('DATE', 'Tanggal lahir tidak valid', 'birthDate')]);
+  if (!isIsoDate(req.birthDate))
+    throw new AppError(400, 'VALIDATION_FAILED', 'Permintaan tidak valid', [
+      violation('DATE', 'Tanggal lahir tidak valid', 'birthDate'),
+    ]);
   const nik = parseNik(req.nik, { referenceYear: Number(config.referenceDate.slice(0, 4)) });
   if (!nik.ok) throw new AppError(422, 'NIK_INVALID', 'NIK tidak valid', nik.errors);
   const formation = config.formations.find((f) => f.formationId === req.formationId);
-  if (!formation) throw new AppError(422, 'NOT_ELIGIBLE', 'Tidak memenuhi syarat', [violation('FORMATION_UNKNOWN', `Formasi ${req.formationId} tidak ada pada seleksi ini`, 'formationId')]);
-  const reasons = checkEligibility({ birthDate: req.birthDate, education: req.education, formation, referenceDate: config.referenceDate, limits: config.ageLimits });
-  if (req.category !== formation.category) reasons.push(violation('CATEGORY_MISMATCH', `Formasi ini untuk kategori ${formation.category}`, 'category'));
+  if (!formation)
+    throw new AppError(422, 'NOT_ELIGIBLE', 'Tidak memenuhi syarat', [
+      violation('FORMATION_UNKNOWN', `Formasi ${req.formationId} tidak ada pada seleksi ini`, 'formationId'),
+    ]);
+  const reasons = checkEligibility({
+    birthDate: req.birthDate,
+    education: req.education,
+    formation,
+    referenceDate: config.referenceDate,
+    limits: config.ageLimits,
+  });
+  if (req.category !== formation.category)
+    reasons.push(violation('CATEGORY_MISMATCH', `Formasi ini untuk kategori ${formation.category}`, 'category'));
   if (reasons.length) throw new AppError(422, 'NOT_ELIGIBLE', 'Tidak memenuhi syarat', reasons);
   // Stored as the formation spells it (the candidate chose it from the formation's list).
   const program = acceptedProgram(formation, req.education.program) ?? req.education.program.trim();
-  const warnings = checkNikAgainstDeclared(nik.value, { birthDate: req.birthDate, sex: req.sex }).map((w) => ({ code: w.code, message: w.message }));
+  const warnings = checkNikAgainstDeclared(nik.value, { birthDate: req.birthDate, sex: req.sex }).map((w) => ({
+    code: w.code,
+    message: w.message,
+  }));
 
   let reusedSkd: CandidateInput['reusedSkd'];
   if (req.reuseSkd) {
     reusedSkd = await priorSkd(deps, nik.value.nik, config.budgetYear, req.education.level);
-    if (!reusedSkd) throw new AppError(422, 'SKD_REUSE_UNAVAILABLE', `Tidak ada nilai SKD tahun ${config.budgetYear - 1} untuk NIK dan jenjang pendidikan ini`);
+    if (!reusedSkd)
+      throw new AppError(
+        422,
+        'SKD_REUSE_UNAVAILABLE',
+        `Tidak ada nilai SKD tahun ${config.budgetYear - 1} untuk NIK dan jenjang pendidikan ini`,
+      );
   }
 
   // One statement: the registration number, the application and the candidate's account.
@@ -99,7 +170,7 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
   try {
     // The confirmation e-mail is written in the same transaction as the registration.
     registrationNo = await deps.db.transaction().execute(async (trx) => {
-    const r = await sql<{ registration_no: string }>`
+      const r = await sql<{ registration_no: string }>`
       with app as (
         insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash, reuse_skd)
         values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId}, ${formation.formationId}, ${config.budgetYear}, ${nik.value.nik}, ${req.fullName.trim()},
@@ -122,15 +193,31 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
     if ((err as { code?: string }).code === '23505') {
       // The same request at the same time: whichever unique index PostgreSQL checks first, the
       // loser finds the winner's row by the key (the winner has committed by now).
-      const sameKey = (err as { constraint?: string }).constraint === 'applications_idempotency_key'
-        || (keyHash !== null && !!(await deps.db.selectFrom('applications').select('registration_no').where('idempotency_key_hash', '=', keyHash).executeTakeFirst()));
-      if (sameKey) throw new AppError(409, 'REGISTRATION_IN_PROGRESS', 'Pendaftaran dengan Idempotency-Key ini sedang diproses; ulangi sebentar lagi');
+      const sameKey =
+        (err as { constraint?: string }).constraint === 'applications_idempotency_key' ||
+        (keyHash !== null &&
+          !!(await deps.db
+            .selectFrom('applications')
+            .select('registration_no')
+            .where('idempotency_key_hash', '=', keyHash)
+            .executeTakeFirst()));
+      if (sameKey)
+        throw new AppError(
+          409,
+          'REGISTRATION_IN_PROGRESS',
+          'Pendaftaran dengan Idempotency-Key ini sedang diproses; ulangi sebentar lagi',
+        );
       throw new AppError(409, 'DUPLICATE_APPLICATION', duplicateApplication(config.budgetYear).message);
     }
     throw err;
   }
   try {
-    await startCandidateWorkflow(deps, config, formation, { registrationNo, category: req.category, warnings, reusedSkd });
+    await startCandidateWorkflow(deps, config, formation, {
+      registrationNo,
+      category: req.category,
+      warnings,
+      reusedSkd,
+    });
   } catch {
     // The registration is recorded and this answer is the only one that will ever carry its token:
     // never turn it into a 503. 202: the workflow starts on a repeat with the same key, or by the
@@ -140,7 +227,12 @@ export async function register(deps: ServiceDeps, roundId: string, req: Registra
   return { registrationNo, workflowId: candidateWorkflowId(registrationNo), token, warnings };
 }
 
-async function priorSkd(deps: ServiceDeps, nik: string, budgetYear: number, level: string): Promise<CandidateInput['reusedSkd']> {
+async function priorSkd(
+  deps: ServiceDeps,
+  nik: string,
+  budgetYear: number,
+  level: string,
+): Promise<CandidateInput['reusedSkd']> {
   const prev = await deps.db
     .selectFrom('skd_scores')
     .innerJoin('applications', 'applications.registration_no', 'skd_scores.registration_no')
@@ -154,14 +246,32 @@ async function priorSkd(deps: ServiceDeps, nik: string, budgetYear: number, leve
 }
 
 /** Starts the candidate's workflow (an already running one counts as started) and records that it runs. */
-async function startCandidateWorkflow(deps: ServiceDeps, config: RoundConfig, formation: FormationConfig, a: { registrationNo: string; category: Category; warnings: { code: string; message: string }[]; reusedSkd?: CandidateInput['reusedSkd'] }): Promise<void> {
+async function startCandidateWorkflow(
+  deps: ServiceDeps,
+  config: RoundConfig,
+  formation: FormationConfig,
+  a: {
+    registrationNo: string;
+    category: Category;
+    warnings: { code: string; message: string }[];
+    reusedSkd?: CandidateInput['reusedSkd'];
+  },
+): Promise<void> {
   const input: CandidateInput = {
-    registrationNo: a.registrationNo, roundId: config.roundId, formationId: formation.formationId, category: a.category,
+    registrationNo: a.registrationNo,
+    roundId: config.roundId,
+    formationId: formation.formationId,
+    category: a.category,
     requiredDocuments: requiredDocuments(formation, config.requiredDocuments),
-    passingGrades: config.passingGrades, sanggahStages: config.sanggahStages,
+    passingGrades: config.passingGrades,
+    sanggahStages: config.sanggahStages,
     schedule: {
-      registrationCloses: config.schedule.registrationCloses, verificationDeadline: config.schedule.verificationDeadline, announcementAt: config.schedule.announcementAt,
-      sanggahDays: config.schedule.sanggahDays, jawabSanggahDays: config.schedule.jawabSanggahDays, drhDeadline: config.schedule.drhDeadline,
+      registrationCloses: config.schedule.registrationCloses,
+      verificationDeadline: config.schedule.verificationDeadline,
+      announcementAt: config.schedule.announcementAt,
+      sanggahDays: config.schedule.sanggahDays,
+      jawabSanggahDays: config.schedule.jawabSanggahDays,
+      drhDeadline: config.schedule.drhDeadline,
     },
     reviewerSlaDays: DEFAULT_REVIEWER_SLA_DAYS,
     ...(config.simulation ? { dayMs: config.simulation.dayMs } : {}),
@@ -170,7 +280,10 @@ async function startCandidateWorkflow(deps: ServiceDeps, config: RoundConfig, fo
   };
   try {
     await deps.client.workflow.start('candidate', {
-      taskQueue: deps.taskQueue, workflowId: candidateWorkflowId(a.registrationNo), args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      taskQueue: deps.taskQueue,
+      workflowId: candidateWorkflowId(a.registrationNo),
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: new TypedSearchAttributes([
         { key: roundIdAttr, value: config.roundId },
         { key: formationIdAttr, value: formation.formationId },
@@ -181,16 +294,35 @@ async function startCandidateWorkflow(deps: ServiceDeps, config: RoundConfig, fo
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   // Best effort: if PostgreSQL is unreachable now, the reconciler finds the workflow already running.
-  await deps.db.updateTable('applications').set({ workflow_started_at: sql<string>`now()` }).where('registration_no', '=', a.registrationNo).where('workflow_started_at', 'is', null).execute().catch(() => undefined);
+  await deps.db
+    .updateTable('applications')
+    .set({ workflow_started_at: sql<string>`now()` })
+    .where('registration_no', '=', a.registrationNo)
+    .where('workflow_started_at', 'is', null)
+    .execute()
+    .catch(() => undefined);
 }
 
 /** Starts the workflow of an application recorded earlier whose start did not complete. */
-export async function ensureCandidateWorkflow(deps: ServiceDeps, config: RoundConfig, registrationNo: string): Promise<void> {
-  const a = await deps.db.selectFrom('applications').selectAll().where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
+export async function ensureCandidateWorkflow(
+  deps: ServiceDeps,
+  config: RoundConfig,
+  registrationNo: string,
+): Promise<void> {
+  const a = await deps.db
+    .selectFrom('applications')
+    .selectAll()
+    .where('registration_no', '=', registrationNo)
+    .executeTakeFirstOrThrow();
   if (a.workflow_started_at) return;
   const formation = config.formations.find((f) => f.formationId === a.formation_id)!;
   const reusedSkd = a.reuse_skd ? await priorSkd(deps, a.nik, config.budgetYear, a.education_level) : undefined;
-  await startCandidateWorkflow(deps, config, formation, { registrationNo, category: a.category as Category, warnings: a.nik_warnings as { code: string; message: string }[], reusedSkd });
+  await startCandidateWorkflow(deps, config, formation, {
+    registrationNo,
+    category: a.category as Category,
+    warnings: a.nik_warnings as { code: string; message: string }[],
+    reusedSkd,
+  });
 }
 
 /**
@@ -198,8 +330,15 @@ export async function ensureCandidateWorkflow(deps: ServiceDeps, config: RoundCo
  * answer was lost) get their workflow started. Idempotent; the API runs it periodically.
  */
 export async function startPendingWorkflows(deps: ServiceDeps, olderThanMs = 10_000, limit = 500): Promise<number> {
-  const rows = await deps.db.selectFrom('applications').select(['registration_no', 'round_id']).where('workflow_started_at', 'is', null)
-    .where('registered_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`).orderBy('registered_at').limit(limit).execute();
-  for (const r of rows) await ensureCandidateWorkflow(deps, (await loadRoundConfig(deps, r.round_id)).config, r.registration_no);
+  const rows = await deps.db
+    .selectFrom('applications')
+    .select(['registration_no', 'round_id'])
+    .where('workflow_started_at', 'is', null)
+    .where('registered_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .orderBy('registered_at')
+    .limit(limit)
+    .execute();
+  for (const r of rows)
+    await ensureCandidateWorkflow(deps, (await loadRoundConfig(deps, r.round_id)).config, r.registration_no);
   return rows.length;
 }

@@ -16,18 +16,45 @@ export interface RoundReport {
   config: RoundConfig;
   phase: string;
   funnel: Record<string, number>;
-  histograms: { subtest: 'twk' | 'tiu' | 'tkp' | 'total'; label: string; binWidth: number; min: number; max: number; counts: number[]; passingGrade: number | null }[];
+  histograms: {
+    subtest: 'twk' | 'tiu' | 'tkp' | 'total';
+    label: string;
+    binWidth: number;
+    min: number;
+    max: number;
+    counts: number[];
+    passingGrade: number | null;
+  }[];
   phases: { phase: string; at: string; durationMs: number | null }[];
   latencies: { step: string; n: number; p50Ms: number; p95Ms: number; maxMs: number }[];
-  formations: { formationId: string; unit: string; jabatan: string; quota: number; registered: number; ms: number; skdPassed: number; skbSelected: number; lulus: number; appointed: number }[];
+  formations: {
+    formationId: string;
+    unit: string;
+    jabatan: string;
+    quota: number;
+    registered: number;
+    ms: number;
+    skdPassed: number;
+    skbSelected: number;
+    lulus: number;
+    appointed: number;
+  }[];
   generatedAt: string;
   /** The latest signed head of the round's audit chain ("Jejak audit"). */
   auditHead: AnchoredHeadView | null;
 }
 
 const PHASE_LABEL: Record<string, string> = {
-  draft: 'Rancangan', consultation: 'Konsultasi publik', criteria_adoption: 'Penetapan kriteria', registration: 'Pendaftaran', administrative_check: 'Verifikasi administrasi',
-  announcement: 'Pengumuman dan sanggah', skd: 'SKD', skb: 'SKB', final_announcement: 'Pengumuman akhir dan pemberkasan', closed: 'Selesai',
+  draft: 'Rancangan',
+  consultation: 'Konsultasi publik',
+  criteria_adoption: 'Penetapan kriteria',
+  registration: 'Pendaftaran',
+  administrative_check: 'Verifikasi administrasi',
+  announcement: 'Pengumuman dan sanggah',
+  skd: 'SKD',
+  skb: 'SKB',
+  final_announcement: 'Pengumuman akhir dan pemberkasan',
+  closed: 'Selesai',
 };
 
 export async function roundReport(deps: ServiceDeps, roundId: string): Promise<RoundReport> {
@@ -35,24 +62,47 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
   const db = deps.db;
   const f = await funnel(deps, roundId);
 
-  const scores = await db.selectFrom('skd_scores as s').innerJoin('applications as a', 'a.registration_no', 's.registration_no')
-    .select(['s.twk', 's.tiu', 's.tkp', 's.total']).where('a.round_id', '=', roundId).execute();
+  const scores = await db
+    .selectFrom('skd_scores as s')
+    .innerJoin('applications as a', 'a.registration_no', 's.registration_no')
+    .select(['s.twk', 's.tiu', 's.tkp', 's.total'])
+    .where('a.round_id', '=', roundId)
+    .execute();
   const grades = config.passingGrades.umum;
-  const hist = (subtest: 'twk' | 'tiu' | 'tkp' | 'total', label: string, min: number, max: number, binWidth: number): RoundReport['histograms'][number] => {
+  const hist = (
+    subtest: 'twk' | 'tiu' | 'tkp' | 'total',
+    label: string,
+    min: number,
+    max: number,
+    binWidth: number,
+  ): RoundReport['histograms'][number] => {
     const counts = new Array<number>(Math.ceil((max - min + 1) / binWidth)).fill(0);
     for (const s of scores) counts[Math.min(counts.length - 1, Math.floor((s[subtest] - min) / binWidth))]! += 1;
     return { subtest, label, binWidth, min, max, counts, passingGrade: grades[subtest] ?? null };
   };
 
-  const phaseRows = await db.selectFrom('audit_log').select(['payload', 'occurred_at']).where('chain', '=', roundChain(roundId)).where('action', '=', 'round.phase').orderBy('seq').execute();
+  const phaseRows = await db
+    .selectFrom('audit_log')
+    .select(['payload', 'occurred_at'])
+    .where('chain', '=', roundChain(roundId))
+    .where('action', '=', 'round.phase')
+    .orderBy('seq')
+    .execute();
   const phases = phaseRows.map((r, i) => ({
     phase: (r.payload as { phase: string }).phase,
     at: new Date(r.occurred_at).toISOString(),
-    durationMs: phaseRows[i + 1] ? new Date(phaseRows[i + 1]!.occurred_at).getTime() - new Date(r.occurred_at).getTime() : null,
+    durationMs: phaseRows[i + 1]
+      ? new Date(phaseRows[i + 1]!.occurred_at).getTime() - new Date(r.occurred_at).getTime()
+      : null,
   }));
 
   // How long after each panel action the candidates' own records followed (the fan-out at work).
-  const lat = async (step: string, from: string, to: string, fromRound: boolean): Promise<RoundReport['latencies'][number] | null> => {
+  const lat = async (
+    step: string,
+    from: string,
+    to: string,
+    fromRound: boolean,
+  ): Promise<RoundReport['latencies'][number] | null> => {
     const r = await sql<{ n: string; p50: number | null; p95: number | null; mx: number | null }>`
       with src as (
         select ${fromRound ? sql`null::text` : sql`subject`} as subject, max(occurred_at) as at from audit_log
@@ -62,22 +112,40 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
       ), d as (
         select extract(epoch from (dst.at - src.at)) * 1000 as ms from dst join src on ${fromRound ? sql`true` : sql`src.subject = dst.subject`} where dst.at >= src.at
       )
-      select count(*) as n, percentile_cont(0.5) within group (order by ms) as p50, percentile_cont(0.95) within group (order by ms) as p95, max(ms) as mx from d`.execute(db);
+      select count(*) as n, percentile_cont(0.5) within group (order by ms) as p50, percentile_cont(0.95) within group (order by ms) as p95, max(ms) as mx from d`.execute(
+      db,
+    );
     const row = r.rows[0];
     if (!row || Number(row.n) === 0) return null;
-    return { step, n: Number(row.n), p50Ms: Math.round(row.p50 ?? 0), p95Ms: Math.round(row.p95 ?? 0), maxMs: Math.round(row.mx ?? 0) };
+    return {
+      step,
+      n: Number(row.n),
+      p50Ms: Math.round(row.p50 ?? 0),
+      p95Ms: Math.round(row.p95 ?? 0),
+      maxMs: Math.round(row.mx ?? 0),
+    };
   };
-  const latencies = (await Promise.all([
-    lat('Dokumen dikirim → keputusan verifikasi', 'documents.submitted', 'verification.decided', false),
-    lat('Sanggah diajukan → dijawab', 'sanggah.filed', 'sanggah.answered', false),
-    lat('Impor SKD → nilai tercatat per peserta', 'import.skd', 'skd.recorded', true),
-    lat('Penetapan peserta SKB → tercatat per peserta', 'ranking.skb_selection', 'skb.selection', true),
-    lat('Impor SKB → nilai tercatat per peserta', 'import.skb', 'skb.score', true),
-    lat('Pemeringkatan akhir → hasil tercatat per peserta', 'ranking.final', 'final.recorded', true),
-    lat('DRH diisi → NIP ditetapkan', 'drh.submitted', 'candidate.appointed', false),
-  ])).filter((x): x is NonNullable<typeof x> => x !== null);
+  const latencies = (
+    await Promise.all([
+      lat('Dokumen dikirim → keputusan verifikasi', 'documents.submitted', 'verification.decided', false),
+      lat('Sanggah diajukan → dijawab', 'sanggah.filed', 'sanggah.answered', false),
+      lat('Impor SKD → nilai tercatat per peserta', 'import.skd', 'skd.recorded', true),
+      lat('Penetapan peserta SKB → tercatat per peserta', 'ranking.skb_selection', 'skb.selection', true),
+      lat('Impor SKB → nilai tercatat per peserta', 'import.skb', 'skb.score', true),
+      lat('Pemeringkatan akhir → hasil tercatat per peserta', 'ranking.final', 'final.recorded', true),
+      lat('DRH diisi → NIP ditetapkan', 'drh.submitted', 'candidate.appointed', false),
+    ])
+  ).filter((x): x is NonNullable<typeof x> => x !== null);
 
-  const perFormation = await sql<{ formation_id: string; registered: string; ms: string; skd_passed: string; skb_selected: string; lulus: string; appointed: string }>`
+  const perFormation = await sql<{
+    formation_id: string;
+    registered: string;
+    ms: string;
+    skd_passed: string;
+    skb_selected: string;
+    lulus: string;
+    appointed: string;
+  }>`
     select a.formation_id,
       count(*) as registered,
       count(*) filter (where v.result = 'MS') as ms,
@@ -94,17 +162,40 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
   const pf = new Map(perFormation.rows.map((r) => [r.formation_id, r]));
   const formations = config.formations.map((fm) => {
     const r = pf.get(fm.formationId);
-    return { formationId: fm.formationId, unit: fm.unit, jabatan: fm.jabatan, quota: fm.quota, registered: Number(r?.registered ?? 0), ms: Number(r?.ms ?? 0), skdPassed: Number(r?.skd_passed ?? 0), skbSelected: Number(r?.skb_selected ?? 0), lulus: Number(r?.lulus ?? 0), appointed: Number(r?.appointed ?? 0) };
+    return {
+      formationId: fm.formationId,
+      unit: fm.unit,
+      jabatan: fm.jabatan,
+      quota: fm.quota,
+      registered: Number(r?.registered ?? 0),
+      ms: Number(r?.ms ?? 0),
+      skdPassed: Number(r?.skd_passed ?? 0),
+      skbSelected: Number(r?.skb_selected ?? 0),
+      lulus: Number(r?.lulus ?? 0),
+      appointed: Number(r?.appointed ?? 0),
+    };
   });
 
   return {
-    config, phase, funnel: f,
-    histograms: [hist('twk', 'TWK (Tes Wawasan Kebangsaan)', 0, 150, 5), hist('tiu', 'TIU (Tes Intelegensia Umum)', 0, 175, 5), hist('tkp', 'TKP (Tes Karakteristik Pribadi)', 45, 225, 5), hist('total', 'Total SKD', 0, 550, 10)],
-    phases, latencies, formations, generatedAt: new Date().toISOString(), auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)),
+    config,
+    phase,
+    funnel: f,
+    histograms: [
+      hist('twk', 'TWK (Tes Wawasan Kebangsaan)', 0, 150, 5),
+      hist('tiu', 'TIU (Tes Intelegensia Umum)', 0, 175, 5),
+      hist('tkp', 'TKP (Tes Karakteristik Pribadi)', 45, 225, 5),
+      hist('total', 'Total SKD', 0, 550, 10),
+    ],
+    phases,
+    latencies,
+    formations,
+    generatedAt: new Date().toISOString(),
+    auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)),
   };
 }
 
-const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (n: number): string => n.toLocaleString('id-ID');
 export function durasi(ms: number): string {
   if (ms < 1000) return `${ms} md`;
@@ -118,13 +209,22 @@ export function durasi(ms: number): string {
 }
 
 function funnelSvg(f: Record<string, number>): string {
-  const steps: [string, number][] = [['Mendaftar', f.registered ?? 0], ['Memenuhi syarat (MS)', f.ms ?? 0], ['Lulus nilai ambang SKD', f.skdPassed ?? 0], ['Peserta SKB', f.skbSelected ?? 0], ['Lulus akhir', f.lulus ?? 0], ['Diangkat (NIP)', f.appointed ?? 0]];
+  const steps: [string, number][] = [
+    ['Mendaftar', f.registered ?? 0],
+    ['Memenuhi syarat (MS)', f.ms ?? 0],
+    ['Lulus nilai ambang SKD', f.skdPassed ?? 0],
+    ['Peserta SKB', f.skbSelected ?? 0],
+    ['Lulus akhir', f.lulus ?? 0],
+    ['Diangkat (NIP)', f.appointed ?? 0],
+  ];
   const max = Math.max(1, ...steps.map((s) => s[1]));
   const W = 560;
-  const rows = steps.map(([label, n], i) => {
-    const w = Math.max(2, Math.round((n / max) * (W - 220)));
-    return `<g transform="translate(0,${i * 34})"><text x="0" y="20" class="lbl">${esc(label)}</text><rect x="180" y="4" width="${w}" height="24" class="bar"/><text x="${186 + w}" y="21" class="val">${num(n)}</text></g>`;
-  }).join('');
+  const rows = steps
+    .map(([label, n], i) => {
+      const w = Math.max(2, Math.round((n / max) * (W - 220)));
+      return `<g transform="translate(0,${i * 34})"><text x="0" y="20" class="lbl">${esc(label)}</text><rect x="180" y="4" width="${w}" height="24" class="bar"/><text x="${186 + w}" y="21" class="val">${num(n)}</text></g>`;
+    })
+    .join('');
   return `<svg viewBox="0 0 ${W} ${steps.length * 34}" role="img" aria-label="Corong seleksi">${rows}</svg>`;
 }
 
@@ -136,14 +236,21 @@ function histogramSvg(h: RoundReport['histograms'][number]): string {
   const max = Math.max(1, ...h.counts);
   const bw = (W - padL) / h.counts.length;
   const x = (v: number): number => padL + ((v - h.min) / (h.max - h.min + 1)) * (W - padL);
-  const bars = h.counts.map((c, i) => {
-    const bh = Math.round((c / max) * (H - padB - 10));
-    const lo = h.min + i * h.binWidth;
-    const pass = h.passingGrade !== null && lo >= h.passingGrade;
-    return `<rect x="${(padL + i * bw).toFixed(1)}" y="${H - padB - bh}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh}" class="${pass ? 'bar' : 'bar dim'}"><title>${lo}–${lo + h.binWidth - 1}: ${c} peserta</title></rect>`;
-  }).join('');
-  const ticks = [h.min, Math.round((h.min + h.max) / 2), h.max].map((v) => `<text x="${x(v).toFixed(1)}" y="${H - 8}" class="tick" text-anchor="middle">${v}</text>`).join('');
-  const line = h.passingGrade !== null ? `<line x1="${x(h.passingGrade).toFixed(1)}" x2="${x(h.passingGrade).toFixed(1)}" y1="4" y2="${H - padB}" class="grade"/><text x="${(x(h.passingGrade) + 4).toFixed(1)}" y="14" class="gradelbl">ambang ${h.passingGrade}</text>` : '';
+  const bars = h.counts
+    .map((c, i) => {
+      const bh = Math.round((c / max) * (H - padB - 10));
+      const lo = h.min + i * h.binWidth;
+      const pass = h.passingGrade !== null && lo >= h.passingGrade;
+      return `<rect x="${(padL + i * bw).toFixed(1)}" y="${H - padB - bh}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh}" class="${pass ? 'bar' : 'bar dim'}"><title>${lo}–${lo + h.binWidth - 1}: ${c} peserta</title></rect>`;
+    })
+    .join('');
+  const ticks = [h.min, Math.round((h.min + h.max) / 2), h.max]
+    .map((v) => `<text x="${x(v).toFixed(1)}" y="${H - 8}" class="tick" text-anchor="middle">${v}</text>`)
+    .join('');
+  const line =
+    h.passingGrade !== null
+      ? `<line x1="${x(h.passingGrade).toFixed(1)}" x2="${x(h.passingGrade).toFixed(1)}" y1="4" y2="${H - padB}" class="grade"/><text x="${(x(h.passingGrade) + 4).toFixed(1)}" y="14" class="gradelbl">ambang ${h.passingGrade}</text>`
+      : '';
   return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Sebaran nilai ${esc(h.label)}"><text x="0" y="12" class="tick">${max}</text><line x1="${padL}" x2="${W}" y1="${H - padB}" y2="${H - padB}" class="axis"/>${bars}${line}${ticks}</svg>`;
 }
 
@@ -153,22 +260,52 @@ function phasesSvg(phases: RoundReport['phases']): string {
   const total = timed.reduce((s, p) => s + p.durationMs!, 0) || 1;
   const W = 560;
   let x = 0;
-  const segs = timed.map((p, i) => {
-    const w = Math.max(1, (p.durationMs! / total) * W);
-    const seg = `<rect x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="26" class="seg s${i % 4}"><title>${esc(PHASE_LABEL[p.phase] ?? p.phase)}: ${durasi(p.durationMs!)}</title></rect>`;
-    x += w;
-    return seg;
-  }).join('');
+  const segs = timed
+    .map((p, i) => {
+      const w = Math.max(1, (p.durationMs! / total) * W);
+      const seg = `<rect x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="26" class="seg s${i % 4}"><title>${esc(PHASE_LABEL[p.phase] ?? p.phase)}: ${durasi(p.durationMs!)}</title></rect>`;
+      x += w;
+      return seg;
+    })
+    .join('');
   return `<svg viewBox="0 0 ${W} 26" role="img" aria-label="Lini masa tahapan">${segs}</svg>`;
 }
 
 export function reportHtml(r: RoundReport): string {
   const c = r.config;
-  const phaseRows = r.phases.map((p) => `<tr><td>${esc(PHASE_LABEL[p.phase] ?? p.phase)}</td><td>${esc(new Date(p.at).toLocaleString('id-ID', { timeZone: 'Asia/Jakarta' }))} WIB</td><td class="n">${p.durationMs === null ? '—' : durasi(p.durationMs)}</td></tr>`).join('');
-  const latRows = r.latencies.map((l) => `<tr><td>${esc(l.step)}</td><td class="n">${num(l.n)}</td><td class="n">${durasi(l.p50Ms)}</td><td class="n">${durasi(l.p95Ms)}</td><td class="n">${durasi(l.maxMs)}</td></tr>`).join('');
-  const fRows = r.formations.map((f) => `<tr><td>${esc(f.unit)}</td><td>${esc(f.jabatan)}</td><td class="n">${f.quota}</td><td class="n">${num(f.registered)}</td><td class="n">${num(f.ms)}</td><td class="n">${num(f.skdPassed)}</td><td class="n">${num(f.skbSelected)}</td><td class="n">${num(f.lulus)}</td><td class="n">${num(f.appointed)}</td><td class="n">${Math.max(0, f.quota - f.lulus)}</td></tr>`).join('');
-  const tot = r.formations.reduce((s, f) => ({ quota: s.quota + f.quota, registered: s.registered + f.registered, lulus: s.lulus + f.lulus, appointed: s.appointed + f.appointed }), { quota: 0, registered: 0, lulus: 0, appointed: 0 });
-  const hists = r.histograms.map((h) => `<figure><figcaption>${esc(h.label)}${h.passingGrade !== null ? ` — nilai ambang batas ${h.passingGrade}` : ''}</figcaption>${histogramSvg(h)}</figure>`).join('');
+  const phaseRows = r.phases
+    .map(
+      (p) =>
+        `<tr><td>${esc(PHASE_LABEL[p.phase] ?? p.phase)}</td><td>${esc(new Date(p.at).toLocaleString('id-ID', { timeZone: 'Asia/Jakarta' }))} WIB</td><td class="n">${p.durationMs === null ? '—' : durasi(p.durationMs)}</td></tr>`,
+    )
+    .join('');
+  const latRows = r.latencies
+    .map(
+      (l) =>
+        `<tr><td>${esc(l.step)}</td><td class="n">${num(l.n)}</td><td class="n">${durasi(l.p50Ms)}</td><td class="n">${durasi(l.p95Ms)}</td><td class="n">${durasi(l.maxMs)}</td></tr>`,
+    )
+    .join('');
+  const fRows = r.formations
+    .map(
+      (f) =>
+        `<tr><td>${esc(f.unit)}</td><td>${esc(f.jabatan)}</td><td class="n">${f.quota}</td><td class="n">${num(f.registered)}</td><td class="n">${num(f.ms)}</td><td class="n">${num(f.skdPassed)}</td><td class="n">${num(f.skbSelected)}</td><td class="n">${num(f.lulus)}</td><td class="n">${num(f.appointed)}</td><td class="n">${Math.max(0, f.quota - f.lulus)}</td></tr>`,
+    )
+    .join('');
+  const tot = r.formations.reduce(
+    (s, f) => ({
+      quota: s.quota + f.quota,
+      registered: s.registered + f.registered,
+      lulus: s.lulus + f.lulus,
+      appointed: s.appointed + f.appointed,
+    }),
+    { quota: 0, registered: 0, lulus: 0, appointed: 0 },
+  );
+  const hists = r.histograms
+    .map(
+      (h) =>
+        `<figure><figcaption>${esc(h.label)}${h.passingGrade !== null ? ` — nilai ambang batas ${h.passingGrade}` : ''}</figcaption>${histogramSvg(h)}</figure>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Laporan ${esc(c.name)}</title>

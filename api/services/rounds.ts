@@ -2,17 +2,41 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
 import { roundChain } from '../../activities/round';
-import { extendDeadlineUpdate, roundIdAttr, roundStateQuery, roundWorkflowId, type DeadlineChange, type ExtendDeadlineInput, type PhaseChange, type RoundJob, type RoundPhase, type RoundState } from '../../workflows/messages';
+import {
+  extendDeadlineUpdate,
+  roundIdAttr,
+  roundStateQuery,
+  roundWorkflowId,
+  type DeadlineChange,
+  type ExtendDeadlineInput,
+  type PhaseChange,
+  type RoundJob,
+  type RoundPhase,
+  type RoundState,
+} from '../../workflows/messages';
 import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 import { pageOfQuery, type Page, type PageRequest } from './paging';
 
-export async function createRound(deps: ServiceDeps, input: RoundConfigInput, actor: string): Promise<{ roundId: string; workflowId: string; runId: string; config: RoundConfig }> {
+export async function createRound(
+  deps: ServiceDeps,
+  input: RoundConfigInput,
+  actor: string,
+): Promise<{ roundId: string; workflowId: string; runId: string; config: RoundConfig }> {
   const config = withDefaults(input);
   const violations = validateRoundConfig(config);
   if (violations.length) throw new AppError(422, 'ROUND_CONFIG_INVALID', 'Konfigurasi seleksi tidak valid', violations);
-  if (config.simulation && process.env.NODE_ENV === 'production' && process.env.ASN_ALLOW_SIMULATION !== '1') throw new AppError(422, 'SIMULATION_NOT_ALLOWED', 'Seleksi simulasi tidak diizinkan di lingkungan produksi (ASN_ALLOW_SIMULATION=1 untuk pelatihan)');
-  const existing = await deps.db.selectFrom('rounds').select('round_id').where('round_id', '=', config.roundId).executeTakeFirst();
+  if (config.simulation && process.env.NODE_ENV === 'production' && process.env.ASN_ALLOW_SIMULATION !== '1')
+    throw new AppError(
+      422,
+      'SIMULATION_NOT_ALLOWED',
+      'Seleksi simulasi tidak diizinkan di lingkungan produksi (ASN_ALLOW_SIMULATION=1 untuk pelatihan)',
+    );
+  const existing = await deps.db
+    .selectFrom('rounds')
+    .select('round_id')
+    .where('round_id', '=', config.roundId)
+    .executeTakeFirst();
   if (existing) throw new AppError(409, 'ROUND_EXISTS', `Seleksi ${config.roundId} sudah ada`);
   const workflowId = roundWorkflowId(config.roundId);
   try {
@@ -25,7 +49,8 @@ export async function createRound(deps: ServiceDeps, input: RoundConfigInput, ac
     });
     return { roundId: config.roundId, workflowId, runId: handle.firstExecutionRunId, config };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AppError(409, 'ROUND_EXISTS', `Seleksi ${config.roundId} sudah ada`);
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new AppError(409, 'ROUND_EXISTS', `Seleksi ${config.roundId} sudah ada`);
     throw err;
   }
 }
@@ -39,24 +64,49 @@ export async function createRound(deps: ServiceDeps, input: RoundConfigInput, ac
  * `roundState` query stays for auditors' tools, and answers for a round started a moment ago.
  */
 export async function getRoundState(deps: ServiceDeps, roundId: string): Promise<RoundState> {
-  const row = await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase', 'config']).where('round_id', '=', roundId).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('rounds')
+    .select(['round_id', 'name', 'agency', 'budget_year', 'phase', 'config'])
+    .where('round_id', '=', roundId)
+    .executeTakeFirst();
   if (!row) {
     // Started a moment ago, not yet recorded by its first activity: its fresh workflow answers.
     try {
-      return await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery));
+      return await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
+        deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery),
+      );
     } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError' || (err as Error).name === 'QueryNotRegisteredError') throw notFound('Seleksi', roundId);
+      if ((err as Error).name === 'WorkflowNotFoundError' || (err as Error).name === 'QueryNotRegisteredError')
+        throw notFound('Seleksi', roundId);
       throw err;
     }
   }
   const [audit, criteria, jobs] = await Promise.all([
-    deps.db.selectFrom('audit_log').select(['action', 'actor', 'reason', 'payload', 'occurred_at']).where('chain', '=', roundChain(roundId)).where('action', 'in', ['round.phase', 'round.deadline_extended']).orderBy('seq').execute(),
-    deps.db.selectFrom('criteria_versions').select(['version', 'status']).where('round_id', '=', roundId).orderBy('version').execute(),
-    deps.db.selectFrom('round_jobs').select(['job', 'requested_at', 'finished_at', 'signalled', 'skipped']).where('round_id', '=', roundId).orderBy('seq').execute(),
+    deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor', 'reason', 'payload', 'occurred_at'])
+      .where('chain', '=', roundChain(roundId))
+      .where('action', 'in', ['round.phase', 'round.deadline_extended'])
+      .orderBy('seq')
+      .execute(),
+    deps.db
+      .selectFrom('criteria_versions')
+      .select(['version', 'status'])
+      .where('round_id', '=', roundId)
+      .orderBy('version')
+      .execute(),
+    deps.db
+      .selectFrom('round_jobs')
+      .select(['job', 'requested_at', 'finished_at', 'signalled', 'skipped'])
+      .where('round_id', '=', roundId)
+      .orderBy('seq')
+      .execute(),
   ]);
   const config = row.config as RoundConfig;
   const iso = (d: Date | string): string => new Date(d).toISOString();
-  const phases: PhaseChange[] = audit.filter((a) => a.action === 'round.phase').map((a) => ({ phase: (a.payload as { phase: RoundPhase }).phase, at: iso(a.occurred_at) }));
+  const phases: PhaseChange[] = audit
+    .filter((a) => a.action === 'round.phase')
+    .map((a) => ({ phase: (a.payload as { phase: RoundPhase }).phase, at: iso(a.occurred_at) }));
   const deadlineChanges: DeadlineChange[] = audit
     .filter((a) => a.action === 'round.deadline_extended')
     .map((a) => {
@@ -72,30 +122,85 @@ export async function getRoundState(deps: ServiceDeps, roundId: string): Promise
     phases,
     schedule: config.schedule,
     deadlineChanges,
-    formations: config.formations.map((f) => ({ formationId: f.formationId, unit: f.unit, jabatan: f.jabatan, quota: f.quota, category: f.category })),
+    formations: config.formations.map((f) => ({
+      formationId: f.formationId,
+      unit: f.unit,
+      jabatan: f.jabatan,
+      quota: f.quota,
+      category: f.category,
+    })),
     criteriaVersion: criteria.length ? criteria[criteria.length - 1]!.version : 1,
     criteriaAdopted: criteria.some((c) => c.status === 'adopted'),
-    jobs: jobs.map((j) => ({ job: j.job as RoundJob, requestedAt: iso(j.requested_at), finishedAt: iso(j.finished_at), signalled: j.signalled, skipped: j.skipped })),
+    jobs: jobs.map((j) => ({
+      job: j.job as RoundJob,
+      requestedAt: iso(j.requested_at),
+      finishedAt: iso(j.finished_at),
+      signalled: j.signalled,
+      skipped: j.skipped,
+    })),
   };
 }
 
 type RoundListItem = { roundId: string; name: string; agency: string; budgetYear: number; phase: string };
-const roundItem = (r: { round_id: string; name: string; agency: string; budget_year: number; phase: string }): RoundListItem => ({ roundId: r.round_id, name: r.name, agency: r.agency, budgetYear: r.budget_year, phase: r.phase });
+const roundItem = (r: {
+  round_id: string;
+  name: string;
+  agency: string;
+  budget_year: number;
+  phase: string;
+}): RoundListItem => ({
+  roundId: r.round_id,
+  name: r.name,
+  agency: r.agency,
+  budgetYear: r.budget_year,
+  phase: r.phase,
+});
 
 /** Every round, newest first (the portal's list). */
 export async function listRounds(deps: ServiceDeps): Promise<RoundListItem[]> {
-  const rows = await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase']).orderBy('created_at', 'desc').orderBy('round_id').execute();
+  const rows = await deps.db
+    .selectFrom('rounds')
+    .select(['round_id', 'name', 'agency', 'budget_year', 'phase'])
+    .orderBy('created_at', 'desc')
+    .orderBy('round_id')
+    .execute();
   return rows.map(roundItem);
 }
 
 /** One page of the rounds, newest first (then by id: a stable order). */
 export async function listRoundsPage(deps: ServiceDeps, p: PageRequest): Promise<Page<RoundListItem>> {
-  return pageOfQuery(p,
-    async () => (await deps.db.selectFrom('rounds').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
-    async (offset, limit) => (await deps.db.selectFrom('rounds').select(['round_id', 'name', 'agency', 'budget_year', 'phase']).orderBy('created_at', 'desc').orderBy('round_id').offset(offset).limit(limit).execute()).map(roundItem));
+  return pageOfQuery(
+    p,
+    async () =>
+      (
+        await deps.db
+          .selectFrom('rounds')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    async (offset, limit) =>
+      (
+        await deps.db
+          .selectFrom('rounds')
+          .select(['round_id', 'name', 'agency', 'budget_year', 'phase'])
+          .orderBy('created_at', 'desc')
+          .orderBy('round_id')
+          .offset(offset)
+          .limit(limit)
+          .execute()
+      ).map(roundItem),
+  );
 }
 
-export async function extendDeadline(deps: ServiceDeps, roundId: string, req: Omit<ExtendDeadlineInput, 'actor'>, actor: string, updateId?: string): Promise<RoundState> {
+export async function extendDeadline(
+  deps: ServiceDeps,
+  roundId: string,
+  req: Omit<ExtendDeadlineInput, 'actor'>,
+  actor: string,
+  updateId?: string,
+): Promise<RoundState> {
   await getRoundState(deps, roundId); // 404 for an unknown round
-  return deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(extendDeadlineUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
+  return deps.client.workflow
+    .getHandle(roundWorkflowId(roundId))
+    .executeUpdate(extendDeadlineUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
 }

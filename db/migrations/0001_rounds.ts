@@ -52,7 +52,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('user_id', 'bigserial', (c) => c.primaryKey())
     .addColumn('username', 'text', (c) => c.notNull().unique())
     .addColumn('display_name', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('hr','reviewer','supervisor','auditor','candidate')`))
+    .addColumn('role', 'text', (c) =>
+      c.notNull().check(sql`role in ('hr','reviewer','supervisor','auditor','candidate')`),
+    )
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('registration_no', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))

@@ -27,10 +27,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('outcome', 'text')
     .addColumn('registered_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addForeignKeyConstraint('applications_formation_fk', ['round_id', 'formation_id'], 'formations', ['round_id', 'formation_id'])
+    .addForeignKeyConstraint('applications_formation_fk', ['round_id', 'formation_id'], 'formations', [
+      'round_id',
+      'formation_id',
+    ])
     .addUniqueConstraint('applications_one_per_nik_year', ['nik', 'budget_year'])
     .execute();
-  await db.schema.createIndex('applications_round_stage').on('applications').columns(['round_id', 'formation_id', 'stage']).execute();
+  await db.schema
+    .createIndex('applications_round_stage')
+    .on('applications')
+    .columns(['round_id', 'formation_id', 'stage'])
+    .execute();
 
   // File bytes by content hash: the same file twice is stored once.
   await db.schema
@@ -148,6 +155,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['appointments', 'nip_sequences', 'final_results', 'skb_results', 'skd_scores', 'sanggah', 'verifications', 'tasks', 'documents', 'document_blobs', 'applications']) await db.schema.dropTable(t).execute();
+  for (const t of [
+    'appointments',
+    'nip_sequences',
+    'final_results',
+    'skb_results',
+    'skd_scores',
+    'sanggah',
+    'verifications',
+    'tasks',
+    'documents',
+    'document_blobs',
+    'applications',
+  ])
+    await db.schema.dropTable(t).execute();
   await sql`drop sequence registration_seq`.execute(db);
 }

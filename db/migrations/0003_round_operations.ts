@@ -83,8 +83,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('birth_date', 'date')
     .addPrimaryKeyConstraint('rankings_pk', ['kind', 'registration_no'])
     .execute();
-  await db.schema.createIndex('rankings_round').on('rankings').columns(['round_id', 'kind', 'formation_id', 'rank']).execute();
-  await sql`create index rankings_final_order on rankings (round_id, kind, formation_id, score_scaled desc, skd_total desc, tkp desc, tiu desc, twk desc, ipk desc, birth_date asc, registration_no asc)`.execute(db);
+  await db.schema
+    .createIndex('rankings_round')
+    .on('rankings')
+    .columns(['round_id', 'kind', 'formation_id', 'rank'])
+    .execute();
+  await sql`create index rankings_final_order on rankings (round_id, kind, formation_id, score_scaled desc, skd_total desc, tkp desc, tiu desc, twk desc, ipk desc, birth_date asc, registration_no asc)`.execute(
+    db,
+  );
   await db.schema
     .createTable('optimalisasi_declines')
     .addColumn('round_id', 'text', (c) => c.notNull())
@@ -94,9 +100,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('optimalisasi_declines_pk', ['registration_no', 'formation_id'])
     .execute();
-
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['round_reviewers', 'optimalisasi_declines', 'rankings', 'exam_scores', 'exam_imports', 'criteria_versions', 'consultation_comments']) await db.schema.dropTable(t).execute();
+  for (const t of [
+    'round_reviewers',
+    'optimalisasi_declines',
+    'rankings',
+    'exam_scores',
+    'exam_imports',
+    'criteria_versions',
+    'consultation_comments',
+  ])
+    await db.schema.dropTable(t).execute();
 }

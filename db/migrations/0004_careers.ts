@@ -66,5 +66,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['follow_ups', 'unit_ratings', 'evaluations', 'career_events', 'careers']) await db.schema.dropTable(t).execute();
+  for (const t of ['follow_ups', 'unit_ratings', 'evaluations', 'career_events', 'careers'])
+    await db.schema.dropTable(t).execute();
 }

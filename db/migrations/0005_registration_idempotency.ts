@@ -9,12 +9,27 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('applications').addColumn('idempotency_key_hash', 'text').execute();
   await db.schema.alterTable('applications').addColumn('workflow_started_at', 'timestamptz').execute();
-  await db.schema.alterTable('applications').addColumn('reuse_skd', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('applications')
+    .addColumn('reuse_skd', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
   await sql`update applications set workflow_started_at = registered_at`.execute(db);
-  await db.schema.createIndex('applications_idempotency_key').unique().on('applications').column('idempotency_key_hash').execute();
-  await sql`create index applications_workflow_pending on applications (registered_at) where workflow_started_at is null`.execute(db);
+  await db.schema
+    .createIndex('applications_idempotency_key')
+    .unique()
+    .on('applications')
+    .column('idempotency_key_hash')
+    .execute();
+  await sql`create index applications_workflow_pending on applications (registered_at) where workflow_started_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('applications').dropColumn('idempotency_key_hash').dropColumn('workflow_started_at').dropColumn('reuse_skd').execute();
+  await db.schema
+    .alterTable('applications')
+    .dropColumn('idempotency_key_hash')
+    .dropColumn('workflow_started_at')
+    .dropColumn('reuse_skd')
+    .execute();
 }

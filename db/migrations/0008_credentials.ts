@@ -23,7 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'timestamptz')
     .execute();
   await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
-  await sql`insert into api_tokens (token_hash, user_id, created_at, expires_at) select token_hash, user_id, created_at, now() + interval '720 hours' from users`.execute(db);
+  await sql`insert into api_tokens (token_hash, user_id, created_at, expires_at) select token_hash, user_id, created_at, now() + interval '720 hours' from users`.execute(
+    db,
+  );
   await db.schema.alterTable('users').dropColumn('token_hash').execute();
 
   await db.schema
@@ -52,6 +54,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('idempotency_records').execute();
   await db.schema.dropTable('sessions').execute();
   await db.schema.alterTable('users').addColumn('token_hash', 'text').execute();
-  await sql`update users u set token_hash = (select t.token_hash from api_tokens t where t.user_id = u.user_id and t.revoked_at is null order by t.created_at desc limit 1)`.execute(db);
+  await sql`update users u set token_hash = (select t.token_hash from api_tokens t where t.user_id = u.user_id and t.revoked_at is null order by t.created_at desc limit 1)`.execute(
+    db,
+  );
   await db.schema.dropTable('api_tokens').execute();
 }

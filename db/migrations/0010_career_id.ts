@@ -11,8 +11,14 @@ import { type Kysely, sql } from 'kysely';
  * reachable until they end.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('appointments').addColumn('career_id', 'text', (c) => c.unique()).execute();
-  await db.schema.alterTable('careers').addColumn('career_id', 'text', (c) => c.unique()).execute();
+  await db.schema
+    .alterTable('appointments')
+    .addColumn('career_id', 'text', (c) => c.unique())
+    .execute();
+  await db.schema
+    .alterTable('careers')
+    .addColumn('career_id', 'text', (c) => c.unique())
+    .execute();
   await sql`update appointments set career_id = nip where nip is not null`.execute(db);
   await sql`update careers set career_id = nip`.execute(db);
 }

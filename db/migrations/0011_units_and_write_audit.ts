@@ -18,14 +18,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_by', 'text')
     .addColumn('updated_at', 'timestamptz')
     .execute();
-  await db.schema.alterTable('consultation_comments').addColumn('client_key', 'text').addColumn('body_hash', 'text').execute();
-  await db.schema.createIndex('consultation_comments_duplicate').on('consultation_comments').columns(['round_id', 'criteria_version', 'client_key', 'body_hash', 'created_at']).execute();
-  await sql`comment on column unit_ratings.revision is 'audit chain unit:<unit>, idempotency key rating:<year>:<revision>'`.execute(db);
+  await db.schema
+    .alterTable('consultation_comments')
+    .addColumn('client_key', 'text')
+    .addColumn('body_hash', 'text')
+    .execute();
+  await db.schema
+    .createIndex('consultation_comments_duplicate')
+    .on('consultation_comments')
+    .columns(['round_id', 'criteria_version', 'client_key', 'body_hash', 'created_at'])
+    .execute();
+  await sql`comment on column unit_ratings.revision is 'audit chain unit:<unit>, idempotency key rating:<year>:<revision>'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('consultation_comments_duplicate').execute();
   await db.schema.alterTable('consultation_comments').dropColumn('client_key').dropColumn('body_hash').execute();
-  await db.schema.alterTable('unit_ratings').dropColumn('revision').dropColumn('updated_by').dropColumn('updated_at').execute();
+  await db.schema
+    .alterTable('unit_ratings')
+    .dropColumn('revision')
+    .dropColumn('updated_by')
+    .dropColumn('updated_at')
+    .execute();
   await db.schema.dropIndex('formations_unit').execute();
 }

@@ -37,9 +37,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addColumn('used_at', 'timestamptz')
     .execute();
-  await db.schema.alterTable('consultation_comments').addColumn('formation_id', 'text').addColumn('criterion', 'text').execute();
+  await db.schema
+    .alterTable('consultation_comments')
+    .addColumn('formation_id', 'text')
+    .addColumn('criterion', 'text')
+    .execute();
 
-  await db.schema.createIndex('account_tokens_account').on('account_tokens').columns(['account_id', 'purpose']).execute();
+  await db.schema
+    .createIndex('account_tokens_account')
+    .on('account_tokens')
+    .columns(['account_id', 'purpose'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -24,8 +24,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cancelled_at', 'timestamptz')
     .addColumn('last_error', 'text')
     .execute();
-  await sql`create index mail_outbox_due on mail_outbox (next_attempt_at) where sent_at is null and cancelled_at is null`.execute(db);
-  await sql`create index mail_outbox_topic on mail_outbox (topic) where sent_at is null and cancelled_at is null`.execute(db);
+  await sql`create index mail_outbox_due on mail_outbox (next_attempt_at) where sent_at is null and cancelled_at is null`.execute(
+    db,
+  );
+  await sql`create index mail_outbox_topic on mail_outbox (topic) where sent_at is null and cancelled_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -6,7 +6,8 @@ import { type Kysely, sql } from 'kysely';
  * note from the assignment (a sanggah that could not go to a second reviewer).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('users')
+  await db.schema
+    .alterTable('users')
     .addColumn('password_hash', 'text')
     .addColumn('password_must_change', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('password_changed_at', 'timestamptz')
@@ -18,5 +19,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index if exists tasks_reviewer_all`.execute(db);
   await db.schema.alterTable('tasks').dropColumn('note').execute();
-  await db.schema.alterTable('users').dropColumn('password_hash').dropColumn('password_must_change').dropColumn('password_changed_at').execute();
+  await db.schema
+    .alterTable('users')
+    .dropColumn('password_hash')
+    .dropColumn('password_must_change')
+    .dropColumn('password_changed_at')
+    .execute();
 }

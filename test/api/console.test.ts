@@ -42,7 +42,10 @@ class Browser extends FormClient {
 }
 
 let n = 0;
-async function staffUser(role: Role, opts: { initial?: boolean; username?: string } = {}): Promise<{ username: string; userId: string }> {
+async function staffUser(
+  role: Role,
+  opts: { initial?: boolean; username?: string } = {},
+): Promise<{ username: string; userId: string }> {
   n += 1;
   const username = opts.username ?? `konsol-${role}-${process.pid}-${n}-${Date.now().toString(36)}`;
   const { user } = await createUser(h.db, { username, displayName: `Petugas ${n}`, role });
@@ -61,7 +64,10 @@ describe('staff sign-in', () => {
   it('a wrong password or an unknown name: 401 and the same message; a right one: a session, then the console', async () => {
     const u = await staffUser('auditor');
     const b = new Browser();
-    for (const [name, pw] of [[u.username, 'salah-salah-salah'], ['tidak-ada-orangnya', PASSWORD]] as const) {
+    for (const [name, pw] of [
+      [u.username, 'salah-salah-salah'],
+      ['tidak-ada-orangnya', PASSWORD],
+    ] as const) {
       const res = await b.login(name, pw);
       expect(res.statusCode).toBe(401);
       expect(res.body).toContain('Nama pengguna atau kata sandi salah');
@@ -86,9 +92,17 @@ describe('staff sign-in', () => {
     const b = new Browser();
     expect((await b.login(u.username, PASSWORD)).headers.location).toBe('/portal/konsol/sandi?info=ganti-sandi-awal');
     expect((await b.get('/portal/konsol/tugas')).headers.location).toBe('/portal/konsol/sandi?info=ganti-sandi-awal');
-    const same = await b.submit('/portal/konsol/sandi', '/portal/konsol/sandi', { current: PASSWORD, password: PASSWORD, password2: PASSWORD });
+    const same = await b.submit('/portal/konsol/sandi', '/portal/konsol/sandi', {
+      current: PASSWORD,
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
     expect(same.statusCode).toBe(422);
-    const changed = await b.submit('/portal/konsol/sandi', '/portal/konsol/sandi', { current: PASSWORD, password: 'sandi-baru-milik-sendiri', password2: 'sandi-baru-milik-sendiri' });
+    const changed = await b.submit('/portal/konsol/sandi', '/portal/konsol/sandi', {
+      current: PASSWORD,
+      password: 'sandi-baru-milik-sendiri',
+      password2: 'sandi-baru-milik-sendiri',
+    });
     expect(changed.statusCode, changed.body).toBe(303);
     expect((await b.get('/portal/konsol/tugas')).statusCode).toBe(200);
     const again = new Browser();
@@ -97,8 +111,16 @@ describe('staff sign-in', () => {
   });
 
   it('candidates cannot sign in here; a candidate session gets the console login, not a console page', async () => {
-    const { user } = await createUser(h.db, { username: `konsol-cand-${Date.now().toString(36)}`, displayName: 'Pelamar', role: 'candidate' });
-    await h.db.updateTable('users').set({ password_hash: await hashPassword(PASSWORD) }).where('user_id', '=', user.userId).execute();
+    const { user } = await createUser(h.db, {
+      username: `konsol-cand-${Date.now().toString(36)}`,
+      displayName: 'Pelamar',
+      role: 'candidate',
+    });
+    await h.db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(PASSWORD) })
+      .where('user_id', '=', user.userId)
+      .execute();
     expect((await new Browser().login(user.username, PASSWORD)).statusCode).toBe(401);
     const { sessionId } = await createSession(h.db, user.userId, { ttlMs: 60_000 });
     const res = await app.inject({ url: '/portal/konsol/tugas', headers: { cookie: `asn_portal=${sessionId}` } });
@@ -109,17 +131,27 @@ describe('staff sign-in', () => {
 
 describe('npm run user:create --password', () => {
   it('sets an initial console password (to be changed at the first sign-in); refused for candidates and short ones', async () => {
-    const run = (args: string[], input?: string) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl') }, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-      child.stdin?.end(input ?? '');
-    });
+    const run = (args: string[], input?: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/user-create.ts', ...args],
+          { env: { ...process.env, DATABASE_URL: inject('databaseUrl') }, timeout: 120_000 },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        child.stdin?.end(input ?? '');
+      });
     const username = `konsol-cli-${Date.now().toString(36)}`;
     const made = await run(['--role', 'reviewer', '--username', username, '--password', PASSWORD]);
     expect(made.code, made.stderr).toBe(0);
     expect(made.stdout).toContain('initial console password set');
     const b = new Browser();
     expect((await b.login(username, PASSWORD)).headers.location).toBe('/portal/konsol/sandi?info=ganti-sandi-awal');
-    const viaStdin = await run(['--role', 'reviewer', '--username', username, '--password-stdin'], 'dari-stdin-panjang-sekali\n');
+    const viaStdin = await run(
+      ['--role', 'reviewer', '--username', username, '--password-stdin'],
+      'dari-stdin-panjang-sekali\n',
+    );
     expect(viaStdin.code, viaStdin.stderr).toBe(0);
     expect((await new Browser().login(username, 'dari-stdin-panjang-sekali')).statusCode).toBe(303);
     const short = await run(['--role', 'auditor', '--username', `${username}-x`, '--password', 'pendek']);
@@ -127,7 +159,13 @@ describe('npm run user:create --password', () => {
     expect(short.stderr).toContain('characters');
     const cand = await run(['--role', 'candidate', '--username', `${username}-c`, '--password', PASSWORD]);
     expect(cand.code).toBe(1);
-    expect(await h.db.selectFrom('users').select('user_id').where('username', 'in', [`${username}-x`, `${username}-c`]).execute()).toEqual([]);
+    expect(
+      await h.db
+        .selectFrom('users')
+        .select('user_id')
+        .where('username', 'in', [`${username}-x`, `${username}-c`])
+        .execute(),
+    ).toEqual([]);
   }, 240_000);
 });
 
@@ -135,25 +173,62 @@ describe("HR's user page", () => {
   it('only HR; creates a user with an initial password, refuses a taken name, disables (sessions end) and enables', async () => {
     const reviewer = await signedIn('reviewer');
     expect((await reviewer.get('/portal/konsol/pengguna')).statusCode).toBe(403);
-    expect((await reviewer.submit('/portal/konsol', '/portal/konsol/pengguna', { username: 'penyusup', displayName: 'X', role: 'hr', password: PASSWORD, password2: PASSWORD })).statusCode).toBe(403);
-    expect(await h.db.selectFrom('users').select('user_id').where('username', '=', 'penyusup').executeTakeFirst()).toBeUndefined();
+    expect(
+      (
+        await reviewer.submit('/portal/konsol', '/portal/konsol/pengguna', {
+          username: 'penyusup',
+          displayName: 'X',
+          role: 'hr',
+          password: PASSWORD,
+          password2: PASSWORD,
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      await h.db.selectFrom('users').select('user_id').where('username', '=', 'penyusup').executeTakeFirst(),
+    ).toBeUndefined();
 
     const hr = await signedIn('hr');
     const username = `konsol-baru-${Date.now().toString(36)}`;
-    const bad = await hr.submit('/portal/konsol/pengguna', '/portal/konsol/pengguna', { username: 'A!', displayName: '', role: 'candidate', password: 'pendek', password2: 'pendek' });
+    const bad = await hr.submit('/portal/konsol/pengguna', '/portal/konsol/pengguna', {
+      username: 'A!',
+      displayName: '',
+      role: 'candidate',
+      password: 'pendek',
+      password2: 'pendek',
+    });
     expect(bad.statusCode).toBe(422);
-    for (const text of ['Nama pengguna 3–64 karakter', 'Tulis nama lengkap petugas', 'Pilih peran', 'paling sedikit']) expect(bad.body).toContain(text);
-    const made = await hr.submit('/portal/konsol/pengguna', '/portal/konsol/pengguna', { username, displayName: 'Verifikator Baru', role: 'reviewer', password: PASSWORD, password2: PASSWORD });
+    for (const text of ['Nama pengguna 3–64 karakter', 'Tulis nama lengkap petugas', 'Pilih peran', 'paling sedikit'])
+      expect(bad.body).toContain(text);
+    const made = await hr.submit('/portal/konsol/pengguna', '/portal/konsol/pengguna', {
+      username,
+      displayName: 'Verifikator Baru',
+      role: 'reviewer',
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
     expect(made.headers.location).toBe('/portal/konsol/pengguna?info=pengguna-dibuat');
-    const row = await h.db.selectFrom('users').select(['user_id', 'role', 'password_must_change']).where('username', '=', username).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('users')
+      .select(['user_id', 'role', 'password_must_change'])
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ role: 'reviewer', password_must_change: true });
-    const dup = await hr.submit('/portal/konsol/pengguna', '/portal/konsol/pengguna', { username, displayName: 'Lagi', role: 'auditor', password: PASSWORD, password2: PASSWORD });
+    const dup = await hr.submit('/portal/konsol/pengguna', '/portal/konsol/pengguna', {
+      username,
+      displayName: 'Lagi',
+      role: 'auditor',
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
     expect(dup.statusCode).toBe(422);
     expect(dup.body).toContain('sudah dipakai');
 
     const them = new Browser();
     expect((await them.login(username, PASSWORD)).statusCode).toBe(303);
-    await hr.submit('/portal/konsol/pengguna', `/portal/konsol/pengguna/${row.user_id}/status`, { action: 'nonaktifkan' });
+    await hr.submit('/portal/konsol/pengguna', `/portal/konsol/pengguna/${row.user_id}/status`, {
+      action: 'nonaktifkan',
+    });
     expect((await them.get('/portal/konsol/sandi')).statusCode).toBe(303); // the session ended
     expect((await new Browser().login(username, PASSWORD)).statusCode).toBe(401);
     await hr.submit('/portal/konsol/pengguna', `/portal/konsol/pengguna/${row.user_id}/status`, { action: 'aktifkan' });
@@ -172,7 +247,10 @@ describe('the workbench and the document endpoint', () => {
       await setStaffPassword(h.db, String(row.user_id), await hashPassword(PASSWORD), { initial: false });
     }
     config = await openRound(h.db, await h.env.currentTimeMs(), `konsol-${process.pid}-${Date.now().toString(36)}`);
-    await h.db.insertInto('round_reviewers').values(pool.map((username) => ({ round_id: config.roundId, username }))).execute();
+    await h.db
+      .insertInto('round_reviewers')
+      .values(pool.map((username) => ({ round_id: config.roundId, username })))
+      .execute();
     for (let k = 0; k < 2; k++) {
       const { registrationNo } = await registerCandidate(h.deps, config.roundId);
       await submitDocuments(h.deps, registrationNo, await uploadAll(h.deps, registrationNo, PERAWAT_DOCS));
@@ -180,18 +258,47 @@ describe('the workbench and the document endpoint', () => {
     }
     const ms = Date.parse(config.schedule.registrationCloses) + 60_000 - (await h.env.currentTimeMs());
     if (ms > 0) await h.env.sleep(ms);
-    for (let waited = 0; (await h.db.selectFrom('tasks').select('task_id').where('round_id', '=', config.roundId).where('status', '=', 'open').execute()).length < 2; waited += 250) {
+    for (
+      let waited = 0;
+      (
+        await h.db
+          .selectFrom('tasks')
+          .select('task_id')
+          .where('round_id', '=', config.roundId)
+          .where('status', '=', 'open')
+          .execute()
+      ).length < 2;
+      waited += 250
+    ) {
       if (waited > 60_000) throw new Error('the two verification tasks were not assigned');
       await new Promise((r) => setTimeout(r, 250));
     }
   });
   const docOf = async (registrationNo: string, kind: string): Promise<string> =>
-    String((await h.db.selectFrom('documents').select('document_id').where('registration_no', '=', registrationNo).where('kind', '=', kind).executeTakeFirstOrThrow()).document_id);
+    String(
+      (
+        await h.db
+          .selectFrom('documents')
+          .select('document_id')
+          .where('registration_no', '=', registrationNo)
+          .where('kind', '=', kind)
+          .executeTakeFirstOrThrow()
+      ).document_id,
+    );
 
   it('documents: the assigned reviewer, HR and auditors get the bytes inline, no-store, nosniff; others are refused', async () => {
     const id = await docOf(regs[0]!, 'ijazah');
-    const stored = await h.db.selectFrom('documents').innerJoin('document_blobs', 'document_blobs.sha256', 'documents.sha256').select('document_blobs.content').where('document_id', '=', id).executeTakeFirstOrThrow();
-    for (const b of [await signedIn('reviewer', { username: pool[0] }), await signedIn('hr'), await signedIn('auditor')]) {
+    const stored = await h.db
+      .selectFrom('documents')
+      .innerJoin('document_blobs', 'document_blobs.sha256', 'documents.sha256')
+      .select('document_blobs.content')
+      .where('document_id', '=', id)
+      .executeTakeFirstOrThrow();
+    for (const b of [
+      await signedIn('reviewer', { username: pool[0] }),
+      await signedIn('hr'),
+      await signedIn('auditor'),
+    ]) {
       const res = await b.get(`/portal/konsol/dokumen/${id}`);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('application/pdf');
@@ -217,7 +324,14 @@ describe('the workbench and the document endpoint', () => {
     expect(inbox.statusCode).toBe(200);
     expect(inbox.body.replace(/\s+/g, ' ')).toContain('<strong>2</strong> terbuka');
     expect(inbox.body).toContain('WIB');
-    const tasks = await h.db.selectFrom('tasks').select('task_id').where('round_id', '=', config.roundId).where('status', '=', 'open').orderBy('due_at').orderBy('task_id').execute();
+    const tasks = await h.db
+      .selectFrom('tasks')
+      .select('task_id')
+      .where('round_id', '=', config.roundId)
+      .where('status', '=', 'open')
+      .orderBy('due_at')
+      .orderBy('task_id')
+      .execute();
     const [t1, t2] = tasks.map((t) => t.task_id) as [string, string];
     const page = await b.get(`/portal/konsol/tugas/${encodeURIComponent(t1)}`);
     expect(page.statusCode).toBe(200);
@@ -234,16 +348,44 @@ describe('the workbench and the document endpoint', () => {
     expect(forged.statusCode).toBe(422);
     // Another reviewer may not decide it (the service's check).
     const other = await signedIn('reviewer');
-    expect((await other.submit('/portal/konsol', url, { ...fields, reason_str: 'Dokumen sudah tidak berlaku' })).statusCode).toBe(403);
-    const done = await b.submit(url, url, { ...fields, reason_str: 'Dokumen sudah tidak berlaku', note_str: 'berlaku sampai 2020' });
+    expect(
+      (await other.submit('/portal/konsol', url, { ...fields, reason_str: 'Dokumen sudah tidak berlaku' })).statusCode,
+    ).toBe(403);
+    const done = await b.submit(url, url, {
+      ...fields,
+      reason_str: 'Dokumen sudah tidak berlaku',
+      note_str: 'berlaku sampai 2020',
+    });
     expect(done.statusCode, done.body).toBe(303);
     expect(done.headers.location).toBe(`/portal/konsol/tugas/${encodeURIComponent(t2)}?info=keputusan-tersimpan`);
-    const v = await h.db.selectFrom('verifications').select(['result', 'decisions']).where('registration_no', '=', regs.find((r) => t1.startsWith(r))!).executeTakeFirstOrThrow();
+    const v = await h.db
+      .selectFrom('verifications')
+      .select(['result', 'decisions'])
+      .where(
+        'registration_no',
+        '=',
+        regs.find((r) => t1.startsWith(r))!,
+      )
+      .executeTakeFirstOrThrow();
     expect(v.result).toBe('TMS');
-    expect((v.decisions as { kind: string; reason?: string }[]).find((d) => d.kind === 'str')?.reason).toBe('Dokumen sudah tidak berlaku — berlaku sampai 2020');
+    expect((v.decisions as { kind: string; reason?: string }[]).find((d) => d.kind === 'str')?.reason).toBe(
+      'Dokumen sudah tidak berlaku — berlaku sampai 2020',
+    );
     // The same form again (a double submit): the first outcome, no second decision.
-    expect((await b.submit(url, url, { ...fields, reason_str: 'Dokumen sudah tidak berlaku', note_str: 'berlaku sampai 2020' })).statusCode).toBe(303);
-    const last = await b.submit(`/portal/konsol/tugas/${encodeURIComponent(t2)}`, `/portal/konsol/tugas/${encodeURIComponent(t2)}`, Object.fromEntries(PERAWAT_DOCS.map((k) => [`result_${k}`, 'MS'])));
+    expect(
+      (
+        await b.submit(url, url, {
+          ...fields,
+          reason_str: 'Dokumen sudah tidak berlaku',
+          note_str: 'berlaku sampai 2020',
+        })
+      ).statusCode,
+    ).toBe(303);
+    const last = await b.submit(
+      `/portal/konsol/tugas/${encodeURIComponent(t2)}`,
+      `/portal/konsol/tugas/${encodeURIComponent(t2)}`,
+      Object.fromEntries(PERAWAT_DOCS.map((k) => [`result_${k}`, 'MS'])),
+    );
     expect(last.headers.location).toBe('/portal/konsol/tugas?info=keputusan-tersimpan-habis');
   });
 });

@@ -42,9 +42,22 @@ afterAll(async () => {
 });
 
 async function applicationRow(registrationNo: string): Promise<Record<string, unknown>> {
-  const a = await db.selectFrom('applications').select(['full_name', 'email', 'nik', 'stage', 'idempotency_key_hash']).where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
-  const tokens = await db.selectFrom('api_tokens').innerJoin('users', 'users.user_id', 'api_tokens.user_id').select(['api_tokens.token_hash', 'api_tokens.revoked_at']).where('users.registration_no', '=', registrationNo).execute();
-  const accounts = await db.selectFrom('users').select(['username', 'display_name', 'disabled']).where('registration_no', '=', registrationNo).execute();
+  const a = await db
+    .selectFrom('applications')
+    .select(['full_name', 'email', 'nik', 'stage', 'idempotency_key_hash'])
+    .where('registration_no', '=', registrationNo)
+    .executeTakeFirstOrThrow();
+  const tokens = await db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.user_id', 'api_tokens.user_id')
+    .select(['api_tokens.token_hash', 'api_tokens.revoked_at'])
+    .where('users.registration_no', '=', registrationNo)
+    .execute();
+  const accounts = await db
+    .selectFrom('users')
+    .select(['username', 'display_name', 'disabled'])
+    .where('registration_no', '=', registrationNo)
+    .execute();
   return { ...a, tokens, accounts };
 }
 
@@ -60,7 +73,9 @@ describe('registration replay cannot take over an account (finding 1)', () => {
     const { registrationNo, token } = first.json() as { registrationNo: string; token: string };
     expect(token).toMatch(/^asn_/);
     const own = bearer(token);
-    expect((await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode,
+    ).toBe(200);
     const before = await applicationRow(registrationNo);
 
     // The attacker: the same key (guessed), the victim's NIK, another name and e-mail, no token.
@@ -69,19 +84,32 @@ describe('registration replay cannot take over an account (finding 1)', () => {
     expect([taken.statusCode, taken.json().error?.code], taken.body).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     expect(taken.body).not.toMatch(/asn_/);
     expect(await applicationRow(registrationNo)).toEqual(before);
-    expect((await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode,
+    ).toBe(200);
 
     // The real client's retry: the outcome, without any credential; its token keeps working.
     const replay = await app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload: body });
     expect(replay.statusCode, replay.body).toBe(201);
-    expect(replay.json()).toEqual({ registrationNo, workflowId: first.json().workflowId, warnings: first.json().warnings, replayed: true });
+    expect(replay.json()).toEqual({
+      registrationNo,
+      workflowId: first.json().workflowId,
+      warnings: first.json().warnings,
+      replayed: true,
+    });
     expect(replay.body).not.toMatch(/asn_/);
     expect(await applicationRow(registrationNo)).toEqual(before);
-    expect((await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode,
+    ).toBe(200);
 
     // Registration closes: a new registration is refused; a replay still carries no credential.
     await db.updateTable('rounds').set({ phase: 'verification' }).where('round_id', '=', config.roundId).execute();
-    await expect.poll(async () => (await app.inject({ method: 'POST', url, payload: registration() })).json().error?.code, { timeout: 30_000 }).toBe('WRONG_PHASE');
+    await expect
+      .poll(async () => (await app.inject({ method: 'POST', url, payload: registration() })).json().error?.code, {
+        timeout: 30_000,
+      })
+      .toBe('WRONG_PHASE');
     for (const payload of [body, attack]) {
       const late = await app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload });
       expect(late.body).not.toMatch(/asn_/);
@@ -89,28 +117,63 @@ describe('registration replay cannot take over an account (finding 1)', () => {
       expect(late.statusCode).toBe(payload === body ? 201 : 422);
     }
     expect(await applicationRow(registrationNo)).toEqual(before);
-    expect((await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: own })).statusCode,
+    ).toBe(200);
   });
 
   it('Temporal down: the first answer (202) carries the token; the repeat starts the workflow and carries none', async () => {
     const config = await openRound(db, await env.currentTimeMs(), uniq('pending'));
     const down = Connection.lazy({ address: '127.0.0.1:1' });
-    const offline = await buildApp({ deps: { db, client: new Client({ connection: down }), connection: down, taskQueue }, rateLimit: { max: 1000, timeWindow: 60_000 }, bundlePath: inject('bundlePath') });
+    const offline = await buildApp({
+      deps: { db, client: new Client({ connection: down }), connection: down, taskQueue },
+      rateLimit: { max: 1000, timeWindow: 60_000 },
+      bundlePath: inject('bundlePath'),
+    });
     try {
       const url = `/rounds/${config.roundId}/registrations`;
       const key = randomUUID();
       const body = registration();
       const first = await offline.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload: body });
       expect(first.statusCode, first.body).toBe(202);
-      const { registrationNo, token, workflowPending } = first.json() as { registrationNo: string; token: string; workflowPending: boolean };
+      const { registrationNo, token, workflowPending } = first.json() as {
+        registrationNo: string;
+        token: string;
+        workflowPending: boolean;
+      };
       expect([typeof token, workflowPending]).toEqual(['string', true]);
-      expect((await db.selectFrom('applications').select('workflow_started_at').where('registration_no', '=', registrationNo).executeTakeFirstOrThrow()).workflow_started_at).toBeNull();
+      expect(
+        (
+          await db
+            .selectFrom('applications')
+            .select('workflow_started_at')
+            .where('registration_no', '=', registrationNo)
+            .executeTakeFirstOrThrow()
+        ).workflow_started_at,
+      ).toBeNull();
 
       const repeat = await app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload: body });
       expect(repeat.statusCode, repeat.body).toBe(201);
-      expect(repeat.json()).toEqual({ registrationNo, workflowId: `candidate/${registrationNo}`, warnings: [], replayed: true });
-      expect((await db.selectFrom('applications').select('workflow_started_at').where('registration_no', '=', registrationNo).executeTakeFirstOrThrow()).workflow_started_at).not.toBeNull();
-      const status = await app.inject({ method: 'GET', url: `/registrations/${registrationNo}`, headers: bearer(token) });
+      expect(repeat.json()).toEqual({
+        registrationNo,
+        workflowId: `candidate/${registrationNo}`,
+        warnings: [],
+        replayed: true,
+      });
+      expect(
+        (
+          await db
+            .selectFrom('applications')
+            .select('workflow_started_at')
+            .where('registration_no', '=', registrationNo)
+            .executeTakeFirstOrThrow()
+        ).workflow_started_at,
+      ).not.toBeNull();
+      const status = await app.inject({
+        method: 'GET',
+        url: `/registrations/${registrationNo}`,
+        headers: bearer(token),
+      });
       expect([status.statusCode, status.json().stage], status.body).toEqual([200, 'documents']);
     } finally {
       await offline.close();
@@ -123,24 +186,47 @@ describe('registration replay cannot take over an account (finding 1)', () => {
     const url = `/rounds/${config.roundId}/registrations`;
     const key = randomUUID();
     const body = registration();
-    const answers = await Promise.all([0, 1, 2].map(() => app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload: body })));
+    const answers = await Promise.all(
+      [0, 1, 2].map(() => app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload: body })),
+    );
     const withToken = answers.filter((a) => a.statusCode === 201 && a.json().token);
     expect(withToken, answers.map((a) => a.body).join('\n')).toHaveLength(1);
     for (const a of answers.filter((x) => x !== withToken[0])) {
-      expect(a.statusCode === 409 ? a.json().error.code : [a.statusCode, a.json().replayed, a.json().token]).toEqual(a.statusCode === 409 ? 'REGISTRATION_IN_PROGRESS' : [201, true, undefined]);
+      expect(a.statusCode === 409 ? a.json().error.code : [a.statusCode, a.json().replayed, a.json().token]).toEqual(
+        a.statusCode === 409 ? 'REGISTRATION_IN_PROGRESS' : [201, true, undefined],
+      );
     }
-    const apps = await db.selectFrom('applications').select('registration_no').where('round_id', '=', config.roundId).execute();
+    const apps = await db
+      .selectFrom('applications')
+      .select('registration_no')
+      .where('round_id', '=', config.roundId)
+      .execute();
     expect(apps).toHaveLength(1);
-    const tokens = await db.selectFrom('api_tokens').innerJoin('users', 'users.user_id', 'api_tokens.user_id').select('api_tokens.token_hash').where('users.registration_no', '=', apps[0]!.registration_no).execute();
+    const tokens = await db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.user_id', 'api_tokens.user_id')
+      .select('api_tokens.token_hash')
+      .where('users.registration_no', '=', apps[0]!.registration_no)
+      .execute();
     expect(tokens).toHaveLength(1);
   });
 
-  it("an anonymous key is scoped to its round: the same key in another round is another registration", async () => {
+  it('an anonymous key is scoped to its round: the same key in another round is another registration', async () => {
     const now = await env.currentTimeMs();
     const [a, b] = [await openRound(db, now, uniq('scope-a')), await openRound(db, now, uniq('scope-b'))];
     const key = randomUUID();
-    const ra = await app.inject({ method: 'POST', url: `/rounds/${a.roundId}/registrations`, headers: { 'idempotency-key': key }, payload: registration() });
-    const rb = await app.inject({ method: 'POST', url: `/rounds/${b.roundId}/registrations`, headers: { 'idempotency-key': key }, payload: registration() });
+    const ra = await app.inject({
+      method: 'POST',
+      url: `/rounds/${a.roundId}/registrations`,
+      headers: { 'idempotency-key': key },
+      payload: registration(),
+    });
+    const rb = await app.inject({
+      method: 'POST',
+      url: `/rounds/${b.roundId}/registrations`,
+      headers: { 'idempotency-key': key },
+      payload: registration(),
+    });
     expect([ra.statusCode, rb.statusCode], rb.body).toEqual([201, 201]);
     expect(rb.json().registrationNo).not.toBe(ra.json().registrationNo);
     expect(rb.json().replayed).toBeUndefined();
@@ -159,13 +245,21 @@ describe('workflow Update ids are bound to the caller and the request', () => {
     const wib = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+07:00');
     const key = randomUUID();
     const extend = (token: string, days: number) =>
-      app.inject({ method: 'POST', url: `/rounds/${roundId}/deadlines`, headers: { ...bearer(token), 'idempotency-key': key }, payload: { key: 'registrationCloses', to: wib(close + days * 86_400_000), reason: `Perpanjangan ${days} hari` } });
+      app.inject({
+        method: 'POST',
+        url: `/rounds/${roundId}/deadlines`,
+        headers: { ...bearer(token), 'idempotency-key': key },
+        payload: { key: 'registrationCloses', to: wib(close + days * 86_400_000), reason: `Perpanjangan ${days} hari` },
+      });
 
     const one = await extend(hr1.token, 1);
     expect(one.statusCode, one.body).toBe(200);
     const two = await extend(hr2.token, 2);
     expect(two.statusCode, two.body).toBe(200);
-    const state = (await app.inject({ method: 'GET', url: `/rounds/${roundId}` })).json() as { deadlineChanges: { actor: string; to: string }[]; schedule: { registrationCloses: string } };
+    const state = (await app.inject({ method: 'GET', url: `/rounds/${roundId}` })).json() as {
+      deadlineChanges: { actor: string; to: string }[];
+      schedule: { registrationCloses: string };
+    };
     expect(state.deadlineChanges.map((c) => c.actor)).toEqual([hr1.user.username, hr2.user.username]);
     expect(Date.parse(state.schedule.registrationCloses)).toBe(close + 2 * 86_400_000);
 
@@ -173,7 +267,9 @@ describe('workflow Update ids are bound to the caller and the request', () => {
     expect([reused.statusCode, reused.json().error?.code], reused.body).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     const again = await extend(hr1.token, 1); // the same request: the first outcome, applied once
     expect(again.statusCode, again.body).toBe(200);
-    const after = (await app.inject({ method: 'GET', url: `/rounds/${roundId}` })).json() as { deadlineChanges: unknown[] };
+    const after = (await app.inject({ method: 'GET', url: `/rounds/${roundId}` })).json() as {
+      deadlineChanges: unknown[];
+    };
     expect(after.deadlineChanges).toHaveLength(2);
   });
 });
@@ -182,13 +278,24 @@ describe('tokens expire and can be revoked (finding 7)', () => {
   it('an expired token answers 401 TOKEN_EXPIRED; lifetimes come from the configuration', async () => {
     const u = await createUser(db, { username: uniq('exp'), displayName: 'Kedaluwarsa', role: 'auditor' });
     expect((await app.inject({ method: 'GET', url: '/rounds', headers: bearer(u.token) })).statusCode).toBe(200);
-    const row = await db.selectFrom('api_tokens').select(sql<number>`extract(epoch from expires_at - created_at)`.as('secs')).where('user_id', '=', u.user.userId).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('api_tokens')
+      .select(sql<number>`extract(epoch from expires_at - created_at)`.as('secs'))
+      .where('user_id', '=', u.user.userId)
+      .executeTakeFirstOrThrow();
     expect(Number(row.secs) / 3600).toBeCloseTo(loadConfig().tokenTtlHours, 1);
-    await db.updateTable('api_tokens').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('user_id', '=', u.user.userId).execute();
+    await db
+      .updateTable('api_tokens')
+      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+      .where('user_id', '=', u.user.userId)
+      .execute();
     const r = await app.inject({ method: 'GET', url: '/rounds', headers: bearer(u.token) });
     expect([r.statusCode, r.json().error.code]).toEqual([401, 'TOKEN_EXPIRED']);
 
-    expect(loadConfig({ ASN_TOKEN_TTL_HOURS: '2', ASN_CANDIDATE_TOKEN_TTL_HOURS: '48' })).toMatchObject({ tokenTtlHours: 2, candidateTokenTtlHours: 48 });
+    expect(loadConfig({ ASN_TOKEN_TTL_HOURS: '2', ASN_CANDIDATE_TOKEN_TTL_HOURS: '48' })).toMatchObject({
+      tokenTtlHours: 2,
+      candidateTokenTtlHours: 48,
+    });
     expect(loadConfig({}).tokenTtlHours).toBe(720);
     expect(() => loadConfig({ ASN_TOKEN_TTL_HOURS: '0' })).toThrow(/ASN_TOKEN_TTL_HOURS/);
     expect(() => loadConfig({ ASN_TOKEN_TTL_HOURS: 'forever' })).toThrow(/ASN_TOKEN_TTL_HOURS/);
@@ -196,14 +303,22 @@ describe('tokens expire and can be revoked (finding 7)', () => {
 
   it("the candidate's registration token has the candidate lifetime", async () => {
     const config = await openRound(db, await env.currentTimeMs(), uniq('cand-ttl'));
-    const reg = await app.inject({ method: 'POST', url: `/rounds/${config.roundId}/registrations`, payload: registration() });
+    const reg = await app.inject({
+      method: 'POST',
+      url: `/rounds/${config.roundId}/registrations`,
+      payload: registration(),
+    });
     expect(reg.statusCode, reg.body).toBe(201);
-    const row = await db.selectFrom('api_tokens').innerJoin('users', 'users.user_id', 'api_tokens.user_id').select(sql<number>`extract(epoch from api_tokens.expires_at - api_tokens.created_at)`.as('secs'))
-      .where('users.registration_no', '=', reg.json().registrationNo).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.user_id', 'api_tokens.user_id')
+      .select(sql<number>`extract(epoch from api_tokens.expires_at - api_tokens.created_at)`.as('secs'))
+      .where('users.registration_no', '=', reg.json().registrationNo)
+      .executeTakeFirstOrThrow();
     expect(Number(row.secs) / 3600).toBeCloseTo(loadConfig().candidateTokenTtlHours, 1);
   });
 
-  it('logout revokes the token it is called with (every role); HR revokes all of a user\'s tokens and sessions', async () => {
+  it("logout revokes the token it is called with (every role); HR revokes all of a user's tokens and sessions", async () => {
     for (const role of ['hr', 'reviewer', 'supervisor', 'auditor', 'candidate'] as const) {
       const u = await createUser(db, { username: uniq(`out-${role}`), displayName: 'Keluar', role });
       const keep = await createUser(db, { username: uniq(`keep-${role}`), displayName: 'Tetap', role });
@@ -219,33 +334,66 @@ describe('tokens expire and can be revoked (finding 7)', () => {
     const victim = await createUser(db, { username: uniq('leak'), displayName: 'Bocor', role: 'auditor' });
     const session = await app.inject({ method: 'POST', url: '/codec/session', payload: { token: victim.token } });
     const cookie = String(session.headers['set-cookie']).split(';')[0]!;
-    const forbidden = await app.inject({ method: 'POST', url: `/users/${victim.user.username}/tokens/revoke`, headers: users.auditor.headers });
+    const forbidden = await app.inject({
+      method: 'POST',
+      url: `/users/${victim.user.username}/tokens/revoke`,
+      headers: users.auditor.headers,
+    });
     expect(forbidden.statusCode).toBe(403);
-    const revoke = await app.inject({ method: 'POST', url: `/users/${victim.user.username}/tokens/revoke`, headers: users.hr.headers });
-    expect([revoke.statusCode, revoke.json()], revoke.body).toEqual([200, { username: victim.user.username, tokensRevoked: 1, sessionsRevoked: 1 }]);
+    const revoke = await app.inject({
+      method: 'POST',
+      url: `/users/${victim.user.username}/tokens/revoke`,
+      headers: users.hr.headers,
+    });
+    expect([revoke.statusCode, revoke.json()], revoke.body).toEqual([
+      200,
+      { username: victim.user.username, tokensRevoked: 1, sessionsRevoked: 1 },
+    ]);
     const r = await app.inject({ method: 'GET', url: '/rounds', headers: bearer(victim.token) });
     expect([r.statusCode, r.json().error.code]).toEqual([401, 'TOKEN_REVOKED']);
-    const viaCookie = await app.inject({ method: 'POST', url: '/codec/decode', headers: { cookie }, payload: { payloads: [] } });
+    const viaCookie = await app.inject({
+      method: 'POST',
+      url: '/codec/decode',
+      headers: { cookie },
+      payload: { payloads: [] },
+    });
     expect(viaCookie.statusCode).toBe(401);
-    const unknown = await app.inject({ method: 'POST', url: '/users/tidak-ada/tokens/revoke', headers: users.hr.headers });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/users/tidak-ada/tokens/revoke',
+      headers: users.hr.headers,
+    });
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_FOUND']);
   });
 
   it('npm run user:create issues a new token with the configured lifetime each time; user:revoke ends them', async () => {
     const username = uniq('cli');
     const run = async (...args: string[]): Promise<string> => {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), ASN_TOKEN_TTL_HOURS: '3' }, timeout: 120_000 });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/user-create.ts', ...args],
+        { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), ASN_TOKEN_TTL_HOURS: '3' }, timeout: 120_000 },
+      );
       return stdout;
     };
     const tokenOf = (out: string): string => /^(asn_\S+)$/m.exec(out)![1]!;
     const first = tokenOf(await run('--role', 'auditor', '--username', username));
     const second = tokenOf(await run('--role', 'auditor', '--username', username));
     expect(second).not.toBe(first);
-    for (const t of [first, second]) expect((await app.inject({ method: 'GET', url: '/rounds', headers: bearer(t) })).statusCode).toBe(200);
-    const rows = await db.selectFrom('api_tokens').innerJoin('users', 'users.user_id', 'api_tokens.user_id').select(sql<number>`extract(epoch from api_tokens.expires_at - api_tokens.created_at)`.as('secs')).where('users.username', '=', username).execute();
+    for (const t of [first, second])
+      expect((await app.inject({ method: 'GET', url: '/rounds', headers: bearer(t) })).statusCode).toBe(200);
+    const rows = await db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.user_id', 'api_tokens.user_id')
+      .select(sql<number>`extract(epoch from api_tokens.expires_at - api_tokens.created_at)`.as('secs'))
+      .where('users.username', '=', username)
+      .execute();
     expect(rows.map((x) => Math.round(Number(x.secs) / 60))).toEqual([180, 180]);
     expect(await run('--revoke', '--username', username)).toMatch(/revoked 2 token/);
-    for (const t of [first, second]) expect((await app.inject({ method: 'GET', url: '/rounds', headers: bearer(t) })).json().error.code).toBe('TOKEN_REVOKED');
+    for (const t of [first, second])
+      expect((await app.inject({ method: 'GET', url: '/rounds', headers: bearer(t) })).json().error.code).toBe(
+        'TOKEN_REVOKED',
+      );
   }, 240_000);
 });
 
@@ -259,7 +407,8 @@ describe('the codec cookie holds a server-side session id, not the token (findin
     expect(setCookie).not.toContain(auditor.token);
     expect(setCookie).not.toContain(auditor.token.slice(4));
     const cookie = setCookie.split(';')[0]!;
-    const decode = (c: string) => app.inject({ method: 'POST', url: '/codec/decode', headers: { cookie: c }, payload: { payloads: [] } });
+    const decode = (c: string) =>
+      app.inject({ method: 'POST', url: '/codec/decode', headers: { cookie: c }, payload: { payloads: [] } });
     expect((await decode(cookie)).statusCode).toBe(200);
     expect((await decode(`asn_codec=${auditor.token}`)).statusCode).toBe(401);
 
@@ -272,12 +421,24 @@ describe('the codec cookie holds a server-side session id, not the token (findin
     const cookie2 = String(again.headers['set-cookie']).split(';')[0]!;
     expect(cookie2).not.toBe(cookie);
     expect((await decode(cookie2)).statusCode).toBe(200);
-    await db.updateTable('sessions').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('user_id', '=', auditor.user.userId).execute();
+    await db
+      .updateTable('sessions')
+      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+      .where('user_id', '=', auditor.user.userId)
+      .execute();
     const expired = await decode(cookie2);
     expect([expired.statusCode, expired.json().error.code]).toEqual([401, 'UNAUTHENTICATED']);
 
-    const reviewer = await createUser(db, { username: uniq('codec-rev'), displayName: 'Verifikator', role: 'reviewer' });
-    expect((await app.inject({ method: 'POST', url: '/codec/session', payload: { token: reviewer.token } })).statusCode).toBe(403);
-    expect(await db.selectFrom('sessions').select('session_hash').where('user_id', '=', reviewer.user.userId).execute()).toEqual([]);
+    const reviewer = await createUser(db, {
+      username: uniq('codec-rev'),
+      displayName: 'Verifikator',
+      role: 'reviewer',
+    });
+    expect(
+      (await app.inject({ method: 'POST', url: '/codec/session', payload: { token: reviewer.token } })).statusCode,
+    ).toBe(403);
+    expect(
+      await db.selectFrom('sessions').select('session_hash').where('user_id', '=', reviewer.user.userId).execute(),
+    ).toEqual([]);
   });
 });

@@ -32,7 +32,11 @@ async function get<T>(url: string, headers: Record<string, string> = {}): Promis
   expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
   return res.json() as PageBody<T>;
 }
-async function all<T>(url: string, headers: Record<string, string>, pageSize: number): Promise<{ items: T[]; pages: PageBody<T>[] }> {
+async function all<T>(
+  url: string,
+  headers: Record<string, string>,
+  pageSize: number,
+): Promise<{ items: T[]; pages: PageBody<T>[] }> {
   const pages: PageBody<T>[] = [];
   for (let page = 1; page < 100; page++) {
     const p = await get<T>(`${url}${url.includes('?') ? '&' : '?'}page=${page}&pageSize=${pageSize}`, headers);
@@ -53,7 +57,11 @@ describe('every list endpoint: ?page= & ?pageSize= → { items, total, page, pag
       select ${prefix} || lpad(i::text, 4, '0'), ${roundId}, 'DINKES-PERAWAT', 2025, '8' || ${prefix.slice(1)} || lpad(i::text, 8, '0'), 'Pelamar Uji', '1996-04-12', 'P', 'uji@example.id', 'umum', 'S1', 'Keperawatan', 350, '[]'::jsonb, 'verification', now(), now()
       from generate_series(1, ${N}) as i`.execute(db);
     const reviewer = `verifikator-page-${Date.now().toString(36)}`;
-    const { token } = await createUser(db, { username: reviewer, displayName: 'Verifikator Halaman', role: 'reviewer' });
+    const { token } = await createUser(db, {
+      username: reviewer,
+      displayName: 'Verifikator Halaman',
+      role: 'reviewer',
+    });
     const rh = { authorization: `Bearer ${token}` };
     // Seven distinct deadlines: many ties, so the order must fall back to the task id to be stable.
     await sql`insert into tasks (task_id, registration_no, round_id, kind, stage, reviewer, status, due_at, created_at)
@@ -65,10 +73,17 @@ describe('every list endpoint: ?page= & ?pageSize= → { items, total, page, pag
     const first = await get<{ taskId: string; dueAt: string }>('/tasks', rh);
     expect([first.items.length, first.total, first.page, first.pageSize]).toEqual([100, N, 1, 100]);
     const tasks = await all<{ taskId: string; dueAt: string }>('/tasks', rh, 1000);
-    expect(tasks.pages.map((p) => [p.items.length, p.total])).toEqual([[1000, N], [N - 1000, N], [0, N]]);
-    const expected = (await db.selectFrom('tasks').select(['task_id', 'due_at']).where('reviewer', '=', reviewer).execute())
+    expect(tasks.pages.map((p) => [p.items.length, p.total])).toEqual([
+      [1000, N],
+      [N - 1000, N],
+      [0, N],
+    ]);
+    const expected = (
+      await db.selectFrom('tasks').select(['task_id', 'due_at']).where('reviewer', '=', reviewer).execute()
+    )
       .map((t) => ({ taskId: t.task_id, at: new Date(t.due_at).getTime() }))
-      .sort((a, b) => a.at - b.at || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0)).map((t) => t.taskId);
+      .sort((a, b) => a.at - b.at || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0))
+      .map((t) => t.taskId);
     expect(tasks.items.map((t) => t.taskId)).toEqual(expected); // sorted over all N, then cut: the latest deadline is on page 2
     // Smaller pages give the same sequence.
     expect((await all<{ taskId: string }>('/tasks', rh, 333)).items.map((t) => t.taskId)).toEqual(expected);
@@ -77,7 +92,11 @@ describe('every list endpoint: ?page= & ?pageSize= → { items, total, page, pag
     await sql`insert into rankings (round_id, kind, registration_no, formation_id, rank, result, breakdown, version)
       select ${roundId}, 'final', ${prefix} || lpad(i::text, 4, '0'), 'DINKES-PERAWAT', ${N} + 1 - i, case when i > ${N} - 2 then 'lulus' else 'tidak_lulus' end, '{}'::jsonb, 1
       from generate_series(1, ${N}) as i`.execute(db);
-    const ranking = await all<{ registrationNo: string; rank: number }>(`/rounds/${roundId}/rankings/final`, users.hr.headers, 500);
+    const ranking = await all<{ registrationNo: string; rank: number }>(
+      `/rounds/${roundId}/rankings/final`,
+      users.hr.headers,
+      500,
+    );
     expect(ranking.pages.map((p) => p.total)).toEqual([N, N, N, N]);
     expect(ranking.items.map((r) => r.rank)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
     expect(new Set(ranking.items.map((r) => r.registrationNo)).size).toBe(N);
@@ -91,7 +110,14 @@ describe('every list endpoint: ?page= & ?pageSize= → { items, total, page, pag
 
     // Rounds: the total is every round stored.
     const rounds = await get<{ roundId: string }>('/rounds?pageSize=1', users.auditor.headers);
-    const stored = Number((await db.selectFrom('rounds').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const stored = Number(
+      (
+        await db
+          .selectFrom('rounds')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect([rounds.items.length, rounds.total]).toEqual([1, stored]);
     expect((await get<{ version: number }>(`/rounds/${roundId}/criteria`)).total).toBe(1);
   }, 180_000);

@@ -27,16 +27,30 @@ afterAll(async () => {
 });
 
 /** A confirmed portal account and a logged-in browser: its session cookie and a CSRF pair read from a page. */
-async function loggedIn(nik: string): Promise<{ cookie: string; csrf: (url: string) => Promise<{ token: string; cookie: string }> }> {
-  const account = await db.transaction().execute((trx) => createAccount(trx, { nik, email: `${nik}@contoh.id`, passwordHash: 'x' }));
-  await db.updateTable('accounts').set({ email_confirmed_at: new Date() }).where('account_id', '=', account.accountId).execute();
+async function loggedIn(
+  nik: string,
+): Promise<{ cookie: string; csrf: (url: string) => Promise<{ token: string; cookie: string }> }> {
+  const account = await db
+    .transaction()
+    .execute((trx) => createAccount(trx, { nik, email: `${nik}@contoh.id`, passwordHash: 'x' }));
+  await db
+    .updateTable('accounts')
+    .set({ email_confirmed_at: new Date() })
+    .where('account_id', '=', account.accountId)
+    .execute();
   const { sessionId } = await createSession(db, account.userId, { ttlMs: 3_600_000 });
   const session = `asn_portal=${sessionId}`;
   return {
     cookie: session,
     csrf: async (url) => {
       const res = await app.inject({ method: 'GET', url, headers: { cookie: session } });
-      if (res.statusCode !== 200) console.log(res.body.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 1500));
+      if (res.statusCode !== 200)
+        console.log(
+          res.body
+            .replace(/<[^>]+>/g, ' ')
+            .replace(/\s+/g, ' ')
+            .slice(0, 1500),
+        );
       expect(res.statusCode).toBe(200);
       const token = /name="_csrf" value="([^"]+)"/.exec(res.body)![1]!;
       const secret = String(res.headers['set-cookie']).match(/asn_csrf=([^;]+)/)?.[1];
@@ -57,7 +71,12 @@ describe('candidate pages (server side)', () => {
     expect(page.body).toContain(`value="${nik}"`);
 
     const check = async (fields: Record<string, string>) => {
-      const r = await app.inject({ method: 'POST', url: `${formUrl}/periksa`, headers: { cookie, 'x-csrf-token': token, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+      const r = await app.inject({
+        method: 'POST',
+        url: `${formUrl}/periksa`,
+        headers: { cookie, 'x-csrf-token': token, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(fields).toString(),
+      });
       expect(r.statusCode, r.body).toBe(200);
       return r.json() as { errors: Record<string, string>; warnings: string[] };
     };
@@ -65,21 +84,47 @@ describe('candidate pages (server side)', () => {
     expect(bad.errors.nik).toContain('16 digit');
     expect(bad.errors.birthDate).toMatch(/Usia 45 tahun/);
     expect(bad.errors.ipk).toBeDefined();
-    const good = { nik, fullName: 'Siti Aminah Lubis', birthDate: '1996-04-12', sex: 'P', email: 'siti@contoh.id', program: 'Keperawatan', ipk: '3,51' };
+    const good = {
+      nik,
+      fullName: 'Siti Aminah Lubis',
+      birthDate: '1996-04-12',
+      sex: 'P',
+      email: 'siti@contoh.id',
+      program: 'Keperawatan',
+      ipk: '3,51',
+    };
     expect((await check(good)).errors).toEqual({});
     expect((await check({ ...good, birthDate: '1996-04-13' })).warnings.join(' ')).toContain('Tanggal lahir dalam NIK');
 
     // Without the CSRF token the inline check is refused.
-    const forged = await app.inject({ method: 'POST', url: `${formUrl}/periksa`, headers: { cookie: me.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'nik=1' });
+    const forged = await app.inject({
+      method: 'POST',
+      url: `${formUrl}/periksa`,
+      headers: { cookie: me.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'nik=1',
+    });
     expect(forged.statusCode).toBe(403);
 
-    const reg = await app.inject({ method: 'POST', url: formUrl, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ ...good, _csrf: token, key: 'k-123456789' }).toString() });
+    const reg = await app.inject({
+      method: 'POST',
+      url: formUrl,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ ...good, _csrf: token, key: 'k-123456789' }).toString(),
+    });
     expect(reg.statusCode, reg.body.slice(0, 500)).toBe(303);
     expect(reg.headers.location).toBe('/portal/pendaftaran/dokumen?info=terdaftar');
-    const app1 = await db.selectFrom('applications').select(['registration_no', 'education_program', 'ipk']).where('nik', '=', nik).executeTakeFirstOrThrow();
+    const app1 = await db
+      .selectFrom('applications')
+      .select(['registration_no', 'education_program', 'ipk'])
+      .where('nik', '=', nik)
+      .executeTakeFirstOrThrow();
     expect([app1.education_program, app1.ipk]).toEqual(['Keperawatan', 351]);
 
-    const docs = await app.inject({ method: 'GET', url: '/portal/pendaftaran/dokumen', headers: { cookie: me.cookie } });
+    const docs = await app.inject({
+      method: 'GET',
+      url: '/portal/pendaftaran/dokumen',
+      headers: { cookie: me.cookie },
+    });
     expect(docs.statusCode, docs.body.slice(0, 300)).toBe(200);
     expect(docs.body).toContain('Berkas JPG/JPEG, paling besar 200 KB');
     expect(docs.body).toContain('Berkas PDF, paling besar 800 KB');
@@ -87,14 +132,44 @@ describe('candidate pages (server side)', () => {
 
     const d = await me.csrf('/portal/pendaftaran/dokumen');
     const boundary = '----pc';
-    const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="ktp.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), JPEG('ktp'), Buffer.from(`\r\n--${boundary}--\r\n`)]);
-    const up = await app.inject({ method: 'POST', url: '/portal/pendaftaran/dokumen/ktp', headers: { cookie: d.cookie, 'x-csrf-token': d.token, accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="ktp.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
+      JPEG('ktp'),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const up = await app.inject({
+      method: 'POST',
+      url: '/portal/pendaftaran/dokumen/ktp',
+      headers: {
+        cookie: d.cookie,
+        'x-csrf-token': d.token,
+        accept: 'application/json',
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload: body,
+    });
     expect(up.statusCode, up.body).toBe(201);
-    const wrong = await app.inject({ method: 'POST', url: '/portal/pendaftaran/dokumen/ijazah', headers: { cookie: d.cookie, 'x-csrf-token': d.token, accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/portal/pendaftaran/dokumen/ijazah',
+      headers: {
+        cookie: d.cookie,
+        'x-csrf-token': d.token,
+        accept: 'application/json',
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload: body,
+    });
     expect(wrong.statusCode).toBe(422);
     expect(wrong.json().error.message).toContain('PDF');
 
-    const card = await app.inject({ method: 'GET', url: '/portal/pendaftaran/kartu.pdf', headers: { cookie: me.cookie } });
+    const card = await app.inject({
+      method: 'GET',
+      url: '/portal/pendaftaran/kartu.pdf',
+      headers: { cookie: me.cookie },
+    });
     expect(card.statusCode).toBe(200);
     expect((await readPdf(card.rawPayload)).qr).toBe(app1.registration_no);
 
@@ -102,7 +177,11 @@ describe('candidate pages (server side)', () => {
     expect(status.statusCode, status.body.slice(0, 300)).toBe(200);
     expect(status.body).toContain('Batas mengirim dokumen');
     expect(status.body).toMatch(/WIB/);
-    const sanggah = await app.inject({ method: 'GET', url: '/portal/pendaftaran/sanggah', headers: { cookie: me.cookie } });
+    const sanggah = await app.inject({
+      method: 'GET',
+      url: '/portal/pendaftaran/sanggah',
+      headers: { cookie: me.cookie },
+    });
     expect(sanggah.body).toContain('Masa sanggah tidak sedang dibuka');
     expect(sanggah.body).not.toContain('<textarea');
     const drh = await app.inject({ method: 'GET', url: '/portal/pendaftaran/drh', headers: { cookie: me.cookie } });

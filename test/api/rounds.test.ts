@@ -28,25 +28,43 @@ afterAll(async () => {
   await h?.stop();
 });
 
-
 const TABLES = ['rounds', 'formations', 'audit_log'] as const;
 
 describe('POST /rounds → GET /rounds/:id', () => {
   it('HR starts a round; its state is read from what the round recorded (the fresh workflow answers before that)', async () => {
     const roundId = `api-${Date.now()}`;
-    const res = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: sampleRound(roundId) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/rounds',
+      headers: users.hr.headers,
+      payload: sampleRound(roundId),
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ roundId, workflowId: `round/${roundId}` });
 
     const got = await app.inject({ method: 'GET', url: `/rounds/${roundId}` });
     expect(got.statusCode).toBe(200);
-    expect(got.json()).toMatchObject({ roundId, agency: 'BKPSDM Kota Medan', formations: [{ formationId: 'DINKES-PERAWAT' }, { formationId: 'DISDIKBUD-GURU' }] });
+    expect(got.json()).toMatchObject({
+      roundId,
+      agency: 'BKPSDM Kota Medan',
+      formations: [{ formationId: 'DINKES-PERAWAT' }, { formationId: 'DISDIKBUD-GURU' }],
+    });
 
-    await expect.poll(async () => (await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).execute()).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => (await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).execute()).length,
+        { timeout: 20_000 },
+      )
+      .toBe(1);
 
     // The same id again → 409, nothing changes.
     const before = await rowCounts(db, TABLES);
-    const again = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: sampleRound(roundId) });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/rounds',
+      headers: users.hr.headers,
+      payload: sampleRound(roundId),
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('ROUND_EXISTS');
     expect(await rowCounts(db, TABLES)).toEqual(before);
@@ -71,9 +89,16 @@ describe('POST /rounds → GET /rounds/:id', () => {
     const res2 = await app.inject({ method: 'POST', url: '/rounds', headers: users.hr.headers, payload: order });
     expect(res2.statusCode).toBe(422);
     expect(res2.json().error.code).toBe('ROUND_CONFIG_INVALID');
-    expect(res2.json().error.details.map((d: { code: string }) => d.code)).toEqual(expect.arrayContaining(['SCHEDULE_ORDER', 'WEIGHTS_SUM']));
+    expect(res2.json().error.details.map((d: { code: string }) => d.code)).toEqual(
+      expect.arrayContaining(['SCHEDULE_ORDER', 'WEIGHTS_SUM']),
+    );
 
-    const res3 = await app.inject({ method: 'POST', url: '/rounds', headers: { ...users.hr.headers, 'content-type': 'application/json' }, payload: '{"roundId": ' });
+    const res3 = await app.inject({
+      method: 'POST',
+      url: '/rounds',
+      headers: { ...users.hr.headers, 'content-type': 'application/json' },
+      payload: '{"roundId": ',
+    });
     expect(res3.statusCode).toBe(400);
     expect(await rowCounts(db, TABLES)).toEqual(before);
   });
@@ -87,10 +112,20 @@ describe('POST /rounds → GET /rounds/:id', () => {
   it('only HR may start a round', async () => {
     const none = await app.inject({ method: 'POST', url: '/rounds', payload: sampleRound('r-none') });
     expect(none.statusCode).toBe(401);
-    const rev = await app.inject({ method: 'POST', url: '/rounds', headers: users.reviewer.headers, payload: sampleRound('r-rev') });
+    const rev = await app.inject({
+      method: 'POST',
+      url: '/rounds',
+      headers: users.reviewer.headers,
+      payload: sampleRound('r-rev'),
+    });
     expect(rev.statusCode).toBe(403);
     expect(rev.json().error.code).toBe('FORBIDDEN');
-    const badToken = await app.inject({ method: 'POST', url: '/rounds', headers: { authorization: 'Bearer asn_not-a-real-token' }, payload: sampleRound('r-bad') });
+    const badToken = await app.inject({
+      method: 'POST',
+      url: '/rounds',
+      headers: { authorization: 'Bearer asn_not-a-real-token' },
+      payload: sampleRound('r-bad'),
+    });
     expect(badToken.statusCode).toBe(401);
   });
 });
@@ -106,13 +141,18 @@ describe('GET /healthz', () => {
     const deadDb = createDb('postgres://postgres@127.0.0.1:1/asn', { connectionTimeoutMillis: 500 });
     const deadConn = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
     const a = await buildApp({ deps: { db: deadDb, client: env.client, connection: env.connection, taskQueue } });
-    const b = await buildApp({ deps: { db, client: new Client({ connection: deadConn }), connection: deadConn, taskQueue } });
+    const b = await buildApp({
+      deps: { db, client: new Client({ connection: deadConn }), connection: deadConn, taskQueue },
+    });
     enforceContract(a);
     enforceContract(b);
     try {
       const ra = await a.inject({ method: 'GET', url: '/healthz' });
       expect(ra.statusCode).toBe(503);
-      expect(ra.json().error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: { postgresql: 'down', temporal: 'up' } });
+      expect(ra.json().error).toMatchObject({
+        code: 'DEPENDENCY_UNAVAILABLE',
+        details: { postgresql: 'down', temporal: 'up' },
+      });
       const rb = await b.inject({ method: 'GET', url: '/healthz' });
       expect(rb.statusCode).toBe(503);
       expect(rb.json().error.details).toEqual({ postgresql: 'up', temporal: 'down' });

@@ -14,7 +14,8 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-const username = (p: string): string => `${p}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 6)}`;
+const username = (p: string): string =>
+  `${p}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 6)}`;
 
 describe('db/sessions', () => {
   it('finds the user of a live session and stores only a hash of its id', async () => {
@@ -38,7 +39,11 @@ describe('db/sessions', () => {
     expect(await findUserBySession(db, a.sessionId)).toBeUndefined();
     expect((await findUserBySession(db, b.sessionId))?.userId).toBe(user.userId); // one logout ends one session
     // Expiry is decided by the database clock: move the session's expiry into the past.
-    await db.updateTable('sessions').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('user_id', '=', user.userId).execute();
+    await db
+      .updateTable('sessions')
+      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+      .where('user_id', '=', user.userId)
+      .execute();
     expect(await findUserBySession(db, b.sessionId)).toBeUndefined();
     await expect(createSession(db, user.userId, { ttlMs: 0 })).rejects.toThrow(/ttlMs/);
   });

@@ -28,10 +28,20 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function asn(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+async function asn(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/asn.ts', ...args], {
     cwd: process.cwd(),
-    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath'), ...extraEnv },
+    env: {
+      ...process.env,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: taskQueue,
+      ASN_WORKFLOW_BUNDLE: inject('bundlePath'),
+      ...extraEnv,
+    },
   });
   let out = '';
   let err = '';
@@ -43,9 +53,19 @@ async function asn(args: string[], extraEnv: Record<string, string> = {}): Promi
 
 describe('the asn CLI: 0 clean, 1 a finding, 2 could not run', () => {
   it('answers each case with its exit code, builds the workflow bundle itself, and refuses an unknown round', async () => {
-    const { config } = await createRound(deps, sampleRound(`cli-exit-${Date.now().toString(36)}`, {}, Date.now() - 32 * 86_400_000), 'hr.cli');
+    const { config } = await createRound(
+      deps,
+      sampleRound(`cli-exit-${Date.now().toString(36)}`, {}, Date.now() - 32 * 86_400_000),
+      'hr.cli',
+    );
     const roundId = config.roundId;
-    await expect.poll(async () => (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase, { timeout: 30_000 }).toBe('registration');
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase,
+        { timeout: 30_000 },
+      )
+      .toBe('registration');
     await registerCandidate(deps, roundId);
 
     // No bundle where it is looked for (as after a fresh clone, before any build): built from source.
@@ -61,13 +81,24 @@ describe('the asn CLI: 0 clean, 1 a finding, 2 could not run', () => {
     expect(JSON.parse(clean.out).allOk).toBe(true);
 
     // 2: could not run.
-    for (const args of [['audit', 'verify', 'no-such-round'], ['replay', '--round', 'no-such-round'], ['rederive', 'no-such-round']]) {
+    for (const args of [
+      ['audit', 'verify', 'no-such-round'],
+      ['replay', '--round', 'no-such-round'],
+      ['rederive', 'no-such-round'],
+    ]) {
       const r = await asn(args);
       expect(r.code, `${args.join(' ')}: ${r.out}${r.err}`).toBe(2);
       expect(r.err).toMatch(/NOT_FOUND: Seleksi no-such-round tidak ditemukan/);
       expect(r.out).not.toMatch(/"ok"|allOk/);
     }
-    for (const args of [['audit', 'verify'], ['replay'], ['frobnicate'], ['audit', 'verify', roundId, '--bogus'], ['import', roundId, 'psikotes', 'x.csv'], ['replay', '--round', roundId, '--bundle', missing]]) {
+    for (const args of [
+      ['audit', 'verify'],
+      ['replay'],
+      ['frobnicate'],
+      ['audit', 'verify', roundId, '--bogus'],
+      ['import', roundId, 'psikotes', 'x.csv'],
+      ['replay', '--round', roundId, '--bundle', missing],
+    ]) {
       const r = await asn(args);
       expect(r.code, `${args.join(' ')}: ${r.out}${r.err}`).toBe(2);
     }
@@ -83,7 +114,13 @@ describe('the asn CLI: 0 clean, 1 a finding, 2 could not run', () => {
     expect(JSON.parse(violated.out)).toMatchObject({ total: 2, ok: 0 }); // stdout is the JSON answer alone
 
     // 1: a finding. A row of the round's chain edited in SQL breaks the chain.
-    const victim = await db.selectFrom('audit_log').select('id').where('chain', '=', `round:${roundId}`).orderBy('seq').limit(1).executeTakeFirstOrThrow();
+    const victim = await db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('chain', '=', `round:${roundId}`)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     await sql`update audit_log set reason = 'diubah diam-diam' where id = ${victim.id}`.execute(db);
     const broken = await asn(['audit', 'verify', roundId]);
     expect(broken.code, broken.out + broken.err).toBe(1);

@@ -28,20 +28,45 @@ afterAll(async () => {
 describe('HR lists through Temporal visibility, and the asn CLI, against a real dev server', () => {
   it('lists candidates by stage; the CLI lists, exports, replays and verifies', async () => {
     // A real round workflow whose registration opened a day ago (it walks its past phases at once).
-    const { config } = await createRound(deps, sampleRound(`cli-${Date.now().toString(36)}`, {}, Date.now() - 32 * 86_400_000), 'hr.cli');
-    await expect.poll(async () => (await db.selectFrom('rounds').select('phase').where('round_id', '=', config.roundId).executeTakeFirst())?.phase, { timeout: 20_000 }).toBe('registration');
+    const { config } = await createRound(
+      deps,
+      sampleRound(`cli-${Date.now().toString(36)}`, {}, Date.now() - 32 * 86_400_000),
+      'hr.cli',
+    );
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom('rounds').select('phase').where('round_id', '=', config.roundId).executeTakeFirst())
+            ?.phase,
+        { timeout: 20_000 },
+      )
+      .toBe('registration');
     const nos: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { registrationNo } = await registerCandidate(deps, config.roundId);
       nos.push(registrationNo);
     }
     await submitDocuments(deps, nos[0]!, await uploadAll(deps, nos[0]!, PERAWAT_DOCS));
-    await expect.poll(async () => (await listCandidates(deps, config.roundId, { stage: 'documents' })).map((c) => c.registrationNo), { timeout: 20_000 }).toEqual(nos);
+    await expect
+      .poll(
+        async () => (await listCandidates(deps, config.roundId, { stage: 'documents' })).map((c) => c.registrationNo),
+        { timeout: 20_000 },
+      )
+      .toEqual(nos);
     expect(await listCandidates(deps, config.roundId, { stage: 'verification' })).toEqual([]);
     expect((await listCandidates(deps, config.roundId, { formationId: 'DINKES-PERAWAT' })).length).toBe(3);
 
     const run = async (args: string[]): Promise<{ code: number | null; out: string }> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/asn.ts', ...args], { cwd: process.cwd(), env: { ...process.env, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: inject('bundlePath') } });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/asn.ts', ...args], {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          DATABASE_URL: inject('databaseUrl'),
+          TEMPORAL_ADDRESS: env.address,
+          TASK_QUEUE: taskQueue,
+          ASN_WORKFLOW_BUNDLE: inject('bundlePath'),
+        },
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -48,7 +48,9 @@ function pdf(title: string, lines: string[]): Promise<Buffer> {
 /** A real JPEG drawn by the browser itself (a card with a caption), so the page shows a picture. */
 async function jpeg(caption: string): Promise<Buffer> {
   const p = await browser.page({ context: { viewport: { width: 420, height: 260 } } });
-  await p.setContent(`<body style="margin:0;font:20px sans-serif;background:#dfe9f3"><div style="margin:20px;padding:20px;border:3px solid #0b4f8a;border-radius:12px;background:#fff;height:170px">${caption}</div></body>`);
+  await p.setContent(
+    `<body style="margin:0;font:20px sans-serif;background:#dfe9f3"><div style="margin:20px;padding:20px;border:3px solid #0b4f8a;border-radius:12px;background:#fff;height:170px">${caption}</div></body>`,
+  );
   const out = await p.screenshot({ type: 'jpeg', quality: 70 });
   await p.context().close();
   return out;
@@ -93,7 +95,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
   }
 }
 
-const textOf = async (l: import('playwright-core').Locator): Promise<string> => (await l.innerText()).replace(/\s+/g, ' ');
+const textOf = async (l: import('playwright-core').Locator): Promise<string> =>
+  (await l.innerText()).replace(/\s+/g, ' ');
 
 /** Signs a staff user in on the console's login page (from a console URL: the redirect and back). */
 async function signIn(page: Page, username: string, password: string, path = '/portal/konsol'): Promise<void> {
@@ -120,24 +123,38 @@ async function changeInitialPassword(page: Page, newPassword: string): Promise<v
  * Opens a task page and waits for every inline PDF frame's response (the frame's navigation, or
  * the PDF viewer's own fetch of the same URL: the first that carries its headers); by document kind.
  */
-async function openTask(page: Page, href: string): Promise<Map<string, { status: number; headers: Record<string, string> }>> {
+async function openTask(
+  page: Page,
+  href: string,
+): Promise<Map<string, { status: number; headers: Record<string, string> }>> {
   const seen = new Map<string, { status: number; headers: Record<string, string> }[]>();
   const pending: Promise<void>[] = [];
   const listener = (r: import('playwright-core').Response): void => {
     if (!r.url().includes('/portal/konsol/dokumen/')) return;
     const id = r.url().split('/').pop()!;
-    pending.push(r.allHeaders().then((headers) => void seen.set(id, [...(seen.get(id) ?? []), { status: r.status(), headers }])));
+    pending.push(
+      r.allHeaders().then((headers) => void seen.set(id, [...(seen.get(id) ?? []), { status: r.status(), headers }])),
+    );
   };
   page.on('response', listener);
   await page.goto(href);
-  const frames = await page.locator('iframe.doc-frame').evaluateAll((els) => els.map((e) => ({ kind: e.getAttribute('data-kind')!, id: (e as unknown as { src: string }).src.split('/').pop()! })));
+  const frames = await page.locator('iframe.doc-frame').evaluateAll((els) =>
+    els.map((e) => ({
+      kind: e.getAttribute('data-kind')!,
+      id: (e as unknown as { src: string }).src.split('/').pop()!,
+    })),
+  );
   // Scroll each lazy frame into view so it loads.
   for (const f of frames) await page.locator(`iframe[data-kind="${f.kind}"]`).scrollIntoViewIfNeeded();
   const best = (id: string) => seen.get(id)?.find((x) => x.headers['content-type']) ?? seen.get(id)?.[0];
-  await until('every PDF frame loaded', async () => {
-    await Promise.all(pending);
-    return frames.every((f) => best(f.id)?.headers['content-type']);
-  }, 60_000).catch(() => undefined); // the assertions below say what is missing
+  await until(
+    'every PDF frame loaded',
+    async () => {
+      await Promise.all(pending);
+      return frames.every((f) => best(f.id)?.headers['content-type']);
+    },
+    60_000,
+  ).catch(() => undefined); // the assertions below say what is missing
   page.off('response', listener);
   await page.evaluate('window.scrollTo(0, 0)');
   return new Map(frames.map((f) => [f.kind, best(f.id) ?? { status: 0, headers: {} }]));
@@ -174,7 +191,10 @@ describe('the staff console in a real browser', () => {
 
     // 2. A round with both in its pool; a candidate registers (API) and uploads every document.
     const t0 = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
-    const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<string, number>;
+    const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<
+      string,
+      number
+    >;
     s.registrationCloses = s.registrationOpens! + 45_000;
     s.verificationDeadline = s.registrationCloses + 150_000;
     s.announcementAt = s.verificationDeadline + 1_000;
@@ -183,28 +203,86 @@ describe('the staff console in a real browser', () => {
     s.finalAnnouncementAt = s.skbAt + 30_000;
     s.drhDeadline = s.finalAnnouncementAt + 240_000;
     const config = sampleRound(roundId, {
-      budgetYear: 2032, referenceDate: '2032-08-01', simulation: { dayMs: DAY_MS },
-      schedule: { ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, wib(v)])), sanggahDays: 1, jawabSanggahDays: 2 } as never,
+      budgetYear: 2032,
+      referenceDate: '2032-08-01',
+      simulation: { dayMs: DAY_MS },
+      schedule: {
+        ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, wib(v)])),
+        sanggahDays: 1,
+        jawabSanggahDays: 2,
+      } as never,
     });
     await api.request('POST', '/rounds', { token: hr.token, body: config });
-    await until('reviewer pool set', async () => (await api.request('PUT', `/rounds/${roundId}/reviewers`, { token: hr.token, body: { usernames: reviewerNames }, accept: (st) => st === 404 })).status === 200);
-    await until('registration open', async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration', 60_000);
+    await until(
+      'reviewer pool set',
+      async () =>
+        (
+          await api.request('PUT', `/rounds/${roundId}/reviewers`, {
+            token: hr.token,
+            body: { usernames: reviewerNames },
+            accept: (st) => st === 404,
+          })
+        ).status === 200,
+    );
+    await until(
+      'registration open',
+      async () =>
+        (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration',
+      60_000,
+    );
     await sleep(1_200); // registrations read the phase through a 1 s cache
     const reg = registration({ fullName: 'Siti Aminah Lubis', birthDate: '2001-04-12' });
-    const created = (await api.request<{ registrationNo: string; token: string }>('POST', `/rounds/${roundId}/registrations`, { body: reg, retryForMs: 30_000 })).body;
+    const created = (
+      await api.request<{ registrationNo: string; token: string }>('POST', `/rounds/${roundId}/registrations`, {
+        body: reg,
+        retryForMs: 30_000,
+      })
+    ).body;
     const { registrationNo, token: candidateToken } = created;
     const ids: string[] = [];
     for (const kind of PERAWAT) {
-      const content = ['pas_foto', 'swafoto', 'ktp'].includes(kind) ? await jpeg(`${kind === 'ktp' ? 'KARTU TANDA PENDUDUK<br>NIK ' + reg.nik : kind === 'pas_foto' ? 'Pas foto' : 'Swafoto dengan KTP'}<br>Siti Aminah Lubis`)
-        : await pdf(kind === 'ijazah' ? 'IJAZAH' : kind.toUpperCase(), kind === 'ijazah'
-          ? ['Universitas Sumatera Utara', 'menyatakan bahwa', 'Siti Aminah Lubis', 'lahir di Medan, 12 April 2001', 'telah menyelesaikan Program Studi D3 Kebidanan', 'dengan IPK 3,51', `(contoh untuk uji konsol — ${registrationNo})`]
-          : [`Dokumen ${kind} pelamar ${registrationNo}`]);
+      const content = ['pas_foto', 'swafoto', 'ktp'].includes(kind)
+        ? await jpeg(
+            `${kind === 'ktp' ? 'KARTU TANDA PENDUDUK<br>NIK ' + reg.nik : kind === 'pas_foto' ? 'Pas foto' : 'Swafoto dengan KTP'}<br>Siti Aminah Lubis`,
+          )
+        : await pdf(
+            kind === 'ijazah' ? 'IJAZAH' : kind.toUpperCase(),
+            kind === 'ijazah'
+              ? [
+                  'Universitas Sumatera Utara',
+                  'menyatakan bahwa',
+                  'Siti Aminah Lubis',
+                  'lahir di Medan, 12 April 2001',
+                  'telah menyelesaikan Program Studi D3 Kebidanan',
+                  'dengan IPK 3,51',
+                  `(contoh untuk uji konsol — ${registrationNo})`,
+                ]
+              : [`Dokumen ${kind} pelamar ${registrationNo}`],
+          );
       ids.push((await storeDocument(deps, registrationNo, kind, content)).documentId);
     }
-    await until('documents submitted', async () => submitDocuments(deps, registrationNo, ids).then(() => true, () => false), 60_000);
+    await until(
+      'documents submitted',
+      async () =>
+        submitDocuments(deps, registrationNo, ids).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
 
     // 3. Registration closes: the task goes to one of the pool (both idle: the first by username).
-    const task = await until('verification task', async () => db.selectFrom('tasks').select(['task_id', 'reviewer']).where('registration_no', '=', registrationNo).where('kind', '=', 'verification').executeTakeFirst(), s.registrationCloses - Date.now() + 120_000);
+    const task = await until(
+      'verification task',
+      async () =>
+        db
+          .selectFrom('tasks')
+          .select(['task_id', 'reviewer'])
+          .where('registration_no', '=', registrationNo)
+          .where('kind', '=', 'verification')
+          .executeTakeFirst(),
+      s.registrationCloses - Date.now() + 120_000,
+    );
     expect(task.reviewer).toBe(reviewerNames[0]);
     const [first, second] = reviewerNames as [string, string];
 
@@ -227,17 +305,37 @@ describe('the staff console in a real browser', () => {
     expect(ijazah.headers['x-content-type-options']).toBe('nosniff');
     expect(ijazah.headers['content-disposition']).toMatch(/^inline/);
     // The photos load as images.
-    expect(await rv.locator('img.doc-image[data-kind="ktp"]').evaluate((e) => (e as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
-    const photo = await rv.evaluate(async (src) => { const r = await fetch(src); return { status: r.status, type: r.headers.get('content-type') }; }, (await rv.locator('img.doc-image[data-kind="ktp"]').getAttribute('src'))!);
+    expect(
+      await rv
+        .locator('img.doc-image[data-kind="ktp"]')
+        .evaluate((e) => (e as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0);
+    const photo = await rv.evaluate(
+      async (src) => {
+        const r = await fetch(src);
+        return { status: r.status, type: r.headers.get('content-type') };
+      },
+      (await rv.locator('img.doc-image[data-kind="ktp"]').getAttribute('src'))!,
+    );
     expect(photo).toEqual({ status: 200, type: 'image/jpeg' });
     // Beside the documents: what the candidate declared and what the formation requires.
     const declared = rv.locator('section.declared');
-    for (const text of ['Siti Aminah Lubis', '12 April 2001', 'S1', 'Keperawatan', '3,51', 'Umum', 'Program studi yang diterima']) expect(await textOf(declared)).toContain(text);
+    for (const text of [
+      'Siti Aminah Lubis',
+      '12 April 2001',
+      'S1',
+      'Keperawatan',
+      '3,51',
+      'Umum',
+      'Program studi yang diterima',
+    ])
+      expect(await textOf(declared)).toContain(text);
     await expectNoAxeViolations(rv, 'halaman tugas verifikasi');
     await screenshot(rv, 'console-task');
 
     // 5. TMS on the ijazah with a standard reason plus free text, MS on the rest; keyboard-submittable form.
-    for (const kind of PERAWAT) await rv.check(`input[name="result_${kind}"][value="${kind === 'ijazah' ? 'TMS' : 'MS'}"]`);
+    for (const kind of PERAWAT)
+      await rv.check(`input[name="result_${kind}"][value="${kind === 'ijazah' ? 'TMS' : 'MS'}"]`);
     await rv.selectOption('#reason_ijazah', 'Ijazah tidak sesuai kualifikasi pendidikan formasi');
     await rv.fill('#note_ijazah', 'Ijazah D3 Kebidanan, formasi meminta S1 Keperawatan');
     await rv.focus('#note_ijazah');
@@ -245,25 +343,55 @@ describe('the staff console in a real browser', () => {
     await rv.keyboard.press('Enter');
     await rv.waitForURL(/info=keputusan-tersimpan-habis/);
     expect(await textOf(rv.locator('ul.counts'))).toContain('0 terbuka');
-    const verification = await db.selectFrom('verifications').select(['result', 'reviewer', 'decisions']).where('registration_no', '=', registrationNo).executeTakeFirstOrThrow();
+    const verification = await db
+      .selectFrom('verifications')
+      .select(['result', 'reviewer', 'decisions'])
+      .where('registration_no', '=', registrationNo)
+      .executeTakeFirstOrThrow();
     expect(verification).toMatchObject({ result: 'TMS', reviewer: first });
-    expect((verification.decisions as { kind: string; reason?: string }[]).find((d) => d.kind === 'ijazah')?.reason).toBe('Ijazah tidak sesuai kualifikasi pendidikan formasi — Ijazah D3 Kebidanan, formasi meminta S1 Keperawatan');
+    expect(
+      (verification.decisions as { kind: string; reason?: string }[]).find((d) => d.kind === 'ijazah')?.reason,
+    ).toBe('Ijazah tidak sesuai kualifikasi pendidikan formasi — Ijazah D3 Kebidanan, formasi meminta S1 Keperawatan');
 
     // 6. The second reviewer has no task on this candidate yet: the documents are refused.
     const rv2 = await browser.page();
     await signIn(rv2, second, PASSWORD);
     await changeInitialPassword(rv2, 'sandi-peninjau-baru-2');
-    const refused = await rv2.evaluate(async (src) => (await fetch(src)).status, `${base}/portal/konsol/dokumen/${ids[3]}`);
+    const refused = await rv2.evaluate(
+      async (src) => (await fetch(src)).status,
+      `${base}/portal/konsol/dokumen/${ids[3]}`,
+    );
     expect(refused).toBe(403);
 
     // 7. The candidate files a sanggah through the API once the announcement opens the window.
-    await until('sanggah filed', async () => {
-      const r = await api.request('POST', `/registrations/${registrationNo}/sanggah`, { token: candidateToken, body: { reason: 'Ijazah saya S1 Keperawatan; berkas D3 yang terbaca adalah halaman lampiran. Mohon diperiksa kembali.' }, accept: (st) => st === 409 || st === 422 });
-      return r.status === 200;
-    }, s.announcementAt - Date.now() + 120_000);
+    await until(
+      'sanggah filed',
+      async () => {
+        const r = await api.request('POST', `/registrations/${registrationNo}/sanggah`, {
+          token: candidateToken,
+          body: {
+            reason:
+              'Ijazah saya S1 Keperawatan; berkas D3 yang terbaca adalah halaman lampiran. Mohon diperiksa kembali.',
+          },
+          accept: (st) => st === 409 || st === 422,
+        });
+        return r.status === 200;
+      },
+      s.announcementAt - Date.now() + 120_000,
+    );
 
     // 8. After the window: the sanggah goes to the second reviewer, not the one who decided.
-    const appeal = await until('sanggah task', async () => db.selectFrom('tasks').select(['task_id', 'reviewer']).where('registration_no', '=', registrationNo).where('kind', '=', 'sanggah').executeTakeFirst(), DAY_MS * 2 + 120_000);
+    const appeal = await until(
+      'sanggah task',
+      async () =>
+        db
+          .selectFrom('tasks')
+          .select(['task_id', 'reviewer'])
+          .where('registration_no', '=', registrationNo)
+          .where('kind', '=', 'sanggah')
+          .executeTakeFirst(),
+      DAY_MS * 2 + 120_000,
+    );
     expect(appeal.reviewer).toBe(second);
     await rv2.goto(`${base}/portal/konsol/tugas`);
     await expectNoAxeViolations(rv2, 'kotak tugas peninjau kedua');
@@ -278,7 +406,17 @@ describe('the staff console in a real browser', () => {
     await rv2.fill('#answer', 'Halaman utama ijazah menunjukkan S1 Keperawatan; keputusan TMS dikoreksi menjadi MS.');
     await rv2.click('button:has-text("Simpan jawaban")');
     await rv2.waitForURL(/info=keputusan-tersimpan/);
-    const answered = await until('sanggah answered', async () => db.selectFrom('sanggah').select(['answered_by', 'accepted']).where('registration_no', '=', registrationNo).where('answered_at', 'is not', null).executeTakeFirst(), 60_000);
+    const answered = await until(
+      'sanggah answered',
+      async () =>
+        db
+          .selectFrom('sanggah')
+          .select(['answered_by', 'accepted'])
+          .where('registration_no', '=', registrationNo)
+          .where('answered_at', 'is not', null)
+          .executeTakeFirst(),
+      60_000,
+    );
     expect(answered).toEqual({ answered_by: second, accepted: true });
 
     // The first reviewer cannot decide the second one's task (server-side check), nor see HR's page.

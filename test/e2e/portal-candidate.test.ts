@@ -32,8 +32,14 @@ import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/te
  */
 const DAY_MS = 25_000;
 const PERAWAT = ['pas_foto', 'swafoto', 'ktp', 'ijazah', 'transkrip', 'surat_lamaran', 'str'];
-const JPEG = (tag: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from(`JFIF ${tag}`), Buffer.alloc(40_000, 0x11)]);
-const PDF = (tag: string): Buffer => Buffer.concat([Buffer.from(`%PDF-1.4\n% ${tag}\n`), Buffer.alloc(120_000, 0x20), Buffer.from('\n%%EOF\n')]);
+const JPEG = (tag: string): Buffer =>
+  Buffer.concat([
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+    Buffer.from(`JFIF ${tag}`),
+    Buffer.alloc(40_000, 0x11),
+  ]);
+const PDF = (tag: string): Buffer =>
+  Buffer.concat([Buffer.from(`%PDF-1.4\n% ${tag}\n`), Buffer.alloc(120_000, 0x20), Buffer.from('\n%%EOF\n')]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let env: TestWorkflowEnvironment;
@@ -47,14 +53,15 @@ let sink: MailSink;
 let dispatcher: Dispatcher;
 const taskQueue = uniqueTaskQueue('portal-e2e');
 
-const freePort = (): Promise<number> => new Promise((resolve, reject) => {
-  const srv = createServer();
-  srv.once('error', reject);
-  srv.listen(0, '127.0.0.1', () => {
-    const port = (srv.address() as { port: number }).port;
-    srv.close(() => resolve(port));
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
   });
-});
 
 beforeAll(async () => {
   sink = await startMailSink();
@@ -62,10 +69,19 @@ beforeAll(async () => {
   db = testDb();
   worker = await testWorker(env, { db }, taskQueue);
   running = worker.run();
-  dispatcher = startMailDispatcher({ db, smtpUrl: sink.smtpUrl, from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>', pollMs: 200 });
+  dispatcher = startMailDispatcher({
+    db,
+    smtpUrl: sink.smtpUrl,
+    from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>',
+    pollMs: 200,
+  });
   const port = await freePort();
   process.env.ASN_PUBLIC_URL = `http://127.0.0.1:${port}`; // the links in the mails point at this server
-  app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit: { max: 100_000, timeWindow: 60_000 }, bundlePath: inject('bundlePath') });
+  app = await buildApp({
+    deps: { db, client: env.client, connection: env.connection, taskQueue },
+    rateLimit: { max: 100_000, timeWindow: 60_000 },
+    bundlePath: inject('bundlePath'),
+  });
   base = await app.listen({ host: '127.0.0.1', port });
   browser = await startBrowser();
 }, 180_000);
@@ -120,7 +136,10 @@ describe('a candidate through the portal, in a real browser', () => {
 
     // The schedule from now: registration long enough for a slow machine; HR extends it if needed.
     const t0 = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
-    const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<string, number>;
+    const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<
+      string,
+      number
+    >;
     s.registrationCloses = s.registrationOpens! + 280_000;
     s.verificationDeadline = s.registrationCloses + 15_000;
     s.announcementAt = s.verificationDeadline + 1_000;
@@ -129,12 +148,33 @@ describe('a candidate through the portal, in a real browser', () => {
     s.finalAnnouncementAt = s.skbAt + 30_000;
     s.drhDeadline = s.finalAnnouncementAt + 240_000;
     const config = sampleRound(roundId, {
-      budgetYear: 2031, referenceDate: '2031-08-01', simulation: { dayMs: DAY_MS },
-      schedule: { ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, wib(v)])), sanggahDays: 1, jawabSanggahDays: 1 } as never,
+      budgetYear: 2031,
+      referenceDate: '2031-08-01',
+      simulation: { dayMs: DAY_MS },
+      schedule: {
+        ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, wib(v)])),
+        sanggahDays: 1,
+        jawabSanggahDays: 1,
+      } as never,
     });
     await api.request('POST', '/rounds', { token: hr.token, body: config });
-    await until('reviewer pool set', async () => (await api.request('PUT', `/rounds/${roundId}/reviewers`, { token: hr.token, body: { usernames: [rv.user.username] }, accept: (st) => st === 404 })).status === 200);
-    await until('registration open', async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration', 60_000);
+    await until(
+      'reviewer pool set',
+      async () =>
+        (
+          await api.request('PUT', `/rounds/${roundId}/reviewers`, {
+            token: hr.token,
+            body: { usernames: [rv.user.username] },
+            accept: (st) => st === 404,
+          })
+        ).status === 200,
+    );
+    await until(
+      'registration open',
+      async () =>
+        (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration',
+      60_000,
+    );
     await sleep(1_200); // registrations read the phase through a 1 s cache
 
     // 0. A new visitor: the formation found from the home page; registering asks for an account.
@@ -155,7 +195,16 @@ describe('a candidate through the portal, in a real browser', () => {
     await expectNoAxeViolations(page, 'halaman masuk');
     await Promise.all([page.waitForNavigation(), page.click('nav >> text=Buat akun')]);
     await expectNoAxeViolations(page, 'formulir buat akun');
-    await fillByKeyboard(page, [['#nik', nik], ['#email', email], ['#password', password], ['#password2', password]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#nik', nik],
+        ['#email', email],
+        ['#password', password],
+        ['#password2', password],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(new URL(page.url()).pathname).toBe('/portal/akun/masuk');
     expect(await page.textContent('[role="status"]')).toContain('tautan konfirmasi');
 
@@ -168,7 +217,14 @@ describe('a candidate through the portal, in a real browser', () => {
     await tabTo(page, 'form.stack button[type="submit"]');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     expect(await page.textContent('[role="status"]')).toContain('sudah dikonfirmasi');
-    await fillByKeyboard(page, [['#email', email], ['#password', password]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#email', email],
+        ['#password', password],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(new URL(page.url()).pathname).toBe('/portal/akun');
     expect((await page.context().cookies()).find((c) => c.name === 'asn_portal')?.httpOnly).toBe(true);
     await expectNoAxeViolations(page, 'halaman akun');
@@ -180,9 +236,17 @@ describe('a candidate through the portal, in a real browser', () => {
     await expectNoAxeViolations(page, 'formulir pendaftaran');
     await page.fill('#f-nik', `${nik.slice(0, 10)}`);
     await page.fill('#f-fullName', 'Siti Aminah Lubis');
-    await until('inline NIK error', async () => ((await page.textContent('#f-nik-error')) ?? '').includes('16 digit'), 30_000);
+    await until(
+      'inline NIK error',
+      async () => ((await page.textContent('#f-nik-error')) ?? '').includes('16 digit'),
+      30_000,
+    );
     await page.fill('#f-birthDate', '1990-01-01');
-    await until('inline age error', async () => /Usia \d+ tahun/.test((await page.textContent('#f-birthDate-error')) ?? ''), 30_000);
+    await until(
+      'inline age error',
+      async () => /Usia \d+ tahun/.test((await page.textContent('#f-birthDate-error')) ?? ''),
+      30_000,
+    );
     expect(await page.getAttribute('#f-birthDate', 'aria-invalid')).toBe('true');
     await screenshot(page, 'portal-form-errors');
     await page.fill('#f-nik', nik);
@@ -190,7 +254,13 @@ describe('a candidate through the portal, in a real browser', () => {
     await page.check('input[name="sex"][value="P"]');
     await page.selectOption('#f-program', 'Keperawatan');
     await page.fill('#f-ipk', '3,62');
-    await until('inline errors cleared', async () => ((await page.textContent('#f-nik-error')) ?? '') === '' && ((await page.textContent('#f-birthDate-error')) ?? '') === '', 30_000);
+    await until(
+      'inline errors cleared',
+      async () =>
+        ((await page.textContent('#f-nik-error')) ?? '') === '' &&
+        ((await page.textContent('#f-birthDate-error')) ?? '') === '',
+      30_000,
+    );
     await expectNoAxeViolations(page, 'formulir pendaftaran (terisi)');
     await screenshot(page, 'portal-form');
     // Keyboard only: the submit button is reached with Tab and pressed with Enter.
@@ -199,8 +269,11 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Daftar');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/pendaftaran\/dokumen/);
-    const registrationNo = (await db.selectFrom('applications').select('registration_no').where('nik', '=', nik).executeTakeFirstOrThrow()).registration_no;
-    const mailFor = (subject: RegExp) => sink.waitForMail((m) => m.to.includes(email) && subject.test(m.subject), 300_000);
+    const registrationNo = (
+      await db.selectFrom('applications').select('registration_no').where('nik', '=', nik).executeTakeFirstOrThrow()
+    ).registration_no;
+    const mailFor = (subject: RegExp) =>
+      sink.waitForMail((m) => m.to.includes(email) && subject.test(m.subject), 300_000);
     const registered = await mailFor(/^Pendaftaran diterima/);
     expect(registered.subject).toBe(`Pendaftaran diterima — ${registrationNo}`);
     expect(registered.text).toContain('Perawat Ahli Pertama pada Dinas Kesehatan');
@@ -210,13 +283,25 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(await page.textContent('#doc-ijazah')).toContain('Berkas PDF, paling besar 800 KB');
     for (const kind of PERAWAT) {
       const jpeg = ['pas_foto', 'swafoto', 'ktp'].includes(kind);
-      await page.setInputFiles(`#file-${kind}`, { name: `${kind}.${jpeg ? 'jpg' : 'pdf'}`, mimeType: jpeg ? 'image/jpeg' : 'application/pdf', buffer: jpeg ? JPEG(kind) : PDF(kind) });
+      await page.setInputFiles(`#file-${kind}`, {
+        name: `${kind}.${jpeg ? 'jpg' : 'pdf'}`,
+        mimeType: jpeg ? 'image/jpeg' : 'application/pdf',
+        buffer: jpeg ? JPEG(kind) : PDF(kind),
+      });
       await page.click(`form[data-kind="${kind}"] button`);
-      await until(`${kind} uploaded`, async () => ((await page.textContent(`#doc-${kind}-state`)) ?? '').startsWith('Sudah diunggah'), 60_000);
+      await until(
+        `${kind} uploaded`,
+        async () => ((await page.textContent(`#doc-${kind}-state`)) ?? '').startsWith('Sudah diunggah'),
+        60_000,
+      );
       expect(await page.getAttribute(`form[data-kind="${kind}"] progress`, 'value')).toBe('100');
     }
     // A file over its kind's limit is refused in the page before it is sent.
-    await page.setInputFiles('#file-pas_foto', { name: 'besar.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([JPEG('x'), Buffer.alloc(300 * 1024)]) });
+    await page.setInputFiles('#file-pas_foto', {
+      name: 'besar.jpg',
+      mimeType: 'image/jpeg',
+      buffer: Buffer.concat([JPEG('x'), Buffer.alloc(300 * 1024)]),
+    });
     await page.click('form[data-kind="pas_foto"] button');
     expect(await page.textContent('#file-pas_foto-msg')).toContain('melebihi batas 200 KB');
     await page.click('#kirim-dokumen');
@@ -224,14 +309,26 @@ describe('a candidate through the portal, in a real browser', () => {
     await screenshot(page, 'portal-documents');
 
     // 3. The card: a PDF whose QR code reads the registration number.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Unduh kartu pendaftaran (PDF)')]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('text=Unduh kartu pendaftaran (PDF)'),
+    ]);
     const card = await readPdf(readFileSync((await download.path())!));
     expect(card.qr).toBe(registrationNo);
     expect(card.text).toContain('Siti Aminah Lubis');
 
     // 4. The verifikator finds a document wanting (through the API), after registration closes.
-    const task = await until('verification task', async () => (await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })).find((t) => t.registrationNo === registrationNo && t.kind === 'verification'), (s.registrationCloses - Date.now()) + 120_000);
-    const decisions = PERAWAT.map((kind) => (kind === 'str' ? { kind, result: 'TMS', reason: 'STR tidak terbaca' } : { kind, result: 'MS' }));
+    const task = await until(
+      'verification task',
+      async () =>
+        (
+          await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })
+        ).find((t) => t.registrationNo === registrationNo && t.kind === 'verification'),
+      s.registrationCloses - Date.now() + 120_000,
+    );
+    const decisions = PERAWAT.map((kind) =>
+      kind === 'str' ? { kind, result: 'TMS', reason: 'STR tidak terbaca' } : { kind, result: 'MS' },
+    );
     await api.request('POST', `/tasks/${task.taskId}/decision`, { token: rv.token, body: { decisions } });
     await page.goto(`${base}/portal/pendaftaran`);
     await until('TMS shown', async () => {
@@ -246,35 +343,94 @@ describe('a candidate through the portal, in a real browser', () => {
     const adm = await mailFor(/^Hasil seleksi administrasi/);
     expect(adm.subject).toBe(`Hasil seleksi administrasi: Tidak Memenuhi Syarat — ${registrationNo}`);
     expect(adm.text).toContain('STR tidak terbaca');
-    expect((await mailFor(/^Masa sanggah/)).subject).toBe(`Masa sanggah seleksi administrasi dibuka — ${registrationNo}`);
+    expect((await mailFor(/^Masa sanggah/)).subject).toBe(
+      `Masa sanggah seleksi administrasi dibuka — ${registrationNo}`,
+    );
 
     // 5. The sanggah, only inside the window (it opens with the announcement).
     await page.goto(`${base}/portal/pendaftaran/sanggah`);
     if (Date.now() < s.announcementAt) expect(await page.locator('textarea').count()).toBe(0);
-    await until('sanggah window open', async () => {
-      await page.goto(`${base}/portal/pendaftaran/sanggah`);
-      return (await page.locator('#f-reason').count()) > 0;
-    }, s.announcementAt - Date.now() + 60_000);
+    await until(
+      'sanggah window open',
+      async () => {
+        await page.goto(`${base}/portal/pendaftaran/sanggah`);
+        return (await page.locator('#f-reason').count()) > 0;
+      },
+      s.announcementAt - Date.now() + 60_000,
+    );
     await expectNoAxeViolations(page, 'formulir sanggah');
     expect(await page.getAttribute('#f-reason', 'maxlength')).toBe(String(SANGGAH_REASON_LIMITS.max));
     await page.fill('#f-reason', 'STR saya masih berlaku sampai 2032; halaman kedua berkas memuat masa berlakunya.');
     await page.click('button:has-text("Ajukan sanggah")');
     await page.waitForURL(/info=sanggah-terkirim/);
-    const appeal = await until('sanggah task', async () => (await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })).find((t) => t.registrationNo === registrationNo && t.kind === 'sanggah'), 120_000);
-    await api.request('POST', `/tasks/${appeal.taskId}/decision`, { token: rv.token, body: { accepted: true, answer: 'Masa berlaku STR terbaca di halaman kedua; dinyatakan MS.' } });
+    const appeal = await until(
+      'sanggah task',
+      async () =>
+        (
+          await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })
+        ).find((t) => t.registrationNo === registrationNo && t.kind === 'sanggah'),
+      120_000,
+    );
+    await api.request('POST', `/tasks/${appeal.taskId}/decision`, {
+      token: rv.token,
+      body: { accepted: true, answer: 'Masa berlaku STR terbaca di halaman kedua; dinyatakan MS.' },
+    });
     const answered = await mailFor(/^Jawaban sanggah/);
     expect(answered.subject).toBe(`Jawaban sanggah seleksi administrasi: diterima — ${registrationNo}`);
     expect(answered.text).toContain('Masa berlaku STR terbaca di halaman kedua');
 
     // 6. HR: SKD, the SKB cut, SKB and the final ranking (through the API).
-    await until('SKD phase', async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'skd', s.skdAt - Date.now() + 120_000);
-    await api.request('POST', `/rounds/${roundId}/imports/skd`, { token: hr.token, raw: { data: `registration_no,twk,tiu,tkp\n${registrationNo},120,110,190`, contentType: 'text/csv' } });
-    await until('SKD recorded', async () => (await db.selectFrom('skd_scores').select('registration_no').where('registration_no', '=', registrationNo).executeTakeFirst()) !== undefined);
+    await until(
+      'SKD phase',
+      async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'skd',
+      s.skdAt - Date.now() + 120_000,
+    );
+    await api.request('POST', `/rounds/${roundId}/imports/skd`, {
+      token: hr.token,
+      raw: { data: `registration_no,twk,tiu,tkp\n${registrationNo},120,110,190`, contentType: 'text/csv' },
+    });
+    await until(
+      'SKD recorded',
+      async () =>
+        (await db
+          .selectFrom('skd_scores')
+          .select('registration_no')
+          .where('registration_no', '=', registrationNo)
+          .executeTakeFirst()) !== undefined,
+    );
     await api.post(`/rounds/${roundId}/rankings/skb_selection`, {}, { token: hr.token });
-    await until('SKB phase', async () => ['skb', 'final_announcement'].includes((await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase), s.skbAt - Date.now() + 120_000);
-    await until('SKB selection recorded', async () => (await db.selectFrom('skb_results').select('registration_no').where('registration_no', '=', registrationNo).executeTakeFirst()) !== undefined);
-    await api.request('POST', `/rounds/${roundId}/imports/skb`, { token: hr.token, raw: { data: `registration_no,skb,interview\n${registrationNo},420,`, contentType: 'text/csv' } });
-    await until('SKB score recorded', async () => (await db.selectFrom('skb_results').select('score').where('registration_no', '=', registrationNo).executeTakeFirst())?.score != null);
+    await until(
+      'SKB phase',
+      async () =>
+        ['skb', 'final_announcement'].includes(
+          (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase,
+        ),
+      s.skbAt - Date.now() + 120_000,
+    );
+    await until(
+      'SKB selection recorded',
+      async () =>
+        (await db
+          .selectFrom('skb_results')
+          .select('registration_no')
+          .where('registration_no', '=', registrationNo)
+          .executeTakeFirst()) !== undefined,
+    );
+    await api.request('POST', `/rounds/${roundId}/imports/skb`, {
+      token: hr.token,
+      raw: { data: `registration_no,skb,interview\n${registrationNo},420,`, contentType: 'text/csv' },
+    });
+    await until(
+      'SKB score recorded',
+      async () =>
+        (
+          await db
+            .selectFrom('skb_results')
+            .select('score')
+            .where('registration_no', '=', registrationNo)
+            .executeTakeFirst()
+        )?.score != null,
+    );
     await api.post(`/rounds/${roundId}/rankings/final`, {}, { token: hr.token });
 
     // 7. The DRH, then the NIP.
@@ -299,7 +455,11 @@ describe('a candidate through the portal, in a real browser', () => {
     await page.fill('#f-keluarga-ibu-nama', 'Rahmah Siregar');
     // First without the statement: the page says what is missing, keeps what was typed.
     await page.click('button:has-text("Simpan DRH")');
-    await until('DRH error shown', async () => ((await page.textContent('#ringkasan-kesalahan').catch(() => '')) ?? '').includes('pernyataan'), 30_000);
+    await until(
+      'DRH error shown',
+      async () => ((await page.textContent('#ringkasan-kesalahan').catch(() => '')) ?? '').includes('pernyataan'),
+      30_000,
+    );
     expect(await page.inputValue('#f-identitas-tempatLahir')).toBe('Medan');
     await page.check('#f-pernyataan');
     await expectNoAxeViolations(page, 'formulir DRH (terisi)');
@@ -319,10 +479,19 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(appointed.text).toContain(`NIP: ${nip}`);
     // Each mail once (the DRH reminder may or may not have gone out before the DRH: not asserted).
     const all = (await sink.messages(email)).filter((m) => !m.subject.startsWith('Pengingat'));
-    expect(all.map((m) => m.subject.split(' — ')[0]).sort()).toEqual([
-      'Hasil SKD: memenuhi nilai ambang batas', 'Hasil akhir seleksi: LULUS', 'Hasil seleksi administrasi: Tidak Memenuhi Syarat', 'Jawaban sanggah seleksi administrasi: diterima',
-      'Konfirmasi akun portal seleksi ASN', 'Lolos ke SKB', 'Masa sanggah seleksi administrasi dibuka', 'NIP dan SK CPNS ditetapkan', 'Pendaftaran diterima',
-    ].sort());
+    expect(all.map((m) => m.subject.split(' — ')[0]).sort()).toEqual(
+      [
+        'Hasil SKD: memenuhi nilai ambang batas',
+        'Hasil akhir seleksi: LULUS',
+        'Hasil seleksi administrasi: Tidak Memenuhi Syarat',
+        'Jawaban sanggah seleksi administrasi: diterima',
+        'Konfirmasi akun portal seleksi ASN',
+        'Lolos ke SKB',
+        'Masa sanggah seleksi administrasi dibuka',
+        'NIP dan SK CPNS ditetapkan',
+        'Pendaftaran diterima',
+      ].sort(),
+    );
     expect(all.every((m) => m.duplicates === 0)).toBe(true);
     await screenshot(page, 'portal-status-nip');
   }, 900_000);

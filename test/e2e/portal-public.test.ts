@@ -25,19 +25,25 @@ let base: string;
 const roundId = `portal-e2e-${Date.now().toString(36)}`;
 const consultationId = `portal-e2e-k-${Date.now().toString(36)}`;
 
-const freePort = (): Promise<number> => new Promise((resolve, reject) => {
-  const s = createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => {
-    const port = (s.address() as { port: number }).port;
-    s.close(() => resolve(port));
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
-});
 
 beforeAll(async () => {
   h = await startHarness(uniqueTaskQueue('portal-e2e'));
   sink = await startMailSink();
-  dispatcher = startMailDispatcher({ db: h.db, smtpUrl: sink.smtpUrl, from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>', pollMs: 200 });
+  dispatcher = startMailDispatcher({
+    db: h.db,
+    smtpUrl: sink.smtpUrl,
+    from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>',
+    pollMs: 200,
+  });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   process.env.ASN_PUBLIC_URL = base; // the links in the mails point at this server
@@ -46,8 +52,28 @@ beforeAll(async () => {
   await openRound(h.db, Date.now(), roundId, {
     name: 'Seleksi CPNS Pemerintah Kota Medan 2025',
     formations: [
-      { formationId: 'DINKES-PERAWAT', unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'], quota: 2, category: 'umum', extraDocuments: ['str'], skbMax: 500, scoring: { skdWeight: 30, skbWeight: 50, criteria: [{ kind: 'interview', weight: 20, max: 100 }] } },
-      { formationId: 'DISDIKBUD-GURU', unit: 'Dinas Pendidikan dan Kebudayaan', jabatan: 'Guru Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Pendidikan Matematika'], quota: 1, category: 'umum', skbMax: 500 },
+      {
+        formationId: 'DINKES-PERAWAT',
+        unit: 'Dinas Kesehatan',
+        jabatan: 'Perawat Ahli Pertama',
+        educationLevel: 'S1',
+        educationPrograms: ['Keperawatan', 'Ners'],
+        quota: 2,
+        category: 'umum',
+        extraDocuments: ['str'],
+        skbMax: 500,
+        scoring: { skdWeight: 30, skbWeight: 50, criteria: [{ kind: 'interview', weight: 20, max: 100 }] },
+      },
+      {
+        formationId: 'DISDIKBUD-GURU',
+        unit: 'Dinas Pendidikan dan Kebudayaan',
+        jabatan: 'Guru Ahli Pertama',
+        educationLevel: 'S1',
+        educationPrograms: ['Pendidikan Matematika'],
+        quota: 1,
+        category: 'umum',
+        skbMax: 500,
+      },
     ],
   });
   await openRound(h.db, Date.now(), consultationId, { name: 'Seleksi PPPK Kota Medan 2026 (rancangan)' });
@@ -68,8 +94,13 @@ async function tabTo(page: Page, selector: string, max = 40): Promise<string[]> 
   const seen: string[] = [];
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
-    seen.push(await page.evaluate('(() => { const e = document.activeElement; return e ? (e.id || e.getAttribute("name") || e.textContent || e.tagName).trim().slice(0, 40) : ""; })()'));
-    if (await page.evaluate(`document.activeElement === document.querySelector(${JSON.stringify(selector)})`)) return seen;
+    seen.push(
+      await page.evaluate(
+        '(() => { const e = document.activeElement; return e ? (e.id || e.getAttribute("name") || e.textContent || e.tagName).trim().slice(0, 40) : ""; })()',
+      ),
+    );
+    if (await page.evaluate(`document.activeElement === document.querySelector(${JSON.stringify(selector)})`))
+      return seen;
   }
   throw new Error(`Tab never reached ${selector}; focus went through: ${seen.join(' → ')}`);
 }
@@ -84,7 +115,12 @@ async function fillByKeyboard(page: Page, fields: [string, string][], submit: st
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 }
 
-const visitor = { nik: nikFor('1998-04-12', 'P'), email: `rina.${Date.now().toString(36)}@contoh.id`, password: 'sandi rahasia yang panjang', newPassword: 'sandi baru yang juga panjang' };
+const visitor = {
+  nik: nikFor('1998-04-12', 'P'),
+  email: `rina.${Date.now().toString(36)}@contoh.id`,
+  password: 'sandi rahasia yang panjang',
+  newPassword: 'sandi baru yang juga panjang',
+};
 
 describe('portal in a real browser: a new visitor', () => {
   it('finds a formation on a 360-px phone and on a desktop: every requirement, no serious axe violation, a skip link first in the tab order', async () => {
@@ -97,14 +133,31 @@ describe('portal in a real browser: a new visitor', () => {
       await expectNoAxeViolations(page, `home (${suffix})`);
       await screenshot(page, `portal-home-${suffix}`);
       await page.keyboard.press('Tab');
-      expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Langsung ke isi');
+      expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe(
+        'Langsung ke isi',
+      );
       // Nothing wider than the screen on the phone.
       if (phone) expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
 
-      await Promise.all([page.waitForNavigation(), page.click(`a[href="/portal/seleksi/${roundId}/formasi/DINKES-PERAWAT"]`)]);
+      await Promise.all([
+        page.waitForNavigation(),
+        page.click(`a[href="/portal/seleksi/${roundId}/formasi/DINKES-PERAWAT"]`),
+      ]);
       expect(page.url()).toContain(`/portal/seleksi/${roundId}/formasi/DINKES-PERAWAT`);
       const text = (await page.textContent('main'))!;
-      for (const t of ['Dinas Kesehatan', '2 orang', 'Keperawatan', 'Ners', '18–35 tahun', 'STR', '800 KB', 'TWK paling rendah 65', 'Wawancara', '20%']) expect(text, t).toContain(t);
+      for (const t of [
+        'Dinas Kesehatan',
+        '2 orang',
+        'Keperawatan',
+        'Ners',
+        '18–35 tahun',
+        'STR',
+        '800 KB',
+        'TWK paling rendah 65',
+        'Wawancara',
+        '20%',
+      ])
+        expect(text, t).toContain(t);
       await expectNoAxeViolations(page, `formation (${suffix})`);
       if (phone) expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
       await screenshot(page, `portal-formation-${suffix}`);
@@ -123,7 +176,16 @@ describe('portal in a real browser: a new visitor', () => {
     await expectNoAxeViolations(page, 'sign-up form');
 
     // A mistake first: the errors are listed, focused, and each field says what is wrong.
-    await fillByKeyboard(page, [['#nik', '12710'], ['#email', visitor.email], ['#password', visitor.password], ['#password2', visitor.password]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#nik', '12710'],
+        ['#email', visitor.email],
+        ['#password', visitor.password],
+        ['#password2', visitor.password],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(await page.textContent('.error-summary')).toContain('Periksa isian berikut');
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('ringkasan-kesalahan');
     expect(await page.getAttribute('#nik', 'aria-invalid')).toBe('true');
@@ -133,11 +195,21 @@ describe('portal in a real browser: a new visitor', () => {
     await page.fill('#nik', '');
     await page.focus('#nik');
     await page.keyboard.type(visitor.nik);
-    await fillByKeyboard(page, [['#password', visitor.password], ['#password2', visitor.password]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#password', visitor.password],
+        ['#password2', visitor.password],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(new URL(page.url()).pathname).toBe('/portal/akun/masuk');
     expect(await page.textContent('[role="status"]')).toContain('tautan konfirmasi');
 
-    const confirmMail = await sink.waitForMail((m) => m.to.includes(visitor.email) && /Konfirmasi/.test(m.subject), 120_000);
+    const confirmMail = await sink.waitForMail(
+      (m) => m.to.includes(visitor.email) && /Konfirmasi/.test(m.subject),
+      120_000,
+    );
     const confirmLink = findLink(confirmMail, /\/portal\/akun\/konfirmasi\?token=/);
     expect(confirmLink.startsWith(base)).toBe(true);
     await page.goto(confirmLink);
@@ -148,7 +220,14 @@ describe('portal in a real browser: a new visitor', () => {
 
     await expectNoAxeViolations(page, 'login form');
     await screenshot(page, 'portal-login');
-    await fillByKeyboard(page, [['#email', visitor.email], ['#password', visitor.password]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#email', visitor.email],
+        ['#password', visitor.password],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(new URL(page.url()).pathname).toBe('/portal/akun');
     expect(await page.textContent('main')).toContain(`${visitor.nik.slice(0, 4)}********${visitor.nik.slice(12)}`);
     await expectNoAxeViolations(page, 'account page');
@@ -168,13 +247,30 @@ describe('portal in a real browser: a new visitor', () => {
     await Promise.all([page.waitForNavigation(), page.click('text=Lupa kata sandi?')]);
     await expectNoAxeViolations(page, 'forgot-password form');
     await fillByKeyboard(page, [['#email', visitor.email]], 'form.stack button[type="submit"]');
-    const resetMail = await sink.waitForMail((m) => m.to.includes(visitor.email) && /Atur ulang/.test(m.subject), 120_000);
+    const resetMail = await sink.waitForMail(
+      (m) => m.to.includes(visitor.email) && /Atur ulang/.test(m.subject),
+      120_000,
+    );
     await page.goto(findLink(resetMail, /\/portal\/akun\/atur-ulang\?token=/));
     await expectNoAxeViolations(page, 'reset form');
-    await fillByKeyboard(page, [['#password', visitor.newPassword], ['#password2', visitor.newPassword]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#password', visitor.newPassword],
+        ['#password2', visitor.newPassword],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(await page.textContent('[role="status"]')).toContain('Kata sandi sudah diganti');
 
-    await fillByKeyboard(page, [['#email', visitor.email], ['#password', visitor.password]], 'form.stack button[type="submit"]');
+    await fillByKeyboard(
+      page,
+      [
+        ['#email', visitor.email],
+        ['#password', visitor.password],
+      ],
+      'form.stack button[type="submit"]',
+    );
     expect(await page.textContent('.error-summary')).toContain('E-mail atau kata sandi salah');
     await page.fill('#password', '');
     await page.focus('#password');
@@ -205,12 +301,25 @@ describe('portal in a real browser: a new visitor', () => {
     await openRound(h.db, Date.now(), aid, { name: 'Seleksi CPNS Kota Medan 2025 — pengumuman' });
     for (const fullName of ['Siti Nurhaliza', 'Budi Santoso']) {
       const { registrationNo } = await registerCandidate(h.deps, aid, { fullName });
-      await h.db.insertInto('verifications').values({ registration_no: registrationNo, stage: 'administrasi', result: fullName.startsWith('Siti') ? 'MS' : 'TMS', reviewer: 'rev.test', decisions: JSON.stringify([]), decided_at: new Date() }).execute();
+      await h.db
+        .insertInto('verifications')
+        .values({
+          registration_no: registrationNo,
+          stage: 'administrasi',
+          result: fullName.startsWith('Siti') ? 'MS' : 'TMS',
+          reviewer: 'rev.test',
+          decisions: JSON.stringify([]),
+          decided_at: new Date(),
+        })
+        .execute();
     }
     await h.db.updateTable('rounds').set({ phase: 'announcement' }).where('round_id', '=', aid).execute();
     const page = await browser.page({ phone: true });
     await page.goto(`${base}/portal/seleksi/${aid}`);
-    await Promise.all([page.waitForNavigation(), page.click(`a[href="/portal/seleksi/${aid}/pengumuman/administrasi"]`)]);
+    await Promise.all([
+      page.waitForNavigation(),
+      page.click(`a[href="/portal/seleksi/${aid}/pengumuman/administrasi"]`),
+    ]);
     const text = (await page.textContent('main'))!;
     expect(text).toContain('Siti Nurhaliza');
     expect(text).toContain('Tidak Memenuhi Syarat');

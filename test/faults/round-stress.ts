@@ -30,12 +30,29 @@ import { getRoundState } from '../../api/services/rounds';
 import { rng } from '../../demo/synthetic';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
 import { bundleWorkflows } from '../../worker/worker';
-import { extendDeadlineUpdate, formationIdAttr, roundIdAttr, roundStateQuery, roundWorkflowId, stageAttr } from '../../workflows/messages';
+import {
+  extendDeadlineUpdate,
+  formationIdAttr,
+  roundIdAttr,
+  roundStateQuery,
+  roundWorkflowId,
+  stageAttr,
+} from '../../workflows/messages';
 import type { recruitmentRound } from '../../workflows/round';
 import { sampleRound, wib } from '../fixtures';
 
 const KEYS = SCHEDULE_KEYS;
-const PHASES = ['consultation', 'criteria_adoption', 'registration', 'administrative_check', 'announcement', 'skd', 'skb', 'final_announcement', 'closed'];
+const PHASES = [
+  'consultation',
+  'criteria_adoption',
+  'registration',
+  'administrative_check',
+  'announcement',
+  'skd',
+  'skb',
+  'final_announcement',
+  'closed',
+];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,7 +72,12 @@ async function main(): Promise<void> {
   await migrateToLatest(db);
   const env = await TestWorkflowEnvironment.createLocal({
     client: { dataConverter: dataConverter() },
-    server: { executable: { type: 'existing-path', path: temporalTools().cli }, ip: '127.0.0.1', searchAttributes: [roundIdAttr, formationIdAttr, stageAttr], extraArgs: ['--log-level', 'error'] },
+    server: {
+      executable: { type: 'existing-path', path: temporalTools().cli },
+      ip: '127.0.0.1',
+      searchAttributes: [roundIdAttr, formationIdAttr, stageAttr],
+      extraArgs: ['--log-level', 'error'],
+    },
   });
   await ensureSearchAttributes(env.connection, 'default');
   const dir = mkdtempSync(join(tmpdir(), 'asn-round-stress-'));
@@ -71,7 +93,15 @@ async function main(): Promise<void> {
   const startWorker = (): void => {
     child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker/main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, DATABASE_URL: url.toString(), TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: bundlePath, LOG_LEVEL: 'error', LOG_FORMAT: 'json' },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        DATABASE_URL: url.toString(),
+        TASK_QUEUE: taskQueue,
+        ASN_WORKFLOW_BUNDLE: bundlePath,
+        LOG_LEVEL: 'error',
+        LOG_FORMAT: 'json',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   };
@@ -96,9 +126,15 @@ async function main(): Promise<void> {
     Array.from({ length: rounds }, async (_, r) => {
       const roundId = `stress-${Date.now().toString(36)}-${r}`;
       const now = Date.now();
-      const schedule = Object.fromEntries(KEYS.map((k, i) => [k, wib(now + 3_000 + i * step)])) as unknown as ReturnType<typeof sampleRound>['schedule'];
+      const schedule = Object.fromEntries(
+        KEYS.map((k, i) => [k, wib(now + 3_000 + i * step)]),
+      ) as unknown as ReturnType<typeof sampleRound>['schedule'];
       const config = withDefaults(sampleRound(roundId, { schedule }));
-      const handle = await env.client.workflow.start<typeof recruitmentRound>('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.stress' }] });
+      const handle = await env.client.workflow.start<typeof recruitmentRound>('recruitmentRound', {
+        taskQueue,
+        workflowId: roundWorkflowId(roundId),
+        args: [{ config, createdBy: 'hr.stress' }],
+      });
       const due: Record<string, number> = Object.fromEntries(KEYS.map((k) => [k, Date.parse(schedule[k])]));
       let done = false;
       // A round stuck on a failing workflow task would never end: it gets the whole schedule plus 3 minutes.
@@ -117,7 +153,8 @@ async function main(): Promise<void> {
             else await getRoundState(deps, roundId);
             queries += 1;
           } catch (err) {
-            if (!done && !/Failed to query|deadline/i.test(String(err))) problems.push(`${roundId} query: ${String(err).slice(0, 300)}`);
+            if (!done && !/Failed to query|deadline/i.test(String(err)))
+              problems.push(`${roundId} query: ${String(err).slice(0, 300)}`);
           }
           await sleep(200);
         }
@@ -133,7 +170,9 @@ async function main(): Promise<void> {
           for (let i = last; i >= idx; i--) {
             const k = KEYS[i]!;
             try {
-              await handle.executeUpdate(extendDeadlineUpdate, { args: [{ key: k, to: wib(due[k]! + delta), actor: 'hr.stress', reason: 'uji ketahanan' }] });
+              await handle.executeUpdate(extendDeadlineUpdate, {
+                args: [{ key: k, to: wib(due[k]! + delta), actor: 'hr.stress', reason: 'uji ketahanan' }],
+              });
               due[k] = due[k]! + delta;
               extensions += 1;
             } catch (err) {
@@ -142,7 +181,9 @@ async function main(): Promise<void> {
               // So is an update the server could not hand to a worker (one was being killed) —
               // but not one refused because the workflow task is failing (that is nondeterminism).
               const refusal = /sudah lewat|sedang dicatat|harus tetap sebelum/.test(msg);
-              const noWorker = (/Unable to perform workflow execution update/i.test(msg) && !/failed state/i.test(msg)) || /wasn't processed by worker/.test(msg);
+              const noWorker =
+                (/Unable to perform workflow execution update/i.test(msg) && !/failed state/i.test(msg)) ||
+                /wasn't processed by worker/.test(msg);
               if (!refusal && !noWorker) problems.push(`${roundId} update: ${msg.slice(0, 300)}`);
               break;
             }
@@ -160,11 +201,19 @@ async function main(): Promise<void> {
       await Promise.all([reader, hr]);
       const history = await handle.fetchHistory();
       try {
-        await Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() }, history, roundWorkflowId(roundId));
+        await Worker.runReplayHistory(
+          { workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() },
+          history,
+          roundWorkflowId(roundId),
+        );
       } catch (err) {
         const kept = join(tmpdir(), `asn-round-stress-${roundId}.json`);
         writeFileSync(kept, JSON.stringify(historyToJSON(history)));
-        problems.push(`${roundId} replay (history kept in ${kept}): ${String(err).replace(/^.*?Details: /s, '').slice(0, 600)}`);
+        problems.push(
+          `${roundId} replay (history kept in ${kept}): ${String(err)
+            .replace(/^.*?Details: /s, '')
+            .slice(0, 600)}`,
+        );
       }
     }),
   );
@@ -176,7 +225,9 @@ async function main(): Promise<void> {
   await dropDatabase(url.toString());
   rmSync(dir, { recursive: true, force: true });
   for (const p of problems) console.log(`  ${p}`);
-  console.log(`round-stress: ${problems.length ? 'FAIL' : 'PASS'} rounds=${rounds} worker_kills=${kills} extensions=${extensions} queries=${queries} problems=${problems.length} seconds=${Math.round((Date.now() - started) / 1000)}`);
+  console.log(
+    `round-stress: ${problems.length ? 'FAIL' : 'PASS'} rounds=${rounds} worker_kills=${kills} extensions=${extensions} queries=${queries} problems=${problems.length} seconds=${Math.round((Date.now() - started) / 1000)}`,
+  );
   process.exit(problems.length ? 1 : 0);
 }
 

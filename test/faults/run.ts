@@ -47,7 +47,9 @@ const SEED = Number(arg('seed', '7'));
 const pgCluster = ((): { version: string; name: string } | null => {
   try {
     if (process.getuid?.() !== 0) return null;
-    const line = execFileSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' }).split('\n').find((l) => /\s5432\s+online/.test(l));
+    const line = execFileSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' })
+      .split('\n')
+      .find((l) => /\s5432\s+online/.test(l));
     if (!line) return null;
     const [version, name] = line.trim().split(/\s+/);
     return { version: version!, name: name! };
@@ -60,13 +62,14 @@ const PG_MODE = arg('pg', pgCluster ? 'restart' : 'cut') as 'restart' | 'cut';
 const progress = new Progress(process.stdout);
 const say = (m: string): void => progress.line(`[faults] ${m}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const freePort = (): Promise<number> => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const port = (s.address() as { port: number }).port;
-    s.close(() => resolve(port));
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
   });
-});
 
 const work = mkdtempSync(join(tmpdir(), 'asn-faults-'));
 const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asn';
@@ -84,10 +87,18 @@ interface Managed {
 }
 let stopping = false;
 const managed: Managed[] = [];
-function manage(name: string, cmd: string, args: string[], env: Record<string, string>, opts: { restartOnExit: boolean }): Managed {
+function manage(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { restartOnExit: boolean },
+): Managed {
   const log = createWriteStream(join(work, `${name}.log`), { flags: 'a' });
   const m: Managed = {
-    name, proc: null, restarts: 0,
+    name,
+    proc: null,
+    restarts: 0,
     start: () => {
       const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       p.stdout.pipe(log, { end: false });
@@ -96,7 +107,13 @@ function manage(name: string, cmd: string, args: string[], env: Record<string, s
       p.on('exit', () => {
         if (m.proc !== p) return;
         m.proc = null;
-        if (opts.restartOnExit && !stopping) setTimeout(() => { if (!stopping && !m.proc) { m.restarts += 1; m.start(); } }, 500);
+        if (opts.restartOnExit && !stopping)
+          setTimeout(() => {
+            if (!stopping && !m.proc) {
+              m.restarts += 1;
+              m.start();
+            }
+          }, 500);
       });
     },
   };
@@ -122,36 +139,54 @@ async function waitFor(what: string, f: () => Promise<boolean>, timeoutMs = 60_0
 }
 
 /** Calls the API while a dependency is down: 503 expected, nothing else 5xx, nothing slow. */
-interface Probe { statuses: Record<string, number>; other5xx: string[]; maxMs: number; n: number }
+interface Probe {
+  statuses: Record<string, number>;
+  other5xx: string[];
+  maxMs: number;
+  n: number;
+}
 function probeDuring(api: ApiClient, paths: () => { path: string; token?: string }[]): { stop: () => Promise<Probe> } {
   const probe: Probe = { statuses: {}, other5xx: [], maxMs: 0, n: 0 };
   let running = true;
   const loop = (async () => {
     while (running) {
-      await Promise.all(paths().map(async ({ path, token }) => {
-        const t = performance.now();
-        let status: number;
-        try {
-          const r = await fetch(api.baseUrl + path, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
-          status = r.status;
-          await r.text();
-        } catch {
-          status = 0;
-        }
-        const ms = performance.now() - t;
-        probe.n += 1;
-        probe.maxMs = Math.max(probe.maxMs, ms);
-        probe.statuses[status] = (probe.statuses[status] ?? 0) + 1;
-        if (status >= 500 && status !== 503) probe.other5xx.push(`${status} ${path}`);
-      }));
+      await Promise.all(
+        paths().map(async ({ path, token }) => {
+          const t = performance.now();
+          let status: number;
+          try {
+            const r = await fetch(api.baseUrl + path, {
+              headers: token ? { authorization: `Bearer ${token}` } : {},
+              signal: AbortSignal.timeout(30_000),
+            });
+            status = r.status;
+            await r.text();
+          } catch {
+            status = 0;
+          }
+          const ms = performance.now() - t;
+          probe.n += 1;
+          probe.maxMs = Math.max(probe.maxMs, ms);
+          probe.statuses[status] = (probe.statuses[status] ?? 0) + 1;
+          if (status >= 500 && status !== 503) probe.other5xx.push(`${status} ${path}`);
+        }),
+      );
       await sleep(300);
     }
   })();
-  return { stop: async () => { running = false; await loop; return probe; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return probe;
+    },
+  };
 }
 
 async function main(): Promise<void> {
-  say(`${N} candidates, seed ${SEED}; PostgreSQL fault: ${PG_MODE}${PG_MODE === 'restart' ? ` (cluster ${pgCluster!.version}/${pgCluster!.name})` : ''}; logs in ${work}`);
+  say(
+    `${N} candidates, seed ${SEED}; PostgreSQL fault: ${PG_MODE}${PG_MODE === 'restart' ? ` (cluster ${pgCluster!.version}/${pgCluster!.name})` : ''}; logs in ${work}`,
+  );
   await ensureDatabase(dbUrl.toString());
   const db = createDb(dbUrl.toString(), { max: 4 });
   await migrateToLatest(db);
@@ -163,11 +198,40 @@ async function main(): Promise<void> {
   const keys = JSON.stringify({ active: 'faults', keys: { faults: generateKey() } });
   process.env.ASN_CODEC_KEYS = keys;
   const env = {
-    DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: address, TASK_QUEUE: 'asn-faults', ASN_WORKFLOW_BUNDLE: bundlePath, ASN_CODEC_KEYS: keys,
-    API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_RATE_LIMIT_MAX: '1000000', ASN_RECONCILE_INTERVAL_MS: '3000', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', NODE_ENV: 'development',
+    DATABASE_URL: dbUrl.toString(),
+    TEMPORAL_ADDRESS: address,
+    TASK_QUEUE: 'asn-faults',
+    ASN_WORKFLOW_BUNDLE: bundlePath,
+    ASN_CODEC_KEYS: keys,
+    API_HOST: '127.0.0.1',
+    API_PORT: String(apiPort),
+    API_RATE_LIMIT_MAX: '1000000',
+    ASN_RECONCILE_INTERVAL_MS: '3000',
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
   };
   const saArgs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]);
-  const temporalServer = manage('temporal', temporalTools().cli, ['server', 'start-dev', '--db-filename', join(work, 'temporal.sqlite'), '--ip', '127.0.0.1', '--port', String(tPort), '--headless', '--log-level', 'error', ...saArgs], {}, { restartOnExit: false });
+  const temporalServer = manage(
+    'temporal',
+    temporalTools().cli,
+    [
+      'server',
+      'start-dev',
+      '--db-filename',
+      join(work, 'temporal.sqlite'),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(tPort),
+      '--headless',
+      '--log-level',
+      'error',
+      ...saArgs,
+    ],
+    {},
+    { restartOnExit: false },
+  );
   temporalServer.start();
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   await waitFor('Temporal', async () => {
@@ -176,9 +240,13 @@ async function main(): Promise<void> {
     await c.close();
     return true;
   });
-  const worker = manage('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env, { restartOnExit: true });
+  const worker = manage('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env, {
+    restartOnExit: true,
+  });
   worker.start();
-  const apiProc = manage('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], env, { restartOnExit: true });
+  const apiProc = manage('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], env, {
+    restartOnExit: true,
+  });
   apiProc.start();
   const api = new ApiClient(`http://127.0.0.1:${apiPort}`, { timeoutMs: 30_000 });
   await waitFor('API', async () => (await fetch(`${api.baseUrl}/healthz`)).ok);
@@ -198,7 +266,9 @@ async function main(): Promise<void> {
   const probePaths = (): { path: string; token?: string }[] => [
     { path: '/healthz' },
     { path: `/rounds/${roundId}` },
-    ...(probeTarget.candidate ? [{ path: `/registrations/${probeTarget.candidate.registrationNo}`, token: probeTarget.candidate.token }] : []),
+    ...(probeTarget.candidate
+      ? [{ path: `/registrations/${probeTarget.candidate.registrationNo}`, token: probeTarget.candidate.token }]
+      : []),
   ];
   const r = rand(SEED);
   let killing = false;
@@ -212,7 +282,12 @@ async function main(): Promise<void> {
     }
   })();
   let busy = false;
-  const outage = async (what: string, down: () => Promise<void>, up: () => Promise<void>, downMs: number): Promise<void> => {
+  const outage = async (
+    what: string,
+    down: () => Promise<void>,
+    up: () => Promise<void>,
+    downMs: number,
+  ): Promise<void> => {
     busy = true;
     say(`${what}: down for ${downMs / 1000} s`);
     const p = probeDuring(api, probePaths);
@@ -224,49 +299,73 @@ async function main(): Promise<void> {
     await sleep(2_000);
     const probe = await p.stop();
     outages.push({ what, downMs: took, probe });
-    say(`${what}: back after ${(took / 1000).toFixed(1)} s; probe answers ${JSON.stringify(probe.statuses)}, slowest ${Math.round(probe.maxMs)} ms`);
+    say(
+      `${what}: back after ${(took / 1000).toFixed(1)} s; probe answers ${JSON.stringify(probe.statuses)}, slowest ${Math.round(probe.maxMs)} ms`,
+    );
     busy = false;
   };
-  const restartTemporal = (): Promise<void> => outage('Temporal dev server', async () => {
-    const p = temporalServer.proc!;
-    p.kill('SIGTERM');
-    await new Promise((res) => p.once('exit', res));
-  }, async () => {
-    temporalServer.start();
-    await waitFor('Temporal after restart', async () => {
-      const c = await Connection.connect({ address, connectTimeout: 1_000 });
-      await c.close();
-      return true;
-    });
-    faults.temporalRestarts += 1;
-  }, 5_000);
-  const restartPostgres = (): Promise<void> => outage(PG_MODE === 'restart' ? 'PostgreSQL (restart)' : 'PostgreSQL (connections cut)', async () => {
-    if (PG_MODE === 'restart') {
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster!.version, pgCluster!.name, 'stop', '-m', 'fast'], { stdio: 'ignore' });
-    } else {
-      const admin = new Pool({ connectionString: adminUrl.toString(), max: 1 });
-      await admin.query(`alter database "${dbName}" with allow_connections false`);
-      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
-      await admin.end();
-    }
-  }, async () => {
-    if (PG_MODE === 'restart') execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster!.version, pgCluster!.name, 'start'], { stdio: 'ignore' });
-    else {
-      const admin = new Pool({ connectionString: adminUrl.toString(), max: 1 });
-      await admin.query(`alter database "${dbName}" with allow_connections true`);
-      await admin.end();
-    }
-    await waitFor('PostgreSQL after restart', async () => {
-      const p = new Pool({ connectionString: dbUrl.toString(), max: 1, connectionTimeoutMillis: 1_000 });
-      try {
-        await p.query('select 1');
-        return true;
-      } finally {
-        await p.end();
-      }
-    });
-    faults.postgresRestarts += 1;
-  }, 5_000);
+  const restartTemporal = (): Promise<void> =>
+    outage(
+      'Temporal dev server',
+      async () => {
+        const p = temporalServer.proc!;
+        p.kill('SIGTERM');
+        await new Promise((res) => p.once('exit', res));
+      },
+      async () => {
+        temporalServer.start();
+        await waitFor('Temporal after restart', async () => {
+          const c = await Connection.connect({ address, connectTimeout: 1_000 });
+          await c.close();
+          return true;
+        });
+        faults.temporalRestarts += 1;
+      },
+      5_000,
+    );
+  const restartPostgres = (): Promise<void> =>
+    outage(
+      PG_MODE === 'restart' ? 'PostgreSQL (restart)' : 'PostgreSQL (connections cut)',
+      async () => {
+        if (PG_MODE === 'restart') {
+          execFileSync(
+            'pg_ctlcluster',
+            ['--skip-systemctl-redirect', pgCluster!.version, pgCluster!.name, 'stop', '-m', 'fast'],
+            { stdio: 'ignore' },
+          );
+        } else {
+          const admin = new Pool({ connectionString: adminUrl.toString(), max: 1 });
+          await admin.query(`alter database "${dbName}" with allow_connections false`);
+          await admin.query(
+            'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+            [dbName],
+          );
+          await admin.end();
+        }
+      },
+      async () => {
+        if (PG_MODE === 'restart')
+          execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster!.version, pgCluster!.name, 'start'], {
+            stdio: 'ignore',
+          });
+        else {
+          const admin = new Pool({ connectionString: adminUrl.toString(), max: 1 });
+          await admin.query(`alter database "${dbName}" with allow_connections true`);
+          await admin.end();
+        }
+        await waitFor('PostgreSQL after restart', async () => {
+          const p = new Pool({ connectionString: dbUrl.toString(), max: 1, connectionTimeoutMillis: 1_000 });
+          try {
+            await p.query('select 1');
+            return true;
+          } finally {
+            await p.end();
+          }
+        });
+        faults.postgresRestarts += 1;
+      },
+      5_000,
+    );
 
   // Faults keyed to the work in flight: Temporal during registration, PostgreSQL during the
   // reviewers' decisions, both again while the SKD results fan out to the candidates.
@@ -279,7 +378,18 @@ async function main(): Promise<void> {
   const pending: Promise<void>[] = [];
   const started = Date.now();
   const result = await driveRound({
-    api, hr, reviewers, roundId, candidates: N, seed: SEED, budgetYear: 2030, concurrency: 8, dayMs: Number(arg('day-ms', N >= 1000 ? '60000' : '10000')), retryForMs: 240_000, scheduleSlack: Number(arg('slack', N >= 1000 ? '1.4' : '2.5')), guardMarginMs: 25_000,
+    api,
+    hr,
+    reviewers,
+    roundId,
+    candidates: N,
+    seed: SEED,
+    budgetYear: 2030,
+    concurrency: 8,
+    dayMs: Number(arg('day-ms', N >= 1000 ? '60000' : '10000')),
+    retryForMs: 240_000,
+    scheduleSlack: Number(arg('slack', N >= 1000 ? '1.4' : '2.5')),
+    guardMarginMs: 25_000,
     log: (m) => say(m),
     onRegistered: (reg) => {
       if (!reg.lostToken) probeTarget.candidate ??= reg;
@@ -303,7 +413,20 @@ async function main(): Promise<void> {
   say('round closed; checking every candidate, every table and the audit chains');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: dataConverter() });
-  await waitFor('reconciler', async () => Number((await db.selectFrom('applications').select((eb) => eb.fn.countAll<string>().as('n')).where('workflow_started_at', 'is', null).executeTakeFirstOrThrow()).n) === 0, 60_000).catch(() => undefined);
+  await waitFor(
+    'reconciler',
+    async () =>
+      Number(
+        (
+          await db
+            .selectFrom('applications')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('workflow_started_at', 'is', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ) === 0,
+    60_000,
+  ).catch(() => undefined);
   const check = await checkRound(db, client, result, { resultTimeoutMs: 30_000 });
   await connection.close();
 
@@ -313,19 +436,59 @@ async function main(): Promise<void> {
   const totalFaults = faults.workerKills + faults.temporalRestarts + faults.postgresRestarts;
   const fiveXX = api.stats.server5xx.length + probe5xx.length;
   const summary = {
-    candidates: N, registered: check.registered, faults: totalFaults, ...faults, lost: check.lost.length,
+    candidates: N,
+    registered: check.registered,
+    faults: totalFaults,
+    ...faults,
+    lost: check.lost.length,
     // Registrations whose first answer (the only one with the token) timed out: the candidate could not act, and is checked as documents_missing.
-    lostTokens: result.lostTokens, duplicated: Object.values(check.duplicated).reduce((s, n) => s + n, 0),
-    wrongOutcome: check.wrongOutcome.length, notEnded: check.notEnded.length, auditMissing: check.auditMissing.length, chainsBroken: check.chainsBroken.length,
-    fiveXX, answered503DuringEveryOutage: answered503, slowestAnswerDuringOutagesMs: Math.round(slowest), requests: api.stats.requests, retried: api.stats.retries,
-    workerRestarts: worker.restarts, apiRestarts: apiProc.restarts, elapsedS: Math.round(elapsed / 1000), outcomes: check.outcomes,
+    lostTokens: result.lostTokens,
+    duplicated: Object.values(check.duplicated).reduce((s, n) => s + n, 0),
+    wrongOutcome: check.wrongOutcome.length,
+    notEnded: check.notEnded.length,
+    auditMissing: check.auditMissing.length,
+    chainsBroken: check.chainsBroken.length,
+    fiveXX,
+    answered503DuringEveryOutage: answered503,
+    slowestAnswerDuringOutagesMs: Math.round(slowest),
+    requests: api.stats.requests,
+    retried: api.stats.retries,
+    workerRestarts: worker.restarts,
+    apiRestarts: apiProc.restarts,
+    elapsedS: Math.round(elapsed / 1000),
+    outcomes: check.outcomes,
   };
-  const ok = checkPassed(check) && fiveXX === 0 && answered503 && slowest < 12_000 && apiProc.restarts === 0 && faults.temporalRestarts >= 1 && faults.postgresRestarts >= 1 && faults.workerKills >= 1;
+  const ok =
+    checkPassed(check) &&
+    fiveXX === 0 &&
+    answered503 &&
+    slowest < 12_000 &&
+    apiProc.restarts === 0 &&
+    faults.temporalRestarts >= 1 &&
+    faults.postgresRestarts >= 1 &&
+    faults.workerKills >= 1;
   if (!ok) {
-    console.log(JSON.stringify({ lost: check.lost.slice(0, 20), duplicated: check.duplicated, wrongOutcome: check.wrongOutcome.slice(0, 20), notEnded: check.notEnded.slice(0, 20), auditMissing: check.auditMissing.slice(0, 20), chainsBroken: check.chainsBroken, server5xx: api.stats.server5xx.slice(0, 10), probe5xx: probe5xx.slice(0, 10) }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          lost: check.lost.slice(0, 20),
+          duplicated: check.duplicated,
+          wrongOutcome: check.wrongOutcome.slice(0, 20),
+          notEnded: check.notEnded.slice(0, 20),
+          auditMissing: check.auditMissing.slice(0, 20),
+          chainsBroken: check.chainsBroken,
+          server5xx: api.stats.server5xx.slice(0, 10),
+          probe5xx: probe5xx.slice(0, 10),
+        },
+        null,
+        2,
+      ),
+    );
   }
   mkdirResults(summary);
-  console.log(`[faults] ${ok ? 'PASS' : 'FAIL'} candidates=${N} faults=${totalFaults} (worker kills ${faults.workerKills}, Temporal restarts ${faults.temporalRestarts}, PostgreSQL ${PG_MODE === 'restart' ? 'restarts' : 'cuts'} ${faults.postgresRestarts}) lost=${summary.lost} lost-tokens=${summary.lostTokens} duplicated=${summary.duplicated} wrong=${summary.wrongOutcome} 5xx=${fiveXX} slowest-during-outage=${summary.slowestAnswerDuringOutagesMs}ms elapsed=${summary.elapsedS}s`);
+  console.log(
+    `[faults] ${ok ? 'PASS' : 'FAIL'} candidates=${N} faults=${totalFaults} (worker kills ${faults.workerKills}, Temporal restarts ${faults.temporalRestarts}, PostgreSQL ${PG_MODE === 'restart' ? 'restarts' : 'cuts'} ${faults.postgresRestarts}) lost=${summary.lost} lost-tokens=${summary.lostTokens} duplicated=${summary.duplicated} wrong=${summary.wrongOutcome} 5xx=${fiveXX} slowest-during-outage=${summary.slowestAnswerDuringOutagesMs}ms elapsed=${summary.elapsedS}s`,
+  );
   await stopAll();
   await db.destroy();
   if (!process.env.KEEP_FAULTS_DATABASE) await dropDatabase(dbUrl.toString()).catch(() => undefined);
@@ -337,7 +500,10 @@ async function main(): Promise<void> {
 function mkdirResults(summary: Record<string, unknown>): void {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `faults-${N}.json`), `${JSON.stringify({ at: new Date().toISOString(), ...summary }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, `faults-${N}.json`),
+    `${JSON.stringify({ at: new Date().toISOString(), ...summary }, null, 2)}\n`,
+  );
 }
 
 main().catch(async (err: unknown) => {
@@ -345,7 +511,9 @@ main().catch(async (err: unknown) => {
   console.error(`[faults] logs: ${work} (${existsSync(work) ? readdirSync(work).join(', ') : 'none'})`);
   if (pgCluster && PG_MODE === 'restart') {
     try {
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster.version, pgCluster.name, 'start'], { stdio: 'ignore' });
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster.version, pgCluster.name, 'start'], {
+        stdio: 'ignore',
+      });
     } catch {
       /* already running */
     }

@@ -6,8 +6,17 @@ import type { Db } from '../../db/connection';
 import { createUser, type Role } from '../../db/users';
 import { enforceContract } from './contract';
 
-export async function testApp(env: TestWorkflowEnvironment, db: Db, taskQueue: string, rateLimit?: { max: number; timeWindow: number }): Promise<FastifyInstance> {
-  const app = await buildApp({ deps: { db, client: env.client, connection: env.connection, taskQueue }, rateLimit, bundlePath: inject('bundlePath') });
+export async function testApp(
+  env: TestWorkflowEnvironment,
+  db: Db,
+  taskQueue: string,
+  rateLimit?: { max: number; timeWindow: number },
+): Promise<FastifyInstance> {
+  const app = await buildApp({
+    deps: { db, client: env.client, connection: env.connection, taskQueue },
+    rateLimit,
+    bundlePath: inject('bundlePath'),
+  });
   // Every reply is checked against the OpenAPI document (test/helpers/contract.ts).
   enforceContract(app);
   await app.ready();
@@ -16,7 +25,9 @@ export async function testApp(env: TestWorkflowEnvironment, db: Db, taskQueue: s
 
 let userCounter = 0;
 /** A user of each role, with bearer headers. */
-export async function testUsers(db: Db): Promise<Record<Role, { username: string; headers: { authorization: string } }>> {
+export async function testUsers(
+  db: Db,
+): Promise<Record<Role, { username: string; headers: { authorization: string } }>> {
   const out = {} as Record<Role, { username: string; headers: { authorization: string } }>;
   for (const role of ['hr', 'reviewer', 'supervisor', 'auditor', 'candidate'] as const) {
     userCounter += 1;
@@ -30,7 +41,10 @@ export async function testUsers(db: Db): Promise<Record<Role, { username: string
 export async function rowCounts(db: Db, tables: readonly string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of tables) {
-    const r = await db.selectFrom(t as never).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom(t as never)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     out[t] = Number((r as { n: string }).n);
   }
   return out;

@@ -19,7 +19,12 @@ import { ROOT } from '../../config';
 export const SCREENSHOT_DIR = join(ROOT, 'docs', 'screenshots');
 
 /** A 360-px phone (the issue's smallest screen). */
-export const PHONE: BrowserContextOptions = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 360, height: 740 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
 
 /** CHROMIUM_PATH, `chromium` on PATH, or /usr/bin/chromium; a clear error when none is there. */
 export function chromiumPath(): string {
@@ -35,7 +40,9 @@ export function chromiumPath(): string {
     // not on PATH
   }
   if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  throw new Error('Chromium not found: the browser tests need Debian\'s `chromium` (run `node scripts/setup.mjs` as root, which installs it with apt-get, or set CHROMIUM_PATH)');
+  throw new Error(
+    "Chromium not found: the browser tests need Debian's `chromium` (run `node scripts/setup.mjs` as root, which installs it with apt-get, or set CHROMIUM_PATH)",
+  );
 }
 
 export interface BrowserSession {
@@ -57,7 +64,12 @@ export async function startBrowser(): Promise<BrowserSession> {
   return {
     browser,
     page: async (opts = {}) => {
-      const context = await browser.newContext({ locale: 'id-ID', timezoneId: 'Asia/Jakarta', ...(opts.phone ? PHONE : {}), ...opts.context });
+      const context = await browser.newContext({
+        locale: 'id-ID',
+        timezoneId: 'Asia/Jakarta',
+        ...(opts.phone ? PHONE : {}),
+        ...opts.context,
+      });
       context.setDefaultTimeout(30_000);
       return context.newPage();
     },
@@ -77,15 +89,27 @@ export interface AxeViolation {
  * Runs axe-core in the page (injected through the DevTools protocol, so a page's CSP does not
  * block it) and returns the violations of impact serious or critical.
  */
-export async function axeViolations(page: Page, opts: { include?: string; disableRules?: string[] } = {}): Promise<AxeViolation[]> {
+export async function axeViolations(
+  page: Page,
+  opts: { include?: string; disableRules?: string[] } = {},
+): Promise<AxeViolation[]> {
   const hasAxe = await page.evaluate('typeof globalThis.axe === "object"');
   if (!hasAxe) await page.evaluate(axe.source);
   const rules = Object.fromEntries((opts.disableRules ?? []).map((r) => [r, { enabled: false }]));
   const result = await page.evaluate(
     async ({ include, rules }) => {
-      const g = globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> }; document: unknown };
+      const g = globalThis as unknown as {
+        axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> };
+        document: unknown;
+      };
       const r = await g.axe.run(include ?? g.document, { resultTypes: ['violations'], rules });
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) }));
+      return r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })),
+      }));
     },
     { include: opts.include, rules },
   );
@@ -95,14 +119,29 @@ export async function axeViolations(page: Page, opts: { include?: string; disabl
 /** Violations as lines a person can act on: rule, impact, help, and each offending element. */
 export function formatViolations(violations: readonly AxeViolation[]): string {
   return violations
-    .map((v) => [`- [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`, ...v.nodes.map((n) => `    ${n.target.join(' ')}  ${n.html.slice(0, 160)}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`)].join('\n'))
+    .map((v) =>
+      [
+        `- [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`,
+        ...v.nodes.map(
+          (n) =>
+            `    ${n.target.join(' ')}  ${n.html.slice(0, 160)}${n.failureSummary ? `\n      ${n.failureSummary.replace(/\n/g, '\n      ')}` : ''}`,
+        ),
+      ].join('\n'),
+    )
     .join('\n');
 }
 
 /** Fails with a readable list when axe finds a serious or critical violation. */
-export async function expectNoAxeViolations(page: Page, label: string, opts: { include?: string; disableRules?: string[] } = {}): Promise<void> {
+export async function expectNoAxeViolations(
+  page: Page,
+  label: string,
+  opts: { include?: string; disableRules?: string[] } = {},
+): Promise<void> {
   const violations = await axeViolations(page, opts);
-  if (violations.length) throw new Error(`axe: ${violations.length} serious/critical violation(s) on ${label} (${page.url()}):\n${formatViolations(violations)}`);
+  if (violations.length)
+    throw new Error(
+      `axe: ${violations.length} serious/critical violation(s) on ${label} (${page.url()}):\n${formatViolations(violations)}`,
+    );
 }
 
 /**

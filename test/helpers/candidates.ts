@@ -12,7 +12,12 @@ import type { CandidateStatus } from '../../workflows/messages';
 export const DAY = 86_400_000;
 
 /** A round whose registration opened a day ago (by the server's clock), recorded and open. */
-export async function openRound(db: Db, now: number, roundId: string, overrides: Partial<RoundConfigInput> = {}): Promise<RoundConfig> {
+export async function openRound(
+  db: Db,
+  now: number,
+  roundId: string,
+  overrides: Partial<RoundConfigInput> = {},
+): Promise<RoundConfig> {
   const config = withDefaults(sampleRound(roundId, overrides, now - 32 * DAY));
   await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.test', at: new Date(now).toISOString() });
   await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
@@ -46,14 +51,17 @@ export function registration(overrides: Partial<RegistrationRequest> = {}): Regi
   };
 }
 
-export const JPEG = (tag: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from(`JFIF ${tag}`)]);
+export const JPEG = (tag: string): Buffer =>
+  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from(`JFIF ${tag}`)]);
 export const PDF = (tag: string): Buffer => Buffer.from(`%PDF-1.4\n% ${tag}\n%%EOF\n`);
 
 /** Uploads every required document of the formation; returns their ids. */
 export async function uploadAll(deps: ServiceDeps, registrationNo: string, kinds: string[]): Promise<string[]> {
   const ids: string[] = [];
   for (const kind of kinds) {
-    const content = ['pas_foto', 'swafoto', 'ktp'].includes(kind) ? JPEG(`${registrationNo}-${kind}`) : PDF(`${registrationNo}-${kind}`);
+    const content = ['pas_foto', 'swafoto', 'ktp'].includes(kind)
+      ? JPEG(`${registrationNo}-${kind}`)
+      : PDF(`${registrationNo}-${kind}`);
     ids.push((await storeDocument(deps, registrationNo, kind, content)).documentId);
   }
   return ids;
@@ -73,7 +81,11 @@ export async function reviewers(db: Db, n: number): Promise<string[]> {
   return names;
 }
 
-export async function registerCandidate(deps: ServiceDeps, roundId: string, overrides: Partial<RegistrationRequest> = {}): Promise<{ registrationNo: string; token: string }> {
+export async function registerCandidate(
+  deps: ServiceDeps,
+  roundId: string,
+  overrides: Partial<RegistrationRequest> = {},
+): Promise<{ registrationNo: string; token: string }> {
   const r = await register(deps, roundId, registration(overrides));
   if (!r.token) throw new Error(`registration ${r.registrationNo} answered without a token (a replay)`);
   return { registrationNo: r.registrationNo, token: r.token };

@@ -11,9 +11,23 @@ export function careerInput(overrides: Partial<CareerInput> = {}, tmt = '2027-01
   const nip = `${birthDate.replaceAll('-', '')}${tmt.slice(0, 4)}${tmt.slice(5, 7)}1${String(nipCounter % 1000).padStart(3, '0')}`;
   return {
     nip: overrides.nip ?? `${nip.slice(0, 15)}${String((process.pid + nipCounter) % 1000).padStart(3, '0')}`,
-    registrationNo: '202500000000', roundId: 'career-test', unit: `Dinas Kesehatan ${process.pid}-${nipCounter}`, jabatan: 'Perawat Ahli Pertama',
-    birthDate, tmt, supervisor: 'atasan.budi', unitHead: 'kepala.unit', retirementAge: 58, checkInsPerYear: 2,
-    summary: { year: Number(tmt.slice(0, 4)), status: 'cpns', recentPredikat: [], ladderPosition: null, reEvaluationDue: null },
+    registrationNo: '202500000000',
+    roundId: 'career-test',
+    unit: `Dinas Kesehatan ${process.pid}-${nipCounter}`,
+    jabatan: 'Perawat Ahli Pertama',
+    birthDate,
+    tmt,
+    supervisor: 'atasan.budi',
+    unitHead: 'kepala.unit',
+    retirementAge: 58,
+    checkInsPerYear: 2,
+    summary: {
+      year: Number(tmt.slice(0, 4)),
+      status: 'cpns',
+      recentPredikat: [],
+      ladderPosition: null,
+      reEvaluationDue: null,
+    },
     ...overrides,
   };
 }
@@ -32,7 +46,11 @@ export function careerWorkflowIdOf(nip: string): string {
 }
 
 export async function startCareer(env: TestWorkflowEnvironment, taskQueue: string, input: CareerInput) {
-  return env.client.workflow.start<typeof career>('career', { taskQueue, workflowId: careerWorkflowIdOf(input.nip), args: [input] });
+  return env.client.workflow.start<typeof career>('career', {
+    taskQueue,
+    workflowId: careerWorkflowIdOf(input.nip),
+    args: [input],
+  });
 }
 
 /** 1 January of the test server's next year, as YYYY-MM-DD. */

@@ -14,9 +14,15 @@ import { ErrorSchema } from '../../api/schemas/common';
  * schema error) and, for replies over a socket, `app.close()`.
  */
 
-interface Media { schema?: unknown }
-interface Operation { responses: Record<string, { description?: string; content?: Record<string, Media> }> }
-interface Document { paths: Record<string, Record<string, Operation>> }
+interface Media {
+  schema?: unknown;
+}
+interface Operation {
+  responses: Record<string, { description?: string; content?: Record<string, Media> }>;
+}
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+}
 
 const VIOLATION_HEADER = 'x-contract-violation';
 
@@ -32,7 +38,8 @@ export function operationOf(doc: Document, url: string, method: string): Operati
 /** The first place where two JSON values differ, or undefined. */
 function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
   if (a === b) return undefined;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return `${path || '/'}: ${JSON.stringify(a)?.slice(0, 80)} became ${JSON.stringify(b)?.slice(0, 80)}`;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object')
+    return `${path || '/'}: ${JSON.stringify(a)?.slice(0, 80)} became ${JSON.stringify(b)?.slice(0, 80)}`;
   if (Array.isArray(a) !== Array.isArray(b)) return `${path || '/'}: array/object mismatch`;
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
@@ -60,17 +67,26 @@ export function enforceContract(app: FastifyInstance): Contract {
   const serialisedFrom = new WeakMap<FastifyRequest, string>();
 
   app.addHook('preSerialization', async (req, _reply, payload) => {
-    if (payload !== null && typeof payload === 'object' && !Buffer.isBuffer(payload)) serialisedFrom.set(req, JSON.stringify(payload));
+    if (payload !== null && typeof payload === 'object' && !Buffer.isBuffer(payload))
+      serialisedFrom.set(req, JSON.stringify(payload));
     return payload;
   });
 
   const check = (req: FastifyRequest, reply: FastifyReply, payload: unknown): string | undefined => {
     const url = req.routeOptions.url;
     // Not the API: the OpenAPI UI, and routes hidden from the document (the portal's HTML pages).
-    if (req.method === 'HEAD' || url?.startsWith('/docs') || (req.routeOptions.schema as { hide?: boolean } | undefined)?.hide) return undefined;
+    if (
+      req.method === 'HEAD' ||
+      url?.startsWith('/docs') ||
+      (req.routeOptions.schema as { hide?: boolean } | undefined)?.hide
+    )
+      return undefined;
     const status = reply.statusCode;
-    const type = String(reply.getHeader('content-type') ?? '').split(';')[0]!.trim();
-    const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+    const type = String(reply.getHeader('content-type') ?? '')
+      .split(';')[0]!
+      .trim();
+    const text =
+      typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
     const where = `${req.method} ${url ?? req.url} → ${status}`;
     const parse = (): { ok: true; value: unknown } | { ok: false } => {
       try {
@@ -80,29 +96,37 @@ export function enforceContract(app: FastifyInstance): Contract {
       }
     };
     // No route (404, 405, 414, …): the error envelope.
-    const op = url && req.is404 !== true ? operationOf((doc ??= app.swagger() as unknown as Document), url, req.method) : undefined;
+    const op =
+      url && req.is404 !== true
+        ? operationOf((doc ??= app.swagger() as unknown as Document), url, req.method)
+        : undefined;
     if (!op) {
       if (url && req.is404 !== true) return `${where}: the route is not in the OpenAPI document`;
       if (type === 'text/html') return undefined; // the portal's own not-found pages (web/)
       const body = parse();
-      if (!body.ok || !envelope(body.value)) return `${where}: an unrouted reply not in the error envelope: ${text?.slice(0, 200)}`;
+      if (!body.ok || !envelope(body.value))
+        return `${where}: an unrouted reply not in the error envelope: ${text?.slice(0, 200)}`;
       return undefined;
     }
     const documented = op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses.default;
-    if (!documented) return `${where}: status ${status} is not documented (documented: ${Object.keys(op.responses).join(', ')}); body ${text?.slice(0, 200)}`;
-    if (!documented.description || documented.description === 'Default Response') return `${where}: the response has no description`;
+    if (!documented)
+      return `${where}: status ${status} is not documented (documented: ${Object.keys(op.responses).join(', ')}); body ${text?.slice(0, 200)}`;
+    if (!documented.description || documented.description === 'Default Response')
+      return `${where}: the response has no description`;
     if (!documented.content) {
       if (text) return `${where}: the document says no content, the reply has ${text.length} characters`;
       return undefined;
     }
     const media = documented.content[type];
-    if (!media) return `${where}: content type "${type}" is not documented (documented: ${Object.keys(documented.content).join(', ')})`;
+    if (!media)
+      return `${where}: content type "${type}" is not documented (documented: ${Object.keys(documented.content).join(', ')})`;
     if (text === undefined) return undefined; // a stream: only its type is checked
     const isJson = type === 'application/json' || type.endsWith('+json');
     const body = isJson ? parse() : { ok: true as const, value: text };
     if (!body.ok) return `${where}: ${type} body is not JSON: ${text.slice(0, 200)}`;
     const validate = compile(`${req.method} ${url} ${status} ${type}`, media.schema ?? {});
-    if (!validate(body.value)) return `${where}: the body does not match the documented schema: ${ajv.errorsText(validate.errors, { separator: '; ' })}; body ${text.slice(0, 300)}`;
+    if (!validate(body.value))
+      return `${where}: the body does not match the documented schema: ${ajv.errorsText(validate.errors, { separator: '; ' })}; body ${text.slice(0, 300)}`;
     const before = serialisedFrom.get(req);
     if (before !== undefined && isJson) {
       const diff = firstDifference(JSON.parse(before), body.value);
@@ -121,13 +145,16 @@ export function enforceContract(app: FastifyInstance): Contract {
     return payload;
   });
   app.addHook('onClose', async () => {
-    if (contract.violations.length) throw new Error(`replies that contradict the OpenAPI document:\n${contract.violations.join('\n')}`);
+    if (contract.violations.length)
+      throw new Error(`replies that contradict the OpenAPI document:\n${contract.violations.join('\n')}`);
   });
 
   // inject: fail the call that produced a violating reply.
   const inject = app.inject.bind(app);
   (app as { inject: unknown }).inject = async (opts: unknown) => {
-    const res = await (inject as unknown as (o: unknown) => Promise<Awaited<ReturnType<FastifyInstance['inject']>>>)(opts);
+    const res = await (inject as unknown as (o: unknown) => Promise<Awaited<ReturnType<FastifyInstance['inject']>>>)(
+      opts,
+    );
     const v = res.headers[VIOLATION_HEADER];
     if (typeof v === 'string') throw new Error(`reply contradicts the OpenAPI document: ${decodeURIComponent(v)}`);
     return res;

@@ -17,7 +17,8 @@ export class FormClient {
 
   take(res: LightMyRequestResponse): LightMyRequestResponse {
     for (const c of res.cookies as { name: string; value: string; expires?: Date; maxAge?: number }[]) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0) this.cookies.delete(c.name);
+      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0)
+        this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
     return res;
@@ -32,9 +33,24 @@ export class FormClient {
   }
 
   /** `opts.csrf`: a given token (null: none) instead of the page's. */
-  async submit(pageUrl: string, action: string, fields: Record<string, string>, opts: { csrf?: string | null } = {}): Promise<LightMyRequestResponse> {
-    const csrf = opts.csrf === undefined ? (csrfOf((await this.get(pageUrl)).body) ?? csrfOf((await this.get(this.formPage)).body)) : opts.csrf;
+  async submit(
+    pageUrl: string,
+    action: string,
+    fields: Record<string, string>,
+    opts: { csrf?: string | null } = {},
+  ): Promise<LightMyRequestResponse> {
+    const csrf =
+      opts.csrf === undefined
+        ? (csrfOf((await this.get(pageUrl)).body) ?? csrfOf((await this.get(this.formPage)).body))
+        : opts.csrf;
     const body = new URLSearchParams({ ...(csrf ? { _csrf: csrf } : {}), ...fields }).toString();
-    return this.take(await this.app.inject({ method: 'POST', url: action, headers: { ...this.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: body }));
+    return this.take(
+      await this.app.inject({
+        method: 'POST',
+        url: action,
+        headers: { ...this.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: body,
+      }),
+    );
   }
 }

@@ -15,7 +15,14 @@ export interface Harness {
   stop: () => Promise<void>;
 }
 
-export async function startHarness(taskQueue: string, opts: { activityDeps?: Omit<Partial<ActivityDeps>, 'db'>; db?: { db: Db; drop: () => Promise<void> }; server?: 'time-skipping' | 'dev' } = {}): Promise<Harness> {
+export async function startHarness(
+  taskQueue: string,
+  opts: {
+    activityDeps?: Omit<Partial<ActivityDeps>, 'db'>;
+    db?: { db: Db; drop: () => Promise<void> };
+    server?: 'time-skipping' | 'dev';
+  } = {},
+): Promise<Harness> {
   const env = opts.server === 'dev' ? await devServerEnv() : await timeSkippingEnv();
   const db = opts.db?.db ?? testDb();
   const worker = await testWorker(env, { db, ...opts.activityDeps }, taskQueue);

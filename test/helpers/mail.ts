@@ -30,7 +30,11 @@ export interface MailSink {
 
 /** The sink on free ports, keeping mails in memory only (a test's mails never reach .data/mail). */
 export async function startMailSink(): Promise<MailSink> {
-  const proc = spawnTs('scripts/mail-sink.ts', { MAIL_SINK_SMTP_PORT: '0', MAIL_SINK_HTTP_PORT: '0', MAIL_SINK_STORE: 'memory' });
+  const proc = spawnTs('scripts/mail-sink.ts', {
+    MAIL_SINK_SMTP_PORT: '0',
+    MAIL_SINK_HTTP_PORT: '0',
+    MAIL_SINK_STORE: 'memory',
+  });
   return attach(proc);
 }
 
@@ -57,7 +61,10 @@ async function attach(proc: Spawned): Promise<MailSink> {
       for (;;) {
         const found = (await messages()).find(match);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching mail in the sink within ${timeoutMs} ms; it holds: ${JSON.stringify((await messages()).map((x) => ({ to: x.to, subject: x.subject })))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no matching mail in the sink within ${timeoutMs} ms; it holds: ${JSON.stringify((await messages()).map((x) => ({ to: x.to, subject: x.subject })))}`,
+          );
         await new Promise((r) => setTimeout(r, 200));
       }
     },
@@ -72,6 +79,9 @@ async function attach(proc: Spawned): Promise<MailSink> {
 export function findLink(mail: SinkMail, pattern: RegExp = /./): string {
   const links = [...mail.text.matchAll(/https?:\/\/[^\s<>"')]+/g)].map((x) => x[0]);
   const link = links.find((l) => pattern.test(l));
-  if (!link) throw new Error(`no link matching ${String(pattern)} in mail "${mail.subject}": ${links.join(', ') || '(no links)'}`);
+  if (!link)
+    throw new Error(
+      `no link matching ${String(pattern)} in mail "${mail.subject}": ${links.join(', ') || '(no links)'}`,
+    );
   return link;
 }

@@ -28,7 +28,8 @@ export function spawnTs(entry: string, env: Record<string, string>): Spawned {
     waitFor: async (text, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!(typeof text === 'string' ? out.includes(text) : text.test(out))) {
-        if (child.exitCode !== null) throw new Error(`${entry} exited (${child.exitCode}) before printing ${String(text)}:\n${out}`);
+        if (child.exitCode !== null)
+          throw new Error(`${entry} exited (${child.exitCode}) before printing ${String(text)}:\n${out}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)} from ${entry}:\n${out}`);
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -23,7 +23,13 @@ export interface SyntheticCandidate {
  * (applications, SKD scores marked passed, and final-ranking rows with a shared scale), with
  * score ranges narrow enough that every tie-break is exercised.
  */
-export async function syntheticRound(db: Db, roundId: string, formations: number, n: number, seed: number): Promise<{ config: RoundConfig; candidates: SyntheticCandidate[] }> {
+export async function syntheticRound(
+  db: Db,
+  roundId: string,
+  formations: number,
+  n: number,
+  seed: number,
+): Promise<{ config: RoundConfig; candidates: SyntheticCandidate[] }> {
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const base = sampleRound(roundId);
@@ -31,7 +37,14 @@ export async function syntheticRound(db: Db, roundId: string, formations: number
     ...base,
     budgetYear: 2100 - (seed % 90),
     formations: Array.from({ length: formations }, (_, f) => ({
-      formationId: `F${String(f).padStart(4, '0')}`, unit: `Unit ${f % 17}`, jabatan: `Jabatan ${f % 5}`, educationLevel: 'S1' as const, educationPrograms: ['Manajemen'], quota: 1 + (f % 4), category: 'umum' as const, skbMax: 500,
+      formationId: `F${String(f).padStart(4, '0')}`,
+      unit: `Unit ${f % 17}`,
+      jabatan: `Jabatan ${f % 5}`,
+      educationLevel: 'S1' as const,
+      educationPrograms: ['Manajemen'],
+      quota: 1 + (f % 4),
+      category: 'umum' as const,
+      skbMax: 500,
     })),
   });
   await createRoundActivities({ db }).recordRound({ config, createdBy: 'bench', at: new Date().toISOString() });
@@ -47,16 +60,77 @@ export async function syntheticRound(db: Db, roundId: string, formations: number
   }));
   for (let i = 0; i < candidates.length; i += 2000) {
     const chunk = candidates.slice(i, i + 2000);
-    await db.insertInto('applications').values(chunk.map((c) => ({
-      registration_no: c.registrationNo, round_id: roundId, formation_id: c.formationId, budget_year: config.budgetYear, nik: `N${c.registrationNo}`, full_name: 'Sintetis', birth_date: c.birthDate, sex: 'L' as const,
-      email: 'x@example.id', category: 'umum', education_level: 'S1', education_program: 'Manajemen', ipk: c.ipk, stage: 'awaiting_skb_selection',
-    }))).execute();
-    const imp = await db.insertInto('exam_imports').values({ round_id: roundId, kind: 'skd', sha256: `${roundId}-${i}`, rows: chunk.length, correction: false, imported_by: 'bench' }).returning('import_id').executeTakeFirstOrThrow();
-    await db.insertInto('exam_scores').values(chunk.map((c) => ({ round_id: roundId, kind: 'skd' as const, registration_no: c.registrationNo, import_id: imp.import_id, twk: c.twk, tiu: c.tiu, tkp: c.tkp, passed: true }))).execute();
-    await db.insertInto('rankings').values(chunk.map((c) => ({
-      round_id: roundId, kind: 'final' as const, registration_no: c.registrationNo, formation_id: c.formationId, rank: 0, result: 'pending', score_scaled: c.scaled, score_scale: 10, breakdown: '[]', version: 1,
-      skd_total: c.twk + c.tiu + c.tkp, tkp: c.tkp, tiu: c.tiu, twk: c.twk, ipk: c.ipk, birth_date: c.birthDate,
-    }))).execute();
+    await db
+      .insertInto('applications')
+      .values(
+        chunk.map((c) => ({
+          registration_no: c.registrationNo,
+          round_id: roundId,
+          formation_id: c.formationId,
+          budget_year: config.budgetYear,
+          nik: `N${c.registrationNo}`,
+          full_name: 'Sintetis',
+          birth_date: c.birthDate,
+          sex: 'L' as const,
+          email: 'x@example.id',
+          category: 'umum',
+          education_level: 'S1',
+          education_program: 'Manajemen',
+          ipk: c.ipk,
+          stage: 'awaiting_skb_selection',
+        })),
+      )
+      .execute();
+    const imp = await db
+      .insertInto('exam_imports')
+      .values({
+        round_id: roundId,
+        kind: 'skd',
+        sha256: `${roundId}-${i}`,
+        rows: chunk.length,
+        correction: false,
+        imported_by: 'bench',
+      })
+      .returning('import_id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('exam_scores')
+      .values(
+        chunk.map((c) => ({
+          round_id: roundId,
+          kind: 'skd' as const,
+          registration_no: c.registrationNo,
+          import_id: imp.import_id,
+          twk: c.twk,
+          tiu: c.tiu,
+          tkp: c.tkp,
+          passed: true,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('rankings')
+      .values(
+        chunk.map((c) => ({
+          round_id: roundId,
+          kind: 'final' as const,
+          registration_no: c.registrationNo,
+          formation_id: c.formationId,
+          rank: 0,
+          result: 'pending',
+          score_scaled: c.scaled,
+          score_scale: 10,
+          breakdown: '[]',
+          version: 1,
+          skd_total: c.twk + c.tiu + c.tkp,
+          tkp: c.tkp,
+          tiu: c.tiu,
+          twk: c.twk,
+          ipk: c.ipk,
+          birth_date: c.birthDate,
+        })),
+      )
+      .execute();
   }
   return { config, candidates };
 }

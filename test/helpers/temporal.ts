@@ -30,7 +30,10 @@ export function testDb(): Db {
 /** The Java time-skipping test server (long timers in seconds). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } }, client: { dataConverter: dataConverter() } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTools().testServer } },
+    client: { dataConverter: dataConverter() },
+  });
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
@@ -56,7 +59,13 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 export async function testWorker(env: TestWorkflowEnvironment, deps: ActivityDeps, taskQueue: string): Promise<Worker> {
-  return createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { client: env.client, ...deps }, bundlePath: inject('bundlePath') });
+  return createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    deps: { client: env.client, ...deps },
+    bundlePath: inject('bundlePath'),
+  });
 }
 
 export { createActivities };
@@ -68,5 +77,12 @@ export async function isolatedDb(): Promise<{ db: Db; url: string; drop: () => P
   await ensureDatabase(url.toString());
   const db = createDb(url.toString(), { max: 5 });
   await migrateToLatest(db);
-  return { db, url: url.toString(), drop: async () => { await db.destroy(); await dropDatabase(url.toString()); } };
+  return {
+    db,
+    url: url.toString(),
+    drop: async () => {
+      await db.destroy();
+      await dropDatabase(url.toString());
+    },
+  };
 }

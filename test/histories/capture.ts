@@ -31,13 +31,22 @@ async function main(): Promise<void> {
   await ensureDatabase(url);
   const db = createDb(url);
   await migrateToLatest(db);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTools().testServer } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTools().testServer } },
+  });
   await ensureSearchAttributes(env.connection, 'default');
   const dir = mkdtempSync(join(tmpdir(), 'asn-capture-'));
   const bundlePath = join(dir, 'bundle.js');
   writeFileSync(bundlePath, await bundleWorkflows());
   const taskQueue = 'capture';
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, client: env.client }, bundlePath, options: { dataConverter: {} } }); // golden histories stay plaintext (synthetic data), replayable with any keys
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: { db, client: env.client },
+    bundlePath,
+    options: { dataConverter: {} },
+  }); // golden histories stay plaintext (synthetic data), replayable with any keys
   try {
     await worker.runUntil(async () => {
       for (const s of scenarios) {

@@ -5,9 +5,27 @@ import { register } from '../../api/services/registrations';
 import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { withDefaults } from '../../domain';
-import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../workflows/career-messages';
 import {
-  answerSanggahUpdate, candidateStatusQuery, extendDeadlineUpdate, fileSanggahUpdate, scheduleChangedSignal, roundStateQuery, candidateWorkflowId, finalResultSignal, roundWorkflowId, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  careerStatusQuery,
+  evaluateUpdate,
+  recordHealthUpdate,
+  recordLatsarUpdate,
+} from '../../workflows/career-messages';
+import {
+  answerSanggahUpdate,
+  candidateStatusQuery,
+  extendDeadlineUpdate,
+  fileSanggahUpdate,
+  scheduleChangedSignal,
+  roundStateQuery,
+  candidateWorkflowId,
+  finalResultSignal,
+  roundWorkflowId,
+  skbScoreSignal,
+  skbSelectionSignal,
+  skdResultSignal,
+  submitDrhUpdate,
+  verifyDocumentsUpdate,
 } from '../../workflows/messages';
 import { sampleRound } from '../fixtures';
 import { PERAWAT_DOCS, registration, uploadAll } from '../helpers/candidates';
@@ -40,7 +58,11 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async ({ env, taskQueue }) => {
       const roundId = `golden-round-${Date.now().toString(36)}`;
       const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
-      const h = await env.client.workflow.start('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.golden' }] });
+      const h = await env.client.workflow.start('recruitmentRound', {
+        taskQueue,
+        workflowId: roundWorkflowId(roundId),
+        args: [{ config, createdBy: 'hr.golden' }],
+      });
       await h.result();
       return { workflowId: h.workflowId };
     },
@@ -51,11 +73,20 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async ({ env, taskQueue }) => {
       const roundId = `golden-round-v2-${Date.now().toString(36)}`;
       const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
-      const h = await env.client.workflow.start('recruitmentRound', { taskQueue, workflowId: roundWorkflowId(roundId), args: [{ config, createdBy: 'hr.golden' }] });
+      const h = await env.client.workflow.start('recruitmentRound', {
+        taskQueue,
+        workflowId: roundWorkflowId(roundId),
+        args: [{ config, createdBy: 'hr.golden' }],
+      });
       await sleepTo(env, Date.parse(config.schedule.registrationOpens) + 60_000);
-      await poll(() => h.query(roundStateQuery), (x) => x.phase === 'registration');
+      await poll(
+        () => h.query(roundStateQuery),
+        (x) => x.phase === 'registration',
+      );
       const to = new Date(Date.parse(config.schedule.registrationCloses) + 3 * DAY).toISOString();
-      await h.executeUpdate(extendDeadlineUpdate, { args: [{ key: 'registrationCloses', to, actor: 'hr.golden', reason: 'Gangguan server SSCASN' }] });
+      await h.executeUpdate(extendDeadlineUpdate, {
+        args: [{ key: 'registrationCloses', to, actor: 'hr.golden', reason: 'Gangguan server SSCASN' }],
+      });
       await h.result();
       return { workflowId: h.workflowId };
     },
@@ -96,7 +127,11 @@ async function registered({ env, db, taskQueue }: Ctx, prefix: string) {
   const config = withDefaults(sampleRound(roundId, {}, now - 32 * DAY));
   await createRoundActivities({ db }).recordRound({ config, createdBy: 'hr.golden', at: new Date(now).toISOString() });
   await db.updateTable('rounds').set({ phase: 'registration' }).where('round_id', '=', roundId).execute();
-  await createUser(db, { username: `golden-reviewer-${prefix}-${Date.now()}`, displayName: 'Verifikator', role: 'reviewer' });
+  await createUser(db, {
+    username: `golden-reviewer-${prefix}-${Date.now()}`,
+    displayName: 'Verifikator',
+    role: 'reviewer',
+  });
   const deps = { db, client: env.client, connection: env.connection, taskQueue };
   const { registrationNo } = await register(deps, roundId, registration());
   return { config, deps, registrationNo, h: env.client.workflow.getHandle(candidateWorkflowId(registrationNo)) };
@@ -106,13 +141,30 @@ async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workfl
   const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'cand');
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-  const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
-  await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+  const s = await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.stage === 'verification',
+  );
+  await h.executeUpdate(verifyDocumentsUpdate, {
+    args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }],
+  });
   await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
   await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
   await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
-  await h.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
-  await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'appointment');
+  await h.signal(finalResultSignal, {
+    phaseKey: 'final',
+    result: 'lulus',
+    scaled: 785454,
+    scale: 10000,
+    display: '78,54',
+    rank: 1,
+    placementFormationId: null,
+    breakdown: [],
+  });
+  await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.stage === 'appointment',
+  );
   await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
   await h.result();
   return { workflowId: h.workflowId };
@@ -122,14 +174,39 @@ async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promi
   const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'sanggah');
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-  const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
-  await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => (d.kind === 'str' ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' } : { kind: d.kind, result: 'MS' as const })) }] });
+  const s = await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.stage === 'verification',
+  );
+  await h.executeUpdate(verifyDocumentsUpdate, {
+    args: [
+      {
+        reviewer: s.reviewer!,
+        decisions: s.documents.map((d) =>
+          d.kind === 'str'
+            ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' }
+            : { kind: d.kind, result: 'MS' as const },
+        ),
+      },
+    ],
+  });
   const moved = Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY;
-  await h.signal(scheduleChangedSignal, { phaseKey: 'schedule-1', key: 'announcementAt', to: new Date(moved).toISOString() });
+  await h.signal(scheduleChangedSignal, {
+    phaseKey: 'schedule-1',
+    key: 'announcementAt',
+    to: new Date(moved).toISOString(),
+  });
   await sleepTo(env, moved + 60_000);
-  await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'STR saya diperpanjang sebelum pendaftaran ditutup; bukti terlampir.' }] });
-  const w = await poll(() => h.query(candidateStatusQuery), (x) => x.deadlines.sanggahReviewer !== undefined);
-  await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: w.reviewer!, accepted: false, answer: 'Perpanjangan STR terbit setelah pendaftaran ditutup' }] });
+  await h.executeUpdate(fileSanggahUpdate, {
+    args: [{ reason: 'STR saya diperpanjang sebelum pendaftaran ditutup; bukti terlampir.' }],
+  });
+  const w = await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.deadlines.sanggahReviewer !== undefined,
+  );
+  await h.executeUpdate(answerSanggahUpdate, {
+    args: [{ reviewer: w.reviewer!, accepted: false, answer: 'Perpanjangan STR terbit setelah pendaftaran ditutup' }],
+  });
   await h.result();
   return { workflowId: h.workflowId };
 }
@@ -137,30 +214,58 @@ async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promi
 async function closeConfirmedWithRound({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
   const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'close');
   const moved = Date.parse(config.schedule.registrationCloses) + 2 * DAY;
-  await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: new Date(moved).toISOString() } }) }).where('round_id', '=', config.roundId).execute();
+  await db
+    .updateTable('rounds')
+    .set({
+      config: JSON.stringify({
+        ...config,
+        schedule: { ...config.schedule, registrationCloses: new Date(moved).toISOString() },
+      }),
+    })
+    .where('round_id', '=', config.roundId)
+    .execute();
   await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepTo(env, moved + 60_000);
-  const s = await poll(() => h.query(candidateStatusQuery), (x) => x.stage === 'verification');
-  await h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }] });
+  const s = await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.stage === 'verification',
+  );
+  await h.executeUpdate(verifyDocumentsUpdate, {
+    args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }],
+  });
   await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 10, tiu: 20, tkp: 30 } });
   await h.result();
   return { workflowId: h.workflowId };
 }
 
 /** Probation, then a PNS year whose supervisor never evaluates: reminders, escalation, the unit head evaluates; returns that year's (closed) run. */
-export async function lateEvaluationCareer(env: TestWorkflowEnvironment, taskQueue: string): Promise<{ workflowId: string; runId: string }> {
+export async function lateEvaluationCareer(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+): Promise<{ workflowId: string; runId: string }> {
   const y = new Date(await env.currentTimeMs()).getUTCFullYear();
-  const input = careerInput({ nip: `19980314${y + 1}011${String(Date.now() % 1000).padStart(3, '0')}` }, `${y + 1}-01-01`);
+  const input = careerInput(
+    { nip: `19980314${y + 1}011${String(Date.now() % 1000).padStart(3, '0')}` },
+    `${y + 1}-01-01`,
+  );
   const id = careerWorkflowIdOf(input.nip);
   const h = await env.client.workflow.start('career', { taskQueue, workflowId: id, args: [input] });
   await h.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
   await h.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
   const latest = env.client.workflow.getHandle(id);
-  const s = await poll(() => latest.query(careerStatusQuery), (x) => x.status === 'pns');
+  const s = await poll(
+    () => latest.query(careerStatusQuery),
+    (x) => x.status === 'pns',
+  );
   const { runId } = await latest.describe();
   await sleepTo(env, Date.parse(`${s.year + 1}-02-10T12:00:00+07:00`));
-  await latest.executeUpdate(evaluateUpdate, { args: [{ evaluator: 'kepala.unit', hasilKerja: 'sesuai', perilaku: 'sesuai' }] });
-  await poll(() => latest.query(careerStatusQuery), (x) => x.year === s.year + 1);
+  await latest.executeUpdate(evaluateUpdate, {
+    args: [{ evaluator: 'kepala.unit', hasilKerja: 'sesuai', perilaku: 'sesuai' }],
+  });
+  await poll(
+    () => latest.query(careerStatusQuery),
+    (x) => x.year === s.year + 1,
+  );
   return { workflowId: id, runId };
 }

@@ -1,8 +1,18 @@
 import type { Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { AesGcmCodec, CodecKeyError, ENCRYPTED_ENCODING, generateKey, KEY_ID_METADATA, loadCodecKeys } from '../../config/codec';
+import {
+  AesGcmCodec,
+  CodecKeyError,
+  ENCRYPTED_ENCODING,
+  generateKey,
+  KEY_ID_METADATA,
+  loadCodecKeys,
+} from '../../config/codec';
 
-const json = (v: unknown): Payload => ({ metadata: { encoding: new Uint8Array(Buffer.from('json/plain')) }, data: new Uint8Array(Buffer.from(JSON.stringify(v))) });
+const json = (v: unknown): Payload => ({
+  metadata: { encoding: new Uint8Array(Buffer.from('json/plain')) },
+  data: new Uint8Array(Buffer.from(JSON.stringify(v))),
+});
 const text = (b: Uint8Array | null | undefined): string => Buffer.from(b ?? new Uint8Array()).toString('utf8');
 
 describe('AES-256-GCM payload codec', () => {
@@ -47,10 +57,15 @@ describe('AES-256-GCM payload codec', () => {
   });
 
   it('loads keys from ASN_CODEC_KEYS and rejects a bad configuration clearly', () => {
-    expect(loadCodecKeys({ ASN_CODEC_KEYS: JSON.stringify({ active: 'a', keys: { a: k1 } }) })).toEqual({ active: 'a', keys: { a: k1 } });
+    expect(loadCodecKeys({ ASN_CODEC_KEYS: JSON.stringify({ active: 'a', keys: { a: k1 } }) })).toEqual({
+      active: 'a',
+      keys: { a: k1 },
+    });
     expect(() => loadCodecKeys({ ASN_CODEC_KEYS: 'nope' })).toThrow(/not JSON/);
     expect(() => loadCodecKeys({ NODE_ENV: 'production' })).toThrow(/not configured/);
-    expect(() => new AesGcmCodec({ active: 'a', keys: { a: Buffer.alloc(16).toString('base64') } })).toThrow(/32 bytes/);
+    expect(() => new AesGcmCodec({ active: 'a', keys: { a: Buffer.alloc(16).toString('base64') } })).toThrow(
+      /32 bytes/,
+    );
     expect(() => new AesGcmCodec({ active: 'b', keys: { a: k1 } })).toThrow(/active key b/);
   });
 });

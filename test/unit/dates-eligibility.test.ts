@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addDays, ageOn, checkEligibility, firstOfNextMonth, fromEpochDay, qualificationKey, toEpochDay } from '../../domain';
+import {
+  addDays,
+  ageOn,
+  checkEligibility,
+  firstOfNextMonth,
+  fromEpochDay,
+  qualificationKey,
+  toEpochDay,
+} from '../../domain';
 
 describe('dates', () => {
   it.each([
@@ -25,7 +33,11 @@ describe('dates', () => {
 
 describe('checkEligibility', () => {
   const formation = { educationLevel: 'S1' as const, educationPrograms: ['Keperawatan', 'Ners'] };
-  const base = { education: { level: 'S1' as const, program: ' keperawatan ' }, formation, referenceDate: '2024-08-01' };
+  const base = {
+    education: { level: 'S1' as const, program: ' keperawatan ' },
+    formation,
+    referenceDate: '2024-08-01',
+  };
   it.each([
     ['2006-08-01', []], // exactly 18 on the reference date
     ['2006-08-02', ['AGE_BELOW_MIN']], // one day short of 18
@@ -37,13 +49,17 @@ describe('checkEligibility', () => {
   it('up to 40 for the listed jabatan kinds', () => {
     const f = { ...formation, jabatanKind: 'dokter_spesialis' as const };
     expect(checkEligibility({ ...base, formation: f, birthDate: '1983-08-02' })).toEqual([]);
-    expect(checkEligibility({ ...base, formation: f, birthDate: '1983-08-01' }).map((r) => r.code)).toEqual(['AGE_ABOVE_MAX']);
+    expect(checkEligibility({ ...base, formation: f, birthDate: '1983-08-01' }).map((r) => r.code)).toEqual([
+      'AGE_ABOVE_MAX',
+    ]);
   });
   it('every reason at once', () => {
     const r = checkEligibility({ ...base, birthDate: '1980-01-01', education: { level: 'D3', program: 'Kebidanan' } });
     expect(r.map((x) => x.code)).toEqual(['AGE_ABOVE_MAX', 'EDUCATION_LEVEL', 'EDUCATION_PROGRAM']);
   });
   it('qualification key ignores order, case and repeats', () => {
-    expect(qualificationKey({ educationLevel: 'S1', educationPrograms: ['Ners', 'keperawatan', 'NERS'] })).toBe(qualificationKey({ educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'] }));
+    expect(qualificationKey({ educationLevel: 'S1', educationPrograms: ['Ners', 'keperawatan', 'NERS'] })).toBe(
+      qualificationKey({ educationLevel: 'S1', educationPrograms: ['Keperawatan', 'Ners'] }),
+    );
   });
 });

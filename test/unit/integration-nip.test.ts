@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildNip, compareScores, displayScore, integratedScore, NipSequenceExhausted, parseNip, type ScoringConfig } from '../../domain';
+import {
+  buildNip,
+  compareScores,
+  displayScore,
+  integratedScore,
+  NipSequenceExhausted,
+  parseNip,
+  type ScoringConfig,
+} from '../../domain';
 
 const base: ScoringConfig = { skdWeight: 40, skbWeight: 60, skbMax: 500, criteria: [] };
 
@@ -25,14 +33,26 @@ describe('integratedScore', () => {
   });
   it('returns the full breakdown with performance-based criteria', () => {
     const cfg: ScoringConfig = {
-      skdWeight: 30, skbWeight: 40, skbMax: 500,
+      skdWeight: 30,
+      skbWeight: 40,
+      skbMax: 500,
       criteria: [
         { kind: 'experience', weight: 10, maxYears: 5 },
         { kind: 'interview', weight: 10, max: 100 },
-        { kind: 'priorPerformance', weight: 10, points: { 'Sangat Baik': 4, Baik: 3, 'Butuh Perbaikan': 2, Kurang: 1, 'Sangat Kurang': 0 } },
+        {
+          kind: 'priorPerformance',
+          weight: 10,
+          points: { 'Sangat Baik': 4, Baik: 3, 'Butuh Perbaikan': 2, Kurang: 1, 'Sangat Kurang': 0 },
+        },
       ],
     };
-    const s = integratedScore(cfg, { skdTotal: 440, skb: 400, experienceYears: 8, interview: 75, priorPredikat: 'Baik' });
+    const s = integratedScore(cfg, {
+      skdTotal: 440,
+      skb: 400,
+      experienceYears: 8,
+      interview: 75,
+      priorPredikat: 'Baik',
+    });
     expect(s.terms.map((t) => [t.key, t.value, t.max, t.weight, t.display])).toEqual([
       ['skd', 440, 550, 30, '24,00'],
       ['skb', 400, 500, 40, '32,00'],
@@ -57,17 +77,25 @@ describe('integratedScore', () => {
 describe('NIP', () => {
   it('builds the 18 digits', () => {
     expect(buildNip({ birthDate: '1995-05-15', tmt: '2025-03-01', sex: 'P', sequence: 1 })).toBe('199505152025032001');
-    expect(buildNip({ birthDate: '2000-02-29', tmt: '2025-01-01', sex: 'L', sequence: 999 })).toBe('200002292025011999');
+    expect(buildNip({ birthDate: '2000-02-29', tmt: '2025-01-01', sex: 'L', sequence: 999 })).toBe(
+      '200002292025011999',
+    );
   });
   it('999 is the last sequence of a prefix', () => {
-    expect(() => buildNip({ birthDate: '1995-05-15', tmt: '2025-03-01', sex: 'L', sequence: 1000 })).toThrow(NipSequenceExhausted);
+    expect(() => buildNip({ birthDate: '1995-05-15', tmt: '2025-03-01', sex: 'L', sequence: 1000 })).toThrow(
+      NipSequenceExhausted,
+    );
   });
   it('TMT must be the 1st of a month', () => {
     expect(() => buildNip({ birthDate: '1995-05-15', tmt: '2025-03-02', sex: 'L', sequence: 1 })).toThrow(RangeError);
   });
   it('parses back', () => {
     const r = parseNip('199505152025032001');
-    expect(r).toEqual({ ok: true, warnings: [], value: { birthDate: '1995-05-15', tmt: '2025-03-01', sex: 'P', sequence: 1 } });
+    expect(r).toEqual({
+      ok: true,
+      warnings: [],
+      value: { birthDate: '1995-05-15', tmt: '2025-03-01', sex: 'P', sequence: 1 },
+    });
   });
   it.each([
     ['19950515202503200', 'NIP_FORMAT'],

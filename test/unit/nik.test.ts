@@ -18,7 +18,14 @@ describe('parseNik', () => {
     const r = parseNik(nik, opts);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value).toMatchObject({ birthDate, sex, isCity, provinceCode: nik.slice(0, 2), regencyCode: nik.slice(2, 4), districtCode: nik.slice(4, 6) });
+    expect(r.value).toMatchObject({
+      birthDate,
+      sex,
+      isCity,
+      provinceCode: nik.slice(0, 2),
+      regencyCode: nik.slice(2, 4),
+      districtCode: nik.slice(4, 6),
+    });
     expect(r.value.sequence).toBe(Number(nik.slice(12)));
   });
 
@@ -63,7 +70,9 @@ describe('checkNikAgainstDeclared', () => {
     expect(checkNikAgainstDeclared(parsed('1271010101250008'), { birthDate: '2025-01-01', sex: 'L' })).toEqual([]);
   });
   it('a sex mismatch is a warning', () => {
-    expect(checkNikAgainstDeclared(parsed('1271011505950001'), { birthDate: '1995-05-15', sex: 'P' }).map((x) => x.code)).toEqual(['NIK_SEX_MISMATCH']);
+    expect(
+      checkNikAgainstDeclared(parsed('1271011505950001'), { birthDate: '1995-05-15', sex: 'P' }).map((x) => x.code),
+    ).toEqual(['NIK_SEX_MISMATCH']);
   });
 });
 

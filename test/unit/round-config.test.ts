@@ -21,15 +21,17 @@ describe('validateRoundConfig', () => {
     c.passingGrades = { ...c.passingGrades, umum: { twk: 200, tiu: 80, tkp: 166 } };
     c.skbTieBreak = ['tkp', 'tkp', 'twk'];
     const fields = validateRoundConfig(c).map((e) => `${e.code}@${e.field}`);
-    expect(fields).toEqual(expect.arrayContaining([
-      'SCHEDULE_ORDER@schedule.skdAt',
-      'DATETIME@schedule.drhDeadline',
-      'QUOTA@formations[0].quota',
-      'FORMATION_DUPLICATE@formations[1].formationId',
-      'WEIGHTS_SUM@weights',
-      'PASSING_GRADE_RANGE@passingGrades.umum.twk',
-      'TIE_BREAK@skbTieBreak',
-    ]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'SCHEDULE_ORDER@schedule.skdAt',
+        'DATETIME@schedule.drhDeadline',
+        'QUOTA@formations[0].quota',
+        'FORMATION_DUPLICATE@formations[1].formationId',
+        'WEIGHTS_SUM@weights',
+        'PASSING_GRADE_RANGE@passingGrades.umum.twk',
+        'TIE_BREAK@skbTieBreak',
+      ]),
+    );
     expect(fields.length).toBeGreaterThanOrEqual(7);
   });
 
@@ -41,9 +43,20 @@ describe('validateRoundConfig', () => {
 
   it('performance-based criteria weights must make 100 with SKD and SKB', () => {
     const c = valid();
-    c.formations[0]!.scoring = { skdWeight: 30, skbWeight: 40, criteria: [{ kind: 'experience', weight: 10, maxYears: 5 }, { kind: 'interview', weight: 10, max: 100 }] };
+    c.formations[0]!.scoring = {
+      skdWeight: 30,
+      skbWeight: 40,
+      criteria: [
+        { kind: 'experience', weight: 10, maxYears: 5 },
+        { kind: 'interview', weight: 10, max: 100 },
+      ],
+    };
     expect(validateRoundConfig(c).map((e) => `${e.code}@${e.field}`)).toEqual(['WEIGHTS_SUM@formations[0].scoring']);
-    c.formations[0]!.scoring.criteria.push({ kind: 'priorPerformance', weight: 10, points: { 'Sangat Baik': 4, Baik: 3, 'Butuh Perbaikan': 2, Kurang: 1, 'Sangat Kurang': 0 } });
+    c.formations[0]!.scoring.criteria.push({
+      kind: 'priorPerformance',
+      weight: 10,
+      points: { 'Sangat Baik': 4, Baik: 3, 'Butuh Perbaikan': 2, Kurang: 1, 'Sangat Kurang': 0 },
+    });
     expect(validateRoundConfig(c)).toEqual([]);
     c.formations[0]!.scoring.criteria[0] = { kind: 'experience', weight: 10, maxYears: 0 };
     expect(validateRoundConfig(c).map((e) => e.code)).toEqual(['CRITERION_MAX']);

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { type AnswerSheet, type Category, detectFileType, requiredDocuments, scoreAnswerSheet, skdOutcome, validateDocument, validateSkdScores } from '../../domain';
+import {
+  type AnswerSheet,
+  type Category,
+  detectFileType,
+  requiredDocuments,
+  scoreAnswerSheet,
+  skdOutcome,
+  validateDocument,
+  validateSkdScores,
+} from '../../domain';
 
 const sheet = (twkRight: number, tiuRight: number, tkpPoints: number[], blanks = 0): AnswerSheet => ({
-  twk: { key: Array(30).fill('a'), answers: Array.from({ length: 30 }, (_, i) => (i < twkRight ? 'a' : i < 30 - blanks ? 'b' : null)) },
+  twk: {
+    key: Array(30).fill('a'),
+    answers: Array.from({ length: 30 }, (_, i) => (i < twkRight ? 'a' : i < 30 - blanks ? 'b' : null)),
+  },
   tiu: { key: Array(35).fill('c'), answers: Array.from({ length: 35 }, (_, i) => (i < tiuRight ? 'c' : 'd')) },
   tkp: {
     optionPoints: Array.from({ length: 45 }, () => ({ a: 1, b: 2, c: 3, d: 4, e: 5 })),
@@ -32,7 +44,10 @@ describe('validateSkdScores', () => {
     [{ twk: 155, tiu: 80, tkp: 166 }, ['SKD_SCORE_OUT_OF_RANGE']],
     [{ twk: 66, tiu: 80, tkp: 166 }, ['SKD_SCORE_NOT_MULTIPLE_OF_5']],
     [{ twk: 65, tiu: -5, tkp: 226 }, ['SKD_SCORE_OUT_OF_RANGE', 'SKD_SCORE_OUT_OF_RANGE']],
-    [{ twk: 65.5, tiu: '80', tkp: undefined }, ['SKD_SCORE_NOT_INTEGER', 'SKD_SCORE_NOT_INTEGER', 'SKD_SCORE_NOT_INTEGER']],
+    [
+      { twk: 65.5, tiu: '80', tkp: undefined },
+      ['SKD_SCORE_NOT_INTEGER', 'SKD_SCORE_NOT_INTEGER', 'SKD_SCORE_NOT_INTEGER'],
+    ],
   ])('%j → %j', (s, codes) => expect(validateSkdScores(s).map((e) => e.code)).toEqual(codes));
 });
 
@@ -85,6 +100,14 @@ describe('documents', () => {
     expect(validateDocument(kind, { head, size }).map((e) => e.code)).toEqual(codes);
   });
   it('per-formation list adds extra documents once', () => {
-    expect(requiredDocuments({ extraDocuments: ['str', 'ijazah'] })).toEqual(['pas_foto', 'swafoto', 'ktp', 'ijazah', 'transkrip', 'surat_lamaran', 'str']);
+    expect(requiredDocuments({ extraDocuments: ['str', 'ijazah'] })).toEqual([
+      'pas_foto',
+      'swafoto',
+      'ktp',
+      'ijazah',
+      'transkrip',
+      'surat_lamaran',
+      'str',
+    ]);
   });
 });

@@ -30,18 +30,53 @@ async function waitingOn(holder: number): Promise<number> {
   const r = await sql<{ n: string }>`
     with b as (select pid, pg_blocking_pids(pid) as by from pg_stat_activity where datname = current_database())
     select count(*) as n from b
-    where ${holder} = any(b.by) or exists (select 1 from b b2 where ${holder} = any(b2.by) and b2.pid = any(b.by))`.execute(db);
+    where ${holder} = any(b.by) or exists (select 1 from b b2 where ${holder} = any(b2.by) and b2.pid = any(b.by))`.execute(
+    db,
+  );
   return Number(r.rows[0]!.n);
 }
 
-async function applicant(roundId: string, formationId: string, i: number, birthDate: string, sex: 'L' | 'P'): Promise<string> {
+async function applicant(
+  roundId: string,
+  formationId: string,
+  i: number,
+  birthDate: string,
+  sex: 'L' | 'P',
+): Promise<string> {
   const registrationNo = `2089${String(process.pid % 10_000).padStart(4, '0')}${String(i).padStart(4, '0')}`;
-  await db.insertInto('applications').values({
-    registration_no: registrationNo, round_id: roundId, formation_id: formationId, budget_year: 2089, nik: nikFor(birthDate, sex), full_name: 'Rina Siregar', birth_date: birthDate, sex,
-    email: `rina.${i}@contoh.id`, category: 'umum', education_level: 'D3', education_program: 'D-III Keperawatan', ipk: 340, prior_predikat: null, nik_warnings: '[]', stage: 'appointment',
-    outcome: null, registered_at: new Date().toISOString(), updated_at: new Date().toISOString(), idempotency_key_hash: null,
-  }).execute();
-  await db.insertInto('appointments').values({ registration_no: registrationNo, drh: JSON.stringify({ alamat: 'Jl. Gatot Subroto, Medan' }), drh_submitted_at: new Date().toISOString() }).execute();
+  await db
+    .insertInto('applications')
+    .values({
+      registration_no: registrationNo,
+      round_id: roundId,
+      formation_id: formationId,
+      budget_year: 2089,
+      nik: nikFor(birthDate, sex),
+      full_name: 'Rina Siregar',
+      birth_date: birthDate,
+      sex,
+      email: `rina.${i}@contoh.id`,
+      category: 'umum',
+      education_level: 'D3',
+      education_program: 'D-III Keperawatan',
+      ipk: 340,
+      prior_predikat: null,
+      nik_warnings: '[]',
+      stage: 'appointment',
+      outcome: null,
+      registered_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      idempotency_key_hash: null,
+    })
+    .execute();
+  await db
+    .insertInto('appointments')
+    .values({
+      registration_no: registrationNo,
+      drh: JSON.stringify({ alamat: 'Jl. Gatot Subroto, Medan' }),
+      drh_submitted_at: new Date().toISOString(),
+    })
+    .execute();
   return registrationNo;
 }
 
@@ -79,18 +114,37 @@ describe('appoint under overlapping attempts (real PostgreSQL)', () => {
       expect(first.nip).toMatch(/^\d{18}$/);
       expect(first.nip.slice(0, 15)).toBe(prefix);
       expect(first.nip.slice(15)).toBe('001');
-      const rows = await db.selectFrom('appointments').select(['nip', 'career_id']).where('registration_no', '=', registrationNo).execute();
+      const rows = await db
+        .selectFrom('appointments')
+        .select(['nip', 'career_id'])
+        .where('registration_no', '=', registrationNo)
+        .execute();
       expect(rows).toHaveLength(1);
       expect(rows[0]!.nip).toBe(first.nip);
       expect(rows[0]!.career_id).toMatch(/^[a-z2-7]{26}$/);
-      expect(await db.selectFrom('nip_sequences').select('last_seq').where('prefix', '=', prefix).executeTakeFirst()).toEqual({ last_seq: 1 });
-      const audit = await db.selectFrom('audit_log').select('payload').where('subject', '=', registrationNo).where('action', '=', 'candidate.appointed').execute();
+      expect(
+        await db.selectFrom('nip_sequences').select('last_seq').where('prefix', '=', prefix).executeTakeFirst(),
+      ).toEqual({ last_seq: 1 });
+      const audit = await db
+        .selectFrom('audit_log')
+        .select('payload')
+        .where('subject', '=', registrationNo)
+        .where('action', '=', 'candidate.appointed')
+        .execute();
       expect(audit).toHaveLength(1);
       expect((audit[0]!.payload as { nip: string }).nip).toBe(first.nip);
 
       // A later retry (the attempt after a crash) finds the same appointment and the same career id.
       expect(await activities.appoint(attempt)).toEqual(first);
-      expect((await db.selectFrom('appointments').select('career_id').where('registration_no', '=', registrationNo).executeTakeFirstOrThrow()).career_id).toBe(rows[0]!.career_id);
+      expect(
+        (
+          await db
+            .selectFrom('appointments')
+            .select('career_id')
+            .where('registration_no', '=', registrationNo)
+            .executeTakeFirstOrThrow()
+        ).career_id,
+      ).toBe(rows[0]!.career_id);
     }
   });
 });

@@ -6,7 +6,14 @@ import { candidateWorkflowStatus, submitDocuments } from '../../api/services/doc
 import type { Db } from '../../db/connection';
 import type { RoundConfig } from '../../domain';
 import type { candidate } from '../../workflows/candidate';
-import { answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, verifyDocumentsUpdate, type CandidateStatus, type DocumentDecision } from '../../workflows/messages';
+import {
+  answerSanggahUpdate,
+  candidateWorkflowId,
+  fileSanggahUpdate,
+  verifyDocumentsUpdate,
+  type CandidateStatus,
+  type DocumentDecision,
+} from '../../workflows/messages';
 import { DAY, openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
 import { startHarness, type Harness } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';
@@ -34,11 +41,19 @@ afterAll(async () => {
 let roundCounter = 0;
 async function roundWithPool(pool: string[]): Promise<RoundConfig> {
   roundCounter += 1;
-  const config = await openRound(db, await env.currentTimeMs(), `asg-${process.pid}-${roundCounter}-${Date.now().toString(36)}`);
-  await db.insertInto('round_reviewers').values(pool.map((username) => ({ round_id: config.roundId, username }))).execute();
+  const config = await openRound(
+    db,
+    await env.currentTimeMs(),
+    `asg-${process.pid}-${roundCounter}-${Date.now().toString(36)}`,
+  );
+  await db
+    .insertInto('round_reviewers')
+    .values(pool.map((username) => ({ round_id: config.roundId, username })))
+    .execute();
   return config;
 }
-const handleOf = (registrationNo: string) => env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
+const handleOf = (registrationNo: string) =>
+  env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
 const status = (registrationNo: string): Promise<CandidateStatus> => candidateWorkflowStatus(deps, registrationNo);
 const sleepUntil = async (instant: string, plusMs = 60_000): Promise<void> => {
   const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());
@@ -54,13 +69,29 @@ async function registered(config: RoundConfig, n: number): Promise<string[]> {
   return out;
 }
 const openTasks = async (roundId: string, kind: 'verification' | 'sanggah' = 'verification') =>
-  db.selectFrom('tasks').select(['registration_no', 'reviewer', 'note']).where('round_id', '=', roundId).where('kind', '=', kind).where('status', '=', 'open').orderBy('registration_no').execute();
-const allMs = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const }));
-const tms = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => (d.kind === 'ijazah' ? { kind: d.kind, result: 'TMS', reason: 'Ijazah tidak sesuai kualifikasi pendidikan formasi' } : { kind: d.kind, result: 'MS' }));
+  db
+    .selectFrom('tasks')
+    .select(['registration_no', 'reviewer', 'note'])
+    .where('round_id', '=', roundId)
+    .where('kind', '=', kind)
+    .where('status', '=', 'open')
+    .orderBy('registration_no')
+    .execute();
+const allMs = (s: CandidateStatus): DocumentDecision[] =>
+  s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const }));
+const tms = (s: CandidateStatus): DocumentDecision[] =>
+  s.documents.map((d) =>
+    d.kind === 'ijazah'
+      ? { kind: d.kind, result: 'TMS', reason: 'Ijazah tidak sesuai kualifikasi pendidikan formasi' }
+      : { kind: d.kind, result: 'MS' },
+  );
 const REASON = 'Ijazah saya S1 Keperawatan sesuai formasi, mohon diperiksa kembali oleh verifikator lain';
 
 /** Registration closes: every candidate of the round gets a task; waits until they all have one. */
-async function closeRegistration(config: RoundConfig, n: number): Promise<{ registration_no: string; reviewer: string; note: string | null }[]> {
+async function closeRegistration(
+  config: RoundConfig,
+  n: number,
+): Promise<{ registration_no: string; reviewer: string; note: string | null }[]> {
   await sleepUntil(config.schedule.registrationCloses);
   await expect.poll(async () => (await openTasks(config.roundId)).length, { timeout: 60_000 }).toBe(n);
   return openTasks(config.roundId);
@@ -84,7 +115,9 @@ describe('assignment to the least-loaded reviewer', { timeout: 240_000 }, () => 
       const [registrationNo] = await registered(config, 1);
       const [task] = await closeRegistration(config, 1);
       seen.push(task!.reviewer);
-      await handleOf(registrationNo!).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: task!.reviewer, decisions: allMs(await status(registrationNo!)) }] });
+      await handleOf(registrationNo!).executeUpdate(verifyDocumentsUpdate, {
+        args: [{ reviewer: task!.reviewer, decisions: allMs(await status(registrationNo!)) }],
+      });
       await expect.poll(async () => (await openTasks(config.roundId)).length, { timeout: 30_000 }).toBe(0);
     }
     // Ties broken by the username: the first one first, then turns.
@@ -95,20 +128,33 @@ describe('assignment to the least-loaded reviewer', { timeout: 240_000 }, () => 
 
 describe('the sanggah goes to a second reviewer', { timeout: 240_000 }, () => {
   /** A TMS decision in a round with this pool; `busy` gets an open task in a second round closing at the same time. */
-  async function tmsThenSanggah(pool: string[], busy?: string): Promise<{ config: RoundConfig; registrationNo: string; decider: string }> {
+  async function tmsThenSanggah(
+    pool: string[],
+    busy?: string,
+  ): Promise<{ config: RoundConfig; registrationNo: string; decider: string }> {
     const config = await roundWithPool(pool);
     const [registrationNo] = await registered(config, 1);
     const side = busy ? await roundWithPool([busy]) : undefined;
     if (side) await registered(side, 1);
     const [task] = await closeRegistration(config, 1);
-    if (side) await expect.poll(async () => (await openTasks(side.roundId)).map((t) => t.reviewer), { timeout: 60_000 }).toEqual([busy]);
-    await handleOf(registrationNo!).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: task!.reviewer, decisions: tms(await status(registrationNo!)) }] });
+    if (side)
+      await expect
+        .poll(async () => (await openTasks(side.roundId)).map((t) => t.reviewer), { timeout: 60_000 })
+        .toEqual([busy]);
+    await handleOf(registrationNo!).executeUpdate(verifyDocumentsUpdate, {
+      args: [{ reviewer: task!.reviewer, decisions: tms(await status(registrationNo!)) }],
+    });
     return { config, registrationNo: registrationNo!, decider: task!.reviewer };
   }
-  async function fileAndWait(config: RoundConfig, registrationNo: string): Promise<{ reviewer: string; note: string | null }> {
+  async function fileAndWait(
+    config: RoundConfig,
+    registrationNo: string,
+  ): Promise<{ reviewer: string; note: string | null }> {
     await sleepUntil(config.schedule.announcementAt);
     await handleOf(registrationNo).executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
-    await sleepUntil(new Date(Date.parse(config.schedule.announcementAt) + config.schedule.sanggahDays * DAY).toISOString());
+    await sleepUntil(
+      new Date(Date.parse(config.schedule.announcementAt) + config.schedule.sanggahDays * DAY).toISOString(),
+    );
     await expect.poll(async () => (await openTasks(config.roundId, 'sanggah')).length, { timeout: 60_000 }).toBe(1);
     return (await openTasks(config.roundId, 'sanggah'))[0]!;
   }
@@ -125,10 +171,22 @@ describe('the sanggah goes to a second reviewer', { timeout: 240_000 }, () => {
     expect(sanggahTask).toEqual({ registration_no: registrationNo, reviewer: other, note: null });
     expect((await status(registrationNo)).reviewer).toBe(other);
     // The decider can no longer answer; the second reviewer can.
-    await expect(handleOf(registrationNo).executeUpdate(answerSanggahUpdate, { args: [{ reviewer: decider, accepted: true, answer: 'diterima' }] })).rejects.toThrow();
-    const answered = await handleOf(registrationNo).executeUpdate(answerSanggahUpdate, { args: [{ reviewer: other, accepted: true, answer: 'Ijazah sesuai kualifikasi; keputusan TMS dikoreksi' }] });
+    await expect(
+      handleOf(registrationNo).executeUpdate(answerSanggahUpdate, {
+        args: [{ reviewer: decider, accepted: true, answer: 'diterima' }],
+      }),
+    ).rejects.toThrow();
+    const answered = await handleOf(registrationNo).executeUpdate(answerSanggahUpdate, {
+      args: [{ reviewer: other, accepted: true, answer: 'Ijazah sesuai kualifikasi; keputusan TMS dikoreksi' }],
+    });
     expect(answered.sanggah).toMatchObject({ accepted: true });
-    expect(await db.selectFrom('sanggah').select('answered_by').where('registration_no', '=', registrationNo).executeTakeFirst()).toEqual({ answered_by: other });
+    expect(
+      await db
+        .selectFrom('sanggah')
+        .select('answered_by')
+        .where('registration_no', '=', registrationNo)
+        .executeTakeFirst(),
+    ).toEqual({ answered_by: other });
   });
 
   it('a pool of one: the same reviewer, with a note on the task and in the audit log for HR', async () => {
@@ -136,7 +194,13 @@ describe('the sanggah goes to a second reviewer', { timeout: 240_000 }, () => {
     const { config, registrationNo, decider } = await tmsThenSanggah(pool);
     const sanggahTask = await fileAndWait(config, registrationNo);
     expect(sanggahTask).toEqual({ registration_no: registrationNo, reviewer: decider, note: SAME_REVIEWER_NOTE });
-    const audit = await db.selectFrom('audit_log').select(['reason']).where('subject', '=', registrationNo).where('action', '=', 'task.assigned').orderBy('seq').execute();
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['reason'])
+      .where('subject', '=', registrationNo)
+      .where('action', '=', 'task.assigned')
+      .orderBy('seq')
+      .execute();
     expect(audit.map((r) => r.reason)).toEqual([null, SAME_REVIEWER_NOTE]);
   });
 });

@@ -8,7 +8,15 @@ import { startMailDispatcher, type Dispatcher } from '../../db/mail';
 import type { RoundConfig } from '../../domain';
 import type { candidate } from '../../workflows/candidate';
 import {
-  answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, finalResultSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
+  answerSanggahUpdate,
+  candidateWorkflowId,
+  fileSanggahUpdate,
+  finalResultSignal,
+  skbScoreSignal,
+  skbSelectionSignal,
+  skdResultSignal,
+  submitDrhUpdate,
+  verifyDocumentsUpdate,
   type CandidateStatus,
 } from '../../workflows/messages';
 import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
@@ -30,7 +38,12 @@ beforeAll(async () => {
   await reviewers(db, 1);
   sink = await startMailSink();
   // The worker's dispatcher, in this process, sending to the sink process.
-  dispatcher = startMailDispatcher({ db, smtpUrl: sink.smtpUrl, from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>', pollMs: 200 });
+  dispatcher = startMailDispatcher({
+    db,
+    smtpUrl: sink.smtpUrl,
+    from: '"BKPSDM Kota Medan" <no-reply@seleksi-asn.medan.localhost>',
+    pollMs: 200,
+  });
 });
 afterAll(async () => {
   await dispatcher?.stop();
@@ -45,13 +58,16 @@ async function newRound(): Promise<RoundConfig> {
 }
 const handleOf = (no: string) => env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(no));
 const status = (no: string): Promise<CandidateStatus> => candidateWorkflowStatus(deps, no);
-const reached = (no: string, stage: string): Promise<void> => expect.poll(async () => (await status(no)).stage, { timeout: 30_000 }).toBe(stage);
+const reached = (no: string, stage: string): Promise<void> =>
+  expect.poll(async () => (await status(no)).stage, { timeout: 30_000 }).toBe(stage);
 const sleepUntil = async (instant: string, plusMs = 60_000): Promise<void> => {
   const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());
   if (ms > 0) await env.sleep(ms);
 };
-const mailFor = (email: string, subject: RegExp) => sink.waitForMail((m) => m.to.includes(email) && subject.test(m.subject));
-const outboxOf = (no: string) => db.selectFrom('mail_outbox').selectAll().where('dedupe_key', 'like', `%:${no}%`).orderBy('id').execute();
+const mailFor = (email: string, subject: RegExp) =>
+  sink.waitForMail((m) => m.to.includes(email) && subject.test(m.subject));
+const outboxOf = (no: string) =>
+  db.selectFrom('mail_outbox').selectAll().where('dedupe_key', 'like', `%:${no}%`).orderBy('id').execute();
 
 /** Registration → documents → registration closes → the reviewer decides. */
 async function throughVerification(config: RoundConfig, email: string, tms: boolean): Promise<string> {
@@ -61,7 +77,16 @@ async function throughVerification(config: RoundConfig, email: string, tms: bool
   const s = await status(registrationNo);
   expect(s.stage).toBe('verification');
   await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, {
-    args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => (tms && d.kind === 'str' ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' } : { kind: d.kind, result: 'MS' as const })) }],
+    args: [
+      {
+        reviewer: s.reviewer!,
+        decisions: s.documents.map((d) =>
+          tms && d.kind === 'str'
+            ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' }
+            : { kind: d.kind, result: 'MS' as const },
+        ),
+      },
+    ],
   });
   return registrationNo;
 }
@@ -89,7 +114,11 @@ describe('a candidate driven through the workflow gets the mails of its events',
     expect((await sink.messages(email)).map((m) => m.subject)).toEqual([registered.subject]);
 
     // The announcement's time comes (the test server's clock is ahead of PostgreSQL's): due now.
-    await db.updateTable('mail_outbox').set({ next_attempt_at: new Date() }).where('topic', '=', announcementTopic(config.roundId)).execute();
+    await db
+      .updateTable('mail_outbox')
+      .set({ next_attempt_at: new Date() })
+      .where('topic', '=', announcementTopic(config.roundId))
+      .execute();
     const adm = await mailFor(email, /^Hasil seleksi administrasi/);
     expect(adm.subject).toBe(`Hasil seleksi administrasi: Tidak Memenuhi Syarat — ${no}`);
     expect(adm.text).toContain('Anda TIDAK MEMENUHI SYARAT (TMS)');
@@ -102,10 +131,26 @@ describe('a candidate driven through the workflow gets the mails of its events',
 
     await sleepUntil(config.schedule.announcementAt);
     const hd = handleOf(no);
-    await hd.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'STR saya masih berlaku sampai 2027, terlampir salinan perpanjangannya.' }] });
-    await expect.poll(async () => (await status(no)).reviewer && (await db.selectFrom('tasks').select('task_id').where('registration_no', '=', no).where('kind', '=', 'sanggah').executeTakeFirst()), { timeout: 30_000 }).toBeTruthy();
+    await hd.executeUpdate(fileSanggahUpdate, {
+      args: [{ reason: 'STR saya masih berlaku sampai 2027, terlampir salinan perpanjangannya.' }],
+    });
+    await expect
+      .poll(
+        async () =>
+          (await status(no)).reviewer &&
+          (await db
+            .selectFrom('tasks')
+            .select('task_id')
+            .where('registration_no', '=', no)
+            .where('kind', '=', 'sanggah')
+            .executeTakeFirst()),
+        { timeout: 30_000 },
+      )
+      .toBeTruthy();
     const waiting = await status(no);
-    await hd.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: waiting.reviewer!, accepted: true, answer: 'Verifikator keliru membaca masa berlaku STR' }] });
+    await hd.executeUpdate(answerSanggahUpdate, {
+      args: [{ reviewer: waiting.reviewer!, accepted: true, answer: 'Verifikator keliru membaca masa berlaku STR' }],
+    });
     const answered = await mailFor(email, /^Jawaban sanggah/);
     expect(answered.subject).toBe(`Jawaban sanggah seleksi administrasi: diterima — ${no}`);
     expect(answered.text).toContain('Verifikator keliru membaca masa berlaku STR');
@@ -119,7 +164,11 @@ describe('a candidate driven through the workflow gets the mails of its events',
     // Each mail once, under its own Message-ID.
     const all = await sink.messages(email);
     expect(all.map((m) => m.subject.split(' — ')[0]).sort()).toEqual([
-      'Hasil SKD: memenuhi nilai ambang batas', 'Hasil seleksi administrasi: Tidak Memenuhi Syarat', 'Jawaban sanggah seleksi administrasi: diterima', 'Masa sanggah seleksi administrasi dibuka', 'Pendaftaran diterima',
+      'Hasil SKD: memenuhi nilai ambang batas',
+      'Hasil seleksi administrasi: Tidak Memenuhi Syarat',
+      'Jawaban sanggah seleksi administrasi: diterima',
+      'Masa sanggah seleksi administrasi dibuka',
+      'Pendaftaran diterima',
     ]);
     expect(new Set(all.map((m) => m.messageId)).size).toBe(all.length);
     expect(all.every((m) => m.duplicates === 0)).toBe(true);
@@ -137,7 +186,16 @@ describe('a candidate driven through the workflow gets the mails of its events',
     await reached(no, 'awaiting_skb_score');
     await hd.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 400 });
     await reached(no, 'awaiting_final');
-    await hd.signal(finalResultSignal, { phaseKey: 'final', result: 'lulus', scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: null, breakdown: [] });
+    await hd.signal(finalResultSignal, {
+      phaseKey: 'final',
+      result: 'lulus',
+      scaled: 785454,
+      scale: 10000,
+      display: '78,54',
+      rank: 1,
+      placementFormationId: null,
+      breakdown: [],
+    });
     await reached(no, 'appointment');
 
     const final = await mailFor(email, /^Hasil akhir seleksi/);

@@ -11,10 +11,29 @@ import type { Db } from '../../db/connection';
 import { parseNip, type RoundConfig } from '../../domain';
 import type { candidate } from '../../workflows/candidate';
 import {
-  answerSanggahUpdate, candidateWorkflowId, fileSanggahUpdate, finalResultSignal, scheduleChangedSignal, skbScoreSignal, skbSelectionSignal, skdResultSignal, submitDrhUpdate, verifyDocumentsUpdate,
-  type CandidateStatus, type DocumentDecision,
+  answerSanggahUpdate,
+  candidateWorkflowId,
+  fileSanggahUpdate,
+  finalResultSignal,
+  scheduleChangedSignal,
+  skbScoreSignal,
+  skbSelectionSignal,
+  skdResultSignal,
+  submitDrhUpdate,
+  verifyDocumentsUpdate,
+  type CandidateStatus,
+  type DocumentDecision,
 } from '../../workflows/messages';
-import { comparableStatus, DAY, openRound, PERAWAT_DOCS, registerCandidate, registration, reviewers, uploadAll } from '../helpers/candidates';
+import {
+  comparableStatus,
+  DAY,
+  openRound,
+  PERAWAT_DOCS,
+  registerCandidate,
+  registration,
+  reviewers,
+  uploadAll,
+} from '../helpers/candidates';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -32,34 +51,49 @@ afterAll(async () => {
   await h?.stop();
 });
 
-
 let roundCounter = 0;
 async function newRound(overrides: Parameters<typeof openRound>[3] = {}): Promise<RoundConfig> {
   roundCounter += 1;
-  return openRound(db, await env.currentTimeMs(), `cand-${process.pid}-${roundCounter}-${Date.now().toString(36)}`, overrides);
+  return openRound(
+    db,
+    await env.currentTimeMs(),
+    `cand-${process.pid}-${roundCounter}-${Date.now().toString(36)}`,
+    overrides,
+  );
 }
-const handleOf = (registrationNo: string) => env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
+const handleOf = (registrationNo: string) =>
+  env.client.workflow.getHandle<typeof candidate>(candidateWorkflowId(registrationNo));
 const status = (registrationNo: string): Promise<CandidateStatus> => candidateWorkflowStatus(deps, registrationNo);
 const sleepUntil = async (instant: string, plusMs = 60_000): Promise<void> => {
   const ms = Date.parse(instant) + plusMs - (await env.currentTimeMs());
   if (ms > 0) await env.sleep(ms);
 };
-const allMs = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const }));
+const allMs = (s: CandidateStatus): DocumentDecision[] =>
+  s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const }));
 /** The API's read (PostgreSQL) says what the workflow says, once the workflow is waiting. */
 const readMatches = async (registrationNo: string, workflow?: CandidateStatus): Promise<void> => {
-  expect(comparableStatus(await candidateStatus(deps, registrationNo))).toEqual(comparableStatus(workflow ?? (await status(registrationNo))));
+  expect(comparableStatus(await candidateStatus(deps, registrationNo))).toEqual(
+    comparableStatus(workflow ?? (await status(registrationNo))),
+  );
 };
-const rejectionType = (e: unknown): string | undefined => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : undefined);
+const rejectionType = (e: unknown): string | undefined =>
+  e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : undefined;
 
 /** Registration → documents → registration closes → reviewer decides. Returns the status after. */
-async function throughVerification(config: RoundConfig, decide: (s: CandidateStatus) => DocumentDecision[], overrides = {}): Promise<{ registrationNo: string; status: CandidateStatus }> {
+async function throughVerification(
+  config: RoundConfig,
+  decide: (s: CandidateStatus) => DocumentDecision[],
+  overrides = {},
+): Promise<{ registrationNo: string; status: CandidateStatus }> {
   const { registrationNo } = await registerCandidate(deps, config.roundId, overrides);
   await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
   await sleepUntil(config.schedule.registrationCloses);
   const s = await status(registrationNo);
   expect(s.stage).toBe('verification');
   expect(s.reviewer).toBeTruthy();
-  const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: decide(s) }] });
+  const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, {
+    args: [{ reviewer: s.reviewer!, decisions: decide(s) }],
+  });
   return { registrationNo, status: after };
 }
 
@@ -70,7 +104,14 @@ async function throughSkd(config: RoundConfig, scores = { twk: 100, tiu: 120, tk
 }
 
 const finalSignal = (result: 'lulus' | 'lulus_optimalisasi' | 'tidak_lulus', placement: string | null = null) => ({
-  phaseKey: 'final', result, scaled: 785454, scale: 10000, display: '78,54', rank: 1, placementFormationId: placement, breakdown: [],
+  phaseKey: 'final',
+  result,
+  scaled: 785454,
+  scale: 10000,
+  display: '78,54',
+  rank: 1,
+  placementFormationId: placement,
+  breakdown: [],
 });
 
 describe('registration', () => {
@@ -80,20 +121,31 @@ describe('registration', () => {
     await expect(register(deps, config.roundId, req)).rejects.toSatisfy((e: unknown) => {
       const err = e as AppError;
       const codes = (err.details as { code: string }[]).map((d) => d.code);
-      return err.statusCode === 422 && err.code === 'NOT_ELIGIBLE' && ['AGE_ABOVE_MAX', 'EDUCATION_LEVEL', 'EDUCATION_PROGRAM'].every((c) => codes.includes(c));
+      return (
+        err.statusCode === 422 &&
+        err.code === 'NOT_ELIGIBLE' &&
+        ['AGE_ABOVE_MAX', 'EDUCATION_LEVEL', 'EDUCATION_PROGRAM'].every((c) => codes.includes(c))
+      );
     });
-    expect(await db.selectFrom('applications').select('registration_no').where('round_id', '=', config.roundId).execute()).toEqual([]);
+    expect(
+      await db.selectFrom('applications').select('registration_no').where('round_id', '=', config.roundId).execute(),
+    ).toEqual([]);
   });
 
   it('a second application by the same NIK in the same budget year → 409, even when simultaneous', async () => {
     const config = await newRound();
     const req = registration();
-    const results = await Promise.allSettled([register(deps, config.roundId, req), register(deps, config.roundId, req)]);
+    const results = await Promise.allSettled([
+      register(deps, config.roundId, req),
+      register(deps, config.roundId, req),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as AppError).statusCode).toBe(409);
     expect((rejected.reason as AppError).code).toBe('DUPLICATE_APPLICATION');
-    expect(await db.selectFrom('applications').select('registration_no').where('nik', '=', req.nik).execute()).toHaveLength(1);
+    expect(
+      await db.selectFrom('applications').select('registration_no').where('nik', '=', req.nik).execute(),
+    ).toHaveLength(1);
   });
 
   it('a NIK whose date differs from the declared birth date is registered with a warning for the reviewer', async () => {
@@ -112,7 +164,8 @@ describe('candidate workflow paths', () => {
     const { registrationNo } = await throughSkd(config);
     const h = handleOf(registrationNo);
     // As in a round, each result arrives on its own (separate jobs), after the previous one is recorded.
-    const reached = (stage: string): Promise<void> => expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe(stage);
+    const reached = (stage: string): Promise<void> =>
+      expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe(stage);
     await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 0, tiu: 0, tkp: 0 } }); // a resumed batch: ignored
     await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 2 });
     await reached('awaiting_skb_score');
@@ -126,18 +179,49 @@ describe('candidate workflow paths', () => {
     expect(result.skd).toMatchObject({ twk: 100, tiu: 120, tkp: 200, total: 420, passed: true });
     const nip = parseNip(result.nip!);
     expect(nip.ok && nip.value).toMatchObject({ birthDate: '1996-04-12', sex: 'P', sequence: 1 });
-    expect(result.decisions.map((d) => d.what)).toEqual(expect.arrayContaining(['unggah dokumen', 'verifikasi administrasi: MS', 'lolos ke SKB', 'hasil akhir: lulus', 'DRH diisi']));
+    expect(result.decisions.map((d) => d.what)).toEqual(
+      expect.arrayContaining([
+        'unggah dokumen',
+        'verifikasi administrasi: MS',
+        'lolos ke SKB',
+        'hasil akhir: lulus',
+        'DRH diisi',
+      ]),
+    );
     expect(result.decisions.every((d) => d.who && d.when)).toBe(true);
     await readMatches(registrationNo, result);
 
-    const appt = await db.selectFrom('appointments').selectAll().where('registration_no', '=', registrationNo).execute();
+    const appt = await db
+      .selectFrom('appointments')
+      .selectAll()
+      .where('registration_no', '=', registrationNo)
+      .execute();
     expect(appt).toHaveLength(1);
     expect(appt[0]!.nip).toBe(result.nip);
     expect(appt[0]!.tmt!.endsWith('-01')).toBe(true);
-    expect((await db.selectFrom('applications').select(['stage', 'outcome']).where('registration_no', '=', registrationNo).executeTakeFirstOrThrow())).toEqual({ stage: 'appointed', outcome: 'appointed' });
-    const actions = (await db.selectFrom('audit_log').select('action').where('subject', '=', registrationNo).execute()).map((a) => a.action);
+    expect(
+      await db
+        .selectFrom('applications')
+        .select(['stage', 'outcome'])
+        .where('registration_no', '=', registrationNo)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ stage: 'appointed', outcome: 'appointed' });
+    const actions = (
+      await db.selectFrom('audit_log').select('action').where('subject', '=', registrationNo).execute()
+    ).map((a) => a.action);
     expect(actions.filter((a) => a === 'skd.recorded')).toHaveLength(1);
-    expect(actions).toEqual(expect.arrayContaining(['documents.submitted', 'task.assigned', 'verification.decided', 'skb.selection', 'skb.score', 'final.recorded', 'drh.submitted', 'candidate.appointed']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'documents.submitted',
+        'task.assigned',
+        'verification.decided',
+        'skb.selection',
+        'skb.score',
+        'final.recorded',
+        'drh.submitted',
+        'candidate.appointed',
+      ]),
+    );
     expect((await verifyChain(db, `round:${config.roundId}`)).ok).toBe(true);
 
     const history = await h.fetchHistory();
@@ -158,12 +242,27 @@ describe('candidate workflow paths', () => {
     await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
     const h = handleOf(registrationNo);
     // Not yet in verification.
-    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: 'siapa', decisions: [] }] })).rejects.toSatisfy((e) => rejectionType(e) === 'WRONG_STAGE');
+    await expect(
+      h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: 'siapa', decisions: [] }] }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'WRONG_STAGE');
     await sleepUntil(config.schedule.registrationCloses);
     const s = await status(registrationNo);
-    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: 'bukan-peninjau', decisions: allMs(s) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
-    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).slice(1) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
-    await expect(h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).map((d, i) => (i === 0 ? { ...d, result: 'TMS' as const } : d)) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
+    await expect(
+      h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: 'bukan-peninjau', decisions: allMs(s) }] }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
+    await expect(
+      h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions: allMs(s).slice(1) }] }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
+    await expect(
+      h.executeUpdate(verifyDocumentsUpdate, {
+        args: [
+          {
+            reviewer: s.reviewer!,
+            decisions: allMs(s).map((d, i) => (i === 0 ? { ...d, result: 'TMS' as const } : d)),
+          },
+        ],
+      }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_DECISION');
     expect((await status(registrationNo)).administrasi).toBeNull();
   });
 
@@ -172,7 +271,11 @@ describe('candidate workflow paths', () => {
     const { registrationNo } = await registerCandidate(deps, config.roundId);
     const moved = new Date(Date.parse(config.schedule.registrationCloses) + 2 * DAY).toISOString();
     // Recorded by the round (as recordDeadlineChange does); no scheduleChanged signal is sent.
-    await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: moved } }) }).where('round_id', '=', config.roundId).execute();
+    await db
+      .updateTable('rounds')
+      .set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, registrationCloses: moved } }) })
+      .where('round_id', '=', config.roundId)
+      .execute();
     await sleepUntil(config.schedule.registrationCloses);
     expect((await status(registrationNo)).stage).toBe('documents');
     const after = await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
@@ -184,7 +287,9 @@ describe('candidate workflow paths', () => {
   it('documents not submitted by the close of registration → ended, recorded', async () => {
     const config = await newRound();
     const { registrationNo } = await registerCandidate(deps, config.roundId);
-    await expect(submitDocuments(deps, registrationNo, (await uploadAll(deps, registrationNo, PERAWAT_DOCS)).slice(1))).rejects.toSatisfy((e) => rejectionType(e) === 'DOCUMENTS_INCOMPLETE');
+    await expect(
+      submitDocuments(deps, registrationNo, (await uploadAll(deps, registrationNo, PERAWAT_DOCS)).slice(1)),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'DOCUMENTS_INCOMPLETE');
     await sleepUntil(config.schedule.registrationCloses);
     expect((await handleOf(registrationNo).result()).outcome).toBe('documents_missing');
   });
@@ -201,16 +306,35 @@ describe('candidate workflow paths', () => {
     expect(second.administrasi).toBeNull();
     expect(second.reviewer).not.toBe(first.reviewer);
     expect(second.decisions.map((d) => d.what)).toContain(`eskalasi verification ke ${second.reviewer}`);
-    const tasks = await db.selectFrom('tasks').select(['reviewer', 'status']).where('registration_no', '=', registrationNo).orderBy('task_id').execute();
-    expect(tasks).toEqual([{ reviewer: first.reviewer, status: 'escalated' }, { reviewer: second.reviewer, status: 'open' }]);
+    const tasks = await db
+      .selectFrom('tasks')
+      .select(['reviewer', 'status'])
+      .where('registration_no', '=', registrationNo)
+      .orderBy('task_id')
+      .execute();
+    expect(tasks).toEqual([
+      { reviewer: first.reviewer, status: 'escalated' },
+      { reviewer: second.reviewer, status: 'open' },
+    ]);
     // The first reviewer can no longer decide; the second can.
-    await expect(handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: first.reviewer!, decisions: allMs(second) }] })).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
-    const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: second.reviewer!, decisions: allMs(second) }] });
+    await expect(
+      handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, {
+        args: [{ reviewer: first.reviewer!, decisions: allMs(second) }],
+      }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'NOT_ASSIGNED');
+    const after = await handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, {
+      args: [{ reviewer: second.reviewer!, decisions: allMs(second) }],
+    });
     expect(after.administrasi).toBe('MS');
     await readMatches(registrationNo);
   });
 
-  const tms = (s: CandidateStatus): DocumentDecision[] => s.documents.map((d) => (d.kind === 'str' ? { kind: d.kind, result: 'TMS', reason: 'STR sudah kedaluwarsa' } : { kind: d.kind, result: 'MS' }));
+  const tms = (s: CandidateStatus): DocumentDecision[] =>
+    s.documents.map((d) =>
+      d.kind === 'str'
+        ? { kind: d.kind, result: 'TMS', reason: 'STR sudah kedaluwarsa' }
+        : { kind: d.kind, result: 'MS' },
+    );
   const REASON = 'STR saya masih berlaku sampai 2027, tanggal pada berkas terbaca salah oleh verifikator';
 
   it('TMS → sanggah (not before the announcement, once only) → accepted → MS and on to SKD', async () => {
@@ -218,20 +342,36 @@ describe('candidate workflow paths', () => {
     const { registrationNo, status: s } = await throughVerification(config, tms);
     expect(s.administrasi).toBe('TMS');
     const h = handleOf(registrationNo);
-    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy((e) => rejectionType(e) === 'WINDOW_CLOSED');
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy(
+      (e) => rejectionType(e) === 'WINDOW_CLOSED',
+    );
     await sleepUntil(config.schedule.announcementAt);
-    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'pendek' }] })).rejects.toSatisfy((e) => rejectionType(e) === 'INVALID_SANGGAH');
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'pendek' }] })).rejects.toSatisfy(
+      (e) => rejectionType(e) === 'INVALID_SANGGAH',
+    );
     await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
-    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy((e) => rejectionType(e) === 'ALREADY_APPEALED');
-    await sleepUntil(new Date(Date.parse(config.schedule.announcementAt) + config.schedule.sanggahDays * DAY).toISOString());
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy(
+      (e) => rejectionType(e) === 'ALREADY_APPEALED',
+    );
+    await sleepUntil(
+      new Date(Date.parse(config.schedule.announcementAt) + config.schedule.sanggahDays * DAY).toISOString(),
+    );
     const waiting = await status(registrationNo);
     expect(waiting.stage).toBe('sanggah');
-    const answered = await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: waiting.reviewer!, accepted: true, answer: 'Verifikator keliru membaca masa berlaku STR' }] });
+    const answered = await h.executeUpdate(answerSanggahUpdate, {
+      args: [{ reviewer: waiting.reviewer!, accepted: true, answer: 'Verifikator keliru membaca masa berlaku STR' }],
+    });
     expect(answered.sanggah).toMatchObject({ accepted: true });
     await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('awaiting_skd');
     expect((await status(registrationNo)).administrasi).toBe('MS');
     await readMatches(registrationNo);
-    expect(await db.selectFrom('verifications').select(['result', 'reannounce']).where('registration_no', '=', registrationNo).executeTakeFirst()).toEqual({ result: 'MS', reannounce: true });
+    expect(
+      await db
+        .selectFrom('verifications')
+        .select(['result', 'reannounce'])
+        .where('registration_no', '=', registrationNo)
+        .executeTakeFirst(),
+    ).toEqual({ result: 'MS', reannounce: true });
   });
 
   it('TMS → sanggah rejected → ended TMS', async () => {
@@ -241,7 +381,9 @@ describe('candidate workflow paths', () => {
     await sleepUntil(config.schedule.announcementAt);
     await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
     const s = await status(registrationNo);
-    await h.executeUpdate(answerSanggahUpdate, { args: [{ reviewer: s.reviewer!, accepted: false, answer: 'STR memang kedaluwarsa per tanggal pendaftaran' }] });
+    await h.executeUpdate(answerSanggahUpdate, {
+      args: [{ reviewer: s.reviewer!, accepted: false, answer: 'STR memang kedaluwarsa per tanggal pendaftaran' }],
+    });
     expect((await h.result()).outcome).toBe('tms');
   });
 
@@ -249,20 +391,32 @@ describe('candidate workflow paths', () => {
     const config = await newRound();
     const { registrationNo } = await throughVerification(config, tms);
     const h = handleOf(registrationNo);
-    const moved = new Date(Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY).toISOString();
+    const moved = new Date(
+      Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY,
+    ).toISOString();
     // As the round does: the new instant recorded (the API reads it), then sent to its candidates.
-    await db.updateTable('rounds').set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, announcementAt: moved } }) }).where('round_id', '=', config.roundId).execute();
+    await db
+      .updateTable('rounds')
+      .set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, announcementAt: moved } }) })
+      .where('round_id', '=', config.roundId)
+      .execute();
     await h.signal(scheduleChangedSignal, { phaseKey: 'schedule-1', key: 'announcementAt', to: moved });
     const windowEnd = new Date(Date.parse(moved) + config.schedule.sanggahDays * DAY).toISOString();
-    await expect.poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 }).toBe(windowEnd);
+    await expect
+      .poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 })
+      .toBe(windowEnd);
     // Past the window the old announcement would have opened: still waiting, not yet open.
     await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
     expect((await status(registrationNo)).stage).toBe('sanggah');
-    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy((e) => rejectionType(e) === 'WINDOW_CLOSED');
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy(
+      (e) => rejectionType(e) === 'WINDOW_CLOSED',
+    );
     await sleepUntil(moved);
     const filed = await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
     expect(filed.sanggah?.filedAt).toBeTruthy();
-    await expect.poll(async () => (await status(registrationNo)).deadlines.sanggahReviewer, { timeout: 10_000 }).toBeDefined();
+    await expect
+      .poll(async () => (await status(registrationNo)).deadlines.sanggahReviewer, { timeout: 10_000 })
+      .toBeDefined();
     await readMatches(registrationNo);
   });
 
@@ -271,7 +425,9 @@ describe('candidate workflow paths', () => {
     const { registrationNo } = await throughVerification(config, tms);
     await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
     expect((await handleOf(registrationNo).result()).outcome).toBe('tms');
-    await expect(handleOf(registrationNo).executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toThrow();
+    await expect(
+      handleOf(registrationNo).executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] }),
+    ).rejects.toThrow();
   });
 
   it.each([
@@ -283,22 +439,46 @@ describe('candidate workflow paths', () => {
     ['disabilitas', 'DISABILITAS-PERAWAT', { twk: 40, tiu: 55, tkp: 200 }, false],
   ] as const)('SKD for %s in %s: %j → passed %s', async (category, formationId, scores, passed) => {
     const config = await newRound({
-      formations: [{ formationId, unit: 'Dinas Kesehatan', jabatan: 'Perawat Ahli Pertama', educationLevel: 'S1', educationPrograms: ['Keperawatan'], quota: 1, category, extraDocuments: ['str'], skbMax: 500 }],
+      formations: [
+        {
+          formationId,
+          unit: 'Dinas Kesehatan',
+          jabatan: 'Perawat Ahli Pertama',
+          educationLevel: 'S1',
+          educationPrograms: ['Keperawatan'],
+          quota: 1,
+          category,
+          extraDocuments: ['str'],
+          skbMax: 500,
+        },
+      ],
     });
     const r = await throughVerification(config, allMs, { formationId, category });
     await handleOf(r.registrationNo).signal(skdResultSignal, { phaseKey: 'skd', scores });
     if (passed) {
-      await expect.poll(async () => (await status(r.registrationNo)).stage, { timeout: 10_000 }).toBe('awaiting_skb_selection');
+      await expect
+        .poll(async () => (await status(r.registrationNo)).stage, { timeout: 10_000 })
+        .toBe('awaiting_skb_selection');
     } else {
       expect((await handleOf(r.registrationNo).result()).outcome).toBe('skd_failed');
     }
-    expect(await db.selectFrom('skd_scores').select('passed').where('registration_no', '=', r.registrationNo).executeTakeFirst()).toEqual({ passed });
+    expect(
+      await db
+        .selectFrom('skd_scores')
+        .select('passed')
+        .where('registration_no', '=', r.registrationNo)
+        .executeTakeFirst(),
+    ).toEqual({ passed });
   });
 
   it('not selected for SKB → ended', async () => {
     const config = await newRound();
     const { registrationNo } = await throughSkd(config);
-    await handleOf(registrationNo).signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: false, skdRank: 9 });
+    await handleOf(registrationNo).signal(skbSelectionSignal, {
+      phaseKey: 'skb-selection',
+      selected: false,
+      skdRank: 9,
+    });
     expect((await handleOf(registrationNo).result()).outcome).toBe('not_selected_for_skb');
   });
 
@@ -322,7 +502,16 @@ describe('candidate workflow paths', () => {
     }
     const r = await h.result();
     expect(r.outcome).toBe(outcome);
-    if (placement) expect((await db.selectFrom('appointments').select('formation_id').where('registration_no', '=', registrationNo).executeTakeFirst())?.formation_id).toBe(placement);
+    if (placement)
+      expect(
+        (
+          await db
+            .selectFrom('appointments')
+            .select('formation_id')
+            .where('registration_no', '=', registrationNo)
+            .executeTakeFirst()
+        )?.formation_id,
+      ).toBe(placement);
   });
 
   it('DRH not submitted in time → gugur, recorded', async () => {
@@ -336,6 +525,12 @@ describe('candidate workflow paths', () => {
     await sleepUntil(config.schedule.drhDeadline);
     expect((await h.result()).outcome).toBe('drh_missed');
     await expect(h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] })).rejects.toThrow();
-    expect(await db.selectFrom('applications').select('outcome').where('registration_no', '=', registrationNo).executeTakeFirst()).toEqual({ outcome: 'drh_missed' });
+    expect(
+      await db
+        .selectFrom('applications')
+        .select('outcome')
+        .where('registration_no', '=', registrationNo)
+        .executeTakeFirst(),
+    ).toEqual({ outcome: 'drh_missed' });
   });
 });

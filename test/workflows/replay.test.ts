@@ -7,19 +7,38 @@ import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../../config';
 
 const DIR = join(__dirname, '..', 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-const load = (f: string) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(join(DIR, f), 'utf8'))) });
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const load = (f: string) => ({
+  workflowId: f.replace(/\.json$/, ''),
+  history: historyFromJSON(JSON.parse(readFileSync(join(DIR, f), 'utf8'))),
+});
 const markers = (f: string): string[] =>
   (load(f).history.events ?? []).flatMap((e) => {
     const m = e.markerRecordedEventAttributes;
     if (m?.markerName !== 'core_patch') return [];
-    const data = (m.details as Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null | undefined)?.['patch-data']?.payloads?.[0]?.data;
+    const data = (
+      m.details as Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null | undefined
+    )?.['patch-data']?.payloads?.[0]?.data;
     return data ? [JSON.parse(Buffer.from(data).toString()).id as string] : [];
   });
 
 describe('golden histories replay on the current code', () => {
   it('there is a golden history of each workflow type and each patched version', () => {
-    expect(files).toEqual(expect.arrayContaining(['round-full.json', 'round-v2-deadline-waits.json', 'candidate-appointed.json', 'candidate-v2-appointed.json', 'candidate-v3-decision-in-flight.json', 'candidate-v4-sanggah-window-moved.json', 'candidate-v5-close-confirmed.json', 'career-v1-late-evaluation.json', 'career-v2-late-evaluation.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'round-full.json',
+        'round-v2-deadline-waits.json',
+        'candidate-appointed.json',
+        'candidate-v2-appointed.json',
+        'candidate-v3-decision-in-flight.json',
+        'candidate-v4-sanggah-window-moved.json',
+        'candidate-v5-close-confirmed.json',
+        'career-v1-late-evaluation.json',
+        'career-v2-late-evaluation.json',
+      ]),
+    );
     expect(markers('career-v1-late-evaluation.json')).toEqual([]);
     expect(markers('career-v2-late-evaluation.json')).toContain('skp-evaluation-grace');
     // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
@@ -28,16 +47,33 @@ describe('golden histories replay on the current code', () => {
     expect(markers('round-v2-deadline-waits.json')).toEqual(['deadline-waits-from-history']);
     expect(markers('candidate-v2-appointed.json')).toEqual(['deadline-waits-from-history']);
     // A reviewer's decision in flight when its deadline fired (candidate-durability.test.ts captured it).
-    expect(markers('candidate-v3-decision-in-flight.json')).toEqual(['deadline-waits-from-history', 'deadline-honours-write-in-flight']);
+    expect(markers('candidate-v3-decision-in-flight.json')).toEqual([
+      'deadline-waits-from-history',
+      'deadline-honours-write-in-flight',
+    ]);
     // The administrasi sanggah window following a postponed announcement.
-    expect(markers('candidate-v4-sanggah-window-moved.json')).toEqual(['deadline-waits-from-history', 'sanggah-window-follows-announcement']);
+    expect(markers('candidate-v4-sanggah-window-moved.json')).toEqual([
+      'deadline-waits-from-history',
+      'sanggah-window-follows-announcement',
+    ]);
     // A deadline confirmed with the round's record when its timer fired.
-    expect(markers('candidate-v5-close-confirmed.json')).toEqual(['deadline-waits-from-history', 'deadline-confirmed-with-round']);
+    expect(markers('candidate-v5-close-confirmed.json')).toEqual([
+      'deadline-waits-from-history',
+      'deadline-confirmed-with-round',
+    ]);
   });
 
-  it.each(files)('%s replays without a determinism violation', async (file) => {
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('bundlePath') } }, load(file).history, load(file).workflowId);
-  }, 60_000);
+  it.each(files)(
+    '%s replays without a determinism violation',
+    async (file) => {
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('bundlePath') } },
+        load(file).history,
+        load(file).workflowId,
+      );
+    },
+    60_000,
+  );
 
   it('the replay check has teeth: the v1 history fails on a change to the same path made without patched()', async () => {
     // A copy of workflows/ beside the real one (so its relative imports resolve), where the second
@@ -49,9 +85,14 @@ describe('golden histories replay on the current code', () => {
       const src = readFileSync(career, 'utf8');
       const reminder = "await note('pengingat: penilaian kinerja belum diisi', 'sistem', `tenggat ${iso(deadline)}`);";
       expect(src).toContain(reminder);
-      writeFileSync(career, src.replace(reminder, `${reminder} await note('pengingat kedua: penilaian kinerja belum diisi', 'sistem');`));
+      writeFileSync(
+        career,
+        src.replace(reminder, `${reminder} await note('pengingat kedua: penilaian kinerja belum diisi', 'sistem');`),
+      );
       const code = await bundleWorkflows(join(dir, 'index.ts'));
-      await expect(Worker.runReplayHistory({ workflowBundle: { code } }, load('career-v1-late-evaluation.json').history, 'v1')).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: { code } }, load('career-v1-late-evaluation.json').history, 'v1'),
+      ).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

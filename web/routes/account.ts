@@ -1,8 +1,23 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { maskNik, parseNik } from '../../domain';
 import {
-  CONFIRM_TTL_MS, PASSWORD_MAX, PASSWORD_MIN, RESET_TTL_MS, confirmEmail, consumeAccountToken, createAccount, findAccountByEmail, findAccountByUser, findConflicting,
-  hashPassword, issueAccountToken, peekAccountToken, removeStaleUnconfirmed, setPassword, verifyPassword, type Account,
+  CONFIRM_TTL_MS,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  RESET_TTL_MS,
+  confirmEmail,
+  consumeAccountToken,
+  createAccount,
+  findAccountByEmail,
+  findAccountByUser,
+  findConflicting,
+  hashPassword,
+  issueAccountToken,
+  peekAccountToken,
+  removeStaleUnconfirmed,
+  setPassword,
+  verifyPassword,
+  type Account,
 } from '../../db/accounts';
 import type { Db } from '../../db/connection';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -15,7 +30,8 @@ const str = (b: unknown, k: string, max = 500): string => {
   const v = (b as Body | undefined)?.[k];
   return typeof v === 'string' ? v.slice(0, max) : '';
 };
-const EMAIL = /^[^\s@<>()",;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[^\s@<>()",;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Field errors of a password and its repetition. */
 function passwordErrors(password: string, repeat: string): Record<string, string> {
@@ -28,21 +44,54 @@ function passwordErrors(password: string, repeat: string): Record<string, string
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
-export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number } }> = async (app: FastifyInstance, { deps, rateLimit }) => {
+export const accountRoutes: FastifyPluginAsync<{
+  deps: ServiceDeps;
+  rateLimit: { max: number; timeWindow: number };
+}> = async (app: FastifyInstance, { deps, rateLimit }) => {
   const db: Db = deps.db;
   const page = { config: { access: 'public' as const }, schema: { hide: true } };
-  const form = { config: { access: 'public' as const, rateLimit }, schema: { hide: true }, preHandler: app.csrfProtection };
-  const link = (req: FastifyRequest, path: string, token: string): string => `${req.site.publicUrl}${req.site.prefix}${path}?token=${encodeURIComponent(token)}`;
+  const form = {
+    config: { access: 'public' as const, rateLimit },
+    schema: { hide: true },
+    preHandler: app.csrfProtection,
+  };
+  const link = (req: FastifyRequest, path: string, token: string): string =>
+    `${req.site.publicUrl}${req.site.prefix}${path}?token=${encodeURIComponent(token)}`;
 
-  async function sendConfirmation(req: FastifyRequest, trx: Db, account: Pick<Account, 'accountId' | 'email'>): Promise<void> {
+  async function sendConfirmation(
+    req: FastifyRequest,
+    trx: Db,
+    account: Pick<Account, 'accountId' | 'email'>,
+  ): Promise<void> {
     const { token, tokenHash } = await issueAccountToken(trx, account.accountId, 'confirm', CONFIRM_TTL_MS);
-    const mail = renderMail('confirm', { site: req.site, link: link(req, '/akun/konfirmasi', token), hours: CONFIRM_TTL_MS / 3_600_000 });
-    await enqueueMail(trx, { to: account.email, subject: `Konfirmasi akun portal seleksi ASN — ${req.site.agencyName}`, ...mail, dedupeKey: `account-confirm:${tokenHash}` });
+    const mail = renderMail('confirm', {
+      site: req.site,
+      link: link(req, '/akun/konfirmasi', token),
+      hours: CONFIRM_TTL_MS / 3_600_000,
+    });
+    await enqueueMail(trx, {
+      to: account.email,
+      subject: `Konfirmasi akun portal seleksi ASN — ${req.site.agencyName}`,
+      ...mail,
+      dedupeKey: `account-confirm:${tokenHash}`,
+    });
   }
 
   // ---- sign-up ----
-  const signupView = (req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: Record<string, string>, status = 200): FastifyReply =>
-    renderPage(req, reply, 'account/signup', { title: 'Buat akun', values, errors, passwordMin: PASSWORD_MIN, scripts: ['form.js'] }, status);
+  const signupView = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    status = 200,
+  ): FastifyReply =>
+    renderPage(
+      req,
+      reply,
+      'account/signup',
+      { title: 'Buat akun', values, errors, passwordMin: PASSWORD_MIN, scripts: ['form.js'] },
+      status,
+    );
 
   app.get('/akun/daftar', page, async (req, reply) => signupView(req, reply, {}, {}));
 
@@ -53,7 +102,8 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const errors: Record<string, string> = {};
     const parsed = parseNik(nik, { referenceYear: new Date().getUTCFullYear() });
     if (!parsed.ok) errors.nik = parsed.errors.map((e) => e.message).join('; ');
-    if (email.length > 254 || !EMAIL.test(email)) errors.email = 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id';
+    if (email.length > 254 || !EMAIL.test(email))
+      errors.email = 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id';
     Object.assign(errors, passwordErrors(password, str(req.body, 'password2', 1000)));
     if (Object.keys(errors).length) return signupView(req, reply, { nik, email }, errors, 422);
 
@@ -65,8 +115,17 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
         if (existing.length) {
           // Never tell the visitor whether a NIK or an address has an account: tell the owners.
           for (const a of existing) {
-            const mail = renderMail('exists', { site: req.site, loginUrl: `${req.site.publicUrl}${req.site.prefix}/akun/masuk`, resetUrl: `${req.site.publicUrl}${req.site.prefix}/akun/lupa-sandi` });
-            await enqueueMail(trx, { to: a.email, subject: `Percobaan membuat akun dengan data Anda — ${req.site.agencyName}`, ...mail, dedupeKey: `account-exists:${a.accountId}:${Math.floor(Date.now() / 3_600_000)}` });
+            const mail = renderMail('exists', {
+              site: req.site,
+              loginUrl: `${req.site.publicUrl}${req.site.prefix}/akun/masuk`,
+              resetUrl: `${req.site.publicUrl}${req.site.prefix}/akun/lupa-sandi`,
+            });
+            await enqueueMail(trx, {
+              to: a.email,
+              subject: `Percobaan membuat akun dengan data Anda — ${req.site.agencyName}`,
+              ...mail,
+              dedupeKey: `account-exists:${a.accountId}:${Math.floor(Date.now() / 3_600_000)}`,
+            });
           }
           return;
         }
@@ -97,14 +156,28 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
       if (accountId) await confirmEmail(trx, accountId);
       return !!accountId;
     });
-    if (!ok) return renderPage(req, reply, 'account/confirm', { title: 'Konfirmasi e-mail', token: '', valid: false }, 400);
+    if (!ok)
+      return renderPage(req, reply, 'account/confirm', { title: 'Konfirmasi e-mail', token: '', valid: false }, 400);
     return reply.redirect(`${req.site.prefix}/akun/masuk?info=terkonfirmasi`, 303);
   });
 
-  app.get('/akun/konfirmasi/kirim-ulang', page, async (req, reply) => renderPage(req, reply, 'account/resend', { title: 'Kirim ulang tautan konfirmasi', values: {}, errors: {} }));
+  app.get('/akun/konfirmasi/kirim-ulang', page, async (req, reply) =>
+    renderPage(req, reply, 'account/resend', { title: 'Kirim ulang tautan konfirmasi', values: {}, errors: {} }),
+  );
   app.post('/akun/konfirmasi/kirim-ulang', form, async (req, reply) => {
     const email = str(req.body, 'email', 300).trim();
-    if (!EMAIL.test(email)) return renderPage(req, reply, 'account/resend', { title: 'Kirim ulang tautan konfirmasi', values: { email }, errors: { email: 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id' } }, 422);
+    if (!EMAIL.test(email))
+      return renderPage(
+        req,
+        reply,
+        'account/resend',
+        {
+          title: 'Kirim ulang tautan konfirmasi',
+          values: { email },
+          errors: { email: 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id' },
+        },
+        422,
+      );
     await db.transaction().execute(async (trx) => {
       const a = await findAccountByEmail(trx, email);
       if (a && !a.emailConfirmed) await sendConfirmation(req, trx, a);
@@ -113,10 +186,25 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
   });
 
   // ---- login / logout ----
-  const loginView = (req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: Record<string, string>, status = 200, message?: string): FastifyReply =>
-    renderPage(req, reply, 'account/login', { title: 'Masuk', values, errors, message, next: safeNext(req.site.prefix, values.next) }, status);
+  const loginView = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    status = 200,
+    message?: string,
+  ): FastifyReply =>
+    renderPage(
+      req,
+      reply,
+      'account/login',
+      { title: 'Masuk', values, errors, message, next: safeNext(req.site.prefix, values.next) },
+      status,
+    );
 
-  app.get('/akun/masuk', page, async (req, reply) => loginView(req, reply, { next: str(req.query, 'lanjut', 500) }, {}));
+  app.get('/akun/masuk', page, async (req, reply) =>
+    loginView(req, reply, { next: str(req.query, 'lanjut', 500) }, {}),
+  );
 
   app.post('/akun/masuk', form, async (req, reply) => {
     const email = str(req.body, 'email', 300).trim();
@@ -125,7 +213,15 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const account = email ? await findAccountByEmail(db, email) : undefined;
     const ok = await verifyPassword(account?.passwordHash, password);
     if (!ok || !account) return loginView(req, reply, { email, next }, {}, 401, 'E-mail atau kata sandi salah.');
-    if (!account.emailConfirmed) return loginView(req, reply, { email, next }, {}, 403, 'E-mail akun ini belum dikonfirmasi. Buka tautan yang kami kirim, atau minta tautan baru.');
+    if (!account.emailConfirmed)
+      return loginView(
+        req,
+        reply,
+        { email, next },
+        {},
+        403,
+        'E-mail akun ini belum dikonfirmasi. Buka tautan yang kami kirim, atau minta tautan baru.',
+      );
     await startSession(db, req, reply, account.userId);
     return reply.redirect(next, 303);
   });
@@ -138,21 +234,47 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
   app.get('/akun', page, async (req, reply) => {
     const user = requireCandidate(req);
     const account = await findAccountByUser(db, user.userId);
-    return renderPage(req, reply, 'account/home', { title: 'Akun saya', account: account && { ...account, nik: maskNik(account.nik) }, registrationNo: user.registrationNo });
+    return renderPage(req, reply, 'account/home', {
+      title: 'Akun saya',
+      account: account && { ...account, nik: maskNik(account.nik) },
+      registrationNo: user.registrationNo,
+    });
   });
 
   // ---- password reset ----
-  app.get('/akun/lupa-sandi', page, async (req, reply) => renderPage(req, reply, 'account/forgot', { title: 'Lupa kata sandi', values: {}, errors: {} }));
+  app.get('/akun/lupa-sandi', page, async (req, reply) =>
+    renderPage(req, reply, 'account/forgot', { title: 'Lupa kata sandi', values: {}, errors: {} }),
+  );
 
   app.post('/akun/lupa-sandi', form, async (req, reply) => {
     const email = str(req.body, 'email', 300).trim();
-    if (!EMAIL.test(email)) return renderPage(req, reply, 'account/forgot', { title: 'Lupa kata sandi', values: { email }, errors: { email: 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id' } }, 422);
+    if (!EMAIL.test(email))
+      return renderPage(
+        req,
+        reply,
+        'account/forgot',
+        {
+          title: 'Lupa kata sandi',
+          values: { email },
+          errors: { email: 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id' },
+        },
+        422,
+      );
     await db.transaction().execute(async (trx) => {
       const a = await findAccountByEmail(trx, email);
       if (!a) return; // the same answer either way: nobody learns which addresses have accounts
       const { token, tokenHash } = await issueAccountToken(trx, a.accountId, 'reset', RESET_TTL_MS);
-      const mail = renderMail('reset', { site: req.site, link: link(req, '/akun/atur-ulang', token), minutes: RESET_TTL_MS / 60_000 });
-      await enqueueMail(trx, { to: a.email, subject: `Atur ulang kata sandi — ${req.site.agencyName}`, ...mail, dedupeKey: `account-reset:${tokenHash}` });
+      const mail = renderMail('reset', {
+        site: req.site,
+        link: link(req, '/akun/atur-ulang', token),
+        minutes: RESET_TTL_MS / 60_000,
+      });
+      await enqueueMail(trx, {
+        to: a.email,
+        subject: `Atur ulang kata sandi — ${req.site.agencyName}`,
+        ...mail,
+        dedupeKey: `account-reset:${tokenHash}`,
+      });
     });
     return reply.redirect(`${req.site.prefix}/akun/masuk?info=tautan-terkirim`, 303);
   });
@@ -160,7 +282,13 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
   app.get('/akun/atur-ulang', page, async (req, reply) => {
     const token = str(req.query, 'token', 100);
     const valid = !!(await peekAccountToken(db, token, 'reset'));
-    return renderPage(req, reply, 'account/reset', { title: 'Atur ulang kata sandi', token, valid, errors: {}, passwordMin: PASSWORD_MIN, scripts: ['form.js'] }, valid ? 200 : 400);
+    return renderPage(
+      req,
+      reply,
+      'account/reset',
+      { title: 'Atur ulang kata sandi', token, valid, errors: {}, passwordMin: PASSWORD_MIN, scripts: ['form.js'] },
+      valid ? 200 : 400,
+    );
   });
 
   app.post('/akun/atur-ulang', form, async (req, reply) => {
@@ -169,7 +297,13 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const errors = passwordErrors(password, str(req.body, 'password2', 1000));
     if (Object.keys(errors).length) {
       const valid = !!(await peekAccountToken(db, token, 'reset'));
-      return renderPage(req, reply, 'account/reset', { title: 'Atur ulang kata sandi', token, valid, errors, passwordMin: PASSWORD_MIN, scripts: ['form.js'] }, 422);
+      return renderPage(
+        req,
+        reply,
+        'account/reset',
+        { title: 'Atur ulang kata sandi', token, valid, errors, passwordMin: PASSWORD_MIN, scripts: ['form.js'] },
+        422,
+      );
     }
     const passwordHash = await hashPassword(password);
     const ok = await db.transaction().execute(async (trx) => {
@@ -177,7 +311,14 @@ export const accountRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
       if (accountId) await setPassword(trx, accountId, passwordHash, { confirmsEmail: true });
       return !!accountId;
     });
-    if (!ok) return renderPage(req, reply, 'account/reset', { title: 'Atur ulang kata sandi', token: '', valid: false, errors: {}, passwordMin: PASSWORD_MIN }, 400);
+    if (!ok)
+      return renderPage(
+        req,
+        reply,
+        'account/reset',
+        { title: 'Atur ulang kata sandi', token: '', valid: false, errors: {}, passwordMin: PASSWORD_MIN },
+        400,
+      );
     await endSession(db, req, reply);
     return reply.redirect(`${req.site.prefix}/akun/masuk?info=sandi-diubah`, 303);
   });

@@ -1,8 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
-  AGAMA, checkEligibility, checkNikAgainstDeclared, checkSanggahReason, DRH_LIMITS, GOLONGAN_DARAH, HUBUNGAN_ANAK, isIsoDate, JENIS_KELAMIN, JENJANG_PENDIDIKAN, maxAgeFor, parseNik,
-  requiredDocuments, SANGGAH_REASON_LIMITS, STATUS_PERKAWINAN, type DocumentKind, type FormationConfig, type RoundConfig, type RuleViolation,
+  AGAMA,
+  checkEligibility,
+  checkNikAgainstDeclared,
+  checkSanggahReason,
+  DRH_LIMITS,
+  GOLONGAN_DARAH,
+  HUBUNGAN_ANAK,
+  isIsoDate,
+  JENIS_KELAMIN,
+  JENJANG_PENDIDIKAN,
+  maxAgeFor,
+  parseNik,
+  requiredDocuments,
+  SANGGAH_REASON_LIMITS,
+  STATUS_PERKAWINAN,
+  type DocumentKind,
+  type FormationConfig,
+  type RoundConfig,
+  type RuleViolation,
 } from '../../domain';
 import { AppError, notFound, toErrorResponse } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -28,7 +45,8 @@ import { idParam } from './public';
 Object.assign(NOTICES, {
   terdaftar: 'Pendaftaran diterima. Unggah setiap dokumen yang diminta, lalu kirim sebelum pendaftaran ditutup.',
   'dokumen-diunggah': 'Berkas diunggah. Kirim dokumen setelah semua berkas lengkap.',
-  'dokumen-terkirim': 'Dokumen terkirim. Anda masih dapat mengganti berkas dan mengirim ulang sampai pendaftaran ditutup.',
+  'dokumen-terkirim':
+    'Dokumen terkirim. Anda masih dapat mengganti berkas dan mengirim ulang sampai pendaftaran ditutup.',
   'sanggah-terkirim': 'Sanggah Anda terkirim dan akan dijawab oleh verifikator.',
   'drh-terkirim': 'DRH Anda tersimpan. NIP diusulkan setelah DRH diterima.',
 });
@@ -45,13 +63,25 @@ export const fieldId = (name: string): string => `f-${name.replace(/[^A-Za-z0-9]
 
 const SEX_LABEL: Record<string, string> = JENIS_KELAMIN.label;
 const OUTCOME_LABEL: Record<string, string> = {
-  documents_missing: 'dokumen tidak dikirim sampai pendaftaran ditutup', tms: 'tidak memenuhi syarat administrasi', skd_failed: 'tidak lulus SKD',
-  not_selected_for_skb: 'tidak termasuk peserta SKB', tidak_lulus: 'tidak lulus', drh_missed: 'DRH tidak diisi sampai batas waktu', appointed: 'diangkat',
+  documents_missing: 'dokumen tidak dikirim sampai pendaftaran ditutup',
+  tms: 'tidak memenuhi syarat administrasi',
+  skd_failed: 'tidak lulus SKD',
+  not_selected_for_skb: 'tidak termasuk peserta SKB',
+  tidak_lulus: 'tidak lulus',
+  drh_missed: 'DRH tidak diisi sampai batas waktu',
+  appointed: 'diangkat',
 };
-const FINAL_LABEL: Record<string, string> = { lulus: 'lulus', lulus_optimalisasi: 'lulus melalui optimalisasi', tidak_lulus: 'tidak lulus' };
+const FINAL_LABEL: Record<string, string> = {
+  lulus: 'lulus',
+  lulus_optimalisasi: 'lulus melalui optimalisasi',
+  tidak_lulus: 'tidak lulus',
+};
 const DEADLINE_LABEL: Record<string, string> = {
-  documents: 'Batas mengirim dokumen (pendaftaran ditutup)', verificationReviewer: 'Batas verifikasi oleh verifikator', sanggah: 'Batas mengajukan sanggah',
-  sanggahReviewer: 'Batas jawaban sanggah', drh: 'Batas mengisi DRH',
+  documents: 'Batas mengirim dokumen (pendaftaran ditutup)',
+  verificationReviewer: 'Batas verifikasi oleh verifikator',
+  sanggah: 'Batas mengajukan sanggah',
+  sanggahReviewer: 'Batas jawaban sanggah',
+  drh: 'Batas mengisi DRH',
 };
 const NEXT_STEP: Record<string, string> = {
   documents: 'Unggah semua dokumen yang diminta dan kirim sebelum pendaftaran ditutup.',
@@ -67,40 +97,88 @@ const NEXT_STEP: Record<string, string> = {
 };
 
 /** A decision from the candidate's record, in words for the candidate (no reviewer names). */
-export function plainDecision(d: Decision, labels: Record<string, string>): { when: string; what: string; why: string | null } {
+export function plainDecision(
+  d: Decision,
+  labels: Record<string, string>,
+): { when: string; what: string; why: string | null } {
   const when = wib(d.when);
   const w = d.what;
   let m: RegExpExecArray | null;
-  if (w === 'unggah dokumen') return { when, what: 'Anda mengirim dokumen', why: (d.why ?? '').split(', ').filter(Boolean).map((k) => labels[k] ?? k).join(', ') || null };
+  if (w === 'unggah dokumen')
+    return {
+      when,
+      what: 'Anda mengirim dokumen',
+      why:
+        (d.why ?? '')
+          .split(', ')
+          .filter(Boolean)
+          .map((k) => labels[k] ?? k)
+          .join(', ') || null,
+    };
   if ((m = /^verifikasi administrasi: (MS|TMS)$/.exec(w))) {
     // The reasons name each document by its kind ("str: …"): shown with the document's label.
-    const why = d.why ? d.why.split('; ').map((r) => r.replace(/^(\w+): /, (all, k: string) => (labels[k] ? `${labels[k]}: ` : all))).join('; ') : null;
-    return { when, what: m[1] === 'MS' ? 'Hasil verifikasi administrasi: Memenuhi Syarat (MS)' : 'Hasil verifikasi administrasi: Tidak Memenuhi Syarat (TMS)', why };
+    const why = d.why
+      ? d.why
+          .split('; ')
+          .map((r) => r.replace(/^(\w+): /, (all, k: string) => (labels[k] ? `${labels[k]}: ` : all)))
+          .join('; ')
+      : null;
+    return {
+      when,
+      what:
+        m[1] === 'MS'
+          ? 'Hasil verifikasi administrasi: Memenuhi Syarat (MS)'
+          : 'Hasil verifikasi administrasi: Tidak Memenuhi Syarat (TMS)',
+      why,
+    };
   }
-  if (w.startsWith('eskalasi')) return { when, what: 'Pemeriksaan dialihkan ke verifikator lain karena belum diputus tepat waktu', why: null };
-  if ((m = /^sanggah (\w+) diajukan$/.exec(w))) return { when, what: `Anda mengajukan sanggah (${m[1]})`, why: d.why ?? null };
-  if ((m = /^jawab sanggah (\w+): (diterima|ditolak)$/.exec(w))) return { when, what: `Sanggah Anda ${m[2]}`, why: d.why ?? null };
-  if ((m = /^SKD (memenuhi|tidak memenuhi) nilai ambang batas$/.exec(w))) return { when, what: `Nilai SKD Anda ${m[1]} nilai ambang batas`, why: d.why ?? null };
+  if (w.startsWith('eskalasi'))
+    return { when, what: 'Pemeriksaan dialihkan ke verifikator lain karena belum diputus tepat waktu', why: null };
+  if ((m = /^sanggah (\w+) diajukan$/.exec(w)))
+    return { when, what: `Anda mengajukan sanggah (${m[1]})`, why: d.why ?? null };
+  if ((m = /^jawab sanggah (\w+): (diterima|ditolak)$/.exec(w)))
+    return { when, what: `Sanggah Anda ${m[2]}`, why: d.why ?? null };
+  if ((m = /^SKD (memenuhi|tidak memenuhi) nilai ambang batas$/.exec(w)))
+    return { when, what: `Nilai SKD Anda ${m[1]} nilai ambang batas`, why: d.why ?? null };
   if (w === 'lolos ke SKB') return { when, what: 'Anda lolos ke SKB', why: d.why ?? null };
   if (w === 'tidak lolos ke SKB') return { when, what: 'Anda tidak termasuk peserta SKB', why: d.why ?? null };
-  if ((m = /^hasil akhir: (\w+)$/.exec(w))) return { when, what: `Hasil akhir: ${FINAL_LABEL[m[1]!] ?? m[1]}`, why: d.why ?? null };
+  if ((m = /^hasil akhir: (\w+)$/.exec(w)))
+    return { when, what: `Hasil akhir: ${FINAL_LABEL[m[1]!] ?? m[1]}`, why: d.why ?? null };
   if (w === 'DRH diisi') return { when, what: 'Anda mengisi DRH', why: null };
-  if ((m = /^NIP ditetapkan (\d+), SK CPNS (.+)$/.exec(w))) return { when, what: `NIP Anda ditetapkan: ${m[1]}`, why: `SK CPNS ${m[2]}${d.why ? `, ${d.why}` : ''}` };
-  if ((m = /^selesai: (\w+)$/.exec(w))) return { when, what: `Proses seleksi selesai: ${OUTCOME_LABEL[m[1]!] ?? m[1]}`, why: null };
+  if ((m = /^NIP ditetapkan (\d+), SK CPNS (.+)$/.exec(w)))
+    return { when, what: `NIP Anda ditetapkan: ${m[1]}`, why: `SK CPNS ${m[2]}${d.why ? `, ${d.why}` : ''}` };
+  if ((m = /^selesai: (\w+)$/.exec(w)))
+    return { when, what: `Proses seleksi selesai: ${OUTCOME_LABEL[m[1]!] ?? m[1]}`, why: null };
   return { when, what: w, why: d.why ?? null };
 }
 
 /** The registration form's values → the API's request, with every problem per field (the same rules as the API). */
-export function checkRegistrationForm(config: RoundConfig, f: FormationConfig, body: unknown): { request: RegistrationRequest; errors: Record<string, string>; warnings: string[] } {
+export function checkRegistrationForm(
+  config: RoundConfig,
+  f: FormationConfig,
+  body: unknown,
+): { request: RegistrationRequest; errors: Record<string, string>; warnings: string[] } {
   const values = {
-    nik: str(body, 'nik', 64).replace(/\s+/g, ''), fullName: str(body, 'fullName', 200).trim(), birthDate: str(body, 'birthDate', 10), sex: str(body, 'sex', 1),
-    email: str(body, 'email', 254).trim(), program: str(body, 'program', 200), ipk: str(body, 'ipk', 5).trim().replace(',', '.'), experienceYears: str(body, 'experienceYears', 3).trim(),
+    nik: str(body, 'nik', 64).replace(/\s+/g, ''),
+    fullName: str(body, 'fullName', 200).trim(),
+    birthDate: str(body, 'birthDate', 10),
+    sex: str(body, 'sex', 1),
+    email: str(body, 'email', 254).trim(),
+    program: str(body, 'program', 200),
+    ipk: str(body, 'ipk', 5).trim().replace(',', '.'),
+    experienceYears: str(body, 'experienceYears', 3).trim(),
   };
   const errors: Record<string, string> = {};
   const put = (field: string, message: string): void => void (errors[field] ??= message);
   const ipk = Math.round(Number(values.ipk) * 100);
   const request: RegistrationRequest = {
-    nik: values.nik, fullName: values.fullName, birthDate: values.birthDate, sex: values.sex === 'P' ? 'P' : 'L', email: values.email, formationId: f.formationId, category: f.category,
+    nik: values.nik,
+    fullName: values.fullName,
+    birthDate: values.birthDate,
+    sex: values.sex === 'P' ? 'P' : 'L',
+    email: values.email,
+    formationId: f.formationId,
+    category: f.category,
     education: { level: f.educationLevel, program: values.program, ipk },
     ...(values.experienceYears ? { experienceYears: Number(values.experienceYears) } : {}),
   };
@@ -110,18 +188,33 @@ export function checkRegistrationForm(config: RoundConfig, f: FormationConfig, b
   if (!values.fullName) put('fullName', 'Nama lengkap wajib diisi sesuai KTP');
   if (!isIsoDate(values.birthDate)) put('birthDate', 'Tanggal lahir wajib diisi dengan tanggal yang benar');
   if (values.sex !== 'L' && values.sex !== 'P') put('sex', 'Pilih jenis kelamin');
-  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(values.email)) put('email', 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id');
+  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(values.email))
+    put('email', 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id');
   if (!values.program) put('program', 'Pilih program studi dari daftar formasi ini');
   if (!/^\d(\.\d{1,2})?$/.test(values.ipk) || ipk < 0 || ipk > 400) put('ipk', 'IPK 0,00–4,00, misalnya 3,45');
-  if (values.experienceYears && !/^\d{1,2}$/.test(values.experienceYears)) put('experienceYears', 'Lama pengalaman kerja dalam tahun (angka)');
+  if (values.experienceYears && !/^\d{1,2}$/.test(values.experienceYears))
+    put('experienceYears', 'Lama pengalaman kerja dalam tahun (angka)');
   const warnings: string[] = [];
   if (isIsoDate(values.birthDate)) {
-    const fields: Record<string, string> = { birthDate: 'birthDate', 'education.program': 'program', 'education.level': 'program' };
-    for (const r of checkEligibility({ birthDate: values.birthDate, education: request.education, formation: f, referenceDate: config.referenceDate, limits: config.ageLimits })) {
+    const fields: Record<string, string> = {
+      birthDate: 'birthDate',
+      'education.program': 'program',
+      'education.level': 'program',
+    };
+    for (const r of checkEligibility({
+      birthDate: values.birthDate,
+      education: request.education,
+      formation: f,
+      referenceDate: config.referenceDate,
+      limits: config.ageLimits,
+    })) {
       if (r.code === 'EDUCATION_PROGRAM' && !values.program) continue;
       put(fields[r.field ?? ''] ?? 'program', r.message);
     }
-    if (nik.ok && (values.sex === 'L' || values.sex === 'P')) warnings.push(...checkNikAgainstDeclared(nik.value, { birthDate: values.birthDate, sex: values.sex }).map((w) => w.message));
+    if (nik.ok && (values.sex === 'L' || values.sex === 'P'))
+      warnings.push(
+        ...checkNikAgainstDeclared(nik.value, { birthDate: values.birthDate, sex: values.sex }).map((w) => w.message),
+      );
   }
   return { request, errors, warnings };
 }
@@ -136,7 +229,9 @@ const refusal = (err: unknown): { status: number; message: string; details: unkn
 /** Violations of a service (AppError details) → field → message, for a form. */
 const fieldErrors = (details: unknown, map: (field: string) => string = (f) => f): Record<string, string> => {
   const out: Record<string, string> = {};
-  if (Array.isArray(details)) for (const d of details as RuleViolation[]) if (d && typeof d === 'object' && d.message) out[map(d.field ?? '_')] ??= d.message;
+  if (Array.isArray(details))
+    for (const d of details as RuleViolation[])
+      if (d && typeof d === 'object' && d.message) out[map(d.field ?? '_')] ??= d.message;
   return out;
 };
 
@@ -144,7 +239,13 @@ const fieldErrors = (details: unknown, map: (field: string) => string = (f) => f
 export function drhFromForm(body: unknown): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries((body ?? {}) as Body)) {
-    if (name === '_csrf' || typeof raw !== 'string' || !/^[A-Za-z]+(\[\d{1,2}\])?(\.[A-Za-z]+(\[\d{1,2}\])?)*$/.test(name) || name.length > 80) continue;
+    if (
+      name === '_csrf' ||
+      typeof raw !== 'string' ||
+      !/^[A-Za-z]+(\[\d{1,2}\])?(\.[A-Za-z]+(\[\d{1,2}\])?)*$/.test(name) ||
+      name.length > 80
+    )
+      continue;
     const parts = name.split('.');
     let node: Record<string, unknown> = root;
     parts.forEach((part, i) => {
@@ -154,7 +255,7 @@ export function drhFromForm(body: unknown): Record<string, unknown> {
       if (m[2] !== undefined) {
         const list = (node[key] ??= []) as Record<string, unknown>[];
         const idx = Number(m[2]);
-        node = (list[idx] ??= {});
+        node = list[idx] ??= {};
         if (last) return;
       } else if (last) {
         node[key] = raw.slice(0, 500);
@@ -164,7 +265,10 @@ export function drhFromForm(body: unknown): Record<string, unknown> {
     });
   }
   const prune = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.filter((r) => r && Object.values(r as Body).some((x) => typeof x === 'string' && x.trim() !== '')).map(prune);
+    if (Array.isArray(v))
+      return v
+        .filter((r) => r && Object.values(r as Body).some((x) => typeof x === 'string' && x.trim() !== ''))
+        .map(prune);
     if (v && typeof v === 'object') {
       const o: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Body)) if (!(typeof x === 'string' && x.trim() === '')) o[k] = prune(x);
@@ -188,7 +292,12 @@ const rowsOf = (v: unknown, min: number, max: number): Record<string, unknown>[]
 };
 
 const DRH_OPTIONS = {
-  jenisKelamin: JENIS_KELAMIN, agama: AGAMA, statusPerkawinan: STATUS_PERKAWINAN, golonganDarah: GOLONGAN_DARAH, jenjang: JENJANG_PENDIDIKAN, hubungan: HUBUNGAN_ANAK,
+  jenisKelamin: JENIS_KELAMIN,
+  agama: AGAMA,
+  statusPerkawinan: STATUS_PERKAWINAN,
+  golonganDarah: GOLONGAN_DARAH,
+  jenjang: JENJANG_PENDIDIKAN,
+  hubungan: HUBUNGAN_ANAK,
 };
 
 export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
@@ -196,18 +305,36 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
   const form = { ...page, preHandler: app.csrfProtection };
 
   /** The logged-in candidate's registration, or a page telling them to register first. */
-  const mine = async (req: FastifyRequest): Promise<{ user: User; no: string; config: RoundConfig; formation: FormationConfig; status: CandidateStatus }> => {
+  const mine = async (
+    req: FastifyRequest,
+  ): Promise<{ user: User; no: string; config: RoundConfig; formation: FormationConfig; status: CandidateStatus }> => {
     const user = requireCandidate(req);
-    if (!user.registrationNo) throw new AppError(404, 'NOT_REGISTERED', 'Anda belum mendaftar ke formasi mana pun. Pilih formasi dari daftar seleksi untuk mendaftar.');
+    if (!user.registrationNo)
+      throw new AppError(
+        404,
+        'NOT_REGISTERED',
+        'Anda belum mendaftar ke formasi mana pun. Pilih formasi dari daftar seleksi untuk mendaftar.',
+      );
     const { config, formationId } = await applicationOf(deps, user.registrationNo);
     const formation = config.formations.find((f) => f.formationId === formationId);
     if (!formation) throw notFound('Formasi', formationId);
-    return { user, no: user.registrationNo, config, formation, status: await candidateStatusFromDb(deps, user.registrationNo) };
+    return {
+      user,
+      no: user.registrationNo,
+      config,
+      formation,
+      status: await candidateStatusFromDb(deps, user.registrationNo),
+    };
   };
-  const labelsOf = (config: RoundConfig): Record<string, string> => Object.fromEntries(Object.entries(config.documentRules).map(([k, r]) => [k, r.label]));
+  const labelsOf = (config: RoundConfig): Record<string, string> =>
+    Object.fromEntries(Object.entries(config.documentRules).map(([k, r]) => [k, r.label]));
   const dayMsOf = (config: RoundConfig): number => config.simulation?.dayMs ?? 86_400_000;
   /** The sanggah window now open for this candidate, if any (the read model's deadline, the round's length). */
-  const sanggahWindow = (config: RoundConfig, s: CandidateStatus, now = Date.now()): { opens: number; closes: number; open: boolean } | null => {
+  const sanggahWindow = (
+    config: RoundConfig,
+    s: CandidateStatus,
+    now = Date.now(),
+  ): { opens: number; closes: number; open: boolean } | null => {
     if (s.stage !== 'sanggah' || !s.deadlines.sanggah) return null;
     const closes = Date.parse(s.deadlines.sanggah);
     const opens = closes - config.schedule.sanggahDays * dayMsOf(config);
@@ -215,7 +342,9 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
   };
 
   // ---- registration form ----
-  const formationFor = async (req: FastifyRequest): Promise<{ roundId: string; config: RoundConfig; phase: string; formation: FormationConfig }> => {
+  const formationFor = async (
+    req: FastifyRequest,
+  ): Promise<{ roundId: string; config: RoundConfig; phase: string; formation: FormationConfig }> => {
     const p = req.params as { roundId?: string; formationId?: string };
     const roundId = idParam(p.roundId, 'Seleksi');
     const formationId = idParam(p.formationId, 'Formasi');
@@ -224,23 +353,43 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     if (!formation) throw notFound('Formasi', formationId);
     return { roundId, config, phase, formation };
   };
-  const registerView = (req: FastifyRequest, reply: Parameters<typeof renderPage>[1], ctx: Awaited<ReturnType<typeof formationFor>>, values: Record<string, string>, errors: Record<string, string>, status = 200) =>
-    renderPage(req, reply, 'candidate/register', {
-      title: 'Formulir pendaftaran',
-      crumbs: [['Seleksi', `${req.site.prefix}/`], [ctx.config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}`], [ctx.formation.jabatan, `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}`]],
-      scripts: ['candidate.js'],
-      formation: ctx.formation,
-      config: ctx.config,
-      open: ctx.phase === 'registration',
-      closes: wib(ctx.config.schedule.registrationCloses),
-      ageMin: ctx.config.ageLimits.min,
-      ageMax: maxAgeFor(ctx.formation, ctx.config.ageLimits),
-      referenceDate: tanggal(ctx.config.referenceDate),
-      action: `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}/daftar`,
-      values: { key: randomUUID(), ...values },
-      errors,
-      fieldId,
-    }, status);
+  const registerView = (
+    req: FastifyRequest,
+    reply: Parameters<typeof renderPage>[1],
+    ctx: Awaited<ReturnType<typeof formationFor>>,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    status = 200,
+  ) =>
+    renderPage(
+      req,
+      reply,
+      'candidate/register',
+      {
+        title: 'Formulir pendaftaran',
+        crumbs: [
+          ['Seleksi', `${req.site.prefix}/`],
+          [ctx.config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}`],
+          [
+            ctx.formation.jabatan,
+            `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}`,
+          ],
+        ],
+        scripts: ['candidate.js'],
+        formation: ctx.formation,
+        config: ctx.config,
+        open: ctx.phase === 'registration',
+        closes: wib(ctx.config.schedule.registrationCloses),
+        ageMin: ctx.config.ageLimits.min,
+        ageMax: maxAgeFor(ctx.formation, ctx.config.ageLimits),
+        referenceDate: tanggal(ctx.config.referenceDate),
+        action: `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}/daftar`,
+        values: { key: randomUUID(), ...values },
+        errors,
+        fieldId,
+      },
+      status,
+    );
 
   app.get('/seleksi/:roundId/formasi/:formationId/daftar', page, async (req, reply) => {
     const user = requireCandidate(req);
@@ -262,7 +411,12 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     const user = requireCandidate(req);
     if (user.registrationNo) return reply.redirect(`${req.site.prefix}/pendaftaran`, 303);
     const ctx = await formationFor(req);
-    const values = Object.fromEntries(['nik', 'fullName', 'birthDate', 'sex', 'email', 'program', 'ipk', 'experienceYears', 'key'].map((k) => [k, str(req.body, k, 254)]));
+    const values = Object.fromEntries(
+      ['nik', 'fullName', 'birthDate', 'sex', 'email', 'program', 'ipk', 'experienceYears', 'key'].map((k) => [
+        k,
+        str(req.body, k, 254),
+      ]),
+    );
     const account = await findAccountByUser(db, user.userId);
     if (!account) throw new AppError(403, 'NO_ACCOUNT', 'Pendaftaran lewat portal memerlukan akun pelamar');
     const { request, errors } = checkRegistrationForm(ctx.config, ctx.formation, req.body);
@@ -271,11 +425,19 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     let registrationNo: string;
     try {
       const key = /^[\w-]{8,64}$/.test(values.key ?? '') ? values.key : undefined;
-      ({ registrationNo } = await register(deps, ctx.roundId, request, key ? { idempotencyKey: `portal:${account.accountId}:${key}` } : {}));
+      ({ registrationNo } = await register(
+        deps,
+        ctx.roundId,
+        request,
+        key ? { idempotencyKey: `portal:${account.accountId}:${key}` } : {},
+      ));
     } catch (err) {
       const r = refusal(err);
       if (!r) throw err;
-      const found = fieldErrors(r.details, (f) => ({ 'education.program': 'program', 'education.level': 'program' })[f] ?? f);
+      const found = fieldErrors(
+        r.details,
+        (f) => ({ 'education.program': 'program', 'education.level': 'program' })[f] ?? f,
+      );
       return registerView(req, reply, ctx, values, Object.keys(found).length ? found : { nik: r.message }, r.status);
     }
     await db.transaction().execute((trx) => linkRegistration(trx, account.accountId, registrationNo));
@@ -295,13 +457,20 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
       status,
       stage: stageLabel(status.stage),
       nextStep: NEXT_STEP[status.stage] ?? '',
-      outcome: status.outcome ? OUTCOME_LABEL[status.outcome] ?? status.outcome : null,
-      deadlines: Object.entries(status.deadlines).map(([k, at]) => ({ label: DEADLINE_LABEL[k] ?? k, at: wib(at), passed: Date.parse(at) <= Date.now() })),
+      outcome: status.outcome ? (OUTCOME_LABEL[status.outcome] ?? status.outcome) : null,
+      deadlines: Object.entries(status.deadlines).map(([k, at]) => ({
+        label: DEADLINE_LABEL[k] ?? k,
+        at: wib(at),
+        passed: Date.parse(at) <= Date.now(),
+      })),
       timeline: status.decisions.map((d) => plainDecision(d, labels)),
       sanggahOpen: w?.open ?? false,
-      sanggahWindow: w && { opens: wib(new Date(w.opens).toISOString()), closes: wib(new Date(w.closes).toISOString()) },
+      sanggahWindow: w && {
+        opens: wib(new Date(w.opens).toISOString()),
+        closes: wib(new Date(w.closes).toISOString()),
+      },
       drhOpen: status.stage === 'appointment' && !status.decisions.some((d) => d.what === 'DRH diisi'),
-      finalLabel: status.final ? FINAL_LABEL[status.final.result] ?? status.final.result : null,
+      finalLabel: status.final ? (FINAL_LABEL[status.final.result] ?? status.final.result) : null,
     });
   });
 
@@ -309,35 +478,68 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     const user = requireCandidate(req);
     if (!user.registrationNo) throw new AppError(404, 'NOT_REGISTERED', 'Anda belum mendaftar ke formasi mana pun');
     const pdf = await registrationCard(deps, user.registrationNo);
-    return reply.type('application/pdf').header('content-disposition', `attachment; filename="kartu-pendaftaran-${user.registrationNo}.pdf"`).header('cache-control', 'private, no-store').send(pdf);
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="kartu-pendaftaran-${user.registrationNo}.pdf"`)
+      .header('cache-control', 'private, no-store')
+      .send(pdf);
   });
 
   // ---- documents ----
-  const documentsView = async (req: FastifyRequest, reply: Parameters<typeof renderPage>[1], errors: Record<string, string> = {}, status = 200) => {
+  const documentsView = async (
+    req: FastifyRequest,
+    reply: Parameters<typeof renderPage>[1],
+    errors: Record<string, string> = {},
+    status = 200,
+  ) => {
     const { no, config, formation, status: s } = await mine(req);
     const kinds = requiredDocuments(formation, config.requiredDocuments);
-    const rows = await db.selectFrom('documents').select(['document_id', 'kind', 'size', 'file_type', 'uploaded_at']).where('registration_no', '=', no).orderBy('document_id', 'desc').execute();
+    const rows = await db
+      .selectFrom('documents')
+      .select(['document_id', 'kind', 'size', 'file_type', 'uploaded_at'])
+      .where('registration_no', '=', no)
+      .orderBy('document_id', 'desc')
+      .execute();
     const submitted = new Map(s.documents.map((d) => [d.kind, d.documentId]));
     const open = s.stage === 'documents' && Date.now() < Date.parse(config.schedule.registrationCloses);
-    return renderPage(req, reply, 'candidate/documents', {
-      title: 'Dokumen pendaftaran',
-      crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
-      scripts: ['candidate.js'],
-      registrationNo: no,
-      open,
-      closes: wib(config.schedule.registrationCloses),
-      errors,
-      kinds: kinds.map((kind) => {
-        const rule = config.documentRules[kind];
-        const latest = rows.find((r) => r.kind === kind);
-        return {
-          kind, label: rule.label, type: rule.type, typeLabel: rule.type === 'jpeg' ? 'JPG/JPEG' : 'PDF', accept: rule.type === 'jpeg' ? '.jpg,.jpeg,image/jpeg' : '.pdf,application/pdf', maxBytes: rule.maxBytes, max: kb(rule.maxBytes),
-          latest: latest && { size: kb(latest.size), at: wib(new Date(latest.uploaded_at).toISOString()), submitted: submitted.get(kind) === String(latest.document_id) },
-        };
-      }),
-      complete: kinds.every((k) => rows.some((r) => r.kind === k)),
-      allSubmitted: kinds.every((k) => { const l = rows.find((r) => r.kind === k); return l && submitted.get(k) === String(l.document_id); }),
-    }, status);
+    return renderPage(
+      req,
+      reply,
+      'candidate/documents',
+      {
+        title: 'Dokumen pendaftaran',
+        crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
+        scripts: ['candidate.js'],
+        registrationNo: no,
+        open,
+        closes: wib(config.schedule.registrationCloses),
+        errors,
+        kinds: kinds.map((kind) => {
+          const rule = config.documentRules[kind];
+          const latest = rows.find((r) => r.kind === kind);
+          return {
+            kind,
+            label: rule.label,
+            type: rule.type,
+            typeLabel: rule.type === 'jpeg' ? 'JPG/JPEG' : 'PDF',
+            accept: rule.type === 'jpeg' ? '.jpg,.jpeg,image/jpeg' : '.pdf,application/pdf',
+            maxBytes: rule.maxBytes,
+            max: kb(rule.maxBytes),
+            latest: latest && {
+              size: kb(latest.size),
+              at: wib(new Date(latest.uploaded_at).toISOString()),
+              submitted: submitted.get(kind) === String(latest.document_id),
+            },
+          };
+        }),
+        complete: kinds.every((k) => rows.some((r) => r.kind === k)),
+        allSubmitted: kinds.every((k) => {
+          const l = rows.find((r) => r.kind === k);
+          return l && submitted.get(k) === String(l.document_id);
+        }),
+      },
+      status,
+    );
   };
   app.get('/pendaftaran/dokumen', page, async (req, reply) => documentsView(req, reply));
 
@@ -348,20 +550,26 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     const kind = (req.params as { kind: string }).kind;
     const { config, formationId } = await applicationOf(deps, user.registrationNo);
     const formation = config.formations.find((f) => f.formationId === formationId)!;
-    if (!requiredDocuments(formation, config.requiredDocuments).includes(kind as DocumentKind)) throw notFound('Jenis dokumen', kind.slice(0, 40));
+    if (!requiredDocuments(formation, config.requiredDocuments).includes(kind as DocumentKind))
+      throw notFound('Jenis dokumen', kind.slice(0, 40));
     const rule = config.documentRules[kind as DocumentKind];
     const wantsJson = String(req.headers.accept ?? '').includes('application/json');
-    const fail = async (status: number, message: string) => (wantsJson ? reply.status(status).send({ error: { code: 'UPLOAD_REFUSED', message } }) : documentsView(req, reply, { [kind]: message }, status));
+    const fail = async (status: number, message: string) =>
+      wantsJson
+        ? reply.status(status).send({ error: { code: 'UPLOAD_REFUSED', message } })
+        : documentsView(req, reply, { [kind]: message }, status);
     if (!req.isMultipart()) return fail(415, 'Unggah berkas melalui formulir ini');
     const s = await candidateStatusFromDb(deps, user.registrationNo);
-    if (s.stage !== 'documents' || Date.now() >= Date.parse(config.schedule.registrationCloses)) return fail(409, 'Pendaftaran sudah ditutup; berkas tidak dapat diganti lagi');
+    if (s.stage !== 'documents' || Date.now() >= Date.parse(config.schedule.registrationCloses))
+      return fail(409, 'Pendaftaran sudah ditutup; berkas tidak dapat diganti lagi');
     const file = await req.file({ limits: { fileSize: rule.maxBytes, files: 1 } });
     if (!file) return fail(400, 'Pilih berkas terlebih dahulu');
     let content: Buffer;
     try {
       content = await file.toBuffer();
     } catch (err) {
-      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return fail(413, `${rule.label} melebihi ${kb(rule.maxBytes)}`);
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+        return fail(413, `${rule.label} melebihi ${kb(rule.maxBytes)}`);
       throw err;
     }
     try {
@@ -377,7 +585,12 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
 
   app.post('/pendaftaran/dokumen-kirim', form, async (req, reply) => {
     const { no } = await mine(req);
-    const rows = await db.selectFrom('documents').select(['document_id', 'kind']).where('registration_no', '=', no).orderBy('document_id', 'desc').execute();
+    const rows = await db
+      .selectFrom('documents')
+      .select(['document_id', 'kind'])
+      .where('registration_no', '=', no)
+      .orderBy('document_id', 'desc')
+      .execute();
     const latest = [...new Map(rows.reverse().map((r) => [r.kind, String(r.document_id)])).values()];
     try {
       await submitDocuments(deps, no, latest, `portal-docs-${no}-${latest.join('-')}`);
@@ -390,21 +603,40 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
   });
 
   // ---- sanggah ----
-  const sanggahView = async (req: FastifyRequest, reply: Parameters<typeof renderPage>[1], reason: string, errors: Record<string, string>, status = 200) => {
+  const sanggahView = async (
+    req: FastifyRequest,
+    reply: Parameters<typeof renderPage>[1],
+    reason: string,
+    errors: Record<string, string>,
+    status = 200,
+  ) => {
     const { config, status: s } = await mine(req);
     const w = sanggahWindow(config, s);
-    return renderPage(req, reply, 'candidate/sanggah', {
-      title: 'Sanggah',
-      crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
-      scripts: ['candidate.js'],
-      open: w?.open ?? false,
-      window: w && { opens: wib(new Date(w.opens).toISOString()), closes: wib(new Date(w.closes).toISOString()) },
-      filed: s.sanggah,
-      decision: s.decisions.filter((d) => d.what.startsWith('verifikasi administrasi') || d.what.startsWith('SKD') || d.what.startsWith('hasil akhir')).at(-1),
-      limits: SANGGAH_REASON_LIMITS,
-      reason,
-      errors,
-    }, status);
+    return renderPage(
+      req,
+      reply,
+      'candidate/sanggah',
+      {
+        title: 'Sanggah',
+        crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
+        scripts: ['candidate.js'],
+        open: w?.open ?? false,
+        window: w && { opens: wib(new Date(w.opens).toISOString()), closes: wib(new Date(w.closes).toISOString()) },
+        filed: s.sanggah,
+        decision: s.decisions
+          .filter(
+            (d) =>
+              d.what.startsWith('verifikasi administrasi') ||
+              d.what.startsWith('SKD') ||
+              d.what.startsWith('hasil akhir'),
+          )
+          .at(-1),
+        limits: SANGGAH_REASON_LIMITS,
+        reason,
+        errors,
+      },
+      status,
+    );
   };
   app.get('/pendaftaran/sanggah', page, async (req, reply) => sanggahView(req, reply, '', {}));
   app.post('/pendaftaran/sanggah', form, async (req, reply) => {
@@ -423,33 +655,52 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
   });
 
   // ---- DRH ----
-  const drhView = async (req: FastifyRequest, reply: Parameters<typeof renderPage>[1], values: Record<string, unknown> | undefined, errors: Record<string, string>, status = 200) => {
+  const drhView = async (
+    req: FastifyRequest,
+    reply: Parameters<typeof renderPage>[1],
+    values: Record<string, unknown> | undefined,
+    errors: Record<string, string>,
+    status = 200,
+  ) => {
     const { no, config, status: s } = await mine(req);
-    const a = await db.selectFrom('applications').select(['full_name', 'birth_date', 'sex', 'education_level', 'education_program']).where('registration_no', '=', no).executeTakeFirstOrThrow();
+    const a = await db
+      .selectFrom('applications')
+      .select(['full_name', 'birth_date', 'sex', 'education_level', 'education_program'])
+      .where('registration_no', '=', no)
+      .executeTakeFirstOrThrow();
     const v = values ?? {
       identitas: { namaLengkap: a.full_name, tanggalLahir: a.birth_date, jenisKelamin: a.sex },
       pendidikan: [{ jenjang: a.education_level, programStudi: a.education_program }],
     };
     const k = (v.keluarga ?? {}) as Record<string, unknown>;
-    return renderPage(req, reply, 'candidate/drh', {
-      title: 'Daftar riwayat hidup (DRH)',
-      crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
-      open: s.stage === 'appointment' && !s.decisions.some((d) => d.what === 'DRH diisi'),
-      filed: s.decisions.some((d) => d.what === 'DRH diisi'),
-      nip: s.nip,
-      deadline: s.deadlines.drh ? wib(s.deadlines.drh) : wib(config.schedule.drhDeadline),
-      v,
-      rows: {
-        pendidikan: rowsOf(v.pendidikan, 2, DRH_LIMITS.rows.pendidikan), pekerjaan: rowsOf(v.pekerjaan, 1, DRH_LIMITS.rows.pekerjaan),
-        anak: rowsOf(k.anak, 1, DRH_LIMITS.rows.anak), pelatihan: rowsOf(v.pelatihan, 1, DRH_LIMITS.rows.pelatihan), organisasi: rowsOf(v.organisasi, 1, DRH_LIMITS.rows.organisasi),
+    return renderPage(
+      req,
+      reply,
+      'candidate/drh',
+      {
+        title: 'Daftar riwayat hidup (DRH)',
+        crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
+        open: s.stage === 'appointment' && !s.decisions.some((d) => d.what === 'DRH diisi'),
+        filed: s.decisions.some((d) => d.what === 'DRH diisi'),
+        nip: s.nip,
+        deadline: s.deadlines.drh ? wib(s.deadlines.drh) : wib(config.schedule.drhDeadline),
+        v,
+        rows: {
+          pendidikan: rowsOf(v.pendidikan, 2, DRH_LIMITS.rows.pendidikan),
+          pekerjaan: rowsOf(v.pekerjaan, 1, DRH_LIMITS.rows.pekerjaan),
+          anak: rowsOf(k.anak, 1, DRH_LIMITS.rows.anak),
+          pelatihan: rowsOf(v.pelatihan, 1, DRH_LIMITS.rows.pelatihan),
+          organisasi: rowsOf(v.organisasi, 1, DRH_LIMITS.rows.organisasi),
+        },
+        options: DRH_OPTIONS,
+        limits: DRH_LIMITS,
+        today: todayWib(),
+        errors,
+        fieldId,
+        sexLabel: SEX_LABEL,
       },
-      options: DRH_OPTIONS,
-      limits: DRH_LIMITS,
-      today: todayWib(),
-      errors,
-      fieldId,
-      sexLabel: SEX_LABEL,
-    }, status);
+      status,
+    );
   };
   app.get('/pendaftaran/drh', page, async (req, reply) => drhView(req, reply, undefined, {}));
   app.post('/pendaftaran/drh', form, async (req, reply) => {

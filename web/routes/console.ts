@@ -1,7 +1,17 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from '../../db/accounts';
 import type { Db } from '../../db/connection';
-import { findStaff, findStaffLogin, isStaffRole, listStaff, mustChangePassword, setStaffDisabled, setStaffPassword, STAFF_ROLES, type StaffRole } from '../../db/staff';
+import {
+  findStaff,
+  findStaffLogin,
+  isStaffRole,
+  listStaff,
+  mustChangePassword,
+  setStaffDisabled,
+  setStaffPassword,
+  STAFF_ROLES,
+  type StaffRole,
+} from '../../db/staff';
 import type { User } from '../../db/users';
 import { AppError, notFound } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -21,7 +31,13 @@ import { formationView } from './public';
  */
 export const CONSOLE = '/konsol';
 
-export const ROLE_LABEL: Record<string, string> = { hr: 'SDM (HR)', reviewer: 'Peninjau (verifikator)', supervisor: 'Atasan langsung', auditor: 'Auditor', candidate: 'Pelamar' };
+export const ROLE_LABEL: Record<string, string> = {
+  hr: 'SDM (HR)',
+  reviewer: 'Peninjau (verifikator)',
+  supervisor: 'Atasan langsung',
+  auditor: 'Auditor',
+  candidate: 'Pelamar',
+};
 export const KIND_LABEL: Record<string, string> = { verification: 'Verifikasi administrasi', sanggah: 'Jawab sanggah' };
 export const STAGE_LABEL: Record<string, string> = { administrasi: 'Administrasi', final: 'Hasil akhir' };
 const SEX_LABEL: Record<string, string> = { L: 'Laki-laki', P: 'Perempuan' };
@@ -50,7 +66,14 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 /** Where to go after the sign-in: only a console path (never another site). */
 export function consoleNext(prefix: string, next: unknown): string {
   const home = `${prefix}${CONSOLE}`;
-  if (typeof next !== 'string' || !(next === home || next.startsWith(`${home}/`)) || next.startsWith('//') || /[\\\r\n]/.test(next) || next.length > 500) return home;
+  if (
+    typeof next !== 'string' ||
+    !(next === home || next.startsWith(`${home}/`)) ||
+    next.startsWith('//') ||
+    /[\\\r\n]/.test(next) ||
+    next.length > 500
+  )
+    return home;
   return next;
 }
 
@@ -62,28 +85,58 @@ function passwordErrors(password: string, repeat: string, field = 'password'): R
   return e;
 }
 
-export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: { max: number; timeWindow: number } }> = async (app: FastifyInstance, { deps, rateLimit }) => {
+export const consoleRoutes: FastifyPluginAsync<{
+  deps: ServiceDeps;
+  rateLimit: { max: number; timeWindow: number };
+}> = async (app: FastifyInstance, { deps, rateLimit }) => {
   const db: Db = deps.db;
   const page = { config: { access: 'public' as const }, schema: { hide: true } };
   const form = { config: { access: 'public' as const }, schema: { hide: true }, preHandler: app.csrfProtection };
-  const loginForm = { config: { access: 'public' as const, rateLimit }, schema: { hide: true }, preHandler: app.csrfProtection };
+  const loginForm = {
+    config: { access: 'public' as const, rateLimit },
+    schema: { hide: true },
+    preHandler: app.csrfProtection,
+  };
   const u = (req: FastifyRequest, p: string): string => `${req.site.prefix}${CONSOLE}${p}`;
 
   /** The signed-in staff user with one of `roles`, else the sign-in page (or 403 for another role). */
-  async function staff(req: FastifyRequest, roles: readonly StaffRole[] = STAFF_ROLES): Promise<User & { role: StaffRole }> {
+  async function staff(
+    req: FastifyRequest,
+    roles: readonly StaffRole[] = STAFF_ROLES,
+  ): Promise<User & { role: StaffRole }> {
     const user = req.user;
-    if (!user || !isStaffRole(user.role)) throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
-    if (await mustChangePassword(db, user.userId)) throw new AppError(403, 'PASSWORD_CHANGE_REQUIRED', 'Ganti kata sandi awal Anda terlebih dahulu');
-    if (!roles.includes(user.role)) throw new AppError(403, 'FORBIDDEN', `Halaman ini bukan untuk peran ${ROLE_LABEL[user.role]}`);
+    if (!user || !isStaffRole(user.role))
+      throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
+    if (await mustChangePassword(db, user.userId))
+      throw new AppError(403, 'PASSWORD_CHANGE_REQUIRED', 'Ganti kata sandi awal Anda terlebih dahulu');
+    if (!roles.includes(user.role))
+      throw new AppError(403, 'FORBIDDEN', `Halaman ini bukan untuk peran ${ROLE_LABEL[user.role]}`);
     return user as User & { role: StaffRole };
   }
-  const crumbs = (req: FastifyRequest, ...more: [string, string][]): [string, string][] => [['Konsol', u(req, '')], ...more];
+  const crumbs = (req: FastifyRequest, ...more: [string, string][]): [string, string][] => [
+    ['Konsol', u(req, '')],
+    ...more,
+  ];
 
   // ---- sign-in, sign-out, own password ----
-  const loginView = (req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, status = 200, message?: string): FastifyReply =>
-    renderPage(req, reply, 'console/login', { title: 'Masuk konsol petugas', values, message, next: consoleNext(req.site.prefix, values.next) }, status);
+  const loginView = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, string>,
+    status = 200,
+    message?: string,
+  ): FastifyReply =>
+    renderPage(
+      req,
+      reply,
+      'console/login',
+      { title: 'Masuk konsol petugas', values, message, next: consoleNext(req.site.prefix, values.next) },
+      status,
+    );
 
-  app.get(`${CONSOLE}/masuk`, page, async (req, reply) => loginView(req, reply, { next: str(req.query, 'lanjut', 500) }));
+  app.get(`${CONSOLE}/masuk`, page, async (req, reply) =>
+    loginView(req, reply, { next: str(req.query, 'lanjut', 500) }),
+  );
 
   app.post(`${CONSOLE}/masuk`, loginForm, async (req, reply) => {
     const username = str(req.body, 'username', 100).trim().toLowerCase();
@@ -91,7 +144,14 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const next = consoleNext(req.site.prefix, str(req.body, 'next', 500));
     const login = username ? await findStaffLogin(db, username) : undefined;
     const ok = await verifyPassword(login?.passwordHash ?? undefined, password);
-    if (!ok || !login) return loginView(req, reply, { username, next }, 401, 'Nama pengguna atau kata sandi salah, atau akun dinonaktifkan.');
+    if (!ok || !login)
+      return loginView(
+        req,
+        reply,
+        { username, next },
+        401,
+        'Nama pengguna atau kata sandi salah, atau akun dinonaktifkan.',
+      );
     await startSession(db, req, reply, login.userId);
     if (await mustChangePassword(db, login.userId)) return reply.redirect(u(req, '/sandi?info=ganti-sandi-awal'), 303);
     return reply.redirect(next, 303);
@@ -102,23 +162,38 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     return reply.redirect(u(req, '/masuk?info=keluar'), 303);
   });
 
-  const passwordView = (req: FastifyRequest, reply: FastifyReply, errors: Record<string, string>, status = 200): FastifyReply =>
-    renderPage(req, reply, 'console/password', { title: 'Ganti kata sandi', crumbs: crumbs(req), errors, passwordMin: PASSWORD_MIN }, status);
+  const passwordView = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    errors: Record<string, string>,
+    status = 200,
+  ): FastifyReply =>
+    renderPage(
+      req,
+      reply,
+      'console/password',
+      { title: 'Ganti kata sandi', crumbs: crumbs(req), errors, passwordMin: PASSWORD_MIN },
+      status,
+    );
 
   app.get(`${CONSOLE}/sandi`, page, async (req, reply) => {
-    if (!req.user || !isStaffRole(req.user.role)) throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
+    if (!req.user || !isStaffRole(req.user.role))
+      throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
     return passwordView(req, reply, {});
   });
 
   app.post(`${CONSOLE}/sandi`, loginForm, async (req, reply) => {
     const user = req.user;
-    if (!user || !isStaffRole(user.role)) throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
+    if (!user || !isStaffRole(user.role))
+      throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
     const current = str(req.body, 'current', 1000);
     const password = str(req.body, 'password', 1000);
     const errors = passwordErrors(password, str(req.body, 'password2', 1000));
     const login = await findStaffLogin(db, user.username);
-    if (!(await verifyPassword(login?.passwordHash ?? undefined, current))) errors.current = 'Kata sandi saat ini salah';
-    else if (!errors.password && current === password) errors.password = 'Pilih kata sandi yang berbeda dari kata sandi saat ini';
+    if (!(await verifyPassword(login?.passwordHash ?? undefined, current)))
+      errors.current = 'Kata sandi saat ini salah';
+    else if (!errors.password && current === password)
+      errors.password = 'Pilih kata sandi yang berbeda dari kata sandi saat ini';
     if (Object.keys(errors).length) return passwordView(req, reply, errors, 422);
     await setStaffPassword(db, user.userId, await hashPassword(password), { initial: false });
     await startSession(db, req, reply, user.userId); // every old session ended with the change
@@ -129,12 +204,40 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
   app.get(CONSOLE, page, async (req, reply) => {
     const user = await staff(req);
     const open = user.role === 'reviewer' ? await openCount(db, user.username) : undefined;
-    return renderPage(req, reply, 'console/home', { title: 'Konsol petugas', user, roleLabel: ROLE_LABEL[user.role], open });
+    return renderPage(req, reply, 'console/home', {
+      title: 'Konsol petugas',
+      user,
+      roleLabel: ROLE_LABEL[user.role],
+      open,
+    });
   });
 
   // ---- HR: staff users ----
-  const usersView = async (req: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: Record<string, string>, status = 200): Promise<FastifyReply> =>
-    renderPage(req, reply, 'console/users', { title: 'Pengguna petugas', crumbs: crumbs(req), rows: await listStaff(db), roles: STAFF_ROLES.map((r) => [r, ROLE_LABEL[r]]), roleLabel: ROLE_LABEL, values, errors, passwordMin: PASSWORD_MIN, me: req.user?.userId, wib }, status);
+  const usersView = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    status = 200,
+  ): Promise<FastifyReply> =>
+    renderPage(
+      req,
+      reply,
+      'console/users',
+      {
+        title: 'Pengguna petugas',
+        crumbs: crumbs(req),
+        rows: await listStaff(db),
+        roles: STAFF_ROLES.map((r) => [r, ROLE_LABEL[r]]),
+        roleLabel: ROLE_LABEL,
+        values,
+        errors,
+        passwordMin: PASSWORD_MIN,
+        me: req.user?.userId,
+        wib,
+      },
+      status,
+    );
 
   app.get(`${CONSOLE}/pengguna`, page, async (req, reply) => {
     await staff(req, ['hr']);
@@ -143,18 +246,39 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
 
   app.post(`${CONSOLE}/pengguna`, form, async (req, reply) => {
     await staff(req, ['hr']);
-    const values = { username: str(req.body, 'username', 100).trim().toLowerCase(), displayName: str(req.body, 'displayName', 200).trim(), role: str(req.body, 'role', 20) };
+    const values = {
+      username: str(req.body, 'username', 100).trim().toLowerCase(),
+      displayName: str(req.body, 'displayName', 200).trim(),
+      role: str(req.body, 'role', 20),
+    };
     const password = str(req.body, 'password', 1000);
     const errors: Record<string, string> = {};
-    if (!USERNAME.test(values.username)) errors.username = 'Nama pengguna 3–64 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung, diawali huruf atau angka';
+    if (!USERNAME.test(values.username))
+      errors.username =
+        'Nama pengguna 3–64 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung, diawali huruf atau angka';
     if (!values.displayName) errors.displayName = 'Tulis nama lengkap petugas';
     if (!isStaffRole(values.role)) errors.role = 'Pilih peran';
     Object.assign(errors, passwordErrors(password, str(req.body, 'password2', 1000)));
-    if (!errors.username && (await db.selectFrom('users').select('user_id').where('username', '=', values.username).executeTakeFirst())) errors.username = 'Nama pengguna ini sudah dipakai';
+    if (
+      !errors.username &&
+      (await db.selectFrom('users').select('user_id').where('username', '=', values.username).executeTakeFirst())
+    )
+      errors.username = 'Nama pengguna ini sudah dipakai';
     if (Object.keys(errors).length) return usersView(req, reply, values, errors, 422);
     const passwordHash = await hashPassword(password);
     try {
-      await db.insertInto('users').values({ username: values.username, display_name: values.displayName, role: values.role, registration_no: null, password_hash: passwordHash, password_must_change: true, password_changed_at: new Date().toISOString() }).execute();
+      await db
+        .insertInto('users')
+        .values({
+          username: values.username,
+          display_name: values.displayName,
+          role: values.role,
+          registration_no: null,
+          password_hash: passwordHash,
+          password_must_change: true,
+          password_changed_at: new Date().toISOString(),
+        })
+        .execute();
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
       return usersView(req, reply, values, { username: 'Nama pengguna ini sudah dipakai' }, 422);
@@ -173,7 +297,8 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const me = await staff(req, ['hr']);
     const target = await staffParam(req);
     const disable = str(req.body, 'action', 20) === 'nonaktifkan';
-    if (disable && target.userId === me.userId) throw new AppError(422, 'CANNOT_DISABLE_SELF', 'Anda tidak dapat menonaktifkan akun Anda sendiri');
+    if (disable && target.userId === me.userId)
+      throw new AppError(422, 'CANNOT_DISABLE_SELF', 'Anda tidak dapat menonaktifkan akun Anda sendiri');
     await setStaffDisabled(db, target.userId, disable);
     return reply.redirect(u(req, `/pengguna?info=${disable ? 'pengguna-nonaktif' : 'pengguna-aktif'}`), 303);
   });
@@ -193,12 +318,28 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     const user = await staff(req, ['reviewer', 'hr', 'auditor']);
     const rows = await inbox(db, user.role === 'reviewer' ? user.username : undefined);
     const now = Date.now();
-    const items = rows.map((t) => ({ ...t, dueWib: wib(t.dueAt), overdue: Date.parse(t.dueAt) < now, soon: Date.parse(t.dueAt) >= now && Date.parse(t.dueAt) < now + 86_400_000, kindLabel: KIND_LABEL[t.kind] ?? t.kind, stageLabel: STAGE_LABEL[t.stage] ?? t.stage }));
+    const items = rows.map((t) => ({
+      ...t,
+      dueWib: wib(t.dueAt),
+      overdue: Date.parse(t.dueAt) < now,
+      soon: Date.parse(t.dueAt) >= now && Date.parse(t.dueAt) < now + 86_400_000,
+      kindLabel: KIND_LABEL[t.kind] ?? t.kind,
+      stageLabel: STAGE_LABEL[t.stage] ?? t.stage,
+    }));
     const counts = {
-      open: items.length, overdue: items.filter((t) => t.overdue).length, soon: items.filter((t) => t.soon).length,
-      verification: items.filter((t) => t.kind === 'verification').length, sanggah: items.filter((t) => t.kind === 'sanggah').length,
+      open: items.length,
+      overdue: items.filter((t) => t.overdue).length,
+      soon: items.filter((t) => t.soon).length,
+      verification: items.filter((t) => t.kind === 'verification').length,
+      sanggah: items.filter((t) => t.kind === 'sanggah').length,
     };
-    return renderPage(req, reply, 'console/inbox', { title: user.role === 'reviewer' ? 'Tugas saya' : 'Semua tugas terbuka', crumbs: crumbs(req), items, counts, all: user.role !== 'reviewer' });
+    return renderPage(req, reply, 'console/inbox', {
+      title: user.role === 'reviewer' ? 'Tugas saya' : 'Semua tugas terbuka',
+      crumbs: crumbs(req),
+      items,
+      counts,
+      all: user.role !== 'reviewer',
+    });
   });
 
   app.get(`${CONSOLE}/tugas/:taskId`, page, async (req, reply) => {
@@ -207,41 +348,116 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     return taskPage(req, reply, user, taskId, {}, {});
   });
 
-  async function taskPage(req: FastifyRequest, reply: FastifyReply, user: User, taskId: string, values: Record<string, string>, errors: Record<string, string>, status = 200): Promise<FastifyReply> {
+  async function taskPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    user: User,
+    taskId: string,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    status = 200,
+  ): Promise<FastifyReply> {
     if (!/^[A-Za-z0-9:_-]{1,200}$/.test(taskId)) throw notFound('Tugas', taskId.slice(0, 40));
     const { task } = await taskDetail(deps, user, taskId);
-    const row = await db.selectFrom('tasks').select(['note', 'reviewer']).where('task_id', '=', taskId).executeTakeFirstOrThrow();
-    const a = await db.selectFrom('applications').selectAll().where('registration_no', '=', task.registrationNo).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('tasks')
+      .select(['note', 'reviewer'])
+      .where('task_id', '=', taskId)
+      .executeTakeFirstOrThrow();
+    const a = await db
+      .selectFrom('applications')
+      .selectAll()
+      .where('registration_no', '=', task.registrationNo)
+      .executeTakeFirstOrThrow();
     const { config } = await loadRoundConfig(deps, task.roundId);
     const f = config.formations.find((x) => x.formationId === a.formation_id);
-    const docs = await db.selectFrom('documents').select(['document_id', 'kind', 'file_type', 'size', 'uploaded_at']).where('registration_no', '=', task.registrationNo).orderBy('document_id').execute();
+    const docs = await db
+      .selectFrom('documents')
+      .select(['document_id', 'kind', 'file_type', 'size', 'uploaded_at'])
+      .where('registration_no', '=', task.registrationNo)
+      .orderBy('document_id')
+      .execute();
     // The submitted set: the newest upload of each kind (the workflow holds the ids; PostgreSQL mirrors them).
     const submitted = new Map<string, (typeof docs)[number]>();
     for (const d of docs) submitted.set(d.kind, d);
-    const documents = [...submitted.values()].map((d) => ({ id: String(d.document_id), kind: d.kind, label: config.documentRules[d.kind as keyof typeof config.documentRules]?.label ?? d.kind, fileType: d.file_type, size: Math.round(d.size / 1024), href: u(req, `/dokumen/${String(d.document_id)}`) }));
-    const verification = await db.selectFrom('verifications').select(['result', 'reviewer', 'decisions', 'decided_at']).where('registration_no', '=', task.registrationNo).where('stage', '=', task.stage).executeTakeFirst();
-    const sanggah = task.kind === 'sanggah' ? await db.selectFrom('sanggah').selectAll().where('registration_no', '=', task.registrationNo).where('stage', '=', task.stage).executeTakeFirst() : undefined;
-    const next = user.role === 'reviewer' ? (await inbox(db, user.username)).find((t) => t.taskId !== taskId) : undefined;
-    const warnings = Array.isArray(a.nik_warnings) ? (a.nik_warnings as { message?: string }[]).map((w) => w.message ?? String(w)) : [];
-    return renderPage(req, reply, 'console/task', {
-      title: `${KIND_LABEL[task.kind] ?? task.kind}: ${a.full_name}`,
-      crumbs: crumbs(req, ['Tugas', u(req, '/tugas')]),
-      task: { ...task, dueWib: wib(task.dueAt), kindLabel: KIND_LABEL[task.kind], stageLabel: STAGE_LABEL[task.stage] ?? task.stage, note: row.note, reviewer: row.reviewer },
-      app: {
-        registrationNo: a.registration_no, fullName: a.full_name, nik: a.nik, birthDate: tanggal(a.birth_date), age: ageOn(a.birth_date, config.referenceDate), sex: SEX_LABEL[a.sex] ?? a.sex,
-        category: CATEGORY_LABEL[a.category] ?? a.category, educationLevel: a.education_level, educationProgram: a.education_program, ipk: (a.ipk / 100).toFixed(2).replace('.', ','), experienceYears: a.experience_years, warnings,
+    const documents = [...submitted.values()].map((d) => ({
+      id: String(d.document_id),
+      kind: d.kind,
+      label: config.documentRules[d.kind as keyof typeof config.documentRules]?.label ?? d.kind,
+      fileType: d.file_type,
+      size: Math.round(d.size / 1024),
+      href: u(req, `/dokumen/${String(d.document_id)}`),
+    }));
+    const verification = await db
+      .selectFrom('verifications')
+      .select(['result', 'reviewer', 'decisions', 'decided_at'])
+      .where('registration_no', '=', task.registrationNo)
+      .where('stage', '=', task.stage)
+      .executeTakeFirst();
+    const sanggah =
+      task.kind === 'sanggah'
+        ? await db
+            .selectFrom('sanggah')
+            .selectAll()
+            .where('registration_no', '=', task.registrationNo)
+            .where('stage', '=', task.stage)
+            .executeTakeFirst()
+        : undefined;
+    const next =
+      user.role === 'reviewer' ? (await inbox(db, user.username)).find((t) => t.taskId !== taskId) : undefined;
+    const warnings = Array.isArray(a.nik_warnings)
+      ? (a.nik_warnings as { message?: string }[]).map((w) => w.message ?? String(w))
+      : [];
+    return renderPage(
+      req,
+      reply,
+      'console/task',
+      {
+        title: `${KIND_LABEL[task.kind] ?? task.kind}: ${a.full_name}`,
+        crumbs: crumbs(req, ['Tugas', u(req, '/tugas')]),
+        task: {
+          ...task,
+          dueWib: wib(task.dueAt),
+          kindLabel: KIND_LABEL[task.kind],
+          stageLabel: STAGE_LABEL[task.stage] ?? task.stage,
+          note: row.note,
+          reviewer: row.reviewer,
+        },
+        app: {
+          registrationNo: a.registration_no,
+          fullName: a.full_name,
+          nik: a.nik,
+          birthDate: tanggal(a.birth_date),
+          age: ageOn(a.birth_date, config.referenceDate),
+          sex: SEX_LABEL[a.sex] ?? a.sex,
+          category: CATEGORY_LABEL[a.category] ?? a.category,
+          educationLevel: a.education_level,
+          educationProgram: a.education_program,
+          ipk: (a.ipk / 100).toFixed(2).replace('.', ','),
+          experienceYears: a.experience_years,
+          warnings,
+        },
+        formation: f ? formationView(config, f) : undefined,
+        minIpk: f && 'minIpk' in f ? (f as { minIpk?: number }).minIpk : undefined,
+        documents,
+        verification: verification && {
+          ...verification,
+          decisions: (verification.decisions as { kind: string; result: string; reason?: string }[]).map((d) => ({
+            ...d,
+            label: config.documentRules[d.kind as keyof typeof config.documentRules]?.label ?? d.kind,
+          })),
+          decidedWib: wib(new Date(verification.decided_at).toISOString()),
+        },
+        sanggah: sanggah && { ...sanggah, filedWib: wib(new Date(sanggah.filed_at).toISOString()) },
+        canDecide: task.status === 'open' && row.reviewer === user.username,
+        reasons: TMS_REASONS,
+        next: next && { href: u(req, `/tugas/${encodeURIComponent(next.taskId)}`), name: next.fullName },
+        values,
+        errors,
+        action: u(req, `/tugas/${encodeURIComponent(taskId)}`),
       },
-      formation: f ? formationView(config, f) : undefined,
-      minIpk: f && 'minIpk' in f ? (f as { minIpk?: number }).minIpk : undefined,
-      documents,
-      verification: verification && { ...verification, decisions: (verification.decisions as { kind: string; result: string; reason?: string }[]).map((d) => ({ ...d, label: config.documentRules[d.kind as keyof typeof config.documentRules]?.label ?? d.kind })), decidedWib: wib(new Date(verification.decided_at).toISOString()) },
-      sanggah: sanggah && { ...sanggah, filedWib: wib(new Date(sanggah.filed_at).toISOString()) },
-      canDecide: task.status === 'open' && row.reviewer === user.username,
-      reasons: TMS_REASONS,
-      next: next && { href: u(req, `/tugas/${encodeURIComponent(next.taskId)}`), name: next.fullName },
-      values, errors,
-      action: u(req, `/tugas/${encodeURIComponent(taskId)}`),
-    }, status);
+      status,
+    );
   }
 
   app.post(`${CONSOLE}/tugas/:taskId`, form, async (req, reply) => {
@@ -250,7 +466,11 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     if (!/^[A-Za-z0-9:_-]{1,200}$/.test(taskId)) throw notFound('Tugas', taskId.slice(0, 40));
     const { task, status } = await taskDetail(deps, user, taskId);
     const body = (req.body ?? {}) as Body;
-    const values: Record<string, string> = Object.fromEntries(Object.entries(body).filter(([k, v]) => k !== '_csrf' && typeof v === 'string').map(([k, v]) => [k, String(v).slice(0, 2000)]));
+    const values: Record<string, string> = Object.fromEntries(
+      Object.entries(body)
+        .filter(([k, v]) => k !== '_csrf' && typeof v === 'string')
+        .map(([k, v]) => [k, String(v).slice(0, 2000)]),
+    );
     const errors: Record<string, string> = {};
     if (task.kind === 'verification') {
       const decisions = status.documents.map((d) => {
@@ -258,10 +478,14 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
         const reason = values[`reason_${d.kind}`] ?? '';
         const note = (values[`note_${d.kind}`] ?? '').trim();
         if (result !== 'MS' && result !== 'TMS') errors[`result_${d.kind}`] = `Pilih MS atau TMS untuk ${d.kind}`;
-        if (result === 'TMS' && reason && !(TMS_REASONS as readonly string[]).includes(reason)) errors[`reason_${d.kind}`] = 'Pilih alasan dari daftar';
-        if (result === 'TMS' && !reason && !note) errors[`reason_${d.kind}`] = `Pilih alasan TMS untuk ${d.kind} atau tulis keterangan`;
+        if (result === 'TMS' && reason && !(TMS_REASONS as readonly string[]).includes(reason))
+          errors[`reason_${d.kind}`] = 'Pilih alasan dari daftar';
+        if (result === 'TMS' && !reason && !note)
+          errors[`reason_${d.kind}`] = `Pilih alasan TMS untuk ${d.kind} atau tulis keterangan`;
         if (note.length > 500) errors[`note_${d.kind}`] = 'Keterangan paling banyak 500 karakter';
-        return result === 'TMS' ? { kind: d.kind, result: 'TMS' as const, reason: [reason, note].filter(Boolean).join(' — ') } : { kind: d.kind, result: 'MS' as const };
+        return result === 'TMS'
+          ? { kind: d.kind, result: 'TMS' as const, reason: [reason, note].filter(Boolean).join(' — ') }
+          : { kind: d.kind, result: 'MS' as const };
       });
       if (Object.keys(errors).length) return taskPage(req, reply, user, taskId, values, errors, 422);
       await decideTask(deps, user, taskId, { decisions }, `konsol:${taskId}`);
@@ -276,18 +500,27 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: ServiceDeps; rateLimit: {
     }
     // On to the next open task (soonest deadline first), or back to the empty inbox.
     const next = (await inbox(db, user.username)).find((t) => t.taskId !== taskId);
-    return reply.redirect(next ? u(req, `/tugas/${encodeURIComponent(next.taskId)}?info=keputusan-tersimpan`) : u(req, '/tugas?info=keputusan-tersimpan-habis'), 303);
+    return reply.redirect(
+      next
+        ? u(req, `/tugas/${encodeURIComponent(next.taskId)}?info=keputusan-tersimpan`)
+        : u(req, '/tugas?info=keputusan-tersimpan-habis'),
+      303,
+    );
   });
 
   // ---- the documents, inline, for the assigned reviewer, HR and auditors ----
   app.get(`${CONSOLE}/dokumen/:documentId`, page, async (req, reply) => {
     const user = req.user;
-    if (!user || !isStaffRole(user.role)) throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
+    if (!user || !isStaffRole(user.role))
+      throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
     const doc = await documentContent(deps, user, String((req.params as { documentId?: string }).documentId ?? ''));
     return reply
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
-      .header('content-disposition', `inline; filename="${doc.kind}-${doc.registrationNo.replace(/[^A-Za-z0-9-]/g, '')}.${doc.fileType === 'jpeg' ? 'jpg' : doc.fileType}"`)
+      .header(
+        'content-disposition',
+        `inline; filename="${doc.kind}-${doc.registrationNo.replace(/[^A-Za-z0-9-]/g, '')}.${doc.fileType === 'jpeg' ? 'jpg' : doc.fileType}"`,
+      )
       .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
       .header('etag', `"${doc.sha256}"`)
       .type(doc.contentType)
@@ -309,17 +542,45 @@ export interface InboxRow {
 
 /** Open tasks, soonest deadline first (one reviewer's, or everyone's for HR and auditors). No cap: the inbox is what is open. */
 async function inbox(db: Db, reviewer: string | undefined): Promise<InboxRow[]> {
-  const rows = await db.selectFrom('tasks').innerJoin('applications', 'applications.registration_no', 'tasks.registration_no')
-    .select(['tasks.task_id', 'tasks.registration_no', 'tasks.kind', 'tasks.stage', 'tasks.due_at', 'tasks.reviewer', 'tasks.note', 'applications.full_name', 'applications.formation_id'])
+  const rows = await db
+    .selectFrom('tasks')
+    .innerJoin('applications', 'applications.registration_no', 'tasks.registration_no')
+    .select([
+      'tasks.task_id',
+      'tasks.registration_no',
+      'tasks.kind',
+      'tasks.stage',
+      'tasks.due_at',
+      'tasks.reviewer',
+      'tasks.note',
+      'applications.full_name',
+      'applications.formation_id',
+    ])
     .where('tasks.status', '=', 'open')
     .$if(reviewer !== undefined, (q) => q.where('tasks.reviewer', '=', reviewer!))
-    .orderBy('tasks.due_at').orderBy('tasks.task_id')
+    .orderBy('tasks.due_at')
+    .orderBy('tasks.task_id')
     .execute();
-  return rows.map((r) => ({ taskId: r.task_id, registrationNo: r.registration_no, kind: r.kind, stage: r.stage, dueAt: new Date(r.due_at).toISOString(), reviewer: r.reviewer, fullName: r.full_name, formationId: r.formation_id, note: r.note }));
+  return rows.map((r) => ({
+    taskId: r.task_id,
+    registrationNo: r.registration_no,
+    kind: r.kind,
+    stage: r.stage,
+    dueAt: new Date(r.due_at).toISOString(),
+    reviewer: r.reviewer,
+    fullName: r.full_name,
+    formationId: r.formation_id,
+    note: r.note,
+  }));
 }
 
 async function openCount(db: Db, reviewer: string): Promise<number> {
-  const r = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('reviewer', '=', reviewer).where('status', '=', 'open').executeTakeFirst();
+  const r = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('reviewer', '=', reviewer)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 

@@ -8,7 +8,19 @@ import { loadRoundConfig } from '../../api/services/registrations';
 import { getRoundState, listRounds } from '../../api/services/rounds';
 import { ANNOUNCEMENT_PHASES, RESULT_LABEL, announcement } from '../../api/services/announcements';
 import { renderPage } from '../render';
-import { ANNOUNCEMENT_FROM_PHASE, ANNOUNCEMENT_LABEL, CATEGORY_LABEL, PASSING_GROUP_LABEL, PHASE_LABEL, SCHEDULE_LABEL, criterionText, kb, phaseReached, tanggal, wib } from '../labels';
+import {
+  ANNOUNCEMENT_FROM_PHASE,
+  ANNOUNCEMENT_LABEL,
+  CATEGORY_LABEL,
+  PASSING_GROUP_LABEL,
+  PHASE_LABEL,
+  SCHEDULE_LABEL,
+  criterionText,
+  kb,
+  phaseReached,
+  tanggal,
+  wib,
+} from '../labels';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Route params of the portal: a malformed id is a 404 page, like an unknown one. */
@@ -29,7 +41,12 @@ export function formationView(config: RoundConfig, f: FormationConfig) {
     ageMin: config.ageLimits.min,
     ageMax: maxAgeFor(f, config.ageLimits),
     referenceDate: tanggal(config.referenceDate),
-    documents: requiredDocuments(f, config.requiredDocuments).map((kind) => ({ kind, ...config.documentRules[kind], typeLabel: config.documentRules[kind].type === 'jpeg' ? 'JPG/JPEG' : 'PDF', size: kb(config.documentRules[kind].maxBytes) })),
+    documents: requiredDocuments(f, config.requiredDocuments).map((kind) => ({
+      kind,
+      ...config.documentRules[kind],
+      typeLabel: config.documentRules[kind].type === 'jpeg' ? 'JPG/JPEG' : 'PDF',
+      size: kb(config.documentRules[kind].maxBytes),
+    })),
     passingGroup: PASSING_GROUP_LABEL[group] ?? group,
     passingGrade: config.passingGrades[group],
     skdWeight: scoring.skdWeight,
@@ -41,7 +58,13 @@ export function formationView(config: RoundConfig, f: FormationConfig) {
 export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
   app.get('/', page, async (req, reply) => {
     const rounds = (await listRounds(deps)).filter((r) => r.phase !== 'draft');
-    const withConfig = await Promise.all(rounds.map(async (r) => ({ ...r, phaseLabel: PHASE_LABEL[r.phase] ?? r.phase, config: (await loadRoundConfig(deps, r.roundId)).config })));
+    const withConfig = await Promise.all(
+      rounds.map(async (r) => ({
+        ...r,
+        phaseLabel: PHASE_LABEL[r.phase] ?? r.phase,
+        config: (await loadRoundConfig(deps, r.roundId)).config,
+      })),
+    );
     return renderPage(req, reply, 'home', {
       title: 'Seleksi ASN yang dibuka',
       open: withConfig.filter((r) => r.phase !== 'closed' && r.phase !== 'cancelled'),
@@ -51,8 +74,15 @@ export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (ap
 
   app.get('/seleksi/:roundId', page, async (req, reply) => {
     const roundId = idParam((req.params as { roundId?: string }).roundId, 'Seleksi');
-    const [state, { config }, versions] = await Promise.all([getRoundState(deps, roundId), loadRoundConfig(deps, roundId), criteriaVersions(deps, roundId)]);
-    const schedule = Object.entries(SCHEDULE_LABEL).map(([k, label]) => ({ label, at: wib(String(state.schedule[k as keyof typeof state.schedule])) }));
+    const [state, { config }, versions] = await Promise.all([
+      getRoundState(deps, roundId),
+      loadRoundConfig(deps, roundId),
+      criteriaVersions(deps, roundId),
+    ]);
+    const schedule = Object.entries(SCHEDULE_LABEL).map(([k, label]) => ({
+      label,
+      at: wib(String(state.schedule[k as keyof typeof state.schedule])),
+    }));
     return renderPage(req, reply, 'round', {
       title: state.name,
       crumbs: [['Seleksi', req.site.prefix + '/']],
@@ -63,7 +93,9 @@ export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (ap
       sanggahDays: config.schedule.sanggahDays,
       adopted: versions.some((v) => v.status === 'adopted'),
       consultationOpen: state.phase === 'consultation',
-      announcements: ANNOUNCEMENT_PHASES.filter((p) => phaseReached(state.phase, ANNOUNCEMENT_FROM_PHASE[p]!)).map((p) => ({ phase: p, label: ANNOUNCEMENT_LABEL[p] })),
+      announcements: ANNOUNCEMENT_PHASES.filter((p) => phaseReached(state.phase, ANNOUNCEMENT_FROM_PHASE[p]!)).map(
+        (p) => ({ phase: p, label: ANNOUNCEMENT_LABEL[p] }),
+      ),
       formations: config.formations.map((f) => formationView(config, f)),
     });
   });
@@ -72,12 +104,18 @@ export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (ap
     const p = req.params as { roundId?: string; formationId?: string };
     const roundId = idParam(p.roundId, 'Seleksi');
     const formationId = idParam(p.formationId, 'Formasi');
-    const [{ config, phase }, versions] = await Promise.all([loadRoundConfig(deps, roundId), criteriaVersions(deps, roundId)]);
+    const [{ config, phase }, versions] = await Promise.all([
+      loadRoundConfig(deps, roundId),
+      criteriaVersions(deps, roundId),
+    ]);
     const f = config.formations.find((x) => x.formationId === formationId);
     if (!f) throw notFound('Formasi', formationId);
     return renderPage(req, reply, 'formation', {
       title: `${f.jabatan} — ${f.unit}`,
-      crumbs: [['Seleksi', req.site.prefix + '/'], [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`]],
+      crumbs: [
+        ['Seleksi', req.site.prefix + '/'],
+        [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`],
+      ],
       config,
       phase,
       phaseLabel: PHASE_LABEL[phase] ?? phase,
@@ -94,13 +132,29 @@ export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (ap
     const phase = String(p.phase ?? '');
     if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase)) throw notFound('Pengumuman', phase.slice(0, 40));
     const { config, phase: roundPhase } = await loadRoundConfig(deps, roundId);
-    if (!phaseReached(roundPhase, ANNOUNCEMENT_FROM_PHASE[phase]!)) throw notFound('Pengumuman', ANNOUNCEMENT_LABEL[phase] ?? phase);
+    if (!phaseReached(roundPhase, ANNOUNCEMENT_FROM_PHASE[phase]!))
+      throw notFound('Pengumuman', ANNOUNCEMENT_LABEL[phase] ?? phase);
     const a = await announcement(deps, roundId, phase);
-    const groups = config.formations.map((f) => ({ formationId: f.formationId, jabatan: f.jabatan, unit: f.unit, rows: a.rows.filter((r) => r.formationId === f.formationId).map((r) => ({ ...r, resultLabel: RESULT_LABEL[r.result] ?? r.result })) })).filter((g) => g.rows.length);
+    const groups = config.formations
+      .map((f) => ({
+        formationId: f.formationId,
+        jabatan: f.jabatan,
+        unit: f.unit,
+        rows: a.rows
+          .filter((r) => r.formationId === f.formationId)
+          .map((r) => ({ ...r, resultLabel: RESULT_LABEL[r.result] ?? r.result })),
+      }))
+      .filter((g) => g.rows.length);
     return renderPage(req, reply, 'announcement', {
       title: a.title,
-      crumbs: [['Seleksi', req.site.prefix + '/'], [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`]],
-      roundId, phase, groups, total: a.rows.length,
+      crumbs: [
+        ['Seleksi', req.site.prefix + '/'],
+        [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`],
+      ],
+      roundId,
+      phase,
+      groups,
+      total: a.rows.length,
       printable: `/rounds/${encodeURIComponent(roundId)}/announcements/${phase}/html`,
     });
   });

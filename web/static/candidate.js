@@ -27,15 +27,32 @@
     var check = function () {
       var mine = ++seq;
       fetch(reg.getAttribute('data-check'), {
-        method: 'POST', credentials: 'same-origin',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': csrf, accept: 'application/json' },
-        body: new URLSearchParams(new FormData(reg)).toString()
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (res) {
-        if (!res || mine !== seq) return;
-        Object.keys(touched).forEach(function (name) { fieldError(name, res.errors[name]); });
-        var w = document.getElementById('peringatan');
-        if (w) { w.textContent = res.warnings.join(' '); w.hidden = res.warnings.length === 0; }
-      }).catch(function () { /* offline: the server checks on submit */ });
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-csrf-token': csrf,
+          accept: 'application/json',
+        },
+        body: new URLSearchParams(new FormData(reg)).toString(),
+      })
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(function (res) {
+          if (!res || mine !== seq) return;
+          Object.keys(touched).forEach(function (name) {
+            fieldError(name, res.errors[name]);
+          });
+          var w = document.getElementById('peringatan');
+          if (w) {
+            w.textContent = res.warnings.join(' ');
+            w.hidden = res.warnings.length === 0;
+          }
+        })
+        .catch(function () {
+          /* offline: the server checks on submit */
+        });
     };
     var later = function (e) {
       if (!e.target.name || e.target.name === '_csrf') return;
@@ -59,9 +76,18 @@
       e.preventDefault();
       var file = input.files && input.files[0];
       msg.textContent = '';
-      if (!file) { msg.textContent = 'Pilih berkas terlebih dahulu.'; input.focus(); return; }
+      if (!file) {
+        msg.textContent = 'Pilih berkas terlebih dahulu.';
+        input.focus();
+        return;
+      }
       var max = Number(form.getAttribute('data-max'));
-      if (file.size > max) { msg.textContent = 'Berkas ' + Math.ceil(file.size / 1024) + ' KB melebihi batas ' + Math.round(max / 1024) + ' KB.'; input.focus(); return; }
+      if (file.size > max) {
+        msg.textContent =
+          'Berkas ' + Math.ceil(file.size / 1024) + ' KB melebihi batas ' + Math.round(max / 1024) + ' KB.';
+        input.focus();
+        return;
+      }
       var data = new FormData();
       data.append('file', file);
       var xhr = new XMLHttpRequest();
@@ -71,11 +97,17 @@
       bar.hidden = false;
       bar.value = 0;
       button.disabled = true;
-      xhr.upload.onprogress = function (ev) { if (ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100); };
+      xhr.upload.onprogress = function (ev) {
+        if (ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100);
+      };
       xhr.onload = function () {
         button.disabled = false;
         var res;
-        try { res = JSON.parse(xhr.responseText); } catch { res = null; }
+        try {
+          res = JSON.parse(xhr.responseText);
+        } catch {
+          res = null;
+        }
         if (xhr.status === 201 && res) {
           bar.value = 100;
           state.textContent = 'Sudah diunggah: ' + res.size + ', ' + res.at + ' — belum dikirim';
@@ -86,7 +118,11 @@
           msg.textContent = (res && res.error && res.error.message) || 'Unggah gagal; coba lagi.';
         }
       };
-      xhr.onerror = function () { button.disabled = false; bar.hidden = true; msg.textContent = 'Koneksi terputus; coba lagi.'; };
+      xhr.onerror = function () {
+        button.disabled = false;
+        bar.hidden = true;
+        msg.textContent = 'Koneksi terputus; coba lagi.';
+      };
       xhr.send(data);
     });
   });

@@ -7,7 +7,7 @@
   var messages = {
     nik: 'NIK terdiri dari 16 angka',
     password: 'Kata sandi terlalu pendek',
-    password2: 'Ulangi kata sandi yang sama'
+    password2: 'Ulangi kata sandi yang sama',
   };
   function show(input, text) {
     var id = input.id + '-live';
@@ -36,9 +36,16 @@
   }
   var forms = document.querySelectorAll('form[data-validate]');
   Array.prototype.forEach.call(forms, function (form) {
-    Array.prototype.forEach.call(form.querySelectorAll('input[pattern], input[minlength], input[name="password2"]'), function (input) {
-      input.addEventListener('blur', function () { check(form, input); });
-      input.addEventListener('input', function () { if (input.getAttribute('aria-invalid')) check(form, input); });
-    });
+    Array.prototype.forEach.call(
+      form.querySelectorAll('input[pattern], input[minlength], input[name="password2"]'),
+      function (input) {
+        input.addEventListener('blur', function () {
+          check(form, input);
+        });
+        input.addEventListener('input', function () {
+          if (input.getAttribute('aria-invalid')) check(form, input);
+        });
+      },
+    );
   });
 })();
