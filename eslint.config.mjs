@@ -60,7 +60,7 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed: no I/O, clock or randomness outside activities.
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -108,6 +108,40 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // Folders depend one way (issue 16): the shared names live in contracts/, so activities never
+    // import workflows or the API, and the API never imports workflows or the worker.
+    files: ['activities/**/*.ts', 'db/**/*.ts', 'config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/**', '**/api/**', '**/web/**', '**/worker/**'],
+              message: 'Import the shared definitions from contracts/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['api/**/*.ts', 'web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/**', '**/worker/**'],
+              message: 'Import the shared definitions from contracts/ (the API starts workflows by their type name).',
+            },
+          ],
+        },
+      ],
+    },
   },
   // Formatting is Prettier's (npm run format; checked by npm run lint): no stylistic lint rules.
   prettier,

@@ -1,8 +1,7 @@
 import { type AuditCheckpoint, auditSigner } from '../config/audit-signing';
 import { auditHead } from '../db/audit';
 import type { ActivityDeps } from './deps';
-import { careerChain } from './career';
-import { roundChain } from './round';
+import { careerChain, roundChain } from '../contracts';
 
 /** Whose chain to anchor: a round's (`roundChain`) or a career's (`careerChain`). */
 export interface AnchorInput {
@@ -10,8 +9,6 @@ export interface AnchorInput {
   /** The round id, or the career's NIP (the chain names stay those of roundChain/careerChain). */
   id: string;
 }
-
-export const ANCHOR_ACTIVITY = 'anchorAuditHead';
 
 /**
  * Reads a chain's head, signs it (Ed25519, config/audit-signing.ts) and returns the checkpoint:

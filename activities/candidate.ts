@@ -22,13 +22,13 @@ import {
   type DocumentDecision,
   type DocumentRef,
   type FinalResultSignal,
-} from '../workflows/messages';
-import type { CareerInput } from '../workflows/career-messages';
+} from '../contracts';
+import type { CareerInput } from '../contracts';
 
 /** Until HR names the supervisor and unit head (assignSupervisor). */
 export const UNASSIGNED = 'belum-ditetapkan';
 import type { ActivityDeps } from './deps';
-import { roundChain } from './round';
+import { roundChain } from '../contracts';
 import { notify, type SanggahStageName } from './notifications';
 
 interface Ctx {

@@ -4,11 +4,9 @@ import { sql } from 'kysely';
 import { appendAudit, appendAuditInTransaction } from '../db/audit';
 import type { Db } from '../db/connection';
 import { checkDistribution, type FollowUp, type LadderStep, type Predikat, type UnitRating } from '../domain';
-import { careerWorkflowId } from '../workflows/messages';
-import { unitSetDecidedSignal } from '../workflows/career-messages';
+import { careerChain, careerWorkflowId } from '../contracts';
+import { unitSetDecidedSignal } from '../contracts';
 import type { ActivityDeps } from './deps';
-
-export const careerChain = (nip: string): string => `career:${nip}`;
 
 interface Ctx {
   nip: string;

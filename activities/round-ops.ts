@@ -15,9 +15,9 @@ import {
   type AdoptCriteriaInput,
   type FinalResultSignal,
   type RoundJob,
-} from '../workflows/messages';
+} from '../contracts';
 import type { ActivityDeps } from './deps';
-import { roundChain } from './round';
+import { roundChain } from '../contracts';
 
 const DEFAULT_PAGE = 500;
 const CONCURRENCY = 50;

@@ -3,11 +3,9 @@ import { appendAuditInTransaction } from '../db/audit';
 import { canonicalJson } from '../db/canonical-json';
 import type { Db } from '../db/connection';
 import { qualificationKey, type RoundConfig } from '../domain';
-import type { DeadlineChange, RoundPhase } from '../workflows/messages';
+import { roundChain, type DeadlineChange, type RoundPhase } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { notify } from './notifications';
-
-export const roundChain = (roundId: string): string => `round:${roundId}`;
 
 /** Round activities. Every write is idempotent: natural keys + ON CONFLICT, audit rows by key. */
 export function createRoundActivities({ db, faults }: ActivityDeps) {

@@ -8,7 +8,7 @@ import type { ErrorObject } from 'ajv';
 import localizeId from 'ajv-i18n/localize/id';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RuleViolation } from '../domain';
-import { REJECTION_STATUS } from '../workflows/rejections';
+import { REJECTION_STATUS } from '../contracts';
 
 /** A client-facing error with a stable code. Codes are English; messages are for people. */
 export class AppError extends Error {

@@ -4,11 +4,11 @@ import { dataConverter } from '../config/codec';
 import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
 import { existsSync } from 'node:fs';
-import { PREBUILT_BUNDLE } from '../worker/worker';
+import { PREBUILT_BUNDLE } from '../config';
 import { buildApp } from './app';
 import { pruneIdempotencyRecords } from './plugins/idempotency';
 import { startPendingWorkflows } from './services/registrations';
-import { createLogger } from './logger';
+import { createLogger } from '../config/logger';
 
 async function main(): Promise<void> {
   const config = loadConfig();

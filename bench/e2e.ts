@@ -32,7 +32,7 @@ import { layoutSchedule } from '../demo/driver';
 import { sampleDrh, wib } from '../demo/synthetic';
 import { withDefaults } from '../domain';
 import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
-import { candidateWorkflowId } from '../workflows/messages';
+import { candidateWorkflowId } from '../contracts';
 import { arg, benchDb, benchTemporal, quick, report, round3 } from './lib';
 
 const N = arg('candidates', quick ? 300 : 10_000);

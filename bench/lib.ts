@@ -6,7 +6,7 @@ import { loadConfig, ROOT, temporalTools } from '../config';
 import { dataConverter } from '../config/codec';
 import { createDb, dropDatabase, ensureDatabase, type Db } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
-import { formationIdAttr, roundIdAttr, stageAttr } from '../workflows/messages';
+import { formationIdAttr, roundIdAttr, stageAttr } from '../contracts';
 
 export const quick = process.argv.includes('--quick');
 export function arg(name: string, fallback: number): number {

@@ -6,7 +6,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRoundOpsActivities } from '../activities/round-ops';
 import { bundleWorkflows, createWorker } from '../worker/worker';
-import { candidateWorkflowId, scheduleChangedSignal, type CandidateInput } from '../workflows/messages';
+import { candidateWorkflowId, scheduleChangedSignal, type CandidateInput } from '../contracts';
 import { DEFAULT_PASSING_GRADES } from '../domain';
 import { syntheticRound } from '../test/helpers/synthetic';
 import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';

@@ -9,13 +9,7 @@ import { buildApp } from '../api/app';
 import { createRoundActivities } from '../activities/round';
 import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
 import { bundleWorkflows, createWorker } from '../worker/worker';
-import {
-  candidateWorkflowId,
-  formationIdAttr,
-  roundIdAttr,
-  stageAttr,
-  type CandidateInput,
-} from '../workflows/messages';
+import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../contracts';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';

@@ -17,7 +17,7 @@ import {
   roundWorkflowId,
   type CandidateInput,
   type RoundState,
-} from '../workflows/messages';
+} from '../contracts';
 import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, report } from './lib';
 

@@ -6,7 +6,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { stageAttr } from '../workflows/messages';
+import { stageAttr } from '../contracts';
 
 /**
  * The candidate workflow's skeleton for bench:e2e: the same messages, local activities, timer

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 
 /** One place for the environment. Defaults are the embedded single-machine stack of `npm start`. */
 /** The repository root, from source (config/) or from the build (dist/config/). */
@@ -8,6 +9,9 @@ export const ROOT = ((): string => {
   while (!existsSync(join(dir, 'package.json')) && dir !== join(dir, '..')) dir = join(dir, '..');
   return dir;
 })();
+
+/** The prebuilt workflow bundle (`npm run build`), loaded by the worker in production and by replay. */
+export const PREBUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
 
 export interface AppConfig {
   databaseUrl: string;
@@ -81,7 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/asn',
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: env.TASK_QUEUE ?? 'asn-recruitment',
+    taskQueue: env.TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     apiHost: env.API_HOST ?? '127.0.0.1',
     apiPort: Number(env.API_PORT ?? 3000),
     temporalUiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RoundJob, RoundState } from '../workflows/messages';
+import type { RoundJob, RoundState } from '../contracts';
 import { SCHEDULE_KEYS } from '../domain';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
 import {

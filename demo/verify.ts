@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { type RawBuilder, sql } from 'kysely';
-import { roundChain } from '../activities/round';
-import { careerChain } from '../activities/career';
+import { roundChain } from '../contracts';
+import { careerChain } from '../contracts';
 import { verifyChain } from '../db/audit';
 import type { Db } from '../db/connection';
 import { skdOutcome } from '../domain';
-import { candidateWorkflowId, type CandidateStatus } from '../workflows/messages';
+import { candidateWorkflowId, type CandidateStatus } from '../contracts';
 import type { DriverResult, Registered } from './driver';
 
 /**

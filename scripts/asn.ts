@@ -35,7 +35,7 @@ import {
 } from '../api/services/audit';
 import { loadRoundConfig } from '../api/services/registrations';
 import type { RoundConfigInput } from '../domain';
-import type { CandidateStage } from '../workflows/messages';
+import type { CandidateStage } from '../contracts';
 import { AppError } from '../api/errors';
 
 async function withDeps<T>(f: (deps: ServiceDeps) => Promise<T>): Promise<T> {

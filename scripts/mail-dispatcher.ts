@@ -6,7 +6,7 @@
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { dispatcherFromEnv, mailConfig } from '../db/mail';
-import { createLogger } from '../api/logger';
+import { createLogger } from '../config/logger';
 
 const config = loadConfig();
 const logger = createLogger(config, 'mail');

@@ -5,7 +5,7 @@ import { dataConverter } from '../config/codec';
 import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
 import { dispatcherFromEnv, mailConfig } from '../db/mail';
-import { createLogger } from '../api/logger';
+import { createLogger } from '../config/logger';
 import { createWorker } from './worker';
 import type { ActivityDeps } from '../activities';
 

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { ROOT } from '../config';
+import { PREBUILT_BUNDLE } from '../config';
 import { dataConverter } from '../config/codec';
 
-export const PREBUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
+export { PREBUILT_BUNDLE };
 
 /**
  * Production loads the prebuilt bundle (`npm run build`); tests pass the one bundle they built

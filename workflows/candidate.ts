@@ -25,8 +25,8 @@ import {
   type SkbScoreSignal,
   type SkbSelectionSignal,
   type SkdResultSignal,
-} from './messages';
-import { reject } from './rejections';
+} from '../contracts';
+import { reject } from '../contracts';
 
 // Short, idempotent PostgreSQL writes: local activities keep the history small (one marker each).
 const db = proxyLocalActivities<CandidateActivities>({

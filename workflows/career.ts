@@ -28,8 +28,8 @@ import {
   unitSetDecidedSignal,
   type CareerInput,
   type CareerStatus,
-} from './career-messages';
-import { reject } from './rejections';
+} from '../contracts';
+import { reject } from '../contracts';
 
 const db = proxyLocalActivities<CareerActivities>({
   startToCloseTimeout: '10 seconds',

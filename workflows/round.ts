@@ -36,8 +36,8 @@ import {
   type RoundInput,
   type RoundPhase,
   type RoundState,
-} from './messages';
-import { reject } from './rejections';
+} from '../contracts';
+import { reject } from '../contracts';
 
 const db = proxyActivities<RoundActivities>({
   startToCloseTimeout: '10 seconds',

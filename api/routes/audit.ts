@@ -23,7 +23,8 @@ import {
 } from '../services/audit';
 import type { ServiceDeps } from '../services/deps';
 import { loadRoundConfig } from '../services/registrations';
-import { assertKnownUnit, unitChain } from '../services/ratings';
+import { assertKnownUnit } from '../services/ratings';
+import { unitChain } from '../../contracts';
 import { AppError } from '../errors';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

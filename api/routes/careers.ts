@@ -13,8 +13,8 @@ import {
   recordLatsarUpdate,
   setExpectationsUpdate,
   type CareerStatus,
-} from '../../workflows/career-messages';
-import { careerWorkflowId } from '../../workflows/messages';
+} from '../../contracts';
+import { careerWorkflowId } from '../../contracts';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
 import { errors, PlainText, StringEnum } from '../schemas/common';

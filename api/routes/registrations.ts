@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import { DEFAULT_DOCUMENT_RULES, type DocumentKind } from '../../domain';
-import type { CandidateStatus } from '../../workflows/messages';
+import type { CandidateStatus } from '../../contracts';
 import { AppError } from '../errors';
 import { assertCanSeeRegistration, assertOwnRegistration } from '../plugins/access';
 import { documentedBody } from '../openapi';

@@ -7,7 +7,7 @@ import {
   roundWorkflowId,
   type AdoptCriteriaInput,
   type CandidateStage,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { AppError } from '../errors';
 import { requireUser } from '../plugins/auth';
 import { documentedBody } from '../openapi';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import type { DocumentDecision } from '../../workflows/messages';
+import type { DocumentDecision } from '../../contracts';
 import { requireUser } from '../plugins/auth';
 import { errors, StringEnum } from '../schemas/common';
 import { CandidateStatusSchema, TaskViewSchema } from '../schemas/responses';

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
-import type { RoundJob } from '../../workflows/messages';
+import type { RoundJob } from '../../contracts';
 import {
   CATEGORIES,
   DOCUMENT_KINDS,

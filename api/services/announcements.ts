@@ -1,11 +1,11 @@
 import { displayScore, maskNik } from '../../domain';
-import { candidateWorkflowId, formationIdAttr, stageAttr, type CandidateStage } from '../../workflows/messages';
+import { candidateWorkflowId, formationIdAttr, stageAttr, type CandidateStage } from '../../contracts';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
 import { latestAnchoredHead, type AnchoredHeadView } from './audit';
-import { roundChain } from '../../activities/round';
-import { roundWorkflowId } from '../../workflows/messages';
+import { roundChain } from '../../contracts';
+import { roundWorkflowId } from '../../contracts';
 
 export const ANNOUNCEMENT_PHASES = ['administrasi', 'skd', 'skb_selection', 'final'] as const;
 export type AnnouncementPhase = (typeof ANNOUNCEMENT_PHASES)[number];

@@ -10,9 +10,9 @@ import {
   auditPublicKeys,
   checkCheckpointSignature,
 } from '../../config/audit-signing';
-import { ANCHOR_ACTIVITY } from '../../activities/audit';
-import { roundChain } from '../../activities/round';
-import { careerChain } from '../../activities/career';
+import { ANCHOR_ACTIVITY } from '../../contracts';
+import { roundChain } from '../../contracts';
+import { careerChain } from '../../contracts';
 import type { Db } from '../../db/connection';
 import {
   finalRanking,
@@ -25,7 +25,7 @@ import {
   skbCut,
   skdOutcome,
 } from '../../domain';
-import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../workflows/messages';
+import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../contracts';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';

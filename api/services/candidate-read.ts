@@ -1,12 +1,6 @@
-import { roundChain } from '../../activities/round';
+import { roundChain } from '../../contracts';
 import type { DocumentKind, RoundConfig, SanggahStage } from '../../domain';
-import type {
-  CandidateOutcome,
-  CandidateStage,
-  CandidateStatus,
-  Decision,
-  DocumentRef,
-} from '../../workflows/messages';
+import type { CandidateOutcome, CandidateStage, CandidateStatus, Decision, DocumentRef } from '../../contracts';
 import { notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 

@@ -6,7 +6,7 @@ import {
   submitDocumentsUpdate,
   type CandidateStatus,
   type DocumentRef,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { AppError, notFound } from '../errors';
 import { candidateStatusFromDb } from './candidate-read';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';

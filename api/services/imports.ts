@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { appendAuditInTransaction } from '../../db/audit';
-import { roundChain } from '../../activities/round';
+import { roundChain } from '../../contracts';
 import {
   type Category,
   type RoundConfig,
@@ -12,7 +12,7 @@ import {
   violation,
   type RuleViolation,
 } from '../../domain';
-import { applyImportUpdate, rankUpdate, roundWorkflowId, type JobRecord } from '../../workflows/messages';
+import { applyImportUpdate, rankUpdate, roundWorkflowId, type JobRecord } from '../../contracts';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';

@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import { appendAuditInTransaction } from '../../db/audit';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
+import { unitChain } from '../../contracts';
 import { assertUsersWithRole } from './people';
 
 /** The audit chain of a unit's own ratings (as `round:<id>` and `career:<nip>`). */
-export const unitChain = (unit: string): string => `unit:${unit}`;
 
 export const RATING_YEAR_MIN = 2000;
 /** Ratings are set for past years, this year and next year (planning), by the WIB calendar. */

@@ -19,13 +19,7 @@ import {
 } from '../../domain';
 import { candidateTokenTtlMs, hashToken, newToken } from '../../db/users';
 import { notify } from '../../activities/notifications';
-import {
-  candidateWorkflowId,
-  formationIdAttr,
-  roundIdAttr,
-  stageAttr,
-  type CandidateInput,
-} from '../../workflows/messages';
+import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../contracts';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { RoundConfig } from '../../domain';
-import { roundChain } from '../../activities/round';
+import { roundChain } from '../../contracts';
 import type { ServiceDeps } from './deps';
 import { auditTrailHtml, funnel } from './announcements';
 import { latestAnchoredHead, type AnchoredHeadView } from './audit';
-import { roundWorkflowId } from '../../workflows/messages';
+import { roundWorkflowId } from '../../contracts';
 import { loadRoundConfig } from './registrations';
 
 /**

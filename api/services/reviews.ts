@@ -7,7 +7,7 @@ import {
   verifyDocumentsUpdate,
   type CandidateStatus,
   type DocumentDecision,
-} from '../../workflows/messages';
+} from '../../contracts';
 import type { User } from '../../db/users';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';

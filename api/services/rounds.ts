@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
-import { roundChain } from '../../activities/round';
+import { roundChain } from '../../contracts';
 import {
   extendDeadlineUpdate,
   roundIdAttr,
@@ -13,7 +13,7 @@ import {
   type RoundJob,
   type RoundPhase,
   type RoundState,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 import { pageOfQuery, type Page, type PageRequest } from './paging';

@@ -1,9 +1,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { careerChain } from '../../activities/career';
+import { careerChain } from '../../contracts';
 import { buildApp } from '../../api/app';
-import { unitChain } from '../../api/services/ratings';
+import { unitChain } from '../../contracts';
 import { loadConfig } from '../../config';
 import { verifyChain } from '../../db/audit';
 import type { Db } from '../../db/connection';

@@ -13,7 +13,7 @@ import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { driveRound, type DriverResult } from '../../demo/driver';
 import { ApiClient } from '../../demo/http';
-import { careerWorkflowId, TASK_QUEUE } from '../../workflows/messages';
+import { careerWorkflowId, DEFAULT_TASK_QUEUE as TASK_QUEUE } from '../../contracts';
 import { devServerEnv, testDb, testWorker } from '../helpers/temporal';
 
 /**

@@ -37,7 +37,7 @@ import {
   roundStateQuery,
   roundWorkflowId,
   stageAttr,
-} from '../../workflows/messages';
+} from '../../contracts';
 import type { recruitmentRound } from '../../workflows/round';
 import { sampleRound, wib } from '../fixtures';
 

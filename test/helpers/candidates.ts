@@ -7,7 +7,7 @@ import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { type RoundConfig, type RoundConfigInput, withDefaults } from '../../domain';
 import { sampleRound } from '../fixtures';
-import type { CandidateStatus } from '../../workflows/messages';
+import type { CandidateStatus } from '../../contracts';
 
 export const DAY = 86_400_000;
 

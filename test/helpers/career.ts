@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { career } from '../../workflows/career';
-import type { CareerInput } from '../../workflows/career-messages';
+import type { CareerInput } from '../../contracts';
 import { newCareerId } from '../../activities/candidate';
-import { careerWorkflowId } from '../../workflows/messages';
+import { careerWorkflowId } from '../../contracts';
 
 let nipCounter = 100;
 export function careerInput(overrides: Partial<CareerInput> = {}, tmt = '2027-01-01'): CareerInput {

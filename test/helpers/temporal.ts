@@ -9,7 +9,7 @@ import { createDb, dropDatabase, ensureDatabase, type Db } from '../../db/connec
 import { migrateToLatest } from '../../db/migrate';
 import { createWorker } from '../../worker/worker';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
-import { formationIdAttr, roundIdAttr, stageAttr } from '../../workflows/messages';
+import { formationIdAttr, roundIdAttr, stageAttr } from '../../contracts';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {

@@ -5,12 +5,7 @@ import { register } from '../../api/services/registrations';
 import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { withDefaults } from '../../domain';
-import {
-  careerStatusQuery,
-  evaluateUpdate,
-  recordHealthUpdate,
-  recordLatsarUpdate,
-} from '../../workflows/career-messages';
+import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../contracts';
 import {
   answerSanggahUpdate,
   candidateStatusQuery,
@@ -26,7 +21,7 @@ import {
   skdResultSignal,
   submitDrhUpdate,
   verifyDocumentsUpdate,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { sampleRound } from '../fixtures';
 import { PERAWAT_DOCS, registration, uploadAll } from '../helpers/candidates';
 import { careerInput, careerWorkflowIdOf } from '../helpers/career';

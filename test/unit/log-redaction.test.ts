@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions } from '../../api/logger';
+import { loggerOptions } from '../../config/logger';
 
 describe('logs never carry NIK, names, birth dates or tokens', () => {
   it('redacts them wherever they sit in a log record', () => {

@@ -13,7 +13,7 @@ import {
   verifyDocumentsUpdate,
   type CandidateStatus,
   type DocumentDecision,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { DAY, openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
 import { startHarness, type Harness } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';

@@ -18,14 +18,14 @@ import {
   skdResultSignal,
   submitDrhUpdate,
   verifyDocumentsUpdate,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { wib } from '../fixtures';
 import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
 import { spawnTs } from '../helpers/processes';
 import { devServerEnv, testDb, uniqueTaskQueue } from '../helpers/temporal';
 import { createWorker } from '../../worker/worker';
 import { IN_FLIGHT_PATCH } from '../../workflows/deadline';
-import { candidateStatusQuery } from '../../workflows/messages';
+import { candidateStatusQuery } from '../../contracts';
 
 let env: TestWorkflowEnvironment;
 let db: Db;

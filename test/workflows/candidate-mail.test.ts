@@ -18,7 +18,7 @@ import {
   submitDrhUpdate,
   verifyDocumentsUpdate,
   type CandidateStatus,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from '../helpers/candidates';
 import { startHarness, type Harness } from '../helpers/harness';
 import { startMailSink, type MailSink } from '../helpers/mail';

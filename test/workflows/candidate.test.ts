@@ -23,7 +23,7 @@ import {
   verifyDocumentsUpdate,
   type CandidateStatus,
   type DocumentDecision,
-} from '../../workflows/messages';
+} from '../../contracts';
 import {
   comparableStatus,
   DAY,

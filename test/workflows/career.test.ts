@@ -13,7 +13,7 @@ import {
   recordLatsarUpdate,
   setExpectationsUpdate,
   type CareerStatus,
-} from '../../workflows/career-messages';
+} from '../../contracts';
 import type { career } from '../../workflows/career';
 import { retirementDate, type Rating } from '../../domain';
 import { careerInput, careerWorkflowIdOf, nextJanuary, startCareer } from '../helpers/career';

@@ -5,7 +5,7 @@ import { SCHEDULE_KEYS, withDefaults } from '../../domain';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../config/codec';
 import { DEADLINE_PATCH } from '../../workflows/deadline';
-import { extendDeadlineUpdate, roundStateQuery, roundWorkflowId } from '../../workflows/messages';
+import { extendDeadlineUpdate, roundStateQuery, roundWorkflowId } from '../../contracts';
 import type { recruitmentRound } from '../../workflows/round';
 import { sampleRound, wib } from '../fixtures';
 import { spawnTs } from '../helpers/processes';

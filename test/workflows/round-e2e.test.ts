@@ -32,7 +32,7 @@ import {
   verifyDocumentsUpdate,
   type CandidateStatus,
   type RoundState,
-} from '../../workflows/messages';
+} from '../../contracts';
 import { sampleRound, wib } from '../fixtures';
 import { comparableStatus, DAY, PERAWAT_DOCS, registration, reviewers, uploadAll } from '../helpers/candidates';
 import { uniqueTaskQueue } from '../helpers/temporal';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../db/audit';
 import type { Db } from '../../db/connection';
 import { withDefaults } from '../../domain';
-import { extendDeadlineUpdate, roundStateQuery, roundWorkflowId } from '../../workflows/messages';
+import { extendDeadlineUpdate, roundStateQuery, roundWorkflowId } from '../../contracts';
 import type { recruitmentRound } from '../../workflows/round';
 import { sampleRound, wib } from '../fixtures';
 

@@ -30,7 +30,7 @@ import { loadRoundConfig, register, type RegistrationRequest } from '../../api/s
 import { fileSanggah, submitDrh, todayWib } from '../../api/services/reviews';
 import { findAccountByUser, linkRegistration } from '../../db/accounts';
 import type { User } from '../../db/users';
-import type { CandidateStatus, Decision } from '../../workflows/messages';
+import type { CandidateStatus, Decision } from '../../contracts';
 import { kb, tanggal, wib } from '../labels';
 import { NOTICES, renderPage } from '../render';
 import { requireCandidate } from '../session';

@@ -1,5 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import type { AppConfig } from '../config';
+import type { AppConfig } from './index';
 
 /** Personal data and secrets never reach the logs. */
 export const REDACT_PATHS = [

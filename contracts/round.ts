@@ -1,0 +1,88 @@
+/** The recruitmentRound workflow: its input, state, queries, updates and signals. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RoundConfig, RoundSchedule } from '../domain';
+import type { CandidateInput } from './candidate';
+export const ROUND_PHASES = [
+  'draft',
+  'consultation',
+  'criteria_adoption',
+  'registration',
+  'administrative_check',
+  'announcement',
+  'skd',
+  'skb',
+  'final_announcement',
+  'appointment',
+  'closed',
+] as const;
+export type RoundPhase = (typeof ROUND_PHASES)[number];
+
+export interface RoundInput {
+  config: RoundConfig;
+  createdBy: string;
+}
+
+export interface PhaseChange {
+  phase: RoundPhase;
+  at: string;
+}
+
+export interface DeadlineChange {
+  key: keyof RoundSchedule;
+  from: string;
+  to: string;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+export interface RoundState {
+  roundId: string;
+  name: string;
+  agency: string;
+  budgetYear: number;
+  phase: RoundPhase;
+  phases: PhaseChange[];
+  schedule: RoundSchedule;
+  deadlineChanges: DeadlineChange[];
+  formations: { formationId: string; unit: string; jabatan: string; quota: number; category: string }[];
+  criteriaVersion: number;
+  criteriaAdopted: boolean;
+  jobs: JobRecord[];
+}
+
+export interface ExtendDeadlineInput {
+  key: keyof RoundSchedule;
+  to: string;
+  actor: string;
+  reason: string;
+}
+
+export type RoundJob =
+  | { kind: 'import'; importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }
+  | { kind: 'rank'; ranking: 'skb_selection' | 'final'; actor: string }
+  | { kind: 'schedule'; key: keyof CandidateInput['schedule']; to: string; seq: number };
+
+export interface JobRecord {
+  job: RoundJob;
+  requestedAt: string;
+  finishedAt: string | null;
+  signalled: number | null;
+  skipped: number | null;
+}
+
+export interface AdoptCriteriaInput {
+  actor: string;
+  response: string;
+  formations: { formationId: string; scoring: NonNullable<RoundConfig['formations'][number]['scoring']> }[];
+}
+
+export const roundStateQuery = defineQuery<RoundState>('roundState');
+export const applyImportUpdate = defineUpdate<
+  JobRecord,
+  [{ importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }]
+>('applyImport');
+export const rankUpdate = defineUpdate<JobRecord, [{ ranking: 'skb_selection' | 'final'; actor: string }]>('rank');
+export const adoptCriteriaUpdate = defineUpdate<RoundState, [AdoptCriteriaInput]>('adoptCriteria');
+export const extendDeadlineUpdate = defineUpdate<RoundState, [ExtendDeadlineInput]>('extendDeadline');
+export const cancelRoundSignal = defineSignal<[{ actor: string; reason: string }]>('cancelRound');
