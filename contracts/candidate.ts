@@ -156,3 +156,23 @@ export const finalResultSignal = defineSignal<[FinalResultSignal]>('finalResult'
 export const scheduleChangedSignal = defineSignal<[ScheduleChangedSignal]>('scheduleChanged');
 
 export type { Sex };
+
+/**
+ * What a round announces to its candidates (issue 16, fair windows). Sent by the round to every
+ * candidate of the round once the announcement is out — never while a decision it rests on is
+ * still open — with the instant the round made it (`at`, from the round's history, not the
+ * instant a candidate receives it):
+ * - `administrasi`: the administrative result. Each TMS candidate's administrasi sanggah window
+ *   starts at `at` and lasts sanggahDays; no verification decision is accepted afterwards.
+ * - `skd_participants`: the post-sanggah list of SKD participants (the round's `skd` phase);
+ *   no administrasi sanggah answer is accepted afterwards.
+ * - `final`: the final announcement (the round's `final_announcement` phase). A final sanggah
+ *   window starts at the later of this `at` and the candidate's final result.
+ */
+export type AnnouncementKind = 'administrasi' | 'skd_participants' | 'final';
+export interface RoundAnnouncedSignal {
+  announcement: AnnouncementKind;
+  at: string;
+  phaseKey: string;
+}
+export const roundAnnouncedSignal = defineSignal<[RoundAnnouncedSignal]>('roundAnnounced');

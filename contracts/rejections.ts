@@ -19,6 +19,8 @@ export const REJECTION_STATUS = {
   DOCUMENTS_INCOMPLETE: 422,
   INVALID_SANGGAH: 422,
   INVALID_DRH: 422,
+  NOT_SIMULATION: 409,
+  ANNOUNCED: 409,
 } as const;
 export type RejectionCode = keyof typeof REJECTION_STATUS;
 

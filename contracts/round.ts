@@ -86,3 +86,17 @@ export const rankUpdate = defineUpdate<JobRecord, [{ ranking: 'skb_selection' | 
 export const adoptCriteriaUpdate = defineUpdate<RoundState, [AdoptCriteriaInput]>('adoptCriteria');
 export const extendDeadlineUpdate = defineUpdate<RoundState, [ExtendDeadlineInput]>('extendDeadline');
 export const cancelRoundSignal = defineSignal<[{ actor: string; reason: string }]>('cancelRound');
+
+/**
+ * Simulation rounds only (config.simulation set; refused with NOT_SIMULATION for real rounds):
+ * ends the wait of the current phase now, so the next phase begins when the driver's work for
+ * this one is done instead of when a wall-clock timer fires (issue 20). HR only, audited with
+ * the actor and the reason. Real rounds keep their timers and the forward-only extensions.
+ */
+export interface AdvancePhaseInput {
+  actor: string;
+  reason: string;
+  /** The phase the caller believes is current; a stale request is refused (WRONG_PHASE). */
+  from: RoundPhase;
+}
+export const advancePhaseUpdate = defineUpdate<RoundState, [AdvancePhaseInput]>('advancePhase');
