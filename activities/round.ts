@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditInTransaction } from '../db/audit';
 import { canonicalJson } from '../db/canonical-json';
 import type { Db } from '../db/connection';
-import { qualificationKey, type RoundConfig } from '../domain';
+import { qualificationKey, type RoundConfig, type RoundSchedule } from '../domain';
 import { roundChain, type DeadlineChange, type RoundPhase } from '../contracts';
 import type { ActivityDeps } from './deps';
 import { notify } from './notifications';
@@ -138,6 +138,51 @@ export function createRoundActivities({ db, faults }: ActivityDeps) {
           await notify.announcementMoved(trx, input.roundId, input.change.from, input.change.to);
         if (input.change.key === 'drhDeadline')
           await notify.drhDeadlineMoved(trx, input.roundId, input.change.to, input.change.at);
+      });
+    },
+
+    /**
+     * A simulation round's phase advanced by HR (issue 20): the instants it moves to `at` (the
+     * phase's start, and any earlier one still later than it) go into the round's schedule — the
+     * candidates confirm their deadlines against it — with one audit row naming the actor and the
+     * reason. Idempotent per phase begun.
+     */
+    async recordPhaseAdvance(input: {
+      roundId: string;
+      from: RoundPhase;
+      to: RoundPhase;
+      moved: { key: keyof RoundSchedule; from: string }[];
+      actor: string;
+      reason: string;
+      at: string;
+    }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('rounds')
+          .select(['config'])
+          .where('round_id', '=', input.roundId)
+          .executeTakeFirstOrThrow();
+        const config = row.config as RoundConfig;
+        for (const m of input.moved) config.schedule = { ...config.schedule, [m.key]: input.at };
+        await trx
+          .updateTable('rounds')
+          .set({ config: JSON.stringify(config), updated_at: input.at })
+          .where('round_id', '=', input.roundId)
+          .execute();
+        await appendAuditInTransaction(trx, {
+          chain: roundChain(input.roundId),
+          idempotencyKey: `advance:${input.to}`,
+          actor: input.actor,
+          action: 'round.phase_advanced',
+          subject: input.roundId,
+          reason: input.reason,
+          payload: { from: input.from, to: input.to, moved: input.moved, at: input.at },
+          occurredAt: input.at,
+        });
+        for (const m of input.moved) {
+          if (m.key === 'announcementAt') await notify.announcementMoved(trx, input.roundId, m.from, input.at);
+          if (m.key === 'drhDeadline') await notify.drhDeadlineMoved(trx, input.roundId, input.at, input.at);
+        }
       });
     },
   };

@@ -10,7 +10,8 @@ export const SANGGAH_WINDOW_PATCH = 'sanggah-window-follows-announcement';
 export const IN_FLIGHT_PATCH = 'deadline-honours-write-in-flight';
 
 /**
- * Waits until the instant `due()` — which HR may move later while the wait runs — or until
+ * Waits until the instant `due()` — which HR may move later while the wait runs (and a simulation
+ * round earlier, when its phase is advanced) — or until
  * `done()` holds. Returns true when `done()` held, false when the deadline was reached.
  *
  * Every branch is decided by what the history records (a timer fired, a message changed state),
@@ -31,7 +32,14 @@ export async function waitForDeadline(
   let wait = Math.max(planned - Date.now(), 1);
   for (;;) {
     if (done()) return true;
-    if (await condition(done, wait)) return true;
+    // An instant moved earlier (a simulation round's phase advanced, issue 20) re-plans the timer
+    // at once; HR's extensions only move instants later, so histories before it never wake here.
+    if (await condition(() => done() || due() < planned, wait)) {
+      if (done()) return true;
+      planned = due();
+      wait = Math.max(planned - Date.now(), 1);
+      continue;
+    }
     let moved = due();
     // Reached with no later instant known here: `confirm` may ask the record (an activity, so
     // the answer is in the history) whether the deadline was moved and its notice is still on the way.

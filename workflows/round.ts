@@ -22,11 +22,13 @@ import type { RoundOpsActivities } from '../activities/round-ops';
 import type { AuditActivities } from '../activities/audit';
 import {
   adoptCriteriaUpdate,
+  advancePhaseUpdate,
   applyImportUpdate,
   cancelRoundSignal,
   extendDeadlineUpdate,
   rankUpdate,
   type AdoptCriteriaInput,
+  type AdvancePhaseInput,
   type JobRecord,
   type RoundJob,
   roundStateQuery,
@@ -120,6 +122,12 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   const jobs: JobRecord[] = [];
   const queue: { record: JobRecord; phaseKey: string }[] = [];
   let finished = false;
+  /** The phase start the main routine is waiting for, and the one HR advanced (simulation only). */
+  let waiting: (typeof PHASE_STARTS)[number] | undefined;
+  let advanced: RoundPhase | undefined;
+  let advancing = false;
+  /** Phases recorded in PostgreSQL (an advance answers once its phase is). */
+  let recorded: RoundPhase = 'draft';
 
   const phaseIn = (...allowed: RoundPhase[]): boolean => allowed.includes(phase);
   const doneJob = (pred: (j: RoundJob) => boolean): boolean => jobs.some((j) => j.finishedAt !== null && pred(j.job));
@@ -193,7 +201,8 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     },
     {
       validator: (req: ExtendDeadlineInput) => {
-        if (changingDeadline) reject('INVALID_DEADLINE', 'Perubahan tenggat lain sedang dicatat; ulangi sebentar lagi');
+        if (changingDeadline || advancing)
+          reject('INVALID_DEADLINE', 'Perubahan tenggat lain sedang dicatat; ulangi sebentar lagi');
         if (!DEADLINE_KEYS.includes(req.key)) reject('INVALID_DEADLINE', `Tenggat ${String(req.key)} tidak dikenal`);
         const current = instantMs(schedule[req.key] as string);
         const next = instantMs(req.to);
@@ -209,6 +218,53 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
         if (following && next > instantMs(schedule[following] as string))
           reject('INVALID_DEADLINE', `Tenggat baru harus tetap sebelum ${following}`);
         if (!req.reason?.trim()) reject('INVALID_DEADLINE', 'Alasan perpanjangan wajib diisi');
+      },
+    },
+  );
+
+  // Simulation rounds only (issue 20): the phase waited for begins now, once the driver's work
+  // before it is done, instead of racing its timer. Its instant (and any earlier one still later)
+  // becomes now in the record, and the candidates' copies of it are moved by a notice job, so
+  // their own waits on it end too. Answers once the new phase is recorded.
+  setHandler(
+    advancePhaseUpdate,
+    async (req: AdvancePhaseInput) => {
+      const step = waiting!;
+      advancing = true;
+      const at = nowIso();
+      const upto = SCHEDULE_KEYS.indexOf(step.at as (typeof SCHEDULE_KEYS)[number]);
+      const moved = SCHEDULE_KEYS.filter((k, i) => i <= upto && instantMs(schedule[k] as string) > instantMs(at)).map(
+        (key) => ({ key, from: schedule[key] as string }),
+      );
+      try {
+        await db.recordPhaseAdvance({ roundId: config.roundId, to: step.phase, moved, ...req, at });
+      } finally {
+        advancing = false;
+      }
+      for (const m of moved) {
+        schedule[m.key] = at as never;
+        delete accepted[m.key];
+        const key = m.key as (typeof CANDIDATE_DEADLINES)[number];
+        // Numbered as the next deadline change: enqueue keeps the candidates' phase keys unique.
+        if (CANDIDATE_DEADLINES.includes(key))
+          enqueue(
+            { kind: 'schedule', key, to: at, seq: deadlineChanges.length + 1 },
+            `schedule-${deadlineChanges.length + 1}`,
+          );
+      }
+      config = { ...config, schedule: { ...schedule } };
+      scheduleVersion += 1;
+      advanced = step.phase;
+      await condition(() => recorded === step.phase);
+      return state();
+    },
+    {
+      validator: (req: AdvancePhaseInput) => {
+        if (!config.simulation) reject('NOT_SIMULATION', 'Tahap hanya dapat dimajukan pada seleksi simulasi');
+        if (req.from !== phase) reject('WRONG_PHASE', `Tahap sekarang ${phase}, bukan ${req.from}`);
+        if (!waiting || advancing || advanced === waiting.phase || changingDeadline)
+          reject('WRONG_PHASE', `Tahap ${phase} tidak sedang menunggu jadwalnya; ulangi sebentar lagi`);
+        if (!req.reason?.trim()) reject('INVALID_DECISION', 'Alasan memajukan tahap wajib diisi');
       },
     },
   );
@@ -333,20 +389,23 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
   log.info('round recorded', { roundId: config.roundId, workflowId: workflowInfo().workflowId });
 
   for (const step of PHASE_STARTS) {
+    waiting = step;
+    const over = (): boolean => cancelled !== undefined || advanced === step.phase;
     if (patched(DEADLINE_PATCH)) {
       const due = (): number =>
         Math.max(instantMs(schedule[step.at] as string), accepted[step.at] ? instantMs(accepted[step.at]!) : 0);
-      if (!cancelled) await waitForDeadline(due, () => cancelled !== undefined);
+      if (!cancelled) await waitForDeadline(due, over);
     } else {
       // Before DEADLINE_PATCH (kept for the rounds already running): decided on the clock.
       for (;;) {
         const due = instantMs(schedule[step.at] as string);
         const wait = due - Date.now();
-        if (wait <= 0 || cancelled) break;
+        if (wait <= 0 || over()) break;
         const seen = scheduleVersion;
-        await condition(() => scheduleVersion !== seen || cancelled !== undefined, wait);
+        await condition(() => scheduleVersion !== seen || over(), wait);
       }
     }
+    waiting = undefined;
     if (cancelled) {
       phase = 'closed';
       await db.recordPhase({
@@ -372,6 +431,7 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
     phase = step.phase;
     phases.push({ phase, at: nowIso() });
     await db.recordPhase({ roundId: config.roundId, phase, at: nowIso() });
+    recorded = phase;
     await anchor();
   }
   await condition(() => queue.length === 0);
