@@ -1,14 +1,8 @@
-import {
-  isGrpcServiceError,
-  WorkflowUpdateFailedError,
-  WorkflowExecutionAlreadyStartedError,
-} from '@temporalio/client';
-import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { ErrorObject } from 'ajv';
 import localizeId from 'ajv-i18n/localize/id';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RuleViolation } from '../domain';
 import { REJECTION_STATUS } from '../contracts';
+import { classifyTemporalError } from '../config/temporal-errors';
 
 /** A client-facing error with a stable code. Codes are English; messages are for people. */
 export class AppError extends Error {
@@ -25,8 +19,6 @@ export class AppError extends Error {
 
 export const notFound = (what: string, id: string): AppError =>
   new AppError(404, 'NOT_FOUND', `${what} ${id} tidak ditemukan`, { id });
-export const ruleErrors = (status: number, code: string, message: string, violations: RuleViolation[]): AppError =>
-  new AppError(status, code, message, violations);
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -56,97 +48,47 @@ function isPgUnavailable(err: unknown): boolean {
   );
 }
 
-function isTemporalUnavailable(err: unknown): boolean {
-  // UNAVAILABLE, DEADLINE_EXCEEDED, and CANCELLED (the channel dropped the call while the server restarted)
-  // "Unable to perform workflow execution update due to unexpected workflow task failure" / "…
-  // Workflow Task in failed state": the Update could not run now (a busy, restarting or
-  // crashed worker); the client retries.
-  // The same for a query: "Unable to query workflow due to Workflow Task in failed state" while
-  // a workflow task is being retried (a worker crashed or a local activity is still failing),
-  // and "no poller seen for task queue recently": no worker is running right now.
-  if (
-    /Unable to (perform workflow execution update|query workflow) due to|no poller seen for task queue recently/.test(
-      (err as { message?: string } | undefined)?.message ?? '',
-    )
-  )
-    return true;
-  if (isGrpcServiceError(err)) return [14, 4, 1].includes(err.code);
-  const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
-  if (e?.name === 'ServiceError' && e.cause) return isTemporalUnavailable(e.cause);
-  return /Failed to connect|UNAVAILABLE|TransportError|DEADLINE_EXCEEDED|1 CANCELLED: Call cancelled/.test(
-    e?.message ?? '',
-  );
-}
+const answer = (status: number, code: string, message: string, details?: unknown) => ({
+  status,
+  body: { error: details === undefined ? { code, message } : { code, message, details } },
+});
 
 /** Maps any error to a status and body; never leaks internals for a 5xx. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof AppError)
-    return {
-      status: err.statusCode,
-      body: { error: { code: err.code, message: err.message, details: err.details } },
-      internal: false,
-    };
+    return { status: err.statusCode, body: { error: { code: err.code, message: err.message, details: err.details } } };
   const fe = err as FastifyError;
-  if (fe?.validation) {
-    return {
-      status: 400,
-      body: {
-        error: {
-          code: 'VALIDATION_FAILED',
-          message: 'Permintaan tidak valid',
-          details: validationDetails(fe.validation as ErrorObject[], fe.validationContext),
-        },
-      },
-      internal: false,
-    };
-  }
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    // Refused by the server, not the workflow: "rejected because it wasn't processed by worker"
-    // (a worker died holding it). Nothing was applied; the client retries.
-    if (cause instanceof ServerFailure)
-      return {
-        status: 503,
-        body: {
-          error: {
-            code: 'TEMPORAL_UNAVAILABLE',
-            message: 'Layanan alur kerja sedang tidak dapat memproses permintaan; coba lagi nanti',
-          },
-        },
-        internal: true,
-      };
-    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'REJECTED') : 'REJECTED';
-    const status = REJECTION_STATUS[type as keyof typeof REJECTION_STATUS] ?? 422;
-    return { status, body: { error: { code: type, message: cause?.message ?? err.message } }, internal: false };
-  }
-  if (err instanceof WorkflowNotFoundError)
-    return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'Proses tidak ditemukan' } }, internal: false };
-  if (err instanceof WorkflowExecutionAlreadyStartedError)
-    return { status: 409, body: { error: { code: 'ALREADY_EXISTS', message: 'Sudah ada' } }, internal: false };
+  if (fe?.validation)
+    return answer(
+      400,
+      'VALIDATION_FAILED',
+      'Permintaan tidak valid',
+      validationDetails(fe.validation as ErrorObject[], fe.validationContext),
+    );
+  const temporal = classifyTemporalError(err);
+  if (temporal.kind === 'update-rejected')
+    return answer(
+      REJECTION_STATUS[temporal.type as keyof typeof REJECTION_STATUS] ?? 422,
+      temporal.type,
+      temporal.message,
+    );
+  if (temporal.kind === 'not-found') return answer(404, 'NOT_FOUND', 'Proses tidak ditemukan');
+  if (temporal.kind === 'already-started') return answer(409, 'ALREADY_EXISTS', 'Sudah ada');
   if (isPgUnavailable(err))
-    return {
-      status: 503,
-      body: {
-        error: { code: 'DATABASE_UNAVAILABLE', message: 'Basis data sedang tidak dapat dihubungi; coba lagi nanti' },
-      },
-      internal: true,
-    };
-  if (isTemporalUnavailable(err))
-    return {
-      status: 503,
-      body: {
-        error: {
-          code: 'TEMPORAL_UNAVAILABLE',
-          message: 'Layanan alur kerja sedang tidak dapat dihubungi; coba lagi nanti',
-        },
-      },
-      internal: true,
-    };
+    return answer(503, 'DATABASE_UNAVAILABLE', 'Basis data sedang tidak dapat dihubungi; coba lagi nanti');
+  if (temporal.kind === 'unavailable')
+    return answer(
+      503,
+      'TEMPORAL_UNAVAILABLE',
+      temporal.refusedUpdate
+        ? 'Layanan alur kerja sedang tidak dapat memproses permintaan; coba lagi nanti'
+        : 'Layanan alur kerja sedang tidak dapat dihubungi; coba lagi nanti',
+    );
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const { code, message } = frameworkError(fe);
-    return { status: fe.statusCode, body: { error: { code, message } }, internal: false };
+    return answer(fe.statusCode, code, message);
   }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Terjadi kesalahan internal' } }, internal: true };
+  return answer(500, 'INTERNAL', 'Terjadi kesalahan internal');
 }
 
 /**
@@ -252,12 +194,12 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
-    const { status, body, internal } = toErrorResponse(err);
+    const { status, body } = toErrorResponse(err);
     if (process.env.ASN_DEBUG_ERRORS) console.error(err);
     if (status >= 500)
       req.log.error({ err, reqId: req.id, route: req.routeOptions.url, method: req.method }, 'request failed');
     else req.log.info({ code: body.error.code, status }, 'request rejected');
-    void reply.status(status).send(internal && status === 500 ? body : body);
+    void reply.status(status).send(body);
   });
   // Patterns of every route, to tell "no such path" (404) from "not with this method" (405).
   const routes: { method: string; re: RegExp }[] = [];

@@ -26,6 +26,7 @@ import {
   skdOutcome,
 } from '../../domain';
 import { candidateWorkflowId, careerWorkflowId, roundWorkflowId } from '../../contracts';
+import { isWorkflowNotFound } from '../../config/temporal-errors';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
@@ -44,8 +45,7 @@ export async function exportHistory(deps: ServiceDeps, workflowId: string): Prom
   try {
     return await deps.client.workflow.getHandle(workflowId).fetchHistory();
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError' || /not found/i.test((err as Error).message))
-      throw new AppError(404, 'NOT_FOUND', `Proses ${workflowId} tidak ditemukan`);
+    if (isWorkflowNotFound(err)) throw new AppError(404, 'NOT_FOUND', `Proses ${workflowId} tidak ditemukan`);
     throw err;
   }
 }
@@ -447,7 +447,7 @@ export async function anchoredCheckpoints(
     try {
       history = await deps.client.workflow.getHandle(workflowId, runId).fetchHistory();
     } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError' || /not found/i.test((err as Error).message)) break;
+      if (isWorkflowNotFound(err)) break;
       throw err;
     }
     runs.unshift(history);

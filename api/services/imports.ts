@@ -1,4 +1,3 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
@@ -13,6 +12,7 @@ import {
   type RuleViolation,
 } from '../../domain';
 import { applyImportUpdate, rankUpdate, roundWorkflowId, type JobRecord } from '../../contracts';
+import { isUpdateRefused } from '../../config/temporal-errors';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
@@ -432,7 +432,7 @@ export async function importResults(
     });
   } catch (err) {
     // Unreachable or too slow to know: keep the import; sending the same file again completes it.
-    if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+    if (!isUpdateRefused(err)) throw err;
     // The round refused it: undo, so a corrected file can be sent.
     await deps.db
       .transaction()

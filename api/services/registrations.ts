@@ -1,5 +1,4 @@
 import { TypedSearchAttributes } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { sql } from 'kysely';
 import {
   acceptedProgram,
@@ -20,6 +19,7 @@ import {
 import { candidateTokenTtlMs, hashToken, newToken } from '../../db/users';
 import { notify } from '../../activities/notifications';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../contracts';
+import { isWorkflowAlreadyStarted } from '../../config/temporal-errors';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 
@@ -285,7 +285,7 @@ async function startCandidateWorkflow(
       ]),
     });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (!isWorkflowAlreadyStarted(err)) throw err;
   }
   // Best effort: if PostgreSQL is unreachable now, the reconciler finds the workflow already running.
   await deps.db

@@ -9,11 +9,11 @@ import {
   type DocumentDecision,
 } from '../../contracts';
 import type { User } from '../../db/users';
+import { isWorkflowNotFound } from '../../config/temporal-errors';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 import { pageOfQuery, type Page, type PageRequest } from './paging';
 import { applicationOf, candidateStatus } from './documents';
-import { WorkflowNotFoundError } from '@temporalio/common';
 
 export interface TaskView {
   taskId: string;
@@ -116,7 +116,7 @@ export async function decideTask(
 
 /**
  * A candidate's Update, without asking the workflow first: the validator refuses a wrong stage,
- * and a process that has already ended answers "already completed", which becomes the clear 409
+ * and a process that has already ended answers NOT_FOUND (WorkflowNotFoundError), which becomes the clear 409
  * here (one round trip instead of a query and an update).
  */
 async function candidateUpdate<A>(
@@ -130,11 +130,7 @@ async function candidateUpdate<A>(
   try {
     return await run(deps.client.workflow.getHandle(candidateWorkflowId(registrationNo)));
   } catch (err) {
-    if (
-      err instanceof WorkflowNotFoundError ||
-      /already completed|workflow execution already completed/i.test((err as Error).message ?? '')
-    )
-      throw new AppError(409, closedCode, closedMessage);
+    if (isWorkflowNotFound(err)) throw new AppError(409, closedCode, closedMessage);
     throw err;
   }
 }

@@ -1,4 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
 import { roundChain } from '../../contracts';
@@ -14,6 +13,7 @@ import {
   type RoundPhase,
   type RoundState,
 } from '../../contracts';
+import { classifyTemporalError, isWorkflowAlreadyStarted, isWorkflowNotFound } from '../../config/temporal-errors';
 import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 import { pageOfQuery, type Page, type PageRequest } from './paging';
@@ -49,8 +49,7 @@ export async function createRound(
     });
     return { roundId: config.roundId, workflowId, runId: handle.firstExecutionRunId, config };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new AppError(409, 'ROUND_EXISTS', `Seleksi ${config.roundId} sudah ada`);
+    if (isWorkflowAlreadyStarted(err)) throw new AppError(409, 'ROUND_EXISTS', `Seleksi ${config.roundId} sudah ada`);
     throw err;
   }
 }
@@ -76,7 +75,7 @@ export async function getRoundState(deps: ServiceDeps, roundId: string): Promise
         deps.client.workflow.getHandle(roundWorkflowId(roundId)).query(roundStateQuery),
       );
     } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError' || (err as Error).name === 'QueryNotRegisteredError')
+      if (isWorkflowNotFound(err) || classifyTemporalError(err).kind === 'query-not-registered')
         throw notFound('Seleksi', roundId);
       throw err;
     }
