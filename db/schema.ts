@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** The typed PostgreSQL schema (kept in step with db/migrations). */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -465,6 +465,3 @@ export interface Database {
   nip_sequences: NipSequencesTable;
   appointments: AppointmentsTable;
 }
-
-export type RoundRow = Selectable<RoundsTable>;
-export type NewFormation = Insertable<FormationsTable>;

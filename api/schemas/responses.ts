@@ -12,8 +12,6 @@ const S = Type.String;
 const I = Type.Integer;
 const Opt = Type.Optional;
 
-export const Warning = Type.Object({ code: S(), message: S() });
-
 export const JobRecordSchema = Open(
   {
     job: Open(

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
 import type { RoundJob } from '../../contracts';
 import {
@@ -166,7 +166,6 @@ export const RoundConfigBody = Type.Object(
     ],
   },
 );
-export type RoundConfigBodyT = Static<typeof RoundConfigBody>;
 
 export const RoundIdParams = Type.Object({ roundId: Id }, { additionalProperties: false });
 

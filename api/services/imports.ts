@@ -171,11 +171,6 @@ export async function parseResultsFile(
   return checkTable(exam, table);
 }
 
-/** The same for CSV text (kept for callers that have the text at hand). */
-export function parseResultsCsv(exam: 'skd' | 'skb', text: string): { rows: ParsedRow[]; errors: RuleViolation[] } {
-  return checkTable(exam, readCsv(text));
-}
-
 function checkTable(exam: 'skd' | 'skb', table: Table): { rows: ParsedRow[]; errors: RuleViolation[] } {
   if (table.errors.length) return { rows: [], errors: table.errors };
   const errors: RuleViolation[] = [];
