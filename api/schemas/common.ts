@@ -52,6 +52,7 @@ export const PlainText = (o: {
 /** Does this text pass PlainText? (for values checked outside a schema, e.g. object keys) */
 export const isPlainText = (s: string, multiline = false): boolean =>
   new RegExp(multiline ? MULTI_LINE_PATTERN : SINGLE_LINE_PATTERN, 'u').test(s);
+
 /**
  * One of a fixed list of strings, rendered as `{ type: 'string', enum: [...] }` (TypeBox renders a
  * union of literals as anyOf/const, whose validation errors repeat once per value and never list them).
@@ -112,8 +113,3 @@ export function errors<const T extends readonly (number | readonly [number, stri
   return out as { [K in StatusOf<T[number]> & number]: typeof ErrorSchema };
 }
 export const errorSchemaFor = described;
-
-/**
- * The usual error statuses of a route that looks something up and runs a rule (401/403 and the
- * rest come from the onRoute hook). Prefer `errors(...)` with the statuses the route answers.
- */
