@@ -13,6 +13,7 @@ import {
   nipPrefix,
   type RoundConfig,
   type RoundSchedule,
+  type PassingCheck,
   type SkdScores,
 } from '../domain';
 import {
@@ -370,7 +371,13 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
     },
 
     async recordSkd(
-      i: Ctx & { scores: SkdScores; passed: boolean; passingGroup: string; reusedFromYear: number | null },
+      i: Ctx & {
+        scores: SkdScores;
+        passed: boolean;
+        passingGroup: string;
+        reusedFromYear: number | null;
+        checks?: PassingCheck[];
+      },
     ): Promise<void> {
       const total = i.scores.twk + i.scores.tiu + i.scores.tkp;
       await withAudit(
@@ -379,7 +386,7 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
         `skd:${total}:${i.at}`,
         'system',
         null,
-        { ...i.scores, total, passed: i.passed, reusedFromYear: i.reusedFromYear },
+        { ...i.scores, total, passed: i.passed, reusedFromYear: i.reusedFromYear, checks: i.checks ?? [] },
         async (trx) => {
           await trx
             .insertInto('skd_scores')

@@ -12,3 +12,4 @@ export * from './round-config';
 export * from './career';
 export * from './sanggah';
 export * from './drh';
+export * from './decision-wording';

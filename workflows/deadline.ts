@@ -1,13 +1,11 @@
 import { condition } from '@temporalio/workflow';
 
-/** Marks the workflows whose deadline waits are decided by `waitForDeadline` (round and candidate). */
+/**
+ * The round's pre-1.0 patch (workflows/round.ts still calls patched() with it until the round's
+ * own 1.0 baseline retires it). The candidate workflow calls no patch: its 1.0 baseline decides
+ * every deadline with `waitForDeadline`.
+ */
 export const DEADLINE_PATCH = 'deadline-waits-from-history';
-/** Marks a candidate that, its deadline timer fired, asked the round's record whether the deadline had moved. */
-export const CONFIRM_PATCH = 'deadline-confirmed-with-round';
-/** Marks a candidate whose administrasi sanggah window follows the announcement when HR moves it. */
-export const SANGGAH_WINDOW_PATCH = 'sanggah-window-follows-announcement';
-/** Marks a candidate that met a deadline while a message accepted before it was still being written, and waited for that write. */
-export const IN_FLIGHT_PATCH = 'deadline-honours-write-in-flight';
 
 /**
  * Waits until the instant `due()` — which HR may move later while the wait runs (and a simulation

@@ -1,3 +1,3 @@
 export { recruitmentRound } from './round';
-export { candidate } from './candidate';
+export { candidate } from './candidate/index';
 export { career } from './career';

@@ -1,6 +1,20 @@
 import { roundChain } from '../../contracts';
-import type { DocumentKind, RoundConfig, SanggahStage } from '../../domain';
-import type { CandidateOutcome, CandidateStage, CandidateStatus, Decision, DocumentRef } from '../../contracts';
+import {
+  type DocumentKind,
+  type PassingCheck,
+  type RoundConfig,
+  type SanggahStage,
+  wording,
+  type Wording,
+} from '../../domain';
+import type {
+  CandidateOutcome,
+  CandidateStage,
+  CandidateStatus,
+  Decision,
+  DocumentDecision,
+  DocumentRef,
+} from '../../contracts';
 import { notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 
@@ -17,66 +31,41 @@ interface AuditRow {
 }
 
 /**
- * A decision as the candidate's workflow words it (workflows/candidate.ts `decide`), from its
+ * A decision as the candidate's workflow words it (both with domain/decision-wording.ts), from its
  * audit row; rows that record no decision (a stage, a first assignment, an SKB score) give none.
  */
 function decisionOf(no: string, a: AuditRow): Decision | undefined {
   const p = (a.payload ?? {}) as Record<string, unknown>;
-  const who = a.actor === no ? 'pelamar' : a.actor;
-  const at = { who, when: iso(a.occurred_at) };
-  const why = a.reason ? { why: a.reason } : {};
-  switch (a.action) {
+  const who = a.actor === no ? 'pelamar' : a.actor === 'system' ? 'sistem' : a.actor;
+  const w = wordingOf(a.action, p, a.reason);
+  return w && { what: w.what, who, when: iso(a.occurred_at), ...(w.why ? { why: w.why } : {}) };
+}
+
+function wordingOf(action: string, p: Record<string, unknown>, reason: string | null): Wording | undefined {
+  const stage = p.stage as SanggahStage;
+  switch (action) {
     case 'documents.submitted':
-      return {
-        what: 'unggah dokumen',
-        ...at,
-        why: ((p.documents ?? []) as { kind: string }[]).map((d) => d.kind).join(', '),
-      };
+      return wording.documentsSubmitted(((p.documents ?? []) as { kind: string }[]).map((d) => d.kind));
     case 'verification.decided':
-      return { what: `verifikasi administrasi: ${String(p.result)}`, ...at, ...why };
+      return wording.verification(p.result as 'MS' | 'TMS', (p.decisions ?? []) as DocumentDecision[]);
     case 'task.escalated':
-      return {
-        what: `eskalasi ${String(p.taskId).split(':')[1]} ke ${String(p.reviewer)}`,
-        who: 'sistem',
-        when: at.when,
-        why: 'peninjau sebelumnya tidak memutus sebelum tenggat',
-      };
+      return wording.escalation(String(p.taskId).split(':')[1]!, String(p.reviewer));
     case 'sanggah.filed':
-      return { what: `sanggah ${String(p.stage)} diajukan`, ...at, ...why };
+      return wording.sanggahFiled(stage, reason ?? '');
     case 'sanggah.answered':
-      return { what: `jawab sanggah ${String(p.stage)}: ${p.accepted ? 'diterima' : 'ditolak'}`, ...at, ...why };
+      return wording.sanggahAnswered(stage, !!p.accepted, reason ?? '');
     case 'skd.recorded':
-      return {
-        what: `SKD ${p.passed ? 'memenuhi' : 'tidak memenuhi'} nilai ambang batas`,
-        who: 'sistem',
-        when: at.when,
-        why: `TWK ${String(p.twk)}, TIU ${String(p.tiu)}, TKP ${String(p.tkp)}, total ${String(p.total)}`,
-      };
+      return wording.skd(!!p.passed, (p.checks ?? []) as PassingCheck[]);
     case 'skb.selection':
-      return {
-        what: p.selected ? 'lolos ke SKB' : 'tidak lolos ke SKB',
-        who: 'sistem',
-        when: at.when,
-        ...(p.skdRank ? { why: `peringkat SKD ${String(p.skdRank)}` } : {}),
-      };
+      return wording.skbSelection(!!p.selected, (p.skdRank as number | null) ?? null);
     case 'final.recorded':
-      return {
-        what: `hasil akhir: ${String(p.result)}`,
-        who: 'sistem',
-        when: at.when,
-        why: `nilai integrasi ${String(p.score)}, peringkat ${String(p.rank)}`,
-      };
+      return wording.final(String(p.result), String(p.score), Number(p.rank));
     case 'drh.submitted':
-      return { what: 'DRH diisi', ...at };
+      return wording.drhSubmitted();
     case 'candidate.appointed':
-      return {
-        what: `NIP ditetapkan ${String(p.nip)}, SK CPNS ${String(p.skNumber)}`,
-        who: 'sistem',
-        when: at.when,
-        why: `TMT ${String(p.tmt)}`,
-      };
+      return wording.appointed(String(p.nip), String(p.skNumber), String(p.tmt));
     case 'candidate.ended':
-      return { what: `selesai: ${String(p.outcome)}`, who: 'sistem', when: at.when, ...why };
+      return wording.ended(String(p.outcome), reason);
     default:
       return undefined;
   }

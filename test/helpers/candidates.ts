@@ -98,9 +98,10 @@ export function envNow(env: TestWorkflowEnvironment): Promise<number> {
 /**
  * A candidate status as both the workflow and the API's PostgreSQL read can say it: the
  * documents deadline left out (the workflow keeps the first one it was given; the read gives the
- * round's current one) and each decision as who and what (the wording of the reasons may differ).
+ * round's current one) and each decision as who, what and why (both word it with
+ * domain/decision-wording.ts; only the instant differs: the workflow's task or the write's).
  */
 export function comparableStatus(s: CandidateStatus): Omit<CandidateStatus, 'decisions'> & { decisions: string[] } {
   const { documents: _close, ...deadlines } = s.deadlines;
-  return { ...s, deadlines, decisions: s.decisions.map((d) => `${d.who}: ${d.what}`) };
+  return { ...s, deadlines, decisions: s.decisions.map((d) => `${d.who}: ${d.what}${d.why ? ` (${d.why})` : ''}`) };
 }

@@ -7,11 +7,8 @@ import { createUser } from '../../db/users';
 import { withDefaults } from '../../domain';
 import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../contracts';
 import {
-  answerSanggahUpdate,
   candidateStatusQuery,
   extendDeadlineUpdate,
-  fileSanggahUpdate,
-  scheduleChangedSignal,
   roundStateQuery,
   candidateWorkflowId,
   finalResultSignal,
@@ -87,25 +84,14 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     },
   },
   {
-    name: 'candidate-appointed',
+    // The candidate's 1.0 baseline (no patches): MS, SKD, SKB, lulus, DRH, NIP and SK.
+    name: 'candidate-1.0-appointed',
     run: async (c) => appointedCandidate(c),
   },
   {
-    // The same path behind patched('deadline-waits-from-history').
-    name: 'candidate-v2-appointed',
-    run: async (c) => appointedCandidate(c),
-  },
-  {
-    // Behind patched('sanggah-window-follows-announcement'): TMS, HR postpones the announcement,
-    // the appeal is filed in the moved window and rejected.
-    name: 'candidate-v4-sanggah-window-moved',
-    run: async (c) => sanggahAfterMovedAnnouncement(c),
-  },
-  {
-    // Behind patched('deadline-confirmed-with-round'): registration extended by the round, its
-    // notice not yet arrived; the close fires, the candidate reads the round's record, waits on,
-    // submits, and is verified MS.
-    name: 'candidate-v5-close-confirmed',
+    // Registration extended by the round, its notice not yet arrived; the close fires, the
+    // candidate reads the round's record, waits on, submits, and is verified MS.
+    name: 'candidate-1.0-close-confirmed',
     run: async (c) => closeConfirmedWithRound(c),
   },
   {
@@ -161,47 +147,6 @@ async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workfl
     (x) => x.stage === 'appointment',
   );
   await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
-  await h.result();
-  return { workflowId: h.workflowId };
-}
-
-async function sanggahAfterMovedAnnouncement({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
-  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'sanggah');
-  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
-  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-  const s = await poll(
-    () => h.query(candidateStatusQuery),
-    (x) => x.stage === 'verification',
-  );
-  await h.executeUpdate(verifyDocumentsUpdate, {
-    args: [
-      {
-        reviewer: s.reviewer!,
-        decisions: s.documents.map((d) =>
-          d.kind === 'str'
-            ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' }
-            : { kind: d.kind, result: 'MS' as const },
-        ),
-      },
-    ],
-  });
-  const moved = Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY;
-  await h.signal(scheduleChangedSignal, {
-    phaseKey: 'schedule-1',
-    key: 'announcementAt',
-    to: new Date(moved).toISOString(),
-  });
-  await sleepTo(env, moved + 60_000);
-  await h.executeUpdate(fileSanggahUpdate, {
-    args: [{ reason: 'STR saya diperpanjang sebelum pendaftaran ditutup; bukti terlampir.' }],
-  });
-  const w = await poll(
-    () => h.query(candidateStatusQuery),
-    (x) => x.deadlines.sanggahReviewer !== undefined,
-  );
-  await h.executeUpdate(answerSanggahUpdate, {
-    args: [{ reviewer: w.reviewer!, accepted: false, answer: 'Perpanjangan STR terbit setelah pendaftaran ditutup' }],
-  });
   await h.result();
   return { workflowId: h.workflowId };
 }

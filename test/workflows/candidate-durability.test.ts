@@ -24,7 +24,6 @@ import { openRound, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from
 import { spawnTs } from '../helpers/processes';
 import { devServerEnv, testDb, uniqueTaskQueue } from '../helpers/temporal';
 import { createWorker } from '../../worker/worker';
-import { IN_FLIGHT_PATCH } from '../../workflows/deadline';
 import { candidateStatusQuery } from '../../contracts';
 
 let env: TestWorkflowEnvironment;
@@ -254,19 +253,26 @@ describe('a candidate path survives a killed worker (real dev server, real time)
     expect(tasks).toEqual([{ task_id: `${registrationNo}:verification:administrasi:1`, status: 'done' }]);
 
     const history = await h().fetchHistory();
-    const patches = (history.events ?? []).flatMap((e) => {
-      const m = e.markerRecordedEventAttributes;
-      const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
-      return data ? [JSON.parse(Buffer.from(data).toString()).id as string] : [];
-    });
-    // The marker shows the race really happened in this run (the deadline met the decision in flight).
-    expect(patches).toContain(IN_FLIGHT_PATCH);
+    // The race really happened in this run: the reviewer's deadline timer had fired when the
+    // workflow task that accepted the decision began (one task completed between the firing and
+    // the acceptance: the one that handled both).
+    const events = history.events ?? [];
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const fired = events
+      .map((e, i) => (i < accepted && e.timerFiredEventAttributes ? i : -1))
+      .reduce((a, b) => Math.max(a, b), -1);
+    expect(accepted).toBeGreaterThan(0);
+    expect(fired).toBeGreaterThan(0);
+    expect(events.slice(fired, accepted).filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: inject('bundlePath') }, dataConverter: {} },
       history,
       candidateWorkflowId(registrationNo),
     );
     if (process.env.ASN_CAPTURE_GOLDEN === '1')
-      writeFileSync(join(__dirname, '..', 'histories', 'candidate-v3-decision-in-flight.json'), historyToJSON(history));
+      writeFileSync(
+        join(__dirname, '..', 'histories', 'candidate-1.0-decision-in-flight.json'),
+        historyToJSON(history),
+      );
   }, 900_000);
 });

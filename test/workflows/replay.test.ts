@@ -30,11 +30,9 @@ describe('golden histories replay on the current code', () => {
       expect.arrayContaining([
         'round-full.json',
         'round-v2-deadline-waits.json',
-        'candidate-appointed.json',
-        'candidate-v2-appointed.json',
-        'candidate-v3-decision-in-flight.json',
-        'candidate-v4-sanggah-window-moved.json',
-        'candidate-v5-close-confirmed.json',
+        'candidate-1.0-appointed.json',
+        'candidate-1.0-close-confirmed.json',
+        'candidate-1.0-decision-in-flight.json',
         'career-v1-late-evaluation.json',
         'career-v2-late-evaluation.json',
       ]),
@@ -43,24 +41,12 @@ describe('golden histories replay on the current code', () => {
     expect(markers('career-v2-late-evaluation.json')).toContain('skp-evaluation-grace');
     // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
     expect(markers('round-full.json')).toEqual([]);
-    expect(markers('candidate-appointed.json')).toEqual([]);
     expect(markers('round-v2-deadline-waits.json')).toEqual(['deadline-waits-from-history']);
-    expect(markers('candidate-v2-appointed.json')).toEqual(['deadline-waits-from-history']);
-    // A reviewer's decision in flight when its deadline fired (candidate-durability.test.ts captured it).
-    expect(markers('candidate-v3-decision-in-flight.json')).toEqual([
-      'deadline-waits-from-history',
-      'deadline-honours-write-in-flight',
-    ]);
-    // The administrasi sanggah window following a postponed announcement.
-    expect(markers('candidate-v4-sanggah-window-moved.json')).toEqual([
-      'deadline-waits-from-history',
-      'sanggah-window-follows-announcement',
-    ]);
-    // A deadline confirmed with the round's record when its timer fired.
-    expect(markers('candidate-v5-close-confirmed.json')).toEqual([
-      'deadline-waits-from-history',
-      'deadline-confirmed-with-round',
-    ]);
+    // The candidate's 1.0 baseline calls no patch; its old goldens (candidate-appointed, -v2 … -v5) were removed.
+    for (const f of files.filter((x) => x.startsWith('candidate-'))) {
+      expect(f).toMatch(/^candidate-1\.0-/);
+      expect(markers(f)).toEqual([]);
+    }
   });
 
   it.each(files)(
