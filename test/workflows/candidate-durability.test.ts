@@ -257,7 +257,9 @@ describe('a candidate path survives a killed worker (real dev server, real time)
     // workflow task that accepted the decision began (one task completed between the firing and
     // the acceptance: the one that handled both).
     const events = history.events ?? [];
-    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const accepted = events.findIndex(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'verifyDocuments',
+    );
     const fired = events
       .map((e, i) => (i < accepted && e.timerFiredEventAttributes ? i : -1))
       .reduce((a, b) => Math.max(a, b), -1);
