@@ -85,14 +85,9 @@ export interface FinalRow {
   breakdown: ScoreTerm[];
 }
 
-/**
- * Final ranking: integrated scores computed exactly by the domain (integers over the
- * formation's scale), stored, then ranked in SQL by Pasal 45(4): score → SKD total → TKP → TIU
- * → TWK → IPK → the older candidate (registration number only orders true ties for display).
- * The first `quota` pass; vacant seats go to optimalisasi (Pasal 47, domain).
- */
-export async function rankFinal(db: Db, config: RoundConfig, version: number, store = true): Promise<FinalRow[]> {
-  const rows = await db
+/** The selected candidates' scores the final ranking integrates (a reused SKD from its earlier year). */
+async function finalInputs(db: Db, roundId: string) {
+  return db
     .selectFrom('rankings as sel')
     .innerJoin('applications as a', 'a.registration_no', 'sel.registration_no')
     .innerJoin('exam_scores as skb', (j) =>
@@ -117,32 +112,22 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
       sql<number>`coalesce(skd.tiu, reused.tiu)`.as('tiu'),
       sql<number>`coalesce(skd.tkp, reused.tkp)`.as('tkp'),
     ])
-    .where('sel.round_id', '=', config.roundId)
+    .where('sel.round_id', '=', roundId)
     .where('sel.kind', '=', 'skb_selection')
     .where('sel.result', '=', 'selected')
     .execute();
-  const formations = new Map(config.formations.map((f) => [f.formationId, f]));
-  const scored = rows.map((r) => {
-    const f = formations.get(r.formation_id)!;
-    const s = integratedScore(scoringOf(config, f), {
-      skdTotal: r.twk + r.tiu + r.tkp,
-      skb: r.skb ?? 0,
-      experienceYears: r.experience_years,
-      interview: r.interview ?? 0,
-      priorPredikat: (r.prior_predikat as PriorPredikat | null) ?? null,
-    });
-    return { ...r, score: s };
-  });
-  if (!store) return rankInMemory(config, scored, await declinesOf(db, config.roundId));
+}
 
+/** Stores the integrated scores as the final ranking (pending) and ranks them in SQL. */
+async function storeFinalScores(db: Db, roundId: string, scored: Scored[], version: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('rankings').where('round_id', '=', config.roundId).where('kind', '=', 'final').execute();
+    await trx.deleteFrom('rankings').where('round_id', '=', roundId).where('kind', '=', 'final').execute();
     for (let i = 0; i < scored.length; i += 1000) {
       await trx
         .insertInto('rankings')
         .values(
           scored.slice(i, i + 1000).map((r) => ({
-            round_id: config.roundId,
+            round_id: roundId,
             kind: 'final' as const,
             registration_no: r.registration_no,
             formation_id: r.formation_id,
@@ -162,8 +147,33 @@ export async function rankFinal(db: Db, config: RoundConfig, version: number, st
         )
         .execute();
     }
-    await rankFinalInSql(trx, config.roundId);
+    await rankFinalInSql(trx, roundId);
   });
+}
+
+/**
+ * Final ranking: integrated scores computed exactly by the domain (integers over the
+ * formation's scale), stored, then ranked in SQL by Pasal 45(4): score → SKD total → TKP → TIU
+ * → TWK → IPK → the older candidate (registration number only orders true ties for display).
+ * The first `quota` pass; vacant seats go to optimalisasi (Pasal 47, domain).
+ */
+export async function rankFinal(db: Db, config: RoundConfig, version: number, store = true): Promise<FinalRow[]> {
+  const rows = await finalInputs(db, config.roundId);
+  const formations = new Map(config.formations.map((f) => [f.formationId, f]));
+  const scored = rows.map((r) => {
+    const f = formations.get(r.formation_id)!;
+    const s = integratedScore(scoringOf(config, f), {
+      skdTotal: r.twk + r.tiu + r.tkp,
+      skb: r.skb ?? 0,
+      experienceYears: r.experience_years,
+      interview: r.interview ?? 0,
+      priorPredikat: (r.prior_predikat as PriorPredikat | null) ?? null,
+    });
+    return { ...r, score: s };
+  });
+  if (!store) return rankInMemory(config, scored, await declinesOf(db, config.roundId));
+
+  await storeFinalScores(db, config.roundId, scored, version);
   const ranked = await db
     .selectFrom('rankings')
     .select(['registration_no', 'formation_id', 'rank', 'score_scaled', 'score_scale', 'breakdown'])
