@@ -15,7 +15,7 @@ import {
   type CareerStatus,
 } from '../../contracts';
 import type { career } from '../../workflows/career';
-import { retirementDate, type Rating } from '../../domain';
+import { addMonths, retirementDate, type Rating } from '../../domain';
 import { careerInput, careerWorkflowIdOf, nextJanuary, startCareer } from '../helpers/career';
 import { testDb, testWorker, timeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -67,11 +67,12 @@ async function nextYear(nip: string, year: number): Promise<CareerStatus> {
   return waitFor(nip, (s) => s.year === year + 1 || s.stage === 'retired');
 }
 
-/** Passes probation right away and returns the PNS year's first status. */
+/** Passes probation: Latsar and health recorded, the year from TMT over; returns the PNS year's first status. */
 async function toPns(nip: string): Promise<CareerStatus> {
   await handle(nip).executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
-  await handle(nip).executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
-  return waitFor(nip, (s) => s.status === 'pns' && s.stage === 'planning');
+  const s = await handle(nip).executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
+  await sleepTo(Date.parse(s.probation!.endsAt) + 3_600_000);
+  return waitFor(nip, (x) => x.status === 'pns' && x.stage === 'planning');
 }
 
 /** One year driven like a diligent supervisor: expectations, two check-ins, the annual evaluation. */
@@ -112,6 +113,39 @@ describe('career workflow', () => {
     });
   });
 
+  it('probation lasts a year from TMT: Latsar and health in month 2 leave a CPNS until then; the PNS decision comes at TMT + 1 year', async () => {
+    const tmt = await nextJanuary(env);
+    const input = careerInput({}, tmt);
+    await startCareer(env, taskQueue, input);
+    await sleepTo(WIB(addMonths(tmt, 2)));
+    await handle(input.nip).executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
+    // Two HR clerks record the health statement at once: the handler sets its state before its
+    // first await, so the validator refuses the second while the first is still being written.
+    const both = await Promise.allSettled(
+      ['hr', 'hr.kedua'].map((actor) =>
+        handle(input.nip).executeUpdate(recordHealthUpdate, { args: [{ actor, healthy: true }] }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(both.find((r) => r.status === 'rejected')).toMatchObject({ reason: { cause: { type: 'WRONG_STAGE' } } });
+    const recorded = (both.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<CareerStatus>).value;
+    expect(recorded.probation).toMatchObject({ latsar: true, healthy: true });
+    const endsAt = WIB(addMonths(tmt, 12), '00:00:00');
+    expect(Date.parse(recorded.probation!.endsAt)).toBe(endsAt);
+    // The day before the year is over: still a CPNS in probation, in the workflow and in the database.
+    await sleepTo(endsAt - DAY);
+    const before = await status(input.nip);
+    expect([before.status, before.stage]).toEqual(['cpns', 'probation']);
+    const row = () =>
+      db.selectFrom('careers').select(['status', 'pns_at']).where('nip', '=', input.nip).executeTakeFirst();
+    expect(await row()).toMatchObject({ status: 'cpns', pns_at: null });
+    // The year over: the decision (conditions met) makes the CPNS a PNS on that day, and the first SKP year follows.
+    await sleepTo(endsAt + 3_600_000);
+    const pns = await waitFor(input.nip, (s) => s.status === 'pns');
+    expect(pns.year).toBe(Number(tmt.slice(0, 4)) + 1);
+    expect(await row()).toEqual({ status: 'pns', pns_at: addMonths(tmt, 12) });
+  });
+
   it('probation extended with a recorded reason; a failed Latsar waits for the official, who may dismiss', async () => {
     const input = careerInput({}, await nextJanuary(env));
     await startCareer(env, taskQueue, input);
@@ -125,7 +159,18 @@ describe('career workflow', () => {
     expect(Date.parse(ext.probation!.endsAt) - Date.parse(before.probation!.endsAt)).toBeGreaterThan(85 * DAY);
     await handle(input.nip).executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: false }] });
     await handle(input.nip).executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
-    await waitFor(input.nip, (s) => s.stage === 'probation_decision');
+    await expect(
+      handle(input.nip).executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] }),
+    ).rejects.toMatchObject({ cause: { type: 'WRONG_STAGE' } });
+    // The year from TMT is over, but the extension moved the end: no decision yet.
+    await sleepTo(Date.parse(before.probation!.endsAt) + DAY);
+    expect((await status(input.nip)).stage).toBe('probation');
+    await sleepTo(Date.parse(ext.probation!.endsAt) + 3_600_000);
+    const waiting = await waitFor(input.nip, (s) => s.stage === 'probation_decision');
+    expect(waiting.events.at(-1)).toMatchObject({
+      what: 'menunggu keputusan pejabat atas hasil masa percobaan',
+      why: 'tidak lulus Latsar',
+    });
     await handle(input.nip).executeUpdate(decideProbationUpdate, {
       args: [{ official: 'Sekretaris Daerah Kota Medan', appoint: false, reason: 'Tidak lulus Latsar' }],
     });
