@@ -3,13 +3,13 @@
  * `npm run histories:capture [-- name ...] [--force]`. Each scenario writes
  * test/histories/<name>.json. A golden history is frozen once committed: it stands for the
  * workflows already running in production, so the script never overwrites one without --force.
- * The candidate workflow's 1.0 baseline (issue 16) retired its pre-release patches; its old
- * goldens were removed and candidate-1.0-*.json captured from the 1.0 code (candidate-1.0-
+ * 1.0 is the baseline (issue 16): the pre-release patches are retired, the old goldens removed and
+ * candidate-1.0-*.json and career-1.0-*.json captured from the 1.0 code (candidate-1.0-
  * decision-in-flight.json by test/workflows/candidate-durability.test.ts with ASN_CAPTURE_GOLDEN=1).
  * After 1.0 a workflow changes as Temporal documents it: the new code goes behind patched() and is
  * captured under a new name beside the old file (which keeps proving the old runs replay); once
  * no run predates the patch it becomes deprecatePatch(), and the patch and the old file are removed
- * once no run has the marker (career-v1-late-evaluation.json predates patched('skp-evaluation-grace')).
+ * once no run has the marker.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,8 +4,14 @@ import { submitDocuments } from '../../api/services/documents';
 import { register } from '../../api/services/registrations';
 import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
-import { withDefaults } from '../../domain';
-import { careerStatusQuery, evaluateUpdate, recordHealthUpdate, recordLatsarUpdate } from '../../contracts';
+import { addMonths, withDefaults } from '../../domain';
+import {
+  careerStatusQuery,
+  evaluateUpdate,
+  extendProbationUpdate,
+  recordHealthUpdate,
+  recordLatsarUpdate,
+} from '../../contracts';
 import {
   candidateStatusQuery,
   extendDeadlineUpdate,
@@ -95,8 +101,13 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async (c) => closeConfirmedWithRound(c),
   },
   {
-    // The supervisor evaluates late: exercises the code changed behind patched('skp-evaluation-grace').
-    name: process.env.CAPTURE_V1 ? 'career-v1-late-evaluation' : 'career-v2-late-evaluation',
+    // The probation run of 1.0: Latsar and health recorded early, an extension, PNS at its end.
+    name: 'career-1.0-probation-pns',
+    run: async ({ env, taskQueue }) => probationCareer(env, taskQueue),
+  },
+  {
+    // A PNS year of 1.0 whose supervisor evaluates late: two reminders, escalation, the unit head evaluates.
+    name: 'career-1.0-late-evaluation',
     run: async ({ env, taskQueue }) => lateEvaluationCareer(env, taskQueue),
   },
 ];
@@ -179,11 +190,8 @@ async function closeConfirmedWithRound({ env, db, taskQueue }: Ctx): Promise<{ w
   return { workflowId: h.workflowId };
 }
 
-/** Probation, then a PNS year whose supervisor never evaluates: reminders, escalation, the unit head evaluates; returns that year's (closed) run. */
-export async function lateEvaluationCareer(
-  env: TestWorkflowEnvironment,
-  taskQueue: string,
-): Promise<{ workflowId: string; runId: string }> {
+/** A career started with TMT next January (a NIP unique to this capture) and its handle. */
+async function startedCareer(env: TestWorkflowEnvironment, taskQueue: string) {
   const y = new Date(await env.currentTimeMs()).getUTCFullYear();
   const input = careerInput(
     { nip: `19980314${y + 1}011${String(Date.now() % 1000).padStart(3, '0')}` },
@@ -191,8 +199,39 @@ export async function lateEvaluationCareer(
   );
   const id = careerWorkflowIdOf(input.nip);
   const h = await env.client.workflow.start('career', { taskQueue, workflowId: id, args: [input] });
+  return { input, id, h };
+}
+
+/** Latsar (month 2), health, an extension of one month; the year over, the CPNS becomes PNS. Returns the probation run. */
+export async function probationCareer(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+): Promise<{ workflowId: string; runId: string }> {
+  const { input, id, h } = await startedCareer(env, taskQueue);
+  await sleepTo(env, Date.parse(`${addMonths(input.tmt, 2)}T12:00:00+07:00`));
   await h.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
   await h.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
+  const s = await h.executeUpdate(extendProbationUpdate, {
+    args: [{ actor: 'hr', months: 1, reason: 'Latsar angkatan ini ditunda penyelenggara' }],
+  });
+  await sleepTo(env, Date.parse(s.probation!.endsAt) + 3_600_000);
+  const latest = env.client.workflow.getHandle(id);
+  await poll(
+    () => latest.query(careerStatusQuery),
+    (x) => x.status === 'pns',
+  );
+  return { workflowId: id, runId: h.firstExecutionRunId };
+}
+
+/** Probation, then a PNS year whose supervisor never evaluates: reminders, escalation, the unit head evaluates; returns that year's (closed) run. */
+export async function lateEvaluationCareer(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+): Promise<{ workflowId: string; runId: string }> {
+  const { id, h } = await startedCareer(env, taskQueue);
+  await h.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
+  const recorded = await h.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
+  await sleepTo(env, Date.parse(recorded.probation!.endsAt) + 3_600_000);
   const latest = env.client.workflow.getHandle(id);
   const s = await poll(
     () => latest.query(careerStatusQuery),

@@ -285,9 +285,10 @@ describe('signed heads of the audit chains, recorded in the workflow histories',
     const input = careerInput({ birthDate: `${Number(tmt.slice(0, 4)) - 25}-03-14` }, tmt);
     const handle = await startCareer(env, taskQueue, input);
     await handle.executeUpdate(recordLatsarUpdate, { args: [{ actor: 'hr', passed: true }] });
-    await handle.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
+    const recorded = await handle.executeUpdate(recordHealthUpdate, { args: [{ actor: 'hr', healthy: true }] });
     const chain = careerChain(input.nip);
-    // The probation run ends in continueAsNew once the PNS appointment is recorded and anchored.
+    // The probation run ends in continueAsNew once its year is over and the PNS appointment is recorded and anchored.
+    await env.sleep(Date.parse(recorded.probation!.endsAt) + 3_600_000 - (await env.currentTimeMs()));
     await expect
       .poll(async () => (await anchoredCheckpoints(deps, careerWorkflowIdOf(input.nip))).checkpoints.length, {
         timeout: 60_000,

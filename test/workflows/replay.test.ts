@@ -33,12 +33,13 @@ describe('golden histories replay on the current code', () => {
         'candidate-1.0-appointed.json',
         'candidate-1.0-close-confirmed.json',
         'candidate-1.0-decision-in-flight.json',
-        'career-v1-late-evaluation.json',
-        'career-v2-late-evaluation.json',
+        'career-1.0-probation-pns.json',
+        'career-1.0-late-evaluation.json',
       ]),
     );
-    expect(markers('career-v1-late-evaluation.json')).toEqual([]);
-    expect(markers('career-v2-late-evaluation.json')).toContain('skp-evaluation-grace');
+    // The career's 1.0 baseline: no patch markers (the pre-release patches are retired).
+    expect(markers('career-1.0-probation-pns.json')).toEqual([]);
+    expect(markers('career-1.0-late-evaluation.json')).toEqual([]);
     // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
     expect(markers('round-full.json')).toEqual([]);
     expect(markers('round-v2-deadline-waits.json')).toEqual(['deadline-waits-from-history']);
@@ -60,27 +61,50 @@ describe('golden histories replay on the current code', () => {
     },
     60_000,
   );
+});
 
-  it('the replay check has teeth: the v1 history fails on a change to the same path made without patched()', async () => {
-    // A copy of workflows/ beside the real one (so its relative imports resolve), where the second
-    // reminder is added straight after the first, unguarded.
+/**
+ * How a running workflow is changed after 1.0: behind `patched()`. The controls take the 1.0
+ * history of a late evaluation and one change to the path it took (an extra reminder after the
+ * first): made straight, the history no longer replays; made behind `patched(id)`, it does.
+ */
+describe('changing the career after 1.0', () => {
+  const golden = 'career-1.0-late-evaluation.json';
+  const reminder = "await note(st, 'pengingat: penilaian kinerja belum diisi', 'sistem', `tenggat ${iso(deadline)}`);";
+  const extra = "await note(st, 'pengingat tambahan: penilaian kinerja belum diisi', 'sistem');";
+
+  /** The workflows bundled from a copy of workflows/ beside the real one (its relative imports resolve), career/steps.ts edited. */
+  async function variant(edit: (src: string) => string): Promise<string> {
     const dir = mkdtempSync(join(ROOT, '.replay-variant-'));
     try {
       cpSync(join(ROOT, 'workflows'), dir, { recursive: true });
-      const career = join(dir, 'career.ts');
-      const src = readFileSync(career, 'utf8');
-      const reminder = "await note('pengingat: penilaian kinerja belum diisi', 'sistem', `tenggat ${iso(deadline)}`);";
+      const steps = join(dir, 'career', 'steps.ts');
+      const src = readFileSync(steps, 'utf8');
       expect(src).toContain(reminder);
-      writeFileSync(
-        career,
-        src.replace(reminder, `${reminder} await note('pengingat kedua: penilaian kinerja belum diisi', 'sistem');`),
-      );
+      writeFileSync(steps, edit(src));
       const code = await bundleWorkflows(join(dir, 'index.ts'));
-      await expect(
-        Worker.runReplayHistory({ workflowBundle: { code } }, load('career-v1-late-evaluation.json').history, 'v1'),
-      ).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
+      expect(code).toContain('pengingat tambahan'); // the change is in the bundle replayed
+      return code;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  const replay = (code: string) =>
+    Worker.runReplayHistory({ workflowBundle: { code } }, load(golden).history, 'career-1.0');
+
+  it('negative control: the change made without patched() fails replay of the 1.0 history', async () => {
+    const code = await variant((src) => src.replace(reminder, `${reminder} ${extra}`));
+    await expect(replay(code)).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
+  }, 120_000);
+
+  it('positive control: the same change behind patched() replays the 1.0 history', async () => {
+    const code = await variant(
+      (src) =>
+        `import { patched } from '@temporalio/workflow';\n${src.replace(
+          reminder,
+          `${reminder} if (patched('career-extra-reminder')) ${extra}`,
+        )}`,
+    );
+    await replay(code);
   }, 120_000);
 });
