@@ -99,7 +99,7 @@ export interface DriverResult {
   /** Registrations whose token-bearing first answer was lost (see Registered.lostToken). */
   lostTokens: number;
   stages: StageTiming[];
-  /** NIPs whose careers passed probation (CPNS → PNS) and got their first SKP plan. */
+  /** NIPs whose careers got their atasan langsung, Latsar and health on record (CPNS until probation ends). */
   careers: string[];
   extensions: { key: string; to: string }[];
   finalState: RoundState;
@@ -570,14 +570,14 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   });
 
-  // 8. The first steps of the careers: Latsar and health recorded by HR end probation (CPNS →
-  //    PNS); the atasan langsung sets the first year's SKP expectations. (The yearly evaluation
-  //    itself opens on 30 November of that year: the career tests walk those years on the
-  //    time-skipping server.)
+  // 8. The first steps of the careers: HR names the atasan langsung and records Latsar and health.
+  //    The CPNS stays a CPNS until the year of probation from TMT is over; the decision, the first
+  //    SKP plan and the yearly evaluations come later (the career tests walk those years on the
+  //    time-skipping server).
   const careers: string[] = [];
   if (o.supervisor) {
     const sup = o.supervisor;
-    await stage('karier: masa percobaan dan SKP', async () => {
+    await stage('karier: masa percobaan', async () => {
       const finals = await api.getAll<{ registrationNo: string; result: string }>(`${base}/rankings/final`, hr);
       const appointedRegs = finals
         .filter((f) => f.result === 'lulus' || f.result === 'lulus_optimalisasi')
@@ -612,24 +612,19 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
           await sleep(300);
         }
         await api.post(`${c}/probation/latsar`, { passed: true }, { ...hr, ...once('latsar') });
-        await api.post(`${c}/probation/health`, { healthy: true }, { ...hr, ...once('health') });
-        for (;;) {
-          const st = await api.get<{ status: string; stage: string }>(c, hr);
-          if (st.status === 'pns') break;
-          await sleep(300);
-        }
-        await api.post(
-          `${c}/expectations`,
-          {
-            expectations: [
-              'Menyelesaikan layanan sesuai standar pelayanan unit',
-              'Menyusun laporan kinerja triwulan tepat waktu',
-            ],
-          },
-          { token: sup.token, ...retry, ...once('skp') },
+        const st = await api.post<{ status: string; probation: { endsAt: string } | null }>(
+          `${c}/probation/health`,
+          { healthy: true },
+          { ...hr, ...once('health') },
         );
+        // Recorded early, they decide nothing yet: the CPNS → PNS decision comes when the year of
+        // probation from TMT is over (the career tests walk that year on the time-skipping server).
+        if (st.status !== 'cpns' || !st.probation?.endsAt)
+          throw new Error(
+            `karier ${s.nip}: seharusnya masih CPNS sampai masa percobaan berakhir, didapat ${st.status}`,
+          );
         careers.push(s.nip);
-        progress('karier: CPNS → PNS, rencana SKP', ++done, appointedRegs.length);
+        progress('karier: atasan, Latsar dan surat sehat', ++done, appointedRegs.length);
       });
     });
   }

@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     `corong: ${funnel.registered} mendaftar → ${funnel.ms} MS → ${funnel.skdPassed} lulus SKD → ${funnel.skbSelected} peserta SKB → ${funnel.lulus} lulus → ${funnel.appointed} diangkat; ${result.refused.length} pendaftaran ditolak saat mendaftar`,
   );
   say(
-    `karier: ${result.careers.length} CPNS menjadi PNS setelah Latsar dan surat sehat; rencana SKP tahun pertama ditetapkan atasan`,
+    `karier: ${result.careers.length} CPNS dengan atasan langsung, hasil Latsar dan surat sehat tercatat; keputusan PNS setelah masa percobaan satu tahun sejak TMT`,
   );
   for (const s of result.stages) say(`  ${s.stage.padEnd(30)} ${durasi(s.endedAt - s.startedAt)}`);
   if (result.extensions.length)
