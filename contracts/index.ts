@@ -7,5 +7,6 @@ export * from './ids';
 export * from './round';
 export * from './candidate';
 export * from './career';
+export * from './exam';
 export * from './rejections';
 export * from './audit-chains';

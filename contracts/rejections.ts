@@ -21,6 +21,17 @@ export const REJECTION_STATUS = {
   INVALID_DRH: 422,
   NOT_SIMULATION: 409,
   ANNOUNCED: 409,
+  // The online exam session (contracts/exam.ts, issue 19).
+  /** Before the candidate's slot opens, or after it closed without the session having started. */
+  EXAM_NOT_OPEN: 409,
+  /** The session has ended (submitted, timer, absent): nothing more is accepted. */
+  EXAM_CLOSED: 409,
+  /** Another device holds the session; open again with takeover: true to take it over. */
+  DEVICE_CONFLICT: 409,
+  /** This device was taken over by another one (or never opened the session). */
+  DEVICE_LOCKED: 409,
+  /** An item or option id the session does not have, or a malformed integrity event. */
+  INVALID_ANSWER: 422,
 } as const;
 export type RejectionCode = keyof typeof REJECTION_STATUS;
 

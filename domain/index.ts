@@ -13,3 +13,4 @@ export * from './career';
 export * from './sanggah';
 export * from './drh';
 export * from './decision-wording';
+export * from './exam';

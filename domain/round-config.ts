@@ -15,6 +15,7 @@ import {
   type JabatanKind,
 } from './eligibility';
 import { type RuleViolation, violation } from './errors';
+import { type ExamConfig, validateExamConfig } from './exam';
 import type { Criterion, ScoringConfig } from './integration';
 import { DEFAULT_SKB_TIE_BREAK, type TieBreakKey } from './ranking';
 import { CATEGORIES, DEFAULT_PASSING_GRADES, SKD_SUBTESTS, SKD_MAX, type Category, type PassingGrades } from './skd';
@@ -79,6 +80,8 @@ export interface RoundConfig {
    * Absent in real rounds; the API refuses it in production unless ASN_ALLOW_SIMULATION=1.
    */
   simulation?: { dayMs: number };
+  /** The SKD exam: `online` (CAT sessions of this system, issue 19) or held elsewhere (`site`, default). */
+  exam?: ExamConfig;
 }
 
 export type RoundConfigInput = Omit<
@@ -256,6 +259,8 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
     w.skdWeight + w.skbWeight !== 100
   )
     add('WEIGHTS_SUM', 'Bobot SKD + SKB harus berjumlah 100', 'weights');
+
+  e.push(...validateExamConfig(c.exam));
 
   // Formations.
   if (!Array.isArray(c.formations) || c.formations.length === 0)

@@ -121,6 +121,36 @@ export const RoundConfigBody = Type.Object(
         },
       ),
     ),
+    exam: Type.Optional(
+      Type.Object(
+        {
+          skd: Type.Object(
+            {
+              mode: Enum(['online', 'site'] as const, {
+                description: 'online: CAT sessions of this system (docs/exam.md); site: held elsewhere, CSV import',
+              }),
+              bankId: Type.Optional(Id),
+              durationMinutes: Type.Optional(Int(1, 600)),
+              extendedDurationMinutes: Type.Optional(Int(1, 600)),
+              items: Type.Optional(
+                Type.Object({ twk: Int(1, 200), tiu: Int(1, 200), tkp: Int(1, 200) }, { additionalProperties: false }),
+              ),
+              slots: Type.Optional(
+                Type.Array(
+                  Type.Object(
+                    { slotId: Id, opensAt: IsoDateTime, closesAt: IsoDateTime },
+                    { additionalProperties: false },
+                  ),
+                  { minItems: 1, maxItems: 100 },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        { additionalProperties: false, description: 'the SKD exam (issue 19); absent = held elsewhere' },
+      ),
+    ),
     ageLimits: Type.Optional(
       Type.Object({ min: Int(0, 100), max: Int(0, 100), extendedMax: Int(0, 100) }, { additionalProperties: false }),
     ),
