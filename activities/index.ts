@@ -4,6 +4,7 @@ import { createCandidateActivities } from './candidate';
 import { createCareerActivities } from './career';
 import { createRoundActivities } from './round';
 import { createRoundOpsActivities } from './round-ops';
+import { createExamActivities } from './exam';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoundOpsActivities(deps),
     ...createCareerActivities(deps),
     ...createAuditActivities(deps),
+    ...createExamActivities(deps),
   };
 }
 

@@ -19,6 +19,7 @@ import { taskRoutes } from './routes/tasks';
 import { auditRoutes } from './routes/audit';
 import { careerRoutes } from './routes/careers';
 import { codecRoutes } from './routes/codec';
+import { examRoutes } from './routes/exam';
 import multipart from '@fastify/multipart';
 import type { ServiceDeps } from './services/deps';
 import { registerWeb } from '../web/plugin';
@@ -108,6 +109,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(careerRoutes, { deps: opts.deps });
   await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
   await app.register(authRoutes, { deps: opts.deps });
+  await app.register(examRoutes, { deps: opts.deps });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });
   // The portal's public forms (registration) share the registrations limit.
   await registerWeb(app, {

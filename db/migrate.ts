@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_units_and_write_audit';
 import * as m0012 from './migrations/0012_accounts';
 import * as m0013 from './migrations/0013_mail_outbox';
 import * as m0015 from './migrations/0015_console_review';
+import * as m0016 from './migrations/0016_exam';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0012_accounts': m0012,
   '0013_mail_outbox': m0013,
   '0015_console_review': m0015,
+  '0016_exam': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

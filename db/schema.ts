@@ -464,4 +464,63 @@ export interface Database {
   final_results: FinalResultsTable;
   nip_sequences: NipSequencesTable;
   appointments: AppointmentsTable;
+  exam_bank_versions: ExamBankVersionsTable;
+  exam_bank_items: ExamBankItemsTable;
+  exam_participants: ExamParticipantsTable;
+  exam_sessions: ExamSessionsTable;
+}
+
+// The online SKD exam (0016_exam, docs/exam.md).
+export interface ExamBankVersionsTable {
+  bank_id: string;
+  subtest: 'twk' | 'tiu' | 'tkp';
+  version: number;
+  sha256: string;
+  items: number;
+  imported_by: string;
+  imported_at: Timestamp;
+}
+export interface ExamBankItemsTable {
+  bank_id: string;
+  subtest: 'twk' | 'tiu' | 'tkp';
+  version: number;
+  item_id: string;
+  position: number;
+  body: Json<{ text: string; options: { id: string; text: string }[] }>;
+  key: Json<Record<string, number>>;
+}
+export interface ExamParticipantsTable {
+  round_id: string;
+  registration_no: string;
+  slot_id: string | null;
+  visual_disability: ColumnType<boolean, boolean | undefined, boolean>;
+  set_by: string;
+  set_at: Timestamp;
+}
+export interface ExamSessionsTable {
+  session_id: string;
+  round_id: string;
+  registration_no: string;
+  exam: 'skd';
+  bank_id: string;
+  bank_versions: Json<Record<'twk' | 'tiu' | 'tkp', number>>;
+  /** The session's items (contracts ExamItemRef: ids and option ids, no texts, no keys). */
+  items: Json<{ itemId: string; subtest: 'twk' | 'tiu' | 'tkp'; options: string[] }[]>;
+  seed: string;
+  slot_id: string;
+  duration_ms: number;
+  status: 'waiting' | 'in_progress' | 'scoring' | 'finished' | 'absent';
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  deadline: Timestamp | null;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+  answered: number | null;
+  /** The answers scored (itemId → option id), written with the score. */
+  answers: Json<Record<string, string>> | null;
+  twk: number | null;
+  tiu: number | null;
+  tkp: number | null;
+  total: number | null;
+  passed: boolean | null;
 }

@@ -1,0 +1,1 @@
+export { examSession } from './session';
