@@ -31,7 +31,7 @@ import {
   type IntegrityEventInput,
   type SaveAnswersInput,
 } from '../../contracts';
-import { AppError, notFound, ruleErrors } from '../errors';
+import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
 
@@ -44,7 +44,7 @@ export async function importExamBank(
 ): Promise<BankVersionRow & { created: boolean }> {
   const problems = validateBank(i.subtest, i.items);
   if (problems.length)
-    throw ruleErrors(
+    throw new AppError(
       422,
       'BANK_INVALID',
       `Bank soal tidak disimpan: ${problems.length} kesalahan`,
