@@ -12,6 +12,7 @@ import { consultationRoutes } from './routes/consultation';
 import { accountRoutes } from './routes/account';
 import { consoleRoutes } from './routes/console';
 import { candidateRoutes } from './routes/candidate';
+import { consoleRoundRoutes } from './routes/console-rounds';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -129,6 +130,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(accountRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(candidateRoutes, { deps: opts.deps });
   await app.register(consoleRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
+  await app.register(consoleRoundRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

@@ -79,6 +79,8 @@ export const NOTICES: Record<string, string> = {
   'pengguna-aktif': 'Pengguna diaktifkan kembali.',
   'sandi-awal-diatur': 'Kata sandi awal baru diatur; sesi pengguna itu berakhir dan ia wajib menggantinya saat masuk.',
   'keputusan-tersimpan': 'Keputusan tersimpan. Ini tugas Anda berikutnya.',
+  'seleksi-dibuat': 'Seleksi dibuat; alur kerjanya berjalan dan setiap fase dimulai tepat pada waktunya.',
+  'tenggat-diperpanjang': 'Tenggat diperpanjang dan tercatat di log audit.',
   'keputusan-tersimpan-habis': 'Keputusan tersimpan. Tidak ada tugas terbuka lagi.',
 };
 

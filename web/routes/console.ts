@@ -22,6 +22,7 @@ import { CATEGORY_LABEL, tanggal, wib } from '../labels';
 import { renderPage } from '../render';
 import { endSession, startSession } from '../session';
 import { formationView } from './public';
+import { requireStaff, ROLE_LABEL } from '../staff';
 
 /**
  * The staff console at /portal/konsol: sign-in with a password for HR, reviewers, supervisors and
@@ -31,13 +32,7 @@ import { formationView } from './public';
  */
 export const CONSOLE = '/konsol';
 
-export const ROLE_LABEL: Record<string, string> = {
-  hr: 'SDM (HR)',
-  reviewer: 'Peninjau (verifikator)',
-  supervisor: 'Atasan langsung',
-  auditor: 'Auditor',
-  candidate: 'Pelamar',
-};
+export { ROLE_LABEL };
 export const KIND_LABEL: Record<string, string> = { verification: 'Verifikasi administrasi', sanggah: 'Jawab sanggah' };
 export const STAGE_LABEL: Record<string, string> = { administrasi: 'Administrasi', final: 'Hasil akhir' };
 const SEX_LABEL: Record<string, string> = { L: 'Laki-laki', P: 'Perempuan' };
@@ -99,20 +94,7 @@ export const consoleRoutes: FastifyPluginAsync<{
   };
   const u = (req: FastifyRequest, p: string): string => `${req.site.prefix}${CONSOLE}${p}`;
 
-  /** The signed-in staff user with one of `roles`, else the sign-in page (or 403 for another role). */
-  async function staff(
-    req: FastifyRequest,
-    roles: readonly StaffRole[] = STAFF_ROLES,
-  ): Promise<User & { role: StaffRole }> {
-    const user = req.user;
-    if (!user || !isStaffRole(user.role))
-      throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
-    if (await mustChangePassword(db, user.userId))
-      throw new AppError(403, 'PASSWORD_CHANGE_REQUIRED', 'Ganti kata sandi awal Anda terlebih dahulu');
-    if (!roles.includes(user.role))
-      throw new AppError(403, 'FORBIDDEN', `Halaman ini bukan untuk peran ${ROLE_LABEL[user.role]}`);
-    return user as User & { role: StaffRole };
-  }
+  const staff = (req: FastifyRequest, roles: readonly StaffRole[] = STAFF_ROLES) => requireStaff(db, req, roles);
   const crumbs = (req: FastifyRequest, ...more: [string, string][]): [string, string][] => [
     ['Konsol', u(req, '')],
     ...more,
