@@ -13,6 +13,7 @@ import { accountRoutes } from './routes/account';
 import { consoleRoutes } from './routes/console';
 import { candidateRoutes } from './routes/candidate';
 import { consoleRoundRoutes } from './routes/console-rounds';
+import { consoleResultRoutes } from './routes/console-results';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -131,6 +132,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(candidateRoutes, { deps: opts.deps });
   await app.register(consoleRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(consoleRoundRoutes, { deps: opts.deps });
+  await app.register(consoleResultRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

@@ -1,12 +1,15 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../db/accounts';
+import { rankFinalInSql } from '../../db/ranking';
 import { setStaffPassword } from '../../db/staff';
 import { createUser, type Role } from '../../db/users';
 import { testApp } from '../helpers/api';
 import { FormClient } from '../helpers/form-client';
 import { startHarness, type Harness } from '../helpers/harness';
 import { formFields, withChanges } from '../helpers/html-form';
+import { readPdf } from '../helpers/pdf';
+import { syntheticRound } from '../helpers/synthetic';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 /**
@@ -227,4 +230,106 @@ describe("the round's dashboard", () => {
     ).toBe(403);
     expect((await hr.get('/portal/konsol/seleksi/tidak-ada-seleksinya')).statusCode).toBe(404);
   }, 120_000);
+});
+
+describe('rankings, announcements with the letterhead (HTML and PDF), the pipeline board', () => {
+  const roundId = `hasil-${process.pid}-${Date.now().toString(36)}`;
+  const seed = 600 + (process.pid % 300);
+  let regNos: string[] = [];
+  beforeAll(async () => {
+    const { candidates } = await syntheticRound(h.db, roundId, 3, 30, seed);
+    regNos = candidates.map((c) => c.registrationNo);
+    await rankFinalInSql(h.db, roundId);
+    // SKD results of 21 candidates (the first 7 of each formation: i % 3 is the formation), 18 passed.
+    await h.db
+      .insertInto('skd_scores')
+      .values(
+        candidates.slice(0, 21).map((c, i) => ({
+          registration_no: c.registrationNo,
+          twk: c.twk,
+          tiu: c.tiu,
+          tkp: c.tkp,
+          total: c.twk + c.tiu + c.tkp,
+          passed: i < 18,
+          passing_group: 'umum',
+          recorded_at: new Date().toISOString(),
+        })),
+      )
+      .execute();
+  });
+
+  it('the final ranking lists every row with its breakdown, paged; reviewers are refused', async () => {
+    const hr = await signedIn('hr');
+    const res = await hr.get(`/portal/konsol/seleksi/${roundId}/peringkat/final`);
+    expect(res.statusCode, res.body.slice(0, 500)).toBe(200);
+    const t = text(res.body);
+    expect(t).toContain('30 baris');
+    expect(t).toContain('Jabatan 0 — Unit 0');
+    expect(res.body).toContain(regNos[0]);
+    expect((await hr.get(`/portal/konsol/seleksi/${roundId}/peringkat/lain`)).statusCode).toBe(404);
+    const reviewer = await signedIn('reviewer');
+    expect((await reviewer.get(`/portal/konsol/seleksi/${roundId}/peringkat/final`)).statusCode).toBe(403);
+  });
+
+  it('an announcement needs its letterhead; HTML and PDF carry it, NIKs masked, formations by jabatan', async () => {
+    const auditor = await signedIn('auditor');
+    const form = await auditor.get(`/portal/konsol/seleksi/${roundId}/pengumuman`);
+    expect(form.statusCode).toBe(200);
+    const missing = await auditor.get(`/portal/konsol/seleksi/${roundId}/pengumuman/final?nomor=`);
+    expect(missing.statusCode).toBe(422);
+    expect(text(missing.body)).toContain('Isi nomor pengumuman');
+    const q = new URLSearchParams({
+      nomor: '800/77/BKPSDM/2027',
+      tanggal: '2027-05-20',
+      tempat: 'Medan',
+      penandatangan: 'Drs. Contoh Pejabat',
+      nip: '197001012000031001',
+      jabatan: 'Kepala BKPSDM Kota Medan',
+    }).toString();
+    const html = await auditor.get(`/portal/konsol/seleksi/${roundId}/pengumuman/final?${q}`);
+    expect(html.statusCode).toBe(200);
+    const t = text(html.body);
+    for (const s of [
+      'Nomor: 800/77/BKPSDM/2027',
+      'Medan, 20 Mei 2027',
+      'Drs. Contoh Pejabat',
+      'NIP 197001012000031001',
+    ])
+      expect(t).toContain(s);
+    expect(t).toContain('Formasi: Jabatan 0 — Unit 0');
+    expect(html.body).not.toContain(`N${regNos[0]}`);
+    const pdf = await auditor.get(`/portal/konsol/seleksi/${roundId}/pengumuman/final/pdf?${q}`);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers['cache-control']).toBe('no-store');
+    const read = await readPdf(pdf.rawPayload);
+    const pt = read.text.replace(/\s+/g, ' ');
+    for (const s of ['PENGUMUMAN HASIL AKHIR SELEKSI', 'Nomor: 800/77/BKPSDM/2027', 'Drs. Contoh Pejabat', regNos[5]!])
+      expect(pt).toContain(s);
+    expect(pt).not.toContain(`N${regNos[5]}`);
+    expect((await auditor.get(`/portal/konsol/seleksi/${roundId}/pengumuman/final/pdf?nomor=x`)).statusCode).toBe(422);
+    const supervisor = await signedIn('supervisor');
+    expect((await supervisor.get(`/portal/konsol/seleksi/${roundId}/pengumuman/final?${q}`)).statusCode).toBe(403);
+  });
+
+  it('the board counts each stage overall and per formation, with the chart script and the tables', async () => {
+    const hr = await signedIn('hr');
+    const res = await hr.get(`/portal/konsol/seleksi/${roundId}/alur`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/<script src="\/portal\/konsol\/vendor\/chart\.umd\.min\.js\?v=[0-9a-f]{12}" defer>/);
+    expect(res.body).toContain('id="t-funnel"');
+    // 30 registered (10 per formation), 18 passed the SKD (6 per formation).
+    expect(res.body).toMatch(/Mendaftar<\/th><td data-value="30">/);
+    expect(res.body).toMatch(/Lulus ambang batas SKD<\/th><td data-value="18">/);
+    expect(res.body).toMatch(
+      /F0001, [^<]*<\/span><\/th><td data-value="2">2<\/td><td data-value="10">10<\/td><td data-value="0">0<\/td><td data-value="6">6<\/td>/,
+    );
+    const js = await app.inject({
+      url: res.body.match(/\/portal\/konsol\/vendor\/chart\.umd\.min\.js\?v=[0-9a-f]{12}/)![0],
+    });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['cache-control']).toContain('immutable');
+    expect(js.body).toContain('Chart');
+    expect((await (await signedIn('reviewer')).get(`/portal/konsol/seleksi/${roundId}/alur`)).statusCode).toBe(403);
+  });
 });
