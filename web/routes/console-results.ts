@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../api/errors';
@@ -41,8 +41,9 @@ const RESULT_WORDS: Record<string, string> = {
 /** Chart.js (MIT, maintained) served from node_modules at a hashed URL: same origin, so the CSP holds. */
 const CHART_FILE = join(ROOT, 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js');
 let chartJs: { body: Buffer; hash: string } | undefined;
-function chartAsset(): { body: Buffer; hash: string } {
-  if (!chartJs) {
+/** Undefined when chart.js is not installed: the board then shows its tables only. */
+function chartAsset(): { body: Buffer; hash: string } | undefined {
+  if (!chartJs && existsSync(CHART_FILE)) {
     const body = readFileSync(CHART_FILE);
     chartJs = { body, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) };
   }
@@ -61,6 +62,7 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
 
   app.get('/konsol/vendor/chart.umd.min.js', page, async (req, reply) => {
     const a = chartAsset();
+    if (!a) throw notFound('Berkas', 'chart.umd.min.js');
     const versioned = (req.query as { v?: string }).v === a.hash;
     return reply
       .type('text/javascript; charset=utf-8')
@@ -193,7 +195,7 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
           category: CATEGORY_LABEL[f.category] ?? f.category,
         };
       }),
-      vendorScripts: [`${req.site.prefix}/konsol/vendor/chart.umd.min.js?v=${a.hash}`],
+      vendorScripts: a ? [`${req.site.prefix}/konsol/vendor/chart.umd.min.js?v=${a.hash}`] : [],
       scripts: ['board.js'],
     });
   });
