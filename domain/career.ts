@@ -29,3 +29,17 @@ export function retirementDate(birthDate: IsoDate, age: number = DEFAULT_RETIREM
   const [y, m, d] = birthDate.split('-');
   return firstOfNextMonth(`${Number(y) + age}-${m}-${m === '02' && d === '29' ? '28' : d}`);
 }
+
+/** The end of probation: one year after TMT, later by each extension (months, in order). */
+export function probationEnd(tmt: IsoDate, extensions: number[] = []): IsoDate {
+  return extensions.reduce((end, months) => addMonths(end, months), addMonths(tmt, 12));
+}
+
+/**
+ * The first SKP year of a new PNS: the year of the appointment while its planning month (January,
+ * expectations due on the 31st) is still open, else the next year.
+ */
+export function firstSkpYear(pnsDate: IsoDate): number {
+  const y = Number(pnsDate.slice(0, 4));
+  return pnsDate <= `${y}-01-31` ? y : y + 1;
+}

@@ -1,4 +1,4 @@
-import { addMonths, type Rating } from '../../domain';
+import { probationEnd, type Rating } from '../../domain';
 import type { CareerInput, CareerStatus } from '../../contracts';
 
 const WIB = '+07:00';
@@ -38,7 +38,7 @@ export interface CareerState {
 
 export function newState(input: CareerInput): CareerState {
   const { summary } = input;
-  const probationEnds = summary.status === 'cpns' ? at(addMonths(input.tmt, 12), '00:00:00') : 0;
+  const probationEnds = summary.status === 'cpns' ? at(probationEnd(input.tmt), '00:00:00') : 0;
   return {
     input,
     s: {

@@ -2,6 +2,7 @@ import { continueAsNew } from '@temporalio/workflow';
 import {
   addDays,
   addMonths,
+  firstSkpYear,
   followUp,
   isPoor,
   LADDER_LABELS,
@@ -68,12 +69,6 @@ export async function becomePns(st: CareerState): Promise<never> {
     reEvaluationDue: null,
   });
 }
-
-/** The first SKP year: the year of the appointment while its planning month (January) is open, else the next. */
-export const firstSkpYear = (pnsDate: string): number => {
-  const y = Number(pnsDate.slice(0, 4));
-  return pnsDate <= `${y}-01-31` ? y : y + 1;
-};
 
 // ---- A PNS year ----
 
