@@ -226,6 +226,7 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
   ): Promise<FastifyReply> {
     const user = await requireStaff(db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
+    if ((req.query as { info?: string }).info === 'seleksi-dibuat') await untilRecorded(db, roundId);
     const state = await getRoundState(deps, roundId);
     const now = Date.now();
     const held = (state as unknown as { held?: unknown }).held;
@@ -379,4 +380,15 @@ function jobText(job: { kind: string } & Record<string, unknown>): string {
     return `${job.ranking === 'final' ? 'hasil akhir' : 'peserta SKB'} oleh ${String(job.actor)}`;
   if (job.kind === 'schedule') return `${SCHEDULE_LABEL[String(job.key)] ?? String(job.key)} → ${wib(String(job.to))}`;
   return job.kind;
+}
+
+/**
+ * Right after the wizard's submit the round's first activity may not have recorded it yet: wait a
+ * moment for the row (a query of the fresh workflow is the service's fallback, and slow on a busy worker).
+ */
+async function untilRecorded(db: ServiceDeps['db'], roundId: string): Promise<void> {
+  for (let i = 0; i < 25; i++) {
+    if (await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
