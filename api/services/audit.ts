@@ -30,6 +30,7 @@ import { isWorkflowNotFound } from '../../config/temporal-errors';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
 import { loadRoundConfig } from './registrations';
+import { rederiveExamScores } from './exam-proctor';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -406,8 +407,17 @@ export async function rederiveRound(
         rederived: problems.map((x) => x.message).join('; '),
       });
   }
+  // Online SKD sessions (issue 19): each score re-scored from its answers and bank version's keys.
+  const exam = await rederiveExamScores(db, roundId);
+  for (const d of exam.differences) diffs.push({ what: 'SKD daring', ...d });
   return {
-    checked: { skd: skd.length, skbSelection: sel.length, final: fin.length, nip: appts.length },
+    checked: {
+      skd: skd.length,
+      skbSelection: sel.length,
+      final: fin.length,
+      nip: appts.length,
+      examSessions: exam.checked,
+    },
     differences: diffs,
   };
 }

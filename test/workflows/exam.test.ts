@@ -22,6 +22,7 @@ import {
 } from '../../api/services/exam';
 import { proctorSession, proctorSessions, rederiveSession, rederiveExamScores } from '../../api/services/exam-proctor';
 import { dataConverter } from '../../config/codec';
+import { rederiveRound } from '../../api/services/audit';
 import type { Db } from '../../db/connection';
 import { scoreExam, skdTotal, type ExamKeyItem, type RoundConfig } from '../../domain';
 import { examWorkflowId, verifyDocumentsUpdate, candidateWorkflowId, type CandidateStatus } from '../../contracts';
@@ -195,6 +196,24 @@ describe('online SKD session', () => {
       rederived: { ...expected, total: skdTotal(expected) },
     });
     expect((await rederiveExamScores(db, config.roundId)).differences).toEqual([]);
+    const round = await rederiveRound(db, config);
+    expect(round.checked.examSessions).toBe(1);
+    expect(round.differences.filter((d) => d.what === 'SKD daring')).toEqual([]);
+    // A published total changed in PostgreSQL is caught by both re-derivations.
+    const total = skdTotal(expected);
+    await db
+      .updateTable('exam_sessions')
+      .set({ total: total + 5 })
+      .where('session_id', '=', mine.sessionId)
+      .execute();
+    expect((await rederiveRound(db, config)).differences).toContainEqual({
+      what: 'SKD daring',
+      registrationNo: no,
+      published: total + 5,
+      rederived: total,
+    });
+    expect((await rederiveSession(deps, mine.sessionId)).match).toBe(false);
+    await db.updateTable('exam_sessions').set({ total }).where('session_id', '=', mine.sessionId).execute();
 
     const history = await env.client.workflow.getHandle(examWorkflowId(mine.sessionId)).fetchHistory();
     // Small history: about 5 events per accepted batch (task + accepted + completed), no activity per save.
