@@ -39,6 +39,114 @@ export const RESULT_LABEL: Record<string, string> = {
   tidak_lulus: 'Tidak Lulus',
 };
 
+/** The round's applications (of one formation when given), the base of every announcement. */
+const applicationsOf = (deps: ServiceDeps, roundId: string, formationId: string | undefined) =>
+  deps.db
+    .selectFrom('applications as a')
+    .where('a.round_id', '=', roundId)
+    .$if(!!formationId, (q) => q.where('a.formation_id', '=', formationId!));
+
+/** The administrasi result of each candidate (MS/TMS; a re-announcement after an accepted sanggah). */
+async function administrasiRows(
+  deps: ServiceDeps,
+  roundId: string,
+  formationId: string | undefined,
+): Promise<AnnouncementRow[]> {
+  return (
+    await applicationsOf(deps, roundId, formationId)
+      .innerJoin('verifications as v', (j) =>
+        j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
+      )
+      .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 'v.result', 'v.reannounce'])
+      .orderBy('a.formation_id')
+      .orderBy('a.registration_no')
+      .execute()
+  ).map((r) => ({
+    registrationNo: r.registration_no,
+    name: r.full_name,
+    nik: maskNik(r.nik),
+    formationId: r.formation_id,
+    result: r.result,
+    score: null,
+    note: r.reannounce ? 'Sanggah diterima (pengumuman ulang)' : null,
+  }));
+}
+
+/** The SKD scores, best first in each formation. */
+async function skdRows(
+  deps: ServiceDeps,
+  roundId: string,
+  formationId: string | undefined,
+): Promise<AnnouncementRow[]> {
+  return (
+    await applicationsOf(deps, roundId, formationId)
+      .innerJoin('skd_scores as s', 's.registration_no', 'a.registration_no')
+      .select([
+        'a.registration_no',
+        'a.full_name',
+        'a.nik',
+        'a.formation_id',
+        's.total',
+        's.passed',
+        's.twk',
+        's.tiu',
+        's.tkp',
+        's.reused_from_year',
+      ])
+      .orderBy('a.formation_id')
+      .orderBy('s.total', 'desc')
+      .orderBy('a.registration_no')
+      .execute()
+  ).map((r) => ({
+    registrationNo: r.registration_no,
+    name: r.full_name,
+    nik: maskNik(r.nik),
+    formationId: r.formation_id,
+    result: r.passed ? 'passed' : 'failed',
+    score: `${r.total} (TWK ${r.twk}, TIU ${r.tiu}, TKP ${r.tkp})`,
+    note: r.reused_from_year ? `Nilai SKD ${r.reused_from_year}` : null,
+  }));
+}
+
+/** A ranking (SKB selection or final), by rank in each formation. */
+async function rankingRows(
+  deps: ServiceDeps,
+  roundId: string,
+  formationId: string | undefined,
+  p: 'skb_selection' | 'final',
+): Promise<AnnouncementRow[]> {
+  return (
+    await applicationsOf(deps, roundId, formationId)
+      .innerJoin('rankings as r', (j) => j.onRef('r.registration_no', '=', 'a.registration_no').on('r.kind', '=', p))
+      .select([
+        'a.registration_no',
+        'a.full_name',
+        'a.nik',
+        'a.formation_id',
+        'r.rank',
+        'r.result',
+        'r.placement_formation_id',
+        'r.score_scaled',
+        'r.score_scale',
+      ])
+      .orderBy('a.formation_id')
+      .orderBy('r.rank')
+      .orderBy('a.registration_no')
+      .execute()
+  ).map((r) => ({
+    registrationNo: r.registration_no,
+    name: r.full_name,
+    nik: maskNik(r.nik),
+    formationId: r.formation_id,
+    result: r.result,
+    score:
+      r.score_scaled !== null && r.score_scale !== null
+        ? displayScore(Number(r.score_scaled), Number(r.score_scale))
+        : `peringkat ${r.rank}`,
+    note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
+  }));
+}
+
 /** An announcement per phase and formation: registration number, name, masked NIK, result. */
 export async function announcement(
   deps: ServiceDeps,
@@ -58,91 +166,12 @@ export async function announcement(
     throw new AppError(404, 'NOT_FOUND', `Tidak ada pengumuman ${phase}`, { allowed: ANNOUNCEMENT_PHASES });
   const p = phase as AnnouncementPhase;
   const { config } = await loadRoundConfig(deps, roundId);
-  const base = deps.db
-    .selectFrom('applications as a')
-    .where('a.round_id', '=', roundId)
-    .$if(!!formationId, (q) => q.where('a.formation_id', '=', formationId!));
-  let rows: AnnouncementRow[];
-  if (p === 'administrasi') {
-    rows = (
-      await base
-        .innerJoin('verifications as v', (j) =>
-          j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
-        )
-        .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 'v.result', 'v.reannounce'])
-        .orderBy('a.formation_id')
-        .orderBy('a.registration_no')
-        .execute()
-    ).map((r) => ({
-      registrationNo: r.registration_no,
-      name: r.full_name,
-      nik: maskNik(r.nik),
-      formationId: r.formation_id,
-      result: r.result,
-      score: null,
-      note: r.reannounce ? 'Sanggah diterima (pengumuman ulang)' : null,
-    }));
-  } else if (p === 'skd') {
-    rows = (
-      await base
-        .innerJoin('skd_scores as s', 's.registration_no', 'a.registration_no')
-        .select([
-          'a.registration_no',
-          'a.full_name',
-          'a.nik',
-          'a.formation_id',
-          's.total',
-          's.passed',
-          's.twk',
-          's.tiu',
-          's.tkp',
-          's.reused_from_year',
-        ])
-        .orderBy('a.formation_id')
-        .orderBy('s.total', 'desc')
-        .orderBy('a.registration_no')
-        .execute()
-    ).map((r) => ({
-      registrationNo: r.registration_no,
-      name: r.full_name,
-      nik: maskNik(r.nik),
-      formationId: r.formation_id,
-      result: r.passed ? 'passed' : 'failed',
-      score: `${r.total} (TWK ${r.twk}, TIU ${r.tiu}, TKP ${r.tkp})`,
-      note: r.reused_from_year ? `Nilai SKD ${r.reused_from_year}` : null,
-    }));
-  } else {
-    rows = (
-      await base
-        .innerJoin('rankings as r', (j) => j.onRef('r.registration_no', '=', 'a.registration_no').on('r.kind', '=', p))
-        .select([
-          'a.registration_no',
-          'a.full_name',
-          'a.nik',
-          'a.formation_id',
-          'r.rank',
-          'r.result',
-          'r.placement_formation_id',
-          'r.score_scaled',
-          'r.score_scale',
-        ])
-        .orderBy('a.formation_id')
-        .orderBy('r.rank')
-        .orderBy('a.registration_no')
-        .execute()
-    ).map((r) => ({
-      registrationNo: r.registration_no,
-      name: r.full_name,
-      nik: maskNik(r.nik),
-      formationId: r.formation_id,
-      result: r.result,
-      score:
-        r.score_scaled !== null && r.score_scale !== null
-          ? displayScore(Number(r.score_scaled), Number(r.score_scale))
-          : `peringkat ${r.rank}`,
-      note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
-    }));
-  }
+  const rows =
+    p === 'administrasi'
+      ? await administrasiRows(deps, roundId, formationId)
+      : p === 'skd'
+        ? await skdRows(deps, roundId, formationId)
+        : await rankingRows(deps, roundId, formationId, p);
   return {
     roundId,
     agency: config.agency,

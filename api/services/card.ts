@@ -46,16 +46,10 @@ export function formatDate(iso: string): string {
 /** The NIK on a printed card: region and sequence only (a lost card does not give the birth date away). */
 export const maskNik = (nik: string): string => `${nik.slice(0, 6)}••••••${nik.slice(12)}`;
 
-/**
- * The kartu pendaftaran (registration resume) as a PDF: who registered for which formation, with
- * which education and documents, and a QR code holding the registration number, which the panel
- * scans at the exam and at document checks.
- */
-export async function registrationCard(
-  deps: ServiceDeps,
-  registrationNo: string,
-  printedAt: Date = new Date(),
-): Promise<Buffer> {
+type Doc = InstanceType<typeof PDFDocument>;
+
+/** What the card shows: the application, its round's configuration, its stage and its uploads. */
+async function cardData(deps: ServiceDeps, registrationNo: string) {
   const a = await deps.db
     .selectFrom('applications as a')
     .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
@@ -91,27 +85,13 @@ export async function registrationCard(
         )
         .execute()
     : [];
-  const rules = config.documentRules ?? DEFAULT_DOCUMENT_RULES;
+  return { a, config, formation, status, uploads };
+}
+type CardData = Awaited<ReturnType<typeof cardData>>;
+
+/** The QR code, drawn as vector squares (sharp at any print size), top right. */
+function drawQr(doc: Doc, registrationNo: string, left: number, width: number): void {
   const qr = QRCode.create(registrationNo, { errorCorrectionLevel: 'M' });
-
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    info: { Title: `Kartu Pendaftaran ${registrationNo}`, Author: config.agency, Subject: config.name },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const left = doc.page.margins.left;
-  const width = doc.page.width - left - doc.page.margins.right;
-  doc.font('Helvetica-Bold').fontSize(16).text('KARTU PENDAFTARAN', left, 48);
-  doc.font('Helvetica').fontSize(10).text(config.agency).text(`${config.name} — tahun anggaran ${config.budgetYear}`);
-
-  // The QR code, drawn as vector squares (sharp at any print size), top right.
   const size = qr.modules.size;
   const quiet = 4;
   const box = 132;
@@ -125,10 +105,10 @@ export async function registrationCard(
   }
   doc.fill('#000000');
   doc.fontSize(8).text('Pindai: nomor pendaftaran', qx, qy + box + 2, { width: box, align: 'center' });
+}
 
-  doc.font('Helvetica').fontSize(10).text('Nomor pendaftaran', left, 110);
-  doc.font('Helvetica-Bold').fontSize(22).text(registrationNo, left, 124, { characterSpacing: 1 });
-
+/** The candidate's details, one labelled line each; returns where the next section starts. */
+function drawDetails(doc: Doc, { a, formation, status }: CardData, left: number, width: number): number {
   const rows: [string, string][] = [
     ['Nama', a.full_name],
     ['NIK', maskNik(a.nik)],
@@ -153,6 +133,19 @@ export async function registrationCard(
     y = Math.max(doc.y, y + 14) + 4;
   }
 
+  return y;
+}
+
+/** The documents sent, each with its type, size and the start of its SHA-256. */
+function drawDocuments(
+  doc: Doc,
+  { config, status, uploads }: CardData,
+  left: number,
+  width: number,
+  top: number,
+): void {
+  const rules = config.documentRules ?? DEFAULT_DOCUMENT_RULES;
+  let y = top;
   y += 10;
   doc.font('Helvetica-Bold').fontSize(12).text('Dokumen yang dikirim', left, y);
   y = doc.y + 4;
@@ -174,6 +167,42 @@ export async function registrationCard(
       y = doc.y + 2;
     }
   }
+}
+
+/**
+ * The kartu pendaftaran (registration resume) as a PDF: who registered for which formation, with
+ * which education and documents, and a QR code holding the registration number, which the panel
+ * scans at the exam and at document checks.
+ */
+export async function registrationCard(
+  deps: ServiceDeps,
+  registrationNo: string,
+  printedAt: Date = new Date(),
+): Promise<Buffer> {
+  const data = await cardData(deps, registrationNo);
+  const { config } = data;
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: { Title: `Kartu Pendaftaran ${registrationNo}`, Author: config.agency, Subject: config.name },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  const left = doc.page.margins.left;
+  const width = doc.page.width - left - doc.page.margins.right;
+  doc.font('Helvetica-Bold').fontSize(16).text('KARTU PENDAFTARAN', left, 48);
+  doc.font('Helvetica').fontSize(10).text(config.agency).text(`${config.name} — tahun anggaran ${config.budgetYear}`);
+
+  drawQr(doc, registrationNo, left, width);
+  doc.font('Helvetica').fontSize(10).text('Nomor pendaftaran', left, 110);
+  doc.font('Helvetica-Bold').fontSize(22).text(registrationNo, left, 124, { characterSpacing: 1 });
+
+  drawDocuments(doc, data, left, width, drawDetails(doc, data, left, width));
 
   doc
     .font('Helvetica')
