@@ -90,35 +90,37 @@ export type Registered = {
   workflowPending?: true;
 } & ({ token: string; replayed?: undefined } | { replayed: true; token?: undefined });
 
-export async function register(
+type Checked = ReturnType<typeof checkApplicant>;
+
+/** A repeat of a registration already recorded under the same Idempotency-Key: its first answer, without the token. */
+async function replayedRegistration(
   deps: ServiceDeps,
+  config: RoundConfig,
   roundId: string,
   req: RegistrationRequest,
-  opts: { idempotencyKey?: string } = {},
-): Promise<Registered> {
-  const { config, phase } = await cachedRoundConfig(deps, roundId);
-  const keyHash = opts.idempotencyKey ? hashToken(`registration:${opts.idempotencyKey}`) : null;
-  if (keyHash) {
-    const prior = await deps.db
-      .selectFrom('applications')
-      .selectAll()
-      .where('idempotency_key_hash', '=', keyHash)
-      .executeTakeFirst();
-    if (prior) {
-      if (prior.round_id !== roundId || prior.nik !== req.nik)
-        throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
-      await ensureCandidateWorkflow(deps, config, prior.registration_no); // a 503 while Temporal is still down
-      return {
-        registrationNo: prior.registration_no,
-        workflowId: candidateWorkflowId(prior.registration_no),
-        warnings: prior.nik_warnings as { code: string; message: string }[],
-        replayed: true,
-      };
-    }
+  keyHash: string,
+): Promise<Registered | undefined> {
+  const prior = await deps.db
+    .selectFrom('applications')
+    .selectAll()
+    .where('idempotency_key_hash', '=', keyHash)
+    .executeTakeFirst();
+  if (prior) {
+    if (prior.round_id !== roundId || prior.nik !== req.nik)
+      throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key ini sudah dipakai untuk pendaftaran lain');
+    await ensureCandidateWorkflow(deps, config, prior.registration_no); // a 503 while Temporal is still down
+    return {
+      registrationNo: prior.registration_no,
+      workflowId: candidateWorkflowId(prior.registration_no),
+      warnings: prior.nik_warnings as { code: string; message: string }[],
+      replayed: true,
+    };
   }
-  if (phase !== 'registration')
-    throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
+  return undefined;
+}
 
+/** The applicant checked against the round: the NIK, the formation, eligibility (400/422); what is stored. */
+function checkApplicant(config: RoundConfig, req: RegistrationRequest) {
   if (!isIsoDate(req.birthDate))
     throw new AppError(400, 'VALIDATION_FAILED', 'Permintaan tidak valid', [
       violation('DATE', 'Tanggal lahir tidak valid', 'birthDate'),
@@ -147,28 +149,52 @@ export async function register(
     message: w.message,
   }));
 
-  let reusedSkd: CandidateInput['reusedSkd'];
-  if (req.reuseSkd) {
-    reusedSkd = await priorSkd(deps, nik.value.nik, config.budgetYear, req.education.level);
-    if (!reusedSkd)
-      throw new AppError(
-        422,
-        'SKD_REUSE_UNAVAILABLE',
-        `Tidak ada nilai SKD tahun ${config.budgetYear - 1} untuk NIK dan jenjang pendidikan ini`,
-      );
-  }
+  return { nik: nik.value, formation, program, warnings };
+}
 
-  // One statement: the registration number, the application and the candidate's account.
-  const token = newToken();
-  let registrationNo: string;
+/** The SKD of last year's round to reuse, when asked for (422 SKD_REUSE_UNAVAILABLE when there is none). */
+async function reusedSkdOf(
+  deps: ServiceDeps,
+  config: RoundConfig,
+  req: RegistrationRequest,
+  nik: string,
+): Promise<CandidateInput['reusedSkd']> {
+  if (!req.reuseSkd) return undefined;
+  const reusedSkd = await priorSkd(deps, nik, config.budgetYear, req.education.level);
+  if (!reusedSkd)
+    throw new AppError(
+      422,
+      'SKD_REUSE_UNAVAILABLE',
+      `Tidak ada nilai SKD tahun ${config.budgetYear - 1} untuk NIK dan jenjang pendidikan ini`,
+    );
+  return reusedSkd;
+}
+
+/**
+ * One statement: the registration number, the application and the candidate's account; the
+ * confirmation e-mail is written in the same transaction. 409 for a duplicate.
+ */
+async function insertRegistration(
+  deps: ServiceDeps,
+  config: RoundConfig,
+  roundId: string,
+  req: RegistrationRequest,
+  { nik, formation, program, warnings }: Checked,
+  extra: { keyHash: string | null; reusedSkd: CandidateInput['reusedSkd']; token: string },
+): Promise<string> {
+  const { keyHash, reusedSkd, token } = extra;
   try {
-    // The confirmation e-mail is written in the same transaction as the registration.
-    registrationNo = await deps.db.transaction().execute(async (trx) => {
+    return await deps.db.transaction().execute(async (trx) => {
       const r = await sql<{ registration_no: string }>`
       with app as (
-        insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name, birth_date, sex, email, category, education_level, education_program, ipk, experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash, reuse_skd)
-        values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId}, ${formation.formationId}, ${config.budgetYear}, ${nik.value.nik}, ${req.fullName.trim()},
-                ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${program}, ${req.education.ipk}, ${req.experienceYears ?? 0},
+        insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name,
+                                  birth_date, sex, email, category, education_level, education_program, ipk,
+                                  experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash,
+                                  reuse_skd)
+        values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId},
+                ${formation.formationId}, ${config.budgetYear}, ${nik.nik}, ${req.fullName.trim()},
+                ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${program},
+                ${req.education.ipk}, ${req.experienceYears ?? 0},
                 ${req.priorPredikat ?? null}, ${JSON.stringify(warnings)}::jsonb, 'documents', ${keyHash}, ${!!reusedSkd})
         returning registration_no
       ), account as (
@@ -205,6 +231,25 @@ export async function register(
     }
     throw err;
   }
+}
+
+export async function register(
+  deps: ServiceDeps,
+  roundId: string,
+  req: RegistrationRequest,
+  opts: { idempotencyKey?: string } = {},
+): Promise<Registered> {
+  const { config, phase } = await cachedRoundConfig(deps, roundId);
+  const keyHash = opts.idempotencyKey ? hashToken(`registration:${opts.idempotencyKey}`) : null;
+  const replayed = keyHash ? await replayedRegistration(deps, config, roundId, req, keyHash) : undefined;
+  if (replayed) return replayed;
+  if (phase !== 'registration')
+    throw new AppError(409, 'WRONG_PHASE', `Pendaftaran seleksi ${roundId} tidak sedang dibuka (tahap: ${phase})`);
+  const checked = checkApplicant(config, req);
+  const { formation, warnings } = checked;
+  const reusedSkd = await reusedSkdOf(deps, config, req, checked.nik.nik);
+  const token = newToken();
+  const registrationNo = await insertRegistration(deps, config, roundId, req, checked, { keyHash, reusedSkd, token });
   try {
     await startCandidateWorkflow(deps, config, formation, {
       registrationNo,
