@@ -21,7 +21,7 @@ import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
 import { bundleWorkflows, PREBUILT_BUNDLE } from '../worker/worker';
 import type { ServiceDeps } from '../api/services/deps';
-import { createRound } from '../api/services/rounds';
+import { advancePhase, createRound } from '../api/services/rounds';
 import { importResults, requestRanking } from '../api/services/imports';
 import { announcement, announcementHtml, funnel, listCandidates } from '../api/services/announcements';
 import {
@@ -35,8 +35,8 @@ import {
 } from '../api/services/audit';
 import { loadRoundConfig } from '../api/services/registrations';
 import type { RoundConfigInput } from '../domain';
-import type { CandidateStage } from '../contracts';
-import { AppError } from '../api/errors';
+import { ROUND_PHASES, type CandidateStage, type RoundPhase } from '../contracts';
+import { AppError, toErrorResponse } from '../api/errors';
 
 async function withDeps<T>(f: (deps: ServiceDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -149,6 +149,27 @@ program
     if (kind !== 'skb_selection' && kind !== 'final')
       throw new AppError(400, 'VALIDATION_FAILED', 'kind: skb_selection atau final');
     await withDeps(async (deps) => out(await requestRanking(deps, roundId, kind, actor())));
+  });
+
+program
+  .command('advance')
+  .argument('<roundId>')
+  .argument('<from>', 'the current phase (a stale one is refused)')
+  .requiredOption('--reason <text>', 'why the phase is over (audited)')
+  .description('simulation rounds only: end the current phase now and begin the next')
+  .action(async (roundId: string, from: string, o: { reason: string }) => {
+    if (!(ROUND_PHASES as readonly string[]).includes(from))
+      throw new AppError(400, 'VALIDATION_FAILED', `from: salah satu dari ${ROUND_PHASES.join(', ')}`);
+    await withDeps(async (deps) => {
+      try {
+        out(await advancePhase(deps, roundId, { from: from as RoundPhase, reason: o.reason }, actor()));
+      } catch (err) {
+        // A refused Update (NOT_SIMULATION, WRONG_PHASE, …) is reported with its code.
+        const r = toErrorResponse(err);
+        if (r.internal) throw err;
+        throw new AppError(r.status, r.body.error.code, r.body.error.message);
+      }
+    });
   });
 
 program

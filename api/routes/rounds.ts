@@ -4,10 +4,16 @@ import type { RoundConfigInput } from '../../domain';
 import { requireUser } from '../plugins/auth';
 import { errors } from '../schemas/common';
 import { IdempotencyHeaders } from '../schemas/candidate';
-import { ExtendDeadlineBody, RoundConfigBody, RoundIdParams, RoundStateSchema } from '../schemas/round';
+import {
+  AdvancePhaseBody,
+  ExtendDeadlineBody,
+  RoundConfigBody,
+  RoundIdParams,
+  RoundStateSchema,
+} from '../schemas/round';
 import type { ServiceDeps } from '../services/deps';
 import { updateIdOf } from '../plugins/idempotency';
-import { createRound, extendDeadline, getRoundState, listRoundsPage } from '../services/rounds';
+import { advancePhase, createRound, extendDeadline, getRoundState, listRoundsPage } from '../services/rounds';
 import { PageOf, PageQuery } from '../schemas/page';
 
 export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = async (app, { deps }) => {
@@ -99,5 +105,31 @@ export const roundRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asy
     },
     async (req) =>
       extendDeadline(deps, req.params.roundId, req.body, requireUser(req).username, updateIdOf(req, 'extendDeadline')),
+  );
+
+  app.post(
+    '/rounds/:roundId/advance',
+    {
+      config: { access: ['hr'] },
+      schema: {
+        tags: ['rounds'],
+        summary: 'Simulation rounds only: end the current phase now and begin the next (audited)',
+        description:
+          "For demos, training and benchmarks: the next phase begins when the simulated work is done instead of at its scheduled instant, which moves to now (the candidates' copies too). Real rounds keep their schedule: refused with NOT_SIMULATION.",
+        params: RoundIdParams,
+        body: AdvancePhaseBody,
+        headers: IdempotencyHeaders,
+        response: {
+          200: { ...RoundStateSchema, description: 'The round, its next phase begun and recorded' },
+          ...errors(
+            404,
+            [409, 'NOT_SIMULATION: a real round; WRONG_PHASE: `from` is not the current phase, or it is not waiting'],
+            [422, 'INVALID_DECISION: no reason given'],
+          ),
+        },
+      },
+    },
+    async (req) =>
+      advancePhase(deps, req.params.roundId, req.body, requireUser(req).username, updateIdOf(req, 'advancePhase')),
   );
 };

@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { RoundSchedule } from '../../domain';
-import type { RoundJob } from '../../contracts';
+import { ROUND_PHASES, type RoundJob } from '../../contracts';
 import {
   CATEGORIES,
   DOCUMENT_KINDS,
@@ -214,6 +214,18 @@ export const ExtendDeadlineBody = Type.Object(
         reason: 'Gangguan jaringan di portal pendaftaran selama dua hari',
       },
     ],
+  },
+);
+
+/** Simulation rounds only: the phase the caller believes is current, and why its work is done. */
+export const AdvancePhaseBody = Type.Object(
+  {
+    from: Enum(ROUND_PHASES),
+    reason: PlainText({ minLength: 3, maxLength: 500, multiline: true }),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ from: 'registration', reason: 'Semua pelamar simulasi sudah mendaftar dan mengunggah dokumen' }],
   },
 );
 

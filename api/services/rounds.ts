@@ -2,10 +2,12 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
 import { roundChain } from '../../contracts';
 import {
+  advancePhaseUpdate,
   extendDeadlineUpdate,
   roundIdAttr,
   roundStateQuery,
   roundWorkflowId,
+  type AdvancePhaseInput,
   type DeadlineChange,
   type ExtendDeadlineInput,
   type PhaseChange,
@@ -202,4 +204,22 @@ export async function extendDeadline(
   return deps.client.workflow
     .getHandle(roundWorkflowId(roundId))
     .executeUpdate(extendDeadlineUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
+}
+
+/**
+ * A simulation round's current phase ends now and the next begins (issue 20): refused for a real
+ * round (NOT_SIMULATION) and when `from` is not the current phase (WRONG_PHASE). Answers with the
+ * round's state once the new phase is recorded.
+ */
+export async function advancePhase(
+  deps: ServiceDeps,
+  roundId: string,
+  req: Omit<AdvancePhaseInput, 'actor'>,
+  actor: string,
+  updateId?: string,
+): Promise<RoundState> {
+  await getRoundState(deps, roundId); // 404 for an unknown round
+  return deps.client.workflow
+    .getHandle(roundWorkflowId(roundId))
+    .executeUpdate(advancePhaseUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
 }

@@ -478,6 +478,23 @@ describe('bad input: at least 200 cases, 0 × 5xx, stable codes, nothing stored'
       status: [404, 409, 422],
     });
     cases.push({
+      name: 'advance a real round',
+      method: 'POST',
+      url: `/rounds/${open.roundId}/advance`,
+      headers: hr,
+      payload: { from: 'registration', reason: 'bukan simulasi' },
+      status: [404, 409],
+      code: ['NOT_FOUND', 'NOT_SIMULATION'],
+    });
+    cases.push({
+      name: 'advance: unknown phase',
+      method: 'POST',
+      url: `/rounds/${open.roundId}/advance`,
+      headers: hr,
+      payload: { from: 'tahap-lain', reason: 'salah' },
+      status: [400],
+    });
+    cases.push({
       name: 'reviewers: not reviewers',
       method: 'PUT',
       url: `/rounds/${open.roundId}/reviewers`,

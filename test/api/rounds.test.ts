@@ -167,3 +167,96 @@ describe('GET /healthz', () => {
     }
   });
 });
+
+describe('POST /rounds/:id/advance (simulation rounds only)', () => {
+  const recorded = async (roundId: string, simulation: boolean): Promise<void> => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/rounds',
+      headers: users.hr.headers,
+      payload: sampleRound(roundId, simulation ? { simulation: { dayMs: 60_000 } } : {}),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase,
+        { timeout: 20_000 },
+      )
+      .toBe('draft');
+  };
+  const advanced = async (roundId: string) =>
+    db
+      .selectFrom('audit_log')
+      .select(['actor', 'reason', 'payload'])
+      .where('chain', '=', `round:${roundId}`)
+      .where('action', '=', 'round.phase_advanced')
+      .execute();
+
+  it('a real round → 409 NOT_SIMULATION, nothing recorded', async () => {
+    const roundId = `api-adv-real-${Date.now()}`;
+    await recorded(roundId, false);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/rounds/${roundId}/advance`,
+      headers: users.hr.headers,
+      payload: { from: 'draft', reason: 'Simulasi selesai' },
+    });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().error.code).toBe('NOT_SIMULATION');
+    expect(await advanced(roundId)).toEqual([]);
+    const state = await app.inject({ method: 'GET', url: `/rounds/${roundId}` });
+    expect(state.json().phase).toBe('draft');
+  });
+
+  it('HR advances a simulation round once per key, audited; stale, unexplained or not HR → refused', async () => {
+    const roundId = `api-adv-sim-${Date.now()}`;
+    await recorded(roundId, true);
+    const url = `/rounds/${roundId}/advance`;
+    const rev = await app.inject({
+      method: 'POST',
+      url,
+      headers: users.reviewer.headers,
+      payload: { from: 'draft', reason: 'Simulasi' },
+    });
+    expect(rev.statusCode).toBe(403);
+    const stale = await app.inject({
+      method: 'POST',
+      url,
+      headers: users.hr.headers,
+      payload: { from: 'registration', reason: 'Simulasi' },
+    });
+    expect(stale.statusCode, stale.body).toBe(409);
+    expect(stale.json().error.code).toBe('WRONG_PHASE');
+    const bad = await app.inject({
+      method: 'POST',
+      url,
+      headers: users.hr.headers,
+      payload: { from: 'x', reason: 'ab' },
+    });
+    expect(bad.statusCode).toBe(400);
+    const missing = await app.inject({
+      method: 'POST',
+      url: '/rounds/tidak-ada/advance',
+      headers: users.hr.headers,
+      payload: { from: 'draft', reason: 'Simulasi' },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(await advanced(roundId)).toEqual([]);
+
+    const key = { 'idempotency-key': `adv-${roundId}` };
+    const body = { from: 'draft', reason: 'Konsultasi publik simulasi dibuka sekarang' };
+    const first = await app.inject({ method: 'POST', url, headers: { ...users.hr.headers, ...key }, payload: body });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().phase).toBe('consultation');
+    const again = await app.inject({ method: 'POST', url, headers: { ...users.hr.headers, ...key }, payload: body });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().phase).toBe('consultation');
+    expect((await advanced(roundId)).map((a) => [a.actor, a.reason, (a.payload as { to: string }).to])).toEqual([
+      [users.hr.username, body.reason, 'consultation'],
+    ]);
+    const state = await app.inject({ method: 'GET', url: `/rounds/${roundId}` });
+    expect(state.json()).toMatchObject({ phase: 'consultation' });
+    expect(Date.parse(state.json().schedule.consultationOpens)).toBeLessThanOrEqual(Date.now());
+  });
+});
