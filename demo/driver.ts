@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RoundJob, RoundState } from '../contracts';
-import { SCHEDULE_KEYS } from '../domain';
+import type { RoundJob, RoundPhase, RoundState } from '../contracts';
 import { ApiClient, ApiError, multipartFile, pool } from './http';
 import {
   ADOPTED_CRITERIA,
@@ -19,9 +18,11 @@ import {
  * and answer appeals, HR imports SKD and SKB and runs the rankings, the successful candidates
  * fill in their DRH and are appointed. Shared by `npm run demo`, the fault run and a test.
  *
- * Time is real (seconds, not months): the schedule is laid out from now, and day-counted windows
- * (masa sanggah) use the round's simulation day length. When the work of a stage runs late, HR
- * extends the remaining deadlines — forward only, as the regulation allows.
+ * Never a race with the clock (issue 20): the round is a simulation whose schedule lies weeks
+ * ahead, and HR advances each phase (POST /rounds/:id/advance) once the driver's work for it is
+ * done. The only timers that run are the day-counted windows (masa sanggah, one simulated day =
+ * `dayMs`): the appeals are filed as soon as the window opens, and the driver waits for the
+ * windows to end before it moves on, so the same seed gives the same round on any machine.
  */
 
 export interface Clock {
@@ -55,12 +56,8 @@ export interface DriverOptions {
   nikOffset?: number;
   clock?: Clock;
   concurrency?: number;
-  /** The simulation's day (masa sanggah = 3 days). */
+  /** The simulation's day (masa sanggah = 3 days): the appeals must be filed within 3 of them. */
   dayMs?: number;
-  /** Multiplies the stage windows (the fault run leaves room for its outages). */
-  scheduleSlack?: number;
-  /** HR extends a deadline when the work before it is not done this long before it. */
-  guardMarginMs?: number;
   /** How long each request is retried on 503/timeouts (the fault run keeps trying). */
   retryForMs?: number;
   log?: (msg: string) => void;
@@ -101,46 +98,31 @@ export interface DriverResult {
   stages: StageTiming[];
   /** NIPs whose careers got their atasan langsung, Latsar and health on record (CPNS until probation ends). */
   careers: string[];
-  extensions: { key: string; to: string }[];
   finalState: RoundState;
 }
 
-const KEYS = SCHEDULE_KEYS;
-type Key = (typeof KEYS)[number];
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const WEEK = 7 * 86_400_000;
 
-/** The schedule from now, with windows sized to the number of candidates. */
-export function layoutSchedule(now: number, n: number, dayMs: number, slack = 1): ScheduleSpec {
-  const t0 = Math.ceil((now + 4_000) / 1000) * 1000;
-  const registration = Math.max(20_000, n * 110) * slack;
-  const verification = Math.max(12_000, n * 40) * slack;
-  const sanggah = 6 * dayMs + 4_000;
-  const skd = Math.max(15_000, n * 20) * slack;
-  const skb = Math.max(15_000, n * 20) * slack;
-  // Long enough for the final masa sanggah (3 days) of those not passing to end before the round closes.
-  const drh = Math.max(15_000, n * 10) * slack + 3 * dayMs + 2_000;
-  const consultationOpens = t0;
-  const consultationCloses = t0 + 5_000;
-  const registrationOpens = consultationCloses + 4_000;
-  const registrationCloses = registrationOpens + registration;
-  const verificationDeadline = registrationCloses + verification;
-  const announcementAt = verificationDeadline + 1_000;
-  const skdAt = announcementAt + sanggah;
-  const skbAt = skdAt + skd;
-  const finalAnnouncementAt = skbAt + skb;
-  const drhDeadline = finalAnnouncementAt + drh;
+/**
+ * The schedule of a simulation round: a week per phase from tomorrow. The driver advances every
+ * phase once its work is done, so none of these instants is reached (they only need to outlast
+ * any run, and leave the masa sanggah its room before the SKD).
+ */
+export function layoutSchedule(now: number): ScheduleSpec {
+  const t0 = Math.ceil((now + 86_400_000) / 60_000) * 60_000;
+  const at = (i: number): number => t0 + i * WEEK;
   return {
-    consultationOpens,
-    consultationCloses,
-    registrationOpens,
-    registrationCloses,
-    verificationDeadline,
-    announcementAt,
-    skdAt,
-    skbAt,
-    finalAnnouncementAt,
-    drhDeadline,
+    consultationOpens: at(0),
+    consultationCloses: at(1),
+    registrationOpens: at(2),
+    registrationCloses: at(3),
+    verificationDeadline: at(4),
+    announcementAt: at(5),
+    skdAt: at(6),
+    skbAt: at(7),
+    finalAnnouncementAt: at(8),
+    drhDeadline: at(9),
   };
 }
 
@@ -164,7 +146,6 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
   const progress = o.progress ?? (() => undefined);
   const hr = { token: o.hr.token, ...retry };
   const stages: StageTiming[] = [];
-  const extensions: { key: string; to: string }[] = [];
   const stage = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     const startedAt = Date.now();
     log(`tahap: ${name}`);
@@ -175,7 +156,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   };
 
-  const spec = layoutSchedule(await clock.now(), o.candidates, dayMs, o.scheduleSlack ?? 1);
+  const spec = layoutSchedule(await clock.now());
   const { config, candidates } = syntheticRound({
     roundId: o.roundId,
     candidates: o.candidates,
@@ -185,18 +166,27 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     dayMs,
     nikOffset: o.nikOffset,
   });
-  const schedule: Record<Key, number> = { ...spec };
   const base = `/rounds/${o.roundId}`;
 
   const roundState = (): Promise<RoundState> => api.get<RoundState>(base, retry);
-  const waitPhase = async (phases: string[]): Promise<void> => {
-    for (;;) {
-      const s = await roundState();
-      if (phases.includes(s.phase)) break;
+  /** HR ends the current phase now: the driver's work for it is done (a simulation round). */
+  const advance = async (from: RoundPhase, reason: string): Promise<RoundState> => {
+    for (let tries = 0; ; tries++) {
+      // WRONG_PHASE while the round is between two steps (just recorded, a job being queued): once more.
+      const r = await api.request<RoundState>('POST', `${base}/advance`, {
+        ...hr,
+        body: { from, reason },
+        idempotencyKey: `${o.roundId}-advance-${from}`,
+        accept: (st, code) => st === 409 && code === 'WRONG_PHASE' && tries < 40,
+      });
+      if (r.status === 200) {
+        log(`tahap ${from} selesai; tahap ${r.body.phase} dimulai`);
+        // The API reads the phase from PostgreSQL (registrations through a 1 s cache): let it catch up.
+        await sleep(1_200);
+        return r.body;
+      }
       await sleep(250);
     }
-    // The API reads the phase from PostgreSQL (registrations through a 1 s cache): let it catch up.
-    await sleep(1_200);
   };
   /** Waits until the round records each of these jobs as finished (the API lists finished jobs). */
   const waitJobs = async (wanted: ((j: RoundJob) => boolean)[], label: string): Promise<RoundState> => {
@@ -218,61 +208,29 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       j.kind === 'rank' && j.ranking === ranking;
 
   /**
-   * While `work` runs, keeps `key` at least `marginMs` ahead: when it comes near, HR extends it
-   * and every later deadline by the same amount (latest first, so the order always holds).
+   * Waits until each of these candidates is no longer `open`: their day-counted windows are timers
+   * of their own (the clock is skipped past them first), then their endings are written.
    */
-  const guard = async <T>(key: Key, work: Promise<T>, marginMs = o.guardMarginMs ?? 15_000): Promise<T> => {
-    let done = false;
-    let failure: unknown;
-    let late = false;
-    const watch = (async () => {
-      while (!done && !late) {
-        const now = await clock.now();
-        if (schedule[key] - now < marginMs) {
-          const delta = Math.max(20_000, Math.round((schedule[key] - schedule.consultationOpens) * 0.25));
-          const from = KEYS.indexOf(key);
-          // Only as many deadlines as must move: a later one moves when the extended one would pass it.
-          let last = from;
-          while (last + 1 < KEYS.length && schedule[KEYS[last]!]! + delta >= schedule[KEYS[last + 1]!]!) last += 1;
-          for (let i = last; i >= from; i--) {
-            const k = KEYS[i]!;
-            const to = schedule[k] + delta;
-            // Too late (the round began that phase meanwhile, e.g. while a crashed worker was
-            // replaced): the work goes on inside the started phase; candidates keep their own deadlines.
-            const res = await api.request('POST', `${base}/deadlines`, {
-              ...hr,
-              body: {
-                key: k,
-                to: new Date(to).toISOString(),
-                reason: 'Perpanjangan jadwal: proses tahap sebelumnya belum selesai',
-              },
-              accept: (st, code) => st === 409 && code === 'DEADLINE_PASSED',
-            });
-            if (res.status === 409) {
-              log(`tenggat ${k} sudah lewat; tahap berikutnya sudah dimulai, perpanjangan dihentikan`);
-              late = true;
-              break;
-            }
-            schedule[k] = to;
-            extensions.push({ key: k, to: new Date(to).toISOString() });
-          }
-          if (!late) log(`jadwal diperpanjang ${Math.round(delta / 1000)} detik mulai ${key}`);
-        }
-        await sleep(1_000);
-      }
-    })().catch((err: unknown) => {
-      failure = err;
-    });
-    let out: T;
-    try {
-      out = await work;
-    } finally {
-      done = true;
-      await watch;
+  const settle = async (
+    regs: Registered[],
+    until: number,
+    open: (st: { stage: string; outcome: string | null }) => boolean,
+    label: string,
+  ): Promise<void> => {
+    if (regs.length) await clock.sleepUntil(until);
+    let pending = regs;
+    while (pending.length) {
+      const still: Registered[] = [];
+      await pool(pending, conc, async (r) => {
+        const st = await api.get<{ stage: string; outcome: string | null }>(`/registrations/${r.registrationNo}`, hr);
+        if (open(st)) still.push(r);
+      });
+      progress(label, regs.length - still.length, regs.length);
+      pending = still;
+      if (pending.length) await sleep(500);
     }
-    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
-    return out;
   };
+  const sanggahMs = (config.schedule.sanggahDays ?? 3) * dayMs;
 
   // 1. The round, its reviewers, the public consultation and the adopted criteria.
   await stage('konsultasi publik', async () => {
@@ -294,25 +252,22 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       if (r.status === 200) break;
       await sleep(200);
     }
-    await clock.sleepUntil(schedule.consultationOpens + 300);
-    await waitPhase(['consultation']);
+    await advance('draft', 'Rancangan kriteria diumumkan untuk konsultasi publik');
     for (const [i, c] of CONSULTATION_COMMENTS.entries()) {
       await api
         .post(`${base}/comments`, c, { retryForMs: retry.retryForMs, idempotencyKey: `${o.roundId}-comment-${i}` })
         .catch((e: ApiError) => log(`komentar tidak terkirim: ${e.message}`));
       progress('konsultasi publik', i + 1, CONSULTATION_COMMENTS.length);
     }
-    await clock.sleepUntil(schedule.consultationCloses + 300);
-    await waitPhase(['criteria_adoption']);
+    await advance('consultation', 'Semua masukan publik simulasi sudah diterima');
     await api.post(`${base}/criteria`, ADOPTED_CRITERIA, { ...hr, idempotencyKey: `${o.roundId}-adopt` });
+    await advance('criteria_adoption', 'Kriteria sudah ditetapkan');
   });
 
   // 2. Registration with uploads.
   const registered: Registered[] = [];
   const refused: { sim: SimCandidate; code: string }[] = [];
   await stage('pendaftaran', async () => {
-    await clock.sleepUntil(schedule.registrationOpens + 300);
-    await waitPhase(['registration']);
     let done = 0;
     const work = pool(candidates, conc, async (sim) => {
       try {
@@ -381,7 +336,8 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       }
       progress('pendaftaran', ++done, candidates.length);
     });
-    await guard('registrationCloses', work);
+    await work;
+    await advance('registration', 'Semua pelamar simulasi sudah mendaftar dan mengirim dokumen');
   });
   const byNo = new Map(registered.map((r) => [r.registrationNo, r]));
 
@@ -446,15 +402,21 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   };
   const submitted = registered.filter((r) => r.documentsSubmitted);
+  let announced: RoundState | undefined;
   await stage('verifikasi administrasi', async () => {
-    await clock.sleepUntil(schedule.registrationCloses + 500);
-    await guard('announcementAt', workInbox('verification', submitted.length, 'verifikasi administrasi'));
+    await workInbox('verification', submitted.length, 'verifikasi administrasi');
+    announced = await advance('administrative_check', 'Semua dokumen sudah diverifikasi');
   });
 
   // 4. Announcement and sanggah: the TMS candidates who appeal, the reviewers who answer.
   const appellants = submitted.filter((r) => r.sim.plan.tms && r.sim.plan.appeals);
   await stage('sanggah administrasi', async () => {
-    await clock.sleepUntil(schedule.announcementAt + 300);
+    // The window opens for each candidate when the announcement's new instant reaches it.
+    const at = announced!.schedule.announcementAt;
+    await waitJobs(
+      [(j) => j.kind === 'schedule' && j.key === 'announcementAt' && j.to === at],
+      'pengumuman dikirim ke peserta',
+    );
     await pool(appellants, conc, async (r) => {
       // Filed as soon as the candidate's window is open: "not eligible yet" is retried (for a
       // minute), "window closed" is final: one request each, no status polling in between.
@@ -477,13 +439,19 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       if (!r.appealFiled) log(`sanggah ${r.registrationNo} ditolak: masa sanggah sudah berakhir`);
     });
     await workInbox('sanggah', appellants.filter((a) => a.appealFiled).length, 'jawab sanggah');
+    // The others' windows end on their own (masa sanggah); then the SKD participants are known.
+    await settle(
+      submitted.filter((r) => r.sim.plan.tms),
+      Date.parse(at) + sanggahMs + 1_000,
+      (st) => st.outcome === null && (st.stage === 'sanggah' || st.stage === 'verification'),
+      'masa sanggah administrasi berakhir',
+    );
+    await advance('announcement', 'Masa sanggah administrasi selesai; peserta SKD ditetapkan');
   });
 
   // 5. SKD: HR imports the CAT results, then the SKB cut (3 × formasi).
   const eligible = submitted.filter((r) => !r.sim.plan.tms || (r.appealFiled && r.sim.plan.appealAccepted));
   await stage('SKD', async () => {
-    await clock.sleepUntil(schedule.skdAt + 300);
-    await waitPhase(['skd']);
     const rows = eligible
       .filter((r) => r.sim.plan.skd)
       .map((r) => `${r.registrationNo},${r.sim.plan.skd!.twk},${r.sim.plan.skd!.tiu},${r.sim.plan.skd!.tkp}`);
@@ -495,12 +463,12 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     await waitJobs([imported('skd')], 'SKD: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/skb_selection`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-skb` });
     await waitJobs([imported('skd'), ranked('skb_selection')], 'SKD: penetapan peserta SKB');
+    await advance('skd', 'Nilai SKD diimpor dan peserta SKB ditetapkan');
   });
 
   // 6. SKB, then the final ranking with optimalisasi.
+  let finalSent = 0;
   await stage('SKB dan pemeringkatan akhir', async () => {
-    await clock.sleepUntil(schedule.skbAt + 300);
-    await waitPhase(['skb', 'final_announcement']);
     const selection = await api.getAll<{ registrationNo: string; result: string }>(
       `${base}/rankings/skb_selection`,
       hr,
@@ -520,9 +488,9 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     });
     await waitJobs([imported('skb')], 'SKB: nilai dikirim ke peserta');
     await api.post(`${base}/rankings/final`, {}, { ...hr, idempotencyKey: `${o.roundId}-rank-final` });
-    // The winners need their DRH window: while the final results go out, HR keeps the DRH
-    // deadline ahead (a slow final stage under faults must not eat it).
-    await guard('drhDeadline', waitJobs([imported('skb'), ranked('final')], 'hasil akhir dikirim ke peserta'), 30_000);
+    const s = await waitJobs([imported('skb'), ranked('final')], 'hasil akhir dikirim ke peserta');
+    finalSent = Date.parse(s.jobs.find((j) => ranked('final')(j.job))!.finishedAt!);
+    await advance('skb', 'Nilai SKB diimpor dan hasil akhir ditetapkan');
   });
 
   // 7. DRH by the successful candidates; NIP and SK follow.
@@ -561,7 +529,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
       }
       progress('DRH', ++done, filing.length);
     });
-    await guard('drhDeadline', work);
+    await work;
     let appointed = 0;
     while (appointed < filing.length) {
       appointed = (await api.get<{ appointed: number }>(`${base}/funnel`, hr)).appointed;
@@ -629,10 +597,11 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     });
   }
 
-  // 9. The round closes at the DRH deadline (candidates who did not file are gugur).
+  // 9. HR closes the round: the DRH deadline is now (candidates who did not file are gugur); the
+  //    final masa sanggah of those not passing ends on its own. Done when every candidate has ended.
   const finalState = await stage('penutupan', async () => {
-    await clock.sleepUntil(schedule.drhDeadline + 500);
-    await waitPhase(['closed']);
+    await advance('final_announcement', 'Semua DRH yang akan diisi sudah masuk');
+    await settle(registered, finalSent + sanggahMs + 1_000, (st) => st.outcome === null, 'peserta selesai');
     return roundState();
   });
   return {
@@ -643,7 +612,6 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     lostTokens: registered.filter((r) => r.lostToken).length,
     stages,
     careers,
-    extensions,
     finalState,
   };
 }

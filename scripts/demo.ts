@@ -2,7 +2,10 @@
  * `npm run demo`: a seeded synthetic round modelled on Kota Medan, end to end through the real
  * API, with a progress bar per stage and a report at the end.
  *
- *   npm run demo -- --candidates 500 --seed 7 [--concurrency 8] [--day-ms 2000] [--exit]
+ *   npm run demo -- --candidates 500 --seed 7 [--concurrency 8] [--day-ms 5000] [--exit]
+ *
+ * HR advances each phase of the (simulation) round once its work is done: the same seed gives the
+ * same funnel, decisions and report figures on any machine (issue 20).
  *
  * Uses the stack of `npm start` when it answers; otherwise starts it (its log goes to
  * .data/demo-stack.log) and leaves it running for you to look around, unless --exit.
@@ -23,7 +26,7 @@ const program = new Command('demo')
   .option('--candidates <n>', 'number of applicants', '500')
   .option('--seed <n>', 'random seed (the same seed gives the same people, scores and decisions)', '2025')
   .option('--concurrency <n>', 'simultaneous simulated users', '8')
-  .option('--day-ms <ms>', 'length of a simulated day for the masa sanggah windows', '2000')
+  .option('--day-ms <ms>', 'length of a simulated day (masa sanggah = 3 days: the appeals are filed within it)', '5000')
   .option('--exit', 'stop the stack afterwards if the demo started it')
   .parse();
 const opts = program.opts<{ candidates: string; seed: string; concurrency: string; dayMs: string; exit?: boolean }>();
@@ -149,10 +152,6 @@ async function main(): Promise<void> {
     `karier: ${result.careers.length} CPNS dengan atasan langsung, hasil Latsar dan surat sehat tercatat; keputusan PNS setelah masa percobaan satu tahun sejak TMT`,
   );
   for (const s of result.stages) say(`  ${s.stage.padEnd(30)} ${durasi(s.endedAt - s.startedAt)}`);
-  if (result.extensions.length)
-    say(
-      `jadwal diperpanjang ${result.extensions.length} kali (tenggat yang digeser: ${[...new Set(result.extensions.map((e) => e.key))].join(', ')})`,
-    );
   say(
     `permintaan HTTP: ${api.stats.requests}, diulang: ${api.stats.retries}, 5xx selain 503: ${api.stats.server5xx.length}`,
   );

@@ -246,7 +246,9 @@ export async function recruitmentRound(input: RoundInput): Promise<RoundState> {
         delete accepted[m.key];
         const key = m.key as (typeof CANDIDATE_DEADLINES)[number];
         // Numbered as the next deadline change: enqueue keeps the candidates' phase keys unique.
-        if (CANDIDATE_DEADLINES.includes(key))
+        // (The announcement's instant matters to candidates only for the administrasi sanggah.)
+        const read = key !== 'announcementAt' || config.sanggahStages.includes('administrasi');
+        if (CANDIDATE_DEADLINES.includes(key) && read)
           enqueue(
             { kind: 'schedule', key, to: at, seq: deadlineChanges.length + 1 },
             `schedule-${deadlineChanges.length + 1}`,

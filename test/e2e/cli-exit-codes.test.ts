@@ -102,29 +102,6 @@ describe('the asn CLI: 0 clean, 1 a finding, 2 could not run', () => {
       const r = await asn(args);
       expect(r.code, `${args.join(' ')}: ${r.out}${r.err}`).toBe(2);
     }
-    // advance: a real round is refused with its code (2); a simulation round's phase begins now (0).
-    const real = await asn(['--as', 'hr.cli', 'advance', roundId, 'registration', '--reason', 'uji coba']);
-    expect(real.code, real.out + real.err).toBe(2);
-    expect(real.err).toMatch(/NOT_SIMULATION/);
-    const sim = await createRound(
-      deps,
-      sampleRound(`cli-sim-${Date.now().toString(36)}`, { simulation: { dayMs: 60_000 } }),
-      'hr.cli',
-    );
-    await expect
-      .poll(
-        async () =>
-          (await db.selectFrom('rounds').select('phase').where('round_id', '=', sim.roundId).executeTakeFirst())?.phase,
-        { timeout: 30_000 },
-      )
-      .toBe('draft');
-    const adv = await asn(['--as', 'hr.cli', 'advance', sim.roundId, 'draft', '--reason', 'Konsultasi dibuka']);
-    expect(adv.code, adv.out + adv.err).toBe(0);
-    expect(JSON.parse(adv.out)).toMatchObject({ roundId: sim.roundId, phase: 'consultation' });
-    const stale = await asn(['advance', sim.roundId, 'draft', '--reason', 'lagi']);
-    expect(stale.code, stale.out + stale.err).toBe(2);
-    expect(stale.err).toMatch(/WRONG_PHASE/);
-
     const unreachable = await asn(['audit', 'verify', roundId], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(unreachable.code, unreachable.out + unreachable.err).toBe(2);
     expect(unreachable.err).toMatch(/tidak dapat dijalankan/);
@@ -148,5 +125,38 @@ describe('the asn CLI: 0 clean, 1 a finding, 2 could not run', () => {
     const broken = await asn(['audit', 'verify', roundId]);
     expect(broken.code, broken.out + broken.err).toBe(1);
     expect(JSON.parse(broken.out).allOk).toBe(false);
-  }, 480_000);
+  }, 300_000);
+
+  it('advance: a real round is refused with its code (2); a simulation round begins its next phase now (0)', async () => {
+    const { config } = await createRound(deps, sampleRound(`cli-real-${Date.now().toString(36)}`), 'hr.cli');
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom('rounds').select('phase').where('round_id', '=', config.roundId).executeTakeFirst())
+            ?.phase,
+        { timeout: 30_000 },
+      )
+      .toBe('draft');
+    const real = await asn(['--as', 'hr.cli', 'advance', config.roundId, 'draft', '--reason', 'uji coba']);
+    expect(real.code, real.out + real.err).toBe(2);
+    expect(real.err).toMatch(/NOT_SIMULATION/);
+    const sim = await createRound(
+      deps,
+      sampleRound(`cli-sim-${Date.now().toString(36)}`, { simulation: { dayMs: 60_000 } }),
+      'hr.cli',
+    );
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom('rounds').select('phase').where('round_id', '=', sim.roundId).executeTakeFirst())?.phase,
+        { timeout: 30_000 },
+      )
+      .toBe('draft');
+    const adv = await asn(['--as', 'hr.cli', 'advance', sim.roundId, 'draft', '--reason', 'Konsultasi dibuka']);
+    expect(adv.code, adv.out + adv.err).toBe(0);
+    expect(JSON.parse(adv.out)).toMatchObject({ roundId: sim.roundId, phase: 'consultation' });
+    const stale = await asn(['advance', sim.roundId, 'draft', '--reason', 'lagi']);
+    expect(stale.code, stale.out + stale.err).toBe(2);
+    expect(stale.err).toMatch(/WRONG_PHASE/);
+  }, 180_000);
 });

@@ -388,8 +388,6 @@ async function main(): Promise<void> {
     concurrency: 8,
     dayMs: Number(arg('day-ms', N >= 1000 ? '60000' : '10000')),
     retryForMs: 240_000,
-    scheduleSlack: Number(arg('slack', N >= 1000 ? '1.4' : '2.5')),
-    guardMarginMs: 25_000,
     log: (m) => say(m),
     onRegistered: (reg) => {
       if (!reg.lostToken) probeTarget.candidate ??= reg;
