@@ -99,6 +99,9 @@ export async function submitDocuments(
       unknown: ids.filter((i) => !found.has(i)),
     });
   }
+  // In the order the candidate gave them (the database answers in its own order): the decision
+  // recorded for the submission names them, and the same submission must read the same.
+  rows.sort((a, b) => ids.indexOf(String(a.document_id)) - ids.indexOf(String(b.document_id)));
   const documents: DocumentRef[] = rows.map((r) => ({
     kind: r.kind as DocumentKind,
     documentId: String(r.document_id),

@@ -20,8 +20,8 @@ import { uniqueTaskQueue } from '../helpers/temporal';
  * timestamps, reviewer names or NIP sequence numbers) and the same report figures.
  */
 const SEED = 5;
-const CANDIDATES = 24;
-const DAY_MS = 4_000;
+const CANDIDATES = 16;
+const DAY_MS = 3_000;
 const BUDGET_YEAR = 2047;
 const HOG = `
 const spin = () => {
