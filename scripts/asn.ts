@@ -166,7 +166,7 @@ program
       } catch (err) {
         // A refused Update (NOT_SIMULATION, WRONG_PHASE, …) is reported with its code.
         const r = toErrorResponse(err);
-        if (r.internal) throw err;
+        if (r.status >= 500) throw err;
         throw new AppError(r.status, r.body.error.code, r.body.error.message);
       }
     });
