@@ -62,12 +62,15 @@ function rssSampler(pid: number): { stop: () => number } {
   return { stop: () => (clearInterval(t), peak) };
 }
 
+/** The worker processes started: a run that fails stops them before the server goes (never left polling a dead one). */
+const children: ChildProcess[] = [];
 function startWorker(script: string, env: Record<string, string>): Promise<ChildProcess> {
   const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(p);
   return new Promise((resolve, reject) => {
     p.stdout!.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve(p));
     p.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
@@ -461,6 +464,7 @@ async function main(): Promise<void> {
       skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
     });
   } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await env.teardown();
     await drop();
     rmSync(work, { recursive: true, force: true });
