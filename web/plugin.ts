@@ -14,6 +14,7 @@ import { consoleRoutes } from './routes/console';
 import { candidateRoutes } from './routes/candidate';
 import { consoleRoundRoutes } from './routes/console-rounds';
 import { consoleResultRoutes } from './routes/console-results';
+import { examRoutes } from './routes/exam';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -133,6 +134,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(consoleRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(consoleRoundRoutes, { deps: opts.deps });
   await app.register(consoleResultRoutes, { deps: opts.deps });
+  await app.register(examRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

@@ -37,7 +37,7 @@
       Object.keys(pending).forEach(applyToForm);
       if (inFlight) Object.keys(inFlight.changes).forEach(applyToForm);
     }
-  } catch (e) {
+  } catch {
     /* storage unavailable or corrupt: the server's state stands */
   }
 
@@ -56,7 +56,7 @@
   function persist() {
     try {
       localStorage.setItem(store, JSON.stringify({ pending: pending, events: events, seq: seq, inFlight: inFlight }));
-    } catch (e) {
+    } catch {
       /* full or blocked: the queue still lives in memory */
     }
   }
@@ -302,9 +302,9 @@
     document.getElementById('konfirmasi-batal').addEventListener('click', function () {
       dialog.close();
     });
-    document.getElementById('konfirmasi-ya').addEventListener('click', function () {
-      var button = this;
-      button.disabled = true;
+    var yes = document.getElementById('konfirmasi-ya');
+    yes.addEventListener('click', function () {
+      yes.disabled = true;
       say('Menyimpan jawaban terakhir sebelum mengakhiri…', 'busy');
       flush();
       (function wait() {
