@@ -93,12 +93,18 @@
     }, 3000);
   }
 
+  // A retried batch keeps its id: the server applies it once and answers it again.
+  function batchId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    return Date.now().toString(36) + '-' + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  }
+
   // ---- saving: one batch in flight at a time, retried with the same seq until acknowledged ----
   function flush(force) {
     if (inFlight) return;
     if (!Object.keys(pending).length && !events.length && !force) return;
     seq += 1;
-    inFlight = { seq: seq, changes: pending, events: events };
+    inFlight = { seq: seq, batchId: batchId(), changes: pending, events: events };
     pending = {};
     events = [];
     persist();
@@ -121,7 +127,7 @@
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, accept: 'application/json' },
-      body: JSON.stringify({ answers: answers, flags: flags, events: batch.events }),
+      body: JSON.stringify({ batchId: batch.batchId, answers: answers, flags: flags, events: batch.events }),
     })
       .then(function (r) {
         return r.json().then(
