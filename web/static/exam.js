@@ -5,6 +5,12 @@
 // Without it the page is one long form whose button saves every answer.
 (function () {
   'use strict';
+  // The result page while the score is being computed: look again shortly.
+  var scoring = document.getElementById('menunggu-nilai');
+  if (scoring)
+    window.setTimeout(function () {
+      window.location.reload();
+    }, 3000);
   var root = document.getElementById('ujian');
   if (!root) return;
   var sessionId = root.getAttribute('data-session');
@@ -123,8 +129,14 @@
       if ('f' in c) flags.push({ itemId: id, flagged: c.f });
     });
     say(waiting() + ' perubahan sedang disimpan…', 'busy');
+    // A request the network swallowed is given up after 15 s and retried (same batch id).
+    var abort = window.AbortController ? new window.AbortController() : null;
+    var timeout = window.setTimeout(function () {
+      if (abort) abort.abort();
+    }, 15000);
     fetch(saveUrl, {
       method: 'POST',
+      signal: abort ? abort.signal : undefined,
       credentials: 'same-origin',
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, accept: 'application/json' },
       body: JSON.stringify({ batchId: batch.batchId, answers: answers, flags: flags, events: batch.events }),
@@ -140,11 +152,15 @@
         );
       })
       .then(function (res) {
+        window.clearTimeout(timeout);
         if (res.status >= 200 && res.status < 300 && res.body) return acknowledged(res.body);
         if (res.status === 409 || res.status === 410 || res.status === 401) return refused(res.body);
         retry();
       })
-      .catch(retry);
+      .catch(function () {
+        window.clearTimeout(timeout);
+        retry();
+      });
   }
 
   function acknowledged(body) {
@@ -182,6 +198,8 @@
     pending[itemId][key] = value;
     persist();
     say(waiting() + ' perubahan belum tersimpan', 'busy');
+    // In the last minute every change goes at once (a save at the deadline is refused).
+    if (deadline - performance.now() < 60000) flush();
     mark(items.indexOf(root.querySelector('section.soal[data-item="' + itemId + '"]')));
   }
 
