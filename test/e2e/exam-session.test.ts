@@ -9,7 +9,6 @@ import { examStateQuery, examWorkflowId, type ExamSessionState } from '../../con
 import type { Db } from '../../db/connection';
 import { createSession } from '../../db/sessions';
 import { createUser } from '../../db/users';
-import { ApiClient } from '../../demo/http';
 import { scoreExam, skdTotal, type ExamSubtest } from '../../domain';
 import { expectNoAxeViolations, screenshot, startBrowser, type BrowserSession } from '../helpers/browser';
 import { spawnTs, type Spawned } from '../helpers/processes';
@@ -94,8 +93,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
 
 const secondsLeft = async (page: Page): Promise<number> =>
   Number(await page.getAttribute('#sisa-waktu', 'data-seconds'));
-const saved = (page: Page): Promise<boolean> =>
-  page.evaluate(() => document.getElementById('status-simpan')?.getAttribute('data-kind') === 'ok');
+const saved = async (page: Page): Promise<boolean> => (await page.getAttribute('#status-simpan', 'data-kind')) === 'ok';
 
 /** Picks option `optionId` on the item on screen; returns the item's id. */
 async function answer(page: Page, optionId: string): Promise<string> {
@@ -106,23 +104,26 @@ async function answer(page: Page, optionId: string): Promise<string> {
 }
 const next = (page: Page): Promise<void> => page.locator('section.soal:not([hidden]) button[data-go="next"]').click();
 
-async function sessionState(sessionId: string): Promise<ExamSessionState> {
-  return env.client.workflow.getHandle(examWorkflowId(sessionId)).query(examStateQuery);
+async function sessionIdOf(registrationNo: string): Promise<string> {
+  const row = await db
+    .selectFrom('exam_sessions')
+    .select('session_id')
+    .where('registration_no', '=', registrationNo)
+    .executeTakeFirstOrThrow();
+  return row.session_id;
+}
+async function sessionState(registrationNo: string): Promise<ExamSessionState> {
+  return env.client.workflow.getHandle(examWorkflowId(await sessionIdOf(registrationNo))).query(examStateQuery);
 }
 
 describe('an online SKD session in a real browser', () => {
   it('survives a network loss, a reload and a worker SIGKILL without losing an answer or resetting the clock; refuses a second device until the confirmed takeover; scores as the domain does; the timer submits by itself; histories replay; the proctor sees it all', async () => {
     const roundId = `exam-e2e-${Date.now().toString(36)}`;
-    const api = new ApiClient(base, { timeoutMs: 30_000 });
     const hr = await createUser(db, { username: `${roundId}.hr`, displayName: 'Panitia Ujian', role: 'hr' });
-    const { a, b, keys } = await examParticipants({
-      db,
-      api,
-      hrToken: hr.token,
-      roundId,
-      items: ITEMS,
-      durationMinutes: DURATION_MIN,
-    });
+    const { a, b, keys } = await examParticipants(
+      { db, client: env.client, connection: env.connection, taskQueue },
+      { roundId, items: ITEMS, durationMinutes: DURATION_MIN },
+    );
     const keyOf = new Map(keys.map((k) => [k.itemId, k]));
     /** The option a test "candidate" picks for an item: the right one for even positions, another for odd ones. */
     const choose = (itemId: string, i: number): string => {
@@ -162,10 +163,9 @@ describe('an online SKD session in a real browser', () => {
     await answerNext(A.page);
     await until('A saved', () => saved(A.page), 30_000);
     // Integrity: a copy attempt and a focus loss.
-    await A.page.evaluate(() => {
-      document.dispatchEvent(new Event('copy', { bubbles: true, cancelable: true }));
-      window.dispatchEvent(new Event('blur'));
-    });
+    await A.page.evaluate(
+      "document.dispatchEvent(new Event('copy', { bubbles: true, cancelable: true })); window.dispatchEvent(new Event('blur'))",
+    );
 
     // ---- The network goes away while answering: the answer is queued, then sent. ----
     await A.context.setOffline(true);
@@ -238,7 +238,7 @@ describe('an online SKD session in a real browser', () => {
       expect(Number(await A2.page.textContent(`td[data-subtest="${k}"]`))).toBe(expected[k]);
     await expectNoAxeViolations(A2.page, 'hasil ujian');
     await screenshot(A2.page, 'exam-result');
-    const aState = await sessionState(a.sessionId);
+    const aState = await sessionState(a.registrationNo);
     expect(aState.answers).toEqual(given); // no answer lost
     expect(aState.endedBy).toBe('submit');
     expect(aState.takeovers).toBe(1);
@@ -249,7 +249,7 @@ describe('an online SKD session in a real browser', () => {
       async () => (await B.page.textContent('main'))?.includes('Waktu ujian habis'),
       240_000,
     );
-    const bState = await sessionState(b.sessionId);
+    const bState = await sessionState(b.registrationNo);
     expect(bState.endedBy).toBe('timer');
     expect(bState.answers).toEqual(bAnswers);
     expect(Number(await B.page.textContent('#skor-total'))).toBe(skdTotal(scoreExam(keys, bAnswers)));
@@ -257,16 +257,17 @@ describe('an online SKD session in a real browser', () => {
     // ---- The proctor: both sessions, their states and A's integrity events. ----
     const P = await signedIn(hr.user.userId);
     await P.page.goto(`${base}/portal/konsol/ujian?seleksi=${roundId}`);
-    const rowA = P.page.locator(`tr[data-session="${a.sessionId}"]`);
+    const [aSession, bSession] = [await sessionIdOf(a.registrationNo), await sessionIdOf(b.registrationNo)];
+    const rowA = P.page.locator(`tr[data-session="${aSession}"]`);
     expect(await rowA.getAttribute('data-state')).toBe('submitted');
     expect(await rowA.textContent()).toMatch(/mencoba menyalin/);
     expect(await rowA.textContent()).toMatch(/6 \/ 6/);
-    expect(await P.page.locator(`tr[data-session="${b.sessionId}"]`).getAttribute('data-state')).toBe('expired');
+    expect(await P.page.locator(`tr[data-session="${bSession}"]`).getAttribute('data-state')).toBe('expired');
     await expectNoAxeViolations(P.page, 'pengawasan ujian');
     await screenshot(P.page, 'exam-proctor');
 
     // ---- Both histories replay on the same code. ----
-    for (const s of [a.sessionId, b.sessionId]) {
+    for (const s of [aSession, bSession]) {
       const history = await env.client.workflow.getHandle(examWorkflowId(s)).fetchHistory();
       await Worker.runReplayHistory(
         { workflowBundle: { codePath: inject('bundlePath') }, dataConverter: dataConverter() },

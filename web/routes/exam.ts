@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toErrorResponse } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
+import { proctorSessions } from '../../api/services/exam-proctor';
 import {
   examSummary,
-  listExamSessions,
   openExam,
   saveExamAnswers,
   submitExam,
   type ExamSummary,
   type ExamView,
 } from '../../api/services/exam';
-import { listRounds, type RoundListItem } from '../../api/services/rounds';
+import { listRounds } from '../../api/services/rounds';
 import { loadRoundConfig } from '../../api/services/registrations';
 import { EXAM_BATCH_MAX, INTEGRITY_KINDS, type IntegrityEventInput } from '../../contracts';
 import { isStaffRole, mustChangePassword } from '../../db/staff';
@@ -189,18 +189,19 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
     req.cookies[DEVICE_COOKIE] = id;
     return id;
   };
-  const registered = (req: FastifyRequest): { user: User; no: string } => {
+  /** The candidate's own registration: the exam service acts on that one only. */
+  const registered = (req: FastifyRequest): { no: string } => {
     const user = requireCandidate(req);
     if (!user.registrationNo) throw new AppError(404, 'NOT_REGISTERED', 'Anda belum mendaftar ke formasi mana pun');
-    return { user, no: user.registrationNo };
+    return { no: user.registrationNo };
   };
   const confirmed = (req: FastifyRequest, code: string, message: string): void => {
     if ((req.body as Body | undefined)?.yakin !== '1') throw new AppError(422, code, message);
   };
 
   app.get('/ujian', page, async (req, reply) => {
-    const { user, no } = registered(req);
-    const summary = await examSummary(deps, user, no);
+    const { no } = registered(req);
+    const summary = await examSummary(deps, no);
     const title = 'Ujian SKD';
     if (!summary.online || summary.status === 'none' || summary.status === 'waiting')
       return renderPage(req, reply, 'exam/start', {
@@ -227,7 +228,7 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
       });
     let view: ExamView;
     try {
-      view = await openExam(deps, user, no, { deviceId: deviceOf(req, reply) });
+      view = await openExam(deps, no, { deviceId: deviceOf(req, reply) });
     } catch (err) {
       if (toErrorResponse(err).body.error.code !== 'DEVICE_CONFLICT') throw err;
       return renderPage(
@@ -248,15 +249,15 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
   });
 
   app.post('/ujian/mulai', form, async (req, reply) => {
-    const { user, no } = registered(req);
-    await openExam(deps, user, no, { deviceId: deviceOf(req, reply) });
+    const { no } = registered(req);
+    await openExam(deps, no, { deviceId: deviceOf(req, reply) });
     return reply.redirect(u(req), 303);
   });
 
   app.post('/ujian/ambil-alih', form, async (req, reply) => {
-    const { user, no } = registered(req);
+    const { no } = registered(req);
     confirmed(req, 'TAKEOVER_NOT_CONFIRMED', 'Centang konfirmasi untuk memindahkan ujian ke perangkat ini');
-    await openExam(deps, user, no, { deviceId: deviceOf(req, reply), takeover: true });
+    await openExam(deps, no, { deviceId: deviceOf(req, reply), takeover: true });
     return reply.redirect(u(req, '?info=ujian-dipindahkan'), 303);
   });
 
@@ -264,8 +265,8 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
   app.post('/ujian/simpan', form, async (req, reply) => {
     reply.header('cache-control', 'no-store');
     try {
-      const { user, no } = registered(req);
-      const ack = await saveExamAnswers(deps, user, no, { deviceId: deviceOf(req, reply), ...jsonBatch(req.body) });
+      const { no } = registered(req);
+      const ack = await saveExamAnswers(deps, no, { deviceId: deviceOf(req, reply), ...jsonBatch(req.body) });
       return reply.send({
         revision: ack.revision,
         answered: ack.answered,
@@ -281,22 +282,24 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
 
   // Without JavaScript: the whole sheet in one form.
   app.post('/ujian/jawab', form, async (req, reply) => {
-    const { user, no } = registered(req);
+    const { no } = registered(req);
     const deviceId = deviceOf(req, reply);
-    const view = await openExam(deps, user, no, { deviceId });
-    await saveExamAnswers(deps, user, no, { deviceId, ...formBatch(req.body, view) });
+    const view = await openExam(deps, no, { deviceId });
+    await saveExamAnswers(deps, no, { deviceId, ...formBatch(req.body, view) });
     return reply.redirect(u(req, '?info=jawaban-tersimpan'), 303);
   });
 
   app.post('/ujian/selesai', form, async (req, reply) => {
-    const { user, no } = registered(req);
+    const { no } = registered(req);
     confirmed(req, 'SUBMIT_NOT_CONFIRMED', 'Centang konfirmasi untuk mengakhiri ujian');
-    await submitExam(deps, user, no, { deviceId: deviceOf(req, reply), batchId: randomUUID(), answers: [] });
+    await submitExam(deps, no, { deviceId: deviceOf(req, reply), batchId: randomUUID(), answers: [] });
     return reply.redirect(u(req), 303);
   });
 
   app.get('/konsol/ujian', page, async (req, reply) => proctorPage(deps, req, reply));
 };
+
+type RoundListItem = Awaited<ReturnType<typeof listRounds>>[number];
 
 /** Rounds whose SKD is online, newest first. */
 async function onlineRounds(deps: ServiceDeps): Promise<RoundListItem[]> {
@@ -308,32 +311,23 @@ async function onlineRounds(deps: ServiceDeps): Promise<RoundListItem[]> {
   return out;
 }
 
-/** The proctor's page: one round's sessions with their state, remaining time, answers and integrity events. */
-async function proctorPage(deps: ServiceDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const user = await proctor(deps, req);
-  const q = (req.query ?? {}) as Body;
-  const rounds = await onlineRounds(deps);
-  const roundId = rounds.some((r) => r.roundId === q.seleksi) ? String(q.seleksi) : rounds[0]?.roundId;
-  const filter = typeof q.status === 'string' && q.status in EXAM_STATE_LABEL ? q.status : '';
-  const now = Date.now();
-  const list = roundId ? (await listExamSessions(deps, user, roundId, { pageSize: 500 })).items : [];
-  const names = new Map(
-    list.length
-      ? (
-          await deps.db
-            .selectFrom('applications')
-            .select(['registration_no', 'full_name'])
-            .where(
-              'registration_no',
-              'in',
-              list.map((s) => s.registrationNo),
-            )
-            .execute()
-        ).map((a) => [a.registration_no, a.full_name])
-      : [],
-  );
-  const all = list.map((s) => {
-    const state = displayState(s.status, s.endedBy);
+/** One round's sessions as the proctor reads them: the service's rows, the candidate's name and how each ended. */
+async function proctorRows(deps: ServiceDeps, roundId: string) {
+  const list = (await proctorSessions(deps, roundId, { pageSize: '500' })).items;
+  if (!list.length) return [];
+  const nos = list.map((s) => s.registrationNo);
+  const [apps, ended] = await Promise.all([
+    deps.db
+      .selectFrom('applications')
+      .select(['registration_no', 'full_name'])
+      .where('registration_no', 'in', nos)
+      .execute(),
+    deps.db.selectFrom('exam_sessions').select(['session_id', 'ended_by']).where('round_id', '=', roundId).execute(),
+  ]);
+  const names = new Map(apps.map((a) => [a.registration_no, a.full_name]));
+  const endedBy = new Map(ended.map((e) => [e.session_id, e.ended_by]));
+  return list.map((s) => {
+    const state = displayState(s.status, endedBy.get(s.sessionId));
     return {
       sessionId: s.sessionId,
       registrationNo: s.registrationNo,
@@ -344,12 +338,22 @@ async function proctorPage(deps: ServiceDeps, req: FastifyRequest, reply: Fastif
       answered: s.answered,
       total: s.itemCount,
       takeovers: s.takeovers,
-      eventCount: Object.values(s.integrity ?? {}).reduce((n, c) => n + c, 0),
-      events: [...(s.lastEvents ?? [])]
+      eventCount: Object.values(s.integrity).reduce((n, c) => n + c, 0),
+      events: [...s.lastEvents]
         .reverse()
         .map((e) => ({ when: wib(e.receivedAt), label: INTEGRITY_LABEL[e.kind] ?? e.kind })),
     };
   });
+}
+
+/** The proctor's page: one round's sessions with their state, remaining time, answers and integrity events. */
+async function proctorPage(deps: ServiceDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  await proctor(deps, req);
+  const q = (req.query ?? {}) as Body;
+  const rounds = await onlineRounds(deps);
+  const roundId = rounds.some((r) => r.roundId === q.seleksi) ? String(q.seleksi) : rounds[0]?.roundId;
+  const filter = typeof q.status === 'string' && q.status in EXAM_STATE_LABEL ? q.status : '';
+  const all = roundId ? await proctorRows(deps, roundId) : [];
   const counts: Record<string, number> = {};
   for (const r of all) counts[r.state] = (counts[r.state] ?? 0) + 1;
   return renderPage(req, reply, 'console/exam', {
@@ -363,7 +367,7 @@ async function proctorPage(deps: ServiceDeps, req: FastifyRequest, reply: Fastif
     states: Object.entries(EXAM_STATE_LABEL).filter(([k]) => k !== 'scoring'),
     counts,
     refreshMs: 5_000,
-    asOf: wib(new Date(now).toISOString()),
+    asOf: wib(new Date().toISOString()),
   });
 }
 
