@@ -120,7 +120,7 @@ describe('an online SKD session in a real browser', () => {
   it('survives a network loss, a reload and a worker SIGKILL without losing an answer or resetting the clock; refuses a second device until the confirmed takeover; scores as the domain does; the timer submits by itself; histories replay; the proctor sees it all', async () => {
     const roundId = `exam-e2e-${Date.now().toString(36)}`;
     const hr = await createUser(db, { username: `${roundId}.hr`, displayName: 'Panitia Ujian', role: 'hr' });
-    const { a, b, keys } = await examParticipants(
+    const { a, b, c, keys } = await examParticipants(
       { db, client: env.client, connection: env.connection, taskQueue },
       { roundId, items: ITEMS, durationMinutes: DURATION_MIN },
     );
@@ -214,6 +214,7 @@ describe('an online SKD session in a real browser', () => {
       A2.page.getByRole('button', { name: 'Pindahkan ujian ke perangkat ini' }).click(),
     ]);
     expect(await A2.page.locator('section.soal').count()).toBe(6);
+    expect(await secondsLeft(A2.page)).toBeLessThanOrEqual(await secondsLeft(A.page));
     expect(await A2.page.locator('.exam-grid a[data-answered="1"]').count()).toBe(4);
     await A.page.locator('section.soal:not([hidden]) input[type="radio"]').first().check();
     await until(
@@ -243,7 +244,29 @@ describe('an online SKD session in a real browser', () => {
     expect(aState.endedBy).toBe('submit');
     expect(aState.takeovers).toBe(1);
 
-    // ---- B: the timer submits; B's page shows the score of B's one answer. ----
+    const kinds = new Set(aState.integrity.map((e) => e.kind));
+    for (const k of ['copy', 'focus_lost', 'offline', 'online'] as const) expect(kinds).toContain(k);
+
+    // ---- The proctor's page, refreshing by itself: A submitted, B running (or already ended), C not started. ----
+    const P = await signedIn(hr.user.userId);
+    await P.page.goto(`${base}/portal/konsol/ujian?seleksi=${roundId}`);
+    const aSession = await sessionIdOf(a.registrationNo);
+    const bSession = await sessionIdOf(b.registrationNo);
+    const cSession = await sessionIdOf(c.registrationNo);
+    const row = async (id: string) => P.page.locator(`tr[data-session="${id}"]`);
+    const rowA = await row(aSession);
+    expect(await rowA.getAttribute('data-state')).toBe('submitted');
+    expect(await rowA.textContent()).toMatch(/mencoba menyalin/);
+    expect(await rowA.textContent()).toMatch(/meninggalkan halaman ujian/);
+    expect(await rowA.textContent()).toMatch(/6 \/ 6/);
+    expect(await rowA.textContent()).toMatch(/pindah perangkat 1×/);
+    expect(await (await row(cSession)).getAttribute('data-state')).toBe('waiting');
+    expect(['in_progress', 'expired']).toContain(await (await row(bSession)).getAttribute('data-state'));
+    await expectNoAxeViolations(P.page, 'pengawasan ujian');
+    await screenshot(P.page, 'exam-proctor');
+    const asOf = await P.page.textContent('#pengawasan-waktu');
+
+    // ---- B: the timer submits; B's page shows the score of B's one answer; the proctor's table follows without a reload. ----
     await until(
       'B ended by the timer',
       async () => (await B.page.textContent('main'))?.includes('Waktu ujian habis'),
@@ -253,18 +276,16 @@ describe('an online SKD session in a real browser', () => {
     expect(bState.endedBy).toBe('timer');
     expect(bState.answers).toEqual(bAnswers);
     expect(Number(await B.page.textContent('#skor-total'))).toBe(skdTotal(scoreExam(keys, bAnswers)));
-
-    // ---- The proctor: both sessions, their states and A's integrity events. ----
-    const P = await signedIn(hr.user.userId);
-    await P.page.goto(`${base}/portal/konsol/ujian?seleksi=${roundId}`);
-    const [aSession, bSession] = [await sessionIdOf(a.registrationNo), await sessionIdOf(b.registrationNo)];
-    const rowA = P.page.locator(`tr[data-session="${aSession}"]`);
-    expect(await rowA.getAttribute('data-state')).toBe('submitted');
-    expect(await rowA.textContent()).toMatch(/mencoba menyalin/);
-    expect(await rowA.textContent()).toMatch(/6 \/ 6/);
-    expect(await P.page.locator(`tr[data-session="${bSession}"]`).getAttribute('data-state')).toBe('expired');
-    await expectNoAxeViolations(P.page, 'pengawasan ujian');
-    await screenshot(P.page, 'exam-proctor');
+    await until(
+      "B expired on the proctor's page",
+      async () => (await (await row(bSession)).getAttribute('data-state')) === 'expired',
+      30_000,
+    );
+    await until(
+      'the proctor page refreshed',
+      async () => (await P.page.textContent('#pengawasan-waktu')) !== asOf,
+      30_000,
+    );
 
     // ---- Both histories replay on the same code. ----
     for (const s of [aSession, bSession]) {
