@@ -201,7 +201,17 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
 
   app.get('/ujian', page, async (req, reply) => {
     const { no } = registered(req);
-    const summary = await examSummary(deps, no);
+    let summary: ExamSummary;
+    try {
+      summary = await examSummary(deps, no);
+    } catch (err) {
+      if (toErrorResponse(err).body.error.code !== 'EXAM_NOT_ONLINE') throw err;
+      return renderPage(req, reply, 'exam/start', {
+        title: 'Ujian SKD',
+        crumbs: crumbs(req),
+        summary: { online: false },
+      });
+    }
     const title = 'Ujian SKD';
     if (!summary.online || summary.status === 'none' || summary.status === 'waiting')
       return renderPage(req, reply, 'exam/start', {
@@ -217,6 +227,7 @@ export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app,
             !!summary.slot &&
             Date.parse(summary.slot.opensAt) <= Date.now() &&
             Date.now() < Date.parse(summary.slot.closesAt),
+          closed: !!summary.slot && Date.now() >= Date.parse(summary.slot.closesAt),
         },
         actions: { start: u(req, '/mulai') },
       });
