@@ -342,6 +342,7 @@ async function proctorRows(deps: ServiceDeps, roundId: string) {
     return {
       sessionId: s.sessionId,
       registrationNo: s.registrationNo,
+      slotId: s.slotId,
       name: names.get(s.registrationNo),
       state,
       stateLabel: EXAM_STATE_LABEL[state] ?? state,
