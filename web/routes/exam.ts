@@ -14,11 +14,10 @@ import {
 import { listRounds } from '../../api/services/rounds';
 import { loadRoundConfig } from '../../api/services/registrations';
 import { EXAM_BATCH_MAX, INTEGRITY_KINDS, type IntegrityEventInput } from '../../contracts';
-import { isStaffRole, mustChangePassword } from '../../db/staff';
-import type { User } from '../../db/users';
 import { wib } from '../labels';
 import { NOTICES, renderPage } from '../render';
 import { requireCandidate } from '../session';
+import { requireStaff } from '../staff';
 
 /**
  * The online SKD exam (issue 19, docs/exam.md): the candidate's exam page at /ujian (one item per
@@ -64,6 +63,8 @@ export const INTEGRITY_LABEL: Record<string, string> = {
 
 const page = { config: { access: 'public' as const }, schema: { hide: true } };
 type Body = Record<string, unknown>;
+/** HR (the exam's proctors) and auditors watch sessions; reviewers and supervisors do not. */
+const PROCTORS = ['hr', 'auditor'] as const;
 const BATCH_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** "1:39:58" / "09:58" from milliseconds. */
@@ -360,7 +361,7 @@ async function proctorRows(deps: ServiceDeps, roundId: string) {
 
 /** The proctor's page: one round's sessions with their state, remaining time, answers and integrity events. */
 async function proctorPage(deps: ServiceDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  await proctor(deps, req);
+  await requireStaff(deps.db, req, PROCTORS);
   const q = (req.query ?? {}) as Body;
   const rounds = await onlineRounds(deps);
   const roundId = rounds.some((r) => r.roundId === q.seleksi) ? String(q.seleksi) : rounds[0]?.roundId;
@@ -381,16 +382,4 @@ async function proctorPage(deps: ServiceDeps, req: FastifyRequest, reply: Fastif
     refreshMs: 5_000,
     asOf: wib(new Date().toISOString()),
   });
-}
-
-/** HR (the exam's proctors) and auditors watch sessions; candidates, reviewers and supervisors do not. */
-async function proctor(deps: ServiceDeps, req: FastifyRequest): Promise<User> {
-  const user = req.user;
-  if (!user || !isStaffRole(user.role))
-    throw new AppError(401, 'STAFF_LOGIN_REQUIRED', 'Silakan masuk ke konsol petugas');
-  if (await mustChangePassword(deps.db, user.userId))
-    throw new AppError(403, 'PASSWORD_CHANGE_REQUIRED', 'Ganti kata sandi awal Anda terlebih dahulu');
-  if (user.role !== 'hr' && user.role !== 'auditor')
-    throw new AppError(403, 'FORBIDDEN', 'Halaman pengawasan ujian untuk SDM dan auditor');
-  return user;
 }
