@@ -1,7 +1,7 @@
 /** The recruitmentRound workflow: its input, state, queries, updates and signals. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RoundConfig, RoundSchedule } from '../domain';
-import type { CandidateInput } from './candidate';
+import type { AnnouncementKind, CandidateInput } from './candidate';
 export const ROUND_PHASES = [
   'draft',
   'consultation',
@@ -49,6 +49,37 @@ export interface RoundState {
   criteriaVersion: number;
   criteriaAdopted: boolean;
   jobs: JobRecord[];
+  /** The phase the round is holding back, and why (null when none): see RoundHold. */
+  held: RoundHold | null;
+}
+
+/**
+ * An open decision a phase waits for: a reviewer's task, or (taskId and reviewer null) one whose
+ * task is not assigned yet. No personal data beyond the registration number and the reviewer's
+ * username.
+ */
+export interface HeldTask {
+  taskId: string | null;
+  kind: 'verification' | 'sanggah';
+  stage: string;
+  reviewer: string | null;
+  registrationNo: string;
+}
+
+/**
+ * Why a phase has not begun although its instant has passed (issue 16, fair announcements): the
+ * round does not announce a stage while a decision of that stage is open. `since` is when the hold
+ * began, `until` the sanggah window end it also waits for (null: none), `openTasks` the open
+ * reviewer tasks, `awaitingAssignment` decisions whose task is not assigned yet, `tasks` the
+ * first of them (at most 50).
+ */
+export interface RoundHold {
+  phase: RoundPhase;
+  since: string;
+  until: string | null;
+  openTasks: number;
+  awaitingAssignment: number;
+  tasks: HeldTask[];
 }
 
 export interface ExtendDeadlineInput {
@@ -61,7 +92,9 @@ export interface ExtendDeadlineInput {
 export type RoundJob =
   | { kind: 'import'; importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string }
   | { kind: 'rank'; ranking: 'skb_selection' | 'final'; actor: string }
-  | { kind: 'schedule'; key: keyof CandidateInput['schedule']; to: string; seq: number };
+  | { kind: 'schedule'; key: keyof CandidateInput['schedule']; to: string; seq: number }
+  /** roundAnnouncedSignal to every candidate of the round; `at` is the instant the round announced. */
+  | { kind: 'announcement'; announcement: AnnouncementKind; at: string };
 
 export interface JobRecord {
   job: RoundJob;

@@ -14,3 +14,4 @@ export * from './sanggah';
 export * from './drh';
 export * from './decision-wording';
 export * from './exam';
+export * from './round-phases';

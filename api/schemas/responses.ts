@@ -15,8 +15,8 @@ const Opt = Type.Optional;
 export const JobRecordSchema = Open(
   {
     job: Open(
-      { kind: S({ description: 'import, rank or schedule' }) },
-      'what was asked: an import (importId, exam, correction, actor), a ranking (ranking, actor) or a schedule change (key, to, seq)',
+      { kind: S({ description: 'import, rank, schedule or announcement' }) },
+      'what was asked: an import (importId, exam, correction, actor), a ranking (ranking, actor), a schedule change (key, to, seq) or an announcement to the candidates (announcement, at)',
     ),
     requestedAt: S(),
     finishedAt: Opt(Nullable(S())),

@@ -275,6 +275,34 @@ export const RoundStateSchema = Open(
         skipped: number | null;
       }>(JobRecordSchema),
     ),
+    held: Type.Union([
+      Type.Null(),
+      Type.Object(
+        {
+          phase: Type.String({ description: 'the phase held back: announcement, skd or final_announcement' }),
+          since: Type.String({ description: 'when the hold began' }),
+          until: Type.Union([Type.Null(), Type.String()], {
+            description: 'the end of the sanggah windows the phase also waits for, if any',
+          }),
+          openTasks: Type.Integer({ description: 'open reviewer tasks the phase waits for' }),
+          awaitingAssignment: Type.Integer({ description: 'open decisions whose task is not assigned yet' }),
+          tasks: Type.Array(
+            Type.Object({
+              taskId: Type.Union([Type.Null(), Type.String()]),
+              kind: StringEnum(['verification', 'sanggah'] as const),
+              stage: Type.String(),
+              reviewer: Type.Union([Type.Null(), Type.String()], { description: 'username of the reviewer' }),
+              registrationNo: Type.String(),
+            }),
+            { description: 'the first open decisions (at most 50); registration numbers and usernames only' },
+          ),
+        },
+        {
+          description:
+            'why the phase has not begun although its instant passed: a decision it rests on is still open (fair announcements)',
+        },
+      ),
+    ]),
   },
-  "The round's state: phase and its history, schedule and deadline changes, formations, criteria, jobs",
+  "The round's state: phase and its history, schedule and deadline changes, formations, criteria, jobs, and the phase it holds back (held)",
 );

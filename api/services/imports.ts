@@ -5,6 +5,7 @@ import { appendAuditInTransaction } from '../../db/audit';
 import { roundChain } from '../../contracts';
 import {
   type Category,
+  examImportRefusal,
   type RoundConfig,
   skdOutcome,
   validateSkdScores,
@@ -279,9 +280,9 @@ export async function importResults(
   format: ImportFormat = 'csv',
 ): Promise<ImportResult> {
   const { config, phase } = await loadRoundConfig(deps, roundId);
-  const allowed = exam === 'skd' ? ['skd', 'skb'] : ['skb', 'final_announcement'];
-  if (!allowed.includes(phase))
-    throw new AppError(409, 'WRONG_PHASE', `Nilai ${exam.toUpperCase()} tidak dapat diimpor pada tahap ${phase}`);
+  // The same rule as the round's own applyImport validator (domain/round-phases.ts).
+  const refusal = examImportRefusal(exam, phase);
+  if (refusal) throw new AppError(409, 'WRONG_PHASE', refusal);
   const sha256 = createHash('sha256').update(file).digest('hex');
   const same = await deps.db
     .selectFrom('exam_imports')

@@ -1,5 +1,11 @@
 import { TypedSearchAttributes } from '@temporalio/common';
-import { type RoundConfig, type RoundConfigInput, validateRoundConfig, withDefaults } from '../../domain';
+import {
+  PHASE_RESTS_ON,
+  type RoundConfig,
+  type RoundConfigInput,
+  validateRoundConfig,
+  withDefaults,
+} from '../../domain';
 import { roundChain } from '../../contracts';
 import {
   advancePhaseUpdate,
@@ -12,10 +18,12 @@ import {
   type ExtendDeadlineInput,
   type PhaseChange,
   type RoundJob,
+  type RoundHold,
   type RoundPhase,
   type RoundState,
 } from '../../contracts';
 import { classifyTemporalError, isWorkflowAlreadyStarted, isWorkflowNotFound } from '../../config/temporal-errors';
+import { openDecisions } from '../../db/round-holds';
 import { AppError, notFound } from '../errors';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 import { pageOfQuery, type Page, type PageRequest } from './paging';
@@ -87,7 +95,7 @@ export async function getRoundState(deps: ServiceDeps, roundId: string): Promise
       .selectFrom('audit_log')
       .select(['action', 'actor', 'reason', 'payload', 'occurred_at'])
       .where('chain', '=', roundChain(roundId))
-      .where('action', 'in', ['round.phase', 'round.deadline_extended'])
+      .where('action', 'in', ['round.phase', 'round.deadline_extended', 'round.held'])
       .orderBy('seq')
       .execute(),
     deps.db
@@ -114,6 +122,7 @@ export async function getRoundState(deps: ServiceDeps, roundId: string): Promise
       const p = a.payload as { key: DeadlineChange['key']; from: string; to: string };
       return { key: p.key, from: p.from, to: p.to, actor: a.actor, reason: a.reason ?? '', at: iso(a.occurred_at) };
     });
+  const held = await heldPhase(deps, roundId, audit, phases);
   return {
     roundId: row.round_id,
     name: row.name,
@@ -139,7 +148,27 @@ export async function getRoundState(deps: ServiceDeps, roundId: string): Promise
       signalled: j.signalled,
       skipped: j.skipped,
     })),
+    held,
   };
+}
+
+/**
+ * The phase the round holds back (its `round.held` row, the phase not begun since), with the
+ * decisions it waits for read now (db/round-holds.ts, the same read as the workflow's).
+ */
+async function heldPhase(
+  deps: ServiceDeps,
+  roundId: string,
+  audit: { action: string; payload: unknown; occurred_at: Date | string }[],
+  phases: PhaseChange[],
+): Promise<RoundHold | null> {
+  const last = audit.filter((a) => a.action === 'round.held').at(-1);
+  if (!last) return null;
+  const p = last.payload as { phase: RoundPhase; until: string | null };
+  const rests = PHASE_RESTS_ON[p.phase];
+  if (!rests || phases.some((x) => x.phase === p.phase) || phases.at(-1)?.phase === 'closed') return null;
+  const open = await openDecisions(deps.db, roundId, rests.kind, rests.stage);
+  return { phase: p.phase, since: new Date(last.occurred_at).toISOString(), until: p.until ?? null, ...open };
 }
 
 type RoundListItem = { roundId: string; name: string; agency: string; budgetYear: number; phase: string };

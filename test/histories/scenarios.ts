@@ -52,24 +52,10 @@ const poll = async <T>(f: () => Promise<T>, ok: (v: T) => boolean): Promise<T> =
 /** The scenarios whose histories CI replays (see capture.ts). */
 export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: string; runId?: string }> }[] = [
   {
-    name: 'round-full',
+    // The 1.0 round: every phase on its timers, HR extends registration while its timer runs.
+    name: 'round-1.0-full',
     run: async ({ env, taskQueue }) => {
       const roundId = `golden-round-${Date.now().toString(36)}`;
-      const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
-      const h = await env.client.workflow.start('recruitmentRound', {
-        taskQueue,
-        workflowId: roundWorkflowId(roundId),
-        args: [{ config, createdBy: 'hr.golden' }],
-      });
-      await h.result();
-      return { workflowId: h.workflowId };
-    },
-  },
-  {
-    // Behind patched('deadline-waits-from-history'): a wait that HR extends while its timer runs.
-    name: 'round-v2-deadline-waits',
-    run: async ({ env, taskQueue }) => {
-      const roundId = `golden-round-v2-${Date.now().toString(36)}`;
       const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
       const h = await env.client.workflow.start('recruitmentRound', {
         taskQueue,
@@ -88,6 +74,11 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
       await h.result();
       return { workflowId: h.workflowId };
     },
+  },
+  {
+    // The announcement held while a verification task is open, then made and fanned out.
+    name: 'round-1.0-held-announcement',
+    run: async (c) => heldAnnouncementRound(c),
   },
   {
     // The candidate's 1.0 baseline (no patches): MS, SKD, SKB, lulus, DRH, NIP and SK.
@@ -111,6 +102,41 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     run: async ({ env, taskQueue }) => lateEvaluationCareer(env, taskQueue),
   },
 ];
+
+async function heldAnnouncementRound({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+  const roundId = `golden-held-${Date.now().toString(36)}`;
+  const config = withDefaults(sampleRound(roundId, {}, await env.currentTimeMs()));
+  const h = await env.client.workflow.start('recruitmentRound', {
+    taskQueue,
+    workflowId: roundWorkflowId(roundId),
+    args: [{ config, createdBy: 'hr.golden' }],
+  });
+  await createUser(db, {
+    username: `golden-reviewer-held-${Date.now()}`,
+    displayName: 'Verifikator',
+    role: 'reviewer',
+  });
+  await sleepTo(env, Date.parse(config.schedule.registrationOpens) + 60_000);
+  await poll(
+    () => h.query(roundStateQuery),
+    (x) => x.phase === 'registration',
+  );
+  const deps = { db, client: env.client, connection: env.connection, taskQueue };
+  const { registrationNo } = await register(deps, roundId, registration());
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  const c = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+  await sleepTo(env, Date.parse(config.schedule.announcementAt) + 2 * DAY);
+  await poll(
+    () => h.query(roundStateQuery),
+    (x) => x.held?.phase === 'announcement',
+  );
+  const s = await c.query(candidateStatusQuery);
+  await c.executeUpdate(verifyDocumentsUpdate, {
+    args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }],
+  });
+  await h.result();
+  return { workflowId: h.workflowId };
+}
 
 /** A registration in a round open for it (recorded as its workflow would, a reviewer on hand), and its handle. */
 async function registered({ env, db, taskQueue }: Ctx, prefix: string) {

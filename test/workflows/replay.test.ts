@@ -28,8 +28,8 @@ describe('golden histories replay on the current code', () => {
   it('there is a golden history of each workflow type and each patched version', () => {
     expect(files).toEqual(
       expect.arrayContaining([
-        'round-full.json',
-        'round-v2-deadline-waits.json',
+        'round-1.0-full.json',
+        'round-1.0-held-announcement.json',
         'candidate-1.0-appointed.json',
         'candidate-1.0-close-confirmed.json',
         'candidate-1.0-decision-in-flight.json',
@@ -40,9 +40,9 @@ describe('golden histories replay on the current code', () => {
     // The career's 1.0 baseline: no patch markers (the pre-release patches are retired).
     expect(markers('career-1.0-probation-pns.json')).toEqual([]);
     expect(markers('career-1.0-late-evaluation.json')).toEqual([]);
-    // Deadline waits decided by timers and messages (workflows/deadline.ts): before and after.
-    expect(markers('round-full.json')).toEqual([]);
-    expect(markers('round-v2-deadline-waits.json')).toEqual(['deadline-waits-from-history']);
+    // The round's 1.0 baseline: no patch at all (the pre-release ones retired, issue 16).
+    expect(markers('round-1.0-full.json')).toEqual([]);
+    expect(markers('round-1.0-held-announcement.json')).toEqual([]);
     // The candidate's 1.0 baseline calls no patch; its old goldens (candidate-appointed, -v2 … -v5) were removed.
     for (const f of files.filter((x) => x.startsWith('candidate-'))) {
       expect(f).toMatch(/^candidate-1\.0-/);

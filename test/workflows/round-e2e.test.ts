@@ -31,6 +31,8 @@ import {
   submitDrhUpdate,
   verifyDocumentsUpdate,
   type CandidateStatus,
+  type JobRecord,
+  type RoundJob,
   type RoundState,
 } from '../../contracts';
 import { sampleRound, wib } from '../fixtures';
@@ -110,11 +112,20 @@ describe('a recruitment round through every phase with its candidates', () => {
       args: [{ config, createdBy: 'hr.test' }],
     });
     const state = (): Promise<RoundState> => round.query(roundStateQuery);
-    const waitJobs = async (n: number): Promise<RoundState> => {
+    /** Waits until the round has finished the job that `is` picks (announcements run between them). */
+    const waitJob = async (is: (j: RoundJob) => boolean): Promise<JobRecord> => {
       await expect
-        .poll(async () => (await state()).jobs.filter((j) => j.finishedAt).length, { timeout: 30_000, interval: 200 })
-        .toBeGreaterThanOrEqual(n);
-      return state();
+        .poll(async () => (await state()).jobs.some((j) => is(j.job) && j.finishedAt), {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toBe(true);
+      return (await state()).jobs.find((j) => is(j.job) && j.finishedAt)!;
+    };
+    const job = {
+      schedule: (j: RoundJob) => j.kind === 'schedule',
+      import: (exam: 'skd' | 'skb') => (j: RoundJob) => j.kind === 'import' && j.exam === exam,
+      rank: (ranking: 'skb_selection' | 'final') => (j: RoundJob) => j.kind === 'rank' && j.ranking === ranking,
     };
 
     // Public consultation on the draft criteria, then adoption with a response.
@@ -188,7 +199,7 @@ describe('a recruitment round through every phase with its candidates', () => {
       { key: 'registrationCloses', to: newClose, reason: 'Perpanjangan karena gangguan jaringan' },
       'hr.test',
     );
-    await waitJobs(1);
+    await waitJob(job.schedule);
     await sleepUntil(oldClose);
     expect((await candidateWorkflowStatus(deps, people.A1!)).stage).toBe('documents');
 
@@ -244,9 +255,8 @@ describe('a recruitment round through every phase with its candidates', () => {
     await expect(
       importResults(deps, roundId, 'skd', skdCsv.replace(',120,150,200', ',125,150,200'), 'hr.test'),
     ).rejects.toMatchObject({ code: 'IMPORT_CONFLICT' });
-    const afterSkd = await waitJobs(2);
+    const skdJob = await waitJob(job.import('skd'));
     expect(crashed).toEqual(['notify:skd:2']); // the batch crashed once and resumed
-    const skdJob = afterSkd.jobs[1]!;
     expect(skdJob.signalled! + skdJob.skipped!).toBeGreaterThanOrEqual(7); // resent ones to a finished candidate are skipped
     for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2'])
       await expect
@@ -265,7 +275,7 @@ describe('a recruitment round through every phase with its candidates', () => {
 
     // SKB cut; G1 never sat SKD.
     await requestRanking(deps, roundId, 'skb_selection', 'hr.test');
-    await waitJobs(3);
+    await waitJob(job.rank('skb_selection'));
     expect((await env.client.workflow.getHandle(candidateWorkflowId(people.G1!)).result()).outcome).toBe('skd_failed');
     for (const key of ['A1', 'A2', 'A3', 'A4', 'R1', 'G2'])
       await expect
@@ -286,9 +296,9 @@ describe('a recruitment round through every phase with its candidates', () => {
       `${people.R1},350,`,
     ].join('\n');
     await importResults(deps, roundId, 'skb', skbCsv, 'hr.test');
-    await waitJobs(4);
+    await waitJob(job.import('skb'));
     await requestRanking(deps, roundId, 'final', 'hr.test');
-    await waitJobs(5);
+    await waitJob(job.rank('final'));
     const finals = await db
       .selectFrom('rankings')
       .select(['registration_no', 'formation_id', 'rank', 'result', 'placement_formation_id'])
@@ -317,6 +327,17 @@ describe('a recruitment round through every phase with its candidates', () => {
     await sleepUntil(config.schedule.drhDeadline);
     const final = await round.result();
     expect(final.phase).toBe('closed');
+    // Each announcement went to the candidates still in the selection, with the instant its phase began.
+    const announcements = final.jobs.flatMap((j) =>
+      j.job.kind === 'announcement' ? [{ ...j.job, n: j.signalled }] : [],
+    );
+    const began = (phase: string) => final.phases.find((p) => p.phase === phase)!.at;
+    expect(announcements).toEqual([
+      { kind: 'announcement', announcement: 'administrasi', at: began('announcement'), n: 9 },
+      { kind: 'announcement', announcement: 'skd_participants', at: began('skd'), n: 8 },
+      // Those still in the selection then (here the winners filed their DRH before it and were appointed).
+      { kind: 'announcement', announcement: 'final', at: began('final_announcement'), n: expect.any(Number) },
+    ]);
     // The API's read of the round (PostgreSQL) says what the workflow itself ended with; a job's
     // finish time is the activity's, a moment before the workflow's own.
     const read = await getRoundState(deps, roundId);
