@@ -15,6 +15,7 @@ import { candidateRoutes } from './routes/candidate';
 import { consoleRoundRoutes } from './routes/console-rounds';
 import { consoleResultRoutes } from './routes/console-results';
 import { examRoutes } from './routes/exam';
+import { consoleCandidateRoutes } from './routes/console-candidate';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -135,6 +136,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(consoleRoundRoutes, { deps: opts.deps });
   await app.register(consoleResultRoutes, { deps: opts.deps });
   await app.register(examRoutes, { deps: opts.deps });
+  await app.register(consoleCandidateRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

@@ -62,7 +62,7 @@ const str = (o: unknown, key: string, max = 500): string => {
 export const fieldId = (name: string): string => `f-${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}`;
 
 const SEX_LABEL: Record<string, string> = JENIS_KELAMIN.label;
-const OUTCOME_LABEL: Record<string, string> = {
+export const OUTCOME_LABEL: Record<string, string> = {
   documents_missing: 'dokumen tidak dikirim sampai pendaftaran ditutup',
   tms: 'tidak memenuhi syarat administrasi',
   skd_failed: 'tidak lulus SKD',
@@ -76,7 +76,7 @@ const FINAL_LABEL: Record<string, string> = {
   lulus_optimalisasi: 'lulus melalui optimalisasi',
   tidak_lulus: 'tidak lulus',
 };
-const DEADLINE_LABEL: Record<string, string> = {
+export const DEADLINE_LABEL: Record<string, string> = {
   documents: 'Batas mengirim dokumen (pendaftaran ditutup)',
   verificationReviewer: 'Batas verifikasi oleh verifikator',
   sanggah: 'Batas mengajukan sanggah',
