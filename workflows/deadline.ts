@@ -1,13 +1,6 @@
 import { condition } from '@temporalio/workflow';
 
 /**
- * The round's pre-1.0 patch (workflows/round.ts still calls patched() with it until the round's
- * own 1.0 baseline retires it). The candidate workflow calls no patch: its 1.0 baseline decides
- * every deadline with `waitForDeadline`.
- */
-export const DEADLINE_PATCH = 'deadline-waits-from-history';
-
-/**
  * Waits until the instant `due()` — which HR may move later while the wait runs (and a simulation
  * round earlier, when its phase is advanced) — or until
  * `done()` holds. Returns true when `done()` held, false when the deadline was reached.
