@@ -143,6 +143,47 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Non-test functions fit on a screen (issue 16): split a longer one into named steps.
+    files: ['**/*.ts', '**/*.mts'],
+    ignores: [
+      'test/**',
+      '**/*.test.ts',
+      // A migration is one schema change, never edited once it has run.
+      'db/migrations/**',
+      // Their owners split these; removed once the 1.0 workflows land.
+      'workflows/**',
+      'activities/**',
+      'demo/**',
+      'bench/**',
+      // Not split yet (issue 16): remove each entry once its functions fit.
+      'api/routes/audit.ts',
+      'api/routes/codec.ts',
+      'api/routes/exam.ts',
+      'api/routes/registrations.ts',
+      'api/routes/rounds.ts',
+      'api/services/audit.ts',
+      'api/services/candidate-read.ts',
+      'api/services/imports.ts',
+      'api/services/report.ts',
+      'db/audit.ts',
+      'db/mail.ts',
+      'domain/drh.ts',
+      'domain/round-config.ts',
+      'scripts/demo.ts',
+      'scripts/start.ts',
+      'scripts/user-create.ts',
+      'web/plugin.ts',
+      'web/routes/account.ts',
+      'web/routes/candidate.ts',
+      'web/routes/console-results.ts',
+      'web/routes/console-rounds.ts',
+      'web/routes/console.ts',
+      'web/routes/consultation.ts',
+      'web/routes/public.ts',
+    ],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
   // Formatting is Prettier's (npm run format; checked by npm run lint): no stylistic lint rules.
   prettier,
 );
