@@ -151,8 +151,7 @@ export default tseslint.config(
       '**/*.test.ts',
       // A migration is one schema change, never edited once it has run.
       'db/migrations/**',
-      // Their owners split these; removed once the 1.0 workflows land.
-      'workflows/**',
+      // Their owners split these; workflows/ is checked: its 1.0 folders fit.
       'activities/**',
       'demo/**',
       'bench/**',
@@ -179,8 +178,10 @@ export default tseslint.config(
       'web/routes/console-results.ts',
       'web/routes/console-rounds.ts',
       'web/routes/console.ts',
+      'web/routes/exam.ts',
       'web/routes/consultation.ts',
       'web/routes/public.ts',
+      'workflows/exam/session.ts',
     ],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
   },
