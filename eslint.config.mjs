@@ -152,18 +152,16 @@ export default tseslint.config(
       // A migration is one schema change, never edited once it has run.
       'db/migrations/**',
       // Their owners split these; workflows/ is checked: its 1.0 folders fit.
-      'activities/**',
+      'activities/candidate.ts',
+      'activities/notifications.ts',
       'demo/**',
       'bench/**',
       // Not split yet (issue 16): remove each entry once its functions fit.
       'api/routes/audit.ts',
       'api/routes/codec.ts',
-      'api/routes/exam.ts',
-      'api/routes/registrations.ts',
       'api/routes/rounds.ts',
       'api/services/audit.ts',
       'api/services/candidate-read.ts',
-      'api/services/imports.ts',
       'api/services/report.ts',
       'db/audit.ts',
       'db/mail.ts',

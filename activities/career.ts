@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { sql, type Transaction } from 'kysely';
-import { appendAudit, appendAuditInTransaction } from '../db/audit';
+import { appendAuditInTransaction, type AuditEntry } from '../db/audit';
 import type { Db } from '../db/connection';
 import type { Database } from '../db/schema';
 import { checkDistribution, type FollowUp, type LadderStep, type Predikat, type UnitRating } from '../domain';
@@ -37,6 +37,8 @@ type EvaluationStatus = 'accepted' | 'submitted' | 'returned';
 type FollowUpInput = Ctx & { seq: number; predikat: Predikat; followUp: FollowUp };
 type DecisionInput = Ctx & { seq: number; step: LadderStep; official: string; approved: boolean; reason: string };
 type EndInput = Ctx & { reason: string; stage: 'retired' | 'dismissed' };
+/** A career audit row: on the career's chain, about the NIP unless it names another subject, at the write's time. */
+type CareerAudit = Omit<AuditEntry, 'chain' | 'subject' | 'occurredAt'> & { subject?: string };
 
 /** Career activities: idempotent writes keyed by (nip, year, seq/attempt), each with its audit row. */
 export function createCareerActivities(deps: ActivityDeps) {
@@ -72,14 +74,11 @@ async function openCareer(db: Db, i: OpenInput): Promise<void> {
           .doUpdateSet({ career_id: sql<string | null>`coalesce(careers.career_id, excluded.career_id)` }),
       )
       .execute();
-    await appendAuditInTransaction(trx, {
-      chain: careerChain(i.nip),
+    await careerAudit(trx, i, {
       idempotencyKey: 'career.opened',
       actor: 'system',
       action: 'career.opened',
-      subject: i.nip,
       payload: { registrationNo: i.registrationNo, unit: i.unit },
-      occurredAt: i.at,
     });
   });
 }
@@ -100,15 +99,12 @@ async function recordCareerEvent(db: Db, i: EventInput): Promise<void> {
       })
       .onConflict((oc) => oc.columns(['nip', 'year', 'seq']).doNothing())
       .execute();
-    await appendAuditInTransaction(trx, {
-      chain: careerChain(i.nip),
+    await careerAudit(trx, i, {
       idempotencyKey: `event:${i.year}:${i.seq}`,
       actor: i.actor,
       action: 'career.event',
-      subject: i.nip,
       reason: i.reason ?? i.kind,
       payload: { kind: i.kind, ...i.detail },
-      occurredAt: i.at,
     });
   });
 }
@@ -116,14 +112,11 @@ async function recordCareerEvent(db: Db, i: EventInput): Promise<void> {
 async function recordPns(db: Db, i: Ctx & { pnsDate: string }): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('careers').set({ status: 'pns', pns_at: i.pnsDate }).where('nip', '=', i.nip).execute();
-    await appendAuditInTransaction(trx, {
-      chain: careerChain(i.nip),
+    await careerAudit(trx, i, {
       idempotencyKey: 'career.pns',
       actor: 'system',
       action: 'career.pns',
-      subject: i.nip,
       payload: { pnsDate: i.pnsDate },
-      occurredAt: i.at,
     });
   });
 }
@@ -189,14 +182,11 @@ async function insertEvaluation(trx: Trx, i: EvaluationInput, year: number): Pro
     })
     .onConflict((oc) => oc.columns(['nip', 'year', 'attempt']).doNothing())
     .execute();
-  await appendAuditInTransaction(trx, {
-    chain: careerChain(i.nip),
+  await careerAudit(trx, i, {
     idempotencyKey: `evaluation:${year}:${i.attempt}`,
     actor: i.evaluator,
     action: 'evaluation.submitted',
-    subject: i.nip,
     payload: { year: i.year, kind: i.kind, hasilKerja: i.hasilKerja, perilaku: i.perilaku, predikat: i.predikat },
-    occurredAt: i.at,
   });
 }
 
@@ -210,8 +200,7 @@ async function decideUnitSet(
   await trx
     .selectFrom('unit_ratings')
     .select('unit')
-    .where('unit', '=', i.unit)
-    .where('year', '=', i.year)
+    .where((eb) => eb.and({ unit: i.unit, year: i.year }))
     .forUpdate()
     .execute();
   const set = await trx
@@ -236,15 +225,13 @@ async function decideUnitSet(
       .where('attempt', '=', e.attempt)
       .execute();
   }
-  await appendAuditInTransaction(trx, {
-    chain: careerChain(i.nip),
+  await careerAudit(trx, i, {
     idempotencyKey: `unit-set:${i.year}:${i.attempt}`,
     actor: 'system',
     action: reason ? 'evaluation.set_returned' : 'evaluation.set_accepted',
     subject: i.unit,
     reason,
     payload: { unit: i.unit, size: set.length, rating: rating.rating },
-    occurredAt: i.at,
   });
   return { status: reason ? 'returned' : 'accepted', reason, others: set.filter((e) => e.nip !== i.nip) };
 }
@@ -252,60 +239,55 @@ async function decideUnitSet(
 async function recordFollowUp(db: Db, i: FollowUpInput): Promise<void> {
   const f = i.followUp;
   await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('follow_ups')
-      .values({
-        nip: i.nip,
-        year: i.year,
-        seq: i.seq,
-        kind: f.recommendation ?? (f.award ? 'award_training' : f.coachingPlan ? 'coaching' : 'none'),
-        detail: JSON.stringify({ predikat: i.predikat, ...f }),
-        at: i.at,
-      })
-      .onConflict((oc) => oc.columns(['nip', 'year', 'seq']).doNothing())
-      .execute();
-    await appendAuditInTransaction(trx, {
-      chain: careerChain(i.nip),
+    await insertFollowUp(trx, i, {
+      kind: f.recommendation ?? (f.award ? 'award_training' : f.coachingPlan ? 'coaching' : 'none'),
+      detail: JSON.stringify({ predikat: i.predikat, ...f }),
+    });
+    await careerAudit(trx, i, {
       idempotencyKey: `follow-up:${i.year}:${i.seq}`,
       actor: 'system',
       action: 'career.follow_up',
-      subject: i.nip,
       reason: f.message,
       payload: { predikat: i.predikat, recommendation: f.recommendation },
-      occurredAt: i.at,
     });
   });
 }
 
 async function recordDecision(db: Db, i: DecisionInput): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('follow_ups')
-      .values({
-        nip: i.nip,
-        year: i.year,
-        seq: i.seq,
-        kind: `decision:${i.step}`,
-        detail: JSON.stringify({ step: i.step }),
-        decided_by: i.official,
-        decision: i.approved ? 'approved' : 'rejected',
-        at: i.at,
-      })
-      .onConflict((oc) => oc.columns(['nip', 'year', 'seq']).doNothing())
-      .execute();
+    await insertFollowUp(trx, i, {
+      kind: `decision:${i.step}`,
+      detail: JSON.stringify({ step: i.step }),
+      decided_by: i.official,
+      decision: i.approved ? 'approved' : 'rejected',
+    });
     if (i.approved)
       await trx.updateTable('careers').set({ ladder_position: i.step }).where('nip', '=', i.nip).execute();
-    await appendAuditInTransaction(trx, {
-      chain: careerChain(i.nip),
+    await careerAudit(trx, i, {
       idempotencyKey: `decision:${i.year}:${i.seq}`,
       actor: i.official,
       action: 'career.ladder_decision',
-      subject: i.nip,
       reason: i.reason,
       payload: { step: i.step, approved: i.approved },
-      occurredAt: i.at,
     });
   });
+}
+
+/** A follow-up row, once per (nip, year, seq): a retried activity writes nothing more. */
+async function insertFollowUp(
+  trx: Trx,
+  i: Ctx & { seq: number },
+  row: { kind: string; detail: string; decided_by?: string; decision?: 'approved' | 'rejected' },
+): Promise<void> {
+  await trx
+    .insertInto('follow_ups')
+    .values({ nip: i.nip, year: i.year, seq: i.seq, ...row, at: i.at })
+    .onConflict((oc) => oc.columns(['nip', 'year', 'seq']).doNothing())
+    .execute();
+}
+
+async function careerAudit(trx: Trx, i: Ctx, row: CareerAudit): Promise<void> {
+  await appendAuditInTransaction(trx, { chain: careerChain(i.nip), subject: i.nip, occurredAt: i.at, ...row });
 }
 
 async function endCareer(db: Db, i: EndInput): Promise<void> {
@@ -314,16 +296,15 @@ async function endCareer(db: Db, i: EndInput): Promise<void> {
     .set({ status: i.stage, ended_at: i.at, end_reason: i.reason })
     .where('nip', '=', i.nip)
     .execute();
-  await appendAudit(db, {
-    chain: careerChain(i.nip),
-    idempotencyKey: `career.${i.stage}`,
-    actor: 'system',
-    action: `career.${i.stage}`,
-    subject: i.nip,
-    reason: i.reason,
-    payload: {},
-    occurredAt: i.at,
-  });
+  await db.transaction().execute((trx) =>
+    careerAudit(trx, i, {
+      idempotencyKey: `career.${i.stage}`,
+      actor: 'system',
+      action: `career.${i.stage}`,
+      reason: i.reason,
+      payload: {},
+    }),
+  );
 }
 
 /** The career id of the workflow running this activity (`career/<careerId>`), if it is a career's. */

@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { AuditSigningKeys } from '../config/audit-signing';
 import type { Db } from '../db/connection';
@@ -15,4 +16,9 @@ export interface ActivityDeps {
   faults?: { afterWrite?: (activity: string) => Promise<void> };
   /** The keys checkpoints are signed with (default: the configured ones, config/audit-signing.ts). */
   auditSigningKeys?: AuditSigningKeys;
+}
+
+/** A signal's target workflow has ended or never ran: the signal is skipped, not retried. */
+export function workflowGone(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error)?.message));
 }

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { appendAudit, appendAuditInTransaction } from '../db/audit';
 import { rankFinal, rankSkbSelection } from '../db/ranking';
 import type { Db } from '../db/connection';
@@ -18,7 +18,7 @@ import {
   type FinalResultSignal,
   type RoundJob,
 } from '../contracts';
-import type { ActivityDeps } from './deps';
+import { workflowGone, type ActivityDeps } from './deps';
 import { roundChain } from '../contracts';
 
 const DEFAULT_PAGE = 500;
@@ -53,179 +53,159 @@ function partsOf(roundId: string, job: RoundJob, phaseKey: string, PAGE: number)
   }
 }
 
+/** A part paged by `rows`, each row signalled by what `send` makes of it. */
+function part<R extends { registration_no: string }>(
+  name: string,
+  rows: (db: Db, after: string) => Promise<R[]>,
+  send: (r: R) => Send,
+): Part {
+  return {
+    name,
+    page: async (db, after) =>
+      (await rows(db, after)).map((r) => ({ registrationNo: r.registration_no, send: send(r) })),
+  };
+}
+
+/** Keyset paging: one page of the rows whose `column` comes after `key`, in that column's order. */
+const pageAfter =
+  (column: string, key: string, limit: number) =>
+  <DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>) =>
+    qb.where(sql.ref(column), '>', key).orderBy(sql.ref(column)).limit(limit);
+
 /** The SKD scores of an import. */
 function skdScores(job: Extract<RoundJob, { kind: 'import' }>, phaseKey: string, PAGE: number): Part {
-  return {
-    name: 'skd',
-    page: async (db, after) =>
-      (
-        await db
-          .selectFrom('exam_scores')
-          .select(['registration_no', 'twk', 'tiu', 'tkp'])
-          .where('import_id', '=', job.importId)
-          .where('kind', '=', 'skd')
-          .where('registration_no', '>', after)
-          .orderBy('registration_no')
-          .limit(PAGE)
-          .execute()
-      ).map((r) => ({
-        registrationNo: r.registration_no,
-        send: signalOf(skdResultSignal, {
-          phaseKey,
-          scores: { twk: r.twk!, tiu: r.tiu!, tkp: r.tkp! },
-          correction: job.correction,
-        }),
-      })),
-  };
+  return part(
+    'skd',
+    (db, after) =>
+      db
+        .selectFrom('exam_scores')
+        .select(['registration_no', 'twk', 'tiu', 'tkp'])
+        .where('import_id', '=', job.importId)
+        .where('kind', '=', 'skd')
+        .$call(pageAfter('registration_no', after, PAGE))
+        .execute(),
+    (r) =>
+      signalOf(skdResultSignal, {
+        phaseKey,
+        scores: { twk: r.twk!, tiu: r.tiu!, tkp: r.tkp! },
+        correction: job.correction,
+      }),
+  );
 }
 
 /** The SKB scores of an import. */
 function skbScores(job: Extract<RoundJob, { kind: 'import' }>, phaseKey: string, PAGE: number): Part {
-  return {
-    name: 'skb',
-    page: async (db, after) =>
-      (
-        await db
-          .selectFrom('exam_scores')
-          .select(['registration_no', 'skb'])
-          .where('import_id', '=', job.importId)
-          .where('kind', '=', 'skb')
-          .where('registration_no', '>', after)
-          .orderBy('registration_no')
-          .limit(PAGE)
-          .execute()
-      ).map((r) => ({
-        registrationNo: r.registration_no,
-        send: signalOf(skbScoreSignal, { phaseKey, score: r.skb! }),
-      })),
-  };
+  return part(
+    'skb',
+    (db, after) =>
+      db
+        .selectFrom('exam_scores')
+        .select(['registration_no', 'skb'])
+        .where((eb) => eb.and({ import_id: job.importId, kind: 'skb' }))
+        .$call(pageAfter('registration_no', after, PAGE))
+        .execute(),
+    (r) => signalOf(skbScoreSignal, { phaseKey, score: r.skb! }),
+  );
 }
 
 /** Those who may sit the SKD and have no score (at the SKB selection): absent. */
 function skdAbsent(roundId: string, phaseKey: string, PAGE: number): Part {
-  return {
-    name: 'skd-absent',
-    // Everyone who may sit the SKD (MS at the administrative check, or after an accepted
-    // sanggah) and has no score: chosen as the import's eligibility is, not by the stage
-    // column, which a task escalated while the decision was written could leave behind.
-    page: async (db, after) =>
-      (
-        await db
-          .selectFrom('applications as a')
-          .innerJoin('verifications as v', (j) =>
-            j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
-          )
-          .leftJoin('exam_scores as e', (j) =>
-            j.onRef('e.registration_no', '=', 'a.registration_no').on('e.kind', '=', 'skd'),
-          )
-          .select('a.registration_no')
-          .where('a.round_id', '=', roundId)
-          .where('v.result', '=', 'MS')
-          .where('a.outcome', 'is', null)
-          .where('e.registration_no', 'is', null)
-          .where('a.registration_no', '>', after)
-          .orderBy('a.registration_no')
-          .limit(PAGE)
-          .execute()
-      ).map((r) => ({
-        registrationNo: r.registration_no,
-        send: signalOf(skdResultSignal, {
-          phaseKey: `${phaseKey}-absent`,
-          scores: { twk: 0, tiu: 0, tkp: 0 },
-          absent: true,
-        }),
-      })),
-  };
+  // Everyone who may sit the SKD (MS at the administrative check, or after an accepted
+  // sanggah) and has no score: chosen as the import's eligibility is, not by the stage
+  // column, which a task escalated while the decision was written could leave behind.
+  return part(
+    'skd-absent',
+    (db, after) =>
+      db
+        .selectFrom('applications as a')
+        .innerJoin('verifications as v', (j) =>
+          j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
+        )
+        .leftJoin('exam_scores as e', (j) =>
+          j.onRef('e.registration_no', '=', 'a.registration_no').on('e.kind', '=', 'skd'),
+        )
+        .select('a.registration_no')
+        .where('a.round_id', '=', roundId)
+        .where('v.result', '=', 'MS')
+        .where('a.outcome', 'is', null)
+        .where('e.registration_no', 'is', null)
+        .$call(pageAfter('a.registration_no', after, PAGE))
+        .execute(),
+    () =>
+      signalOf(skdResultSignal, { phaseKey: `${phaseKey}-absent`, scores: { twk: 0, tiu: 0, tkp: 0 }, absent: true }),
+  );
 }
 
 /** The SKB selection (3 × formasi) of the ranking. */
 function skbSelection(roundId: string, phaseKey: string, PAGE: number): Part {
-  return {
-    name: 'skb-selection',
-    page: async (db, after) =>
-      (
-        await db
-          .selectFrom('rankings')
-          .select(['registration_no', 'rank', 'result'])
-          .where('round_id', '=', roundId)
-          .where('kind', '=', 'skb_selection')
-          .where('registration_no', '>', after)
-          .orderBy('registration_no')
-          .limit(PAGE)
-          .execute()
-      ).map((r) => ({
-        registrationNo: r.registration_no,
-        send: signalOf(skbSelectionSignal, { phaseKey, selected: r.result === 'selected', skdRank: r.rank }),
-      })),
-  };
+  return part(
+    'skb-selection',
+    (db, after) =>
+      db
+        .selectFrom('rankings')
+        .select(['registration_no', 'rank', 'result'])
+        .where((eb) => eb.and({ round_id: roundId, kind: 'skb_selection' }))
+        .$call(pageAfter('registration_no', after, PAGE))
+        .execute(),
+    (r) => signalOf(skbSelectionSignal, { phaseKey, selected: r.result === 'selected', skdRank: r.rank }),
+  );
 }
 
 /** Those selected for SKB with no SKB score (at the final ranking): absent. */
 function skbAbsent(roundId: string, phaseKey: string, PAGE: number): Part {
-  return {
-    name: 'skb-absent',
-    page: async (db, after) =>
-      (
-        await db
-          .selectFrom('rankings as r')
-          .leftJoin('exam_scores as e', (j) =>
-            j.onRef('e.registration_no', '=', 'r.registration_no').on('e.kind', '=', 'skb'),
-          )
-          .select('r.registration_no')
-          .where('r.round_id', '=', roundId)
-          .where('r.kind', '=', 'skb_selection')
-          .where('r.result', '=', 'selected')
-          .where('e.registration_no', 'is', null)
-          .where('r.registration_no', '>', after)
-          .orderBy('r.registration_no')
-          .limit(PAGE)
-          .execute()
-      ).map((r) => ({
-        registrationNo: r.registration_no,
-        send: signalOf(skbScoreSignal, { phaseKey: `${phaseKey}-skb-absent`, score: 0, absent: true }),
-      })),
-  };
+  return part(
+    'skb-absent',
+    (db, after) =>
+      db
+        .selectFrom('rankings as r')
+        .leftJoin('exam_scores as e', (j) =>
+          j.onRef('e.registration_no', '=', 'r.registration_no').on('e.kind', '=', 'skb'),
+        )
+        .select('r.registration_no')
+        .where((eb) => eb.and({ 'r.round_id': roundId, 'r.kind': 'skb_selection', 'r.result': 'selected' }))
+        .where('e.registration_no', 'is', null)
+        .$call(pageAfter('r.registration_no', after, PAGE))
+        .execute(),
+    () => signalOf(skbScoreSignal, { phaseKey: `${phaseKey}-skb-absent`, score: 0, absent: true }),
+  );
 }
 
 /** The final results of the ranking. */
 function finalResults(roundId: string, phaseKey: string, PAGE: number): Part {
-  return {
-    name: 'final',
-    page: async (db, after) =>
-      (
-        await db
-          .selectFrom('rankings')
-          .select([
-            'registration_no',
-            'rank',
-            'result',
-            'placement_formation_id',
-            'score_scaled',
-            'score_scale',
-            'breakdown',
-          ])
-          .where('round_id', '=', roundId)
-          .where('kind', '=', 'final')
-          .where('registration_no', '>', after)
-          .orderBy('registration_no')
-          .limit(PAGE)
-          .execute()
-      ).map((r) => {
-        const scaled = Number(r.score_scaled);
-        const scale = Number(r.score_scale);
-        const payload: FinalResultSignal = {
-          phaseKey,
-          result: r.result as FinalResultSignal['result'],
-          scaled,
-          scale,
-          display: displayScore(scaled, scale),
-          rank: r.rank,
-          placementFormationId: r.placement_formation_id,
-          breakdown: r.breakdown as FinalResultSignal['breakdown'],
-        };
-        return { registrationNo: r.registration_no, send: signalOf(finalResultSignal, payload) };
-      }),
-  };
+  return part(
+    'final',
+    (db, after) =>
+      db
+        .selectFrom('rankings')
+        .select([
+          'registration_no',
+          'rank',
+          'result',
+          'placement_formation_id',
+          'score_scaled',
+          'score_scale',
+          'breakdown',
+        ])
+        .where('round_id', '=', roundId)
+        .where('kind', '=', 'final')
+        .$call(pageAfter('registration_no', after, PAGE))
+        .execute(),
+    (r) => {
+      const scaled = Number(r.score_scaled);
+      const scale = Number(r.score_scale);
+      const payload: FinalResultSignal = {
+        phaseKey,
+        result: r.result as FinalResultSignal['result'],
+        scaled,
+        scale,
+        display: displayScore(scaled, scale),
+        rank: r.rank,
+        placementFormationId: r.placement_formation_id,
+        breakdown: r.breakdown as FinalResultSignal['breakdown'],
+      };
+      return signalOf(finalResultSignal, payload);
+    },
+  );
 }
 
 /** A round announcement, to every candidate still in the selection. */
@@ -235,14 +215,9 @@ function announcementPart(
   phaseKey: string,
   PAGE: number,
 ): Part {
-  return {
-    name: `announcement-${job.announcement}`,
-    page: async (db, after) =>
-      (await activeCandidates(db, roundId, after, PAGE)).map((registrationNo) => ({
-        registrationNo,
-        send: signalOf(roundAnnouncedSignal, { phaseKey, announcement: job.announcement, at: job.at }),
-      })),
-  };
+  return part(`announcement-${job.announcement}`, activeCandidates(roundId, PAGE), () =>
+    signalOf(roundAnnouncedSignal, { phaseKey, announcement: job.announcement, at: job.at }),
+  );
 }
 
 /** A deadline change, to every candidate still in the selection. */
@@ -252,29 +227,20 @@ function schedulePart(
   phaseKey: string,
   PAGE: number,
 ): Part {
-  return {
-    name: 'schedule',
-    page: async (db, after) =>
-      (await activeCandidates(db, roundId, after, PAGE)).map((registrationNo) => ({
-        registrationNo,
-        send: signalOf(scheduleChangedSignal, { phaseKey, key: job.key, to: job.to }),
-      })),
-  };
+  return part('schedule', activeCandidates(roundId, PAGE), () =>
+    signalOf(scheduleChangedSignal, { phaseKey, key: job.key, to: job.to }),
+  );
 }
 
-/** One page of the round's candidates still in the selection (no outcome yet), in registration order. */
-async function activeCandidates(db: Db, roundId: string, after: string, limit: number): Promise<string[]> {
-  const rows = await db
+/** Pages of the round's candidates still in the selection (no outcome yet), in registration order. */
+const activeCandidates = (roundId: string, limit: number) => (db: Db, after: string) =>
+  db
     .selectFrom('applications')
     .select('registration_no')
     .where('round_id', '=', roundId)
     .where('outcome', 'is', null)
-    .where('registration_no', '>', after)
-    .orderBy('registration_no')
-    .limit(limit)
+    .$call(pageAfter('registration_no', after, limit))
     .execute();
-  return rows.map((r) => r.registration_no);
-}
 
 export function createRoundOpsActivities(deps: ActivityDeps) {
   return {
@@ -324,11 +290,7 @@ async function notifyCandidates(
         );
         for (const r of results) {
           if (r.status === 'fulfilled') signalled += 1;
-          else if (
-            r.reason instanceof WorkflowNotFoundError ||
-            /already completed|not found/i.test(String((r.reason as Error)?.message))
-          )
-            skipped += 1;
+          else if (workflowGone(r.reason)) skipped += 1;
           else throw r.reason;
         }
       }

@@ -19,8 +19,7 @@ export async function assertCanSeeRegistration(
     const task = await deps.db
       .selectFrom('tasks')
       .select('task_id')
-      .where('registration_no', '=', registrationNo)
-      .where('reviewer', '=', user.username)
+      .where((eb) => eb.and({ registration_no: registrationNo, reviewer: user.username }))
       .executeTakeFirst();
     if (task) return;
   }
@@ -31,4 +30,10 @@ export function assertOwnRegistration(req: FastifyRequest, registrationNo: strin
   const user = requireUser(req);
   if (user.role !== 'candidate' || user.registrationNo !== registrationNo)
     throw new AppError(403, 'NOT_OWNER', 'Hanya pelamar yang bersangkutan');
+}
+
+/** `serve` for the caller's own registration number (403 NOT_OWNER for anyone else). */
+export function asOwner<T>(req: FastifyRequest & { params: { registrationNo: string } }, serve: (no: string) => T): T {
+  assertOwnRegistration(req, req.params.registrationNo);
+  return serve(req.params.registrationNo);
 }

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { RATINGS, UNIT_RATINGS } from '../../domain';
 import {
@@ -44,12 +46,7 @@ const RatingView = Type.Object({
 });
 const UnitRatingSchema = Type.Object(
   {
-    unit: Type.String(),
-    year: Type.Integer(),
-    rating: Type.String(),
-    headcount: Type.Integer(),
-    unitHead: Type.String(),
-    revision: Type.Integer(),
+    ...RatingView.properties,
     created: Type.Boolean(),
     changed: Type.Boolean({ description: 'false when the same values were already recorded (nothing written)' }),
     previous: Type.Union([RatingView, Type.Null()], { description: 'the value this write replaced' }),
@@ -205,75 +202,61 @@ function statusAndSupervisorRoutes(app: App, deps: ServiceDeps): void {
   );
 }
 
+/** The career Updates a route runs, by the operation name their update ids carry. */
+const UPDATES = {
+  recordLatsarUpdate,
+  recordHealthUpdate,
+  extendProbationUpdate,
+  decideProbationUpdate,
+  setExpectationsUpdate,
+  checkInUpdate,
+  evaluateUpdate,
+  decideRecommendationUpdate,
+};
+type Operation = keyof typeof UPDATES;
+type ArgsOf<K extends Operation> =
+  (typeof UPDATES)[K] extends UpdateDefinition<CareerStatus, infer A extends [unknown, ...unknown[]]> ? A : never;
+
+/** Runs the Update for the request's NIP or career id, once per idempotency key. */
+function run<K extends Operation>(
+  deps: ServiceDeps,
+  req: FastifyRequest & { params: { nip: string } },
+  operation: K,
+  args: ArgsOf<K>,
+): Promise<CareerStatus> {
+  const update = UPDATES[operation] as unknown as UpdateDefinition<CareerStatus, ArgsOf<K>>;
+  return updateCareer(deps, req.params.nip, update, args, updateOptions(req, operation));
+}
+
 function probationRoutes(app: App, deps: ServiceDeps): void {
   app.post('/careers/:nip/probation/latsar', { config: hr, schema: LatsarSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      recordLatsarUpdate,
-      [{ actor: requireUser(req).username, passed: req.body.passed }],
-      updateOptions(req, 'recordLatsarUpdate'),
-    ),
+    run(deps, req, 'recordLatsarUpdate', [{ actor: requireUser(req).username, passed: req.body.passed }]),
   );
   app.post('/careers/:nip/probation/health', { config: hr, schema: HealthSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      recordHealthUpdate,
-      [{ actor: requireUser(req).username, healthy: req.body.healthy }],
-      updateOptions(req, 'recordHealthUpdate'),
-    ),
+    run(deps, req, 'recordHealthUpdate', [{ actor: requireUser(req).username, healthy: req.body.healthy }]),
   );
   app.post('/careers/:nip/probation/extension', { config: hr, schema: ExtensionSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      extendProbationUpdate,
-      [{ actor: requireUser(req).username, ...req.body }],
-      updateOptions(req, 'extendProbationUpdate'),
-    ),
+    run(deps, req, 'extendProbationUpdate', [{ actor: requireUser(req).username, ...req.body }]),
   );
   app.post('/careers/:nip/probation/decision', { config: hr, schema: ProbationDecisionSchema }, async (req) =>
-    updateCareer(deps, req.params.nip, decideProbationUpdate, [req.body], updateOptions(req, 'decideProbationUpdate')),
+    run(deps, req, 'decideProbationUpdate', [req.body]),
   );
 }
 
 function performanceRoutes(app: App, deps: ServiceDeps): void {
   app.post('/careers/:nip/expectations', { config: supervisor, schema: ExpectationsSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      setExpectationsUpdate,
-      [{ supervisor: requireUser(req).username, expectations: req.body.expectations }],
-      updateOptions(req, 'setExpectationsUpdate'),
-    ),
+    run(deps, req, 'setExpectationsUpdate', [
+      { supervisor: requireUser(req).username, expectations: req.body.expectations },
+    ]),
   );
   app.post('/careers/:nip/check-ins', { config: supervisor, schema: CheckInSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      checkInUpdate,
-      [{ supervisor: requireUser(req).username, ...req.body }],
-      updateOptions(req, 'checkInUpdate'),
-    ),
+    run(deps, req, 'checkInUpdate', [{ supervisor: requireUser(req).username, ...req.body }]),
   );
   app.post('/careers/:nip/evaluations', { config: supervisor, schema: EvaluationSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      evaluateUpdate,
-      [{ evaluator: requireUser(req).username, ...req.body }],
-      updateOptions(req, 'evaluateUpdate'),
-    ),
+    run(deps, req, 'evaluateUpdate', [{ evaluator: requireUser(req).username, ...req.body }]),
   );
   app.post('/careers/:nip/recommendation/decision', { config: hr, schema: RecommendationSchema }, async (req) =>
-    updateCareer(
-      deps,
-      req.params.nip,
-      decideRecommendationUpdate,
-      [req.body],
-      updateOptions(req, 'decideRecommendationUpdate'),
-    ),
+    run(deps, req, 'decideRecommendationUpdate', [req.body]),
   );
 }
 

@@ -1,3 +1,4 @@
+import type { SelectQueryBuilder } from 'kysely';
 import { displayScore, maskNik } from '../../domain';
 import { candidateWorkflowId, formationIdAttr, stageAttr, type CandidateStage } from '../../contracts';
 import { AppError } from '../errors';
@@ -45,106 +46,84 @@ const applicationsOf = (deps: ServiceDeps, roundId: string, formationId: string 
     .selectFrom('applications as a')
     .where('a.round_id', '=', roundId)
     .$if(!!formationId, (q) => q.where('a.formation_id', '=', formationId!));
+type Applications = ReturnType<typeof applicationsOf>;
 
-/** The administrasi result of each candidate (MS/TMS; a re-announcement after an accepted sanggah). */
-async function administrasiRows(
-  deps: ServiceDeps,
-  roundId: string,
-  formationId: string | undefined,
-): Promise<AnnouncementRow[]> {
-  return (
-    await applicationsOf(deps, roundId, formationId)
-      .innerJoin('verifications as v', (j) =>
-        j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
-      )
-      .select(['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id', 'v.result', 'v.reannounce'])
-      .orderBy('a.formation_id')
-      .orderBy('a.registration_no')
-      .execute()
-  ).map((r) => ({
+/** The columns of the candidate every announcement row shows. */
+const CANDIDATE = ['a.registration_no', 'a.full_name', 'a.nik', 'a.formation_id'] as const;
+
+/** An announcement row: the candidate (NIK masked) and what the phase says of them. */
+function rowOf(
+  r: { registration_no: string; full_name: string; nik: string; formation_id: string },
+  says: Pick<AnnouncementRow, 'result' | 'score' | 'note'>,
+): AnnouncementRow {
+  return {
     registrationNo: r.registration_no,
     name: r.full_name,
     nik: maskNik(r.nik),
     formationId: r.formation_id,
-    result: r.result,
-    score: null,
-    note: r.reannounce ? 'Sanggah diterima (pengumuman ulang)' : null,
-  }));
+    ...says,
+  };
+}
+
+/** The administrasi result of each candidate (MS/TMS; a re-announcement after an accepted sanggah). */
+async function administrasiRows(base: Applications): Promise<AnnouncementRow[]> {
+  return (
+    await base
+      .innerJoin('verifications as v', (j) =>
+        j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
+      )
+      .select([...CANDIDATE, 'v.result', 'v.reannounce'])
+      .orderBy('a.formation_id')
+      .orderBy('a.registration_no')
+      .execute()
+  ).map((r) =>
+    rowOf(r, {
+      result: r.result,
+      score: null,
+      note: r.reannounce ? 'Sanggah diterima (pengumuman ulang)' : null,
+    }),
+  );
 }
 
 /** The SKD scores, best first in each formation. */
-async function skdRows(
-  deps: ServiceDeps,
-  roundId: string,
-  formationId: string | undefined,
-): Promise<AnnouncementRow[]> {
+async function skdRows(base: Applications): Promise<AnnouncementRow[]> {
   return (
-    await applicationsOf(deps, roundId, formationId)
+    await base
       .innerJoin('skd_scores as s', 's.registration_no', 'a.registration_no')
-      .select([
-        'a.registration_no',
-        'a.full_name',
-        'a.nik',
-        'a.formation_id',
-        's.total',
-        's.passed',
-        's.twk',
-        's.tiu',
-        's.tkp',
-        's.reused_from_year',
-      ])
+      .select([...CANDIDATE, 's.total', 's.passed', 's.twk', 's.tiu', 's.tkp', 's.reused_from_year'])
       .orderBy('a.formation_id')
       .orderBy('s.total', 'desc')
       .orderBy('a.registration_no')
       .execute()
-  ).map((r) => ({
-    registrationNo: r.registration_no,
-    name: r.full_name,
-    nik: maskNik(r.nik),
-    formationId: r.formation_id,
-    result: r.passed ? 'passed' : 'failed',
-    score: `${r.total} (TWK ${r.twk}, TIU ${r.tiu}, TKP ${r.tkp})`,
-    note: r.reused_from_year ? `Nilai SKD ${r.reused_from_year}` : null,
-  }));
+  ).map((r) =>
+    rowOf(r, {
+      result: r.passed ? 'passed' : 'failed',
+      score: `${r.total} (TWK ${r.twk}, TIU ${r.tiu}, TKP ${r.tkp})`,
+      note: r.reused_from_year ? `Nilai SKD ${r.reused_from_year}` : null,
+    }),
+  );
 }
 
 /** A ranking (SKB selection or final), by rank in each formation. */
-async function rankingRows(
-  deps: ServiceDeps,
-  roundId: string,
-  formationId: string | undefined,
-  p: 'skb_selection' | 'final',
-): Promise<AnnouncementRow[]> {
+async function rankingRows(base: Applications, p: 'skb_selection' | 'final'): Promise<AnnouncementRow[]> {
   return (
-    await applicationsOf(deps, roundId, formationId)
+    await base
       .innerJoin('rankings as r', (j) => j.onRef('r.registration_no', '=', 'a.registration_no').on('r.kind', '=', p))
-      .select([
-        'a.registration_no',
-        'a.full_name',
-        'a.nik',
-        'a.formation_id',
-        'r.rank',
-        'r.result',
-        'r.placement_formation_id',
-        'r.score_scaled',
-        'r.score_scale',
-      ])
+      .select([...CANDIDATE, 'r.rank', 'r.result', 'r.placement_formation_id', 'r.score_scaled', 'r.score_scale'])
       .orderBy('a.formation_id')
       .orderBy('r.rank')
       .orderBy('a.registration_no')
       .execute()
-  ).map((r) => ({
-    registrationNo: r.registration_no,
-    name: r.full_name,
-    nik: maskNik(r.nik),
-    formationId: r.formation_id,
-    result: r.result,
-    score:
-      r.score_scaled !== null && r.score_scale !== null
-        ? displayScore(Number(r.score_scaled), Number(r.score_scale))
-        : `peringkat ${r.rank}`,
-    note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
-  }));
+  ).map((r) =>
+    rowOf(r, {
+      result: r.result,
+      score:
+        r.score_scaled !== null && r.score_scale !== null
+          ? displayScore(Number(r.score_scaled), Number(r.score_scale))
+          : `peringkat ${r.rank}`,
+      note: r.placement_formation_id ? `Ditempatkan pada formasi ${r.placement_formation_id}` : null,
+    }),
+  );
 }
 
 /** An announcement per phase and formation: registration number, name, masked NIK, result. */
@@ -166,12 +145,13 @@ export async function announcement(
     throw new AppError(404, 'NOT_FOUND', `Tidak ada pengumuman ${phase}`, { allowed: ANNOUNCEMENT_PHASES });
   const p = phase as AnnouncementPhase;
   const { config } = await loadRoundConfig(deps, roundId);
+  const base = applicationsOf(deps, roundId, formationId);
   const rows =
     p === 'administrasi'
-      ? await administrasiRows(deps, roundId, formationId)
+      ? await administrasiRows(base)
       : p === 'skd'
-        ? await skdRows(deps, roundId, formationId)
-        : await rankingRows(deps, roundId, formationId, p);
+        ? await skdRows(base)
+        : await rankingRows(base, p);
   return {
     roundId,
     agency: config.agency,
@@ -228,64 +208,40 @@ ${auditTrailHtml(a.auditHead)}
 </body></html>`;
 }
 
+/** How many rows a query selects. */
+async function countRows<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>): Promise<number> {
+  const row = (await qb.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()) as { n?: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 /** Counts per stage from PostgreSQL (the funnel). */
 export async function funnel(deps: ServiceDeps, roundId: string): Promise<Record<string, number>> {
   await loadRoundConfig(deps, roundId);
-  const count = async (q: Promise<{ n: string | number | bigint } | undefined>): Promise<number> =>
-    Number((await q)?.n ?? 0);
   const db = deps.db;
+  const ranked = (kind: 'skb_selection' | 'final') =>
+    db.selectFrom('rankings').where((eb) => eb.and({ round_id: roundId, kind }));
   const [registered, ms, skdPassed, skbSelected, lulus, appointed] = await Promise.all([
-    count(
-      db
-        .selectFrom('applications')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('round_id', '=', roundId)
-        .executeTakeFirst(),
-    ),
-    count(
+    countRows(db.selectFrom('applications').where('round_id', '=', roundId)),
+    countRows(
       db
         .selectFrom('verifications as v')
         .innerJoin('applications as a', 'a.registration_no', 'v.registration_no')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('a.round_id', '=', roundId)
-        .where('v.result', '=', 'MS')
-        .executeTakeFirst(),
+        .where((eb) => eb.and({ 'a.round_id': roundId, 'v.result': 'MS' })),
     ),
-    count(
+    countRows(
       db
         .selectFrom('skd_scores as s')
         .innerJoin('applications as a', 'a.registration_no', 's.registration_no')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('a.round_id', '=', roundId)
-        .where('s.passed', '=', true)
-        .executeTakeFirst(),
+        .where((eb) => eb.and({ 'a.round_id': roundId, 's.passed': true })),
     ),
-    count(
-      db
-        .selectFrom('rankings')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('round_id', '=', roundId)
-        .where('kind', '=', 'skb_selection')
-        .where('result', '=', 'selected')
-        .executeTakeFirst(),
-    ),
-    count(
-      db
-        .selectFrom('rankings')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('round_id', '=', roundId)
-        .where('kind', '=', 'final')
-        .where('result', 'in', ['lulus', 'lulus_optimalisasi'])
-        .executeTakeFirst(),
-    ),
-    count(
+    countRows(ranked('skb_selection').where('result', '=', 'selected')),
+    countRows(ranked('final').where('result', 'in', ['lulus', 'lulus_optimalisasi'])),
+    countRows(
       db
         .selectFrom('appointments as p')
         .innerJoin('applications as a', 'a.registration_no', 'p.registration_no')
-        .select((eb) => eb.fn.countAll().as('n'))
         .where('a.round_id', '=', roundId)
-        .where('p.nip', 'is not', null)
-        .executeTakeFirst(),
+        .where('p.nip', 'is not', null),
     ),
   ]);
   return { registered, ms, skdPassed, skbSelected, lulus, appointed };

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import type { Insertable, Transaction } from 'kysely';
 import { appendAuditInTransaction } from '../../db/audit';
+import type { Database } from '../../db/schema';
 import { roundChain } from '../../contracts';
 import {
   type Category,
@@ -98,7 +100,7 @@ function readCsv(input: string | Buffer): Table {
         : e.code === 'CSV_INVALID_CLOSING_QUOTE'
           ? 'tanda kutip penutup tidak diikuti pemisah'
           : 'baris tidak dapat dibaca sebagai CSV';
-    return { records: [], errors: [violation('CSV_MALFORMED', `Baris ${line}: ${what}`, `line ${line}`, { line })] };
+    return { records: [], errors: [atLine('CSV_MALFORMED', line, what)] };
   }
   const records: Table['records'] = [];
   let prevEnd = 0;
@@ -172,89 +174,87 @@ export async function parseResultsFile(
   return checkTable(exam, table);
 }
 
+/** A problem of one line (CSV) or row (XLSX) of the file, numbered as the file numbers it. */
+function atLine(code: string, line: number, message: string, details?: Record<string, unknown>): RuleViolation {
+  return violation(code, `Baris ${line}: ${message}`, `line ${line}`, { line, ...details });
+}
+
 function checkTable(exam: 'skd' | 'skb', table: Table): { rows: ParsedRow[]; errors: RuleViolation[] } {
   if (table.errors.length) return { rows: [], errors: table.errors };
-  const errors: RuleViolation[] = [];
   const [head, ...records] = table.records;
   const header = (head?.cells ?? []).map((h) => h.trim().toLowerCase());
-  const headerLine = head?.line ?? 1;
-  const expected: readonly string[] = HEADERS[exam];
   const optional = exam === 'skb' ? ['interview'] : [];
-  if (
-    header.slice(0, expected.length).join(',') !== expected.join(',') ||
-    !header.slice(expected.length).every((h) => optional.includes(h))
-  ) {
-    return {
-      rows: [],
-      errors: [
-        violation(
-          'CSV_HEADER',
-          `Baris ${headerLine}: kepala kolom harus ${[...expected, ...optional.map((o) => `[${o}]`)].join(',')} (dipisah koma atau titik koma)`,
-          `line ${headerLine}`,
-          { line: headerLine },
-        ),
-      ],
-    };
-  }
+  const wrongHeader = headerProblem(exam, header, optional, head?.line ?? 1);
+  if (wrongHeader) return { rows: [], errors: [wrongHeader] };
   if (records.length > MAX_ROWS)
     return { rows: [], errors: [violation('CSV_TOO_MANY_ROWS', `Paling banyak ${MAX_ROWS} baris`, 'file')] };
+  const errors: RuleViolation[] = [];
   const rows: ParsedRow[] = [];
   const seen = new Map<string, number>();
-  for (const { line, cells } of records) {
-    if (cells.length !== header.length) {
-      errors.push(
-        violation(
-          'CSV_COLUMNS',
-          `Baris ${line}: ${header.length} kolom diharapkan, ada ${cells.length}`,
-          `line ${line}`,
-          { line },
-        ),
-      );
-      continue;
-    }
-    const registrationNo = cells[0]!;
-    if (!/^\d{12}$/.test(registrationNo))
-      errors.push(
-        violation(
-          'CSV_REGISTRATION_NO',
-          `Baris ${line}: nomor pendaftaran "${registrationNo.slice(0, 20)}" tidak valid`,
-          `line ${line}`,
-          { line },
-        ),
-      );
-    const prev = seen.get(registrationNo);
-    if (prev !== undefined)
-      errors.push(
-        violation(
-          'CSV_DUPLICATE',
-          `Baris ${line}: nomor pendaftaran ${registrationNo} sudah ada di baris ${prev}`,
-          `line ${line}`,
-          { line, firstLine: prev },
-        ),
-      );
-    seen.set(registrationNo, line);
-    const values: Record<string, number | null> = {};
-    header.slice(1).forEach((h, k) => {
-      const c = cells[k + 1]!;
-      if (c === '' && optional.includes(h)) values[h] = null;
-      else if (!/^\d{1,6}$/.test(c)) {
-        errors.push(
-          violation(
-            'CSV_NOT_INTEGER',
-            `Baris ${line}: nilai ${h.toUpperCase()} "${c.slice(0, 20)}" bukan bilangan bulat`,
-            `line ${line}`,
-            { line },
-          ),
-        );
-        values[h] = null;
-      } else values[h] = Number(c);
-    });
-    const unreadable = errors.some((e) => e.details?.line === line && e.code === 'CSV_NOT_INTEGER');
-    rows.push({ line, registrationNo, values, ...(unreadable ? { unreadable } : {}) });
+  for (const record of records) {
+    const row = readRecord(record, header, optional, seen, errors);
+    if (row) rows.push(row);
   }
   if (rows.length === 0 && errors.length === 0)
     errors.push(violation('CSV_EMPTY', 'Berkas tidak berisi baris nilai', 'file'));
   return { rows, errors };
+}
+
+/** CSV_HEADER unless the header is the exam's columns (then its optional ones), else nothing. */
+function headerProblem(
+  exam: 'skd' | 'skb',
+  header: string[],
+  optional: string[],
+  headerLine: number,
+): RuleViolation | null {
+  const expected: readonly string[] = HEADERS[exam];
+  if (
+    header.slice(0, expected.length).join(',') === expected.join(',') &&
+    header.slice(expected.length).every((h) => optional.includes(h))
+  )
+    return null;
+  return violation(
+    'CSV_HEADER',
+    `Baris ${headerLine}: kepala kolom harus ${[...expected, ...optional.map((o) => `[${o}]`)].join(',')} (dipisah koma atau titik koma)`,
+    `line ${headerLine}`,
+    { line: headerLine },
+  );
+}
+
+/** One record as a row (its problems added to `errors`); none when its columns do not fit the header. */
+function readRecord(
+  { line, cells }: Table['records'][number],
+  header: string[],
+  optional: string[],
+  seen: Map<string, number>,
+  errors: RuleViolation[],
+): ParsedRow | null {
+  if (cells.length !== header.length) {
+    errors.push(atLine('CSV_COLUMNS', line, `${header.length} kolom diharapkan, ada ${cells.length}`));
+    return null;
+  }
+  const registrationNo = cells[0]!;
+  if (!/^\d{12}$/.test(registrationNo))
+    errors.push(atLine('CSV_REGISTRATION_NO', line, `nomor pendaftaran "${registrationNo.slice(0, 20)}" tidak valid`));
+  const prev = seen.get(registrationNo);
+  if (prev !== undefined)
+    errors.push(
+      atLine('CSV_DUPLICATE', line, `nomor pendaftaran ${registrationNo} sudah ada di baris ${prev}`, {
+        firstLine: prev,
+      }),
+    );
+  seen.set(registrationNo, line);
+  const values: Record<string, number | null> = {};
+  header.slice(1).forEach((h, k) => {
+    const c = cells[k + 1]!;
+    if (c === '' && optional.includes(h)) values[h] = null;
+    else if (!/^\d{1,6}$/.test(c)) {
+      errors.push(atLine('CSV_NOT_INTEGER', line, `nilai ${h.toUpperCase()} "${c.slice(0, 20)}" bukan bilangan bulat`));
+      values[h] = null;
+    } else values[h] = Number(c);
+  });
+  const unreadable = errors.some((e) => e.details?.line === line && e.code === 'CSV_NOT_INTEGER');
+  return { line, registrationNo, values, ...(unreadable ? { unreadable } : {}) };
 }
 
 export interface ImportResult {
@@ -291,16 +291,54 @@ export async function importResults(
     .where('kind', '=', exam)
     .where('sha256', '=', sha256)
     .executeTakeFirst();
+  const sent = { roundId, exam, correction: !!correction, actor };
   if (same) {
     // The same file again: re-send it to the round under the same Update id, so an import whose
     // first notification was lost (Temporal down, a timeout) is applied exactly once.
-    const job = await deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(applyImportUpdate, {
-      args: [{ importId: String(same.import_id), exam, correction: !!correction, actor }],
-      updateId: `import:${same.import_id}`,
-    });
+    const job = await sendImport(deps, { ...sent, importId: String(same.import_id) });
     return { importId: String(same.import_id), rows: same.rows, alreadyImported: true, job };
   }
+  const rows = await validFile(deps, config, exam, file, format);
+  await assertNoConflict(deps, exam, rows, !!correction);
+  const importId = await storeImport(deps, config, { roundId, exam, rows, sha256, actor, correction });
+  let job: JobRecord;
+  try {
+    job = await sendImport(deps, { ...sent, importId });
+  } catch (err) {
+    // Unreachable or too slow to know: keep the import; sending the same file again completes it.
+    if (!isUpdateRefused(err)) throw err;
+    // The round refused it: undo, so a corrected file can be sent.
+    await deps.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.deleteFrom('exam_scores').where('import_id', '=', importId).execute();
+        await trx.deleteFrom('exam_imports').where('import_id', '=', importId).execute();
+      })
+      .catch(() => undefined);
+    throw err;
+  }
+  return { importId, rows: rows.length, alreadyImported: false, job };
+}
 
+/** The import to the round's workflow, once per import (its Update id). */
+function sendImport(
+  deps: ServiceDeps,
+  i: { roundId: string; importId: string; exam: 'skd' | 'skb'; correction: boolean; actor: string },
+): Promise<JobRecord> {
+  return deps.client.workflow.getHandle(roundWorkflowId(i.roundId)).executeUpdate(applyImportUpdate, {
+    args: [{ importId: i.importId, exam: i.exam, correction: i.correction, actor: i.actor }],
+    updateId: `import:${i.importId}`,
+  });
+}
+
+/** The file's rows, or 422 IMPORT_INVALID with every problem (by line) and nothing applied. */
+async function validFile(
+  deps: ServiceDeps,
+  config: RoundConfig,
+  exam: 'skd' | 'skb',
+  file: string | Buffer,
+  format: ImportFormat,
+): Promise<ParsedRow[]> {
   const { rows, errors } = await parseResultsFile(exam, file, format);
   if (!errors.some((e) => ['CSV_HEADER', 'CSV_TOO_MANY_ROWS', 'CSV_MALFORMED', 'XLSX_UNREADABLE'].includes(e.code)))
     errors.push(
@@ -320,7 +358,16 @@ export async function importResults(
       `Berkas tidak diterapkan: ${errors.length} kesalahan`,
       errors.slice(0, 1000),
     );
+  return rows;
+}
 
+/** 409 IMPORT_CONFLICT when candidates of the file already have this exam's score and it is no correction. */
+async function assertNoConflict(
+  deps: ServiceDeps,
+  exam: 'skd' | 'skb',
+  rows: ParsedRow[],
+  correction: boolean,
+): Promise<void> {
   const existing = await deps.db
     .selectFrom('exam_scores')
     .select('registration_no')
@@ -339,6 +386,22 @@ export async function importResults(
       { registrationNos: existing.slice(0, 100).map((e) => e.registration_no) },
     );
   }
+}
+
+/** The import, its scores (SKD passed by the candidate's category) and its audit row, in one transaction. */
+async function storeImport(
+  deps: ServiceDeps,
+  config: RoundConfig,
+  i: {
+    roundId: string;
+    exam: 'skd' | 'skb';
+    rows: ParsedRow[];
+    sha256: string;
+    actor: string;
+    correction?: { reason: string };
+  },
+): Promise<string> {
+  const { roundId, exam, rows, sha256, correction } = i;
   const categories = new Map(
     (
       await deps.db
@@ -353,7 +416,7 @@ export async function importResults(
         .execute()
     ).map((a) => [a.registration_no, a.category as Category]),
   );
-  const importId = await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     const imp = await trx
       .insertInto('exam_imports')
       .values({
@@ -363,55 +426,22 @@ export async function importResults(
         rows: rows.length,
         correction: !!correction,
         reason: correction?.reason ?? null,
-        imported_by: actor,
+        imported_by: i.actor,
       })
       .returning('import_id')
       .executeTakeFirstOrThrow();
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx
-        .insertInto('exam_scores')
-        .values(
-          rows.slice(i, i + 1000).map((r) => {
-            const v = r.values;
-            const passed =
-              exam === 'skd'
-                ? skdOutcome(
-                    { twk: v.twk!, tiu: v.tiu!, tkp: v.tkp! },
-                    categories.get(r.registrationNo)!,
-                    config.passingGrades,
-                  ).passed
-                : null;
-            return {
-              round_id: roundId,
-              kind: exam,
-              registration_no: r.registrationNo,
-              import_id: imp.import_id,
-              twk: v.twk ?? null,
-              tiu: v.tiu ?? null,
-              tkp: v.tkp ?? null,
-              skb: v.skb ?? null,
-              interview: v.interview ?? null,
-              passed,
-            };
-          }),
-        )
-        .onConflict((oc) =>
-          oc.columns(['kind', 'registration_no']).doUpdateSet((eb) => ({
-            import_id: eb.ref('excluded.import_id'),
-            twk: eb.ref('excluded.twk'),
-            tiu: eb.ref('excluded.tiu'),
-            tkp: eb.ref('excluded.tkp'),
-            skb: eb.ref('excluded.skb'),
-            interview: eb.ref('excluded.interview'),
-            passed: eb.ref('excluded.passed'),
-          })),
-        )
-        .execute();
-    }
+    const scoreOf = (r: ParsedRow) => ({
+      round_id: roundId,
+      kind: exam,
+      registration_no: r.registrationNo,
+      import_id: imp.import_id,
+      ...scoreValues(exam, r, categories.get(r.registrationNo)!, config),
+    });
+    for (let k = 0; k < rows.length; k += 1000) await upsertScores(trx, rows.slice(k, k + 1000).map(scoreOf));
     await appendAuditInTransaction(trx, {
       chain: roundChain(roundId),
       idempotencyKey: `import:${exam}:${sha256}`,
-      actor,
+      actor: i.actor,
       action: correction ? `import.${exam}.correction` : `import.${exam}`,
       subject: roundId,
       reason: correction?.reason ?? null,
@@ -420,117 +450,130 @@ export async function importResults(
     });
     return String(imp.import_id);
   });
-  let job: JobRecord;
-  try {
-    job = await deps.client.workflow.getHandle(roundWorkflowId(roundId)).executeUpdate(applyImportUpdate, {
-      args: [{ importId, exam, correction: !!correction, actor }],
-      updateId: `import:${importId}`,
-    });
-  } catch (err) {
-    // Unreachable or too slow to know: keep the import; sending the same file again completes it.
-    if (!isUpdateRefused(err)) throw err;
-    // The round refused it: undo, so a corrected file can be sent.
-    await deps.db
-      .transaction()
-      .execute(async (trx) => {
-        await trx.deleteFrom('exam_scores').where('import_id', '=', importId).execute();
-        await trx.deleteFrom('exam_imports').where('import_id', '=', importId).execute();
-      })
-      .catch(() => undefined);
-    throw err;
-  }
-  return { importId, rows: rows.length, alreadyImported: false, job };
 }
 
+/** A row's score columns; an SKD score passed or not by the candidate's category. */
+function scoreValues(exam: 'skd' | 'skb', r: ParsedRow, category: Category, config: RoundConfig) {
+  const v = r.values;
+  const passed =
+    exam === 'skd'
+      ? skdOutcome({ twk: v.twk!, tiu: v.tiu!, tkp: v.tkp! }, category, config.passingGrades).passed
+      : null;
+  return {
+    twk: v.twk ?? null,
+    tiu: v.tiu ?? null,
+    tkp: v.tkp ?? null,
+    skb: v.skb ?? null,
+    interview: v.interview ?? null,
+    passed,
+  };
+}
+
+/** Scores in: a correction replaces the candidate's earlier score of the exam. */
+async function upsertScores(trx: Transaction<Database>, values: Insertable<Database['exam_scores']>[]): Promise<void> {
+  await trx
+    .insertInto('exam_scores')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['kind', 'registration_no']).doUpdateSet((eb) => ({
+        import_id: eb.ref('excluded.import_id'),
+        twk: eb.ref('excluded.twk'),
+        tiu: eb.ref('excluded.tiu'),
+        tkp: eb.ref('excluded.tkp'),
+        skb: eb.ref('excluded.skb'),
+        interview: eb.ref('excluded.interview'),
+        passed: eb.ref('excluded.passed'),
+      })),
+    )
+    .execute();
+}
+
+/** Every file row against the round: registered, in the exam's stage, scores in range. */
 async function checkRows(
   deps: ServiceDeps,
   config: RoundConfig,
   exam: 'skd' | 'skb',
   rows: ParsedRow[],
 ): Promise<RuleViolation[]> {
-  const errors: RuleViolation[] = [];
   const nos = rows.map((r) => r.registrationNo);
   const known = new Map<string, { formationId: string; eligible: boolean }>();
-  for (let i = 0; i < nos.length; i += 5000) {
-    const chunk = nos.slice(i, i + 5000);
-    if (exam === 'skd') {
-      const found = await deps.db
-        .selectFrom('applications as a')
+  for (let i = 0; i < nos.length; i += 5000)
+    for (const f of await stageOf(deps, config.roundId, exam, nos.slice(i, i + 5000)))
+      known.set(f.registration_no, {
+        formationId: f.formation_id,
+        eligible: f.result === (exam === 'skd' ? 'MS' : 'selected'),
+      });
+  const formations = new Map(config.formations.map((f) => [f.formationId, f]));
+  return rows.flatMap((r) => {
+    const k = known.get(r.registrationNo);
+    if (!k)
+      return [
+        atLine(
+          'UNKNOWN_REGISTRATION',
+          r.line,
+          `nomor pendaftaran ${r.registrationNo} tidak terdaftar pada seleksi ini`,
+        ),
+      ];
+    const stage = k.eligible
+      ? []
+      : [
+          atLine(
+            'NOT_IN_STAGE',
+            r.line,
+            `${r.registrationNo} ${exam === 'skd' ? 'tidak memenuhi syarat administrasi' : 'bukan peserta SKB'}`,
+          ),
+        ];
+    if (r.unreadable) return stage;
+    return [...stage, ...(exam === 'skd' ? skdProblems(r) : skbProblems(r, formations.get(k.formationId)!))];
+  });
+}
+
+/** The applications of these numbers in the round, with what admits them to the exam: the administrasi result (SKD) or the SKB selection. */
+function stageOf(deps: ServiceDeps, roundId: string, exam: 'skd' | 'skb', nos: string[]) {
+  const of = deps.db
+    .selectFrom('applications as a')
+    .select(['a.registration_no', 'a.formation_id'])
+    .where('a.round_id', '=', roundId)
+    .where('a.registration_no', 'in', nos);
+  return exam === 'skd'
+    ? of
         .leftJoin('verifications as v', (j) =>
           j.onRef('v.registration_no', '=', 'a.registration_no').on('v.stage', '=', 'administrasi'),
         )
-        .select(['a.registration_no', 'a.formation_id', 'v.result'])
-        .where('a.round_id', '=', config.roundId)
-        .where('a.registration_no', 'in', chunk)
-        .execute();
-      for (const f of found) known.set(f.registration_no, { formationId: f.formation_id, eligible: f.result === 'MS' });
-    } else {
-      const found = await deps.db
-        .selectFrom('applications as a')
+        .select('v.result')
+        .execute()
+    : of
         .leftJoin('rankings as r', (j) =>
           j.onRef('r.registration_no', '=', 'a.registration_no').on('r.kind', '=', 'skb_selection'),
         )
-        .select(['a.registration_no', 'a.formation_id', 'r.result'])
-        .where('a.round_id', '=', config.roundId)
-        .where('a.registration_no', 'in', chunk)
+        .select('r.result')
         .execute();
-      for (const f of found)
-        known.set(f.registration_no, { formationId: f.formation_id, eligible: f.result === 'selected' });
-    }
-  }
-  const formations = new Map(config.formations.map((f) => [f.formationId, f]));
-  for (const r of rows) {
-    const k = known.get(r.registrationNo);
-    const at = `line ${r.line}`;
-    if (!k) {
-      errors.push(
-        violation(
-          'UNKNOWN_REGISTRATION',
-          `Baris ${r.line}: nomor pendaftaran ${r.registrationNo} tidak terdaftar pada seleksi ini`,
-          at,
-          { line: r.line },
-        ),
-      );
-      continue;
-    }
-    if (!k.eligible)
-      errors.push(
-        violation(
-          'NOT_IN_STAGE',
-          `Baris ${r.line}: ${r.registrationNo} ${exam === 'skd' ? 'tidak memenuhi syarat administrasi' : 'bukan peserta SKB'}`,
-          at,
-          { line: r.line },
-        ),
-      );
-    if (r.unreadable) continue;
-    if (exam === 'skd') {
-      for (const e of validateSkdScores(r.values as Record<string, number>))
-        errors.push({
-          ...e,
-          message: `Baris ${r.line}: ${e.message}`,
-          field: at,
-          details: { ...e.details, line: r.line },
-        });
-    } else {
-      const f = formations.get(k.formationId)!;
-      const skb = r.values.skb;
-      if (skb === null || skb === undefined || skb > f.skbMax)
-        errors.push(
-          violation('SKB_SCORE_OUT_OF_RANGE', `Baris ${r.line}: nilai SKB di luar 0–${f.skbMax}`, at, { line: r.line }),
-        );
-      const interview = f.scoring?.criteria.find((c) => c.kind === 'interview');
-      const iv = r.values.interview;
-      if (iv !== null && iv !== undefined && (!interview || iv > interview.max))
-        errors.push(
-          violation(
-            'INTERVIEW_OUT_OF_RANGE',
-            `Baris ${r.line}: nilai wawancara ${interview ? `di luar 0–${interview.max}` : 'tidak dipakai formasi ini'}`,
-            at,
-            { line: r.line },
-          ),
-        );
-    }
-  }
+}
+
+function skdProblems(r: ParsedRow): RuleViolation[] {
+  return validateSkdScores(r.values as Record<string, number>).map((e) => ({
+    ...e,
+    message: `Baris ${r.line}: ${e.message}`,
+    field: `line ${r.line}`,
+    details: { ...e.details, line: r.line },
+  }));
+}
+
+function skbProblems(r: ParsedRow, f: RoundConfig['formations'][number]): RuleViolation[] {
+  const errors: RuleViolation[] = [];
+  const skb = r.values.skb;
+  if (skb === null || skb === undefined || skb > f.skbMax)
+    errors.push(atLine('SKB_SCORE_OUT_OF_RANGE', r.line, `nilai SKB di luar 0–${f.skbMax}`));
+  const interview = f.scoring?.criteria.find((c) => c.kind === 'interview');
+  const iv = r.values.interview;
+  if (iv !== null && iv !== undefined && (!interview || iv > interview.max))
+    errors.push(
+      atLine(
+        'INTERVIEW_OUT_OF_RANGE',
+        r.line,
+        `nilai wawancara ${interview ? `di luar 0–${interview.max}` : 'tidak dipakai formasi ini'}`,
+      ),
+    );
   return errors;
 }
 

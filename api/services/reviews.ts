@@ -9,6 +9,8 @@ import {
   type DocumentDecision,
 } from '../../contracts';
 import type { User } from '../../db/users';
+import type { TasksTable } from '../../db/schema';
+import type { Selectable } from 'kysely';
 import { isWorkflowNotFound } from '../../config/temporal-errors';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
@@ -27,6 +29,20 @@ export interface TaskView {
 }
 
 /** The reviewer's inbox: open tasks assigned to them, soonest deadline first. */
+/** A task row as the API shows it. */
+function taskView(t: Selectable<TasksTable>): TaskView {
+  return {
+    taskId: t.task_id,
+    registrationNo: t.registration_no,
+    roundId: t.round_id,
+    kind: t.kind,
+    stage: t.stage,
+    status: t.status,
+    dueAt: new Date(t.due_at).toISOString(),
+    createdAt: new Date(t.created_at).toISOString(),
+  };
+}
+
 /** One page of the reviewer's tasks, soonest deadline first (then by id: a stable order). */
 export async function myTasks(
   deps: ServiceDeps,
@@ -42,16 +58,7 @@ export async function myTasks(
     p,
     async () => (await mine.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
     async (offset, limit) =>
-      (await mine.selectAll().orderBy('due_at').orderBy('task_id').offset(offset).limit(limit).execute()).map((t) => ({
-        taskId: t.task_id,
-        registrationNo: t.registration_no,
-        roundId: t.round_id,
-        kind: t.kind,
-        stage: t.stage,
-        status: t.status,
-        dueAt: new Date(t.due_at).toISOString(),
-        createdAt: new Date(t.created_at).toISOString(),
-      })),
+      (await mine.selectAll().orderBy('due_at').orderBy('task_id').offset(offset).limit(limit).execute()).map(taskView),
   );
 }
 
@@ -65,17 +72,7 @@ export async function taskDetail(
   if (!t) throw notFound('Tugas', taskId);
   if (user.role === 'reviewer' && t.reviewer !== user.username)
     throw new AppError(403, 'NOT_ASSIGNED', 'Tugas ini tidak ditugaskan kepada Anda');
-  const task: TaskView = {
-    taskId: t.task_id,
-    registrationNo: t.registration_no,
-    roundId: t.round_id,
-    kind: t.kind,
-    stage: t.stage,
-    status: t.status,
-    dueAt: new Date(t.due_at).toISOString(),
-    createdAt: new Date(t.created_at).toISOString(),
-  };
-  return { task, status: await candidateStatus(deps, t.registration_no) };
+  return { task: taskView(t), status: await candidateStatus(deps, t.registration_no) };
 }
 
 /** A reviewer's decision on a task: a workflow Update (the validator's refusal becomes 409/422). */

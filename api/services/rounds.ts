@@ -1,3 +1,4 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   PHASE_RESTS_ON,
@@ -229,10 +230,21 @@ export async function extendDeadline(
   actor: string,
   updateId?: string,
 ): Promise<RoundState> {
+  return updateRound(deps, roundId, extendDeadlineUpdate, { ...req, actor }, updateId);
+}
+
+/** An Update of the round's workflow (404 for an unknown round), once per update id. */
+async function updateRound<A>(
+  deps: ServiceDeps,
+  roundId: string,
+  update: UpdateDefinition<RoundState, [A]>,
+  arg: A,
+  updateId?: string,
+): Promise<RoundState> {
   await getRoundState(deps, roundId); // 404 for an unknown round
   return deps.client.workflow
     .getHandle(roundWorkflowId(roundId))
-    .executeUpdate(extendDeadlineUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
+    .executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
 }
 
 /**
@@ -247,8 +259,5 @@ export async function advancePhase(
   actor: string,
   updateId?: string,
 ): Promise<RoundState> {
-  await getRoundState(deps, roundId); // 404 for an unknown round
-  return deps.client.workflow
-    .getHandle(roundWorkflowId(roundId))
-    .executeUpdate(advancePhaseUpdate, { args: [{ ...req, actor }], ...(updateId ? { updateId } : {}) });
+  return updateRound(deps, roundId, advancePhaseUpdate, { ...req, actor }, updateId);
 }
