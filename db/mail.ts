@@ -132,26 +132,19 @@ export function backoffMs(attempts: number, b: { baseMs: number; maxMs: number }
   return Math.min(b.baseMs * 2 ** Math.max(0, attempts - 1), b.maxMs);
 }
 
-export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {}): Dispatcher {
-  const { db } = opts;
-  const pollMs = opts.pollMs ?? 1_000;
-  const batch = opts.batch ?? 20;
-  const leaseMs = opts.leaseMs ?? 120_000;
-  const backoff = opts.backoff ?? { baseMs: 5_000, maxMs: 3_600_000 };
-  const log = opts.log ?? (() => undefined);
-  const transport = nodemailer.createTransport(opts.smtpUrl, { from: opts.from });
+type OutboxRow = {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  message_id: string;
+  attempts: number;
+};
 
-  const runOnce = async (): Promise<number> => {
-    // Claim: due rows nobody else holds, leased (next_attempt_at moved past the lease) in one statement.
-    const claimed = await sql<{
-      id: string;
-      to: string;
-      subject: string;
-      text: string;
-      html: string | null;
-      message_id: string;
-      attempts: number;
-    }>`
+/** Claims due rows nobody else holds, leased (next_attempt_at moved past the lease) in one statement. */
+async function claimDue(db: Kysely<Database>, batch: number, leaseMs: number): Promise<OutboxRow[]> {
+  const claimed = await sql<OutboxRow>`
       with due as (
         select id from mail_outbox
         where sent_at is null and cancelled_at is null and next_attempt_at <= now()
@@ -162,8 +155,50 @@ export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {
       update mail_outbox m set attempts = m.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
       from due where m.id = due.id
       returning m.id, m.to, m.subject, m.text, m.html, m.message_id, m.attempts`.execute(db);
+  return claimed.rows;
+}
+
+/** A failed send: the row waits out its backoff, with the SMTP error (code and message) kept. */
+async function retryLater(
+  db: Kysely<Database>,
+  row: OutboxRow,
+  err: unknown,
+  backoff: { baseMs: number; maxMs: number },
+  log: NonNullable<DispatcherOptions['log']>,
+): Promise<void> {
+  const e = err as { code?: string; responseCode?: number; message?: string };
+  const delay = backoffMs(row.attempts, backoff);
+  await db
+    .updateTable('mail_outbox')
+    .set({
+      next_attempt_at: sql`now() + make_interval(secs => ${delay / 1000})`,
+      last_error: `${e.code ?? 'ERROR'} ${e.responseCode ?? ''} ${String(e.message ?? err).slice(0, 500)}`.trim(),
+    })
+    .where('id', '=', row.id)
+    .where('sent_at', 'is', null)
+    .execute();
+  log('mail send failed; retrying later', {
+    outboxId: row.id,
+    attempts: row.attempts,
+    code: e.code ?? null,
+    responseCode: e.responseCode ?? null,
+    retryInMs: delay,
+  });
+}
+
+export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {}): Dispatcher {
+  const { db } = opts;
+  const pollMs = opts.pollMs ?? 1_000;
+  const batch = opts.batch ?? 20;
+  const leaseMs = opts.leaseMs ?? 120_000;
+  const backoff = opts.backoff ?? { baseMs: 5_000, maxMs: 3_600_000 };
+  const log = opts.log ?? (() => undefined);
+  const transport = nodemailer.createTransport(opts.smtpUrl, { from: opts.from });
+
+  const runOnce = async (): Promise<number> => {
+    const claimed = await claimDue(db, batch, leaseMs);
     let sent = 0;
-    for (const row of claimed.rows) {
+    for (const row of claimed) {
       try {
         await transport.sendMail({
           from: opts.from,
@@ -175,24 +210,7 @@ export function startMailDispatcher(opts: DispatcherOptions, { loop = true } = {
           headers: { 'X-Outbox-Id': String(row.id) },
         });
       } catch (err) {
-        const e = err as { code?: string; responseCode?: number; message?: string };
-        const delay = backoffMs(row.attempts, backoff);
-        await db
-          .updateTable('mail_outbox')
-          .set({
-            next_attempt_at: sql`now() + make_interval(secs => ${delay / 1000})`,
-            last_error: `${e.code ?? 'ERROR'} ${e.responseCode ?? ''} ${String(e.message ?? err).slice(0, 500)}`.trim(),
-          })
-          .where('id', '=', row.id)
-          .where('sent_at', 'is', null)
-          .execute();
-        log('mail send failed; retrying later', {
-          outboxId: row.id,
-          attempts: row.attempts,
-          code: e.code ?? null,
-          responseCode: e.responseCode ?? null,
-          retryInMs: delay,
-        });
+        await retryLater(db, row, err, backoff, log);
         continue;
       }
       await opts.afterSend?.(String(row.id));

@@ -158,22 +158,26 @@ export interface DrhContext {
 
 const PHONE = /^(?:\+62|62|0)8[1-9]\d{6,11}$/;
 
-/**
- * Every problem with a DRH at once, each with its field path (`identitas.nomorHp`,
- * `pendidikan[0].tahunLulus`), or the DRH normalised (texts trimmed, optional empty texts
- * dropped, the phone number and NPWP without separators).
- */
-export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
-  const errors: RuleViolation[] = [];
-  const year = Number(ctx.referenceDate.slice(0, 4));
-  const fail = (field: string, message: string, code = 'DRH_FIELD'): void =>
-    void errors.push(violation(code, message, field));
-  const obj = (v: unknown, field: string): Record<string, unknown> => {
+const digits = (s: string | undefined): string | undefined => s?.replace(/[\s.\-/]/g, '');
+const compact = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** Reads the DRH's fields, collecting every problem (with its field path) in `errors`. */
+class DrhReader {
+  readonly errors: RuleViolation[] = [];
+  /** The reference date's year: the latest a year field may be. */
+  readonly year: number;
+  constructor(readonly ctx: DrhContext) {
+    this.year = Number(ctx.referenceDate.slice(0, 4));
+  }
+  readonly fail = (field: string, message: string, code = 'DRH_FIELD'): void =>
+    void this.errors.push(violation(code, message, field));
+  readonly obj = (v: unknown, field: string): Record<string, unknown> => {
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    fail(field, `${field} wajib diisi`);
+    this.fail(field, `${field} wajib diisi`);
     return {};
   };
-  const text = (
+  readonly text = (
     o: Record<string, unknown>,
     key: string,
     field: string,
@@ -183,15 +187,15 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     const v = o[key];
     const max = opts.max ?? DRH_LIMITS.text;
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
-      if (!opts.optional) fail(field, `${label} wajib diisi`);
+      if (!opts.optional) this.fail(field, `${label} wajib diisi`);
       return undefined;
     }
-    if (typeof v !== 'string') return void fail(field, `${label} harus berupa teks`);
+    if (typeof v !== 'string') return void this.fail(field, `${label} harus berupa teks`);
     const t = v.trim().replace(/\s+/g, ' ');
-    if (t.length > max) return void fail(field, `${label} paling panjang ${max} karakter`);
+    if (t.length > max) return void this.fail(field, `${label} paling panjang ${max} karakter`);
     return t;
   };
-  const choice = <T extends string>(
+  readonly choice = <T extends string>(
     o: Record<string, unknown>,
     key: string,
     field: string,
@@ -202,9 +206,9 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     const v = o[key];
     if ((v === undefined || v === '') && optional) return undefined;
     if (typeof v === 'string' && (set.values as string[]).includes(v)) return v as T;
-    return void fail(field, `${label} wajib dipilih dari: ${set.values.map((x) => set.label[x]).join(', ')}`);
+    return void this.fail(field, `${label} wajib dipilih dari: ${set.values.map((x) => set.label[x]).join(', ')}`);
   };
-  const date = (
+  readonly date = (
     o: Record<string, unknown>,
     key: string,
     field: string,
@@ -213,12 +217,12 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
   ): IsoDate | undefined => {
     const v = o[key];
     if ((v === undefined || v === '') && optional) return undefined;
-    if (!isIsoDate(v)) return void fail(field, `${label} harus tanggal yang benar (TTTT-BB-HH)`);
-    if (compareIsoDate(v, ctx.referenceDate) > 0)
-      return void fail(field, `${label} tidak boleh setelah ${ctx.referenceDate}`);
+    if (!isIsoDate(v)) return void this.fail(field, `${label} harus tanggal yang benar (TTTT-BB-HH)`);
+    if (compareIsoDate(v, this.ctx.referenceDate) > 0)
+      return void this.fail(field, `${label} tidak boleh setelah ${this.ctx.referenceDate}`);
     return v;
   };
-  const int = (
+  readonly int = (
     o: Record<string, unknown>,
     key: string,
     field: string,
@@ -231,41 +235,46 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     if ((raw === undefined || raw === '') && optional) return undefined;
     const v = typeof raw === 'string' && /^\d{1,4}$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      return void fail(field, `${label} harus bilangan bulat ${min}–${max}`);
+      return void this.fail(field, `${label} harus bilangan bulat ${min}–${max}`);
     return v;
   };
-  const rows = (v: unknown, field: string, max: number, min = 0): Record<string, unknown>[] => {
+  readonly rows = (v: unknown, field: string, max: number, min = 0): Record<string, unknown>[] => {
     if (v === undefined && min === 0) return [];
-    if (!Array.isArray(v)) return (fail(field, `${field} harus berupa daftar`), []);
-    if (v.length < min) fail(field, `Isi paling sedikit ${min} baris ${field}`);
-    if (v.length > max) return (fail(field, `Paling banyak ${max} baris ${field}`), []);
-    return v.map((r, i) => obj(r, `${field}[${i}]`));
+    if (!Array.isArray(v)) return (this.fail(field, `${field} harus berupa daftar`), []);
+    if (v.length < min) this.fail(field, `Isi paling sedikit ${min} baris ${field}`);
+    if (v.length > max) return (this.fail(field, `Paling banyak ${max} baris ${field}`), []);
+    return v.map((r, i) => this.obj(r, `${field}[${i}]`));
   };
-  const digits = (s: string | undefined): string | undefined => s?.replace(/[\s.\-/]/g, '');
-  const compact = <T extends object>(o: T): T =>
-    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
 
-  const root = obj(input, 'drh');
+/**
+ * Every problem with a DRH at once, each with its field path (`identitas.nomorHp`,
+ * `pendidikan[0].tahunLulus`), or the DRH normalised (texts trimmed, optional empty texts
+ * dropped, the phone number and NPWP without separators).
+ */
+export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
+  const r = new DrhReader(ctx);
+  const root = r.obj(input, 'drh');
+  const identitas = identitasOf(r, root);
+  const pendidikan = pendidikanOf(r, root);
+  const pekerjaan = pekerjaanOf(r, root);
+  const keluarga = keluargaOf(r, root, identitas.statusPerkawinan);
+  const { pelatihan, organisasi } = kegiatanOf(r, root);
+  if (root.pernyataan !== true) r.fail('pernyataan', 'Centang pernyataan bahwa data yang diisi benar');
+  if (r.errors.length) return { ok: false, errors: r.errors };
+  return {
+    ok: true,
+    warnings: [],
+    value: { identitas, pendidikan, pekerjaan, keluarga, pelatihan, organisasi, pernyataan: true } as Drh,
+  };
+}
 
-  // I. Keterangan perorangan.
-  const i = obj(root.identitas, 'identitas');
-  const a = obj(i.alamat, 'identitas.alamat');
+/** I. Keterangan perorangan, the birth date and sex as the registration has them. */
+function identitasOf(r: DrhReader, root: Record<string, unknown>) {
+  const { text, choice, date, int, fail } = r;
+  const i = r.obj(root.identitas, 'identitas');
   const p = 'identitas';
-  const alamat = compact({
-    jalan: text(a, 'jalan', `${p}.alamat.jalan`, 'Alamat (jalan)'),
-    rt: text(a, 'rt', `${p}.alamat.rt`, 'RT', { optional: true, max: 3 }),
-    rw: text(a, 'rw', `${p}.alamat.rw`, 'RW', { optional: true, max: 3 }),
-    kelurahan: text(a, 'kelurahan', `${p}.alamat.kelurahan`, 'Kelurahan/desa'),
-    kecamatan: text(a, 'kecamatan', `${p}.alamat.kecamatan`, 'Kecamatan'),
-    kabupatenKota: text(a, 'kabupatenKota', `${p}.alamat.kabupatenKota`, 'Kabupaten/kota'),
-    provinsi: text(a, 'provinsi', `${p}.alamat.provinsi`, 'Provinsi'),
-    kodePos: text(a, 'kodePos', `${p}.alamat.kodePos`, 'Kode pos', { optional: true, max: 5 }),
-  });
-  for (const k of ['rt', 'rw'] as const)
-    if (alamat[k] !== undefined && !/^\d{1,3}$/.test(alamat[k]))
-      fail(`${p}.alamat.${k}`, `${k.toUpperCase()} berupa 1–3 angka`);
-  if (alamat.kodePos !== undefined && !/^\d{5}$/.test(alamat.kodePos))
-    fail(`${p}.alamat.kodePos`, 'Kode pos berupa 5 angka');
+  const alamat = alamatOf(r, r.obj(i.alamat, 'identitas.alamat'));
   const nomorHp = digits(text(i, 'nomorHp', `${p}.nomorHp`, 'Nomor HP', { max: 20 }));
   if (nomorHp !== undefined && !PHONE.test(nomorHp))
     fail(`${p}.nomorHp`, 'Nomor HP tidak valid (contoh: 0812 3456 7890)');
@@ -291,50 +300,83 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
     beratBadanKg: int(i, 'beratBadanKg', `${p}.beratBadanKg`, 'Berat badan (kg)', 30, 250, true),
   });
   // The NIP is built from the birth date and sex of the registration: the DRH must agree with it.
-  const reg = ctx.registration;
+  const reg = r.ctx.registration;
   if (reg && identitas.tanggalLahir && identitas.tanggalLahir !== reg.birthDate)
     fail(`${p}.tanggalLahir`, `Tanggal lahir berbeda dengan data pendaftaran (${reg.birthDate})`, 'DRH_MISMATCH');
   if (reg && identitas.jenisKelamin && identitas.jenisKelamin !== reg.sex)
     fail(`${p}.jenisKelamin`, 'Jenis kelamin berbeda dengan data pendaftaran', 'DRH_MISMATCH');
+  return identitas;
+}
 
-  // II. Pendidikan.
-  const pendidikan = rows(root.pendidikan, 'pendidikan', DRH_LIMITS.rows.pendidikan, 1).map((r, n) =>
+function alamatOf(r: DrhReader, a: Record<string, unknown>) {
+  const { text, fail } = r;
+  const p = 'identitas';
+  const alamat = compact({
+    jalan: text(a, 'jalan', `${p}.alamat.jalan`, 'Alamat (jalan)'),
+    rt: text(a, 'rt', `${p}.alamat.rt`, 'RT', { optional: true, max: 3 }),
+    rw: text(a, 'rw', `${p}.alamat.rw`, 'RW', { optional: true, max: 3 }),
+    kelurahan: text(a, 'kelurahan', `${p}.alamat.kelurahan`, 'Kelurahan/desa'),
+    kecamatan: text(a, 'kecamatan', `${p}.alamat.kecamatan`, 'Kecamatan'),
+    kabupatenKota: text(a, 'kabupatenKota', `${p}.alamat.kabupatenKota`, 'Kabupaten/kota'),
+    provinsi: text(a, 'provinsi', `${p}.alamat.provinsi`, 'Provinsi'),
+    kodePos: text(a, 'kodePos', `${p}.alamat.kodePos`, 'Kode pos', { optional: true, max: 5 }),
+  });
+  for (const k of ['rt', 'rw'] as const)
+    if (alamat[k] !== undefined && !/^\d{1,3}$/.test(alamat[k]))
+      fail(`${p}.alamat.${k}`, `${k.toUpperCase()} berupa 1–3 angka`);
+  if (alamat.kodePos !== undefined && !/^\d{5}$/.test(alamat.kodePos))
+    fail(`${p}.alamat.kodePos`, 'Kode pos berupa 5 angka');
+  return alamat;
+}
+
+/** II. Pendidikan: with the level the candidate registered with. */
+function pendidikanOf(r: DrhReader, root: Record<string, unknown>) {
+  const { text, choice, int } = r;
+  const pendidikan = r.rows(root.pendidikan, 'pendidikan', DRH_LIMITS.rows.pendidikan, 1).map((e, n) =>
     compact({
-      jenjang: choice(r, 'jenjang', `pendidikan[${n}].jenjang`, 'Jenjang', JENJANG_PENDIDIKAN),
-      namaInstitusi: text(r, 'namaInstitusi', `pendidikan[${n}].namaInstitusi`, 'Nama sekolah/perguruan tinggi'),
-      programStudi: text(r, 'programStudi', `pendidikan[${n}].programStudi`, 'Program studi/jurusan', {
+      jenjang: choice(e, 'jenjang', `pendidikan[${n}].jenjang`, 'Jenjang', JENJANG_PENDIDIKAN),
+      namaInstitusi: text(e, 'namaInstitusi', `pendidikan[${n}].namaInstitusi`, 'Nama sekolah/perguruan tinggi'),
+      programStudi: text(e, 'programStudi', `pendidikan[${n}].programStudi`, 'Program studi/jurusan', {
         optional: true,
       }),
-      tempat: text(r, 'tempat', `pendidikan[${n}].tempat`, 'Tempat', { optional: true }),
-      tahunLulus: int(r, 'tahunLulus', `pendidikan[${n}].tahunLulus`, 'Tahun lulus', DRH_LIMITS.minYear, year),
-      nomorIjazah: text(r, 'nomorIjazah', `pendidikan[${n}].nomorIjazah`, 'Nomor ijazah', { optional: true, max: 60 }),
+      tempat: text(e, 'tempat', `pendidikan[${n}].tempat`, 'Tempat', { optional: true }),
+      tahunLulus: int(e, 'tahunLulus', `pendidikan[${n}].tahunLulus`, 'Tahun lulus', DRH_LIMITS.minYear, r.year),
+      nomorIjazah: text(e, 'nomorIjazah', `pendidikan[${n}].nomorIjazah`, 'Nomor ijazah', { optional: true, max: 60 }),
     }),
   );
+  const reg = r.ctx.registration;
   if (reg && pendidikan.length && !pendidikan.some((e) => e.jenjang === reg.educationLevel)) {
-    fail(
+    r.fail(
       'pendidikan',
       `Riwayat pendidikan harus memuat jenjang ${reg.educationLevel} yang dipakai saat mendaftar`,
       'DRH_MISMATCH',
     );
   }
+  return pendidikan;
+}
 
-  // III. Riwayat pekerjaan.
-  const pekerjaan = rows(root.pekerjaan, 'pekerjaan', DRH_LIMITS.rows.pekerjaan).map((r, n) => {
+/** III. Riwayat pekerjaan. */
+function pekerjaanOf(r: DrhReader, root: Record<string, unknown>) {
+  const { text, date } = r;
+  return r.rows(root.pekerjaan, 'pekerjaan', DRH_LIMITS.rows.pekerjaan).map((e, n) => {
     const w = compact({
-      instansi: text(r, 'instansi', `pekerjaan[${n}].instansi`, 'Instansi/perusahaan'),
-      jabatan: text(r, 'jabatan', `pekerjaan[${n}].jabatan`, 'Jabatan'),
-      mulai: date(r, 'mulai', `pekerjaan[${n}].mulai`, 'Mulai bekerja'),
-      selesai: date(r, 'selesai', `pekerjaan[${n}].selesai`, 'Selesai bekerja', true),
+      instansi: text(e, 'instansi', `pekerjaan[${n}].instansi`, 'Instansi/perusahaan'),
+      jabatan: text(e, 'jabatan', `pekerjaan[${n}].jabatan`, 'Jabatan'),
+      mulai: date(e, 'mulai', `pekerjaan[${n}].mulai`, 'Mulai bekerja'),
+      selesai: date(e, 'selesai', `pekerjaan[${n}].selesai`, 'Selesai bekerja', true),
     });
     if (w.mulai && w.selesai && compareIsoDate(w.selesai, w.mulai) < 0)
-      fail(`pekerjaan[${n}].selesai`, 'Tanggal selesai sebelum tanggal mulai');
+      r.fail(`pekerjaan[${n}].selesai`, 'Tanggal selesai sebelum tanggal mulai');
     return w;
   });
+}
 
-  // IV. Keluarga.
-  const k = obj(root.keluarga, 'keluarga');
+/** IV. Keluarga: a spouse exactly when the marital status says so. */
+function keluargaOf(r: DrhReader, root: Record<string, unknown>, statusPerkawinan: string | undefined) {
+  const { text, choice, date, fail } = r;
+  const k = r.obj(root.keluarga, 'keluarga');
   const parent = (key: 'ayah' | 'ibu', label: string): DrhOrangTua => {
-    const o = obj(k[key], `keluarga.${key}`);
+    const o = r.obj(k[key], `keluarga.${key}`);
     return compact({
       nama: text(o, 'nama', `keluarga.${key}.nama`, `Nama ${label}`, { max: DRH_LIMITS.name })!,
       pekerjaan: text(o, 'pekerjaan', `keluarga.${key}.pekerjaan`, `Pekerjaan ${label}`, { optional: true }),
@@ -343,47 +385,52 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
   };
   const ayah = parent('ayah', 'ayah');
   const ibu = parent('ibu', 'ibu');
-  let pasangan: DrhPasangan | undefined;
-  if (k.pasangan !== undefined) {
-    const o = obj(k.pasangan, 'keluarga.pasangan');
-    pasangan = compact({
-      nama: text(o, 'nama', 'keluarga.pasangan.nama', 'Nama suami/istri', { max: DRH_LIMITS.name })!,
-      tempatLahir: text(o, 'tempatLahir', 'keluarga.pasangan.tempatLahir', 'Tempat lahir suami/istri', {
-        optional: true,
-      }),
-      tanggalLahir: date(o, 'tanggalLahir', 'keluarga.pasangan.tanggalLahir', 'Tanggal lahir suami/istri', true),
-      tanggalMenikah: date(o, 'tanggalMenikah', 'keluarga.pasangan.tanggalMenikah', 'Tanggal menikah', true),
-      pekerjaan: text(o, 'pekerjaan', 'keluarga.pasangan.pekerjaan', 'Pekerjaan suami/istri', { optional: true }),
-    });
-  }
-  if (identitas.statusPerkawinan === 'kawin' && !pasangan)
+  const pasangan = k.pasangan === undefined ? undefined : pasanganOf(r, r.obj(k.pasangan, 'keluarga.pasangan'));
+  if (statusPerkawinan === 'kawin' && !pasangan)
     fail('keluarga.pasangan.nama', 'Status kawin: data suami/istri wajib diisi');
-  if (identitas.statusPerkawinan === 'belum_kawin' && pasangan)
+  if (statusPerkawinan === 'belum_kawin' && pasangan)
     fail('keluarga.pasangan.nama', 'Status belum kawin: data suami/istri dikosongkan');
-  const anak = rows(k.anak, 'keluarga.anak', DRH_LIMITS.rows.anak).map((r, n) =>
+  const anak = r.rows(k.anak, 'keluarga.anak', DRH_LIMITS.rows.anak).map((e, n) =>
     compact({
-      nama: text(r, 'nama', `keluarga.anak[${n}].nama`, 'Nama anak', { max: DRH_LIMITS.name }),
-      jenisKelamin: choice(r, 'jenisKelamin', `keluarga.anak[${n}].jenisKelamin`, 'Jenis kelamin anak', JENIS_KELAMIN),
-      tanggalLahir: date(r, 'tanggalLahir', `keluarga.anak[${n}].tanggalLahir`, 'Tanggal lahir anak'),
-      hubungan: choice(r, 'hubungan', `keluarga.anak[${n}].hubungan`, 'Status anak', HUBUNGAN_ANAK),
+      nama: text(e, 'nama', `keluarga.anak[${n}].nama`, 'Nama anak', { max: DRH_LIMITS.name }),
+      jenisKelamin: choice(e, 'jenisKelamin', `keluarga.anak[${n}].jenisKelamin`, 'Jenis kelamin anak', JENIS_KELAMIN),
+      tanggalLahir: date(e, 'tanggalLahir', `keluarga.anak[${n}].tanggalLahir`, 'Tanggal lahir anak'),
+      hubungan: choice(e, 'hubungan', `keluarga.anak[${n}].hubungan`, 'Status anak', HUBUNGAN_ANAK),
     }),
   );
+  return compact({ ayah, ibu, pasangan, anak });
+}
 
-  // V. Pelatihan and organisasi.
-  const pelatihan = rows(root.pelatihan, 'pelatihan', DRH_LIMITS.rows.pelatihan).map((r, n) =>
+function pasanganOf(r: DrhReader, o: Record<string, unknown>): DrhPasangan {
+  const { text, date } = r;
+  return compact({
+    nama: text(o, 'nama', 'keluarga.pasangan.nama', 'Nama suami/istri', { max: DRH_LIMITS.name })!,
+    tempatLahir: text(o, 'tempatLahir', 'keluarga.pasangan.tempatLahir', 'Tempat lahir suami/istri', {
+      optional: true,
+    }),
+    tanggalLahir: date(o, 'tanggalLahir', 'keluarga.pasangan.tanggalLahir', 'Tanggal lahir suami/istri', true),
+    tanggalMenikah: date(o, 'tanggalMenikah', 'keluarga.pasangan.tanggalMenikah', 'Tanggal menikah', true),
+    pekerjaan: text(o, 'pekerjaan', 'keluarga.pasangan.pekerjaan', 'Pekerjaan suami/istri', { optional: true }),
+  });
+}
+
+/** V. Pelatihan and organisasi. */
+function kegiatanOf(r: DrhReader, root: Record<string, unknown>) {
+  const { text, int, year } = r;
+  const pelatihan = r.rows(root.pelatihan, 'pelatihan', DRH_LIMITS.rows.pelatihan).map((e, n) =>
     compact({
-      nama: text(r, 'nama', `pelatihan[${n}].nama`, 'Nama pelatihan/kursus'),
-      penyelenggara: text(r, 'penyelenggara', `pelatihan[${n}].penyelenggara`, 'Penyelenggara'),
-      tahun: int(r, 'tahun', `pelatihan[${n}].tahun`, 'Tahun', DRH_LIMITS.minYear, year),
+      nama: text(e, 'nama', `pelatihan[${n}].nama`, 'Nama pelatihan/kursus'),
+      penyelenggara: text(e, 'penyelenggara', `pelatihan[${n}].penyelenggara`, 'Penyelenggara'),
+      tahun: int(e, 'tahun', `pelatihan[${n}].tahun`, 'Tahun', DRH_LIMITS.minYear, year),
     }),
   );
-  const organisasi = rows(root.organisasi, 'organisasi', DRH_LIMITS.rows.organisasi).map((r, n) => {
+  const organisasi = r.rows(root.organisasi, 'organisasi', DRH_LIMITS.rows.organisasi).map((e, n) => {
     const o = compact({
-      nama: text(r, 'nama', `organisasi[${n}].nama`, 'Nama organisasi'),
-      jabatan: text(r, 'jabatan', `organisasi[${n}].jabatan`, 'Jabatan dalam organisasi'),
-      tahunMulai: int(r, 'tahunMulai', `organisasi[${n}].tahunMulai`, 'Tahun mulai', DRH_LIMITS.minYear, year),
+      nama: text(e, 'nama', `organisasi[${n}].nama`, 'Nama organisasi'),
+      jabatan: text(e, 'jabatan', `organisasi[${n}].jabatan`, 'Jabatan dalam organisasi'),
+      tahunMulai: int(e, 'tahunMulai', `organisasi[${n}].tahunMulai`, 'Tahun mulai', DRH_LIMITS.minYear, year),
       tahunSelesai: int(
-        r,
+        e,
         'tahunSelesai',
         `organisasi[${n}].tahunSelesai`,
         'Tahun selesai',
@@ -393,24 +440,8 @@ export function validateDrh(input: unknown, ctx: DrhContext): Result<Drh> {
       ),
     });
     if (o.tahunMulai !== undefined && o.tahunSelesai !== undefined && o.tahunSelesai < o.tahunMulai)
-      fail(`organisasi[${n}].tahunSelesai`, 'Tahun selesai sebelum tahun mulai');
+      r.fail(`organisasi[${n}].tahunSelesai`, 'Tahun selesai sebelum tahun mulai');
     return o;
   });
-
-  if (root.pernyataan !== true) fail('pernyataan', 'Centang pernyataan bahwa data yang diisi benar');
-
-  if (errors.length) return { ok: false, errors };
-  return {
-    ok: true,
-    warnings: [],
-    value: {
-      identitas,
-      pendidikan,
-      pekerjaan,
-      keluarga: compact({ ayah, ibu, pasangan, anak }),
-      pelatihan,
-      organisasi,
-      pernyataan: true,
-    } as Drh,
-  };
+  return { pelatihan, organisasi };
 }

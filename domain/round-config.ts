@@ -161,11 +161,22 @@ const SCHEDULE_ORDER: readonly (keyof RoundSchedule)[] = SCHEDULE_KEYS;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const DAY_MS = 86_400_000;
 
+type Add = (code: string, message: string, field: string) => void;
+
 /** Returns every error at once (empty when valid). */
 export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
   const e: RuleViolation[] = [];
-  const add = (code: string, message: string, field: string): void => void e.push(violation(code, message, field));
+  const add: Add = (code, message, field) => void e.push(violation(code, message, field));
+  basicsProblems(c, add);
+  scheduleProblems(c, add);
+  passingGradeProblems(c, add);
+  rulesProblems(c, add);
+  e.push(...validateExamConfig(c.exam));
+  formationProblems(c, add);
+  return e;
+}
 
+function basicsProblems(c: RoundConfig, add: Add): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(c.roundId))
     add('ROUND_ID', 'roundId: 1–64 huruf, angka, titik, garis bawah atau tanda hubung', 'roundId');
   if (!c.name?.trim()) add('REQUIRED', 'Nama seleksi wajib diisi', 'name');
@@ -173,7 +184,9 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
   if (!isInt(c.budgetYear) || c.budgetYear < 2000 || c.budgetYear > 2100)
     add('BUDGET_YEAR', 'Tahun anggaran tidak valid', 'budgetYear');
   if (!isIsoDate(c.referenceDate)) add('DATE', 'Tanggal acuan usia harus YYYY-MM-DD', 'referenceDate');
+}
 
+function scheduleProblems(c: RoundConfig, add: Add): void {
   // Schedule: each instant valid and in order.
   let prev: { key: string; ms: number } | undefined;
   for (const key of SCHEDULE_ORDER) {
@@ -205,7 +218,9 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
     if (ann + (s.sanggahDays + s.jawabSanggahDays) * (isInt(dayMs) ? dayMs : DAY_MS) > skd)
       add('SCHEDULE_SANGGAH', 'Masa sanggah dan jawab sanggah harus selesai sebelum SKD', 'schedule.skdAt');
   }
+}
 
+function passingGradeProblems(c: RoundConfig, add: Add): void {
   // Passing grades within subtest maxima.
   for (const group of ['umum', 'cumlaude_diaspora', 'afirmasi'] as const) {
     const g = c.passingGrades?.[group];
@@ -227,7 +242,10 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
     if (Object.values(g).every((v) => v === undefined))
       add('PASSING_GRADE_EMPTY', `Kelompok ${group} tanpa ambang batas`, `passingGrades.${group}`);
   }
+}
 
+/** The SKB cut and tie-break, sanggah stages, age limits, documents and weights. */
+function rulesProblems(c: RoundConfig, add: Add): void {
   if (!isInt(c.skbCutMultiplier) || c.skbCutMultiplier < 1)
     add('SKB_MULTIPLIER', 'Kelipatan kuota SKB harus bilangan bulat ≥ 1', 'skbCutMultiplier');
   const tb = c.skbTieBreak ?? [];
@@ -259,10 +277,9 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
     w.skdWeight + w.skbWeight !== 100
   )
     add('WEIGHTS_SUM', 'Bobot SKD + SKB harus berjumlah 100', 'weights');
+}
 
-  e.push(...validateExamConfig(c.exam));
-
-  // Formations.
+function formationProblems(c: RoundConfig, add: Add): void {
   if (!Array.isArray(c.formations) || c.formations.length === 0)
     add('FORMATIONS_EMPTY', 'Sekurang-kurangnya satu formasi', 'formations');
   const ids = new Set<string>();
@@ -296,27 +313,28 @@ export function validateRoundConfig(c: RoundConfig): RuleViolation[] {
       add('SKB_MAX', 'Nilai maksimum SKB harus bilangan bulat > 0', `${at}.skbMax`);
     if (f.extraDocuments && !f.extraDocuments.every((d) => (DOCUMENT_KINDS as readonly string[]).includes(d)))
       add('DOCUMENT_KIND', 'Jenis dokumen tidak dikenal', `${at}.extraDocuments`);
-    if (f.scoring) {
-      const sc = f.scoring;
-      let sum = (isInt(sc.skdWeight) ? sc.skdWeight : NaN) + (isInt(sc.skbWeight) ? sc.skbWeight : NaN);
-      (sc.criteria ?? []).forEach((cr, j) => {
-        const cat = `${at}.scoring.criteria[${j}]`;
-        if (!isInt(cr.weight) || cr.weight <= 0)
-          add('CRITERION_WEIGHT', 'Bobot kriteria harus bilangan bulat > 0', `${cat}.weight`);
-        sum += isInt(cr.weight) ? cr.weight : NaN;
-        if (cr.kind === 'experience' && (!isInt(cr.maxYears) || cr.maxYears <= 0))
-          add('CRITERION_MAX', 'maxYears harus > 0', `${cat}.maxYears`);
-        else if (cr.kind === 'interview' && (!isInt(cr.max) || cr.max <= 0))
-          add('CRITERION_MAX', 'max harus > 0', `${cat}.max`);
-        else if (cr.kind === 'priorPerformance') {
-          const pts = Object.values(cr.points ?? {});
-          if (pts.length !== 5 || !pts.every((p) => isInt(p) && p >= 0) || Math.max(...pts) <= 0)
-            add('CRITERION_POINTS', 'Poin kelima predikat harus bilangan bulat ≥ 0 dan maksimum > 0', `${cat}.points`);
-        } else if (cr.kind !== 'experience' && cr.kind !== 'interview')
-          add('CRITERION_KIND', 'Jenis kriteria tidak dikenal', `${cat}.kind`);
-      });
-      if (sum !== 100) add('WEIGHTS_SUM', 'Bobot SKD + SKB + kriteria harus berjumlah 100', `${at}.scoring`);
-    }
+    if (f.scoring) scoringProblems(f.scoring, at, add);
   });
-  return e;
+}
+
+/** A formation's own scoring: its criteria and weights (SKD + SKB + criteria = 100). */
+function scoringProblems(sc: NonNullable<RoundConfig['formations'][number]['scoring']>, at: string, add: Add): void {
+  let sum = (isInt(sc.skdWeight) ? sc.skdWeight : NaN) + (isInt(sc.skbWeight) ? sc.skbWeight : NaN);
+  (sc.criteria ?? []).forEach((cr, j) => {
+    const cat = `${at}.scoring.criteria[${j}]`;
+    if (!isInt(cr.weight) || cr.weight <= 0)
+      add('CRITERION_WEIGHT', 'Bobot kriteria harus bilangan bulat > 0', `${cat}.weight`);
+    sum += isInt(cr.weight) ? cr.weight : NaN;
+    if (cr.kind === 'experience' && (!isInt(cr.maxYears) || cr.maxYears <= 0))
+      add('CRITERION_MAX', 'maxYears harus > 0', `${cat}.maxYears`);
+    else if (cr.kind === 'interview' && (!isInt(cr.max) || cr.max <= 0))
+      add('CRITERION_MAX', 'max harus > 0', `${cat}.max`);
+    else if (cr.kind === 'priorPerformance') {
+      const pts = Object.values(cr.points ?? {});
+      if (pts.length !== 5 || !pts.every((p) => isInt(p) && p >= 0) || Math.max(...pts) <= 0)
+        add('CRITERION_POINTS', 'Poin kelima predikat harus bilangan bulat ≥ 0 dan maksimum > 0', `${cat}.points`);
+    } else if (cr.kind !== 'experience' && cr.kind !== 'interview')
+      add('CRITERION_KIND', 'Jenis kriteria tidak dikenal', `${cat}.kind`);
+  });
+  if (sum !== 100) add('WEIGHTS_SUM', 'Bobot SKD + SKB + kriteria harus berjumlah 100', `${at}.scoring`);
 }

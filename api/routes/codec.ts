@@ -53,173 +53,172 @@ const loginPage = (
 <script>document.getElementById('f').onsubmit=async(e)=>{e.preventDefault();const r=await fetch('/codec/session',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({token:document.getElementById('t').value})});const b=await r.json();document.getElementById('m').textContent=r.ok?'Berhasil masuk sebagai '+b.username+' ('+b.role+').':b.error.message;};document.getElementById('o').onclick=async()=>{const r=await fetch('/codec/logout',{method:'POST'});document.getElementById('m').textContent=r.ok?'Sesi diakhiri.':'Gagal keluar.';};</script>
 </body></html>`;
 
+type App = Parameters<FastifyPluginAsyncTypebox>[0];
+
 export const codecRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; corsOrigins: string[] }> = async (
   app,
   { deps, corsOrigins },
 ) => {
-  const cors = (req: FastifyRequest, reply: FastifyReply): void => {
-    const origin = req.headers.origin;
-    if (origin && corsOrigins.includes(origin)) {
-      reply.header('access-control-allow-origin', origin);
-      reply.header('access-control-allow-credentials', 'true');
-      reply.header('access-control-allow-methods', 'POST, OPTIONS');
-      reply.header('access-control-allow-headers', 'content-type, x-namespace, authorization');
-      reply.header('access-control-max-age', '600');
-      reply.header('vary', 'origin');
-    }
-  };
-  const codecError = (err: unknown): never => {
-    if (err instanceof CodecKeyError)
-      throw new AppError(
-        422,
-        'CODEC_KEY_UNKNOWN',
-        'Payload dienkripsi dengan kunci yang tidak dikonfigurasi di server ini',
-        { message: err.message },
-      );
+  for (const op of ['decode', 'encode'] as const) payloadRoutes(app, op, corsOrigins);
+  sessionRoutes(app, deps);
+};
+
+/** The CORS headers of a reply to the Web UI (an allowed origin), else none. */
+function cors(corsOrigins: string[], req: FastifyRequest, reply: FastifyReply): void {
+  const origin = req.headers.origin;
+  if (origin && corsOrigins.includes(origin)) {
+    reply.header('access-control-allow-origin', origin);
+    reply.header('access-control-allow-credentials', 'true');
+    reply.header('access-control-allow-methods', 'POST, OPTIONS');
+    reply.header('access-control-allow-headers', 'content-type, x-namespace, authorization');
+    reply.header('access-control-max-age', '600');
+    reply.header('vary', 'origin');
+  }
+}
+
+function codecError(err: unknown): never {
+  if (err instanceof CodecKeyError)
     throw new AppError(
       422,
-      'CODEC_DECRYPT_FAILED',
-      'Payload tidak dapat didekripsi (rusak atau bukan milik kunci ini)',
-    );
-  };
-
-  for (const op of ['decode', 'encode'] as const) {
-    app.options(
-      `/codec/${op}`,
+      'CODEC_KEY_UNKNOWN',
+      'Payload dienkripsi dengan kunci yang tidak dikonfigurasi di server ini',
       {
-        config: { access: 'public' },
-        schema: {
-          tags: ['audit'],
-          summary: 'CORS preflight for the Temporal Web UI',
-          response: {
-            204: Type.Unsafe<void>({
-              type: 'null',
-              description: 'No content; the CORS headers when the Origin is the Web UI',
-            }),
-          },
-        },
-      },
-      async (req, reply) => {
-        cors(req, reply);
-        return reply.status(204).send();
+        message: err.message,
       },
     );
-    app.post(
-      `/codec/${op}`,
-      {
-        config: { access: ['auditor', 'hr'], cookieAuth: true },
-        bodyLimit: 16 * 1024 * 1024,
-        schema: {
-          tags: ['audit'],
-          summary:
-            op === 'decode'
-              ? 'Temporal remote codec: decrypt payloads (Web UI, auditors and HR)'
-              : 'Temporal remote codec: encrypt payloads',
-          body: PayloadsBody,
-          response: {
-            200: { ...PayloadsBody, description: 'The payloads, decoded or encoded, in order' },
-            ...errors([422, 'CODEC_KEY_UNKNOWN, CODEC_DECRYPT_FAILED: a payload this server cannot decrypt']),
-          },
-        },
-        onSend: async (req, reply, payload) => {
-          cors(req, reply);
-          return payload;
-        },
-      },
-      async (req) => {
-        const codec = payloadCodec();
-        const input = req.body.payloads.map(fromJson);
-        const out = await (op === 'decode' ? codec.decode(input) : codec.encode(input)).catch(codecError);
-        req.log.info({ op, payloads: input.length, user: req.user?.username }, 'codec');
-        return { payloads: out.map(toJson) };
-      },
-    );
-  }
+  throw new AppError(422, 'CODEC_DECRYPT_FAILED', 'Payload tidak dapat didekripsi (rusak atau bukan milik kunci ini)');
+}
 
-  app.get(
-    '/codec/login',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['audit'],
-        summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads',
-        response: { 200: TextBody('The sign-in page (HTML)') },
-      },
-    },
-    async (_req, reply) => reply.type('text/html; charset=utf-8').send(loginPage(loadConfig().sessionTtlHours)),
-  );
+const PreflightSchema = {
+  tags: ['audit'],
+  summary: 'CORS preflight for the Temporal Web UI',
+  response: {
+    204: Type.Unsafe<void>({
+      type: 'null',
+      description: 'No content; the CORS headers when the Origin is the Web UI',
+    }),
+  },
+};
 
-  // The token is exchanged for a server-side session: the cookie carries a random session id
-  // (HttpOnly, SameSite=Strict, Path=/codec), so the bearer token never sits in the browser.
+/** /codec/decode or /codec/encode, and its CORS preflight. */
+function payloadRoutes(app: App, op: 'decode' | 'encode', corsOrigins: string[]): void {
+  app.options(`/codec/${op}`, { config: { access: 'public' }, schema: PreflightSchema }, async (req, reply) => {
+    cors(corsOrigins, req, reply);
+    return reply.status(204).send();
+  });
   app.post(
-    '/codec/session',
+    `/codec/${op}`,
     {
-      config: { access: 'public' },
+      config: { access: ['auditor', 'hr'], cookieAuth: true },
+      bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags: ['audit'],
         summary:
-          'Sign in for the Web UI codec: exchanges the token for a server-side session (HttpOnly cookie scoped to /codec holding the session id)',
-        body: Type.Object(
-          { token: Type.String({ minLength: 10, maxLength: 200 }) },
-          { additionalProperties: false, examples: [{ token: 'asn_4f9c2b7e1d8a6c3f5e0b9a7d2c4e6f8a' }] },
-        ),
+          op === 'decode'
+            ? 'Temporal remote codec: decrypt payloads (Web UI, auditors and HR)'
+            : 'Temporal remote codec: encrypt payloads',
+        body: PayloadsBody,
         response: {
-          200: Type.Object(
-            { username: Type.String(), role: Type.String(), expiresAt: Type.String({ format: 'date-time' }) },
-            { description: 'Signed in; the session cookie is set' },
-          ),
-          ...errors(
-            [401, 'UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_REVOKED'],
-            [403, 'FORBIDDEN: only auditors and HR may see payloads'],
-          ),
+          200: { ...PayloadsBody, description: 'The payloads, decoded or encoded, in order' },
+          ...errors([422, 'CODEC_KEY_UNKNOWN, CODEC_DECRYPT_FAILED: a payload this server cannot decrypt']),
         },
       },
+      onSend: async (req, reply, payload) => {
+        cors(corsOrigins, req, reply);
+        return payload;
+      },
     },
-    async (req, reply) => {
-      const r = await authenticateToken(deps.db, req.body.token);
-      if (!('user' in r)) {
-        if (r.rejected === 'expired')
-          throw new AppError(401, 'TOKEN_EXPIRED', 'Token sudah kedaluwarsa; minta token baru kepada admin SDM');
-        if (r.rejected === 'revoked') throw new AppError(401, 'TOKEN_REVOKED', 'Token sudah dicabut; minta token baru');
-        throw new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid');
-      }
-      const user = r.user;
-      if (user.role !== 'auditor' && user.role !== 'hr')
-        throw new AppError(403, 'FORBIDDEN', `Peran ${user.role} tidak berhak melihat isi payload`);
-      const ttlMs = loadConfig().sessionTtlHours * 3_600_000;
-      const previous = cookieValue(req.headers.cookie);
-      if (previous) await revokeSession(deps.db, previous);
-      const { sessionId, expiresAt } = await createSession(deps.db, user.userId, { ttlMs });
-      const secure = req.protocol === 'https' ? '; Secure' : '';
-      reply.header(
-        'set-cookie',
-        `${CODEC_COOKIE}=${sessionId}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${Math.floor(ttlMs / 1000)}${secure}`,
-      );
-      return { username: user.username, role: user.role, expiresAt: expiresAt.toISOString() };
+    async (req) => {
+      const codec = payloadCodec();
+      const input = req.body.payloads.map(fromJson);
+      const out = await (op === 'decode' ? codec.decode(input) : codec.encode(input)).catch(codecError);
+      req.log.info({ op, payloads: input.length, user: req.user?.username }, 'codec');
+      return { payloads: out.map(toJson) };
     },
   );
+}
 
-  app.post(
-    '/codec/logout',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['audit'],
-        summary: 'Sign out of the Web UI codec: ends the session and clears its cookie',
-        response: {
-          200: Type.Object(
-            { ended: Type.Boolean() },
-            { description: 'Signed out (ended: whether a session was open); the cookie is cleared' },
-          ),
-        },
-      },
-    },
-    async (req, reply) => {
-      const session = cookieValue(req.headers.cookie);
-      if (session) await revokeSession(deps.db, session);
-      const secure = req.protocol === 'https' ? '; Secure' : '';
-      reply.header('set-cookie', `${CODEC_COOKIE}=; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=0${secure}`);
-      return { ended: !!session };
-    },
-  );
+const LoginSchema = {
+  tags: ['audit'],
+  summary: 'A page where auditors and HR sign in so the Temporal Web UI can decrypt payloads',
+  response: { 200: TextBody('The sign-in page (HTML)') },
 };
+const SessionSchema = {
+  tags: ['audit'],
+  summary:
+    'Sign in for the Web UI codec: exchanges the token for a server-side session (HttpOnly cookie scoped to /codec holding the session id)',
+  body: Type.Object(
+    { token: Type.String({ minLength: 10, maxLength: 200 }) },
+    { additionalProperties: false, examples: [{ token: 'asn_4f9c2b7e1d8a6c3f5e0b9a7d2c4e6f8a' }] },
+  ),
+  response: {
+    200: Type.Object(
+      { username: Type.String(), role: Type.String(), expiresAt: Type.String({ format: 'date-time' }) },
+      { description: 'Signed in; the session cookie is set' },
+    ),
+    ...errors(
+      [401, 'UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_REVOKED'],
+      [403, 'FORBIDDEN: only auditors and HR may see payloads'],
+    ),
+  },
+};
+const LogoutSchema = {
+  tags: ['audit'],
+  summary: 'Sign out of the Web UI codec: ends the session and clears its cookie',
+  response: {
+    200: Type.Object(
+      { ended: Type.Boolean() },
+      { description: 'Signed out (ended: whether a session was open); the cookie is cleared' },
+    ),
+  },
+};
+
+/** The sign-in page, and the session the Web UI's requests carry as a cookie. */
+function sessionRoutes(app: App, deps: ServiceDeps): void {
+  const open = { access: 'public' as const };
+  app.get('/codec/login', { config: open, schema: LoginSchema }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(loginPage(loadConfig().sessionTtlHours)),
+  );
+  app.post('/codec/session', { config: open, schema: SessionSchema }, async (req, reply) =>
+    signIn(deps, req, reply, req.body.token),
+  );
+  app.post('/codec/logout', { config: open, schema: LogoutSchema }, async (req, reply) => {
+    const session = cookieValue(req.headers.cookie);
+    if (session) await revokeSession(deps.db, session);
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    reply.header('set-cookie', `${CODEC_COOKIE}=; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=0${secure}`);
+    return { ended: !!session };
+  });
+}
+
+/**
+ * The token is exchanged for a server-side session: the cookie carries a random session id
+ * (HttpOnly, SameSite=Strict, Path=/codec), so the bearer token never sits in the browser.
+ */
+async function signIn(
+  deps: ServiceDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+): Promise<{ username: string; role: string; expiresAt: string }> {
+  const r = await authenticateToken(deps.db, token);
+  if (!('user' in r)) {
+    if (r.rejected === 'expired')
+      throw new AppError(401, 'TOKEN_EXPIRED', 'Token sudah kedaluwarsa; minta token baru kepada admin SDM');
+    if (r.rejected === 'revoked') throw new AppError(401, 'TOKEN_REVOKED', 'Token sudah dicabut; minta token baru');
+    throw new AppError(401, 'UNAUTHENTICATED', 'Token tidak valid');
+  }
+  const user = r.user;
+  if (user.role !== 'auditor' && user.role !== 'hr')
+    throw new AppError(403, 'FORBIDDEN', `Peran ${user.role} tidak berhak melihat isi payload`);
+  const ttlMs = loadConfig().sessionTtlHours * 3_600_000;
+  const previous = cookieValue(req.headers.cookie);
+  if (previous) await revokeSession(deps.db, previous);
+  const { sessionId, expiresAt } = await createSession(deps.db, user.userId, { ttlMs });
+  const secure = req.protocol === 'https' ? '; Secure' : '';
+  reply.header(
+    'set-cookie',
+    `${CODEC_COOKIE}=${sessionId}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${Math.floor(ttlMs / 1000)}${secure}`,
+  );
+  return { username: user.username, role: user.role, expiresAt: expiresAt.toISOString() };
+}

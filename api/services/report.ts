@@ -59,10 +59,31 @@ const PHASE_LABEL: Record<string, string> = {
 
 export async function roundReport(deps: ServiceDeps, roundId: string): Promise<RoundReport> {
   const { config, phase } = await loadRoundConfig(deps, roundId);
-  const db = deps.db;
   const f = await funnel(deps, roundId);
+  const histograms = await skdHistograms(deps, roundId, config);
+  const phases = await phaseTimeline(deps, roundId);
+  const latencies = await stepLatencies(deps, roundId);
+  const formations = await formationCounts(deps, roundId, config);
+  return {
+    config,
+    phase,
+    funnel: f,
+    histograms,
+    phases,
+    latencies,
+    formations,
+    generatedAt: new Date().toISOString(),
+    auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)),
+  };
+}
 
-  const scores = await db
+/** The distribution of the SKD scores, per subtest and total, against the general passing grades. */
+async function skdHistograms(
+  deps: ServiceDeps,
+  roundId: string,
+  config: RoundConfig,
+): Promise<RoundReport['histograms']> {
+  const scores = await deps.db
     .selectFrom('skd_scores as s')
     .innerJoin('applications as a', 'a.registration_no', 's.registration_no')
     .select(['s.twk', 's.tiu', 's.tkp', 's.total'])
@@ -80,52 +101,37 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
     for (const s of scores) counts[Math.min(counts.length - 1, Math.floor((s[subtest] - min) / binWidth))]! += 1;
     return { subtest, label, binWidth, min, max, counts, passingGrade: grades[subtest] ?? null };
   };
+  return [
+    hist('twk', 'TWK (Tes Wawasan Kebangsaan)', 0, 150, 5),
+    hist('tiu', 'TIU (Tes Intelegensia Umum)', 0, 175, 5),
+    hist('tkp', 'TKP (Tes Karakteristik Pribadi)', 45, 225, 5),
+    hist('total', 'Total SKD', 0, 550, 10),
+  ];
+}
 
-  const phaseRows = await db
+/** The round's phases as its audit chain recorded them, each with how long it lasted. */
+async function phaseTimeline(deps: ServiceDeps, roundId: string): Promise<RoundReport['phases']> {
+  const phaseRows = await deps.db
     .selectFrom('audit_log')
     .select(['payload', 'occurred_at'])
     .where('chain', '=', roundChain(roundId))
     .where('action', '=', 'round.phase')
     .orderBy('seq')
     .execute();
-  const phases = phaseRows.map((r, i) => ({
+  return phaseRows.map((r, i) => ({
     phase: (r.payload as { phase: string }).phase,
     at: new Date(r.occurred_at).toISOString(),
     durationMs: phaseRows[i + 1]
       ? new Date(phaseRows[i + 1]!.occurred_at).getTime() - new Date(r.occurred_at).getTime()
       : null,
   }));
+}
 
-  // How long after each panel action the candidates' own records followed (the fan-out at work).
-  const lat = async (
-    step: string,
-    from: string,
-    to: string,
-    fromRound: boolean,
-  ): Promise<RoundReport['latencies'][number] | null> => {
-    const r = await sql<{ n: string; p50: number | null; p95: number | null; mx: number | null }>`
-      with src as (
-        select ${fromRound ? sql`null::text` : sql`subject`} as subject, max(occurred_at) as at from audit_log
-        where chain = ${roundChain(roundId)} and action = ${from} group by 1
-      ), dst as (
-        select subject, min(occurred_at) as at from audit_log where chain = ${roundChain(roundId)} and action = ${to} group by subject
-      ), d as (
-        select extract(epoch from (dst.at - src.at)) * 1000 as ms from dst join src on ${fromRound ? sql`true` : sql`src.subject = dst.subject`} where dst.at >= src.at
-      )
-      select count(*) as n, percentile_cont(0.5) within group (order by ms) as p50, percentile_cont(0.95) within group (order by ms) as p95, max(ms) as mx from d`.execute(
-      db,
-    );
-    const row = r.rows[0];
-    if (!row || Number(row.n) === 0) return null;
-    return {
-      step,
-      n: Number(row.n),
-      p50Ms: Math.round(row.p50 ?? 0),
-      p95Ms: Math.round(row.p95 ?? 0),
-      maxMs: Math.round(row.mx ?? 0),
-    };
-  };
-  const latencies = (
+/** How long after each panel action the candidates' own records followed (the fan-out at work). */
+async function stepLatencies(deps: ServiceDeps, roundId: string): Promise<RoundReport['latencies']> {
+  const lat = (step: string, from: string, to: string, fromRound: boolean) =>
+    latency(deps, roundId, { step, from, to, fromRound });
+  return (
     await Promise.all([
       lat('Dokumen dikirim → keputusan verifikasi', 'documents.submitted', 'verification.decided', false),
       lat('Sanggah diajukan → dijawab', 'sanggah.filed', 'sanggah.answered', false),
@@ -136,7 +142,43 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
       lat('DRH diisi → NIP ditetapkan', 'drh.submitted', 'candidate.appointed', false),
     ])
   ).filter((x): x is NonNullable<typeof x> => x !== null);
+}
 
+/** From the action `from` (the round's, or the candidate's own) to each candidate's `to`: none when nothing followed. */
+async function latency(
+  deps: ServiceDeps,
+  roundId: string,
+  { step, from, to, fromRound }: { step: string; from: string; to: string; fromRound: boolean },
+): Promise<RoundReport['latencies'][number] | null> {
+  const r = await sql<{ n: string; p50: number | null; p95: number | null; mx: number | null }>`
+      with src as (
+        select ${fromRound ? sql`null::text` : sql`subject`} as subject, max(occurred_at) as at from audit_log
+        where chain = ${roundChain(roundId)} and action = ${from} group by 1
+      ), dst as (
+        select subject, min(occurred_at) as at from audit_log where chain = ${roundChain(roundId)} and action = ${to} group by subject
+      ), d as (
+        select extract(epoch from (dst.at - src.at)) * 1000 as ms from dst join src on ${fromRound ? sql`true` : sql`src.subject = dst.subject`} where dst.at >= src.at
+      )
+      select count(*) as n, percentile_cont(0.5) within group (order by ms) as p50, percentile_cont(0.95) within group (order by ms) as p95, max(ms) as mx from d`.execute(
+    deps.db,
+  );
+  const row = r.rows[0];
+  if (!row || Number(row.n) === 0) return null;
+  return {
+    step,
+    n: Number(row.n),
+    p50Ms: Math.round(row.p50 ?? 0),
+    p95Ms: Math.round(row.p95 ?? 0),
+    maxMs: Math.round(row.mx ?? 0),
+  };
+}
+
+/** The funnel per formation, in the order of the round's formations. */
+async function formationCounts(
+  deps: ServiceDeps,
+  roundId: string,
+  config: RoundConfig,
+): Promise<RoundReport['formations']> {
   const perFormation = await sql<{
     formation_id: string;
     registered: string;
@@ -158,9 +200,9 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
     left join skd_scores s on s.registration_no = a.registration_no
     left join rankings sel on sel.registration_no = a.registration_no and sel.kind = 'skb_selection'
     where a.round_id = ${roundId}
-    group by a.formation_id`.execute(db);
+    group by a.formation_id`.execute(deps.db);
   const pf = new Map(perFormation.rows.map((r) => [r.formation_id, r]));
-  const formations = config.formations.map((fm) => {
+  return config.formations.map((fm) => {
     const r = pf.get(fm.formationId);
     return {
       formationId: fm.formationId,
@@ -175,23 +217,6 @@ export async function roundReport(deps: ServiceDeps, roundId: string): Promise<R
       appointed: Number(r?.appointed ?? 0),
     };
   });
-
-  return {
-    config,
-    phase,
-    funnel: f,
-    histograms: [
-      hist('twk', 'TWK (Tes Wawasan Kebangsaan)', 0, 150, 5),
-      hist('tiu', 'TIU (Tes Intelegensia Umum)', 0, 175, 5),
-      hist('tkp', 'TKP (Tes Karakteristik Pribadi)', 45, 225, 5),
-      hist('total', 'Total SKD', 0, 550, 10),
-    ],
-    phases,
-    latencies,
-    formations,
-    generatedAt: new Date().toISOString(),
-    auditHead: await latestAnchoredHead(deps, roundChain(roundId), roundWorkflowId(roundId)),
-  };
 }
 
 const esc = (s: unknown): string =>
