@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../services/deps';
 import { AppError } from '../errors';
 import { requireUser } from './auth';
+import { hasTaskFor } from '../services/people';
 
 /**
  * Who may see or act on one application: the candidate only their own; HR and auditors any;
@@ -15,14 +16,7 @@ export async function assertCanSeeRegistration(
   const user = requireUser(req);
   if (user.role === 'hr' || user.role === 'auditor') return;
   if (user.role === 'candidate' && user.registrationNo === registrationNo) return;
-  if (user.role === 'reviewer') {
-    const task = await deps.db
-      .selectFrom('tasks')
-      .select('task_id')
-      .where((eb) => eb.and({ registration_no: registrationNo, reviewer: user.username }))
-      .executeTakeFirst();
-    if (task) return;
-  }
+  if (user.role === 'reviewer' && (await hasTaskFor(deps, registrationNo, user.username))) return;
   throw new AppError(403, 'NOT_OWNER', 'Anda tidak berhak atas pendaftaran ini');
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_DOCUMENT_RULES, type DocumentKind, type RoundConfig } from '../
 import { notFound } from '../errors';
 import { candidateStatusFromDb } from './candidate-read';
 import type { ServiceDeps } from './deps';
+import { applicationWithRound } from './documents';
 
 const STAGE_LABEL: Record<string, string> = {
   documents: 'Unggah dokumen',
@@ -50,9 +51,7 @@ type Doc = InstanceType<typeof PDFDocument>;
 
 /** What the card shows: the application, its round's configuration, its stage and its uploads. */
 async function cardData(deps: ServiceDeps, registrationNo: string) {
-  const a = await deps.db
-    .selectFrom('applications as a')
-    .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
+  const a = await applicationWithRound(deps, registrationNo)
     .select([
       'a.registration_no',
       'a.nik',
@@ -68,7 +67,6 @@ async function cardData(deps: ServiceDeps, registrationNo: string) {
       'a.registered_at',
       'r.config',
     ])
-    .where('a.registration_no', '=', registrationNo)
     .executeTakeFirst();
   if (!a) throw notFound('Pendaftaran', registrationNo);
   const config = a.config as RoundConfig;

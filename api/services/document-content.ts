@@ -1,6 +1,7 @@
 import type { User } from '../../db/users';
 import { AppError, notFound } from '../errors';
 import type { ServiceDeps } from './deps';
+import { hasTaskFor } from './people';
 
 /** Content types of the stored file types (detected from the bytes at upload, api/services/documents.ts). */
 export const CONTENT_TYPE: Record<string, string> = { pdf: 'application/pdf', jpeg: 'image/jpeg', png: 'image/png' };
@@ -44,15 +45,8 @@ export async function documentContent(
     .where('documents.document_id', '=', documentId)
     .executeTakeFirst();
   if (!row) throw notFound('Dokumen', documentId);
-  if (user.role === 'reviewer') {
-    const task = await deps.db
-      .selectFrom('tasks')
-      .select('task_id')
-      .where('registration_no', '=', row.registration_no)
-      .where('reviewer', '=', user.username)
-      .executeTakeFirst();
-    if (!task) throw new AppError(403, 'NOT_ASSIGNED', 'Dokumen ini bukan dari pelamar yang ditugaskan kepada Anda');
-  }
+  if (user.role === 'reviewer' && !(await hasTaskFor(deps, row.registration_no, user.username)))
+    throw new AppError(403, 'NOT_ASSIGNED', 'Dokumen ini bukan dari pelamar yang ditugaskan kepada Anda');
   const contentType = CONTENT_TYPE[row.file_type];
   if (!contentType)
     throw new AppError(415, 'UNSUPPORTED_FILE_TYPE', `Jenis berkas ${row.file_type} tidak dapat ditampilkan`);

@@ -11,15 +11,19 @@ import { AppError, notFound } from '../errors';
 import { candidateStatusFromDb } from './candidate-read';
 import { QUERY_TIMEOUT_MS, type ServiceDeps } from './deps';
 
+/** The application (`a`) of a registration number, joined to its round (`r`). */
+export const applicationWithRound = (deps: ServiceDeps, registrationNo: string) =>
+  deps.db
+    .selectFrom('applications as a')
+    .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
+    .where('a.registration_no', '=', registrationNo);
+
 export async function applicationOf(
   deps: ServiceDeps,
   registrationNo: string,
 ): Promise<{ roundId: string; formationId: string; config: RoundConfig }> {
-  const row = await deps.db
-    .selectFrom('applications')
-    .innerJoin('rounds', 'rounds.round_id', 'applications.round_id')
-    .select(['applications.round_id', 'applications.formation_id', 'rounds.config'])
-    .where('applications.registration_no', '=', registrationNo)
+  const row = await applicationWithRound(deps, registrationNo)
+    .select(['a.round_id', 'a.formation_id', 'r.config'])
     .executeTakeFirst();
   if (!row) throw notFound('Pendaftaran', registrationNo);
   return { roundId: row.round_id, formationId: row.formation_id, config: row.config as RoundConfig };

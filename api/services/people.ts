@@ -27,3 +27,13 @@ export async function assertUsersWithRole(deps: ServiceDeps, usernames: string[]
       { required: role, wrong },
     );
 }
+
+/** Whether a task of the registration (open or done) is assigned to the reviewer: what lets them see its application. */
+export async function hasTaskFor(deps: ServiceDeps, registrationNo: string, reviewer: string): Promise<boolean> {
+  const task = await deps.db
+    .selectFrom('tasks')
+    .select('task_id')
+    .where((eb) => eb.and({ registration_no: registrationNo, reviewer }))
+    .executeTakeFirst();
+  return !!task;
+}
