@@ -57,6 +57,8 @@ export interface CareerStatus {
   escalatedTo: string | null;
   probation: { latsar: boolean | null; healthy: boolean | null; endsAt: string } | null;
   expectations: string[] | null;
+  /** The check-in periods of the year (1 … checkInsPerYear), each recorded once. */
+  checkInsPerYear: number;
   checkIns: number[];
   predikat: Predikat | null;
   ladderPosition: LadderStep | null;

@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012_accounts';
 import * as m0013 from './migrations/0013_mail_outbox';
 import * as m0015 from './migrations/0015_console_review';
 import * as m0016 from './migrations/0016_exam';
+import * as m0017 from './migrations/0017_career_supervisor';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013_mail_outbox': m0013,
   '0015_console_review': m0015,
   '0016_exam': m0016,
+  '0017_career_supervisor': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -349,6 +349,9 @@ export interface CareersTable {
   pns_at: DateCol | null;
   ended_at: Timestamp | null;
   end_reason: string | null;
+  /** The supervisor's and the unit head's usernames as the workflow last accepted them (migration 0017). */
+  supervisor: ColumnType<string | null, string | null | undefined, string | null>;
+  unit_head: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CareerEventsTable {

@@ -15,13 +15,15 @@ import {
   type CareerStatus,
 } from '../../contracts';
 import { requireUser } from '../plugins/auth';
-import { errors, PlainText, StringEnum } from '../schemas/common';
+import { errors, Nullable, PlainText, StringEnum } from '../schemas/common';
 import { IdempotencyHeaders } from '../schemas/candidate';
 import { CareerStatusSchema } from '../schemas/responses';
 import { HEADCOUNT_MAX, putUnitRating } from '../services/ratings';
 import { updateOptions } from '../plugins/idempotency';
 import type { ServiceDeps } from '../services/deps';
 import { assignSupervisor, careerStatus, updateCareer } from '../services/careers';
+import { listTeam } from '../services/career-team';
+import { PageOf, PageQueryProps } from '../schemas/page';
 
 const Enum = StringEnum;
 const NipParams = Type.Object(
@@ -185,10 +187,59 @@ const UnitRatingRouteSchema = {
   },
 };
 
+const TeamMemberSchema = Type.Object(
+  {
+    nip: Type.String(),
+    careerId: Type.String({ description: 'the career id (also accepted in place of the NIP)' }),
+    name: Nullable(Type.String({ description: 'as registered' })),
+    unit: Type.String(),
+    jabatan: Type.String(),
+    status: Type.String({ description: 'cpns or pns' }),
+    supervisor: Nullable(Type.String({ description: 'username; null until HR names one' })),
+    unitHead: Nullable(Type.String({ description: 'username; null until HR names one' })),
+    year: Nullable(Type.Integer({ description: "the current run's year; null when the workflow did not answer" })),
+    stage: Nullable(Type.String({ description: 'the current stage; null when the workflow did not answer' })),
+    due: Type.Array(
+      Enum([
+        'expectations',
+        'check_in',
+        'evaluation',
+        'recommendation_decision',
+        'probation_record',
+        'probation_decision',
+      ] as const),
+      { description: 'what the career waits for now (empty when nothing, or when the workflow did not answer)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+const TeamSchema = {
+  tags: ['careers'],
+  summary:
+    "A supervisor's team (the careers they supervise or head as unit head), with each one's stage and what is due; " +
+    'a supervisor sees only their own (supervisor absent or `me`), HR and auditors name any supervisor or list every career',
+  querystring: Type.Object(
+    {
+      supervisor: Type.Optional(
+        Type.String({ pattern: '^(me|[a-z0-9][a-z0-9._-]{2,63})$', description: 'a username, or `me`' }),
+      ),
+      ...PageQueryProps,
+    },
+    { additionalProperties: false },
+  ),
+  response: {
+    200: PageOf(TeamMemberSchema, 'Careers by NIP'),
+    ...errors([403, 'NOT_OWNER: a supervisor asked for the team of another supervisor']),
+  },
+};
+
 const hr = { access: ['hr'] as const };
 const supervisor = { access: ['supervisor'] as const };
 
 function statusAndSupervisorRoutes(app: App, deps: ServiceDeps): void {
+  app.get('/careers', { config: { access: ['hr', 'supervisor', 'auditor'] }, schema: TeamSchema }, async (req) =>
+    listTeam(deps, requireUser(req), { supervisor: req.query.supervisor }, req.query),
+  );
   app.get('/careers/:nip', { config: { access: ['hr', 'supervisor', 'auditor'] }, schema: StatusSchema }, async (req) =>
     careerStatus(deps, req.params.nip, requireUser(req)),
   );

@@ -61,6 +61,7 @@ export const CareerStatusSchema = Open(
     escalatedTo: Opt(Nullable(S())),
     probation: Opt(Nullable(AnyObject('latsar, healthy (null until recorded), endsAt'))),
     expectations: Opt(Nullable(Type.Array(S()))),
+    checkInsPerYear: Opt(I({ description: 'the check-in periods of the year: 1 … checkInsPerYear' })),
     checkIns: Opt(Type.Array(I())),
     predikat: Opt(Nullable(S())),
     ladderPosition: Opt(Nullable(AnyObject('the position on the BKN 3/2020 ladder'))),

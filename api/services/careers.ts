@@ -8,15 +8,43 @@ import { assertUsersWithRole } from './people';
 /** `{ updateId }` when the request carried an idempotency key. */
 type Once = { updateId?: string };
 
-/** `/careers/{nip}` (or the career's own id) → the career's workflow, `career/<careerId>` (the NIP never names it). */
-async function careerHandle(deps: ServiceDeps, nipOrCareerId: string) {
+interface CareerRow {
+  nip: string;
+  career_id: string | null;
+  supervisor: string | null;
+  unit_head: string | null;
+}
+
+/** `/careers/{nip}` (or the career's own id) → the career's row (404 when there is none or it has no workflow). */
+async function careerRow(deps: ServiceDeps, nipOrCareerId: string): Promise<CareerRow & { career_id: string }> {
   const row = await deps.db
     .selectFrom('careers')
-    .select(['nip', 'career_id'])
+    .select(['nip', 'career_id', 'supervisor', 'unit_head'])
     .where((eb) => eb.or([eb('nip', '=', nipOrCareerId), eb('career_id', '=', nipOrCareerId)]))
     .executeTakeFirst();
   if (!row?.career_id) throw new AppError(404, 'NOT_FOUND', `Karier ${nipOrCareerId} tidak ditemukan`);
-  return deps.client.workflow.getHandle(careerWorkflowId(row.career_id));
+  return row as CareerRow & { career_id: string };
+}
+
+/** The career's workflow, `career/<careerId>` (the NIP never names it). */
+const handleOf = (deps: ServiceDeps, row: { career_id: string }) =>
+  deps.client.workflow.getHandle(careerWorkflowId(row.career_id));
+
+async function careerHandle(deps: ServiceDeps, nipOrCareerId: string) {
+  return handleOf(deps, await careerRow(deps, nipOrCareerId));
+}
+
+/**
+ * The row's supervisor and unit head follow what the workflow answered (the list "my team" reads
+ * the row): written after each accepted assignment, and by any status read that finds it stale.
+ */
+async function syncSupervisor(deps: ServiceDeps, row: CareerRow, s: CareerStatus): Promise<void> {
+  if (row.supervisor === s.supervisor && row.unit_head === s.unitHead) return;
+  await deps.db
+    .updateTable('careers')
+    .set({ supervisor: s.supervisor, unit_head: s.unitHead })
+    .where('nip', '=', row.nip)
+    .execute();
 }
 
 /** The career's status; a supervisor sees only careers where they are the supervisor or the unit head. */
@@ -25,8 +53,10 @@ export async function careerStatus(
   nipOrCareerId: string,
   viewer: Pick<User, 'role' | 'username'>,
 ): Promise<CareerStatus> {
-  const h = await careerHandle(deps, nipOrCareerId);
+  const row = await careerRow(deps, nipOrCareerId);
+  const h = handleOf(deps, row);
   const s = await deps.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(careerStatusQuery));
+  await syncSupervisor(deps, row, s);
   if (viewer.role === 'supervisor' && s.supervisor !== viewer.username && s.unitHead !== viewer.username)
     throw new AppError(403, 'NOT_OWNER', 'Anda bukan atasan langsung atau kepala unit pegawai ini');
   return s;
@@ -53,7 +83,12 @@ export async function assignSupervisor(
   input: { actor: string; supervisor: string; unitHead: string; reason: string },
   once: Once,
 ): Promise<CareerStatus> {
-  const h = await careerHandle(deps, nipOrCareerId);
+  const row = await careerRow(deps, nipOrCareerId);
   await assertUsersWithRole(deps, [input.supervisor, input.unitHead], 'supervisor');
-  return h.executeUpdate(assignSupervisorUpdate, { args: [{ ...input, reason: input.reason.trim() }], ...once });
+  const s = await handleOf(deps, row).executeUpdate(assignSupervisorUpdate, {
+    args: [{ ...input, reason: input.reason.trim() }],
+    ...once,
+  });
+  await syncSupervisor(deps, row, s);
+  return s;
 }

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { career } from '../../workflows/career';
 import type { CareerInput } from '../../contracts';
+import type { Db } from '../../db/connection';
 import { newCareerId } from '../../activities/candidate';
 import { careerWorkflowId } from '../../contracts';
 
@@ -57,4 +58,13 @@ export async function startCareer(env: TestWorkflowEnvironment, taskQueue: strin
 export async function nextJanuary(env: TestWorkflowEnvironment): Promise<string> {
   const y = new Date(await env.currentTimeMs()).getUTCFullYear();
   return `${y + 1}-01-01`;
+}
+
+/** Waits until the career's workflow has recorded its row (openCareer, in its first task). */
+export async function careerRecorded(db: Db, nip: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await db.selectFrom('careers').select('nip').where('nip', '=', nip).executeTakeFirst())) {
+    if (Date.now() > until) throw new Error(`career ${nip} not recorded`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

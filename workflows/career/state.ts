@@ -51,6 +51,7 @@ export function newState(input: CareerInput): CareerState {
       escalatedTo: null,
       probation: summary.status === 'cpns' ? { latsar: null, healthy: null, endsAt: iso(probationEnds) } : null,
       expectations: null,
+      checkInsPerYear: input.checkInsPerYear,
       checkIns: [],
       predikat: null,
       ladderPosition: summary.ladderPosition,
