@@ -16,6 +16,7 @@ import { consoleRoundRoutes } from './routes/console-rounds';
 import { consoleResultRoutes } from './routes/console-results';
 import { examRoutes } from './routes/exam';
 import { consoleCandidateRoutes } from './routes/console-candidate';
+import { consoleCareerRoutes } from './routes/console-career';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -137,6 +138,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(consoleResultRoutes, { deps: opts.deps });
   await app.register(examRoutes, { deps: opts.deps });
   await app.register(consoleCandidateRoutes, { deps: opts.deps });
+  await app.register(consoleCareerRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

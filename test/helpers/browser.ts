@@ -156,3 +156,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Signs a staff user in on the console's sign-in page at `base` and waits for the console home. */
+export async function staffSignIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/portal/konsol/masuk`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('button:has-text("Masuk")');
+  await page.waitForURL(/\/portal\/konsol$/);
+}
