@@ -93,10 +93,8 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
-async function main(): Promise<void> {
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
+/** Creates the database if needed and applies the migrations. */
+async function prepareDatabase(): Promise<void> {
   await checkPostgres();
   const created = await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl);
@@ -105,9 +103,10 @@ async function main(): Promise<void> {
   say(
     `PostgreSQL: ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')} (${created === 'created' ? 'created, ' : ''}${applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date'})`,
   );
+}
 
-  const dataDir = join(ROOT, '.data');
-  mkdirSync(dataDir, { recursive: true });
+/** Loads (in development: creates once) the payload and audit keys and says which are active. */
+function announceKeys(): void {
   const keys = loadCodecKeys();
   say(
     `payload encryption: AES-256-GCM, active key ${keys.active}${process.env.ASN_CODEC_KEYS || process.env.ASN_CODEC_KEYS_FILE ? '' : ` (${DEV_KEYS_FILE}, created on first start)`}`,
@@ -117,6 +116,10 @@ async function main(): Promise<void> {
   say(
     `audit checkpoints: Ed25519, active key ${signer.activeKeyId}${process.env.ASN_AUDIT_SIGNING_KEYS || process.env.ASN_AUDIT_SIGNING_KEYS_FILE ? '' : ` (${DEV_AUDIT_KEYS_FILE}, created on first start)`}`,
   );
+}
+
+/** The Temporal dev server (unless TEMPORAL_ADDRESS names one) with the search attributes; returns its address. */
+async function startTemporal(dataDir: string): Promise<string> {
   let temporalAddress = config.temporalAddress;
   if (process.env.TEMPORAL_ADDRESS) {
     say(`Temporal: using the existing server at ${temporalAddress}`);
@@ -148,8 +151,11 @@ async function main(): Promise<void> {
   say(
     `Temporal: gRPC ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : `, Web UI http://127.0.0.1:${config.temporalUiPort}`}${added.length ? ` (search attributes added: ${added.join(', ')})` : ''}`,
   );
+  return temporalAddress;
+}
 
-  // The development mail sink (scripts/mail-sink.ts), unless SMTP_URL points at a real server.
+/** The development mail sink (scripts/mail-sink.ts), unless SMTP_URL points at a real server; returns the worker's mail env. */
+async function startMail(): Promise<Record<string, string>> {
   const mailEnv: Record<string, string> = {};
   if (process.env.SMTP_URL) {
     say(
@@ -171,23 +177,38 @@ async function main(): Promise<void> {
       `mail sink: http://127.0.0.1:${httpPort}/ (JSON at /api/messages; SMTP 127.0.0.1:${smtpPort}, mails kept in .data/mail); the worker sends the outbox there`,
     );
   }
+  return mailEnv;
+}
 
+/** Bundles the workflow code, starts the worker, waits until it polls, then starts the API. */
+async function startWorkerAndApi(dataDir: string, env: Record<string, string>): Promise<void> {
   say('bundling workflow code…');
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, await bundleWorkflows());
-
-  const env = { TEMPORAL_ADDRESS: temporalAddress, ASN_WORKFLOW_BUNDLE: bundlePath, ...mailEnv };
-  const worker = run('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], env);
+  const procEnv = { ...env, ASN_WORKFLOW_BUNDLE: bundlePath };
+  const worker = run('worker', process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], procEnv);
   await new Promise<void>((resolve) =>
     worker.stdout?.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve()),
   );
   say(`worker: polling task queue ${config.taskQueue}`);
-  run('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], env);
+  run('api', process.execPath, ['--import', 'tsx', join(ROOT, 'api', 'main.ts')], procEnv);
   say(`API: http://${config.apiHost}:${config.apiPort} (OpenAPI docs at /docs, health at /healthz)`);
   say(
     `payloads are encrypted (AES-256-GCM); auditors and HR sign in at http://${config.apiHost}:${config.apiPort}/codec/login to read them in the Web UI`,
   );
   say('create a user with: npm run user:create -- --role hr --username <name>   ·   Ctrl-C stops everything');
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  await prepareDatabase();
+  const dataDir = join(ROOT, '.data');
+  mkdirSync(dataDir, { recursive: true });
+  announceKeys();
+  const temporalAddress = await startTemporal(dataDir);
+  const mailEnv = await startMail();
+  await startWorkerAndApi(dataDir, { TEMPORAL_ADDRESS: temporalAddress, ...mailEnv });
 }
 
 main().catch((err: unknown) => {
