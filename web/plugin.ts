@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { loadConfig } from '../config';
 import { AppError, toErrorResponse } from '../api/errors';
 import type { ServiceDeps } from '../api/services/deps';
@@ -52,46 +52,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   });
 
   // Before any route: child contexts copy the error handler when they are created.
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof AppError && err.code === 'LOGIN_REQUIRED')
-      return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
-    if (err instanceof AppError && err.code === 'STAFF_LOGIN_REQUIRED')
-      return reply.redirect(`${site.prefix}/konsol/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
-    if (err instanceof AppError && err.code === 'PASSWORD_CHANGE_REQUIRED')
-      return reply.redirect(`${site.prefix}/konsol/sandi?info=ganti-sandi-awal`, 303);
-    const { status, body } = toErrorResponse(err);
-    if (process.env.ASN_DEBUG_ERRORS) console.error(err);
-    if (status >= 500) req.log.error({ err, route: req.routeOptions.url }, 'page failed');
-    const e = body.error as { code: string; message: string; details?: unknown };
-    let message = e.message;
-    if (e.code.startsWith('FST_CSRF') || (err as { code?: string }).code?.startsWith('FST_CSRF'))
-      message =
-        'Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman ini. Muat ulang halaman lalu kirim lagi.';
-    if (status === 429) message = 'Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.';
-    const details = Array.isArray(e.details)
-      ? e.details
-          .map((d) => (typeof d === 'object' && d && 'message' in d ? String((d as { message: unknown }).message) : ''))
-          .filter(Boolean)
-      : [];
-    return renderPage(
-      req,
-      reply,
-      'error',
-      {
-        title:
-          status === 404
-            ? 'Halaman tidak ditemukan'
-            : status >= 500
-              ? 'Layanan sedang bermasalah'
-              : 'Permintaan tidak dapat diproses',
-        message,
-        details,
-        status,
-        code: (err as { code?: string }).code?.startsWith('FST_CSRF') ? 'CSRF_INVALID' : e.code,
-      },
-      status,
-    );
-  });
+  app.setErrorHandler((err, req, reply) => errorPage(site, err, req, reply));
   app.setNotFoundHandler((req, reply) => notFoundPage(req, reply));
 
   await app.register(cookie);
@@ -145,6 +106,47 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
     duplicateWindowMs: opts.commentDuplicateWindowMs,
   });
 };
+
+/** A failed page: sign-in redirects, else an error page in words (never the JSON error). */
+function errorPage(site: SiteConfig, err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err instanceof AppError && err.code === 'LOGIN_REQUIRED')
+    return reply.redirect(`${site.prefix}/akun/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
+  if (err instanceof AppError && err.code === 'STAFF_LOGIN_REQUIRED')
+    return reply.redirect(`${site.prefix}/konsol/masuk?lanjut=${encodeURIComponent(req.url)}`, 303);
+  if (err instanceof AppError && err.code === 'PASSWORD_CHANGE_REQUIRED')
+    return reply.redirect(`${site.prefix}/konsol/sandi?info=ganti-sandi-awal`, 303);
+  const { status, body } = toErrorResponse(err);
+  if (process.env.ASN_DEBUG_ERRORS) console.error(err);
+  if (status >= 500) req.log.error({ err, route: req.routeOptions.url }, 'page failed');
+  const e = body.error as { code: string; message: string; details?: unknown };
+  let message = e.message;
+  if (e.code.startsWith('FST_CSRF') || (err as { code?: string }).code?.startsWith('FST_CSRF'))
+    message = 'Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman ini. Muat ulang halaman lalu kirim lagi.';
+  if (status === 429) message = 'Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.';
+  const details = Array.isArray(e.details)
+    ? e.details
+        .map((d) => (typeof d === 'object' && d && 'message' in d ? String((d as { message: unknown }).message) : ''))
+        .filter(Boolean)
+    : [];
+  return renderPage(
+    req,
+    reply,
+    'error',
+    {
+      title:
+        status === 404
+          ? 'Halaman tidak ditemukan'
+          : status >= 500
+            ? 'Layanan sedang bermasalah'
+            : 'Permintaan tidak dapat diproses',
+      message,
+      details,
+      status,
+      code: (err as { code?: string }).code?.startsWith('FST_CSRF') ? 'CSRF_INVALID' : e.code,
+    },
+    status,
+  );
+}
 
 function notFoundPage(
   req: Parameters<typeof renderPage>[0],

@@ -44,103 +44,116 @@ function passwordErrors(password: string, repeat: string): Record<string, string
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
+const page = { config: { access: 'public' as const }, schema: { hide: true } };
+/** The options of a form's POST route: rate-limited, CSRF-checked. */
+const formOf = (app: FastifyInstance, rateLimit: { max: number; timeWindow: number }) => ({
+  config: { access: 'public' as const, rateLimit },
+  schema: { hide: true },
+  preHandler: app.csrfProtection,
+});
+type PageForm = ReturnType<typeof formOf>;
+
 export const accountRoutes: FastifyPluginAsync<{
   deps: ServiceDeps;
   rateLimit: { max: number; timeWindow: number };
 }> = async (app: FastifyInstance, { deps, rateLimit }) => {
-  const db: Db = deps.db;
-  const page = { config: { access: 'public' as const }, schema: { hide: true } };
-  const form = {
-    config: { access: 'public' as const, rateLimit },
-    schema: { hide: true },
-    preHandler: app.csrfProtection,
+  const form = formOf(app, rateLimit);
+  signupRoutes(app, deps.db, form);
+  loginRoutes(app, deps.db, form);
+  forgotRoutes(app, deps.db, form);
+  resetRoutes(app, deps.db, form);
+};
+
+const link = (req: FastifyRequest, path: string, token: string): string =>
+  `${req.site.publicUrl}${req.site.prefix}${path}?token=${encodeURIComponent(token)}`;
+
+async function sendConfirmation(
+  req: FastifyRequest,
+  trx: Db,
+  account: Pick<Account, 'accountId' | 'email'>,
+): Promise<void> {
+  const { token, tokenHash } = await issueAccountToken(trx, account.accountId, 'confirm', CONFIRM_TTL_MS);
+  const mail = renderMail('confirm', {
+    site: req.site,
+    link: link(req, '/akun/konfirmasi', token),
+    hours: CONFIRM_TTL_MS / 3_600_000,
+  });
+  await enqueueMail(trx, {
+    to: account.email,
+    subject: `Konfirmasi akun portal seleksi ASN — ${req.site.agencyName}`,
+    ...mail,
+    dedupeKey: `account-confirm:${tokenHash}`,
+  });
+}
+
+const signupView = (
+  req: FastifyRequest,
+  reply: FastifyReply,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  status = 200,
+): FastifyReply =>
+  renderPage(
+    req,
+    reply,
+    'account/signup',
+    { title: 'Buat akun', values, errors, passwordMin: PASSWORD_MIN, scripts: ['form.js'] },
+    status,
+  );
+
+/** A sign-up: a new unconfirmed account and its confirmation mail, or a notice to the owners of the NIK or address. */
+async function signUp(db: Db, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const nik = str(req.body, 'nik', 32).replace(/\s+/g, '');
+  const email = str(req.body, 'email', 300).trim();
+  const password = str(req.body, 'password', 1000);
+  const errors: Record<string, string> = {};
+  const parsed = parseNik(nik, { referenceYear: new Date().getUTCFullYear() });
+  if (!parsed.ok) errors.nik = parsed.errors.map((e) => e.message).join('; ');
+  if (email.length > 254 || !EMAIL.test(email))
+    errors.email = 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id';
+  Object.assign(errors, passwordErrors(password, str(req.body, 'password2', 1000)));
+  if (Object.keys(errors).length) return signupView(req, reply, { nik, email }, errors, 422);
+
+  const passwordHash = await hashPassword(password);
+  const created = async (): Promise<void> => {
+    await db.transaction().execute(async (trx) => {
+      await removeStaleUnconfirmed(trx, nik, email);
+      const existing = await findConflicting(trx, nik, email);
+      if (existing.length) {
+        // Never tell the visitor whether a NIK or an address has an account: tell the owners.
+        for (const a of existing) {
+          const mail = renderMail('exists', {
+            site: req.site,
+            loginUrl: `${req.site.publicUrl}${req.site.prefix}/akun/masuk`,
+            resetUrl: `${req.site.publicUrl}${req.site.prefix}/akun/lupa-sandi`,
+          });
+          await enqueueMail(trx, {
+            to: a.email,
+            subject: `Percobaan membuat akun dengan data Anda — ${req.site.agencyName}`,
+            ...mail,
+            dedupeKey: `account-exists:${a.accountId}:${Math.floor(Date.now() / 3_600_000)}`,
+          });
+        }
+        return;
+      }
+      const account = await createAccount(trx, { nik, email, passwordHash });
+      await sendConfirmation(req, trx, account);
+    });
   };
-  const link = (req: FastifyRequest, path: string, token: string): string =>
-    `${req.site.publicUrl}${req.site.prefix}${path}?token=${encodeURIComponent(token)}`;
-
-  async function sendConfirmation(
-    req: FastifyRequest,
-    trx: Db,
-    account: Pick<Account, 'accountId' | 'email'>,
-  ): Promise<void> {
-    const { token, tokenHash } = await issueAccountToken(trx, account.accountId, 'confirm', CONFIRM_TTL_MS);
-    const mail = renderMail('confirm', {
-      site: req.site,
-      link: link(req, '/akun/konfirmasi', token),
-      hours: CONFIRM_TTL_MS / 3_600_000,
-    });
-    await enqueueMail(trx, {
-      to: account.email,
-      subject: `Konfirmasi akun portal seleksi ASN — ${req.site.agencyName}`,
-      ...mail,
-      dedupeKey: `account-confirm:${tokenHash}`,
-    });
+  try {
+    await created();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    await created(); // a simultaneous sign-up with the same NIK or e-mail: now it exists
   }
+  return reply.redirect(`${req.site.prefix}/akun/masuk?info=akun-dibuat`, 303);
+}
 
-  // ---- sign-up ----
-  const signupView = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    values: Record<string, string>,
-    errors: Record<string, string>,
-    status = 200,
-  ): FastifyReply =>
-    renderPage(
-      req,
-      reply,
-      'account/signup',
-      { title: 'Buat akun', values, errors, passwordMin: PASSWORD_MIN, scripts: ['form.js'] },
-      status,
-    );
-
+/** Sign-up and the e-mail confirmation. */
+function signupRoutes(app: FastifyInstance, db: Db, form: PageForm): void {
   app.get('/akun/daftar', page, async (req, reply) => signupView(req, reply, {}, {}));
 
-  app.post('/akun/daftar', form, async (req, reply) => {
-    const nik = str(req.body, 'nik', 32).replace(/\s+/g, '');
-    const email = str(req.body, 'email', 300).trim();
-    const password = str(req.body, 'password', 1000);
-    const errors: Record<string, string> = {};
-    const parsed = parseNik(nik, { referenceYear: new Date().getUTCFullYear() });
-    if (!parsed.ok) errors.nik = parsed.errors.map((e) => e.message).join('; ');
-    if (email.length > 254 || !EMAIL.test(email))
-      errors.email = 'Tulis alamat e-mail yang benar, misalnya nama@contoh.id';
-    Object.assign(errors, passwordErrors(password, str(req.body, 'password2', 1000)));
-    if (Object.keys(errors).length) return signupView(req, reply, { nik, email }, errors, 422);
-
-    const passwordHash = await hashPassword(password);
-    const created = async (): Promise<void> => {
-      await db.transaction().execute(async (trx) => {
-        await removeStaleUnconfirmed(trx, nik, email);
-        const existing = await findConflicting(trx, nik, email);
-        if (existing.length) {
-          // Never tell the visitor whether a NIK or an address has an account: tell the owners.
-          for (const a of existing) {
-            const mail = renderMail('exists', {
-              site: req.site,
-              loginUrl: `${req.site.publicUrl}${req.site.prefix}/akun/masuk`,
-              resetUrl: `${req.site.publicUrl}${req.site.prefix}/akun/lupa-sandi`,
-            });
-            await enqueueMail(trx, {
-              to: a.email,
-              subject: `Percobaan membuat akun dengan data Anda — ${req.site.agencyName}`,
-              ...mail,
-              dedupeKey: `account-exists:${a.accountId}:${Math.floor(Date.now() / 3_600_000)}`,
-            });
-          }
-          return;
-        }
-        const account = await createAccount(trx, { nik, email, passwordHash });
-        await sendConfirmation(req, trx, account);
-      });
-    };
-    try {
-      await created();
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      await created(); // a simultaneous sign-up with the same NIK or e-mail: now it exists
-    }
-    return reply.redirect(`${req.site.prefix}/akun/masuk?info=akun-dibuat`, 303);
-  });
+  app.post('/akun/daftar', form, async (req, reply) => signUp(db, req, reply));
 
   // ---- e-mail confirmation (GET shows a button: mail scanners that open links consume nothing) ----
   app.get('/akun/konfirmasi', page, async (req, reply) => {
@@ -184,24 +197,26 @@ export const accountRoutes: FastifyPluginAsync<{
     });
     return reply.redirect(`${req.site.prefix}/akun/masuk?info=tautan-konfirmasi`, 303);
   });
+}
 
-  // ---- login / logout ----
-  const loginView = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    values: Record<string, string>,
-    errors: Record<string, string>,
-    status = 200,
-    message?: string,
-  ): FastifyReply =>
-    renderPage(
-      req,
-      reply,
-      'account/login',
-      { title: 'Masuk', values, errors, message, next: safeNext(req.site.prefix, values.next) },
-      status,
-    );
+const loginView = (
+  req: FastifyRequest,
+  reply: FastifyReply,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  status = 200,
+  message?: string,
+): FastifyReply =>
+  renderPage(
+    req,
+    reply,
+    'account/login',
+    { title: 'Masuk', values, errors, message, next: safeNext(req.site.prefix, values.next) },
+    status,
+  );
 
+/** Sign-in, sign-out and the account page. */
+function loginRoutes(app: FastifyInstance, db: Db, form: PageForm): void {
   app.get('/akun/masuk', page, async (req, reply) =>
     loginView(req, reply, { next: str(req.query, 'lanjut', 500) }, {}),
   );
@@ -240,7 +255,10 @@ export const accountRoutes: FastifyPluginAsync<{
       registrationNo: user.registrationNo,
     });
   });
+}
 
+/** The forgotten-password form: a reset link by e-mail. */
+function forgotRoutes(app: FastifyInstance, db: Db, form: PageForm): void {
   // ---- password reset ----
   app.get('/akun/lupa-sandi', page, async (req, reply) =>
     renderPage(req, reply, 'account/forgot', { title: 'Lupa kata sandi', values: {}, errors: {} }),
@@ -278,7 +296,10 @@ export const accountRoutes: FastifyPluginAsync<{
     });
     return reply.redirect(`${req.site.prefix}/akun/masuk?info=tautan-terkirim`, 303);
   });
+}
 
+/** The reset link: a new password. */
+function resetRoutes(app: FastifyInstance, db: Db, form: PageForm): void {
   app.get('/akun/atur-ulang', page, async (req, reply) => {
     const token = str(req.query, 'token', 100);
     const valid = !!(await peekAccountToken(db, token, 'reset'));
@@ -322,4 +343,4 @@ export const accountRoutes: FastifyPluginAsync<{
     await endSession(db, req, reply);
     return reply.redirect(`${req.site.prefix}/akun/masuk?info=sandi-diubah`, 303);
   });
-};
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   AGAMA,
   checkEligibility,
@@ -301,108 +301,118 @@ const DRH_OPTIONS = {
 };
 
 export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  const db = deps.db;
-  const form = { ...page, preHandler: app.csrfProtection };
+  registrationRoutes(app, deps);
+  statusRoutes(app, deps);
+  documentRoutes(app, deps);
+  sanggahRoutes(app, deps);
+  drhRoutes(app, deps);
+};
 
-  /** The logged-in candidate's registration, or a page telling them to register first. */
-  const mine = async (
-    req: FastifyRequest,
-  ): Promise<{ user: User; no: string; config: RoundConfig; formation: FormationConfig; status: CandidateStatus }> => {
-    const user = requireCandidate(req);
-    if (!user.registrationNo)
-      throw new AppError(
-        404,
-        'NOT_REGISTERED',
-        'Anda belum mendaftar ke formasi mana pun. Pilih formasi dari daftar seleksi untuk mendaftar.',
-      );
-    const { config, formationId } = await applicationOf(deps, user.registrationNo);
-    const formation = config.formations.find((f) => f.formationId === formationId);
-    if (!formation) throw notFound('Formasi', formationId);
-    return {
-      user,
-      no: user.registrationNo,
-      config,
-      formation,
-      status: await candidateStatusFromDb(deps, user.registrationNo),
-    };
-  };
-  const labelsOf = (config: RoundConfig): Record<string, string> =>
-    Object.fromEntries(Object.entries(config.documentRules).map(([k, r]) => [k, r.label]));
-  const dayMsOf = (config: RoundConfig): number => config.simulation?.dayMs ?? 86_400_000;
-  /** The sanggah window now open for this candidate, if any (the read model's deadline, the round's length). */
-  const sanggahWindow = (
-    config: RoundConfig,
-    s: CandidateStatus,
-    now = Date.now(),
-  ): { opens: number; closes: number; open: boolean } | null => {
-    if (s.stage !== 'sanggah' || !s.deadlines.sanggah) return null;
-    const closes = Date.parse(s.deadlines.sanggah);
-    const opens = closes - config.schedule.sanggahDays * dayMsOf(config);
-    return { opens, closes, open: !s.sanggah?.filedAt && now >= opens && now < closes };
-  };
+const formOf = (app: FastifyInstance) => ({ ...page, preHandler: app.csrfProtection });
 
-  // ---- registration form ----
-  const formationFor = async (
-    req: FastifyRequest,
-  ): Promise<{ roundId: string; config: RoundConfig; phase: string; formation: FormationConfig }> => {
-    const p = req.params as { roundId?: string; formationId?: string };
-    const roundId = idParam(p.roundId, 'Seleksi');
-    const formationId = idParam(p.formationId, 'Formasi');
-    const { config, phase } = await loadRoundConfig(deps, roundId);
-    const formation = config.formations.find((f) => f.formationId === formationId);
-    if (!formation) throw notFound('Formasi', formationId);
-    return { roundId, config, phase, formation };
-  };
-  const registerView = (
-    req: FastifyRequest,
-    reply: Parameters<typeof renderPage>[1],
-    ctx: Awaited<ReturnType<typeof formationFor>>,
-    values: Record<string, string>,
-    errors: Record<string, string>,
-    status = 200,
-  ) =>
-    renderPage(
-      req,
-      reply,
-      'candidate/register',
-      {
-        title: 'Formulir pendaftaran',
-        crumbs: [
-          ['Seleksi', `${req.site.prefix}/`],
-          [ctx.config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}`],
-          [
-            ctx.formation.jabatan,
-            `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}`,
-          ],
-        ],
-        scripts: ['candidate.js'],
-        formation: ctx.formation,
-        config: ctx.config,
-        open: ctx.phase === 'registration',
-        closes: wib(ctx.config.schedule.registrationCloses),
-        ageMin: ctx.config.ageLimits.min,
-        ageMax: maxAgeFor(ctx.formation, ctx.config.ageLimits),
-        referenceDate: tanggal(ctx.config.referenceDate),
-        action: `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}/daftar`,
-        values: { key: randomUUID(), ...values },
-        errors,
-        fieldId,
-      },
-      status,
+/** The logged-in candidate's registration, or a page telling them to register first. */
+const mine = async (
+  deps: ServiceDeps,
+  req: FastifyRequest,
+): Promise<{ user: User; no: string; config: RoundConfig; formation: FormationConfig; status: CandidateStatus }> => {
+  const user = requireCandidate(req);
+  if (!user.registrationNo)
+    throw new AppError(
+      404,
+      'NOT_REGISTERED',
+      'Anda belum mendaftar ke formasi mana pun. Pilih formasi dari daftar seleksi untuk mendaftar.',
     );
+  const { config, formationId } = await applicationOf(deps, user.registrationNo);
+  const formation = config.formations.find((f) => f.formationId === formationId);
+  if (!formation) throw notFound('Formasi', formationId);
+  return {
+    user,
+    no: user.registrationNo,
+    config,
+    formation,
+    status: await candidateStatusFromDb(deps, user.registrationNo),
+  };
+};
+const labelsOf = (config: RoundConfig): Record<string, string> =>
+  Object.fromEntries(Object.entries(config.documentRules).map(([k, r]) => [k, r.label]));
+const dayMsOf = (config: RoundConfig): number => config.simulation?.dayMs ?? 86_400_000;
+/** The sanggah window now open for this candidate, if any (the read model's deadline, the round's length). */
+const sanggahWindow = (
+  config: RoundConfig,
+  s: CandidateStatus,
+  now = Date.now(),
+): { opens: number; closes: number; open: boolean } | null => {
+  if (s.stage !== 'sanggah' || !s.deadlines.sanggah) return null;
+  const closes = Date.parse(s.deadlines.sanggah);
+  const opens = closes - config.schedule.sanggahDays * dayMsOf(config);
+  return { opens, closes, open: !s.sanggah?.filedAt && now >= opens && now < closes };
+};
 
+const formationFor = async (
+  deps: ServiceDeps,
+  req: FastifyRequest,
+): Promise<{ roundId: string; config: RoundConfig; phase: string; formation: FormationConfig }> => {
+  const p = req.params as { roundId?: string; formationId?: string };
+  const roundId = idParam(p.roundId, 'Seleksi');
+  const formationId = idParam(p.formationId, 'Formasi');
+  const { config, phase } = await loadRoundConfig(deps, roundId);
+  const formation = config.formations.find((f) => f.formationId === formationId);
+  if (!formation) throw notFound('Formasi', formationId);
+  return { roundId, config, phase, formation };
+};
+const registerView = (
+  req: FastifyRequest,
+  reply: Parameters<typeof renderPage>[1],
+  ctx: Awaited<ReturnType<typeof formationFor>>,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  status = 200,
+) =>
+  renderPage(
+    req,
+    reply,
+    'candidate/register',
+    {
+      title: 'Formulir pendaftaran',
+      crumbs: [
+        ['Seleksi', `${req.site.prefix}/`],
+        [ctx.config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}`],
+        [
+          ctx.formation.jabatan,
+          `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}`,
+        ],
+      ],
+      scripts: ['candidate.js'],
+      formation: ctx.formation,
+      config: ctx.config,
+      open: ctx.phase === 'registration',
+      closes: wib(ctx.config.schedule.registrationCloses),
+      ageMin: ctx.config.ageLimits.min,
+      ageMax: maxAgeFor(ctx.formation, ctx.config.ageLimits),
+      referenceDate: tanggal(ctx.config.referenceDate),
+      action: `${req.site.prefix}/seleksi/${encodeURIComponent(ctx.roundId)}/formasi/${encodeURIComponent(ctx.formation.formationId)}/daftar`,
+      values: { key: randomUUID(), ...values },
+      errors,
+      fieldId,
+    },
+    status,
+  );
+
+/** The registration form of a formation: the page, its inline checks and the registration. */
+function registrationRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const form = formOf(app);
   app.get('/seleksi/:roundId/formasi/:formationId/daftar', page, async (req, reply) => {
     const user = requireCandidate(req);
     if (user.registrationNo) return reply.redirect(`${req.site.prefix}/pendaftaran`, 303);
-    const ctx = await formationFor(req);
-    const account = await findAccountByUser(db, user.userId);
+    const ctx = await formationFor(deps, req);
+    const account = await findAccountByUser(deps.db, user.userId);
     return registerView(req, reply, ctx, { nik: account?.nik ?? '', email: account?.email ?? '' }, {});
   });
 
   // The inline checks: the form's values through the same rules as the API (no state is written).
   app.post('/seleksi/:roundId/formasi/:formationId/daftar/periksa', form, async (req, reply) => {
     requireCandidate(req);
-    const ctx = await formationFor(req);
+    const ctx = await formationFor(deps, req);
     const { errors, warnings } = checkRegistrationForm(ctx.config, ctx.formation, req.body);
     return reply.header('cache-control', 'no-store').send({ errors, warnings });
   });
@@ -410,14 +420,14 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
   app.post('/seleksi/:roundId/formasi/:formationId/daftar', form, async (req, reply) => {
     const user = requireCandidate(req);
     if (user.registrationNo) return reply.redirect(`${req.site.prefix}/pendaftaran`, 303);
-    const ctx = await formationFor(req);
+    const ctx = await formationFor(deps, req);
     const values = Object.fromEntries(
       ['nik', 'fullName', 'birthDate', 'sex', 'email', 'program', 'ipk', 'experienceYears', 'key'].map((k) => [
         k,
         str(req.body, k, 254),
       ]),
     );
-    const account = await findAccountByUser(db, user.userId);
+    const account = await findAccountByUser(deps.db, user.userId);
     if (!account) throw new AppError(403, 'NO_ACCOUNT', 'Pendaftaran lewat portal memerlukan akun pelamar');
     const { request, errors } = checkRegistrationForm(ctx.config, ctx.formation, req.body);
     if (!errors.nik && request.nik !== account.nik) errors.nik = 'NIK harus sama dengan NIK akun Anda';
@@ -440,13 +450,15 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
       );
       return registerView(req, reply, ctx, values, Object.keys(found).length ? found : { nik: r.message }, r.status);
     }
-    await db.transaction().execute((trx) => linkRegistration(trx, account.accountId, registrationNo));
+    await deps.db.transaction().execute((trx) => linkRegistration(trx, account.accountId, registrationNo));
     return reply.redirect(`${req.site.prefix}/pendaftaran/dokumen?info=terdaftar`, 303);
   });
+}
 
-  // ---- status ----
+/** The candidate's status page and registration card. */
+function statusRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   app.get('/pendaftaran', page, async (req, reply) => {
-    const { no, config, formation, status } = await mine(req);
+    const { no, config, formation, status } = await mine(deps, req);
     const labels = labelsOf(config);
     const w = sanggahWindow(config, status);
     return renderPage(req, reply, 'candidate/status', {
@@ -484,64 +496,69 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
       .header('cache-control', 'private, no-store')
       .send(pdf);
   });
+}
 
-  // ---- documents ----
-  const documentsView = async (
-    req: FastifyRequest,
-    reply: Parameters<typeof renderPage>[1],
-    errors: Record<string, string> = {},
-    status = 200,
-  ) => {
-    const { no, config, formation, status: s } = await mine(req);
-    const kinds = requiredDocuments(formation, config.requiredDocuments);
-    const rows = await db
-      .selectFrom('documents')
-      .select(['document_id', 'kind', 'size', 'file_type', 'uploaded_at'])
-      .where('registration_no', '=', no)
-      .orderBy('document_id', 'desc')
-      .execute();
-    const submitted = new Map(s.documents.map((d) => [d.kind, d.documentId]));
-    const open = s.stage === 'documents' && Date.now() < Date.parse(config.schedule.registrationCloses);
-    return renderPage(
-      req,
-      reply,
-      'candidate/documents',
-      {
-        title: 'Dokumen pendaftaran',
-        crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
-        scripts: ['candidate.js'],
-        registrationNo: no,
-        open,
-        closes: wib(config.schedule.registrationCloses),
-        errors,
-        kinds: kinds.map((kind) => {
-          const rule = config.documentRules[kind];
-          const latest = rows.find((r) => r.kind === kind);
-          return {
-            kind,
-            label: rule.label,
-            type: rule.type,
-            typeLabel: rule.type === 'jpeg' ? 'JPG/JPEG' : 'PDF',
-            accept: rule.type === 'jpeg' ? '.jpg,.jpeg,image/jpeg' : '.pdf,application/pdf',
-            maxBytes: rule.maxBytes,
-            max: kb(rule.maxBytes),
-            latest: latest && {
-              size: kb(latest.size),
-              at: wib(new Date(latest.uploaded_at).toISOString()),
-              submitted: submitted.get(kind) === String(latest.document_id),
-            },
-          };
-        }),
-        complete: kinds.every((k) => rows.some((r) => r.kind === k)),
-        allSubmitted: kinds.every((k) => {
-          const l = rows.find((r) => r.kind === k);
-          return l && submitted.get(k) === String(l.document_id);
-        }),
-      },
-      status,
-    );
-  };
-  app.get('/pendaftaran/dokumen', page, async (req, reply) => documentsView(req, reply));
+const documentsView = async (
+  deps: ServiceDeps,
+  req: FastifyRequest,
+  reply: Parameters<typeof renderPage>[1],
+  errors: Record<string, string> = {},
+  status = 200,
+) => {
+  const { no, config, formation, status: s } = await mine(deps, req);
+  const kinds = requiredDocuments(formation, config.requiredDocuments);
+  const rows = await deps.db
+    .selectFrom('documents')
+    .select(['document_id', 'kind', 'size', 'file_type', 'uploaded_at'])
+    .where('registration_no', '=', no)
+    .orderBy('document_id', 'desc')
+    .execute();
+  const submitted = new Map(s.documents.map((d) => [d.kind, d.documentId]));
+  const open = s.stage === 'documents' && Date.now() < Date.parse(config.schedule.registrationCloses);
+  return renderPage(
+    req,
+    reply,
+    'candidate/documents',
+    {
+      title: 'Dokumen pendaftaran',
+      crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
+      scripts: ['candidate.js'],
+      registrationNo: no,
+      open,
+      closes: wib(config.schedule.registrationCloses),
+      errors,
+      kinds: kinds.map((kind) => {
+        const rule = config.documentRules[kind];
+        const latest = rows.find((r) => r.kind === kind);
+        return {
+          kind,
+          label: rule.label,
+          type: rule.type,
+          typeLabel: rule.type === 'jpeg' ? 'JPG/JPEG' : 'PDF',
+          accept: rule.type === 'jpeg' ? '.jpg,.jpeg,image/jpeg' : '.pdf,application/pdf',
+          maxBytes: rule.maxBytes,
+          max: kb(rule.maxBytes),
+          latest: latest && {
+            size: kb(latest.size),
+            at: wib(new Date(latest.uploaded_at).toISOString()),
+            submitted: submitted.get(kind) === String(latest.document_id),
+          },
+        };
+      }),
+      complete: kinds.every((k) => rows.some((r) => r.kind === k)),
+      allSubmitted: kinds.every((k) => {
+        const l = rows.find((r) => r.kind === k);
+        return l && submitted.get(k) === String(l.document_id);
+      }),
+    },
+    status,
+  );
+};
+
+/** The documents page: one upload per kind, then submitting them together. */
+function documentRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const form = formOf(app);
+  app.get('/pendaftaran/dokumen', page, async (req, reply) => documentsView(deps, req, reply));
 
   // One file (multipart, field "file"); from the page's script (XHR, progress bar, CSRF in a header) or a plain form (CSRF in the query).
   app.post('/pendaftaran/dokumen/:kind', form, async (req, reply) => {
@@ -557,7 +574,7 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     const fail = async (status: number, message: string) =>
       wantsJson
         ? reply.status(status).send({ error: { code: 'UPLOAD_REFUSED', message } })
-        : documentsView(req, reply, { [kind]: message }, status);
+        : documentsView(deps, req, reply, { [kind]: message }, status);
     if (!req.isMultipart()) return fail(415, 'Unggah berkas melalui formulir ini');
     const s = await candidateStatusFromDb(deps, user.registrationNo);
     if (s.stage !== 'documents' || Date.now() >= Date.parse(config.schedule.registrationCloses))
@@ -584,8 +601,8 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
   });
 
   app.post('/pendaftaran/dokumen-kirim', form, async (req, reply) => {
-    const { no } = await mine(req);
-    const rows = await db
+    const { no } = await mine(deps, req);
+    const rows = await deps.db
       .selectFrom('documents')
       .select(['document_id', 'kind'])
       .where('registration_no', '=', no)
@@ -597,114 +614,124 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
     } catch (err) {
       const r = refusal(err);
       if (!r) throw err;
-      return documentsView(req, reply, { kirim: r.message }, r.status);
+      return documentsView(deps, req, reply, { kirim: r.message }, r.status);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran/dokumen?info=dokumen-terkirim`, 303);
   });
+}
 
-  // ---- sanggah ----
-  const sanggahView = async (
-    req: FastifyRequest,
-    reply: Parameters<typeof renderPage>[1],
-    reason: string,
-    errors: Record<string, string>,
-    status = 200,
-  ) => {
-    const { config, status: s } = await mine(req);
-    const w = sanggahWindow(config, s);
-    return renderPage(
-      req,
-      reply,
-      'candidate/sanggah',
-      {
-        title: 'Sanggah',
-        crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
-        scripts: ['candidate.js'],
-        open: w?.open ?? false,
-        window: w && { opens: wib(new Date(w.opens).toISOString()), closes: wib(new Date(w.closes).toISOString()) },
-        filed: s.sanggah,
-        decision: s.decisions
-          .filter(
-            (d) =>
-              d.what.startsWith('verifikasi administrasi') ||
-              d.what.startsWith('SKD') ||
-              d.what.startsWith('hasil akhir'),
-          )
-          .at(-1),
-        limits: SANGGAH_REASON_LIMITS,
-        reason,
-        errors,
-      },
-      status,
-    );
-  };
-  app.get('/pendaftaran/sanggah', page, async (req, reply) => sanggahView(req, reply, '', {}));
+const sanggahView = async (
+  deps: ServiceDeps,
+  req: FastifyRequest,
+  reply: Parameters<typeof renderPage>[1],
+  reason: string,
+  errors: Record<string, string>,
+  status = 200,
+) => {
+  const { config, status: s } = await mine(deps, req);
+  const w = sanggahWindow(config, s);
+  return renderPage(
+    req,
+    reply,
+    'candidate/sanggah',
+    {
+      title: 'Sanggah',
+      crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
+      scripts: ['candidate.js'],
+      open: w?.open ?? false,
+      window: w && { opens: wib(new Date(w.opens).toISOString()), closes: wib(new Date(w.closes).toISOString()) },
+      filed: s.sanggah,
+      decision: s.decisions
+        .filter(
+          (d) =>
+            d.what.startsWith('verifikasi administrasi') ||
+            d.what.startsWith('SKD') ||
+            d.what.startsWith('hasil akhir'),
+        )
+        .at(-1),
+      limits: SANGGAH_REASON_LIMITS,
+      reason,
+      errors,
+    },
+    status,
+  );
+};
+
+/** The sanggah form while its window is open. */
+function sanggahRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const form = formOf(app);
+  app.get('/pendaftaran/sanggah', page, async (req, reply) => sanggahView(deps, req, reply, '', {}));
   app.post('/pendaftaran/sanggah', form, async (req, reply) => {
-    const { no } = await mine(req);
+    const { no } = await mine(deps, req);
     const reason = str(req.body, 'reason', SANGGAH_REASON_LIMITS.max + 100).replace(/\r\n/g, '\n');
     const invalid = checkSanggahReason(reason);
-    if (invalid.length) return sanggahView(req, reply, reason, { reason: invalid[0]!.message }, 422);
+    if (invalid.length) return sanggahView(deps, req, reply, reason, { reason: invalid[0]!.message }, 422);
     try {
       await fileSanggah(deps, no, reason, `portal-sanggah-${no}`);
     } catch (err) {
       const r = refusal(err);
       if (!r) throw err;
-      return sanggahView(req, reply, reason, { reason: r.message }, r.status);
+      return sanggahView(deps, req, reply, reason, { reason: r.message }, r.status);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran?info=sanggah-terkirim`, 303);
   });
+}
 
-  // ---- DRH ----
-  const drhView = async (
-    req: FastifyRequest,
-    reply: Parameters<typeof renderPage>[1],
-    values: Record<string, unknown> | undefined,
-    errors: Record<string, string>,
-    status = 200,
-  ) => {
-    const { no, config, status: s } = await mine(req);
-    const a = await db
-      .selectFrom('applications')
-      .select(['full_name', 'birth_date', 'sex', 'education_level', 'education_program'])
-      .where('registration_no', '=', no)
-      .executeTakeFirstOrThrow();
-    const v = values ?? {
-      identitas: { namaLengkap: a.full_name, tanggalLahir: a.birth_date, jenisKelamin: a.sex },
-      pendidikan: [{ jenjang: a.education_level, programStudi: a.education_program }],
-    };
-    const k = (v.keluarga ?? {}) as Record<string, unknown>;
-    return renderPage(
-      req,
-      reply,
-      'candidate/drh',
-      {
-        title: 'Daftar riwayat hidup (DRH)',
-        crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
-        open: s.stage === 'appointment' && !s.decisions.some((d) => d.what === 'DRH diisi'),
-        filed: s.decisions.some((d) => d.what === 'DRH diisi'),
-        nip: s.nip,
-        deadline: s.deadlines.drh ? wib(s.deadlines.drh) : wib(config.schedule.drhDeadline),
-        v,
-        rows: {
-          pendidikan: rowsOf(v.pendidikan, 2, DRH_LIMITS.rows.pendidikan),
-          pekerjaan: rowsOf(v.pekerjaan, 1, DRH_LIMITS.rows.pekerjaan),
-          anak: rowsOf(k.anak, 1, DRH_LIMITS.rows.anak),
-          pelatihan: rowsOf(v.pelatihan, 1, DRH_LIMITS.rows.pelatihan),
-          organisasi: rowsOf(v.organisasi, 1, DRH_LIMITS.rows.organisasi),
-        },
-        options: DRH_OPTIONS,
-        limits: DRH_LIMITS,
-        today: todayWib(),
-        errors,
-        fieldId,
-        sexLabel: SEX_LABEL,
-      },
-      status,
-    );
+const drhView = async (
+  deps: ServiceDeps,
+  req: FastifyRequest,
+  reply: Parameters<typeof renderPage>[1],
+  values: Record<string, unknown> | undefined,
+  errors: Record<string, string>,
+  status = 200,
+) => {
+  const { no, config, status: s } = await mine(deps, req);
+  const a = await deps.db
+    .selectFrom('applications')
+    .select(['full_name', 'birth_date', 'sex', 'education_level', 'education_program'])
+    .where('registration_no', '=', no)
+    .executeTakeFirstOrThrow();
+  const v = values ?? {
+    identitas: { namaLengkap: a.full_name, tanggalLahir: a.birth_date, jenisKelamin: a.sex },
+    pendidikan: [{ jenjang: a.education_level, programStudi: a.education_program }],
   };
-  app.get('/pendaftaran/drh', page, async (req, reply) => drhView(req, reply, undefined, {}));
+  const k = (v.keluarga ?? {}) as Record<string, unknown>;
+  return renderPage(
+    req,
+    reply,
+    'candidate/drh',
+    {
+      title: 'Daftar riwayat hidup (DRH)',
+      crumbs: [['Status pendaftaran', `${req.site.prefix}/pendaftaran`]],
+      open: s.stage === 'appointment' && !s.decisions.some((d) => d.what === 'DRH diisi'),
+      filed: s.decisions.some((d) => d.what === 'DRH diisi'),
+      nip: s.nip,
+      deadline: s.deadlines.drh ? wib(s.deadlines.drh) : wib(config.schedule.drhDeadline),
+      v,
+      rows: {
+        pendidikan: rowsOf(v.pendidikan, 2, DRH_LIMITS.rows.pendidikan),
+        pekerjaan: rowsOf(v.pekerjaan, 1, DRH_LIMITS.rows.pekerjaan),
+        anak: rowsOf(k.anak, 1, DRH_LIMITS.rows.anak),
+        pelatihan: rowsOf(v.pelatihan, 1, DRH_LIMITS.rows.pelatihan),
+        organisasi: rowsOf(v.organisasi, 1, DRH_LIMITS.rows.organisasi),
+      },
+      options: DRH_OPTIONS,
+      limits: DRH_LIMITS,
+      today: todayWib(),
+      errors,
+      fieldId,
+      sexLabel: SEX_LABEL,
+    },
+    status,
+  );
+};
+
+/** The DRH form once appointed. */
+function drhRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const form = formOf(app);
+  app.get('/pendaftaran/drh', page, async (req, reply) => drhView(deps, req, reply, undefined, {}));
   app.post('/pendaftaran/drh', form, async (req, reply) => {
-    const { no } = await mine(req);
+    const { no } = await mine(deps, req);
     const drh = drhFromForm(req.body);
     try {
       await submitDrh(deps, no, drh, `portal-drh-${no}`);
@@ -712,8 +739,8 @@ export const candidateRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async 
       const r = refusal(err);
       if (!r) throw err;
       const found = fieldErrors(r.details);
-      return drhView(req, reply, drh, Object.keys(found).length ? found : { _: r.message }, r.status);
+      return drhView(deps, req, reply, drh, Object.keys(found).length ? found : { _: r.message }, r.status);
     }
     return reply.redirect(`${req.site.prefix}/pendaftaran?info=drh-terkirim`, 303);
   });
-};
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../api/errors';
 import { ANNOUNCEMENT_PHASES, announcement, funnel } from '../../api/services/announcements';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -56,10 +56,16 @@ function announcementPhase(req: FastifyRequest): (typeof ANNOUNCEMENT_PHASES)[nu
   return p as (typeof ANNOUNCEMENT_PHASES)[number];
 }
 
-export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  const db = deps.db;
-  const page = { config: { access: 'public' as const }, schema: { hide: true } };
+const page = { config: { access: 'public' as const }, schema: { hide: true } };
 
+export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
+  rankingRoutes(app, deps);
+  announcementRoutes(app, deps);
+  boardRoutes(app, deps);
+};
+
+/** The chart script and the ranking pages. */
+function rankingRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   app.get('/konsol/vendor/chart.umd.min.js', page, async (req, reply) => {
     const a = chartAsset();
     if (!a) throw notFound('Berkas', 'chart.umd.min.js');
@@ -71,7 +77,7 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
   });
 
   app.get(`${C}/:roundId/peringkat/:kind`, page, async (req, reply) => {
-    await requireStaff(db, req, ['hr', 'auditor']);
+    await requireStaff(deps.db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
     const kind = String((req.params as { kind?: string }).kind ?? '');
     if (kind !== 'final' && kind !== 'skb_selection') throw notFound('Peringkat', kind.slice(0, 40));
@@ -98,9 +104,23 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
       })),
     });
   });
+}
 
+/** The announcement of the route's phase with the letterhead read from the query. */
+async function letterOf(deps: ServiceDeps, req: FastifyRequest) {
+  await requireStaff(deps.db, req, ['hr', 'auditor']);
+  const roundId = roundParam(req);
+  const phase = announcementPhase(req);
+  const { config } = await loadRoundConfig(deps, roundId);
+  const a = await announcement(deps, roundId, phase);
+  const { letter, errors } = readLetter(req.query as Record<string, unknown>);
+  return { roundId, phase, config, a, letter, errors, groups: groupsOf(a, config) };
+}
+
+/** The announcements: the letterhead form, each announcement as a page and as a PDF. */
+function announcementRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   app.get(`${C}/:roundId/pengumuman`, page, async (req, reply) => {
-    await requireStaff(db, req, ['hr', 'auditor']);
+    await requireStaff(deps.db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
     const { config, phase } = await loadRoundConfig(deps, roundId);
     return renderPage(req, reply, 'console/announcements', {
@@ -114,18 +134,8 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
     });
   });
 
-  async function letterOf(req: FastifyRequest) {
-    await requireStaff(db, req, ['hr', 'auditor']);
-    const roundId = roundParam(req);
-    const phase = announcementPhase(req);
-    const { config } = await loadRoundConfig(deps, roundId);
-    const a = await announcement(deps, roundId, phase);
-    const { letter, errors } = readLetter(req.query as Record<string, unknown>);
-    return { roundId, phase, config, a, letter, errors, groups: groupsOf(a, config) };
-  }
-
   app.get(`${C}/:roundId/pengumuman/:phase`, page, async (req, reply) => {
-    const l = await letterOf(req);
+    const l = await letterOf(deps, req);
     const query = new URLSearchParams(LETTER_FIELDS.map((k): [string, string] => [k, l.letter[k]])).toString();
     return renderPage(
       req,
@@ -150,7 +160,7 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
   });
 
   app.get(`${C}/:roundId/pengumuman/:phase/pdf`, page, async (req, reply: FastifyReply) => {
-    const l = await letterOf(req);
+    const l = await letterOf(deps, req);
     if (Object.keys(l.errors).length)
       return renderPage(
         req,
@@ -172,9 +182,12 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
       .header('content-disposition', `inline; filename="pengumuman-${l.phase}-${l.roundId}.pdf"`)
       .send(pdf);
   });
+}
 
+/** The pipeline board: the funnel and each formation by stage. */
+function boardRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   app.get(`${C}/:roundId/alur`, page, async (req, reply) => {
-    await requireStaff(db, req, ['hr', 'auditor']);
+    await requireStaff(deps.db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
     const { config, phase } = await loadRoundConfig(deps, roundId);
     const [total, perFormation] = await Promise.all([funnel(deps, roundId), funnelByFormation(deps, roundId)]);
@@ -199,4 +212,4 @@ export const consoleResultRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = as
       scripts: ['board.js'],
     });
   });
-};
+}

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { AppError, notFound, toErrorResponse } from '../../api/errors';
 import type { ServiceDeps } from '../../api/services/deps';
@@ -172,13 +172,20 @@ async function submitRound(
   }
 }
 
-export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  const db = deps.db;
-  const page = { config: { access: 'public' as const }, schema: { hide: true } };
-  const form = { config: { access: 'public' as const }, schema: { hide: true }, preHandler: app.csrfProtection };
+const page = { config: { access: 'public' as const }, schema: { hide: true } };
+const formOf = (app: FastifyInstance) => ({ ...page, preHandler: app.csrfProtection });
 
+export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
+  listAndWizardRoutes(app, deps);
+  dashboardRoutes(app, deps);
+  configRoutes(app, deps);
+};
+
+/** The list of rounds and the new-round wizard. */
+function listAndWizardRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const form = formOf(app);
   app.get(C, page, async (req, reply) => {
-    const user = await requireStaff(db, req, ['hr', 'auditor']);
+    const user = await requireStaff(deps.db, req, ['hr', 'auditor']);
     const q = req.query as { halaman?: string };
     const list = await listRoundsPage(deps, { page: q.halaman, pageSize: 20 });
     return renderPage(req, reply, 'console/rounds', {
@@ -192,12 +199,12 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
   });
 
   app.get(`${C}/baru`, page, async (req, reply) => {
-    await requireStaff(db, req, ['hr']);
+    await requireStaff(deps.db, req, ['hr']);
     return wizardView(req, reply, exampleDraft(), 'identitas');
   });
 
   app.post(`${C}/baru`, form, async (req, reply) => {
-    const user = await requireStaff(db, req, ['hr']);
+    const user = await requireStaff(deps.db, req, ['hr']);
     const body = (req.body ?? {}) as Record<string, string | string[]>;
     const step = String(body.step ?? '') as WizardStep;
     const parsed = parseDraft(typeof body.draft === 'string' ? body.draft : '');
@@ -214,69 +221,75 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
       return wizardView(req, reply, move.draft, step, { showErrors: true });
     return wizardView(req, reply, move.draft, move.to, { showErrors: false, status: 200 });
   });
+}
 
-  app.get(`${C}/:roundId`, page, async (req, reply) => dashboard(req, reply, {}, {}));
+/** A round's dashboard: its state, schedule, deadline changes, phases and jobs; the deadline form for HR. */
+async function dashboard(
+  deps: ServiceDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  status = 200,
+): Promise<FastifyReply> {
+  const user = await requireStaff(deps.db, req, ['hr', 'auditor']);
+  const roundId = roundParam(req);
+  if ((req.query as { info?: string }).info === 'seleksi-dibuat') await untilRecorded(deps.db, roundId);
+  const state = await getRoundState(deps, roundId);
+  const now = Date.now();
+  const held = (state as unknown as { held?: unknown }).held;
+  return renderPage(
+    req,
+    reply,
+    'console/round',
+    {
+      title: state.name,
+      crumbs: [
+        ['Konsol', `${req.site.prefix}/konsol`],
+        ['Seleksi', `${req.site.prefix}${C}`],
+      ],
+      state,
+      phaseLabel: PHASE_LABEL[state.phase] ?? state.phase,
+      held: heldText(held),
+      schedule: SCHEDULE_KEYS.map((k) => ({
+        key: k,
+        label: SCHEDULE_LABEL[k],
+        at: wib(state.schedule[k]),
+        passed: Date.parse(state.schedule[k]) <= now,
+        value: toWibLocal(state.schedule[k]),
+      })),
+      extendable: SCHEDULE_KEYS.filter((k) => Date.parse(state.schedule[k]) > now),
+      scheduleLabel: SCHEDULE_LABEL,
+      changes: state.deadlineChanges.map((c) => ({
+        ...c,
+        label: SCHEDULE_LABEL[c.key] ?? c.key,
+        fromWib: wib(c.from),
+        toWib: wib(c.to),
+        atWib: wib(c.at),
+      })),
+      phases: state.phases.map((p) => ({ label: PHASE_LABEL[p.phase] ?? p.phase, at: wib(p.at) })),
+      jobs: state.jobs.map((j) => ({
+        ...j,
+        label: JOB_LABEL[j.job.kind] ?? j.job.kind,
+        text: jobText(j.job),
+        at: j.finishedAt ? wib(j.finishedAt) : 'Masih berjalan',
+      })),
+      canExtend: user.role === 'hr',
+      base: `${req.site.prefix}${C}/${encodeURIComponent(roundId)}`,
+      values,
+      errors,
+    },
+    status,
+  );
+}
 
-  async function dashboard(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    values: Record<string, string>,
-    errors: Record<string, string>,
-    status = 200,
-  ): Promise<FastifyReply> {
-    const user = await requireStaff(db, req, ['hr', 'auditor']);
-    const roundId = roundParam(req);
-    if ((req.query as { info?: string }).info === 'seleksi-dibuat') await untilRecorded(db, roundId);
-    const state = await getRoundState(deps, roundId);
-    const now = Date.now();
-    const held = (state as unknown as { held?: unknown }).held;
-    return renderPage(
-      req,
-      reply,
-      'console/round',
-      {
-        title: state.name,
-        crumbs: [
-          ['Konsol', `${req.site.prefix}/konsol`],
-          ['Seleksi', `${req.site.prefix}${C}`],
-        ],
-        state,
-        phaseLabel: PHASE_LABEL[state.phase] ?? state.phase,
-        held: heldText(held),
-        schedule: SCHEDULE_KEYS.map((k) => ({
-          key: k,
-          label: SCHEDULE_LABEL[k],
-          at: wib(state.schedule[k]),
-          passed: Date.parse(state.schedule[k]) <= now,
-          value: toWibLocal(state.schedule[k]),
-        })),
-        extendable: SCHEDULE_KEYS.filter((k) => Date.parse(state.schedule[k]) > now),
-        scheduleLabel: SCHEDULE_LABEL,
-        changes: state.deadlineChanges.map((c) => ({
-          ...c,
-          label: SCHEDULE_LABEL[c.key] ?? c.key,
-          fromWib: wib(c.from),
-          toWib: wib(c.to),
-          atWib: wib(c.at),
-        })),
-        phases: state.phases.map((p) => ({ label: PHASE_LABEL[p.phase] ?? p.phase, at: wib(p.at) })),
-        jobs: state.jobs.map((j) => ({
-          ...j,
-          label: JOB_LABEL[j.job.kind] ?? j.job.kind,
-          text: jobText(j.job),
-          at: j.finishedAt ? wib(j.finishedAt) : 'Masih berjalan',
-        })),
-        canExtend: user.role === 'hr',
-        base: `${req.site.prefix}${C}/${encodeURIComponent(roundId)}`,
-        values,
-        errors,
-      },
-      status,
-    );
-  }
+/** The dashboard and its deadline extension. */
+function dashboardRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const form = formOf(app);
+  app.get(`${C}/:roundId`, page, async (req, reply) => dashboard(deps, req, reply, {}, {}));
 
   app.post(`${C}/:roundId/tenggat`, form, async (req, reply) => {
-    const user = await requireStaff(db, req, ['hr']);
+    const user = await requireStaff(deps.db, req, ['hr']);
     const roundId = roundParam(req);
     const body = (req.body ?? {}) as Record<string, string>;
     const values = {
@@ -291,7 +304,7 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
       errors['ext-key'] = 'Pilih tenggat yang diperpanjang';
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(values.to)) errors['ext-to'] = 'Isi tanggal dan jam baru (WIB)';
     if (values.reason.length < 10) errors['ext-reason'] = 'Tulis alasan perpanjangan, paling sedikit 10 karakter';
-    if (Object.keys(errors).length) return dashboard(req, reply, values, errors, 422);
+    if (Object.keys(errors).length) return dashboard(deps, req, reply, values, errors, 422);
     try {
       await extendDeadline(
         deps,
@@ -303,13 +316,16 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
       // The workflow's validator refused it (an earlier time, a deadline already passed): said beside the field.
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       const { body: b } = toErrorResponse(err);
-      return dashboard(req, reply, values, { 'ext-to': `Perpanjangan ditolak: ${b.error.message}` }, 422);
+      return dashboard(deps, req, reply, values, { 'ext-to': `Perpanjangan ditolak: ${b.error.message}` }, 422);
     }
     return reply.redirect(`${req.site.prefix}${C}/${encodeURIComponent(roundId)}?info=tenggat-diperpanjang`, 303);
   });
+}
 
+/** The formations and criteria of a round. */
+function configRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   app.get(`${C}/:roundId/formasi`, page, async (req, reply) => {
-    await requireStaff(db, req, ['hr', 'auditor']);
+    await requireStaff(deps.db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
     const { config, phase } = await loadRoundConfig(deps, roundId);
     return renderPage(req, reply, 'console/round-formations', {
@@ -322,7 +338,7 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
   });
 
   app.get(`${C}/:roundId/kriteria`, page, async (req, reply) => {
-    await requireStaff(db, req, ['hr', 'auditor']);
+    await requireStaff(deps.db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
     const [{ config, phase }, versions] = await Promise.all([
       loadRoundConfig(deps, roundId),
@@ -347,7 +363,7 @@ export const consoleRoundRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = asy
       })),
     });
   });
-};
+}
 
 export function roundCrumbs(req: FastifyRequest, roundId: string, name: string): [string, string][] {
   return [

@@ -170,95 +170,98 @@ function resultLocals(s: ExamSummary) {
   };
 }
 
-export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
-  const form = { ...page, preHandler: app.csrfProtection };
-  const u = (req: FastifyRequest, p = ''): string => `${req.site.prefix}/ujian${p}`;
-  const crumbs = (req: FastifyRequest): [string, string][] => [['Akun saya', `${req.site.prefix}/akun`]];
+const u = (req: FastifyRequest, p = ''): string => `${req.site.prefix}/ujian${p}`;
+const crumbs = (req: FastifyRequest): [string, string][] => [['Akun saya', `${req.site.prefix}/akun`]];
 
-  /** This browser's device id: made once, HttpOnly, sent only to the exam pages. */
-  const deviceOf = (req: FastifyRequest, reply: FastifyReply): string => {
-    const have = req.cookies[DEVICE_COOKIE];
-    if (have && /^[A-Za-z0-9_-]{16,64}$/.test(have)) return have;
-    const id = randomUUID();
-    reply.setCookie(DEVICE_COOKIE, id, {
-      path: u(req),
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: req.site.secureCookies,
-      maxAge: 30 * 86_400,
+/** This browser's device id: made once, HttpOnly, sent only to the exam pages. */
+const deviceOf = (req: FastifyRequest, reply: FastifyReply): string => {
+  const have = req.cookies[DEVICE_COOKIE];
+  if (have && /^[A-Za-z0-9_-]{16,64}$/.test(have)) return have;
+  const id = randomUUID();
+  reply.setCookie(DEVICE_COOKIE, id, {
+    path: u(req),
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: req.site.secureCookies,
+    maxAge: 30 * 86_400,
+  });
+  req.cookies[DEVICE_COOKIE] = id;
+  return id;
+};
+/** The candidate's own registration: the exam service acts on that one only. */
+const registered = (req: FastifyRequest): { no: string } => {
+  const user = requireCandidate(req);
+  if (!user.registrationNo) throw new AppError(404, 'NOT_REGISTERED', 'Anda belum mendaftar ke formasi mana pun');
+  return { no: user.registrationNo };
+};
+const confirmed = (req: FastifyRequest, code: string, message: string): void => {
+  if ((req.body as Body | undefined)?.yakin !== '1') throw new AppError(422, code, message);
+};
+
+/** The exam page: the start page, the running session (this device) or the result. */
+async function examPage(deps: ServiceDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { no } = registered(req);
+  let summary: ExamSummary;
+  try {
+    summary = await examSummary(deps, no);
+  } catch (err) {
+    if (toErrorResponse(err).body.error.code !== 'EXAM_NOT_ONLINE') throw err;
+    return renderPage(req, reply, 'exam/start', {
+      title: 'Ujian SKD',
+      crumbs: crumbs(req),
+      summary: { online: false },
     });
-    req.cookies[DEVICE_COOKIE] = id;
-    return id;
-  };
-  /** The candidate's own registration: the exam service acts on that one only. */
-  const registered = (req: FastifyRequest): { no: string } => {
-    const user = requireCandidate(req);
-    if (!user.registrationNo) throw new AppError(404, 'NOT_REGISTERED', 'Anda belum mendaftar ke formasi mana pun');
-    return { no: user.registrationNo };
-  };
-  const confirmed = (req: FastifyRequest, code: string, message: string): void => {
-    if ((req.body as Body | undefined)?.yakin !== '1') throw new AppError(422, code, message);
-  };
-
-  app.get('/ujian', page, async (req, reply) => {
-    const { no } = registered(req);
-    let summary: ExamSummary;
-    try {
-      summary = await examSummary(deps, no);
-    } catch (err) {
-      if (toErrorResponse(err).body.error.code !== 'EXAM_NOT_ONLINE') throw err;
-      return renderPage(req, reply, 'exam/start', {
-        title: 'Ujian SKD',
-        crumbs: crumbs(req),
-        summary: { online: false },
-      });
-    }
-    const title = 'Ujian SKD';
-    if (!summary.online || summary.status === 'none' || summary.status === 'waiting')
-      return renderPage(req, reply, 'exam/start', {
-        title,
-        crumbs: crumbs(req),
-        summary: {
-          online: summary.online,
-          total: summary.items ? SUBTESTS.reduce((n, k) => n + summary.items[k], 0) : 0,
-          parts: summary.items ? SUBTESTS.map((k) => `${SUBTEST_LABEL[k]} ${summary.items[k]}`).join(', ') : '',
-          minutes: Math.round(summary.durationMs / 60_000),
-          slot: summary.slot && { opens: wib(summary.slot.opensAt), closes: wib(summary.slot.closesAt) },
-          open:
-            !!summary.slot &&
-            Date.parse(summary.slot.opensAt) <= Date.now() &&
-            Date.now() < Date.parse(summary.slot.closesAt),
-          closed: !!summary.slot && Date.now() >= Date.parse(summary.slot.closesAt),
-        },
-        actions: { start: u(req, '/mulai') },
-      });
-    if (summary.status !== 'in_progress')
-      return renderPage(req, reply, 'exam/result', {
-        title: `Hasil ${title}`,
-        crumbs: crumbs(req),
-        exam: resultLocals(summary),
-      });
-    let view: ExamView;
-    try {
-      view = await openExam(deps, no, { deviceId: deviceOf(req, reply) });
-    } catch (err) {
-      if (toErrorResponse(err).body.error.code !== 'DEVICE_CONFLICT') throw err;
-      return renderPage(
-        req,
-        reply,
-        'exam/device',
-        { title: 'Ujian dibuka di perangkat lain', crumbs: crumbs(req), actions: { takeover: u(req, '/ambil-alih') } },
-        409,
-      );
-    }
-    return renderPage(req, reply, 'exam/session', {
+  }
+  const title = 'Ujian SKD';
+  if (!summary.online || summary.status === 'none' || summary.status === 'waiting')
+    return renderPage(req, reply, 'exam/start', {
       title,
       crumbs: crumbs(req),
-      scripts: ['exam.js'],
-      exam: sessionLocals(view),
-      actions: { save: u(req, '/simpan'), answers: u(req, '/jawab'), finish: u(req, '/selesai') },
+      summary: {
+        online: summary.online,
+        total: summary.items ? SUBTESTS.reduce((n, k) => n + summary.items[k], 0) : 0,
+        parts: summary.items ? SUBTESTS.map((k) => `${SUBTEST_LABEL[k]} ${summary.items[k]}`).join(', ') : '',
+        minutes: Math.round(summary.durationMs / 60_000),
+        slot: summary.slot && { opens: wib(summary.slot.opensAt), closes: wib(summary.slot.closesAt) },
+        open:
+          !!summary.slot &&
+          Date.parse(summary.slot.opensAt) <= Date.now() &&
+          Date.now() < Date.parse(summary.slot.closesAt),
+        closed: !!summary.slot && Date.now() >= Date.parse(summary.slot.closesAt),
+      },
+      actions: { start: u(req, '/mulai') },
     });
+  if (summary.status !== 'in_progress')
+    return renderPage(req, reply, 'exam/result', {
+      title: `Hasil ${title}`,
+      crumbs: crumbs(req),
+      exam: resultLocals(summary),
+    });
+  let view: ExamView;
+  try {
+    view = await openExam(deps, no, { deviceId: deviceOf(req, reply) });
+  } catch (err) {
+    if (toErrorResponse(err).body.error.code !== 'DEVICE_CONFLICT') throw err;
+    return renderPage(
+      req,
+      reply,
+      'exam/device',
+      { title: 'Ujian dibuka di perangkat lain', crumbs: crumbs(req), actions: { takeover: u(req, '/ambil-alih') } },
+      409,
+    );
+  }
+  return renderPage(req, reply, 'exam/session', {
+    title,
+    crumbs: crumbs(req),
+    scripts: ['exam.js'],
+    exam: sessionLocals(view),
+    actions: { save: u(req, '/simpan'), answers: u(req, '/jawab'), finish: u(req, '/selesai') },
   });
+}
+
+export const examRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (app, { deps }) => {
+  const form = { ...page, preHandler: app.csrfProtection };
+  app.get('/ujian', page, (req, reply) => examPage(deps, req, reply));
 
   app.post('/ujian/mulai', form, async (req, reply) => {
     const { no } = registered(req);

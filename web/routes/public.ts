@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { maxAgeFor, passingGroupOf, requiredDocuments } from '../../domain';
 import { scoringOf, type FormationConfig, type RoundConfig } from '../../domain/round-config';
 import { notFound } from '../../api/errors';
@@ -126,36 +126,39 @@ export const publicRoutes: FastifyPluginAsync<{ deps: ServiceDeps }> = async (ap
     });
   });
 
-  app.get('/seleksi/:roundId/pengumuman/:phase', page, async (req, reply) => {
-    const p = req.params as { roundId?: string; phase?: string };
-    const roundId = idParam(p.roundId, 'Seleksi');
-    const phase = String(p.phase ?? '');
-    if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase)) throw notFound('Pengumuman', phase.slice(0, 40));
-    const { config, phase: roundPhase } = await loadRoundConfig(deps, roundId);
-    if (!phaseReached(roundPhase, ANNOUNCEMENT_FROM_PHASE[phase]!))
-      throw notFound('Pengumuman', ANNOUNCEMENT_LABEL[phase] ?? phase);
-    const a = await announcement(deps, roundId, phase);
-    const groups = config.formations
-      .map((f) => ({
-        formationId: f.formationId,
-        jabatan: f.jabatan,
-        unit: f.unit,
-        rows: a.rows
-          .filter((r) => r.formationId === f.formationId)
-          .map((r) => ({ ...r, resultLabel: RESULT_LABEL[r.result] ?? r.result })),
-      }))
-      .filter((g) => g.rows.length);
-    return renderPage(req, reply, 'announcement', {
-      title: a.title,
-      crumbs: [
-        ['Seleksi', req.site.prefix + '/'],
-        [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`],
-      ],
-      roundId,
-      phase,
-      groups,
-      total: a.rows.length,
-      printable: `/rounds/${encodeURIComponent(roundId)}/announcements/${phase}/html`,
-    });
-  });
+  app.get('/seleksi/:roundId/pengumuman/:phase', page, (req, reply) => announcementPage(deps, req, reply));
 };
+
+/** A published announcement of a round, by formation (404 before its phase). */
+async function announcementPage(deps: ServiceDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const p = req.params as { roundId?: string; phase?: string };
+  const roundId = idParam(p.roundId, 'Seleksi');
+  const phase = String(p.phase ?? '');
+  if (!(ANNOUNCEMENT_PHASES as readonly string[]).includes(phase)) throw notFound('Pengumuman', phase.slice(0, 40));
+  const { config, phase: roundPhase } = await loadRoundConfig(deps, roundId);
+  if (!phaseReached(roundPhase, ANNOUNCEMENT_FROM_PHASE[phase]!))
+    throw notFound('Pengumuman', ANNOUNCEMENT_LABEL[phase] ?? phase);
+  const a = await announcement(deps, roundId, phase);
+  const groups = config.formations
+    .map((f) => ({
+      formationId: f.formationId,
+      jabatan: f.jabatan,
+      unit: f.unit,
+      rows: a.rows
+        .filter((r) => r.formationId === f.formationId)
+        .map((r) => ({ ...r, resultLabel: RESULT_LABEL[r.result] ?? r.result })),
+    }))
+    .filter((g) => g.rows.length);
+  return renderPage(req, reply, 'announcement', {
+    title: a.title,
+    crumbs: [
+      ['Seleksi', req.site.prefix + '/'],
+      [config.name, `${req.site.prefix}/seleksi/${encodeURIComponent(roundId)}`],
+    ],
+    roundId,
+    phase,
+    groups,
+    total: a.rows.length,
+    printable: `/rounds/${encodeURIComponent(roundId)}/announcements/${phase}/html`,
+  });
+}
