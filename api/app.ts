@@ -17,6 +17,7 @@ import { roundOpsRoutes } from './routes/round-ops';
 import { roundRoutes } from './routes/rounds';
 import { taskRoutes } from './routes/tasks';
 import { auditRoutes } from './routes/audit';
+import { registerAuditJobs } from './routes/audit-jobs';
 import { careerRoutes } from './routes/careers';
 import { codecRoutes } from './routes/codec';
 import { examRoutes } from './routes/exam';
@@ -108,6 +109,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(taskRoutes, { deps: opts.deps });
   await app.register(careerRoutes, { deps: opts.deps });
   await app.register(auditRoutes, { deps: opts.deps, bundlePath: opts.bundlePath });
+  await registerAuditJobs(app, { deps: opts.deps, bundlePath: opts.bundlePath });
   await app.register(authRoutes, { deps: opts.deps });
   await app.register(examRoutes, { deps: opts.deps });
   await app.register(codecRoutes, { deps: opts.deps, corsOrigins: opts.codecCorsOrigins ?? [] });

@@ -176,36 +176,28 @@ export interface ChainVerification {
   problems: { problem: ChainProblem; seq: number | null; id: string | null; message: string }[];
 }
 
-/**
- * Recomputes a chain's hashes and, given the signed heads anchored in the Temporal history,
- * checks the chain against them: `ok` only when every row is intact and the chain still holds,
- * at the anchored seq, the hash that was signed. Without evidence only the internal hashes are
- * checked (as before anchoring existed).
- */
-export async function verifyChain(db: Db, chain: string, evidence?: AnchorEvidence): Promise<ChainVerification> {
-  const rows = await db.selectFrom('audit_log').selectAll().where('chain', '=', chain).orderBy('seq').execute();
-  const problems: ChainVerification['problems'] = [];
+type AuditRow = Awaited<ReturnType<typeof chainRows>>[number];
+type Problems = ChainVerification['problems'];
+type AnchorStatus = NonNullable<ChainVerification['anchor']>['status'];
+
+function chainRows(db: Db, chain: string) {
+  return db.selectFrom('audit_log').selectAll().where('chain', '=', chain).orderBy('seq').execute();
+}
+
+/** The first row whose seq, link or hash is wrong (rows in seq order), as a problem; none when intact. */
+function firstRowProblem(rows: AuditRow[]): Problems[number] | undefined {
   let prev = GENESIS;
   let expectedSeq = 1;
   for (const r of rows) {
-    if (r.seq !== expectedSeq) {
-      problems.push({
+    const at = { seq: r.seq, id: String(r.id) };
+    if (r.seq !== expectedSeq)
+      return {
         problem: 'gap',
-        seq: r.seq,
-        id: String(r.id),
+        ...at,
         message: `Baris ${expectedSeq}${r.seq - 1 > expectedSeq ? `–${r.seq - 1}` : ''} hilang dari tengah rantai`,
-      });
-      break;
-    }
-    if (r.prev_hash !== prev) {
-      problems.push({
-        problem: 'prev_hash',
-        seq: r.seq,
-        id: String(r.id),
-        message: `Baris ${r.seq} tidak menunjuk hash baris sebelumnya`,
-      });
-      break;
-    }
+      };
+    if (r.prev_hash !== prev)
+      return { problem: 'prev_hash', ...at, message: `Baris ${r.seq} tidak menunjuk hash baris sebelumnya` };
     const h = auditHash(prev, {
       chain: r.chain,
       seq: r.seq,
@@ -217,75 +209,94 @@ export async function verifyChain(db: Db, chain: string, evidence?: AnchorEviden
       payload: r.payload,
       occurredAt: new Date(r.occurred_at).toISOString(),
     });
-    if (h !== r.hash) {
-      problems.push({
-        problem: 'edited_row',
-        seq: r.seq,
-        id: String(r.id),
-        message: `Isi baris ${r.seq} diubah: hash-nya tidak cocok dengan isinya`,
-      });
-      break;
-    }
+    if (h !== r.hash)
+      return { problem: 'edited_row', ...at, message: `Isi baris ${r.seq} diubah: hash-nya tidak cocok dengan isinya` };
     prev = r.hash;
     expectedSeq += 1;
   }
-  const out: ChainVerification = { chain, rows: rows.length, ok: true, problems };
-  if (evidence) {
-    const mine = evidence.checkpoints.filter((c) => c.checkpoint.chain === chain);
-    for (const c of mine.filter((x) => !x.signatureValid)) {
-      problems.push({
-        problem: 'invalid_signature',
-        seq: c.checkpoint.seq,
-        id: null,
-        message: `Tanda tangan kepala rantai pada baris ${c.checkpoint.seq} (kunci ${c.checkpoint.keyId}) tidak sah${c.reason ? ` (${c.reason})` : ''}`,
-      });
+  return undefined;
+}
+
+/**
+ * Every signed head (oldest first) must still be in the chain with the hash that was signed. The
+ * last head that still matches and the first that does not bound where the rewrite began.
+ */
+function recomputedProblem(rows: AuditRow[], valid: AnchoredHead[]): Problems[number] | undefined {
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  let lastMatching = 0;
+  for (const c of [...valid].sort((a, b) => a.seq - b.seq)) {
+    const row = bySeq.get(c.seq);
+    if (c.seq === 0 || !row) continue;
+    if (row.hash === c.hash) {
+      lastMatching = c.seq;
+      continue;
     }
-    const valid = mine.filter((x) => x.signatureValid).map((x) => x.checkpoint);
-    const latest = valid.reduce<AnchoredHead | null>((m, c) => (!m || c.seq >= m.seq ? c : m), null);
-    const bySeq = new Map(rows.map((r) => [r.seq, r]));
-    let status: NonNullable<ChainVerification['anchor']>['status'] = latest
-      ? 'intact'
-      : mine.length
-        ? 'invalid_signature'
-        : 'not_anchored';
-    if (latest && latest.seq > 0 && !bySeq.has(latest.seq) && (rows.at(-1)?.seq ?? 0) < latest.seq) {
-      const last = rows.at(-1)?.seq ?? 0;
-      status = 'rows_deleted_after_head';
-      problems.push({
-        problem: 'rows_deleted_after_head',
-        seq: last + 1,
-        id: null,
-        message: `Rantai berakhir pada baris ${last}, padahal kepala yang ditandatangani (${latest.signedAt}) berada pada baris ${latest.seq}: ${latest.seq - last} baris terakhir dihapus`,
-      });
-    }
-    // Every signed head (oldest first) must still be in the chain with the hash that was signed.
-    // The last head that still matches and the first that does not bound where the rewrite began.
-    let lastMatching = 0;
-    for (const c of [...valid].sort((a, b) => a.seq - b.seq)) {
-      const row = bySeq.get(c.seq);
-      if (c.seq === 0 || !row) continue;
-      if (row.hash === c.hash) {
-        lastMatching = c.seq;
-        continue;
-      }
-      if (status === 'intact') status = 'chain_recomputed';
-      problems.push({
-        problem: 'chain_recomputed',
-        seq: c.seq,
-        id: String(row.id),
-        message: `Baris ${c.seq} memiliki hash lain daripada kepala rantai yang ditandatangani (${c.signedAt}): rantai diubah di antara baris ${lastMatching + 1} dan ${c.seq}, lalu hash-nya dihitung ulang`,
-      });
-      break;
-    }
-    const shown = latest ?? mine.at(-1)?.checkpoint ?? null;
-    out.anchor = {
-      status,
-      head: shown,
-      source: evidence.source,
-      checkpoints: mine.length,
-      rowsAfterHead: latest ? rows.filter((r) => r.seq > latest.seq).length : rows.length,
+    return {
+      problem: 'chain_recomputed',
+      seq: c.seq,
+      id: String(row.id),
+      message: `Baris ${c.seq} memiliki hash lain daripada kepala rantai yang ditandatangani (${c.signedAt}): rantai diubah di antara baris ${lastMatching + 1} dan ${c.seq}, lalu hash-nya dihitung ulang`,
     };
   }
+  return undefined;
+}
+
+/** The chain against the signed heads read for it: the anchor's summary, and its problems added to `problems`. */
+function checkAnchor(
+  chain: string,
+  rows: AuditRow[],
+  evidence: AnchorEvidence,
+  problems: Problems,
+): NonNullable<ChainVerification['anchor']> {
+  const mine = evidence.checkpoints.filter((c) => c.checkpoint.chain === chain);
+  for (const c of mine.filter((x) => !x.signatureValid)) {
+    problems.push({
+      problem: 'invalid_signature',
+      seq: c.checkpoint.seq,
+      id: null,
+      message: `Tanda tangan kepala rantai pada baris ${c.checkpoint.seq} (kunci ${c.checkpoint.keyId}) tidak sah${c.reason ? ` (${c.reason})` : ''}`,
+    });
+  }
+  const valid = mine.filter((x) => x.signatureValid).map((x) => x.checkpoint);
+  const latest = valid.reduce<AnchoredHead | null>((m, c) => (!m || c.seq >= m.seq ? c : m), null);
+  let status: AnchorStatus = latest ? 'intact' : mine.length ? 'invalid_signature' : 'not_anchored';
+  const last = rows.at(-1)?.seq ?? 0;
+  if (latest && latest.seq > 0 && !rows.some((r) => r.seq === latest.seq) && last < latest.seq) {
+    status = 'rows_deleted_after_head';
+    problems.push({
+      problem: 'rows_deleted_after_head',
+      seq: last + 1,
+      id: null,
+      message: `Rantai berakhir pada baris ${last}, padahal kepala yang ditandatangani (${latest.signedAt}) berada pada baris ${latest.seq}: ${latest.seq - last} baris terakhir dihapus`,
+    });
+  }
+  const recomputed = recomputedProblem(rows, valid);
+  if (recomputed) {
+    if (status === 'intact') status = 'chain_recomputed';
+    problems.push(recomputed);
+  }
+  return {
+    status,
+    head: latest ?? mine.at(-1)?.checkpoint ?? null,
+    source: evidence.source,
+    checkpoints: mine.length,
+    rowsAfterHead: latest ? rows.filter((r) => r.seq > latest.seq).length : rows.length,
+  };
+}
+
+/**
+ * Recomputes a chain's hashes and, given the signed heads anchored in the Temporal history,
+ * checks the chain against them: `ok` only when every row is intact and the chain still holds,
+ * at the anchored seq, the hash that was signed. Without evidence only the internal hashes are
+ * checked (as before anchoring existed).
+ */
+export async function verifyChain(db: Db, chain: string, evidence?: AnchorEvidence): Promise<ChainVerification> {
+  const rows = await chainRows(db, chain);
+  const problems: Problems = [];
+  const rowProblem = firstRowProblem(rows);
+  if (rowProblem) problems.push(rowProblem);
+  const out: ChainVerification = { chain, rows: rows.length, ok: true, problems };
+  if (evidence) out.anchor = checkAnchor(chain, rows, evidence, problems);
   problems.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
   out.ok = problems.length === 0;
   const first = problems[0];

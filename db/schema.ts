@@ -471,6 +471,7 @@ export interface Database {
   exam_bank_items: ExamBankItemsTable;
   exam_participants: ExamParticipantsTable;
   exam_sessions: ExamSessionsTable;
+  audit_jobs: AuditJobsTable;
 }
 
 // The online SKD exam (0016_exam, docs/exam.md).
@@ -526,4 +527,24 @@ export interface ExamSessionsTable {
   tkp: number | null;
   total: number | null;
   passed: boolean | null;
+}
+
+/** The auditor's background jobs (db/audit-jobs.ts, migration 0018). */
+export interface AuditJobsTable {
+  job_id: string;
+  kind: 'verify' | 'replay' | 'rederive';
+  round_id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+  requested_by: string;
+  requested_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  done: Generated<number>;
+  total: Generated<number>;
+  ok: boolean | null;
+  findings: number | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  instance_id: string;
+  heartbeat_at: Timestamp;
 }

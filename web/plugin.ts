@@ -17,6 +17,7 @@ import { consoleResultRoutes } from './routes/console-results';
 import { examRoutes } from './routes/exam';
 import { consoleCandidateRoutes } from './routes/console-candidate';
 import { consoleCareerRoutes } from './routes/console-career';
+import { consoleAuditRoutes } from './routes/console-audit';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -100,6 +101,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(examRoutes, { deps: opts.deps });
   await app.register(consoleCandidateRoutes, { deps: opts.deps });
   await app.register(consoleCareerRoutes, { deps: opts.deps });
+  await app.register(consoleAuditRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

@@ -17,6 +17,7 @@ import {
   exportRoundHistories,
   rederiveRound,
   replayHistories,
+  replaySummary,
   roundWorkflowIds,
   verifyAll,
   verifyCareerChain,
@@ -98,10 +99,16 @@ export const RoundAuditVerificationSchema = Type.Object({
   careers: Type.Array(ChainVerificationSchema),
 });
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (
-  app,
-  { deps, bundlePath },
-) => {
+/** GET /rounds/:roundId/audit/verify-all (and a verify job's result): the round's chain and every career's. */
+export const RoundVerifyAllSchema = Type.Object({
+  allOk: Type.Boolean(),
+  round: ChainVerificationSchema,
+  careers: Type.Array(ChainVerificationSchema),
+});
+
+type App = Parameters<FastifyPluginAsyncTypebox>[0];
+
+function historyRoutes(app: App, deps: ServiceDeps): void {
   app.get(
     '/audit/history',
     {
@@ -150,7 +157,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
       return reply.type('application/x-ndjson').send(lines.join(''));
     },
   );
+}
 
+function replayRoute(app: App, deps: ServiceDeps, bundlePath: string | undefined): void {
   app.post(
     '/audit/replay',
     {
@@ -185,16 +194,12 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
         await loadRoundConfig(deps, req.body.roundId);
         ids = await roundWorkflowIds(deps.db, req.body.roundId);
       } else throw new AppError(400, 'VALIDATION_FAILED', 'workflowId atau roundId wajib');
-      const results = await replayHistories(deps, ids, bundlePath);
-      return {
-        total: results.length,
-        ok: results.filter((r) => r.ok).length,
-        failed: results.filter((r) => !r.ok),
-        results,
-      };
+      return replaySummary(await replayHistories(deps, ids, bundlePath));
     },
   );
+}
 
+function timelineAndRederiveRoutes(app: App, deps: ServiceDeps): void {
   app.get(
     '/registrations/:registrationNo/timeline',
     {
@@ -230,7 +235,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
       return rederiveRound(deps.db, config);
     },
   );
+}
 
+function verifyRoutes(app: App, deps: ServiceDeps): void {
   app.get(
     '/rounds/:roundId/audit/verify-all',
     {
@@ -239,14 +246,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
         tags: ['audit'],
         summary: "Verify the round's chain and every appointed career's chain against their signed heads",
         params: RoundIdParams,
-        response: {
-          200: Type.Object({
-            allOk: Type.Boolean(),
-            round: ChainVerificationSchema,
-            careers: Type.Array(ChainVerificationSchema),
-          }),
-          ...errors(404),
-        },
+        response: { 200: RoundVerifyAllSchema, ...errors(404) },
       },
     },
     async (req) => verifyAll(deps, req.params.roundId),
@@ -285,7 +285,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
       return verifyChain(deps.db, unitChain(req.params.unit));
     },
   );
+}
 
+function keysRoute(app: App): void {
   app.get(
     '/audit/keys',
     {
@@ -306,4 +308,15 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundleP
     },
     async () => ({ active: auditSigner().activeKeyId, keys: auditPublicKeys() }),
   );
+}
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps; bundlePath?: string }> = async (
+  app,
+  { deps, bundlePath },
+) => {
+  historyRoutes(app, deps);
+  replayRoute(app, deps, bundlePath);
+  timelineAndRederiveRoutes(app, deps);
+  verifyRoutes(app, deps);
+  keysRoute(app);
 };

@@ -1,6 +1,7 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { replayInParallel } from '../../config/parallel-replay';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { dataConverter, payloadCodec } from '../../config/codec';
 import { type AnchorEvidence, type ChainVerification, verifyChain } from '../../db/audit';
@@ -14,6 +15,8 @@ import { ANCHOR_ACTIVITY } from '../../contracts';
 import { roundChain } from '../../contracts';
 import { careerChain } from '../../contracts';
 import type { Db } from '../../db/connection';
+import type { Database } from '../../db/schema';
+import type { Selectable } from 'kysely';
 import {
   finalRanking,
   optimalisasi,
@@ -95,19 +98,53 @@ export interface ReplayResult {
   events: number;
 }
 
+export interface ReplayOptions {
+  /** Replay in this many worker threads (config/parallel-replay.ts; 0: os.availableParallelism()); absent: inline. */
+  threads?: number;
+  /** Stops early (the results so far are returned). */
+  signal?: AbortSignal;
+}
+
+type Histories = AsyncIterable<{ workflowId: string; history: History }>;
+
+/** Each history's outcome on the bundle: inline (one thread), or spread over worker threads. */
+async function* replayOutcomes(
+  histories: Histories,
+  bundlePath: string,
+  threads: number | undefined,
+): AsyncGenerator<{ workflowId: string; error?: string }> {
+  if (threads !== undefined) {
+    yield* replayInParallel(histories, { bundlePath, codec: true, ...(threads > 0 ? { threads } : {}) });
+    return;
+  }
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() },
+    histories,
+  ))
+    yield {
+      workflowId: r.workflowId,
+      ...(r.error ? { error: String((r.error as Error).message ?? r.error).slice(0, 2000) } : {}),
+    };
+}
+
 /** Replays histories on the current workflow bundle: ok, or the determinism violation and where. */
 export async function replayHistories(
   deps: ServiceDeps,
   workflowIds: string[],
   bundlePath: string,
   onProgress?: (done: number, total: number) => void,
+  opts: ReplayOptions = {},
 ): Promise<ReplayResult[]> {
   const out: ReplayResult[] = [];
   const missing: ReplayResult[] = [];
+  const sizes = new Map<string, number>();
   const histories = (async function* () {
     for (const id of workflowIds) {
+      if (opts.signal?.aborted) return;
       try {
-        yield { workflowId: id, history: await deps.client.workflow.getHandle(id).fetchHistory() };
+        const history = await deps.client.workflow.getHandle(id).fetchHistory();
+        sizes.set(id, history.events?.length ?? 0);
+        yield { workflowId: id, history };
       } catch (err) {
         missing.push({
           workflowId: id,
@@ -118,26 +155,32 @@ export async function replayHistories(
       }
     }
   })();
-  const sizes = new Map<string, number>();
-  const tracked = (async function* () {
-    for await (const h of histories) {
-      sizes.set(h.workflowId, h.history.events?.length ?? 0);
-      yield h;
-    }
-  })();
-  for await (const r of Worker.runReplayHistories(
-    { workflowBundle: { codePath: bundlePath }, dataConverter: dataConverter() },
-    tracked,
-  )) {
+  for await (const r of replayOutcomes(histories, bundlePath, opts.threads)) {
     out.push({
       workflowId: r.workflowId,
       ok: !r.error,
-      ...(r.error ? { error: String((r.error as Error).message ?? r.error).slice(0, 2000) } : {}),
+      ...(r.error ? { error: r.error } : {}),
       events: sizes.get(r.workflowId) ?? 0,
     });
     onProgress?.(out.length + missing.length, workflowIds.length);
+    if (opts.signal?.aborted) break;
   }
   return [...out, ...missing];
+}
+
+/** The answer of a replay: counts, the failures, every result. */
+export function replaySummary(results: ReplayResult[]): {
+  total: number;
+  ok: number;
+  failed: ReplayResult[];
+  results: ReplayResult[];
+} {
+  return {
+    total: results.length,
+    ok: results.filter((r) => r.ok).length,
+    failed: results.filter((r) => !r.ok),
+    results,
+  };
 }
 
 /** Every workflow of the namespace (visibility). */
@@ -159,99 +202,107 @@ export interface TimelineEntry {
   alasan: string | null;
 }
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** A payload decoded with the auditor's configured keys (payloads are encrypted in the history); {} when unreadable. */
+async function decodedArgs(p: temporal.api.common.v1.IPayloads | null | undefined): Promise<Record<string, unknown>> {
+  const first = p?.payloads?.[0];
+  if (!first) return {};
+  const data = (await payloadCodec().decode([first as Payload]))[0]?.data;
+  if (!data) return {};
+  try {
+    return JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+const eventTime = (e: HistoryEvent): string =>
+  new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString();
+
+const UPDATE_LABEL: Record<string, string> = {
+  submitDocuments: 'Pelamar mengirim dokumen',
+  verifyDocuments: 'Verifikator memutus hasil administrasi',
+  fileSanggah: 'Pelamar mengajukan sanggah',
+  answerSanggah: 'Verifikator menjawab sanggah',
+  submitDrh: 'Pelamar mengisi DRH',
+};
+const SIGNAL_LABEL: Record<string, string> = {
+  skdResult: 'Nilai SKD diterima',
+  skbSelection: 'Penetapan peserta SKB diterima',
+  skbScore: 'Nilai SKB diterima',
+  finalResult: 'Hasil akhir diterima',
+  scheduleChanged: 'Jadwal diubah panitia',
+};
+const CANDIDATE_UPDATES = new Set(['submitDocuments', 'fileSanggah', 'submitDrh']);
+
+/** Why an Update was made, from its arguments (the decisions, the sanggah, the answer). */
+function updateReason(name: string, args: Record<string, unknown>): string | null {
+  if (name === 'verifyDocuments')
+    return ((args.decisions as { kind: string; result: string; reason?: string }[] | undefined) ?? [])
+      .map((d) => `${d.kind}: ${d.result}${d.reason ? ` (${d.reason})` : ''}`)
+      .join('; ');
+  if (name === 'fileSanggah') return String(args.reason ?? '');
+  if (name === 'answerSanggah') return `${args.accepted ? 'diterima' : 'ditolak'}: ${String(args.answer ?? '')}`;
+  return null;
+}
+
+/** What a signal carried, readable. */
+function signalDetail(name: string, args: Record<string, unknown>): string | null {
+  if (name === 'skdResult') return JSON.stringify(args.scores ?? {});
+  if (name === 'finalResult')
+    return `${String(args.result)} (nilai ${String(args.display)}, peringkat ${String(args.rank)})`;
+  if (name === 'skbSelection') return args.selected ? 'lolos' : 'tidak lolos';
+  return null;
+}
+
+/** One history event as a timeline entry, or null for an event that is no decision. */
+async function timelineEntry(e: HistoryEvent): Promise<TimelineEntry | null> {
+  const waktu = eventTime(e);
+  if (e.workflowExecutionStartedEventAttributes)
+    return { waktu, peristiwa: 'Pendaftaran diterima; proses seleksi dimulai', oleh: 'pelamar', alasan: null };
+  if (e.workflowExecutionUpdateAcceptedEventAttributes) {
+    const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+    const name = req?.input?.name ?? '';
+    const args = await decodedArgs(req?.input?.args);
+    const oleh = (args.reviewer as string | undefined) ?? (CANDIDATE_UPDATES.has(name) ? 'pelamar' : 'panitia');
+    return {
+      waktu,
+      peristiwa: UPDATE_LABEL[name] ?? `Pembaruan ${name}`,
+      oleh,
+      alasan: updateReason(name, args) || null,
+    };
+  }
+  if (e.workflowExecutionSignaledEventAttributes) {
+    const name = e.workflowExecutionSignaledEventAttributes.signalName ?? '';
+    const args = await decodedArgs(e.workflowExecutionSignaledEventAttributes.input);
+    return {
+      waktu,
+      peristiwa: SIGNAL_LABEL[name] ?? `Sinyal ${name}`,
+      oleh: 'panitia (impor/pemeringkatan)',
+      alasan: signalDetail(name, args),
+    };
+  }
+  if (e.timerFiredEventAttributes) return { waktu, peristiwa: 'Tenggat waktu tercapai', oleh: 'sistem', alasan: null };
+  if (e.workflowExecutionCompletedEventAttributes) {
+    const r = await decodedArgs(e.workflowExecutionCompletedEventAttributes.result);
+    return {
+      waktu,
+      peristiwa: `Proses selesai: ${String(r.outcome ?? '')}`,
+      oleh: 'sistem',
+      alasan: r.nip ? `NIP ${String(r.nip)}` : null,
+    };
+  }
+  return null;
+}
+
 /** A candidate's decisions, readable, from the workflow history (plus the tenggat met or missed). */
 export async function candidateTimeline(deps: ServiceDeps, registrationNo: string): Promise<TimelineEntry[]> {
   const history = await exportHistory(deps, candidateWorkflowId(registrationNo));
   const out: TimelineEntry[] = [];
-  // Payloads are encrypted in the history; the auditor's configured keys decrypt them here.
-  const payload = async (p: temporal.api.common.v1.IPayloads | null | undefined): Promise<Record<string, unknown>> => {
-    const first = p?.payloads?.[0];
-    if (!first) return {};
-    const data = (await payloadCodec().decode([first as Payload]))[0]?.data;
-    if (!data) return {};
-    try {
-      return JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return {};
-    }
-  };
-  const when = (e: temporal.api.history.v1.IHistoryEvent): string =>
-    new Date(Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6)).toISOString();
-  const UPDATE_LABEL: Record<string, string> = {
-    submitDocuments: 'Pelamar mengirim dokumen',
-    verifyDocuments: 'Verifikator memutus hasil administrasi',
-    fileSanggah: 'Pelamar mengajukan sanggah',
-    answerSanggah: 'Verifikator menjawab sanggah',
-    submitDrh: 'Pelamar mengisi DRH',
-  };
-  const SIGNAL_LABEL: Record<string, string> = {
-    skdResult: 'Nilai SKD diterima',
-    skbSelection: 'Penetapan peserta SKB diterima',
-    skbScore: 'Nilai SKB diterima',
-    finalResult: 'Hasil akhir diterima',
-    scheduleChanged: 'Jadwal diubah panitia',
-  };
   for (const e of history.events ?? []) {
-    if (e.workflowExecutionStartedEventAttributes) {
-      out.push({
-        waktu: when(e),
-        peristiwa: 'Pendaftaran diterima; proses seleksi dimulai',
-        oleh: 'pelamar',
-        alasan: null,
-      });
-    } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
-      const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
-      const name = req?.input?.name ?? '';
-      const args = await payload(req?.input?.args);
-      const who =
-        (args.reviewer as string | undefined) ??
-        (name === 'submitDocuments' || name === 'fileSanggah' || name === 'submitDrh' ? 'pelamar' : 'panitia');
-      const why =
-        name === 'verifyDocuments'
-          ? ((args.decisions as { kind: string; result: string; reason?: string }[] | undefined) ?? [])
-              .map((d) => `${d.kind}: ${d.result}${d.reason ? ` (${d.reason})` : ''}`)
-              .join('; ')
-          : name === 'fileSanggah'
-            ? String(args.reason ?? '')
-            : name === 'answerSanggah'
-              ? `${args.accepted ? 'diterima' : 'ditolak'}: ${String(args.answer ?? '')}`
-              : null;
-      out.push({
-        waktu: when(e),
-        peristiwa: UPDATE_LABEL[name] ?? `Pembaruan ${name}`,
-        oleh: who,
-        alasan: why || null,
-      });
-    } else if (e.workflowExecutionSignaledEventAttributes) {
-      const name = e.workflowExecutionSignaledEventAttributes.signalName ?? '';
-      const args = await payload(e.workflowExecutionSignaledEventAttributes.input);
-      const detail =
-        name === 'skdResult'
-          ? JSON.stringify(args.scores ?? {})
-          : name === 'finalResult'
-            ? `${String(args.result)} (nilai ${String(args.display)}, peringkat ${String(args.rank)})`
-            : name === 'skbSelection'
-              ? args.selected
-                ? 'lolos'
-                : 'tidak lolos'
-              : null;
-      out.push({
-        waktu: when(e),
-        peristiwa: SIGNAL_LABEL[name] ?? `Sinyal ${name}`,
-        oleh: 'panitia (impor/pemeringkatan)',
-        alasan: detail,
-      });
-    } else if (e.timerFiredEventAttributes) {
-      out.push({ waktu: when(e), peristiwa: 'Tenggat waktu tercapai', oleh: 'sistem', alasan: null });
-    } else if (e.workflowExecutionCompletedEventAttributes) {
-      const r = await payload(e.workflowExecutionCompletedEventAttributes.result);
-      out.push({
-        waktu: when(e),
-        peristiwa: `Proses selesai: ${String(r.outcome ?? '')}`,
-        oleh: 'sistem',
-        alasan: r.nip ? `NIP ${String(r.nip)}` : null,
-      });
-    }
+    const entry = await timelineEntry(e);
+    if (entry) out.push(entry);
   }
   return out;
 }
@@ -263,44 +314,47 @@ export interface Difference {
   rederived: unknown;
 }
 
-/**
- * Re-derives every SKD pass/fail, SKB cut, final rank, optimalisasi placement and NIP of a round
- * from the recorded inputs with the domain functions, and lists every difference.
- */
-export async function rederiveRound(
-  db: Db,
-  config: RoundConfig,
-): Promise<{ checked: Record<string, number>; differences: Difference[] }> {
-  const diffs: Difference[] = [];
-  const roundId = config.roundId;
-  const apps = await db.selectFrom('applications').selectAll().where('round_id', '=', roundId).execute();
-  const byNo = new Map(apps.map((a) => [a.registration_no, a]));
+type Selected<T extends keyof Database> = Selectable<Database[T]>;
+type FinalCandidate = Parameters<typeof finalRanking>[0][number] & { formationId: string };
 
-  const skd = await db
-    .selectFrom('skd_scores')
-    .selectAll()
-    .where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : [''])
-    .execute();
-  for (const s of skd) {
+/** What a round's re-derivation reads: its applications, SKD scores and published rankings. */
+interface RederiveInputs {
+  config: RoundConfig;
+  byNo: Map<string, Selected<'applications'>>;
+  registrationNos: string[];
+  skd: Selected<'skd_scores'>[];
+  formations: Map<string, RoundConfig['formations'][number]>;
+}
+
+async function rederiveInputs(db: Db, config: RoundConfig): Promise<RederiveInputs> {
+  const apps = await db.selectFrom('applications').selectAll().where('round_id', '=', config.roundId).execute();
+  const registrationNos = apps.length ? apps.map((a) => a.registration_no) : [''];
+  const skd = await db.selectFrom('skd_scores').selectAll().where('registration_no', 'in', registrationNos).execute();
+  return {
+    config,
+    byNo: new Map(apps.map((a) => [a.registration_no, a])),
+    registrationNos,
+    skd,
+    formations: new Map(config.formations.map((f) => [f.formationId, f])),
+  };
+}
+
+function rankings(db: Db, roundId: string, kind: 'skb_selection' | 'final') {
+  return db.selectFrom('rankings').selectAll().where('round_id', '=', roundId).where('kind', '=', kind).execute();
+}
+
+function skdDifferences({ skd, byNo, config }: RederiveInputs): Difference[] {
+  return skd.flatMap((s) => {
     const a = byNo.get(s.registration_no)!;
     const o = skdOutcome({ twk: s.twk, tiu: s.tiu, tkp: s.tkp }, a.category as Category, config.passingGrades);
-    if (o.passed !== s.passed)
-      diffs.push({
-        what: 'SKD lulus/tidak',
-        registrationNo: s.registration_no,
-        published: s.passed,
-        rederived: o.passed,
-      });
-  }
+    return o.passed === s.passed
+      ? []
+      : [{ what: 'SKD lulus/tidak', registrationNo: s.registration_no, published: s.passed, rederived: o.passed }];
+  });
+}
 
-  const sel = await db
-    .selectFrom('rankings')
-    .selectAll()
-    .where('round_id', '=', roundId)
-    .where('kind', '=', 'skb_selection')
-    .execute();
-  const skdByNo = new Map(skd.map((s) => [s.registration_no, s]));
-  const formations = new Map(config.formations.map((f) => [f.formationId, f]));
+function skbDifferences({ skd, byNo, config, formations }: RederiveInputs, sel: Selected<'rankings'>[]): Difference[] {
+  const diffs: Difference[] = [];
   for (const [formationId, f] of formations) {
     const passed = skd
       .filter((s) => s.passed && byNo.get(s.registration_no)?.formation_id === formationId)
@@ -318,14 +372,13 @@ export async function rederiveRound(
         });
     }
   }
+  return diffs;
+}
 
-  const fin = await db
-    .selectFrom('rankings')
-    .selectAll()
-    .where('round_id', '=', roundId)
-    .where('kind', '=', 'final')
-    .execute();
-  const cands = fin.map((r) => {
+/** The final ranking's candidates, from the published rows and the recorded SKD scores. */
+function finalCandidates({ skd, byNo }: RederiveInputs, fin: Selected<'rankings'>[]): FinalCandidate[] {
+  const skdByNo = new Map(skd.map((s) => [s.registration_no, s]));
+  return fin.map((r) => {
     const s = skdByNo.get(r.registration_no);
     const a = byNo.get(r.registration_no)!;
     return {
@@ -337,6 +390,14 @@ export async function rederiveRound(
       birthDate: a.birth_date,
     };
   });
+}
+
+function finalRankDifferences(
+  formations: RederiveInputs['formations'],
+  fin: Selected<'rankings'>[],
+  cands: FinalCandidate[],
+): Difference[] {
+  const diffs: Difference[] = [];
   for (const [formationId, f] of formations) {
     for (const r of finalRanking(
       cands.filter((c) => c.formationId === formationId),
@@ -352,10 +413,19 @@ export async function rederiveRound(
         });
     }
   }
+  return diffs;
+}
+
+async function optimalisasiDifferences(
+  db: Db,
+  { config, formations }: RederiveInputs,
+  fin: Selected<'rankings'>[],
+  cands: FinalCandidate[],
+): Promise<Difference[]> {
   const declines = await db
     .selectFrom('optimalisasi_declines')
     .select(['registration_no', 'formation_id'])
-    .where('round_id', '=', roundId)
+    .where('round_id', '=', config.roundId)
     .execute();
   const placements = optimalisasi(
     config.formations.map((f) => ({
@@ -368,6 +438,7 @@ export async function rederiveRound(
     cands,
     new Set(declines.map((d) => `${d.registration_no}|${d.formation_id}`)),
   );
+  const diffs: Difference[] = [];
   for (const pub of fin) {
     const placed = placements.find((p) => p.registrationNo === pub.registration_no);
     const lulusRank = finalRanking(
@@ -383,14 +454,19 @@ export async function rederiveRound(
         rederived: `${want} ${placed?.toFormationId ?? ''}`.trim(),
       });
   }
+  return diffs;
+}
 
+/** Every NIP checked against the birth date, sex and TMT it encodes, and for duplicates. */
+async function nipDifferences(db: Db, { byNo, registrationNos }: RederiveInputs) {
   const appts = await db
     .selectFrom('appointments')
     .selectAll()
-    .where('registration_no', 'in', apps.length ? apps.map((a) => a.registration_no) : [''])
+    .where('registration_no', 'in', registrationNos)
     .where('nip', 'is not', null)
     .execute();
   const seen = new Set<string>();
+  const diffs: Difference[] = [];
   for (const p of appts) {
     const a = byNo.get(p.registration_no)!;
     const n = parseNip(p.nip!);
@@ -407,15 +483,38 @@ export async function rederiveRound(
         rederived: problems.map((x) => x.message).join('; '),
       });
   }
+  return { checked: appts.length, diffs };
+}
+
+/**
+ * Re-derives every SKD pass/fail, SKB cut, final rank, optimalisasi placement and NIP of a round
+ * from the recorded inputs with the domain functions, and lists every difference.
+ */
+export async function rederiveRound(
+  db: Db,
+  config: RoundConfig,
+): Promise<{ checked: Record<string, number>; differences: Difference[] }> {
+  const inputs = await rederiveInputs(db, config);
+  const sel = await rankings(db, config.roundId, 'skb_selection');
+  const fin = await rankings(db, config.roundId, 'final');
+  const cands = finalCandidates(inputs, fin);
+  const diffs = [
+    ...skdDifferences(inputs),
+    ...skbDifferences(inputs, sel),
+    ...finalRankDifferences(inputs.formations, fin, cands),
+    ...(await optimalisasiDifferences(db, inputs, fin, cands)),
+  ];
+  const nip = await nipDifferences(db, inputs);
+  diffs.push(...nip.diffs);
   // Online SKD sessions (issue 19): each score re-scored from its answers and bank version's keys.
-  const exam = await rederiveExamScores(db, roundId);
+  const exam = await rederiveExamScores(db, config.roundId);
   for (const d of exam.differences) diffs.push({ what: 'SKD daring', ...d });
   return {
     checked: {
-      skd: skd.length,
+      skd: inputs.skd.length,
       skbSelection: sel.length,
       final: fin.length,
-      nip: appts.length,
+      nip: nip.checked,
       examSessions: exam.checked,
     },
     differences: diffs,
@@ -537,6 +636,7 @@ export async function verifyAll(
   deps: ServiceDeps,
   roundId: string,
   publicKeys: AuditPublicKey[] = auditPublicKeys(),
+  onProgress?: (done: number, total: number) => void,
 ): Promise<RoundVerification> {
   await loadRoundConfig(deps, roundId);
   const nips = await deps.db
@@ -549,9 +649,10 @@ export async function verifyAll(
     .orderBy('p.nip')
     .execute();
   const round = await verifyAnchoredChain(deps, roundChain(roundId), roundWorkflowId(roundId), publicKeys);
+  onProgress?.(1, nips.length + 1);
   const careers: ChainVerification[] = [];
   // The career workflow runs under its opaque id (a NIP only for careers started before migration 0010).
-  for (const n of nips)
+  for (const n of nips) {
     careers.push(
       await verifyAnchoredChain(
         deps,
@@ -560,6 +661,8 @@ export async function verifyAll(
         publicKeys,
       ),
     );
+    onProgress?.(careers.length + 1, nips.length + 1);
+  }
   return { allOk: round.ok && careers.every((c) => c.ok), round, careers };
 }
 
