@@ -12,6 +12,8 @@ export type AuditJobStatus = AuditJobsTable['status'];
 export type AuditJobRow = Selectable<AuditJobsTable>;
 
 export const AUDIT_JOB_KINDS: readonly AuditJobKind[] = ['verify', 'replay', 'rederive'];
+/** A job's id: a random UUID. */
+export const AUDIT_JOB_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 export async function insertAuditJob(
   db: Db,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AuditJobRow } from '../../db/audit-jobs';
+import { AUDIT_JOB_ID_PATTERN, type AuditJobRow } from '../../db/audit-jobs';
 import { requireUser } from '../plugins/auth';
 import { errors, Id, Nullable, StringEnum } from '../schemas/common';
 import { PageOf, PageQueryProps } from '../schemas/page';
@@ -17,7 +17,7 @@ declare module 'fastify' {
   }
 }
 
-const JOB_ID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const JOB_ID = AUDIT_JOB_ID_PATTERN;
 const Kind = StringEnum(['verify', 'replay', 'rederive'], {
   description:
     "verify: the round's chain and every career's against their signed heads; replay: the histories of the round, its candidates and its careers on the current code; rederive: every decision recomputed from the recorded inputs",

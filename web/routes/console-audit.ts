@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../api/errors';
 import { auditJobDetail, auditJobView } from '../../api/routes/audit-jobs';
 import type { ServiceDeps } from '../../api/services/deps';
 import { listRoundsPage } from '../../api/services/rounds';
-import { AUDIT_JOB_KINDS, type AuditJobKind } from '../../db/audit-jobs';
+import { AUDIT_JOB_ID_PATTERN, AUDIT_JOB_KINDS, type AuditJobKind } from '../../db/audit-jobs';
 import type { ChainVerification } from '../../db/audit';
 import { wib } from '../labels';
 import { renderPage } from '../render';
@@ -17,7 +17,7 @@ import { requireStaff } from '../staff';
  */
 const C = '/konsol/audit';
 const ROLES = ['auditor', 'hr'] as const;
-const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const JOB_ID = new RegExp(AUDIT_JOB_ID_PATTERN);
 const ROUND_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export const JOB_KIND_LABEL: Record<AuditJobKind, string> = {
