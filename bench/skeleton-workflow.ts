@@ -9,9 +9,11 @@ import {
 import { stageAttr } from '../contracts';
 
 /**
- * The candidate workflow's skeleton for bench:e2e: the same messages, local activities, timer
- * and search-attribute upserts on the successful path, with no-op bodies. What the real
- * workflow costs beyond this is the cost of its rules and its PostgreSQL writes.
+ * The candidate workflow's skeleton for bench:e2e: the same messages, local activities, timers
+ * and search-attribute upserts on the successful path, with no-op bodies: the registration
+ * timer and the round-record check when it fires, the verification deadline (a timer the
+ * decision cancels), the round's announcements, the DRH deadline. What the real workflow
+ * costs beyond this is the cost of its rules and its PostgreSQL writes.
  */
 const la = proxyLocalActivities<{ noop: (what: string) => Promise<void> }>({ startToCloseTimeout: '10 seconds' });
 
@@ -22,8 +24,13 @@ export const skSkd = defineSignal<[unknown]>('skdResult');
 export const skSelection = defineSignal<[unknown]>('skbSelection');
 export const skSkbScore = defineSignal<[unknown]>('skbScore');
 export const skFinal = defineSignal<[unknown]>('finalResult');
+export const skAnnounced = defineSignal<[unknown]>('roundAnnounced');
 
-export async function skeletonCandidate(input: { closesAtMs: number }): Promise<string> {
+export async function skeletonCandidate(input: {
+  closesAtMs: number;
+  verificationDueMs: number;
+  drhDueMs: number;
+}): Promise<string> {
   let docs = false;
   let verified = false;
   let drh = false;
@@ -51,12 +58,15 @@ export async function skeletonCandidate(input: { closesAtMs: number }): Promise<
   setHandler(skSelection, () => void (selection = true));
   setHandler(skSkbScore, () => void (skb = true));
   setHandler(skFinal, () => void (final = true));
+  setHandler(skAnnounced, () => undefined);
+  const due = (ms: number): number => Math.max(ms - Date.now(), 1);
 
-  await condition(() => false, Math.max(input.closesAtMs - Date.now(), 1)); // registration closes
+  await condition(() => false, due(input.closesAtMs)); // registration closes
+  await la.noop('roundDeadline'); // has the round moved it?
   if (!docs) return 'documents_missing';
   stage('verification');
   await la.noop('assignTask');
-  await condition(() => verified);
+  if (!(await condition(() => verified, due(input.verificationDueMs)))) return 'reviewer_late';
   stage('awaiting_skd');
   await condition(() => skd);
   await la.noop('recordSkd');
@@ -70,7 +80,7 @@ export async function skeletonCandidate(input: { closesAtMs: number }): Promise<
   await condition(() => final);
   await la.noop('recordFinal');
   stage('appointment');
-  await condition(() => drh);
+  if (!(await condition(() => drh, due(input.drhDueMs)))) return 'drh_missed';
   await la.noop('appoint');
   stage('appointed');
   return 'appointed';
