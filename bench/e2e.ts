@@ -14,13 +14,21 @@
  * The round is a simulation whose phases are advanced once their work is done (issue 20): no
  * stage races a timer, whatever the machine's speed.
  *
- *   npm run bench:e2e -- [--candidates 10000] [--concurrency 16]
+ * The skeleton gets the round's messages the real candidates got (read from a real history: the
+ * advances' schedule changes, the announcements), one after the other, at the same places, and
+ * both drivers wait for the registration to be taken before uploading (as the portal shows it),
+ * so that the two histories differ only where the workflows do. `--dump-history` prints the
+ * longest sampled real history and the first skeleton's, event by event, to stderr.
+ *
+ *   npm run bench:e2e -- [--candidates 10000] [--concurrency 16] [--dump-history]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { ROOT } from '../config';
@@ -37,19 +45,46 @@ import { layoutSchedule } from '../demo/driver';
 import { sampleDrh, wib } from '../demo/synthetic';
 import { withDefaults } from '../domain';
 import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
-import { candidateWorkflowId, type RoundPhase } from '../contracts';
+import { candidateStatusQuery, candidateWorkflowId, type RoundPhase } from '../contracts';
+import { skRoundMessages } from './skeleton-workflow';
 import { arg, benchDb, benchTemporal, quick, report, round3 } from './lib';
 
 const N = arg('candidates', quick ? 300 : 10_000);
 const CONC = arg('concurrency', 16);
 const FORMATIONS = 4;
-/** How many roundAnnounced signals a workflow's history holds. */
-async function announcementsOf(client: Client, workflowId: string): Promise<number> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter(
-    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'roundAnnounced',
-  ).length;
+/** One line per event (type and what it names), to stderr: where a history's events come from. */
+async function dumpHistory(client: Client, workflowId: string): Promise<void> {
+  for (const e of (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+    const what =
+      e.workflowExecutionSignaledEventAttributes?.signalName ??
+      e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
+      e.activityTaskScheduledEventAttributes?.activityType?.name ??
+      '';
+    console.error(`event ${String(e.eventId)} ${String(e.eventType)} ${what}`);
+  }
 }
+
+/**
+ * The round's messages (announcements, schedule changes) a workflow's history holds, by where
+ * they came: before the verification decision, between it and the SKD result, after the final
+ * result. The skeleton gets the same ones at the same places.
+ */
+type RoundMessages = { registration: string[]; beforeSkd: string[]; afterFinal: string[] };
+async function roundMessagesOf(client: Client, workflowId: string): Promise<RoundMessages> {
+  const out: RoundMessages = { registration: [], beforeSkd: [], afterFinal: [] };
+  let segment: keyof RoundMessages | null = 'registration';
+  for (const e of (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+    const name =
+      e.workflowExecutionSignaledEventAttributes?.signalName ??
+      e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    if (name === 'verifyDocuments') segment = 'beforeSkd';
+    else if (name === 'skdResult') segment = null;
+    else if (name === 'finalResult') segment = 'afterFinal';
+    else if (segment && (name === 'roundAnnounced' || name === 'scheduleChanged')) out[segment].push(name);
+  }
+  return out;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const JPEG = Buffer.concat([
   Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
@@ -234,6 +269,8 @@ async function main(): Promise<void> {
             });
             nos[i] = r.registrationNo;
             births.set(r.registrationNo, { i, birth });
+            // As on the portal: the candidate sees the registration taken (its status) before uploading.
+            await env.client.workflow.getHandle(candidateWorkflowId(r.registrationNo)).query(candidateStatusQuery);
             const doc = await storeDocument(
               deps,
               r.registrationNo,
@@ -353,8 +390,13 @@ async function main(): Promise<void> {
       Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
     );
     const realEvents = lengths.reduce((s, x) => s + x, 0) / lengths.length;
-    // The round's announcements a real candidate received: the skeleton gets as many.
-    const realAnnouncements = await announcementsOf(env.client, candidateWorkflowId(nos[0]!));
+    // The round's messages a real candidate received: the skeleton gets the same, in the same places.
+    const realRoundMessages = await roundMessagesOf(env.client, candidateWorkflowId(nos[0]!));
+    if (process.argv.includes('--dump-history')) {
+      const longest = sample[lengths.indexOf(Math.max(...lengths))]!;
+      console.error(`event lengths ${lengths.join(' ')}`);
+      await dumpHistory(env.client, candidateWorkflowId(longest));
+    }
     const realRss = rss.stop();
     await stopWorker(worker);
 
@@ -373,7 +415,10 @@ async function main(): Promise<void> {
     const done = (what: string): Promise<void> => until(`skeleton ${what}`, async () => (counts[what] ?? 0) >= N);
     const skRss = rssSampler(sk.pid!);
     const skeleton: Phases = {};
-    const closesAtMs = Date.now() + Math.max(30_000, N * 30);
+    // Registration closes as the real round's did: by an advance (a schedule change to now), or at its instant.
+    await sql`create table bench_skeleton_documents (sha256 text primary key, content bytea not null)`.execute(db);
+    const advanced = realRoundMessages.registration.includes('scheduleChanged');
+    const closesAtMs = Date.now() + (advanced ? 86_400_000 : Math.max(30_000, N * 30));
     const ids = Array.from({ length: N }, (_, i) => `skeleton/${roundId}-${i}`);
     const h = (id: string): ReturnType<typeof env.client.workflow.getHandle> => env.client.workflow.getHandle(id);
     await timed(
@@ -387,18 +432,37 @@ async function main(): Promise<void> {
               { closesAtMs, verificationDueMs: closesAtMs + 30 * 86_400_000, drhDueMs: closesAtMs + 60 * 86_400_000 },
             ],
           });
-          await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp' }] }] });
+          // As the real candidate: the registration seen taken, then the document stored (the same
+          // hash and PostgreSQL write), then submitted.
+          await handle.query(skRoundMessages);
+          const content = Buffer.concat([JPEG, Buffer.from(id)]);
+          const sha256 = createHash('sha256').update(content).digest('hex');
+          await sql`insert into bench_skeleton_documents (sha256, content) values (${sha256}, ${content})`.execute(db);
+          await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp', sha256 }] }] });
         });
       },
       skeleton,
     );
-    await sleep(Math.max(0, closesAtMs - Date.now()));
-    await done('assignTask');
-    const signalAll = async (name: string, what = name): Promise<void> => {
+    const signalAll = async (name: string, arg: unknown = { phaseKey: name }): Promise<void> => {
       // The round signals in pages of 500, 50 at a time; the same here.
       for (let k = 0; k < ids.length; k += 50)
-        await Promise.all(ids.slice(k, k + 50).map((id) => h(id).signal(name, { phaseKey: what })));
+        await Promise.all(ids.slice(k, k + 50).map((id) => h(id).signal(name, arg)));
     };
+    // The round's messages one after the other, each taken by every skeleton before the next (as
+    // the real round's are: the driver advances once the previous phase's work is done).
+    let said = 0;
+    const roundSays = async (names: string[]): Promise<void> => {
+      for (const name of names) {
+        await signalAll(name, { phaseKey: `${name}-${said}`, key: 'registrationCloses', to: new Date().toISOString() });
+        said += 1;
+        await pool(ids, CONC, async (id) => {
+          while ((await h(id).query<number>('roundMessages')) < said) await sleep(50);
+        });
+      }
+    };
+    await roundSays(realRoundMessages.registration);
+    if (!advanced) await sleep(Math.max(0, closesAtMs - Date.now()));
+    await done('assignTask');
     await timed(
       'verification',
       async () =>
@@ -409,9 +473,7 @@ async function main(): Promise<void> {
         )),
       skeleton,
     );
-    // As the round does when it advances past the administrative check and past the announcement.
-    // (administrasi, skd_participants), and once more after the final ranking (final).
-    for (let k = 0; k < Math.min(2, realAnnouncements); k++) await signalAll('roundAnnounced', `announce-${k}`);
+    await roundSays(realRoundMessages.beforeSkd);
     await timed(
       'SKD fan-out and SKB cut',
       async () => {
@@ -429,7 +491,7 @@ async function main(): Promise<void> {
         await done('recordSkbScore');
         await signalAll('finalResult');
         await done('recordFinal');
-        for (let k = 2; k < realAnnouncements; k++) await signalAll('roundAnnounced', `announce-${k}`);
+        await roundSays(realRoundMessages.afterFinal);
       },
       skeleton,
     );
@@ -456,6 +518,10 @@ async function main(): Promise<void> {
       async (id) => Number((await h(id).describe()).historyLength),
     );
     const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
+    if (process.argv.includes('--dump-history')) {
+      console.error(`event lengths ${skLengths.join(' ')}`);
+      await dumpHistory(env.client, ids[0]!);
+    }
     const skPeak = skRss.stop();
     await stopWorker(sk);
 
@@ -475,7 +541,7 @@ async function main(): Promise<void> {
       candidates: N,
       eventsPerCandidate: round3(realEvents),
       skeletonEventsPerCandidate: round3(skEvents),
-      announcementsPerCandidate: realAnnouncements,
+      roundMessagesPerCandidate: realRoundMessages,
       workerRssMb: mb(realRss),
       skeletonWorkerRssMb: mb(skPeak),
       phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),

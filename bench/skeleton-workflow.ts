@@ -1,5 +1,6 @@
 import {
   condition,
+  defineQuery,
   defineSignal,
   defineUpdate,
   proxyLocalActivities,
@@ -11,8 +12,9 @@ import { stageAttr } from '../contracts';
 /**
  * The candidate workflow's skeleton for bench:e2e: the same messages, local activities, timers
  * and search-attribute upserts on the successful path, with no-op bodies: the registration
- * timer and the round-record check when it fires, the verification deadline (a timer the
- * decision cancels), the round's announcements, the DRH deadline. What the real workflow
+ * timer (re-armed when the round moves it) and the round-record check when it fires, the
+ * verification deadline (a timer the decision cancels), the round's announcements and schedule
+ * changes, the DRH deadline. What the real workflow
  * costs beyond this is the cost of its rules and its PostgreSQL writes.
  */
 const la = proxyLocalActivities<{ noop: (what: string) => Promise<void> }>({ startToCloseTimeout: '10 seconds' });
@@ -25,6 +27,9 @@ export const skSelection = defineSignal<[unknown]>('skbSelection');
 export const skSkbScore = defineSignal<[unknown]>('skbScore');
 export const skFinal = defineSignal<[unknown]>('finalResult');
 export const skAnnounced = defineSignal<[unknown]>('roundAnnounced');
+export const skScheduleChanged = defineSignal<[{ key: string; to: string }]>('scheduleChanged');
+/** How many round messages (announcements, schedule changes) it has taken: the driver waits on it. */
+export const skRoundMessages = defineQuery<number>('roundMessages');
 
 export async function skeletonCandidate(input: {
   closesAtMs: number;
@@ -38,6 +43,9 @@ export async function skeletonCandidate(input: {
   let selection = false;
   let skb = false;
   let final = false;
+  let closesAtMs = input.closesAtMs;
+  let closesMoved = false;
+  let roundMessages = 0;
   const stage = (s: string): void => upsertSearchAttributes([{ key: stageAttr, value: s }]);
   setHandler(skSubmitDocuments, async () => {
     await la.noop('documents');
@@ -58,10 +66,21 @@ export async function skeletonCandidate(input: {
   setHandler(skSelection, () => void (selection = true));
   setHandler(skSkbScore, () => void (skb = true));
   setHandler(skFinal, () => void (final = true));
-  setHandler(skAnnounced, () => undefined);
+  setHandler(skAnnounced, () => void (roundMessages += 1));
+  setHandler(skScheduleChanged, ({ key, to }) => {
+    roundMessages += 1;
+    if (key !== 'registrationCloses') return;
+    closesAtMs = Date.parse(to);
+    closesMoved = true;
+  });
+  setHandler(skRoundMessages, () => roundMessages);
   const due = (ms: number): number => Math.max(ms - Date.now(), 1);
 
-  await condition(() => false, due(input.closesAtMs)); // registration closes
+  // Registration closes at its instant, re-armed when the round moves it (an advance: now).
+  for (;;) {
+    closesMoved = false;
+    if (!(await condition(() => closesMoved, due(closesAtMs)))) break;
+  }
   await la.noop('roundDeadline'); // has the round moved it?
   if (!docs) return 'documents_missing';
   stage('verification');
