@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ExamActivities } from '../../activities/exam';
 import {
   EXAM_BATCH_MAX,
@@ -15,6 +15,16 @@ import { examLayout } from '../../domain';
 
 export const acts = proxyActivities<ExamActivities>({
   startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/**
+ * The proctor's copy of the start (one idempotent row update) runs beside the workflow task: at a
+ * slot's opening every candidate starts at once, and a scheduled activity would add a task, a
+ * round trip and three events to each session just as its first answers arrive.
+ */
+export const local = proxyLocalActivities<Pick<ExamActivities, 'examSessionStarted'>>({
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 

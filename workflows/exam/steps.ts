@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { ExamSessionState } from '../../contracts';
-import { acts, type ExamRun, iso } from './state';
+import { acts, type ExamRun, iso, local } from './state';
 
 const refOf = ({ input }: ExamRun) => ({
   sessionId: input.sessionId,
@@ -22,7 +22,7 @@ export async function absent(r: ExamRun): Promise<ExamSessionState> {
 /** From the first open: the deadline timer or the submit ends the session, then an activity scores it. */
 export async function sit(r: ExamRun): Promise<ExamSessionState> {
   const { input, s } = r;
-  await acts.examSessionStarted({ sessionId: input.sessionId, startedAt: s.startedAt!, deadline: s.deadline! });
+  await local.examSessionStarted({ sessionId: input.sessionId, startedAt: s.startedAt!, deadline: s.deadline! });
   await condition(() => r.submitted, Math.max(Date.parse(s.deadline!) - Date.now(), 1));
   s.endedBy = r.submitted ? 'submit' : 'timer';
   s.status = 'scoring';
