@@ -116,6 +116,10 @@ describe('a supervisor in the browser', () => {
     await page.click('#form-skp button[type="submit"]');
     await page.waitForURL(/\?tersimpan=skp$/);
     expect(await page.locator('#h-skp + ol').innerText()).toContain('Laporan bulanan tepat waktu');
+    // A stale copy of the plan's form (another tab): refused with the reason, the plan unchanged.
+    const _csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const stale = await page.request.post(`${page.url().split('?')[0]}/skp`, { form: { _csrf, expectations: 'Lain' } });
+    expect([stale.status(), await stale.text()]).toEqual([409, expect.stringContaining('data-code="WRONG_STAGE"')]);
 
     await page.selectOption('#period', '1');
     await page.fill('#notes', 'Target semester tercapai; perlu pelatihan pencatatan elektronik.');

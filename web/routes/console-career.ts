@@ -81,7 +81,12 @@ const PLAIN = new RegExp(MULTI_LINE_PATTERN);
 
 /** One form of the SKP cycle: who may send it, how its fields are read, and the workflow Update it sends. */
 interface CycleForm {
-  may: (s: CareerStatus, username: string) => boolean;
+  /** Whose form it is (the assigned supervisor; for the evaluation also the unit head after an escalation). */
+  writer: (s: CareerStatus, username: string) => boolean;
+  /** What the career must be waiting for. */
+  due: CareerDue;
+  /** The page section the form is in (where a stale form's refusal is shown). */
+  section: string;
   /** The field the workflow's refusal is shown at. */
   field: string;
   parse: (body: unknown, s: CareerStatus, username: string) => { errors: FieldErrors; args?: [unknown] };
@@ -134,24 +139,33 @@ function parseEvaluation(body: unknown, _s: CareerStatus, username: string): Ret
 
 const FORMS: Record<string, CycleForm> = {
   skp: {
-    may: (s, u) => isSupervisor(s, u) && careerDue(s).includes('expectations'),
+    writer: isSupervisor,
+    due: 'expectations',
+    section: 'h-skp',
     field: 'expectations',
     parse: parseExpectations,
     update: setExpectationsUpdate as unknown as CycleForm['update'],
   },
   dialog: {
-    may: (s, u) => isSupervisor(s, u) && careerDue(s).includes('check_in'),
+    writer: isSupervisor,
+    due: 'check_in',
+    section: 'h-dialog',
     field: 'period',
     parse: parseCheckIn,
     update: checkInUpdate as unknown as CycleForm['update'],
   },
   penilaian: {
-    may: (s, u) => (isSupervisor(s, u) || s.escalatedTo === u) && careerDue(s).includes('evaluation'),
+    writer: (s, u) => isSupervisor(s, u) || s.escalatedTo === u,
+    due: 'evaluation',
+    section: 'h-penilaian',
     field: 'hasilKerja',
     parse: parseEvaluation,
     update: evaluateUpdate as unknown as CycleForm['update'],
   },
 };
+
+const may = (f: CycleForm, s: CareerStatus, username: string): boolean =>
+  f.writer(s, username) && careerDue(s).includes(f.due);
 
 const idOf = (req: FastifyRequest): string => {
   const id = String((req.params as { id?: string }).id ?? '');
@@ -175,7 +189,7 @@ async function detailView(
   const id = idOf(req);
   const s = await careerStatus(deps, id, user);
   const history = await careerHistory(deps, s.nip);
-  const forms = Object.fromEntries(Object.entries(FORMS).map(([k, f]) => [k, f.may(s, user.username)]));
+  const forms = Object.fromEntries(Object.entries(FORMS).map(([k, f]) => [k, may(f, s, user.username)]));
   const saved = SAVED[str(req.query, 'tersimpan', 20)];
   const errors = opts.errors ?? {};
   return renderPage(
@@ -217,8 +231,15 @@ async function submitForm(deps: ServiceDeps, req: FastifyRequest, reply: Fastify
   const form = Object.hasOwn(FORMS, name) ? FORMS[name]! : undefined;
   if (!form) throw notFound('Formulir', name.slice(0, 20));
   const s = await careerStatus(deps, id, user);
-  if (!form.may(s, user.username))
-    throw new AppError(403, 'NOT_ASSIGNED', 'Formulir ini hanya untuk atasan langsung pegawai ini, pada tahapnya');
+  if (!form.writer(s, user.username))
+    throw new AppError(403, 'NOT_ASSIGNED', 'Formulir ini hanya untuk atasan langsung pegawai ini');
+  if (!may(form, s, user.username)) {
+    const stale = {
+      code: 'WRONG_STAGE',
+      message: 'Formulir ini sudah tidak berlaku: sudah dicatat atau belum waktunya',
+    };
+    return detailView(deps, req, reply, user, { errors: { [form.section]: stale }, status: 409 });
+  }
   const body = req.body as Body | undefined;
   const values = Object.fromEntries(
     ['expectations', 'period', 'notes', 'hasilKerja', 'perilaku', 'once'].map((k) => [k, str(body, k, 20_000)]),
