@@ -14,6 +14,7 @@ import {
   type RoundConfig,
   type RoundSchedule,
   type PassingCheck,
+  type SanggahStage,
   type SkdScores,
 } from '../domain';
 import {
@@ -137,16 +138,29 @@ export function createCandidateActivities({ db, faults, client }: ActivityDeps) 
       return typeof v === 'string' ? v : null;
     },
 
-    async recordStage(i: Ctx & { stage: CandidateStage; outcome?: CandidateOutcome; reason?: string }): Promise<void> {
+    /**
+     * A stage reached (or the path ended). A sanggah stage is written once the window is known
+     * (`window`, from the announcement its decision was announced with) — and, when the window
+     * still waits for its announcement, once before without it.
+     */
+    async recordStage(
+      i: Ctx & {
+        stage: CandidateStage;
+        outcome?: CandidateOutcome;
+        reason?: string;
+        window?: { stage: SanggahStage; opensAt: string; closesAt: string };
+      },
+    ): Promise<void> {
+      const w = i.window;
       await withAudit(
         i,
         i.outcome ? 'candidate.ended' : 'candidate.stage',
         i.outcome ? 'ended' : `stage:${i.stage}:${i.at}`,
         'system',
         i.reason ?? null,
-        { stage: i.stage, outcome: i.outcome ?? null },
+        { stage: i.stage, outcome: i.outcome ?? null, ...(w ? { window: w } : {}) },
         async (trx) => {
-          if (i.stage === 'sanggah') await notify.sanggahOpened(trx, { registrationNo: i.registrationNo, at: i.at });
+          if (w) await notify.sanggahOpened(trx, { registrationNo: i.registrationNo, at: i.at, ...w });
         },
         i.stage,
         i.outcome ?? null,

@@ -209,21 +209,21 @@ export const notify = {
     }
   },
 
-  /** A sanggah window opens: administrasi with the announcement, SKD and final at once. */
-  async sanggahOpened(trx: Trx, i: { registrationNo: string; stage?: SanggahStageName; at: string }): Promise<void> {
+  /** A sanggah window opens: it starts when the candidate's result was announced (workflows/candidate). */
+  async sanggahOpened(
+    trx: Trx,
+    i: { registrationNo: string; stage: SanggahStageName; at: string; opensAt: string; closesAt: string },
+  ): Promise<void> {
     const who = await recipient(trx, i.registrationNo);
-    const stage = i.stage ?? (await sanggahStageOf(trx, i.registrationNo));
-    const s = who.config.schedule;
-    const opens = stage === 'administrasi' ? s.announcementAt : i.at;
+    const stage = i.stage;
     await send(trx, who, {
       template: 'sanggah-opened',
       subject: `Masa sanggah ${STAGE_LABEL[stage]} dibuka`,
-      dedupeKey: `sanggah-opened:${i.registrationNo}:${stage}:${i.at}`,
-      ...(stage === 'administrasi' ? { topic: announcementTopic(who.roundId), notBefore: laterOf(opens, i.at) } : {}),
-      data: {
-        stageLabel: STAGE_LABEL[stage],
-        closes: formatWib(Date.parse(opens) + s.sanggahDays * dayMs(who.config)),
-      },
+      dedupeKey: `sanggah-opened:${i.registrationNo}:${stage}:${i.opensAt}`,
+      ...(stage === 'administrasi'
+        ? { topic: announcementTopic(who.roundId), notBefore: laterOf(i.opensAt, i.at) }
+        : {}),
+      data: { stageLabel: STAGE_LABEL[stage], closes: formatWib(Date.parse(i.closesAt)) },
     });
   },
 
@@ -331,20 +331,3 @@ export const notify = {
     });
   },
 };
-
-/** Which decision a sanggah window that opens now is about: the latest recorded one that went against the candidate. */
-async function sanggahStageOf(trx: Trx, registrationNo: string): Promise<SanggahStageName> {
-  const f = await trx
-    .selectFrom('final_results')
-    .select('result')
-    .where('registration_no', '=', registrationNo)
-    .executeTakeFirst();
-  if (f?.result === 'tidak_lulus') return 'final';
-  const k = await trx
-    .selectFrom('skd_scores')
-    .select('passed')
-    .where('registration_no', '=', registrationNo)
-    .executeTakeFirst();
-  if (k && !k.passed) return 'skd';
-  return 'administrasi';
-}

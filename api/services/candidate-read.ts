@@ -18,7 +18,6 @@ import type {
 import { notFound } from '../errors';
 import type { ServiceDeps } from './deps';
 
-const DAY = 86_400_000;
 const iso = (d: Date | string | number): string => new Date(d).toISOString();
 
 interface AuditRow {
@@ -71,6 +70,15 @@ function wordingOf(action: string, p: Record<string, unknown>, reason: string | 
   }
 }
 
+/** Which decision a sanggah stage row follows: the latest one recorded before it. */
+function sanggahStageBefore(audit: AuditRow[], seq: number): SanggahStage {
+  const before = audit
+    .filter((x) => x.seq < seq)
+    .reverse()
+    .find((x) => ['verification.decided', 'skd.recorded', 'final.recorded'].includes(x.action));
+  return before?.action === 'final.recorded' ? 'final' : before?.action === 'skd.recorded' ? 'skd' : 'administrasi';
+}
+
 /**
  * A candidate's status read from PostgreSQL, where every activity of the candidate's workflow
  * writes its outcome with an audit row: the stage column, the decision tables, the tasks, the
@@ -120,7 +128,6 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
     .executeTakeFirst();
   if (!row) throw notFound('Pendaftaran', registrationNo);
   const config = row.config as RoundConfig;
-  const dayMs = config.simulation?.dayMs ?? DAY;
 
   const [audit, tasks, sanggahRows] = await Promise.all([
     db
@@ -163,20 +170,15 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
     });
   }
 
-  // The latest sanggah window: which decision it follows, and when it opened.
+  // The latest sanggah window: which decision it follows, and when it closes (written by the
+  // workflow once the announcement it starts with is known; absent while it waits for it).
   let windowStage: SanggahStage | undefined;
   let windowEnd: number | undefined;
-  for (const [i, a] of audit.entries()) {
-    if (a.action !== 'candidate.stage' || (a.payload as { stage?: string }).stage !== 'sanggah') continue;
-    const before = audit
-      .slice(0, i)
-      .reverse()
-      .find((x) => ['verification.decided', 'skd.recorded', 'final.recorded'].includes(x.action));
-    windowStage =
-      before?.action === 'final.recorded' ? 'final' : before?.action === 'skd.recorded' ? 'skd' : 'administrasi';
-    const opens =
-      windowStage === 'administrasi' ? Date.parse(config.schedule.announcementAt) : new Date(a.occurred_at).getTime();
-    windowEnd = opens + config.schedule.sanggahDays * dayMs;
+  for (const a of audit) {
+    const p = a.payload as { stage?: string; window?: { stage: SanggahStage; closesAt: string } } | null;
+    if (a.action !== 'candidate.stage' || p?.stage !== 'sanggah') continue;
+    windowStage = p.window?.stage ?? sanggahStageBefore(audit, a.seq);
+    windowEnd = p.window ? Date.parse(p.window.closesAt) : undefined;
   }
   const sg = windowStage ? sanggahRows.find((r) => r.stage === windowStage) : undefined;
 

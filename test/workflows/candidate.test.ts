@@ -15,12 +15,13 @@ import {
   candidateWorkflowId,
   fileSanggahUpdate,
   finalResultSignal,
-  scheduleChangedSignal,
   skbScoreSignal,
   skbSelectionSignal,
+  roundAnnouncedSignal,
   skdResultSignal,
   submitDrhUpdate,
   verifyDocumentsUpdate,
+  type AnnouncementKind,
   type CandidateStatus,
   type DocumentDecision,
 } from '../../contracts';
@@ -76,6 +77,13 @@ const readMatches = async (registrationNo: string, workflow?: CandidateStatus): 
     comparableStatus(workflow ?? (await status(registrationNo))),
   );
 };
+/** As the round does once an announcement is out (contracts roundAnnouncedSignal): `at` is the round's instant. */
+const announce = (registrationNo: string, announcement: AnnouncementKind, at: string | number): Promise<void> =>
+  handleOf(registrationNo).signal(roundAnnouncedSignal, {
+    announcement,
+    at: new Date(at).toISOString(),
+    phaseKey: `announce-${announcement}`,
+  });
 const rejectionType = (e: unknown): string | undefined =>
   e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : undefined;
 
@@ -346,6 +354,7 @@ describe('candidate workflow paths', () => {
       (e) => rejectionType(e) === 'WINDOW_CLOSED',
     );
     await sleepUntil(config.schedule.announcementAt);
+    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
     await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: 'pendek' }] })).rejects.toSatisfy(
       (e) => rejectionType(e) === 'INVALID_SANGGAH',
     );
@@ -379,6 +388,7 @@ describe('candidate workflow paths', () => {
     const { registrationNo } = await throughVerification(config, tms);
     const h = handleOf(registrationNo);
     await sleepUntil(config.schedule.announcementAt);
+    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
     await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
     const s = await status(registrationNo);
     await h.executeUpdate(answerSanggahUpdate, {
@@ -387,31 +397,27 @@ describe('candidate workflow paths', () => {
     expect((await h.result()).outcome).toBe('tms');
   });
 
-  it('HR postpones the announcement after a TMS decision: the sanggah window moves with it (never ends before the announcement)', async () => {
+  // Fairness (issue 16): fails on the code before it, where the window was the schedule's
+  // [announcementAt, + sanggahDays) whether or not the round had announced (checked on main).
+  it('the administrasi window starts when the round announces: announced late, the TMS candidate still gets every day of it', async () => {
     const config = await newRound();
     const { registrationNo } = await throughVerification(config, tms);
     const h = handleOf(registrationNo);
-    const moved = new Date(
-      Date.parse(config.schedule.announcementAt) + (config.schedule.sanggahDays + 2) * DAY,
-    ).toISOString();
-    // As the round does: the new instant recorded (the API reads it), then sent to its candidates.
-    await db
-      .updateTable('rounds')
-      .set({ config: JSON.stringify({ ...config, schedule: { ...config.schedule, announcementAt: moved } }) })
-      .where('round_id', '=', config.roundId)
-      .execute();
-    await h.signal(scheduleChangedSignal, { phaseKey: 'schedule-1', key: 'announcementAt', to: moved });
-    const windowEnd = new Date(Date.parse(moved) + config.schedule.sanggahDays * DAY).toISOString();
-    await expect
-      .poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 })
-      .toBe(windowEnd);
-    // Past the window the old announcement would have opened: still waiting, not yet open.
-    await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
+    // The scheduled announcement and the window it would have opened pass unannounced.
+    await sleepUntil(config.schedule.announcementAt, (config.schedule.sanggahDays + 1) * DAY);
     expect((await status(registrationNo)).stage).toBe('sanggah');
+    expect((await status(registrationNo)).deadlines.sanggah).toBeUndefined();
     await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy(
       (e) => rejectionType(e) === 'WINDOW_CLOSED',
     );
-    await sleepUntil(moved);
+    await readMatches(registrationNo);
+    const at = await env.currentTimeMs();
+    await announce(registrationNo, 'administrasi', at);
+    const windowEnd = new Date(at + config.schedule.sanggahDays * DAY).toISOString();
+    await expect
+      .poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 })
+      .toBe(windowEnd);
+    await env.sleep(config.schedule.sanggahDays * DAY - 120_000); // the last minutes of the window
     const filed = await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
     expect(filed.sanggah?.filedAt).toBeTruthy();
     await expect
@@ -420,9 +426,76 @@ describe('candidate workflow paths', () => {
     await readMatches(registrationNo);
   });
 
+  // Fairness (issue 16): fails on the code before it (the decision was accepted; checked on main).
+  it('no verification decision is accepted once the administrasi announcement is out', async () => {
+    const config = await newRound();
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+    await sleepUntil(config.schedule.registrationCloses);
+    const s = await status(registrationNo);
+    expect(s.stage).toBe('verification');
+    await announce(registrationNo, 'administrasi', await env.currentTimeMs());
+    await expect(
+      handleOf(registrationNo).executeUpdate(verifyDocumentsUpdate, {
+        args: [{ reviewer: s.reviewer!, decisions: allMs(s) }],
+      }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'ANNOUNCED');
+    expect((await status(registrationNo)).administrasi).toBeNull();
+  });
+
+  // Fairness (issue 16): fails on the code before it (the answer was accepted; checked on main).
+  it('no administrasi sanggah answer is accepted once the SKD participants are announced; the candidate ends TMS', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughVerification(config, tms);
+    const h = handleOf(registrationNo);
+    await sleepUntil(config.schedule.announcementAt);
+    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
+    await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
+    const waiting = await status(registrationNo);
+    expect(waiting.deadlines.sanggahReviewer).toBeDefined();
+    await announce(registrationNo, 'skd_participants', await env.currentTimeMs());
+    await expect(
+      h.executeUpdate(answerSanggahUpdate, {
+        args: [{ reviewer: waiting.reviewer!, accepted: true, answer: 'Verifikator keliru membaca masa berlaku STR' }],
+      }),
+    ).rejects.toSatisfy((e) => rejectionType(e) === 'ANNOUNCED');
+    const r = await h.result();
+    expect(r.outcome).toBe('tms');
+    expect(r.decisions.at(-1)?.why).toBe('sanggah belum dijawab saat peserta SKD diumumkan');
+    await readMatches(registrationNo, r);
+  });
+
+  // Fairness (issue 16): fails on the code before it, where the final window opened with the
+  // result whether or not the final announcement was out (checked on main).
+  it('the final sanggah window starts at the later of the result and the final announcement', async () => {
+    const config = await newRound();
+    const { registrationNo } = await throughSkd(config);
+    const h = handleOf(registrationNo);
+    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
+    await h.signal(finalResultSignal, finalSignal('tidak_lulus'));
+    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('sanggah');
+    await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy(
+      (e) => rejectionType(e) === 'WINDOW_CLOSED',
+    );
+    // A window opened with the result would be over by now.
+    await env.sleep((config.schedule.sanggahDays + 1) * DAY);
+    expect((await status(registrationNo)).stage).toBe('sanggah');
+    const at = await env.currentTimeMs();
+    await announce(registrationNo, 'final', at);
+    await expect
+      .poll(async () => (await status(registrationNo)).deadlines.sanggah, { timeout: 10_000 })
+      .toBe(new Date(at + config.schedule.sanggahDays * DAY).toISOString());
+    const filed = await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    expect(filed.sanggah).toMatchObject({ stage: 'final' });
+    await readMatches(registrationNo);
+  });
+
   it('TMS with no appeal in the window → ended; a late appeal is refused', async () => {
     const config = await newRound();
     const { registrationNo } = await throughVerification(config, tms);
+    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
     await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
     expect((await handleOf(registrationNo).result()).outcome).toBe('tms');
     await expect(
@@ -496,8 +569,9 @@ describe('candidate workflow paths', () => {
       await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
       await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
     } else {
-      // The round opens a final sanggah by default: let the window pass.
+      // The round opens a final sanggah by default: announced, let the window pass.
       await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('sanggah');
+      await announce(registrationNo, 'final', await env.currentTimeMs());
       await env.sleep(config.schedule.sanggahDays * DAY + 60_000);
     }
     const r = await h.result();

@@ -39,16 +39,13 @@ function roundMessages(st: CandidateState): void {
   setHandler(candidateStatusQuery, () => st.s);
   setHandler(
     scheduleChangedSignal,
-    once<ScheduleChangedSignal>(st, (sig) => {
-      st.schedule[sig.key] = sig.to as never;
-      if (st.s.stage === 'sanggah' && st.s.deadlines.sanggah) st.s.deadlines.sanggah = iso(sanggahWindowEnd(st));
-    }),
+    once<ScheduleChangedSignal>(st, (sig) => void (st.schedule[sig.key] = sig.to as never)),
   );
   setHandler(
     skdResultSignal,
     once<SkdResultSignal>(
       st,
-      (sig) => void (st.skd = sig),
+      (sig) => void ((st.skd = sig), (st.skdAt = now())),
       (sig) => !!sig.correction,
     ),
   );
@@ -62,7 +59,7 @@ function roundMessages(st: CandidateState): void {
   );
   setHandler(
     finalResultSignal,
-    once<FinalResultSignal>(st, (sig) => void (st.final = sig)),
+    once<FinalResultSignal>(st, (sig) => void ((st.final = sig), (st.finalAt = now()))),
   );
   setHandler(
     roundAnnouncedSignal,
@@ -111,6 +108,8 @@ function applicantUpdates(st: CandidateState): void {
     {
       validator: ({ reason }) => {
         if (s.sanggah?.filedAt) reject('ALREADY_APPEALED', 'Sanggah hanya dapat diajukan satu kali');
+        if (st.window.stage === 'administrasi' && st.announced.skd_participants !== undefined)
+          reject('ANNOUNCED', 'Peserta SKD sudah diumumkan; masa sanggah administrasi telah berakhir');
         if (s.stage !== 'sanggah')
           reject('NOT_ELIGIBLE_FOR_SANGGAH', 'Tidak ada keputusan yang dapat disanggah pada tahap ini');
         const opens = st.window.opens();
@@ -158,6 +157,8 @@ function reviewerUpdates(st: CandidateState): void {
       validator: ({ reviewer, decisions }: { reviewer: string; decisions: DocumentDecision[] }) => {
         if (s.stage !== 'verification' || s.administrasi !== null)
           reject('WRONG_STAGE', 'Pendaftaran ini tidak sedang dalam verifikasi administrasi');
+        if (st.announced.administrasi !== undefined)
+          reject('ANNOUNCED', 'Hasil seleksi administrasi sudah diumumkan; keputusan verifikasi tidak dapat diubah');
         if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas verifikasi ini tidak ditugaskan kepada Anda');
         const submitted = s.documents.map((d) => d.kind).sort();
         const decided = decisions.map((d) => d.kind).sort();
@@ -183,6 +184,8 @@ function reviewerUpdates(st: CandidateState): void {
         if (s.stage !== 'sanggah' || !s.sanggah?.filedAt)
           reject('WRONG_STAGE', 'Tidak ada sanggah yang menunggu jawaban');
         if (s.sanggah.accepted !== null) reject('ALREADY_DECIDED', 'Sanggah ini sudah dijawab');
+        if (s.sanggah.stage === 'administrasi' && st.announced.skd_participants !== undefined)
+          reject('ANNOUNCED', 'Peserta SKD sudah diumumkan; sanggah administrasi tidak dapat dijawab lagi');
         if (reviewer !== s.reviewer) reject('NOT_ASSIGNED', 'Tugas jawab sanggah ini tidak ditugaskan kepada Anda');
         if (!answer?.trim()) reject('INVALID_DECISION', 'Jawaban sanggah wajib disertai alasan');
       },

@@ -52,6 +52,9 @@ export interface CandidateState {
   s: CandidateStatus;
   ctx: { registrationNo: string; roundId: string };
   skd?: SkdResultSignal;
+  /** When the latest SKD result and final result arrived (their signal's task). */
+  skdAt?: number;
+  finalAt?: number;
   selection?: SkbSelectionSignal;
   skbScore?: SkbScoreSignal;
   final?: FinalResultSignal;

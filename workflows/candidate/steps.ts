@@ -4,7 +4,7 @@ import type { CandidateStatus } from '../../contracts';
 import { waitForDeadline } from '../deadline';
 import { type CandidateState, db, decide, type Ending, iso, now, sanggahWindowEnd, setStage } from './state';
 
-type Key = 'registrationCloses' | 'announcementAt' | 'drhDeadline';
+type Key = 'registrationCloses' | 'drhDeadline';
 
 /** Waits until the handlers running now have written what they accepted (safe message handlers). */
 export const handlersFinished = (): Promise<void> => condition(allHandlersFinished);
@@ -57,19 +57,29 @@ async function review(
   }
 }
 
-/** Opens a sanggah window; returns true when an appeal was filed and accepted. */
+/**
+ * A sanggah window: it starts when the candidate's result is announced (`opens()`; undefined
+ * while the announcement has not come — the stage is sanggah, the window not yet open) and lasts
+ * sanggahDays. Returns true when an appeal was filed and accepted; false when none was filed in
+ * the window, it was rejected, or (administrasi) the SKD participants were announced unanswered.
+ */
 async function sanggah(st: CandidateState, stage: SanggahStage, opens: () => number | undefined): Promise<boolean> {
   st.window = { stage, opens };
   st.s.sanggah = null;
-  st.s.deadlines.sanggah = iso(sanggahWindowEnd(st));
+  delete st.s.deadlines.sanggah;
   setStage(st, 'sanggah');
-  await db.recordStage({ ...st.ctx, stage: 'sanggah', at: iso() });
+  if (opens() === undefined) {
+    await db.recordStage({ ...st.ctx, stage: 'sanggah', at: iso() });
+    await condition(() => opens() !== undefined);
+  }
   const end = (): number => sanggahWindowEnd(st);
-  const confirm = stage === 'administrasi' ? 'announcementAt' : undefined;
-  const filed = await until(st, end, () => st.s.sanggah !== null, confirm);
-  if (!filed) return false;
+  st.s.deadlines.sanggah = iso(end());
+  const window = { stage, opensAt: iso(opens()), closesAt: iso(end()) };
+  await db.recordStage({ ...st.ctx, stage: 'sanggah', window, at: iso() });
+  if (!(await until(st, end, () => st.s.sanggah !== null))) return false;
   const answerDue = Math.max(end(), now()) + st.input.schedule.jawabSanggahDays * st.day;
-  await review(st, 'sanggah', stage, answerDue, () => st.s.sanggah?.accepted !== null);
+  const overtaken = (): boolean => stage === 'administrasi' && st.announced.skd_participants !== undefined;
+  await review(st, 'sanggah', stage, answerDue, () => st.s.sanggah?.accepted !== null || overtaken());
   return st.s.sanggah!.accepted === true;
 }
 
@@ -87,9 +97,11 @@ export async function checkAdministrasi(st: CandidateState): Promise<Ending | un
   await review(st, 'verification', 'administrasi', firstDue, () => st.s.administrasi !== null);
   if (st.s.administrasi === 'MS') return;
   const appealable = st.input.sanggahStages.includes('administrasi');
-  // The administrasi window opens with the announcement, and moves with it while HR postpones it.
-  if (!appealable || !(await sanggah(st, 'administrasi', () => instantMs(st.schedule.announcementAt))))
-    return { outcome: 'tms', why: 'tidak memenuhi syarat administrasi' };
+  // The TMS decision waits for the round's administrasi announcement: the window starts then.
+  if (!appealable || !(await sanggah(st, 'administrasi', () => st.announced.administrasi)))
+    return st.s.sanggah?.filedAt && st.s.sanggah.accepted === null
+      ? { outcome: 'tms', why: 'sanggah belum dijawab saat peserta SKD diumumkan' }
+      : { outcome: 'tms', why: 'tidak memenuhi syarat administrasi' };
   st.s.administrasi = 'MS';
 }
 
@@ -117,8 +129,8 @@ export async function sitSkd(st: CandidateState): Promise<Ending | undefined> {
     });
     if (outcome.passed) return;
     if (!st.input.sanggahStages.includes('skd') || reused) return failed;
+    const opens = st.skdAt; // the SKD result is the SKD announcement: the window starts with its arrival
     st.skd = undefined;
-    const opens = now(); // the SKD result is the SKD announcement
     if (!(await sanggah(st, 'skd', () => opens))) return failed; // accepted: waits for the corrected score
   }
 }
@@ -152,9 +164,11 @@ export async function finalResult(st: CandidateState): Promise<Ending | undefine
     if (f.result !== 'tidak_lulus') return;
     const failed: Ending = { outcome: 'tidak_lulus', why: `peringkat ${f.rank}` };
     if (!st.input.sanggahStages.includes('final')) return failed;
+    // The window starts at the later of the result's arrival and the round's final announcement.
+    const arrived = st.finalAt!;
+    const opens = (): number | undefined => st.announced.final && Math.max(arrived, st.announced.final);
     st.final = undefined;
-    const opens = now();
-    if (!(await sanggah(st, 'final', () => opens))) return failed; // accepted: waits for the corrected result
+    if (!(await sanggah(st, 'final', opens))) return failed; // accepted: waits for the corrected result
   }
 }
 
