@@ -7,6 +7,7 @@ import { createUser } from '../../db/users';
 import { DAY, JPEG, openRound, PDF, PERAWAT_DOCS, registration } from '../helpers/candidates';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { candidateWorkflowId, roundAnnouncedSignal } from '../../contracts';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -201,7 +202,13 @@ describe('a candidate and a reviewer through the HTTP API', () => {
     });
     expect([twice.statusCode, twice.json().error.code]).toEqual([409, 'TASK_FINISHED']);
 
-    // No appeal in the window; a late one is refused with a clear message.
+    // The round announces (here the test, as the round would); no appeal in the window; a late one
+    // is refused with a clear message.
+    await env.client.workflow.getHandle(candidateWorkflowId(registrationNo)).signal(roundAnnouncedSignal, {
+      announcement: 'administrasi',
+      at: config.schedule.announcementAt,
+      phaseKey: 'announce-administrasi',
+    });
     await env.sleep(
       Date.parse(config.schedule.announcementAt) +
         config.schedule.sanggahDays * DAY +

@@ -10,6 +10,7 @@ import {
   answerSanggahUpdate,
   candidateWorkflowId,
   fileSanggahUpdate,
+  roundAnnouncedSignal,
   verifyDocumentsUpdate,
   type CandidateStatus,
   type DocumentDecision,
@@ -151,6 +152,12 @@ describe('the sanggah goes to a second reviewer', { timeout: 240_000 }, () => {
     registrationNo: string,
   ): Promise<{ reviewer: string; note: string | null }> {
     await sleepUntil(config.schedule.announcementAt);
+    // As the round does once the administrasi result is announced: the window starts then.
+    await handleOf(registrationNo).signal(roundAnnouncedSignal, {
+      announcement: 'administrasi',
+      at: config.schedule.announcementAt,
+      phaseKey: 'announce-administrasi',
+    });
     await handleOf(registrationNo).executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
     await sleepUntil(
       new Date(Date.parse(config.schedule.announcementAt) + config.schedule.sanggahDays * DAY).toISOString(),

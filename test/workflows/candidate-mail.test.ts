@@ -14,6 +14,7 @@ import {
   finalResultSignal,
   skbScoreSignal,
   skbSelectionSignal,
+  roundAnnouncedSignal,
   skdResultSignal,
   submitDrhUpdate,
   verifyDocumentsUpdate,
@@ -103,9 +104,17 @@ describe('a candidate driven through the workflow gets the mails of its events',
     expect(registered.text).toContain(formatWib(config.schedule.registrationCloses));
     expect(registered.text).toMatch(/WIB/);
 
-    // The TMS result and the sanggah window wait for the announcement (rows written, not sent).
+    // The TMS result waits for the announcement; the round announces (roundAnnounced, at its
+    // scheduled instant) and the sanggah window opens then: both mails held till it (written, not sent).
     await reached(no, 'sanggah');
-    const held = (await outboxOf(no)).filter((r) => r.topic === announcementTopic(config.roundId));
+    await handleOf(no).signal(roundAnnouncedSignal, {
+      announcement: 'administrasi',
+      at: config.schedule.announcementAt,
+      phaseKey: 'announce-administrasi',
+    });
+    const heldOf = async () => (await outboxOf(no)).filter((r) => r.topic === announcementTopic(config.roundId));
+    await expect.poll(async () => (await heldOf()).length, { timeout: 30_000 }).toBe(2);
+    const held = await heldOf();
     expect(held.map((r) => r.dedupe_key.split(':')[0]).sort()).toEqual(['administrasi', 'sanggah-opened']);
     for (const r of held) {
       expect(r.sent_at).toBeNull();
