@@ -13,7 +13,10 @@ import {
   recordLatsarUpdate,
 } from '../../contracts';
 import {
+  answerSanggahUpdate,
   candidateStatusQuery,
+  fileSanggahUpdate,
+  roundAnnouncedSignal,
   extendDeadlineUpdate,
   roundStateQuery,
   candidateWorkflowId,
@@ -84,6 +87,12 @@ export const scenarios: { name: string; run: (c: Ctx) => Promise<{ workflowId: s
     // The candidate's 1.0 baseline (no patches): MS, SKD, SKB, lulus, DRH, NIP and SK.
     name: 'candidate-1.0-appointed',
     run: async (c) => appointedCandidate(c),
+  },
+  {
+    // TMS; the round announces late (roundAnnounced), the window starts then; the appeal is
+    // filed in it and rejected.
+    name: 'candidate-1.0-sanggah-late-announcement',
+    run: async (c) => sanggahAfterLateAnnouncement(c),
   },
   {
     // Registration extended by the round, its notice not yet arrived; the close fires, the
@@ -184,6 +193,49 @@ async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workfl
     (x) => x.stage === 'appointment',
   );
   await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
+  await h.result();
+  return { workflowId: h.workflowId };
+}
+
+async function sanggahAfterLateAnnouncement({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
+  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'sanggah');
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
+  const s = await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.stage === 'verification',
+  );
+  await h.executeUpdate(verifyDocumentsUpdate, {
+    args: [
+      {
+        reviewer: s.reviewer!,
+        decisions: s.documents.map((d) =>
+          d.kind === 'str'
+            ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' }
+            : { kind: d.kind, result: 'MS' as const },
+        ),
+      },
+    ],
+  });
+  // The round announces two days after the scheduled instant; the window starts then.
+  const at = Date.parse(config.schedule.announcementAt) + 2 * DAY;
+  await sleepTo(env, at);
+  await h.signal(roundAnnouncedSignal, {
+    announcement: 'administrasi',
+    at: new Date(at).toISOString(),
+    phaseKey: 'announce-administrasi',
+  });
+  await sleepTo(env, at + 60_000);
+  await h.executeUpdate(fileSanggahUpdate, {
+    args: [{ reason: 'STR saya diperpanjang sebelum pendaftaran ditutup; bukti terlampir.' }],
+  });
+  const w = await poll(
+    () => h.query(candidateStatusQuery),
+    (x) => x.deadlines.sanggahReviewer !== undefined,
+  );
+  await h.executeUpdate(answerSanggahUpdate, {
+    args: [{ reviewer: w.reviewer!, accepted: false, answer: 'Perpanjangan STR terbit setelah pendaftaran ditutup' }],
+  });
   await h.result();
   return { workflowId: h.workflowId };
 }

@@ -33,6 +33,7 @@ describe('golden histories replay on the current code', () => {
         'candidate-1.0-appointed.json',
         'candidate-1.0-close-confirmed.json',
         'candidate-1.0-decision-in-flight.json',
+        'candidate-1.0-sanggah-late-announcement.json',
         'career-1.0-probation-pns.json',
         'career-1.0-late-evaluation.json',
       ]),
