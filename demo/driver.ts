@@ -231,6 +231,12 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   };
   const sanggahMs = (config.schedule.sanggahDays ?? 3) * dayMs;
+  /** Waits until the round's announcement has reached every candidate; the instant it was made (the windows start then). */
+  const announcedAt = async (announcement: 'administrasi' | 'final', label: string): Promise<number> => {
+    const made = (j: RoundJob): boolean => j.kind === 'announcement' && j.announcement === announcement;
+    const job = (await waitJobs([made], label)).jobs.find((j) => made(j.job))!.job;
+    return Date.parse((job as Extract<RoundJob, { kind: 'announcement' }>).at);
+  };
 
   // 1. The round, its reviewers, the public consultation and the adopted criteria.
   await stage('konsultasi publik', async () => {
@@ -402,21 +408,17 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     }
   };
   const submitted = registered.filter((r) => r.documentsSubmitted);
-  let announced: RoundState | undefined;
   await stage('verifikasi administrasi', async () => {
     await workInbox('verification', submitted.length, 'verifikasi administrasi');
-    announced = await advance('administrative_check', 'Semua dokumen sudah diverifikasi');
+    await advance('administrative_check', 'Semua dokumen sudah diverifikasi');
   });
 
   // 4. Announcement and sanggah: the TMS candidates who appeal, the reviewers who answer.
   const appellants = submitted.filter((r) => r.sim.plan.tms && r.sim.plan.appeals);
   await stage('sanggah administrasi', async () => {
-    // The window opens for each candidate when the announcement's new instant reaches it.
-    const at = announced!.schedule.announcementAt;
-    await waitJobs(
-      [(j) => j.kind === 'schedule' && j.key === 'announcementAt' && j.to === at],
-      'pengumuman dikirim ke peserta',
-    );
+    // Each candidate's window starts when the round's announcement reaches it (roundAnnounced,
+    // with the instant the round announced): filed once every candidate has it.
+    const at = await announcedAt('administrasi', 'pengumuman dikirim ke peserta');
     await pool(appellants, conc, async (r) => {
       // Filed as soon as the candidate's window is open: "not eligible yet" is retried (for a
       // minute), "window closed" is final: one request each, no status polling in between.
@@ -442,7 +444,7 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     // The others' windows end on their own (masa sanggah); then the SKD participants are known.
     await settle(
       submitted.filter((r) => r.sim.plan.tms),
-      Date.parse(at) + sanggahMs + 1_000,
+      at + sanggahMs + 1_000,
       (st) => st.outcome === null && (st.stage === 'sanggah' || st.stage === 'verification'),
       'masa sanggah administrasi berakhir',
     );
@@ -491,6 +493,8 @@ export async function driveRound(o: DriverOptions): Promise<DriverResult> {
     const s = await waitJobs([imported('skb'), ranked('final')], 'hasil akhir dikirim ke peserta');
     finalSent = Date.parse(s.jobs.find((j) => ranked('final')(j.job))!.finishedAt!);
     await advance('skb', 'Nilai SKB diimpor dan hasil akhir ditetapkan');
+    // A final window starts at the later of the result's arrival and the final announcement.
+    finalSent = Math.max(finalSent, await announcedAt('final', 'pengumuman akhir dikirim ke peserta'));
   });
 
   // 7. DRH by the successful candidates; NIP and SK follow.
