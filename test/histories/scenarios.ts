@@ -164,17 +164,26 @@ async function registered({ env, db, taskQueue }: Ctx, prefix: string) {
   return { config, deps, registrationNo, h: env.client.workflow.getHandle(candidateWorkflowId(registrationNo)) };
 }
 
-async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
-  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'cand');
-  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
-  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
+/** A registration with every document submitted, decided by its reviewer once registration closes (`tms`: that document TMS). */
+async function verified(c: Ctx, prefix: string, tms?: { kind: string; reason: string }) {
+  const r = await registered(c, prefix);
+  await submitDocuments(r.deps, r.registrationNo, await uploadAll(r.deps, r.registrationNo, PERAWAT_DOCS));
+  await sleepTo(c.env, Date.parse(r.config.schedule.registrationCloses) + 60_000);
   const s = await poll(
-    () => h.query(candidateStatusQuery),
+    () => r.h.query(candidateStatusQuery),
     (x) => x.stage === 'verification',
   );
-  await h.executeUpdate(verifyDocumentsUpdate, {
-    args: [{ reviewer: s.reviewer!, decisions: s.documents.map((d) => ({ kind: d.kind, result: 'MS' as const })) }],
-  });
+  const decisions = s.documents.map((d) =>
+    d.kind === tms?.kind
+      ? { kind: d.kind, result: 'TMS' as const, reason: tms.reason }
+      : { kind: d.kind, result: 'MS' as const },
+  );
+  await r.h.executeUpdate(verifyDocumentsUpdate, { args: [{ reviewer: s.reviewer!, decisions }] });
+  return r;
+}
+
+async function appointedCandidate(c: Ctx): Promise<{ workflowId: string }> {
+  const { h } = await verified(c, 'cand');
   await h.signal(skdResultSignal, { phaseKey: 'skd', scores: { twk: 100, tiu: 120, tkp: 200 } });
   await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
   await h.signal(skbScoreSignal, { phaseKey: 'skb', score: 400 });
@@ -197,26 +206,9 @@ async function appointedCandidate({ env, db, taskQueue }: Ctx): Promise<{ workfl
   return { workflowId: h.workflowId };
 }
 
-async function sanggahAfterLateAnnouncement({ env, db, taskQueue }: Ctx): Promise<{ workflowId: string }> {
-  const { config, deps, registrationNo, h } = await registered({ env, db, taskQueue }, 'sanggah');
-  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
-  await sleepTo(env, Date.parse(config.schedule.registrationCloses) + 60_000);
-  const s = await poll(
-    () => h.query(candidateStatusQuery),
-    (x) => x.stage === 'verification',
-  );
-  await h.executeUpdate(verifyDocumentsUpdate, {
-    args: [
-      {
-        reviewer: s.reviewer!,
-        decisions: s.documents.map((d) =>
-          d.kind === 'str'
-            ? { kind: d.kind, result: 'TMS' as const, reason: 'STR kedaluwarsa' }
-            : { kind: d.kind, result: 'MS' as const },
-        ),
-      },
-    ],
-  });
+async function sanggahAfterLateAnnouncement(c: Ctx): Promise<{ workflowId: string }> {
+  const { env } = c;
+  const { config, h } = await verified(c, 'sanggah', { kind: 'str', reason: 'STR kedaluwarsa' });
   // The round announces two days after the scheduled instant; the window starts then.
   const at = Date.parse(config.schedule.announcementAt) + 2 * DAY;
   await sleepTo(env, at);

@@ -122,6 +122,16 @@ const finalSignal = (result: 'lulus' | 'lulus_optimalisasi' | 'tidak_lulus', pla
   breakdown: [],
 });
 
+/** Through SKD and SKB (selected, scored) to the final result `result`. */
+async function throughFinal(config: RoundConfig, ...final: Parameters<typeof finalSignal>) {
+  const { registrationNo } = await throughSkd(config);
+  const h = handleOf(registrationNo);
+  await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
+  await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
+  await h.signal(finalResultSignal, finalSignal(...final));
+  return { registrationNo, h };
+}
+
 describe('registration', () => {
   it('an ineligible candidate gets every reason and nothing is started', async () => {
     const config = await newRound();
@@ -345,6 +355,16 @@ describe('candidate workflow paths', () => {
     );
   const REASON = 'STR saya masih berlaku sampai 2027, tanggal pada berkas terbaca salah oleh verifikator';
 
+  /** TMS, announced at the scheduled instant, and appealed at once. */
+  async function appealedTms(config: RoundConfig) {
+    const { registrationNo } = await throughVerification(config, tms);
+    const h = handleOf(registrationNo);
+    await sleepUntil(config.schedule.announcementAt);
+    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
+    await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    return { registrationNo, h };
+  }
+
   it('TMS → sanggah (not before the announcement, once only) → accepted → MS and on to SKD', async () => {
     const config = await newRound();
     const { registrationNo, status: s } = await throughVerification(config, tms);
@@ -385,11 +405,7 @@ describe('candidate workflow paths', () => {
 
   it('TMS → sanggah rejected → ended TMS', async () => {
     const config = await newRound();
-    const { registrationNo } = await throughVerification(config, tms);
-    const h = handleOf(registrationNo);
-    await sleepUntil(config.schedule.announcementAt);
-    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
-    await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    const { registrationNo, h } = await appealedTms(config);
     const s = await status(registrationNo);
     await h.executeUpdate(answerSanggahUpdate, {
       args: [{ reviewer: s.reviewer!, accepted: false, answer: 'STR memang kedaluwarsa per tanggal pendaftaran' }],
@@ -446,11 +462,7 @@ describe('candidate workflow paths', () => {
   // Fairness (issue 16): fails on the code before it (the answer was accepted; checked on main).
   it('no administrasi sanggah answer is accepted once the SKD participants are announced; the candidate ends TMS', async () => {
     const config = await newRound();
-    const { registrationNo } = await throughVerification(config, tms);
-    const h = handleOf(registrationNo);
-    await sleepUntil(config.schedule.announcementAt);
-    await announce(registrationNo, 'administrasi', config.schedule.announcementAt);
-    await h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] });
+    const { registrationNo, h } = await appealedTms(config);
     await sleepUntil(config.schedule.announcementAt, config.schedule.sanggahDays * DAY + 60_000);
     const waiting = await status(registrationNo);
     expect(waiting.deadlines.sanggahReviewer).toBeDefined();
@@ -470,11 +482,7 @@ describe('candidate workflow paths', () => {
   // result whether or not the final announcement was out (checked on main).
   it('the final sanggah window starts at the later of the result and the final announcement', async () => {
     const config = await newRound();
-    const { registrationNo } = await throughSkd(config);
-    const h = handleOf(registrationNo);
-    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
-    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
-    await h.signal(finalResultSignal, finalSignal('tidak_lulus'));
+    const { registrationNo, h } = await throughFinal(config, 'tidak_lulus');
     await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('sanggah');
     await expect(h.executeUpdate(fileSanggahUpdate, { args: [{ reason: REASON }] })).rejects.toSatisfy(
       (e) => rejectionType(e) === 'WINDOW_CLOSED',
@@ -560,11 +568,7 @@ describe('candidate workflow paths', () => {
     ['tidak_lulus', null, 'tidak_lulus'],
   ] as const)('final %s → %s', async (result, placement, outcome) => {
     const config = await newRound();
-    const { registrationNo } = await throughSkd(config);
-    const h = handleOf(registrationNo);
-    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
-    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
-    await h.signal(finalResultSignal, finalSignal(result, placement));
+    const { registrationNo, h } = await throughFinal(config, result, placement);
     if (outcome === 'appointed') {
       await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
       await h.executeUpdate(submitDrhUpdate, { args: [{ drh: { alamat: 'Medan' } }] });
@@ -590,11 +594,7 @@ describe('candidate workflow paths', () => {
 
   it('DRH not submitted in time → gugur, recorded', async () => {
     const config = await newRound();
-    const { registrationNo } = await throughSkd(config);
-    const h = handleOf(registrationNo);
-    await h.signal(skbSelectionSignal, { phaseKey: 'skb-selection', selected: true, skdRank: 1 });
-    await h.signal(skbScoreSignal, { phaseKey: 'skb-score', score: 300 });
-    await h.signal(finalResultSignal, finalSignal('lulus'));
+    const { registrationNo, h } = await throughFinal(config, 'lulus');
     await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
     await sleepUntil(config.schedule.drhDeadline);
     expect((await h.result()).outcome).toBe('drh_missed');
