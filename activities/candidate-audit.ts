@@ -1,0 +1,85 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+import { appendAuditInTransaction } from '../db/audit';
+import { roundChain, type CandidateOutcome, type CandidateStage } from '../contracts';
+import type { ActivityDeps } from './deps';
+
+export type Trx = Transaction<Database>;
+
+/** Whose registration an activity writes, in which round, at which instant. */
+export interface Ctx {
+  registrationNo: string;
+  roundId: string;
+  at: string;
+}
+
+/**
+ * Writes `write`, the application's stage (when given) and the audit row keyed by the decision
+ * (`key`) in one transaction; then the fault hook (after the write, before the completion).
+ */
+export type WithAudit = (
+  c: Ctx,
+  action: string,
+  key: string,
+  actor: string,
+  reason: string | null,
+  payload: unknown,
+  write: (trx: Trx) => Promise<void>,
+  stage?: CandidateStage,
+  outcome?: CandidateOutcome | null,
+) => Promise<void>;
+
+/** What the candidate activities share: the activity dependencies and the audited writer. */
+export type CandidateDeps = ActivityDeps & { withAudit: WithAudit };
+
+export function auditedWriter({ db, faults }: ActivityDeps): WithAudit {
+  return async (c, action, key, actor, reason, payload, write, stage, outcome) => {
+    await db.transaction().execute(async (trx) => {
+      await write(trx);
+      if (stage) {
+        await trx
+          .updateTable('applications')
+          .set({ stage, ...(outcome !== undefined ? { outcome } : {}), updated_at: c.at })
+          .where('registration_no', '=', c.registrationNo)
+          .execute();
+      }
+      await appendAuditInTransaction(trx, {
+        chain: roundChain(c.roundId),
+        idempotencyKey: `${c.registrationNo}:${key}`,
+        actor,
+        action,
+        subject: c.registrationNo,
+        reason,
+        payload,
+        occurredAt: c.at,
+      });
+    });
+    await faults?.afterWrite?.(action);
+  };
+}
+
+/** Row lock on the application: a task assignment and a decision on it never interleave. */
+export async function lockApplication(trx: Trx, registrationNo: string): Promise<void> {
+  await trx
+    .selectFrom('applications')
+    .select('registration_no')
+    .where('registration_no', '=', registrationNo)
+    .forUpdate()
+    .execute();
+}
+
+/** The candidate's open tasks of `kind` are done (their decision is written). */
+export async function closeTasks(
+  trx: Trx,
+  registrationNo: string,
+  kind: 'verification' | 'sanggah',
+  at: string,
+): Promise<void> {
+  await trx
+    .updateTable('tasks')
+    .set({ status: 'done', closed_at: at })
+    .where('registration_no', '=', registrationNo)
+    .where('kind', '=', kind)
+    .where('status', '=', 'open')
+    .execute();
+}

@@ -1,0 +1,187 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'kysely';
+import { appendAuditInTransaction } from '../db/audit';
+import { roundChain } from '../contracts';
+import { type Ctx, lockApplication, type Trx } from './candidate-audit';
+import type { ActivityDeps } from './deps';
+
+/** A reviewer's task to open: a verification or a sanggah answer, its attempt (2+: escalated) and due date. */
+export type AssignInput = Ctx & {
+  kind: 'verification' | 'sanggah';
+  stage: string;
+  attempt: number;
+  exclude: string[];
+  dueAt: string;
+};
+type Assigned = { taskId: string; reviewer: string };
+
+/** The advisory lock key that serialises reviewer assignment (any number unique in this database). */
+const ASSIGN_LOCK = 7_300_018;
+
+/** Written on a sanggah task (and its audit row) when the pool has no reviewer but the decider. */
+export const SAME_REVIEWER_NOTE =
+  'Pool peninjau hanya berisi peninjau yang memutus TMS: sanggah ditugaskan kepada peninjau yang sama. SDM perlu menambah peninjau ke pool seleksi ini untuk pemeriksaan oleh pihak kedua.';
+
+const taskIdOf = (i: AssignInput, attempt = i.attempt): string => `${i.registrationNo}:${i.kind}:${i.stage}:${attempt}`;
+
+/** Opens the task of this attempt (idempotently: a retry finds the task it opened). */
+export async function assignTask({ db, faults }: ActivityDeps, i: AssignInput): Promise<Assigned> {
+  const out = await db.transaction().execute(async (trx) => {
+    // Serialised with the decision's own write (recordVerification, recordSanggahAnswer lock the same row).
+    await lockApplication(trx, i.registrationNo);
+    return (await assignedAlready(trx, i)) ?? (await openTask(trx, i));
+  });
+  await faults?.afterWrite?.('assignTask');
+  return out;
+}
+
+/** The task this attempt already opened, or — its decision already written — the one before it. */
+async function assignedAlready(trx: Trx, i: AssignInput): Promise<Assigned | undefined> {
+  const taskId = taskIdOf(i);
+  const existing = await trx.selectFrom('tasks').select(['reviewer']).where('task_id', '=', taskId).executeTakeFirst();
+  if (existing) return { taskId, reviewer: existing.reviewer };
+  if (i.attempt > 1 && (await decidedAlready(trx, i.registrationNo, i.kind, i.stage))) {
+    // The deadline passed while the reviewer's decision was being written (a workflow that
+    // took both in one task after a worker restart): nothing to escalate, no task reopened.
+    const previous = await trx
+      .selectFrom('tasks')
+      .select(['task_id', 'reviewer'])
+      .where('task_id', '=', taskIdOf(i, i.attempt - 1))
+      .executeTakeFirst();
+    return { taskId: previous?.task_id ?? taskId, reviewer: previous?.reviewer ?? i.exclude.at(-1) ?? '' };
+  }
+  return undefined;
+}
+
+/** A new task for the reviewer picked now; an earlier attempt's open task is escalated. */
+async function openTask(trx: Trx, i: AssignInput): Promise<Assigned> {
+  const taskId = taskIdOf(i);
+  // One assignment at a time (a transaction-scoped advisory lock, after the application's
+  // row lock): simultaneous assignments would otherwise all count the same loads and pick
+  // the same reviewer. Released at commit, so the next one counts this task.
+  await sql`select pg_advisory_xact_lock(${ASSIGN_LOCK})`.execute(trx);
+  const { reviewer, note } = await pickReviewer(trx, i);
+  if (!reviewer)
+    throw ApplicationFailure.retryable(
+      'no reviewer account exists yet; create one with npm run user:create -- --role reviewer',
+      'NO_REVIEWER',
+    );
+  if (i.attempt > 1) {
+    await trx
+      .updateTable('tasks')
+      .set({ status: 'escalated', closed_at: i.at })
+      .where('task_id', '=', taskIdOf(i, i.attempt - 1))
+      .where('status', '=', 'open')
+      .execute();
+  }
+  await trx
+    .updateTable('applications')
+    .set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at })
+    .where('registration_no', '=', i.registrationNo)
+    .execute();
+  await trx
+    .insertInto('tasks')
+    .values({
+      task_id: taskId,
+      registration_no: i.registrationNo,
+      round_id: i.roundId,
+      kind: i.kind,
+      stage: i.stage,
+      reviewer,
+      status: 'open',
+      due_at: i.dueAt,
+      created_at: i.at,
+      note,
+    })
+    .execute();
+  await appendAuditInTransaction(trx, {
+    chain: roundChain(i.roundId),
+    idempotencyKey: `${i.registrationNo}:task:${taskId}`,
+    actor: 'system',
+    action: i.attempt > 1 ? 'task.escalated' : 'task.assigned',
+    subject: i.registrationNo,
+    reason: i.attempt > 1 ? `${i.exclude.at(-1)} tidak memutus sebelum tenggat` : note,
+    payload: { taskId, reviewer, dueAt: i.dueAt, ...(note ? { note } : {}) },
+    occurredAt: i.at,
+  });
+  return { taskId, reviewer };
+}
+
+/**
+ * The least-loaded reviewer of the round's pool who has not had this task yet (all of them →
+ * anyone but the last); a sanggah never goes to the reviewer who decided (a second pair of eyes)
+ * while the pool has another — else to them, with SAME_REVIEWER_NOTE. '' when there is nobody.
+ */
+async function pickReviewer(trx: Trx, i: AssignInput): Promise<{ reviewer: string; note: string | null }> {
+  const pool = (
+    await trx.selectFrom('round_reviewers').select('username').where('round_id', '=', i.roundId).execute()
+  ).map((r) => r.username);
+  const decider =
+    i.kind === 'sanggah'
+      ? (
+          await trx
+            .selectFrom('verifications')
+            .select('reviewer')
+            .where('registration_no', '=', i.registrationNo)
+            .where('stage', '=', i.stage)
+            .executeTakeFirst()
+        )?.reviewer
+      : undefined;
+  const pick = (exclude: string[]): Promise<string | undefined> => leastLoaded(trx, pool, exclude);
+  const withDecider = (xs: string[]): string[] => (decider ? [...new Set([...xs, decider])] : xs);
+  const reviewer =
+    (await pick(withDecider(i.exclude))) ??
+    (await pick(withDecider(i.exclude.slice(-1)))) ??
+    (await pick(withDecider([]))) ??
+    (await pick(i.exclude.slice(-1))) ??
+    (await pick([])) ??
+    '';
+  return { reviewer, note: decider && reviewer === decider ? SAME_REVIEWER_NOTE : null };
+}
+
+/**
+ * The least-loaded active reviewer of the pool (every reviewer when the round names no pool),
+ * not in `exclude`: fewest open tasks, then fewest tasks ever assigned (so reviewers who decide
+ * quickly still take turns), then the username (deterministic).
+ */
+export async function leastLoaded(trx: Trx, pool: string[], exclude: string[]): Promise<string | undefined> {
+  let q = trx
+    .selectFrom('users')
+    .leftJoin('tasks', 'tasks.reviewer', 'users.username')
+    .select(['users.username'])
+    .where('users.role', '=', 'reviewer')
+    .where('users.disabled', '=', false)
+    .groupBy('users.username')
+    .orderBy(sql`count(tasks.task_id) filter (where tasks.status = 'open')`, 'asc')
+    .orderBy(sql`count(tasks.task_id)`, 'asc')
+    .orderBy('users.username', 'asc')
+    .limit(1);
+  if (exclude.length) q = q.where('users.username', 'not in', exclude);
+  if (pool.length) q = q.where('users.username', 'in', pool);
+  return (await q.executeTakeFirst())?.username;
+}
+
+/** Whether the decision a task asks for is already recorded (a verification, an answered sanggah). */
+async function decidedAlready(
+  trx: Trx,
+  registrationNo: string,
+  kind: 'verification' | 'sanggah',
+  stage: string,
+): Promise<boolean> {
+  const row =
+    kind === 'verification'
+      ? await trx
+          .selectFrom('verifications')
+          .select('registration_no')
+          .where('registration_no', '=', registrationNo)
+          .where('stage', '=', stage)
+          .executeTakeFirst()
+      : await trx
+          .selectFrom('sanggah')
+          .select('registration_no')
+          .where('registration_no', '=', registrationNo)
+          .where('stage', '=', stage)
+          .where('answered_at', 'is not', null)
+          .executeTakeFirst();
+  return row !== undefined;
+}
