@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { registrationRoutes } from './routes/registrations';
 import { roundOpsRoutes } from './routes/round-ops';
+import { moderationRoutes } from './routes/moderation';
 import { roundRoutes } from './routes/rounds';
 import { taskRoutes } from './routes/tasks';
 import { auditRoutes } from './routes/audit';
@@ -105,6 +106,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     rateLimit: limits.comments,
     commentDuplicateWindowMs: opts.commentDuplicateWindowMs,
   });
+  await app.register(moderationRoutes, { deps: opts.deps });
   await app.register(registrationRoutes, { deps: opts.deps, rateLimit: limits.registrations });
   await app.register(taskRoutes, { deps: opts.deps });
   await app.register(careerRoutes, { deps: opts.deps });

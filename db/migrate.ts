@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015_console_review';
 import * as m0016 from './migrations/0016_exam';
 import * as m0017 from './migrations/0017_career_supervisor';
 import * as m0018 from './migrations/0018_audit_jobs';
+import * as m0019 from './migrations/0019_comment_moderation';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0016_exam': m0016,
   '0017_career_supervisor': m0017,
   '0018_audit_jobs': m0018,
+  '0019_comment_moderation': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -267,6 +267,17 @@ export interface ConsultationCommentsTable {
   /** What the comment is about (0012): a formation, or one criterion (its kind) of that formation; null = the round. */
   formation_id: string | null;
   criterion: string | null;
+  /** HR's moderation (0019): hidden from the public page but kept; who, when, the standard reason and HR's words. */
+  hidden_at: Timestamp | null;
+  hidden_by: string | null;
+  hidden_reason_code: string | null;
+  hidden_reason: string | null;
+  /** HR's official response, shown under the comment. */
+  response: string | null;
+  response_by: string | null;
+  response_at: Timestamp | null;
+  /** Bumped by every moderation action; the audit row's key is `comment:<comment_id>:<rev>`. */
+  moderation_rev: Generated<number>;
 }
 
 export interface CriteriaVersionsTable {

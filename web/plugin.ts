@@ -18,6 +18,7 @@ import { examRoutes } from './routes/exam';
 import { consoleCandidateRoutes } from './routes/console-candidate';
 import { consoleCareerRoutes } from './routes/console-career';
 import { consoleAuditRoutes } from './routes/console-audit';
+import { consoleConsultationRoutes } from './routes/console-consultation';
 import { loadSessionUser } from './session';
 
 export interface WebOptions {
@@ -102,6 +103,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(consoleCandidateRoutes, { deps: opts.deps });
   await app.register(consoleCareerRoutes, { deps: opts.deps });
   await app.register(consoleAuditRoutes, { deps: opts.deps });
+  await app.register(consoleConsultationRoutes, { deps: opts.deps });
   await app.register(consultationRoutes, {
     deps: opts.deps,
     rateLimit: opts.commentRateLimit ?? opts.rateLimit,

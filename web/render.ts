@@ -82,6 +82,10 @@ export const NOTICES: Record<string, string> = {
   'seleksi-dibuat': 'Seleksi dibuat; alur kerjanya berjalan dan setiap fase dimulai tepat pada waktunya.',
   'tenggat-diperpanjang': 'Tenggat diperpanjang dan tercatat di log audit.',
   'keputusan-tersimpan-habis': 'Keputusan tersimpan. Tidak ada tugas terbuka lagi.',
+  'komentar-disembunyikan': 'Komentar disembunyikan dari halaman publik; tetap tersimpan dan tercatat di log audit.',
+  'komentar-ditampilkan': 'Komentar ditampilkan kembali di halaman publik; tercatat di log audit.',
+  'tanggapan-tersimpan': 'Tanggapan resmi tersimpan dan tampil di bawah komentar pada halaman publik.',
+  'kriteria-ditetapkan': 'Kriteria ditetapkan bersama tanggapan atas konsultasi publik; tercatat di log audit.',
 };
 
 /** Renders a page inside the layout. Every page gets `site`, `user`, `csrf` (a token for its forms), `asset()` and `url()`. */

@@ -153,6 +153,7 @@ export const CommentSchema = Open({
   createdAt: S(),
   formationId: Opt(S({ description: 'the formation the comment is about' })),
   criterion: Opt(S({ description: 'the criterion (kind) of that formation the comment is about' })),
+  response: Opt(Open({ body: S(), at: S() }, "HR's official response, shown under the comment")),
 });
 export const CriteriaVersionSchema = Open({
   version: I(),

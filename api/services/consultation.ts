@@ -116,18 +116,20 @@ export async function addComment(
   });
 }
 
-type CommentView = {
+export type CommentView = {
   commentId: string;
   author: string;
   body: string;
   criteriaVersion: number;
   createdAt: string;
+  /** HR's official response, shown under the comment. */
+  response?: { body: string; at: string };
 } & CommentTarget;
 
-/** One page of the public comments, oldest first. */
+/** One page of the public comments, oldest first (without those HR hid). */
 export async function listCommentsPage(deps: ServiceDeps, roundId: string, p: PageRequest): Promise<Page<CommentView>> {
   await loadRoundConfig(deps, roundId);
-  const of = deps.db.selectFrom('consultation_comments').where('round_id', '=', roundId);
+  const of = deps.db.selectFrom('consultation_comments').where('round_id', '=', roundId).where('hidden_at', 'is', null);
   return pageOfQuery(
     p,
     async () => (await of.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
@@ -136,19 +138,20 @@ export async function listCommentsPage(deps: ServiceDeps, roundId: string, p: Pa
   );
 }
 
-/** Every public comment, oldest first (the consultation page). */
+/** Every public comment, oldest first, without those HR hid (the consultation page). */
 export async function listComments(deps: ServiceDeps, roundId: string): Promise<CommentView[]> {
   await loadRoundConfig(deps, roundId);
   const rows = await deps.db
     .selectFrom('consultation_comments')
     .selectAll()
     .where('round_id', '=', roundId)
+    .where('hidden_at', 'is', null)
     .orderBy('comment_id')
     .execute();
   return rows.map(commentView);
 }
 
-function commentView(r: {
+export function commentView(r: {
   comment_id: string | number | bigint;
   author: string;
   body: string;
@@ -156,6 +159,8 @@ function commentView(r: {
   created_at: Date | string;
   formation_id: string | null;
   criterion: string | null;
+  response: string | null;
+  response_at: Date | string | null;
 }): CommentView {
   return {
     commentId: String(r.comment_id),
@@ -165,6 +170,9 @@ function commentView(r: {
     createdAt: new Date(r.created_at).toISOString(),
     ...(r.formation_id ? { formationId: r.formation_id } : {}),
     ...(r.criterion ? { criterion: r.criterion } : {}),
+    ...(r.response && r.response_at
+      ? { response: { body: r.response, at: new Date(r.response_at).toISOString() } }
+      : {}),
   };
 }
 

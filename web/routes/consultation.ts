@@ -52,7 +52,8 @@ export const consultationRoutes: FastifyPluginAsync<{
     ]);
     const byTarget = new Map<string, typeof comments>();
     for (const c of comments) byTarget.set(targetKey(c), [...(byTarget.get(targetKey(c)) ?? []), c]);
-    const shown = (list: typeof comments | undefined) => (list ?? []).map((c) => ({ ...c, at: wib(c.createdAt) }));
+    const shown = (list: typeof comments | undefined) =>
+      (list ?? []).map((c) => ({ ...c, at: wib(c.createdAt), responseAt: c.response ? wib(c.response.at) : null }));
     const draft = versions.find((v) => v.status === 'draft');
     const draftScoring = new Map(
       ((draft?.formations ?? []) as { formationId: string; scoring: ReturnType<typeof scoringOf> | null }[]).map(
