@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
 import type { RoundConfig } from '../../domain/round-config';
 import { AppError } from '../errors';
 import type { ServiceDeps } from './deps';
@@ -138,16 +139,14 @@ export async function listCommentsPage(deps: ServiceDeps, roundId: string, p: Pa
   );
 }
 
+/** Every column of the round's comments (hidden ones too), for a query to narrow. */
+export const commentsOf = (db: Kysely<Database>, roundId: string) =>
+  db.selectFrom('consultation_comments').selectAll().where('round_id', '=', roundId);
+
 /** Every public comment, oldest first, without those HR hid (the consultation page). */
 export async function listComments(deps: ServiceDeps, roundId: string): Promise<CommentView[]> {
   await loadRoundConfig(deps, roundId);
-  const rows = await deps.db
-    .selectFrom('consultation_comments')
-    .selectAll()
-    .where('round_id', '=', roundId)
-    .where('hidden_at', 'is', null)
-    .orderBy('comment_id')
-    .execute();
+  const rows = await commentsOf(deps.db, roundId).where('hidden_at', 'is', null).orderBy('comment_id').execute();
   return rows.map(commentView);
 }
 

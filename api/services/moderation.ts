@@ -3,7 +3,7 @@ import { appendAuditInTransaction } from '../../db/audit';
 import type { ConsultationCommentsTable, Database } from '../../db/schema';
 import { roundChain } from '../../contracts/audit-chains';
 import { AppError } from '../errors';
-import { commentView, type CommentView } from './consultation';
+import { commentsOf, commentView, type CommentView } from './consultation';
 import type { ServiceDeps } from './deps';
 import { pageOfQuery, type Page, type PageRequest } from './paging';
 import { loadRoundConfig } from './registrations';
@@ -137,12 +137,7 @@ export async function moderatedComment(
   commentId: string,
 ): Promise<ModeratedComment> {
   await loadRoundConfig(deps, roundId);
-  const row = await deps.db
-    .selectFrom('consultation_comments')
-    .selectAll()
-    .where('round_id', '=', roundId)
-    .where('comment_id', '=', commentId)
-    .executeTakeFirst();
+  const row = await commentsOf(deps.db, roundId).where('comment_id', '=', commentId).executeTakeFirst();
   if (!row) throw commentNotFound(roundId, commentId);
   return moderatedView(row);
 }
@@ -170,13 +165,7 @@ async function moderate(
 ): Promise<ModeratedComment> {
   await loadRoundConfig(deps, roundId);
   return deps.db.transaction().execute(async (trx: Transaction<Database>) => {
-    const row = await trx
-      .selectFrom('consultation_comments')
-      .selectAll()
-      .where('round_id', '=', roundId)
-      .where('comment_id', '=', commentId)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = await commentsOf(trx, roundId).where('comment_id', '=', commentId).forUpdate().executeTakeFirst();
     if (!row) throw commentNotFound(roundId, commentId);
     const refusal = action.refuse(row);
     if (refusal) throw new AppError(409, action.code, refusal, { commentId });
