@@ -3,8 +3,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleRound } from '../fixtures';
 import { testApp } from '../helpers/api';
-import { expectNoAxeViolations, startBrowser, type BrowserSession } from '../helpers/browser';
-import { consoleSignIn, staffAccount } from '../helpers/console-browser';
+import { hashPassword } from '../../db/accounts';
+import { setStaffPassword } from '../../db/staff';
+import { createUser } from '../../db/users';
+import { expectNoAxeViolations, staffSignIn, startBrowser, type BrowserSession } from '../helpers/browser';
 import { startHarness, type Harness } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
@@ -45,7 +47,9 @@ beforeAll(async () => {
   app = await testApp(h.env, h.db, taskQueue, { max: 100_000, timeWindow: 60_000 });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await startBrowser();
-  hrToken = (await staffAccount(h.db, 'hr', username, PASSWORD, 'Kepala Bidang Pengadaan')).token;
+  const { user, token } = await createUser(h.db, { username, displayName: 'Kepala Bidang Pengadaan', role: 'hr' });
+  await setStaffPassword(h.db, user.userId, await hashPassword(PASSWORD), { initial: false });
+  hrToken = token;
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
@@ -53,7 +57,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const signIn = (page: Page) => consoleSignIn(page, base, username, PASSWORD);
+const signIn = (page: Page) => staffSignIn(page, base, username, PASSWORD);
 
 const HIDDEN = 'Hubungi nomor 0812-3456-7890 untuk jalur khusus masuk formasi ini.';
 const ANSWERED = 'Mohon bobot wawancara untuk perawat tidak melebihi 30 persen.';
