@@ -338,7 +338,7 @@ function configRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   });
 
   app.get(`${C}/:roundId/kriteria`, page, async (req, reply) => {
-    await requireStaff(deps.db, req, ['hr', 'auditor']);
+    const user = await requireStaff(deps.db, req, ['hr', 'auditor']);
     const roundId = roundParam(req);
     const [{ config, phase }, versions] = await Promise.all([
       loadRoundConfig(deps, roundId),
@@ -348,6 +348,7 @@ function configRoutes(app: FastifyInstance, deps: ServiceDeps): void {
       title: `Kriteria: ${config.name}`,
       crumbs: roundCrumbs(req, roundId, config.name),
       frozen: phaseReached(phase, 'registration'),
+      canModerate: user.role === 'hr',
       versions: versions.map((v) => ({
         ...v,
         at: wib(v.createdAt),
