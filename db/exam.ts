@@ -133,6 +133,29 @@ export async function latestBanks(
 
 type ItemRef = { itemId: string; subtest: ExamSubtest };
 
+/** One column of a session's items, subtest by subtest, from the recorded bank versions. */
+async function* bankColumn<C extends 'body' | 'key'>(
+  db: Db,
+  bankId: string,
+  versions: Record<ExamSubtest, number>,
+  items: readonly ItemRef[],
+  column: C,
+) {
+  for (const sub of EXAM_SUBTESTS) {
+    const ids = items.filter((i) => i.subtest === sub).map((i) => i.itemId);
+    if (!ids.length) continue;
+    const rows = await db
+      .selectFrom('exam_bank_items')
+      .select(['item_id', column])
+      .where('bank_id', '=', bankId)
+      .where('subtest', '=', sub)
+      .where('version', '=', versions[sub])
+      .where('item_id', 'in', ids)
+      .execute();
+    yield { sub, ids, rows };
+  }
+}
+
 /** The texts of a session's items (never the key). */
 export async function itemBodies(
   db: Db,
@@ -141,19 +164,8 @@ export async function itemBodies(
   items: readonly ItemRef[],
 ): Promise<Map<string, { text: string; options: { id: string; text: string }[] }>> {
   const out = new Map<string, { text: string; options: { id: string; text: string }[] }>();
-  for (const sub of EXAM_SUBTESTS) {
-    const ids = items.filter((i) => i.subtest === sub).map((i) => i.itemId);
-    if (!ids.length) continue;
-    const rows = await db
-      .selectFrom('exam_bank_items')
-      .select(['item_id', 'body'])
-      .where('bank_id', '=', bankId)
-      .where('subtest', '=', sub)
-      .where('version', '=', versions[sub])
-      .where('item_id', 'in', ids)
-      .execute();
+  for await (const { rows } of bankColumn(db, bankId, versions, items, 'body'))
     for (const r of rows) out.set(r.item_id, r.body);
-  }
   return out;
 }
 
@@ -165,17 +177,7 @@ export async function itemKeys(
   items: readonly ItemRef[],
 ): Promise<ExamKeyItem[]> {
   const out: ExamKeyItem[] = [];
-  for (const sub of EXAM_SUBTESTS) {
-    const ids = items.filter((i) => i.subtest === sub).map((i) => i.itemId);
-    if (!ids.length) continue;
-    const rows = await db
-      .selectFrom('exam_bank_items')
-      .select(['item_id', 'key'])
-      .where('bank_id', '=', bankId)
-      .where('subtest', '=', sub)
-      .where('version', '=', versions[sub])
-      .where('item_id', 'in', ids)
-      .execute();
+  for await (const { sub, ids, rows } of bankColumn(db, bankId, versions, items, 'key')) {
     if (rows.length !== ids.length) throw new Error(`bank ${bankId} ${sub} v${versions[sub]}: items missing`);
     for (const r of rows) out.push({ itemId: r.item_id, subtest: sub, points: r.key });
   }

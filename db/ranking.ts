@@ -290,29 +290,22 @@ function finish(
   return out;
 }
 
+/** What the final ranking compares of a candidate. */
+const finalKey = (s: Scored) => ({
+  registrationNo: s.registration_no,
+  score: s.score,
+  skd: { twk: s.twk, tiu: s.tiu, tkp: s.tkp },
+  ipk: s.ipk,
+  birthDate: s.birth_date,
+});
+
 /** The same ranking without storing it (HR's preview before publishing). */
 function rankInMemory(config: RoundConfig, scored: Scored[], declined: Set<string>): FinalRow[] {
   const groups = new Map<string, Scored[]>();
   for (const s of scored) groups.set(s.formation_id, [...(groups.get(s.formation_id) ?? []), s]);
   const ranked: { registrationNo: string; formationId: string; rank: number; src: Scored }[] = [];
   for (const [formationId, list] of groups) {
-    const sorted = [...list].sort((a, b) => {
-      const ca = {
-        registrationNo: a.registration_no,
-        score: a.score,
-        skd: { twk: a.twk, tiu: a.tiu, tkp: a.tkp },
-        ipk: a.ipk,
-        birthDate: a.birth_date,
-      };
-      const cb = {
-        registrationNo: b.registration_no,
-        score: b.score,
-        skd: { twk: b.twk, tiu: b.tiu, tkp: b.tkp },
-        ipk: b.ipk,
-        birthDate: b.birth_date,
-      };
-      return compareFinal(ca, cb);
-    });
+    const sorted = [...list].sort((a, b) => compareFinal(finalKey(a), finalKey(b)));
     sorted.forEach((s, i) => ranked.push({ registrationNo: s.registration_no, formationId, rank: i + 1, src: s }));
   }
   return finish(config, ranked, declined);

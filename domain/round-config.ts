@@ -84,8 +84,8 @@ export interface RoundConfig {
   exam?: ExamConfig;
 }
 
-export type RoundConfigInput = Omit<
-  RoundConfig,
+/** The settings a round may leave out: the defaults fill them in. */
+type DefaultedKeys =
   | 'passingGrades'
   | 'weights'
   | 'skbCutMultiplier'
@@ -93,22 +93,10 @@ export type RoundConfigInput = Omit<
   | 'sanggahStages'
   | 'ageLimits'
   | 'requiredDocuments'
-  | 'documentRules'
-  | 'schedule'
-> &
-  Partial<
-    Pick<
-      RoundConfig,
-      | 'passingGrades'
-      | 'weights'
-      | 'skbCutMultiplier'
-      | 'skbTieBreak'
-      | 'sanggahStages'
-      | 'ageLimits'
-      | 'requiredDocuments'
-      | 'documentRules'
-    >
-  > & {
+  | 'documentRules';
+
+export type RoundConfigInput = Omit<RoundConfig, DefaultedKeys | 'schedule'> &
+  Partial<Pick<RoundConfig, DefaultedKeys>> & {
     schedule: Omit<RoundSchedule, 'sanggahDays' | 'jawabSanggahDays'> &
       Partial<Pick<RoundSchedule, 'sanggahDays' | 'jawabSanggahDays'>>;
   };
