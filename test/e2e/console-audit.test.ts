@@ -1,21 +1,25 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../db/accounts';
 import { setStaffPassword } from '../../db/staff';
 import { createUser } from '../../db/users';
 import { testApp } from '../helpers/api';
-import { roundWithCandidates } from '../helpers/audit-round';
+import { roundWithDecisions } from '../helpers/audit-round';
 import { expectNoAxeViolations, screenshot, startBrowser, type BrowserSession } from '../helpers/browser';
 import { startHarness, type Harness } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 /**
  * The auditor's console page in a real browser (Debian chromium) against the real stack (the API
- * and its pages, a worker, a Temporal dev server, PostgreSQL): a round with three registered
- * candidates (real workflows); the auditor signs in, opens "Audit seleksi" from the console home,
- * runs the replay, the chain verification and the re-derivation as background jobs, watches each
- * job's page until it ends and sees 0 findings; the job list shows all three. axe-core on every page.
+ * and its pages, a worker, a Temporal dev server, PostgreSQL): a simulation round walked to its SKD
+ * with three candidates (real workflows) whose verification (MS/TMS), SKD scores and SKB selection
+ * are real decisions; the auditor signs in, opens "Audit seleksi" from the console home, runs the
+ * replay, the chain verification and the re-derivation as background jobs, watches each job's page
+ * until it ends and sees 0 findings, the re-derivation with how many decisions it checked; the job
+ * list shows all three. Then one published SKD pass is tampered with in PostgreSQL and a new
+ * re-derivation shows the difference. axe-core on every page.
  */
 let h: Harness;
 let app: FastifyInstance;
@@ -54,8 +58,8 @@ async function runJob(page: Page, roundId: string, button: string, label: string
 }
 
 describe('the auditor in the browser', () => {
-  it('runs replay, verification and rederive for a round with candidates and sees 0 differences', async () => {
-    const { roundId } = await roundWithCandidates(h.deps, `audit-peramban-${tag}`, 3);
+  it('runs replay, verification and rederive for a round with real decisions: 0 differences, then the tampered one', async () => {
+    const { roundId, registrationNos } = await roundWithDecisions(h.deps, `audit-peramban-${tag}`);
     const page = await browser.page();
     await page.goto(`${base}/portal/konsol/masuk`);
     await page.fill('#username', username);
@@ -74,6 +78,12 @@ describe('the auditor in the browser', () => {
     expect(verify).toContain('0 masalah rantai');
     const rederive = await runJob(page, roundId, 'Turunkan ulang keputusan', 'turunkan ulang');
     expect(rederive).toContain('0 perbedaan');
+    const checked = (await page.locator('#job-checked').innerText()).replace(/\s+/g, ' ');
+    // Two SKD results (the TMS candidate sat none) and the SKB selection re-derived, no difference.
+    expect(checked).toMatch(/^(\d+) keputusan diperiksa, 0 perbedaan/);
+    expect(Number(/^(\d+)/.exec(checked)![1])).toBeGreaterThanOrEqual(3);
+    expect(checked).toContain('SKD 2');
+    expect(checked).not.toContain('penetapan peserta SKB 0');
 
     await page.goto(`${base}/portal/konsol/audit`);
     const rows = await page.locator('table tbody tr').allInnerTexts();
@@ -84,6 +94,16 @@ describe('the auditor in the browser', () => {
     ]);
     await expectNoAxeViolations(page, 'audit seleksi (daftar pekerjaan)');
     await screenshot(page, 'console-audit');
+
+    // A published SKD pass turned into a fail behind the workflow's back: the next re-derivation finds it.
+    const [passed] = registrationNos;
+    await sql`update skd_scores set passed = false where registration_no = ${passed!}`.execute(h.db);
+    const tampered = await runJob(page, roundId, 'Turunkan ulang keputusan', 'turunkan ulang (diubah)');
+    expect(tampered).not.toContain(' 0 perbedaan');
+    expect(tampered).toMatch(/[1-9]\d* perbedaan/);
+    expect(await page.locator('table tbody').innerText()).toContain(
+      `SKD lulus/tidak: diumumkan false, diturunkan ulang true`,
+    );
     await page.context().close();
-  }, 300_000);
+  }, 480_000);
 });
