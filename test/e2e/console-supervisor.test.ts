@@ -14,7 +14,8 @@ import { uniqueTaskQueue } from '../helpers/temporal';
 /**
  * The supervisor's console in a real browser (Debian chromium, a 360-px phone) against the API, a
  * worker and Temporal (issue 18): HR names the supervisor of a new civil servant's career and
- * records probation through the API; the supervisor signs in, finds the employee in "Tim saya",
+ * records the Latsar result on the employee's page (after a refused form), the health statement
+ * through the API; the supervisor signs in, finds the employee in "Tim saya",
  * records the SKP plan (after a refused empty one) and a check-in, and at the year's end the
  * evaluation; the career workflow takes it (predikat, follow-up in the database) and the page shows
  * the follow-up. A second supervisor of the unit sees the career as unit head, without the forms.
@@ -79,14 +80,58 @@ async function openCareer(page: Page): Promise<void> {
   await page.waitForURL(/\/portal\/konsol\/kinerja\/[a-z2-7]{26}$/);
 }
 
+describe('HR in the browser', () => {
+  it("names the supervisor and the unit head and records the Latsar result on the employee's page", async () => {
+    const row = await h.db.selectFrom('careers').select('career_id').where('nip', '=', nip).executeTakeFirstOrThrow();
+    const page = await browser.page({ phone: true });
+    await signIn(page, hrUser);
+    const url = `${base}/portal/konsol/kinerja/${row.career_id}`;
+    await page.goto(url);
+    expect(await page.locator('#form-skp').count()).toBe(0);
+    await expectNoAxeViolations(page, 'career page (HR, probation)');
+    await page.selectOption('#supervisor', supervisor);
+    await page.selectOption('#unitHead', head);
+    // The browser refuses the empty required field; the server's check is the same without it.
+    await page.locator('#assignReason').evaluate((el) => el.removeAttribute('required'));
+    await page.click('#form-atasan button[type="submit"]');
+    await page.waitForLoadState();
+    expect(await page.locator('#assignReason-error').getAttribute('data-code')).toBe('TEXT_REQUIRED');
+    expect(await page.locator('#supervisor').inputValue()).toBe(supervisor);
+    await expectNoAxeViolations(page, 'career page (HR, assignment refused)');
+    // An account that is not a supervisor (a forged form): the service's refusal at the field.
+    const _csrf = await page.locator('#form-atasan input[name="_csrf"]').inputValue();
+    const forged = { _csrf, supervisor: hrUser, unitHead: head, assignReason: 'Penempatan awal' };
+    const wrong = await page.request.post(`${url}/atasan`, { form: forged });
+    expect([wrong.status(), await wrong.text()]).toEqual([422, expect.stringContaining('data-code="WRONG_ROLE"')]);
+    await page.fill('#assignReason', 'Penempatan awal pada Seksi Imunisasi');
+    await page.click('#form-atasan button[type="submit"]');
+    await page.waitForURL(/\?tersimpan=atasan$/);
+    expect(await page.locator('dl.facts').first().innerText()).toContain(supervisor);
+
+    await page.check('input[name="passed"][value="ya"]');
+    const latsar = page.locator('#form-latsar');
+    const form = { _csrf: await latsar.locator('input[name="_csrf"]').inputValue() };
+    const once = await latsar.locator('input[name="once"]').inputValue();
+    await page.click('#form-latsar button[type="submit"]');
+    await page.waitForURL(/\?tersimpan=latsar$/);
+    expect(await page.locator('#h-percobaan ~ dl').innerText()).toContain('lulus');
+    expect(await page.locator('#form-latsar').count()).toBe(0);
+    await expectNoAxeViolations(page, 'career page (HR, Latsar recorded)');
+    await screenshot(page, 'console-career-hr');
+    // The same form sent again (a second click, another tab): refused in its section, recorded once.
+    const again = await page.request.post(`${url}/latsar`, {
+      form: { ...form, once, passed: 'ya' },
+    });
+    expect([again.status(), await again.text()]).toEqual([409, expect.stringContaining('data-code="WRONG_STAGE"')]);
+    const s = await status();
+    expect(s).toMatchObject({ supervisor, unitHead: head, probation: { latsar: true, healthy: null } });
+    expect(s.events.filter((e) => /latsar/i.test(e.what))).toHaveLength(1);
+    await page.context().close();
+  }, 120_000);
+});
+
 describe('a supervisor in the browser', () => {
   it('sees the team, records the SKP plan, a check-in and the evaluation; the career takes it', async () => {
-    const assigned = await hr('PUT', '/supervisor', {
-      ...{ supervisor, unitHead: head },
-      reason: 'Penempatan awal pada Seksi Imunisasi',
-    });
-    expect(assigned.statusCode, assigned.body).toBe(200);
-    expect((await hr('POST', '/probation/latsar', { passed: true })).statusCode).toBe(200);
     const recorded = await hr('POST', '/probation/health', { healthy: true });
     const pns = await until(Date.parse((recorded.json() as CareerStatus).probation!.endsAt) + 3_600_000, (s) =>
       Boolean(s.status === 'pns' && s.stage === 'planning'),
@@ -165,11 +210,13 @@ describe('a supervisor in the browser', () => {
     const _csrf = await page.locator('input[name="_csrf"]').first().inputValue();
     const refused = await page.request.post(`${page.url()}/dialog`, { form: { _csrf, period: '2', notes: 'x' } });
     expect([refused.status(), await refused.text()]).toEqual([403, expect.stringContaining('Kode: NOT_ASSIGNED')]);
+    const hrOnly = await page.request.post(`${page.url()}/latsar`, { form: { _csrf, passed: 'ya' } });
+    expect([hrOnly.status(), await hrOnly.text()]).toEqual([403, expect.stringContaining('Kode: HR_ONLY')]);
     await expectNoAxeViolations(page, 'career page (unit head)');
     await page.context().close();
   }, 120_000);
 
-  it("HR finds a supervisor's team and reads the career, without the supervisor's forms", async () => {
+  it("HR finds a supervisor's team and reads the career, with HR's forms but not the supervisor's", async () => {
     const page = await browser.page({ phone: true });
     await signIn(page, hrUser);
     await page.click('a:has-text("Kinerja pegawai")');
@@ -180,7 +227,7 @@ describe('a supervisor in the browser', () => {
     await expectNoAxeViolations(page, 'team of a supervisor (HR)');
     await openCareer(page);
     expect(await page.locator('#h-tindak + ul').innerText()).toContain('Penghargaan');
-    expect(await page.locator('form.stack').count()).toBe(0);
+    expect(await page.locator('form.stack').evaluateAll((f) => f.map((x) => x.id))).toEqual(['form-atasan']);
     await expectNoAxeViolations(page, 'career page (HR)');
     await page.context().close();
   }, 120_000);
