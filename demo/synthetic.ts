@@ -255,12 +255,7 @@ export function wib(ms: number): string {
   return `${d.toISOString().slice(0, 19)}+07:00`;
 }
 
-/**
- * The round: formations sized to the applicant count (about 1 seat per 12 applicants), one with
- * an interview criterion adopted after the consultation; candidates spread by `weight`.
- * `nikOffset` keeps NIKs unique when several demo rounds share a database and a budget year.
- */
-export function syntheticRound(opts: {
+type SyntheticOptions = {
   roundId: string;
   candidates: number;
   seed: number;
@@ -268,10 +263,11 @@ export function syntheticRound(opts: {
   schedule: ScheduleSpec;
   dayMs: number;
   nikOffset?: number;
-}): SyntheticRound {
-  const r = rand(opts.seed);
-  const totalWeight = MEDAN_JABATAN.reduce((s, j) => s + j.weight, 0);
-  const formations: FormationConfig[] = MEDAN_JABATAN.map((j) => ({
+};
+
+/** The round's formations: a quota per jabatan in proportion to its weight. */
+function syntheticFormations(opts: SyntheticOptions, totalWeight: number): FormationConfig[] {
+  return MEDAN_JABATAN.map((j) => ({
     formationId: j.code,
     unit: j.unit,
     jabatan: j.jabatan,
@@ -282,8 +278,12 @@ export function syntheticRound(opts: {
     category: 'umum' as const,
     quota: Math.max(1, Math.round((opts.candidates * j.weight) / totalWeight / 12)),
   }));
+}
+
+/** The round's configuration: its schedule (WIB) and formations. */
+function syntheticConfig(opts: SyntheticOptions, formations: FormationConfig[]): RoundConfigInput {
   const s = opts.schedule;
-  const config: RoundConfigInput = {
+  return {
     roundId: opts.roundId,
     name: `Simulasi Seleksi CPNS Pemerintah Kota Medan ${opts.budgetYear}`,
     agency: 'BKPSDM Kota Medan',
@@ -304,60 +304,73 @@ export function syntheticRound(opts: {
     formations,
     simulation: { dayMs: opts.dayMs },
   };
+}
 
-  const candidates: SimCandidate[] = [];
+/** Candidate `i`: who they are and what they will do, drawn from `r` in a fixed order (the seed's sequence). */
+function syntheticCandidate(r: Rand, opts: SyntheticOptions, totalWeight: number, i: number): SimCandidate {
   const refYear = opts.budgetYear;
-  for (let i = 0; i < opts.candidates; i++) {
-    let w = r.next() * totalWeight;
-    const jabatan = MEDAN_JABATAN.find((j) => (w -= j.weight) < 0) ?? MEDAN_JABATAN[0]!;
-    const sex = r.chance(0.55) ? 'P' : 'L';
-    const age = r.int(21, 32);
-    const birthDate = `${refYear - age - 1}-${pad(r.int(1, 12))}-${pad(r.int(1, 28))}`;
-    const [y, m, d] = birthDate.split('-');
-    const seq = (((opts.nikOffset ?? 0) + i) % 9999) + 1;
-    const district = pad(1 + (Math.floor(((opts.nikOffset ?? 0) + i) / 9999) % 21));
-    const nik = `1271${district}${pad(Number(d) + (sex === 'P' ? 40 : 0))}${m}${y!.slice(2)}${pad(seq, 4)}`;
-    const fullName = `${r.pick(sex === 'P' ? FIRST_F : FIRST_M)} ${r.pick(SURNAMES)}`;
-    const ineligible = r.chance(0.02);
-    const program = ineligible ? 'Ilmu Sejarah' : r.pick(jabatan.educationPrograms);
-    // SKD: TWK and TIU in steps of 5, TKP 1–5 per question; roughly half pass every passing grade.
-    const sitsSkd = r.chance(0.96);
-    const skd = sitsSkd
-      ? {
-          twk: step5(r.normal(82, 16), 150),
-          tiu: step5(r.normal(98, 20), 175),
-          tkp: clamp(Math.round(r.normal(172, 12)), 45, 225),
-        }
-      : null;
-    const tms = r.chance(0.08);
-    const appeals = tms && r.chance(0.6);
-    candidates.push({
-      index: i,
-      jabatan,
-      request: {
-        nik,
-        fullName,
-        birthDate,
-        sex,
-        email: `pelamar${i}@contoh.id`,
-        formationId: jabatan.code,
-        category: 'umum',
-        education: { level: jabatan.educationLevel, program, ipk: clamp(Math.round(r.normal(338, 25)), 250, 400) },
-        experienceYears: r.int(0, 6),
-      },
-      plan: {
-        ineligible,
-        submitsDocuments: r.chance(0.98),
-        tms,
-        appeals,
-        appealAccepted: appeals && r.chance(0.5),
-        skd,
-        skb: r.chance(0.97) ? clamp(Math.round(r.normal(330, 55)), 0, jabatan.skbMax) : null,
-        interview: clamp(Math.round(r.normal(72, 12)), 0, 100),
-        submitsDrh: r.chance(0.97),
-      },
-    });
-  }
+  let w = r.next() * totalWeight;
+  const jabatan = MEDAN_JABATAN.find((j) => (w -= j.weight) < 0) ?? MEDAN_JABATAN[0]!;
+  const sex = r.chance(0.55) ? 'P' : 'L';
+  const age = r.int(21, 32);
+  const birthDate = `${refYear - age - 1}-${pad(r.int(1, 12))}-${pad(r.int(1, 28))}`;
+  const [y, m, d] = birthDate.split('-');
+  const seq = (((opts.nikOffset ?? 0) + i) % 9999) + 1;
+  const district = pad(1 + (Math.floor(((opts.nikOffset ?? 0) + i) / 9999) % 21));
+  const nik = `1271${district}${pad(Number(d) + (sex === 'P' ? 40 : 0))}${m}${y!.slice(2)}${pad(seq, 4)}`;
+  const fullName = `${r.pick(sex === 'P' ? FIRST_F : FIRST_M)} ${r.pick(SURNAMES)}`;
+  const ineligible = r.chance(0.02);
+  const program = ineligible ? 'Ilmu Sejarah' : r.pick(jabatan.educationPrograms);
+  // SKD: TWK and TIU in steps of 5, TKP 1–5 per question; roughly half pass every passing grade.
+  const sitsSkd = r.chance(0.96);
+  const skd = sitsSkd
+    ? {
+        twk: step5(r.normal(82, 16), 150),
+        tiu: step5(r.normal(98, 20), 175),
+        tkp: clamp(Math.round(r.normal(172, 12)), 45, 225),
+      }
+    : null;
+  const tms = r.chance(0.08);
+  const appeals = tms && r.chance(0.6);
+  return {
+    index: i,
+    jabatan,
+    request: {
+      nik,
+      fullName,
+      birthDate,
+      sex,
+      email: `pelamar${i}@contoh.id`,
+      formationId: jabatan.code,
+      category: 'umum',
+      education: { level: jabatan.educationLevel, program, ipk: clamp(Math.round(r.normal(338, 25)), 250, 400) },
+      experienceYears: r.int(0, 6),
+    },
+    plan: {
+      ineligible,
+      submitsDocuments: r.chance(0.98),
+      tms,
+      appeals,
+      appealAccepted: appeals && r.chance(0.5),
+      skd,
+      skb: r.chance(0.97) ? clamp(Math.round(r.normal(330, 55)), 0, jabatan.skbMax) : null,
+      interview: clamp(Math.round(r.normal(72, 12)), 0, 100),
+      submitsDrh: r.chance(0.97),
+    },
+  };
+}
+
+/**
+ * The round: formations sized to the applicant count (about 1 seat per 12 applicants), one with
+ * an interview criterion adopted after the consultation; candidates spread by `weight`.
+ * `nikOffset` keeps NIKs unique when several demo rounds share a database and a budget year.
+ */
+export function syntheticRound(opts: SyntheticOptions): SyntheticRound {
+  const r = rand(opts.seed);
+  const totalWeight = MEDAN_JABATAN.reduce((s, j) => s + j.weight, 0);
+  const config = syntheticConfig(opts, syntheticFormations(opts, totalWeight));
+  const candidates: SimCandidate[] = [];
+  for (let i = 0; i < opts.candidates; i++) candidates.push(syntheticCandidate(r, opts, totalWeight, i));
   return { config, candidates };
 }
 

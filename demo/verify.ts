@@ -107,34 +107,21 @@ export function expectedOutcome(r: Registered, selection: Map<string, string>, f
   return f === undefined ? 'no final result published' : 'tidak_lulus';
 }
 
-export async function checkRound(
-  db: Db,
+type Outcomes = Pick<RoundCheck, 'lost' | 'notEnded' | 'wrongOutcome' | 'outcomes'>;
+
+/** Each registration's application row and candidate workflow: recorded, ended, with the outcome its plan leads to. */
+async function checkCandidates(
   client: Client,
   result: DriverResult,
-  opts: { resultTimeoutMs?: number; endGraceMs?: number } = {},
-): Promise<RoundCheck> {
-  const roundId = result.roundId;
-  const nos = result.registered.map((r) => r.registrationNo);
-  const apps = new Set(
-    (await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).execute()).map(
-      (a) => a.registration_no,
-    ),
-  );
+  apps: Set<string>,
+  ranked: { selection: Map<string, string>; finals: Map<string, string> },
+  graceUntil: number,
+  resultTimeoutMs: number,
+): Promise<Outcomes> {
   const lost: string[] = [];
   const notEnded: string[] = [];
   const wrongOutcome: RoundCheck['wrongOutcome'] = [];
   const outcomes: Record<string, number> = {};
-  const graceUntil = Date.now() + (opts.endGraceMs ?? 120_000);
-
-  const ranks = await db
-    .selectFrom('rankings')
-    .select(['registration_no', 'kind', 'result', 'version'])
-    .where('round_id', '=', roundId)
-    .orderBy('version')
-    .execute();
-  const selection = new Map(ranks.filter((r) => r.kind === 'skb_selection').map((r) => [r.registration_no, r.result]));
-  const finals = new Map(ranks.filter((r) => r.kind === 'final').map((r) => [r.registration_no, r.result]));
-
   for (const r of result.registered) {
     if (!apps.has(r.registrationNo)) {
       lost.push(r.registrationNo);
@@ -162,15 +149,17 @@ export async function checkRound(
       notEnded.push(`${r.registrationNo}:${status}`);
       continue;
     }
-    const res = (await client.withDeadline(Date.now() + (opts.resultTimeoutMs ?? 10_000), () =>
-      h.result(),
-    )) as CandidateStatus;
+    const res = (await client.withDeadline(Date.now() + resultTimeoutMs, () => h.result())) as CandidateStatus;
     const actual = res.outcome ?? 'none';
     outcomes[actual] = (outcomes[actual] ?? 0) + 1;
-    const expected = expectedOutcome(r, selection, finals);
+    const expected = expectedOutcome(r, ranked.selection, ranked.finals);
     if (actual !== expected) wrongOutcome.push({ registrationNo: r.registrationNo, expected, actual });
   }
+  return { lost, notEnded, wrongOutcome, outcomes };
+}
 
+/** The round's rows stored twice under one natural key, counted per table and key. */
+async function duplicatedKeys(db: Db, roundId: string): Promise<Record<string, number>> {
   /** A fragment with `$R` standing for the round id (bound as a parameter). */
   const withRound = (text: string): RawBuilder<unknown> => {
     const parts = text.split('$R');
@@ -188,7 +177,11 @@ export async function checkRound(
     const n = Number(rows[0]?.dup ?? 0);
     if (n) duplicated[`${table}(${key})`] = n;
   }
+  return duplicated;
+}
 
+/** The round's audited actions with no entry in its audit chain. */
+async function missingAudits(db: Db, roundId: string): Promise<RoundCheck['auditMissing']> {
   const auditMissing: RoundCheck['auditMissing'] = [];
   for (const [, action, rowsSql] of AUDITED) {
     const { rows } = await sql<{
@@ -199,6 +192,11 @@ export async function checkRound(
     );
     for (const r of rows) auditMissing.push({ action, registrationNo: r.registration_no });
   }
+  return auditMissing;
+}
+
+/** The round's audit chain and its appointees' career chains that fail verification. */
+async function brokenChains(db: Db, roundId: string, nos: string[]): Promise<string[]> {
   const chainsBroken: string[] = [];
   if (!(await verifyChain(db, roundChain(roundId))).ok) chainsBroken.push(roundChain(roundId));
   const nips = await db
@@ -208,17 +206,54 @@ export async function checkRound(
     .where('nip', 'is not', null)
     .execute();
   for (const { nip } of nips) if (!(await verifyChain(db, careerChain(nip!))).ok) chainsBroken.push(careerChain(nip!));
+  return chainsBroken;
+}
 
+export async function checkRound(
+  db: Db,
+  client: Client,
+  result: DriverResult,
+  opts: { resultTimeoutMs?: number; endGraceMs?: number } = {},
+): Promise<RoundCheck> {
+  const roundId = result.roundId;
+  const nos = result.registered.map((r) => r.registrationNo);
+  const apps = new Set(
+    (await db.selectFrom('applications').select('registration_no').where('round_id', '=', roundId).execute()).map(
+      (a) => a.registration_no,
+    ),
+  );
+  const graceUntil = Date.now() + (opts.endGraceMs ?? 120_000);
+
+  const ranks = await db
+    .selectFrom('rankings')
+    .select(['registration_no', 'kind', 'result', 'version'])
+    .where('round_id', '=', roundId)
+    .orderBy('version')
+    .execute();
+  const selection = new Map(ranks.filter((r) => r.kind === 'skb_selection').map((r) => [r.registration_no, r.result]));
+  const finals = new Map(ranks.filter((r) => r.kind === 'final').map((r) => [r.registration_no, r.result]));
+
+  const checked = await checkCandidates(
+    client,
+    result,
+    apps,
+    { selection, finals },
+    graceUntil,
+    opts.resultTimeoutMs ?? 10_000,
+  );
+  const duplicated = await duplicatedKeys(db, roundId);
+  const auditMissing = await missingAudits(db, roundId);
+  const chainsBroken = await brokenChains(db, roundId, nos);
   return {
     candidates: result.candidates.length,
     registered: result.registered.length,
-    lost,
+    lost: checked.lost,
     duplicated,
-    wrongOutcome,
-    notEnded,
+    wrongOutcome: checked.wrongOutcome,
+    notEnded: checked.notEnded,
     auditMissing,
     chainsBroken,
-    outcomes,
+    outcomes: checked.outcomes,
   };
 }
 
