@@ -89,8 +89,48 @@ function sanggahStageBefore(audit: AuditRow[], seq: number): SanggahStage {
  * here once its activity has finished, a moment after the workflow's own state changes.
  */
 export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: string): Promise<CandidateStatus> {
-  const db = deps.db;
-  const row = await db
+  const row = await applicationRow(deps, registrationNo);
+  if (!row) throw notFound('Pendaftaran', registrationNo);
+  const config = row.config as RoundConfig;
+  const { audit, tasks, sanggahRows } = await candidateHistory(deps, row.round_id, registrationNo);
+  const documents = await submittedDocuments(deps, registrationNo, audit);
+  const { windowStage, windowEnd } = sanggahWindow(audit);
+  const sg = windowStage ? sanggahRows.find((r) => r.stage === windowStage) : undefined;
+
+  const deadlines: Record<string, string> = { documents: config.schedule.registrationCloses };
+  for (const t of tasks) deadlines[`${t.kind}Reviewer`] = iso(t.due_at);
+  if (windowEnd !== undefined) deadlines.sanggah = iso(windowEnd);
+  if (row.final_result && row.final_result !== 'tidak_lulus') deadlines.drh = config.schedule.drhDeadline;
+
+  return {
+    registrationNo: row.registration_no,
+    roundId: row.round_id,
+    formationId: row.formation_id,
+    stage: row.stage as CandidateStage,
+    outcome: (row.outcome as CandidateOutcome | null) ?? null,
+    deadlines,
+    documents,
+    reviewer: tasks.at(-1)?.reviewer ?? null,
+    administrasi: row.administrasi ?? null,
+    sanggah: sg
+      ? {
+          stage: sg.stage as SanggahStage,
+          reason: sg.reason,
+          filedAt: iso(sg.filed_at),
+          accepted: sg.accepted,
+          answer: sg.answer,
+        }
+      : null,
+    ...resultsOf(row),
+    nip: row.nip ?? null,
+    warnings: (row.nik_warnings ?? []) as { code: string; message: string }[],
+    decisions: audit.flatMap((a) => decisionOf(registrationNo, a) ?? []),
+  };
+}
+
+/** The application with its round's config and the decision-table columns the status shows. */
+function applicationRow(deps: ServiceDeps, registrationNo: string) {
+  return deps.db
     .selectFrom('applications as a')
     .innerJoin('rounds as r', 'r.round_id', 'a.round_id')
     .leftJoin('verifications as v', (j) =>
@@ -126,14 +166,17 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
     ])
     .where('a.registration_no', '=', registrationNo)
     .executeTakeFirst();
-  if (!row) throw notFound('Pendaftaran', registrationNo);
-  const config = row.config as RoundConfig;
+}
+type ApplicationRow = NonNullable<Awaited<ReturnType<typeof applicationRow>>>;
 
+/** The candidate's audit rows (in order), review tasks and sanggah rows. */
+async function candidateHistory(deps: ServiceDeps, roundId: string, registrationNo: string) {
+  const db = deps.db;
   const [audit, tasks, sanggahRows] = await Promise.all([
     db
       .selectFrom('audit_log')
       .select(['seq', 'actor', 'action', 'reason', 'payload', 'occurred_at'])
-      .where('chain', '=', roundChain(row.round_id))
+      .where('chain', '=', roundChain(roundId))
       .where('subject', '=', registrationNo)
       .orderBy('seq')
       .execute(),
@@ -146,32 +189,41 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
       .execute(),
     db.selectFrom('sanggah').selectAll().where('registration_no', '=', registrationNo).orderBy('filed_at').execute(),
   ]);
+  return { audit: audit as AuditRow[], tasks, sanggahRows };
+}
 
-  // The documents last submitted (kinds and hashes in the audit row), with their upload ids.
+/** The documents last submitted (kinds and hashes in the audit row), with their upload ids. */
+async function submittedDocuments(
+  deps: ServiceDeps,
+  registrationNo: string,
+  audit: AuditRow[],
+): Promise<DocumentRef[]> {
   const submitted = [...audit].reverse().find((a) => a.action === 'documents.submitted');
-  let documents: DocumentRef[] = [];
-  if (submitted) {
-    const refs = (submitted.payload as { documents?: { kind: string; sha256: string }[] }).documents ?? [];
-    const rows = refs.length
-      ? await db
-          .selectFrom('documents')
-          .select(['document_id', 'kind', 'sha256'])
-          .where('registration_no', '=', registrationNo)
-          .where(
-            'sha256',
-            'in',
-            refs.map((d) => d.sha256),
-          )
-          .execute()
-      : [];
-    documents = refs.flatMap((d) => {
-      const r = rows.find((x) => x.kind === d.kind && x.sha256 === d.sha256);
-      return r ? [{ kind: d.kind as DocumentKind, documentId: String(r.document_id), sha256: d.sha256 }] : [];
-    });
-  }
+  if (!submitted) return [];
+  const refs = (submitted.payload as { documents?: { kind: string; sha256: string }[] }).documents ?? [];
+  const rows = refs.length
+    ? await deps.db
+        .selectFrom('documents')
+        .select(['document_id', 'kind', 'sha256'])
+        .where('registration_no', '=', registrationNo)
+        .where(
+          'sha256',
+          'in',
+          refs.map((d) => d.sha256),
+        )
+        .execute()
+    : [];
+  return refs.flatMap((d) => {
+    const r = rows.find((x) => x.kind === d.kind && x.sha256 === d.sha256);
+    return r ? [{ kind: d.kind as DocumentKind, documentId: String(r.document_id), sha256: d.sha256 }] : [];
+  });
+}
 
-  // The latest sanggah window: which decision it follows, and when it closes (written by the
-  // workflow once the announcement it starts with is known; absent while it waits for it).
+/**
+ * The latest sanggah window: which decision it follows, and when it closes (written by the
+ * workflow once the announcement it starts with is known; absent while it waits for it).
+ */
+function sanggahWindow(audit: AuditRow[]): { windowStage?: SanggahStage; windowEnd?: number } {
   let windowStage: SanggahStage | undefined;
   let windowEnd: number | undefined;
   for (const a of audit) {
@@ -180,32 +232,12 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
     windowStage = p.window?.stage ?? sanggahStageBefore(audit, a.seq);
     windowEnd = p.window ? Date.parse(p.window.closesAt) : undefined;
   }
-  const sg = windowStage ? sanggahRows.find((r) => r.stage === windowStage) : undefined;
+  return { windowStage, windowEnd };
+}
 
-  const deadlines: Record<string, string> = { documents: config.schedule.registrationCloses };
-  for (const t of tasks) deadlines[`${t.kind}Reviewer`] = iso(t.due_at);
-  if (windowEnd !== undefined) deadlines.sanggah = iso(windowEnd);
-  if (row.final_result && row.final_result !== 'tidak_lulus') deadlines.drh = config.schedule.drhDeadline;
-
+/** The SKD, SKB and final results, each null until recorded. */
+function resultsOf(row: ApplicationRow): Pick<CandidateStatus, 'skd' | 'skb' | 'final'> {
   return {
-    registrationNo: row.registration_no,
-    roundId: row.round_id,
-    formationId: row.formation_id,
-    stage: row.stage as CandidateStage,
-    outcome: (row.outcome as CandidateOutcome | null) ?? null,
-    deadlines,
-    documents,
-    reviewer: tasks.at(-1)?.reviewer ?? null,
-    administrasi: row.administrasi ?? null,
-    sanggah: sg
-      ? {
-          stage: sg.stage as SanggahStage,
-          reason: sg.reason,
-          filedAt: iso(sg.filed_at),
-          accepted: sg.accepted,
-          answer: sg.answer,
-        }
-      : null,
     skd:
       row.total !== null && row.twk !== null && row.tiu !== null && row.tkp !== null
         ? {
@@ -229,8 +261,5 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
           placementFormationId: row.placement_formation_id ?? null,
         }
       : null,
-    nip: row.nip ?? null,
-    warnings: (row.nik_warnings ?? []) as { code: string; message: string }[],
-    decisions: audit.flatMap((a) => decisionOf(registrationNo, a) ?? []),
   };
 }
