@@ -63,7 +63,19 @@ export async function roundWorkflowIds(db: Db, roundId: string): Promise<string[
     .where('round_id', '=', roundId)
     .orderBy('registration_no')
     .execute();
-  const careers = await db
+  return [
+    roundWorkflowId(roundId),
+    ...rows.map((r) => candidateWorkflowId(r.registration_no)),
+    ...(await appointedCareers(db, roundId)).map((n) => n.workflowId),
+  ];
+}
+
+/**
+ * The careers a round appointed, by NIP, with the id their workflow runs under (its opaque id; a
+ * NIP only for careers started before migration 0010).
+ */
+async function appointedCareers(db: Db, roundId: string): Promise<{ nip: string; workflowId: string }[]> {
+  const rows = await db
     .selectFrom('appointments as p')
     .innerJoin('applications as a', 'a.registration_no', 'p.registration_no')
     .leftJoin('careers as c', 'c.nip', 'p.nip')
@@ -72,11 +84,7 @@ export async function roundWorkflowIds(db: Db, roundId: string): Promise<string[
     .where('p.nip', 'is not', null)
     .orderBy('p.nip')
     .execute();
-  return [
-    roundWorkflowId(roundId),
-    ...rows.map((r) => candidateWorkflowId(r.registration_no)),
-    ...careers.map((n) => careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!)),
-  ];
+  return rows.map((n) => ({ nip: n.nip!, workflowId: careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!) }));
 }
 
 /** One NDJSON line per workflow: {"workflowId", "history"}. */
@@ -639,28 +647,12 @@ export async function verifyAll(
   onProgress?: (done: number, total: number) => void,
 ): Promise<RoundVerification> {
   await loadRoundConfig(deps, roundId);
-  const nips = await deps.db
-    .selectFrom('appointments as p')
-    .innerJoin('applications as a', 'a.registration_no', 'p.registration_no')
-    .leftJoin('careers as c', 'c.nip', 'p.nip')
-    .select(['p.nip', 'p.career_id as appointed_id', 'c.career_id'])
-    .where('a.round_id', '=', roundId)
-    .where('p.nip', 'is not', null)
-    .orderBy('p.nip')
-    .execute();
+  const nips = await appointedCareers(deps.db, roundId);
   const round = await verifyAnchoredChain(deps, roundChain(roundId), roundWorkflowId(roundId), publicKeys);
   onProgress?.(1, nips.length + 1);
   const careers: ChainVerification[] = [];
-  // The career workflow runs under its opaque id (a NIP only for careers started before migration 0010).
   for (const n of nips) {
-    careers.push(
-      await verifyAnchoredChain(
-        deps,
-        careerChain(n.nip!),
-        careerWorkflowId(n.appointed_id ?? n.career_id ?? n.nip!),
-        publicKeys,
-      ),
-    );
+    careers.push(await verifyAnchoredChain(deps, careerChain(n.nip), n.workflowId, publicKeys));
     onProgress?.(careers.length + 1, nips.length + 1);
   }
   return { allOk: round.ok && careers.every((c) => c.ok), round, careers };
