@@ -40,6 +40,7 @@ import { decideTask, submitDrh } from '../api/services/reviews';
 import { importResults, requestRanking } from '../api/services/imports';
 import type { ServiceDeps } from '../api/services/deps';
 import { createUser, findUserByToken } from '../db/users';
+import type { Db } from '../db/connection';
 import { pool } from '../demo/http';
 import { layoutSchedule } from '../demo/driver';
 import { sampleDrh, wib } from '../demo/synthetic';
@@ -139,6 +140,483 @@ interface Phases {
 }
 const sum = (p: Phases): number => Object.values(p).reduce((s, x) => s + x, 0);
 
+/** Runs one phase, its duration into `into` and to stderr. */
+async function timed(name: string, f: () => Promise<void>, into: Phases): Promise<void> {
+  const t = performance.now();
+  await f();
+  into[name] = performance.now() - t;
+  console.error(`[e2e] ${name}: ${(into[name] / 1000).toFixed(1)} s`);
+}
+
+type Env = Awaited<ReturnType<typeof benchTemporal>>;
+type Reviewer = NonNullable<Awaited<ReturnType<typeof findUserByToken>>>;
+/** What the real drive shares between its phases. */
+interface RealRun {
+  deps: ServiceDeps;
+  db: Db;
+  env: Env;
+  roundId: string;
+  reviewers: Reviewer[];
+  nos: string[];
+  births: Map<string, { i: number; birth: string }>;
+}
+
+/** Both workflows' bundles, written to `work` for the worker processes. */
+async function writeBundles(work: string): Promise<{ bundle: string; skeletonBundle: string }> {
+  const bundle = join(work, 'workflow-bundle.js');
+  writeFileSync(bundle, await bundleWorkflows());
+  const skeletonBundle = join(work, 'skeleton-bundle.js');
+  writeFileSync(
+    skeletonBundle,
+    (
+      await bundleWorkflowCode({
+        workflowsPath: join(ROOT, 'bench', 'skeleton-workflow.ts'),
+        logger: quietBundlerLogger,
+      })
+    ).code,
+  );
+  return { bundle, skeletonBundle };
+}
+
+/** The round (a simulation, one day a second), its four reviewers, recorded. */
+async function createBenchRound(deps: ServiceDeps, db: Db): Promise<{ roundId: string; reviewers: Reviewer[] }> {
+  const roundId = `bench-e2e-${Date.now().toString(36)}`;
+  const reviewers = await Promise.all(
+    [1, 2, 3, 4].map(
+      async (i) =>
+        (await findUserByToken(
+          db,
+          (await createUser(db, { username: `${roundId}.v${i}`, displayName: `v${i}`, role: 'reviewer' })).token,
+        ))!,
+    ),
+  );
+  const dayMs = 1_000;
+  const spec = layoutSchedule(Date.now());
+  // Weeks per phase: each is advanced once its work is done.
+  const config = withDefaults({
+    roundId,
+    name: 'Bench e2e',
+    agency: 'BKPSDM Kota Medan',
+    budgetYear: 2027,
+    referenceDate: '2027-08-01',
+    sanggahStages: [],
+    requiredDocuments: ['ktp'],
+    schedule: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, wib(v)])) as never,
+    formations: Array.from({ length: FORMATIONS }, (_, f) => ({
+      formationId: `F${f}`,
+      unit: `Unit ${f}`,
+      jabatan: 'Pranata Komputer Ahli Pertama',
+      educationLevel: 'S1' as const,
+      educationPrograms: ['Teknik Informatika'],
+      quota: Math.ceil(N / FORMATIONS),
+      category: 'umum' as const,
+      skbMax: 500,
+    })),
+    simulation: { dayMs },
+  });
+  await createRound(deps, config, 'bench');
+  await until(
+    'round recorded',
+    async () => !!(await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst()),
+  );
+  await db
+    .insertInto('round_reviewers')
+    .values(reviewers.map((r) => ({ round_id: roundId, username: r.username })))
+    .execute();
+  return { roundId, reviewers };
+}
+
+/** Advances the round from `from`, once more while it is between two steps. */
+async function advance(run: RealRun, from: RoundPhase): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    try {
+      await advancePhase(run.deps, run.roundId, { from, reason: 'bench: pekerjaan tahap ini selesai' }, 'bench');
+      return;
+    } catch (err) {
+      // The round between two steps (just recorded): once more.
+      if (tries > 40 || (err as { cause?: { type?: string } }).cause?.type !== 'WRONG_PHASE') throw err;
+      await sleep(250);
+    }
+  }
+}
+
+async function count(
+  db: Db,
+  table: 'skd_scores' | 'skb_results' | 'final_results' | 'appointments',
+  extra?: 'scored' | 'nip',
+): Promise<number> {
+  let q = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n'));
+  if (extra === 'nip') q = q.where('nip' as never, 'is not', null);
+  if (extra === 'scored') q = q.where('score' as never, 'is not', null);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+/** N registrations, each seen taken (as on the portal) before its document is stored and submitted. */
+async function registerAll(run: RealRun): Promise<void> {
+  const { deps, env, nos, births } = run;
+  await pool(
+    Array.from({ length: N }, (_, i) => i),
+    CONC,
+    async (i) => {
+      const birth = `${1996 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`;
+      const [y, m, d] = birth.split('-');
+      const nik = `1271${String(1 + (Math.floor(i / 9999) % 21)).padStart(2, '0')}${d}${m}${y!.slice(2)}${String((i % 9999) + 1).padStart(4, '0')}`;
+      const r = await register(deps, run.roundId, {
+        nik,
+        fullName: `Pelamar ${i}`,
+        birthDate: birth,
+        sex: 'L',
+        email: `p${i}@contoh.id`,
+        formationId: `F${i % FORMATIONS}`,
+        category: 'umum',
+        education: { level: 'S1', program: 'Teknik Informatika', ipk: 300 + (i % 100) },
+      });
+      nos[i] = r.registrationNo;
+      births.set(r.registrationNo, { i, birth });
+      // As on the portal: the candidate sees the registration taken (its status) before uploading.
+      await env.client.workflow.getHandle(candidateWorkflowId(r.registrationNo)).query(candidateStatusQuery);
+      const doc = await storeDocument(deps, r.registrationNo, 'ktp', Buffer.concat([JPEG, Buffer.from(String(i))]));
+      await submitDocuments(deps, r.registrationNo, [doc.documentId]);
+    },
+  );
+}
+
+/** Every open verification task decided MS by its reviewer. */
+async function verifyAll(run: RealRun): Promise<void> {
+  const tasks = await run.db
+    .selectFrom('tasks')
+    .select(['task_id', 'reviewer'])
+    .where('round_id', '=', run.roundId)
+    .where('status', '=', 'open')
+    .execute();
+  const byName = new Map(run.reviewers.map((r) => [r.username, r]));
+  await pool(
+    tasks,
+    CONC,
+    async (t) =>
+      void (await decideTask(run.deps, byName.get(t.reviewer)!, t.task_id, {
+        decisions: [{ kind: 'ktp', result: 'MS' }],
+      })),
+  );
+}
+
+async function skdAndSkbCut(run: RealRun): Promise<void> {
+  await importResults(
+    run.deps,
+    run.roundId,
+    'skd',
+    [
+      'registration_no,twk,tiu,tkp',
+      ...run.nos.map((no, i) => `${no},${100 + (i % 10) * 5},${120 + (i % 7) * 5},${180 + (i % 40)}`),
+    ].join('\n'),
+    'bench',
+  );
+  await until('SKD recorded', async () => (await count(run.db, 'skd_scores')) >= N);
+  await requestRanking(run.deps, run.roundId, 'skb_selection', 'bench');
+  await until('SKB selection recorded', async () => (await count(run.db, 'skb_results')) >= N);
+}
+
+async function skbAndFinal(run: RealRun): Promise<void> {
+  await importResults(
+    run.deps,
+    run.roundId,
+    'skb',
+    ['registration_no,skb,interview', ...run.nos.map((no, i) => `${no},${300 + (i % 150)},`)].join('\n'),
+    'bench',
+  );
+  await until('SKB recorded', async () => (await count(run.db, 'skb_results', 'scored')) >= N);
+  await requestRanking(run.deps, run.roundId, 'final', 'bench');
+  await until('final recorded', async () => (await count(run.db, 'final_results')) >= N);
+}
+
+/** Each candidate's DRH submitted (once the final result lets it), then every NIP. */
+async function drhAll(run: RealRun): Promise<void> {
+  const { births } = run;
+  await pool(run.nos, CONC, async (no) => {
+    for (;;) {
+      try {
+        await submitDrh(
+          run.deps,
+          no,
+          sampleDrh({
+            index: births.get(no)!.i,
+            fullName: `Pelamar ${births.get(no)!.i}`,
+            birthDate: births.get(no)!.birth,
+            sex: 'L',
+            educationLevel: 'S1',
+            program: 'Teknik Informatika',
+          }),
+        );
+        return;
+      } catch (err) {
+        if (!/DRH tidak sedang dibuka|WRONG_STAGE/.test((err as Error).message)) throw err;
+        await sleep(200); // the final result is still being recorded
+      }
+    }
+  });
+  await until('appointed', async () => (await count(run.db, 'appointments', 'nip')) >= N);
+}
+
+/** The real round driven phase by phase, each advanced once its work is done. */
+async function drivePhases(run: RealRun, real: Phases): Promise<void> {
+  const { db, roundId } = run;
+  for (const from of ['draft', 'consultation', 'criteria_adoption'] as const) await advance(run, from);
+  await sleep(1_200); // the registration service reads the phase through a 1 s cache
+  await timed('registration', () => registerAll(run), real);
+  await advance(run, 'registration');
+  await until(
+    'tasks assigned',
+    async () =>
+      Number(
+        (
+          await db
+            .selectFrom('tasks')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('round_id', '=', roundId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ) >= N,
+  );
+  await timed('verification', () => verifyAll(run), real);
+  await advance(run, 'administrative_check');
+  await advance(run, 'announcement');
+  await timed('SKD fan-out and SKB cut', () => skdAndSkbCut(run), real);
+  await advance(run, 'skd');
+  await timed('SKB fan-out and final ranking', () => skbAndFinal(run), real);
+  await timed('DRH, NIP and career start', () => drhAll(run), real);
+}
+
+interface RealResult {
+  roundId: string;
+  real: Phases;
+  realEvents: number;
+  realRoundMessages: RoundMessages;
+  realRss: number;
+}
+
+/** The real path: the worker in its own process, the round and its N candidates, then the histories sampled. */
+async function runReal(db: Db, env: Env, common: Record<string, string>, bundle: string): Promise<RealResult> {
+  const taskQueue = 'bench-e2e';
+  const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
+  const worker = await startWorker('worker/main.ts', {
+    ...common,
+    TASK_QUEUE: taskQueue,
+    ASN_WORKFLOW_BUNDLE: bundle,
+  });
+  const rss = rssSampler(worker.pid!);
+  const { roundId, reviewers } = await createBenchRound(deps, db);
+  const real: Phases = {};
+  const nos: string[] = new Array<string>(N);
+  const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map() };
+  await drivePhases(run, real);
+  const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
+  const lengths = await pool(sample, 8, async (no) =>
+    Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
+  );
+  const realEvents = lengths.reduce((s, x) => s + x, 0) / lengths.length;
+  // The round's messages a real candidate received: the skeleton gets the same, in the same places.
+  const realRoundMessages = await roundMessagesOf(env.client, candidateWorkflowId(nos[0]!));
+  if (process.argv.includes('--dump-history')) {
+    const longest = sample[lengths.indexOf(Math.max(...lengths))]!;
+    console.error(`event lengths ${lengths.join(' ')}`);
+    await dumpHistory(env.client, candidateWorkflowId(longest));
+  }
+  const realRss = rss.stop();
+  await stopWorker(worker);
+  return { roundId, real, realEvents, realRoundMessages, realRss };
+}
+
+/** The skeletons' driving: their handles, the round's signals to all, and waiting on the worker's counts. */
+class SkeletonDriver {
+  counts: Record<string, number> = {};
+  said = 0;
+  constructor(
+    readonly env: Env,
+    readonly ids: string[],
+  ) {}
+  h(id: string): ReturnType<Env['client']['workflow']['getHandle']> {
+    return this.env.client.workflow.getHandle(id);
+  }
+  done(what: string): Promise<void> {
+    return until(`skeleton ${what}`, async () => (this.counts[what] ?? 0) >= N);
+  }
+  async signalAll(name: string, arg: unknown = { phaseKey: name }): Promise<void> {
+    // The round signals in pages of 500, 50 at a time; the same here.
+    for (let k = 0; k < this.ids.length; k += 50)
+      await Promise.all(this.ids.slice(k, k + 50).map((id) => this.h(id).signal(name, arg)));
+  }
+  /**
+   * The round's messages one after the other, each taken by every skeleton before the next (as
+   * the real round's are: the driver advances once the previous phase's work is done).
+   */
+  async roundSays(names: string[]): Promise<void> {
+    for (const name of names) {
+      await this.signalAll(name, {
+        phaseKey: `${name}-${this.said}`,
+        key: 'registrationCloses',
+        to: new Date().toISOString(),
+      });
+      this.said += 1;
+      await pool(this.ids, CONC, async (id) => {
+        while ((await this.h(id).query<number>('roundMessages')) < this.said) await sleep(50);
+      });
+    }
+  }
+}
+
+/** The skeletons started and registered as the real candidates were: status seen, document stored, submitted. */
+async function skeletonRegistration(sk: SkeletonDriver, db: Db, skQueue: string, closesAtMs: number): Promise<void> {
+  await pool(sk.ids, CONC, async (id) => {
+    const handle = await sk.env.client.workflow.start('skeletonCandidate', {
+      taskQueue: skQueue,
+      workflowId: id,
+      args: [{ closesAtMs, verificationDueMs: closesAtMs + 30 * 86_400_000, drhDueMs: closesAtMs + 60 * 86_400_000 }],
+    });
+    // As the real candidate: the registration seen taken, then the document stored (the same
+    // hash and PostgreSQL write), then submitted.
+    await handle.query(skRoundMessages);
+    const content = Buffer.concat([JPEG, Buffer.from(id)]);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    await sql`insert into bench_skeleton_documents (sha256, content) values (${sha256}, ${content})`.execute(db);
+    await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp', sha256 }] }] });
+  });
+}
+
+/** The skeletons driven phase by phase, the round's messages at the places the real candidate got them. */
+async function driveSkeleton(
+  sk: SkeletonDriver,
+  db: Db,
+  skQueue: string,
+  messages: RoundMessages,
+  skeleton: Phases,
+): Promise<void> {
+  // Registration closes as the real round's did: by an advance (a schedule change to now), or at its instant.
+  await sql`create table bench_skeleton_documents (sha256 text primary key, content bytea not null)`.execute(db);
+  const advanced = messages.registration.includes('scheduleChanged');
+  const closesAtMs = Date.now() + (advanced ? 86_400_000 : Math.max(30_000, N * 30));
+  await timed('registration', () => skeletonRegistration(sk, db, skQueue, closesAtMs), skeleton);
+  await sk.roundSays(messages.registration);
+  if (!advanced) await sleep(Math.max(0, closesAtMs - Date.now()));
+  await sk.done('assignTask');
+  await timed(
+    'verification',
+    async () =>
+      void (await pool(
+        sk.ids,
+        CONC,
+        async (id) => void (await sk.h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] })),
+      )),
+    skeleton,
+  );
+  await sk.roundSays(messages.beforeSkd);
+  await timed(
+    'SKD fan-out and SKB cut',
+    async () => {
+      await sk.signalAll('skdResult');
+      await sk.done('recordSkd');
+      await sk.signalAll('skbSelection');
+      await sk.done('recordSkbSelection');
+    },
+    skeleton,
+  );
+  await timed(
+    'SKB fan-out and final ranking',
+    async () => {
+      await sk.signalAll('skbScore');
+      await sk.done('recordSkbScore');
+      await sk.signalAll('finalResult');
+      await sk.done('recordFinal');
+      await sk.roundSays(messages.afterFinal);
+    },
+    skeleton,
+  );
+  await timed(
+    'DRH, NIP and career start',
+    async () => {
+      await pool(sk.ids, CONC, async (id) => {
+        for (;;) {
+          try {
+            await sk.h(id).executeUpdate('submitDrh', { args: [{ drh: { alamat: 'Medan' } }] });
+            break;
+          } catch {
+            await sleep(100);
+          }
+        }
+        await sk.h(id).result();
+      });
+    },
+    skeleton,
+  );
+}
+
+/** The skeleton, same server, same driving: its worker in its own process, its histories sampled. */
+async function runSkeleton(
+  db: Db,
+  env: Env,
+  common: Record<string, string>,
+  skeletonBundle: string,
+  r: RealResult,
+): Promise<{ skeleton: Phases; skEvents: number; skPeak: number }> {
+  const skQueue = 'bench-e2e-skeleton';
+  const worker = await startWorker('bench/skeleton-worker.ts', {
+    ...common,
+    TASK_QUEUE: skQueue,
+    SKELETON_BUNDLE: skeletonBundle,
+  });
+  const sk = new SkeletonDriver(
+    env,
+    Array.from({ length: N }, (_, i) => `skeleton/${r.roundId}-${i}`),
+  );
+  worker.stdout!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n'))
+      if (line.startsWith('COUNTS ')) sk.counts = JSON.parse(line.slice(7)) as Record<string, number>;
+  });
+  const skRss = rssSampler(worker.pid!);
+  const skeleton: Phases = {};
+  await driveSkeleton(sk, db, skQueue, r.realRoundMessages, skeleton);
+  const skLengths = await pool(
+    sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0),
+    8,
+    async (id) => Number((await sk.h(id).describe()).historyLength),
+  );
+  const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
+  if (process.argv.includes('--dump-history')) {
+    console.error(`event lengths ${skLengths.join(' ')}`);
+    await dumpHistory(env.client, sk.ids[0]!);
+  }
+  const skPeak = skRss.stop();
+  await stopWorker(worker);
+  return { skeleton, skEvents, skPeak };
+}
+
+/** The real path against the skeleton (the JSON line). */
+function reportE2e(r: RealResult, s: { skeleton: Phases; skEvents: number; skPeak: number }): void {
+  const { real, realEvents, realRss, realRoundMessages } = r;
+  const { skeleton, skEvents, skPeak } = s;
+  const realRate = N / (sum(real) / 1000);
+  const skRate = N / (sum(skeleton) / 1000);
+  const ratio = realRate / skRate;
+  const mb = (b: number): number => Math.round(b / 1024 / 1024);
+  const verdict = ratio >= 0.8 && realEvents <= 60 && realEvents <= skEvents && realRss <= 500 * 1024 * 1024;
+  report({
+    name: 'e2e',
+    value: round3(realRate),
+    unit: 'candidates/s',
+    baseline: round3(skRate),
+    ratio: round3(ratio),
+    goal: "≥ 0.8 × skeleton, ≤ 60 events/candidate and ≤ the skeleton's, ≤ 500 MB worker RSS",
+    met: verdict,
+    candidates: N,
+    eventsPerCandidate: round3(realEvents),
+    skeletonEventsPerCandidate: round3(skEvents),
+    roundMessagesPerCandidate: realRoundMessages,
+    workerRssMb: mb(realRss),
+    skeletonWorkerRssMb: mb(skPeak),
+    phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),
+    skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
+  });
+}
+
 async function main(): Promise<void> {
   // One key set for the bench, its client and both worker processes (set before any client exists).
   const keys = JSON.stringify({ active: 'bench', keys: { bench: generateKey() } });
@@ -148,405 +626,11 @@ async function main(): Promise<void> {
   const address = env.connection.options.address as string;
   const work = mkdtempSync(join(tmpdir(), 'asn-bench-e2e-'));
   try {
-    const bundle = join(work, 'workflow-bundle.js');
-    writeFileSync(bundle, await bundleWorkflows());
-    const skeletonBundle = join(work, 'skeleton-bundle.js');
-    writeFileSync(
-      skeletonBundle,
-      (
-        await bundleWorkflowCode({
-          workflowsPath: join(ROOT, 'bench', 'skeleton-workflow.ts'),
-          logger: quietBundlerLogger,
-        })
-      ).code,
-    );
+    const { bundle, skeletonBundle } = await writeBundles(work);
     const common = { TEMPORAL_ADDRESS: address, ASN_CODEC_KEYS: keys, DATABASE_URL: url };
-
-    // ---------------- the real path ----------------
-    const taskQueue = 'bench-e2e';
-    const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
-    const worker = await startWorker('worker/main.ts', {
-      ...common,
-      TASK_QUEUE: taskQueue,
-      ASN_WORKFLOW_BUNDLE: bundle,
-    });
-    const rss = rssSampler(worker.pid!);
-    const roundId = `bench-e2e-${Date.now().toString(36)}`;
-    const reviewers = await Promise.all(
-      [1, 2, 3, 4].map(
-        async (i) =>
-          (await findUserByToken(
-            db,
-            (await createUser(db, { username: `${roundId}.v${i}`, displayName: `v${i}`, role: 'reviewer' })).token,
-          ))!,
-      ),
-    );
-    const dayMs = 1_000;
-    const spec = layoutSchedule(Date.now());
-    // Weeks per phase: each is advanced once its work is done.
-    const config = withDefaults({
-      roundId,
-      name: 'Bench e2e',
-      agency: 'BKPSDM Kota Medan',
-      budgetYear: 2027,
-      referenceDate: '2027-08-01',
-      sanggahStages: [],
-      requiredDocuments: ['ktp'],
-      schedule: Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, wib(v)])) as never,
-      formations: Array.from({ length: FORMATIONS }, (_, f) => ({
-        formationId: `F${f}`,
-        unit: `Unit ${f}`,
-        jabatan: 'Pranata Komputer Ahli Pertama',
-        educationLevel: 'S1' as const,
-        educationPrograms: ['Teknik Informatika'],
-        quota: Math.ceil(N / FORMATIONS),
-        category: 'umum' as const,
-        skbMax: 500,
-      })),
-      simulation: { dayMs },
-    });
-    await createRound(deps, config, 'bench');
-    await until(
-      'round recorded',
-      async () =>
-        !!(await db.selectFrom('rounds').select('round_id').where('round_id', '=', roundId).executeTakeFirst()),
-    );
-    await db
-      .insertInto('round_reviewers')
-      .values(reviewers.map((r) => ({ round_id: roundId, username: r.username })))
-      .execute();
-    const advance = async (from: RoundPhase): Promise<void> => {
-      for (let tries = 0; ; tries++) {
-        try {
-          await advancePhase(deps, roundId, { from, reason: 'bench: pekerjaan tahap ini selesai' }, 'bench');
-          return;
-        } catch (err) {
-          // The round between two steps (just recorded): once more.
-          if (tries > 40 || (err as { cause?: { type?: string } }).cause?.type !== 'WRONG_PHASE') throw err;
-          await sleep(250);
-        }
-      }
-    };
-    const count = async (
-      table: 'skd_scores' | 'skb_results' | 'final_results' | 'appointments',
-      extra?: 'scored' | 'nip',
-    ): Promise<number> => {
-      let q = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n'));
-      if (extra === 'nip') q = q.where('nip' as never, 'is not', null);
-      if (extra === 'scored') q = q.where('score' as never, 'is not', null);
-      return Number((await q.executeTakeFirstOrThrow()).n);
-    };
-    const real: Phases = {};
-    const timed = async (name: string, f: () => Promise<void>, into: Phases): Promise<void> => {
-      const t = performance.now();
-      await f();
-      into[name] = performance.now() - t;
-      console.error(`[e2e] ${name}: ${(into[name] / 1000).toFixed(1)} s`);
-    };
-    const nos: string[] = new Array<string>(N);
-    const births = new Map<string, { i: number; birth: string }>();
-    for (const from of ['draft', 'consultation', 'criteria_adoption'] as const) await advance(from);
-    await sleep(1_200); // the registration service reads the phase through a 1 s cache
-    await timed(
-      'registration',
-      async () => {
-        await pool(
-          Array.from({ length: N }, (_, i) => i),
-          CONC,
-          async (i) => {
-            const birth = `${1996 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`;
-            const [y, m, d] = birth.split('-');
-            const nik = `1271${String(1 + (Math.floor(i / 9999) % 21)).padStart(2, '0')}${d}${m}${y!.slice(2)}${String((i % 9999) + 1).padStart(4, '0')}`;
-            const r = await register(deps, roundId, {
-              nik,
-              fullName: `Pelamar ${i}`,
-              birthDate: birth,
-              sex: 'L',
-              email: `p${i}@contoh.id`,
-              formationId: `F${i % FORMATIONS}`,
-              category: 'umum',
-              education: { level: 'S1', program: 'Teknik Informatika', ipk: 300 + (i % 100) },
-            });
-            nos[i] = r.registrationNo;
-            births.set(r.registrationNo, { i, birth });
-            // As on the portal: the candidate sees the registration taken (its status) before uploading.
-            await env.client.workflow.getHandle(candidateWorkflowId(r.registrationNo)).query(candidateStatusQuery);
-            const doc = await storeDocument(
-              deps,
-              r.registrationNo,
-              'ktp',
-              Buffer.concat([JPEG, Buffer.from(String(i))]),
-            );
-            await submitDocuments(deps, r.registrationNo, [doc.documentId]);
-          },
-        );
-      },
-      real,
-    );
-    await advance('registration');
-    await until(
-      'tasks assigned',
-      async () =>
-        Number(
-          (
-            await db
-              .selectFrom('tasks')
-              .select((eb) => eb.fn.countAll<string>().as('n'))
-              .where('round_id', '=', roundId)
-              .executeTakeFirstOrThrow()
-          ).n,
-        ) >= N,
-    );
-    await timed(
-      'verification',
-      async () => {
-        const tasks = await db
-          .selectFrom('tasks')
-          .select(['task_id', 'reviewer'])
-          .where('round_id', '=', roundId)
-          .where('status', '=', 'open')
-          .execute();
-        const byName = new Map(reviewers.map((r) => [r.username, r]));
-        await pool(
-          tasks,
-          CONC,
-          async (t) =>
-            void (await decideTask(deps, byName.get(t.reviewer)!, t.task_id, {
-              decisions: [{ kind: 'ktp', result: 'MS' }],
-            })),
-        );
-      },
-      real,
-    );
-    await advance('administrative_check');
-    await advance('announcement');
-    await timed(
-      'SKD fan-out and SKB cut',
-      async () => {
-        await importResults(
-          deps,
-          roundId,
-          'skd',
-          [
-            'registration_no,twk,tiu,tkp',
-            ...nos.map((no, i) => `${no},${100 + (i % 10) * 5},${120 + (i % 7) * 5},${180 + (i % 40)}`),
-          ].join('\n'),
-          'bench',
-        );
-        await until('SKD recorded', async () => (await count('skd_scores')) >= N);
-        await requestRanking(deps, roundId, 'skb_selection', 'bench');
-        await until('SKB selection recorded', async () => (await count('skb_results')) >= N);
-      },
-      real,
-    );
-    await advance('skd');
-    await timed(
-      'SKB fan-out and final ranking',
-      async () => {
-        await importResults(
-          deps,
-          roundId,
-          'skb',
-          ['registration_no,skb,interview', ...nos.map((no, i) => `${no},${300 + (i % 150)},`)].join('\n'),
-          'bench',
-        );
-        await until('SKB recorded', async () => (await count('skb_results', 'scored')) >= N);
-        await requestRanking(deps, roundId, 'final', 'bench');
-        await until('final recorded', async () => (await count('final_results')) >= N);
-      },
-      real,
-    );
-    await timed(
-      'DRH, NIP and career start',
-      async () => {
-        await pool(nos, CONC, async (no) => {
-          for (;;) {
-            try {
-              await submitDrh(
-                deps,
-                no,
-                sampleDrh({
-                  index: births.get(no)!.i,
-                  fullName: `Pelamar ${births.get(no)!.i}`,
-                  birthDate: births.get(no)!.birth,
-                  sex: 'L',
-                  educationLevel: 'S1',
-                  program: 'Teknik Informatika',
-                }),
-              );
-              return;
-            } catch (err) {
-              if (!/DRH tidak sedang dibuka|WRONG_STAGE/.test((err as Error).message)) throw err;
-              await sleep(200); // the final result is still being recorded
-            }
-          }
-        });
-        await until('appointed', async () => (await count('appointments', 'nip')) >= N);
-      },
-      real,
-    );
-    const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
-    const lengths = await pool(sample, 8, async (no) =>
-      Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
-    );
-    const realEvents = lengths.reduce((s, x) => s + x, 0) / lengths.length;
-    // The round's messages a real candidate received: the skeleton gets the same, in the same places.
-    const realRoundMessages = await roundMessagesOf(env.client, candidateWorkflowId(nos[0]!));
-    if (process.argv.includes('--dump-history')) {
-      const longest = sample[lengths.indexOf(Math.max(...lengths))]!;
-      console.error(`event lengths ${lengths.join(' ')}`);
-      await dumpHistory(env.client, candidateWorkflowId(longest));
-    }
-    const realRss = rss.stop();
-    await stopWorker(worker);
-
-    // ---------------- the skeleton, same server, same driving ----------------
-    const skQueue = 'bench-e2e-skeleton';
-    const sk = await startWorker('bench/skeleton-worker.ts', {
-      ...common,
-      TASK_QUEUE: skQueue,
-      SKELETON_BUNDLE: skeletonBundle,
-    });
-    let counts: Record<string, number> = {};
-    sk.stdout!.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n'))
-        if (line.startsWith('COUNTS ')) counts = JSON.parse(line.slice(7)) as Record<string, number>;
-    });
-    const done = (what: string): Promise<void> => until(`skeleton ${what}`, async () => (counts[what] ?? 0) >= N);
-    const skRss = rssSampler(sk.pid!);
-    const skeleton: Phases = {};
-    // Registration closes as the real round's did: by an advance (a schedule change to now), or at its instant.
-    await sql`create table bench_skeleton_documents (sha256 text primary key, content bytea not null)`.execute(db);
-    const advanced = realRoundMessages.registration.includes('scheduleChanged');
-    const closesAtMs = Date.now() + (advanced ? 86_400_000 : Math.max(30_000, N * 30));
-    const ids = Array.from({ length: N }, (_, i) => `skeleton/${roundId}-${i}`);
-    const h = (id: string): ReturnType<typeof env.client.workflow.getHandle> => env.client.workflow.getHandle(id);
-    await timed(
-      'registration',
-      async () => {
-        await pool(ids, CONC, async (id) => {
-          const handle = await env.client.workflow.start('skeletonCandidate', {
-            taskQueue: skQueue,
-            workflowId: id,
-            args: [
-              { closesAtMs, verificationDueMs: closesAtMs + 30 * 86_400_000, drhDueMs: closesAtMs + 60 * 86_400_000 },
-            ],
-          });
-          // As the real candidate: the registration seen taken, then the document stored (the same
-          // hash and PostgreSQL write), then submitted.
-          await handle.query(skRoundMessages);
-          const content = Buffer.concat([JPEG, Buffer.from(id)]);
-          const sha256 = createHash('sha256').update(content).digest('hex');
-          await sql`insert into bench_skeleton_documents (sha256, content) values (${sha256}, ${content})`.execute(db);
-          await handle.executeUpdate('submitDocuments', { args: [{ documents: [{ kind: 'ktp', sha256 }] }] });
-        });
-      },
-      skeleton,
-    );
-    const signalAll = async (name: string, arg: unknown = { phaseKey: name }): Promise<void> => {
-      // The round signals in pages of 500, 50 at a time; the same here.
-      for (let k = 0; k < ids.length; k += 50)
-        await Promise.all(ids.slice(k, k + 50).map((id) => h(id).signal(name, arg)));
-    };
-    // The round's messages one after the other, each taken by every skeleton before the next (as
-    // the real round's are: the driver advances once the previous phase's work is done).
-    let said = 0;
-    const roundSays = async (names: string[]): Promise<void> => {
-      for (const name of names) {
-        await signalAll(name, { phaseKey: `${name}-${said}`, key: 'registrationCloses', to: new Date().toISOString() });
-        said += 1;
-        await pool(ids, CONC, async (id) => {
-          while ((await h(id).query<number>('roundMessages')) < said) await sleep(50);
-        });
-      }
-    };
-    await roundSays(realRoundMessages.registration);
-    if (!advanced) await sleep(Math.max(0, closesAtMs - Date.now()));
-    await done('assignTask');
-    await timed(
-      'verification',
-      async () =>
-        void (await pool(
-          ids,
-          CONC,
-          async (id) => void (await h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] })),
-        )),
-      skeleton,
-    );
-    await roundSays(realRoundMessages.beforeSkd);
-    await timed(
-      'SKD fan-out and SKB cut',
-      async () => {
-        await signalAll('skdResult');
-        await done('recordSkd');
-        await signalAll('skbSelection');
-        await done('recordSkbSelection');
-      },
-      skeleton,
-    );
-    await timed(
-      'SKB fan-out and final ranking',
-      async () => {
-        await signalAll('skbScore');
-        await done('recordSkbScore');
-        await signalAll('finalResult');
-        await done('recordFinal');
-        await roundSays(realRoundMessages.afterFinal);
-      },
-      skeleton,
-    );
-    await timed(
-      'DRH, NIP and career start',
-      async () => {
-        await pool(ids, CONC, async (id) => {
-          for (;;) {
-            try {
-              await h(id).executeUpdate('submitDrh', { args: [{ drh: { alamat: 'Medan' } }] });
-              break;
-            } catch {
-              await sleep(100);
-            }
-          }
-          await h(id).result();
-        });
-      },
-      skeleton,
-    );
-    const skLengths = await pool(
-      ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0),
-      8,
-      async (id) => Number((await h(id).describe()).historyLength),
-    );
-    const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
-    if (process.argv.includes('--dump-history')) {
-      console.error(`event lengths ${skLengths.join(' ')}`);
-      await dumpHistory(env.client, ids[0]!);
-    }
-    const skPeak = skRss.stop();
-    await stopWorker(sk);
-
-    const realRate = N / (sum(real) / 1000);
-    const skRate = N / (sum(skeleton) / 1000);
-    const ratio = realRate / skRate;
-    const mb = (b: number): number => Math.round(b / 1024 / 1024);
-    const verdict = ratio >= 0.8 && realEvents <= 60 && realEvents <= skEvents && realRss <= 500 * 1024 * 1024;
-    report({
-      name: 'e2e',
-      value: round3(realRate),
-      unit: 'candidates/s',
-      baseline: round3(skRate),
-      ratio: round3(ratio),
-      goal: "≥ 0.8 × skeleton, ≤ 60 events/candidate and ≤ the skeleton's, ≤ 500 MB worker RSS",
-      met: verdict,
-      candidates: N,
-      eventsPerCandidate: round3(realEvents),
-      skeletonEventsPerCandidate: round3(skEvents),
-      roundMessagesPerCandidate: realRoundMessages,
-      workerRssMb: mb(realRss),
-      skeletonWorkerRssMb: mb(skPeak),
-      phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),
-      skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
-    });
+    const real = await runReal(db, env, common, bundle);
+    const skeleton = await runSkeleton(db, env, common, skeletonBundle, real);
+    reportE2e(real, skeleton);
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await env.teardown();

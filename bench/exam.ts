@@ -21,6 +21,7 @@ import { ROOT } from '../config';
 import { dataConverter } from '../config/codec';
 import { createExamActivities } from '../activities/exam';
 import { importBank, itemKeys } from '../db/exam';
+import type { Db } from '../db/connection';
 import { bundleWorkflows } from '../worker/worker';
 import {
   drawItems,
@@ -236,43 +237,86 @@ function combine(ps: Phase[]): Phase {
   };
 }
 
+/** The exam phases against the skeleton's: rates, latencies, losses (the JSON line). */
+function reportExam(ex: Phase, sk: Phase, phaseOrder: string, saveCount: number): void {
+  const rate = ex.saves / (ex.ms / 1000);
+  const skRate = sk.saves / (sk.ms / 1000);
+  const p99 = pct(ex.latencies, 99);
+  const skP99 = pct(sk.latencies, 99);
+  const met = rate >= 0.8 * skRate && p99 <= 2 * skP99 && ex.lost === 0 && ex.failed === 0;
+  report({
+    name: 'exam',
+    value: round3(rate),
+    unit: 'answer saves/s',
+    baseline: round3(skRate),
+    ratio: round3(rate / skRate),
+    goal: '≥ 0.8 × skeleton rate, p99 ≤ 2 × skeleton p99, 0 lost answers',
+    met,
+    sessions: N,
+    phaseOrder,
+    savesPerSession: saveCount,
+    durationS: DURATION_MS / 1000,
+    intervalS: INTERVAL_MS / 1000,
+    p50Ms: round3(pct(ex.latencies, 50)),
+    p99Ms: round3(p99),
+    skeletonP50Ms: round3(pct(sk.latencies, 50)),
+    skeletonP99Ms: round3(skP99),
+    p99Ratio: round3(p99 / skP99),
+    lostAnswers: ex.lost,
+    failedSaves: ex.failed,
+    skeletonLost: sk.lost,
+    skeletonFailed: sk.failed,
+    eventsPerSession: round3(ex.events),
+    skeletonEventsPerRun: round3(sk.events),
+  });
+}
+
+/** The banks imported, and the two workers (the exam's and the skeleton's) created in this process. */
+async function startWorkers(
+  env: Awaited<ReturnType<typeof benchTemporal>>,
+  db: Db,
+): Promise<{ banks: Record<ExamSubtest, string[]>; examWorker: Worker; skWorker: Worker }> {
+  const banks = {} as Record<ExamSubtest, string[]>;
+  for (const sub of EXAM_SUBTESTS) {
+    const items = bank(sub, DEFAULT_EXAM_ITEMS[sub] + 20);
+    await importBank(db, { bankId: BANK, subtest: sub, items, actor: 'bench' });
+    banks[sub] = items.map((x) => x.id);
+  }
+  const real = createExamActivities({ db, client: env.client });
+  // The session's activities, with the candidate side left out (no application rows here):
+  // scoring still reads the keys of the bank version from PostgreSQL.
+  const activities = {
+    examSessionStarted: real.examSessionStarted,
+    recordExamAbsent: async () => undefined,
+    scoreExamSession: async (i: Parameters<typeof real.scoreExamSession>[0]) => {
+      const s = scoreExam(await itemKeys(db, i.bankId, i.bankVersions, i.items), i.answers);
+      return { ...s, total: skdTotal(s), passed: true, scoredAt: i.endedAt };
+    },
+  };
+  const common = {
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    dataConverter: dataConverter(),
+  };
+  const examWorker = await Worker.create({
+    ...common,
+    taskQueue: 'bench-exam',
+    workflowBundle: { code: await bundleWorkflows() },
+    activities,
+  });
+  const skWorker = await Worker.create({
+    ...common,
+    taskQueue: 'bench-exam-skeleton',
+    workflowBundle: { code: await bundleWorkflows(join(ROOT, 'bench', 'exam-skeleton-workflow.ts')) },
+  });
+  return { banks, examWorker, skWorker };
+}
+
 async function main(): Promise<void> {
   const env = await benchTemporal();
   const { db, drop } = await benchDb('exam');
   try {
-    const banks = {} as Record<ExamSubtest, string[]>;
-    for (const sub of EXAM_SUBTESTS) {
-      const items = bank(sub, DEFAULT_EXAM_ITEMS[sub] + 20);
-      await importBank(db, { bankId: BANK, subtest: sub, items, actor: 'bench' });
-      banks[sub] = items.map((x) => x.id);
-    }
-    const real = createExamActivities({ db, client: env.client });
-    // The session's activities, with the candidate side left out (no application rows here):
-    // scoring still reads the keys of the bank version from PostgreSQL.
-    const activities = {
-      examSessionStarted: real.examSessionStarted,
-      recordExamAbsent: async () => undefined,
-      scoreExamSession: async (i: Parameters<typeof real.scoreExamSession>[0]) => {
-        const s = scoreExam(await itemKeys(db, i.bankId, i.bankVersions, i.items), i.answers);
-        return { ...s, total: skdTotal(s), passed: true, scoredAt: i.endedAt };
-      },
-    };
-    const common = {
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      dataConverter: dataConverter(),
-    };
-    const examWorker = await Worker.create({
-      ...common,
-      taskQueue: 'bench-exam',
-      workflowBundle: { code: await bundleWorkflows() },
-      activities,
-    });
-    const skWorker = await Worker.create({
-      ...common,
-      taskQueue: 'bench-exam-skeleton',
-      workflowBundle: { code: await bundleWorkflows(join(ROOT, 'bench', 'exam-skeleton-workflow.ts')) },
-    });
+    const { banks, examWorker, skWorker } = await startWorkers(env, db);
     const runs = Promise.all([examWorker.run(), skWorker.run()]);
     const saveCount = Math.max(1, Math.floor((DURATION_MS - 3_000) / INTERVAL_MS));
     const payload = batches(
@@ -303,36 +347,7 @@ async function main(): Promise<void> {
     skWorker.shutdown();
     await runs;
 
-    const rate = ex.saves / (ex.ms / 1000);
-    const skRate = sk.saves / (sk.ms / 1000);
-    const p99 = pct(ex.latencies, 99);
-    const skP99 = pct(sk.latencies, 99);
-    const met = rate >= 0.8 * skRate && p99 <= 2 * skP99 && ex.lost === 0 && ex.failed === 0;
-    report({
-      name: 'exam',
-      value: round3(rate),
-      unit: 'answer saves/s',
-      baseline: round3(skRate),
-      ratio: round3(rate / skRate),
-      goal: '≥ 0.8 × skeleton rate, p99 ≤ 2 × skeleton p99, 0 lost answers',
-      met,
-      sessions: N,
-      phaseOrder: order.join(' '),
-      savesPerSession: saveCount,
-      durationS: DURATION_MS / 1000,
-      intervalS: INTERVAL_MS / 1000,
-      p50Ms: round3(pct(ex.latencies, 50)),
-      p99Ms: round3(p99),
-      skeletonP50Ms: round3(pct(sk.latencies, 50)),
-      skeletonP99Ms: round3(skP99),
-      p99Ratio: round3(p99 / skP99),
-      lostAnswers: ex.lost,
-      failedSaves: ex.failed,
-      skeletonLost: sk.lost,
-      skeletonFailed: sk.failed,
-      eventsPerSession: round3(ex.events),
-      skeletonEventsPerRun: round3(sk.events),
-    });
+    reportExam(ex, sk, order.join(' '), saveCount);
   } finally {
     await env.teardown();
     await drop();

@@ -13,6 +13,29 @@ import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib'
 
 const CONCURRENCY = 50;
 
+/** A running candidate whose deadlines are all far off (it waits on its signals for the whole run). */
+function candidateInput(roundId: string, far: string, registrationNo: string, formationId: string): CandidateInput {
+  return {
+    registrationNo,
+    roundId,
+    formationId,
+    category: 'umum',
+    requiredDocuments: ['ktp'],
+    passingGrades: DEFAULT_PASSING_GRADES,
+    sanggahStages: ['administrasi'],
+    schedule: {
+      registrationCloses: far,
+      verificationDeadline: far,
+      announcementAt: far,
+      sanggahDays: 3,
+      jawabSanggahDays: 3,
+      drhDeadline: far,
+    },
+    reviewerSlaDays: 3,
+    warnings: [],
+  };
+}
+
 async function main(): Promise<void> {
   const n = arg('candidates', quick ? 1_000 : 10_000);
   const { db, drop } = await benchDb('notify');
@@ -31,25 +54,6 @@ async function main(): Promise<void> {
     });
     await worker.runUntil(async () => {
       const far = new Date(Date.now() + 365 * 86_400_000).toISOString();
-      const input = (registrationNo: string, formationId: string): CandidateInput => ({
-        registrationNo,
-        roundId,
-        formationId,
-        category: 'umum',
-        requiredDocuments: ['ktp'],
-        passingGrades: DEFAULT_PASSING_GRADES,
-        sanggahStages: ['administrasi'],
-        schedule: {
-          registrationCloses: far,
-          verificationDeadline: far,
-          announcementAt: far,
-          sanggahDays: 3,
-          jawabSanggahDays: 3,
-          drhDeadline: far,
-        },
-        reviewerSlaDays: 3,
-        warnings: [],
-      });
       const started = await time(async () => {
         for (let i = 0; i < candidates.length; i += CONCURRENCY) {
           await Promise.all(
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
               env.client.workflow.start('candidate', {
                 taskQueue,
                 workflowId: candidateWorkflowId(c.registrationNo),
-                args: [input(c.registrationNo, c.formationId)],
+                args: [candidateInput(roundId, far, c.registrationNo, c.formationId)],
               }),
             ),
           );

@@ -19,6 +19,47 @@ import { arg, benchDb, benchTemporal, quick, report, round3 } from './lib';
 const KBIT = 1024 / 8;
 const SLOW_4G = { offline: false, latency: 400, downloadThroughput: 400 * KBIT, uploadThroughput: 400 * KBIT };
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Measured {
+  bytes: number;
+  fcpMs: number;
+  requests: number;
+  status: number;
+}
+
+/** One cold visit of `path` on a throttled phone, signed in: bytes transferred, requests, first contentful paint. */
+async function measure(
+  browser: Awaited<ReturnType<typeof startBrowser>>,
+  base: string,
+  sessionId: string,
+  path: string,
+): Promise<Measured> {
+  const page = await browser.page({ phone: true });
+  await page
+    .context()
+    .addCookies([{ name: 'asn_portal', value: sessionId, url: base, httpOnly: true, sameSite: 'Lax' }]);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  let bytes = 0;
+  let requests = 0;
+  cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
+    bytes += e.encodedDataLength;
+    requests += 1;
+  });
+  const res = await page.goto(`${base}${path}`, { waitUntil: 'load', timeout: 120_000 });
+  await page.waitForFunction('performance.getEntriesByName("first-contentful-paint").length > 0', undefined, {
+    timeout: 60_000,
+  });
+  const fcpMs = Number(await page.evaluate('performance.getEntriesByName("first-contentful-paint")[0].startTime'));
+  await page.waitForLoadState('networkidle');
+  await page.context().close();
+  return { bytes, fcpMs, requests, status: res?.status() ?? 0 };
+}
+
 async function main(): Promise<void> {
   const runs = arg('runs', quick ? 2 : 5);
   const { db, drop } = await benchDb('portal');
@@ -39,41 +80,12 @@ async function main(): Promise<void> {
       .execute((trx) => createAccount(trx, { nik: '1271015204960001', email: 'bench@contoh.id', passwordHash: 'x' }));
     const { sessionId } = await createSession(db, account.userId, { ttlMs: 3_600_000 });
 
-    const measure = async (
-      path: string,
-    ): Promise<{ bytes: number; fcpMs: number; requests: number; status: number }> => {
-      const page = await browser.page({ phone: true });
-      await page
-        .context()
-        .addCookies([{ name: 'asn_portal', value: sessionId, url: base, httpOnly: true, sameSite: 'Lax' }]);
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Network.enable');
-      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-      await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
-      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-      let bytes = 0;
-      let requests = 0;
-      cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
-        bytes += e.encodedDataLength;
-        requests += 1;
-      });
-      const res = await page.goto(`${base}${path}`, { waitUntil: 'load', timeout: 120_000 });
-      await page.waitForFunction('performance.getEntriesByName("first-contentful-paint").length > 0', undefined, {
-        timeout: 60_000,
-      });
-      const fcpMs = Number(await page.evaluate('performance.getEntriesByName("first-contentful-paint")[0].startTime'));
-      await page.waitForLoadState('networkidle');
-      await page.context().close();
-      return { bytes, fcpMs, requests, status: res?.status() ?? 0 };
-    };
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
     const formPath = `/portal/seleksi/${config.roundId}/formasi/DINKES-PERAWAT/daftar`;
-    const form: Awaited<ReturnType<typeof measure>>[] = [];
-    const baseline: Awaited<ReturnType<typeof measure>>[] = [];
+    const form: Measured[] = [];
+    const baseline: Measured[] = [];
     for (let i = 0; i < runs; i++) {
-      form.push(await measure(formPath));
-      baseline.push(await measure('/portal/tidak-ada'));
+      form.push(await measure(browser, base, sessionId, formPath));
+      baseline.push(await measure(browser, base, sessionId, '/portal/tidak-ada'));
     }
     if (form.some((f) => f.status !== 200))
       throw new Error(`the form page answered ${form.map((f) => f.status).join(', ')}`);

@@ -8,7 +8,8 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { buildApp } from '../api/app';
 import { createRoundActivities } from '../activities/round';
-import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
+import { DEFAULT_PASSING_GRADES, withDefaults, type RoundConfig } from '../domain';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflows, createWorker } from '../worker/worker';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../contracts';
 import { TypedSearchAttributes } from '@temporalio/common';
@@ -16,6 +17,74 @@ import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';
 
 const CONNECTIONS = 20;
+
+/** The registration form's body, a different NIK for each `seq`. */
+function registrationBody(seq: number): string {
+  const nik = `1271${String(10 + (seq % 89)).padStart(2, '0')}120396${String(seq % 10000 || 1).padStart(4, '0')}`;
+  return JSON.stringify({
+    nik,
+    fullName: 'Pelamar Uji Beban',
+    birthDate: '1996-03-12',
+    sex: 'L',
+    email: 'uji@example.id',
+    formationId: 'DINKES-PERAWAT',
+    category: 'umum',
+    education: { level: 'S1', program: 'Keperawatan', ipk: 340 },
+  });
+}
+
+/** The baseline: the same workflow starts as the API's, no HTTP, no PostgreSQL, same concurrency. */
+async function bareStarts(
+  client: Client,
+  taskQueue: string,
+  config: RoundConfig,
+  n: number,
+): Promise<{ bare: { ms: number }; bareMs: number[] }> {
+  const far = config.schedule.registrationCloses;
+  const input = (no: string): CandidateInput => ({
+    registrationNo: no,
+    roundId: config.roundId,
+    formationId: 'DINKES-PERAWAT',
+    category: 'umum',
+    requiredDocuments: config.requiredDocuments,
+    passingGrades: DEFAULT_PASSING_GRADES,
+    sanggahStages: ['administrasi', 'final'],
+    schedule: {
+      registrationCloses: far,
+      verificationDeadline: far,
+      announcementAt: far,
+      sanggahDays: 3,
+      jawabSanggahDays: 3,
+      drhDeadline: config.schedule.drhDeadline,
+    },
+    reviewerSlaDays: 3,
+    warnings: [],
+  });
+  const bareMs: number[] = [];
+  const bare = await time(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (next < n) {
+          const i = next++;
+          const t0 = performance.now();
+          await client.workflow.start('candidate', {
+            taskQueue,
+            workflowId: candidateWorkflowId(`bare${String(i).padStart(8, '0')}`),
+            args: [input(`bare${i}`)],
+            typedSearchAttributes: new TypedSearchAttributes([
+              { key: roundIdAttr, value: config.roundId },
+              { key: formationIdAttr, value: 'DINKES-PERAWAT' },
+              { key: stageAttr, value: 'documents' },
+            ]),
+          });
+          bareMs.push(performance.now() - t0);
+        }
+      }),
+    );
+  });
+  return { bare, bareMs };
+}
 
 async function main(): Promise<void> {
   const n = arg('registrations', quick ? 500 : 3000);
@@ -43,77 +112,20 @@ async function main(): Promise<void> {
 
       const load = loadavg().map(round3);
       let seq = 0;
-      const body = (): string => {
-        seq += 1;
-        const nik = `1271${String(10 + (seq % 89)).padStart(2, '0')}120396${String(seq % 10000 || 1).padStart(4, '0')}`;
-        return JSON.stringify({
-          nik,
-          fullName: 'Pelamar Uji Beban',
-          birthDate: '1996-03-12',
-          sex: 'L',
-          email: 'uji@example.id',
-          formationId: 'DINKES-PERAWAT',
-          category: 'umum',
-          education: { level: 'S1', program: 'Keperawatan', ipk: 340 },
-        });
-      };
       const api = await autocannon({
         url: `${address}/rounds/${config.roundId}/registrations`,
         method: 'POST',
         connections: CONNECTIONS,
         amount: n,
         headers: { 'content-type': 'application/json' },
-        requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }],
+        requests: [{ setupRequest: (r) => ({ ...r, body: registrationBody((seq += 1)) }) }],
       });
       await app.close();
       const non2xx = api.non2xx;
       const apiSeconds = (new Date(api.finish).getTime() - new Date(api.start).getTime()) / 1000;
       const apiRate = (api.requests.total - non2xx) / apiSeconds;
 
-      // Baseline: the same workflow starts, no HTTP, no PostgreSQL, same concurrency.
-      const far = config.schedule.registrationCloses;
-      const input = (no: string): CandidateInput => ({
-        registrationNo: no,
-        roundId: config.roundId,
-        formationId: 'DINKES-PERAWAT',
-        category: 'umum',
-        requiredDocuments: config.requiredDocuments,
-        passingGrades: DEFAULT_PASSING_GRADES,
-        sanggahStages: ['administrasi', 'final'],
-        schedule: {
-          registrationCloses: far,
-          verificationDeadline: far,
-          announcementAt: far,
-          sanggahDays: 3,
-          jawabSanggahDays: 3,
-          drhDeadline: config.schedule.drhDeadline,
-        },
-        reviewerSlaDays: 3,
-        warnings: [],
-      });
-      const bareMs: number[] = [];
-      const bare = await time(async () => {
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: CONNECTIONS }, async () => {
-            while (next < n) {
-              const i = next++;
-              const t0 = performance.now();
-              await env.client.workflow.start('candidate', {
-                taskQueue,
-                workflowId: candidateWorkflowId(`bare${String(i).padStart(8, '0')}`),
-                args: [input(`bare${i}`)],
-                typedSearchAttributes: new TypedSearchAttributes([
-                  { key: roundIdAttr, value: config.roundId },
-                  { key: formationIdAttr, value: 'DINKES-PERAWAT' },
-                  { key: stageAttr, value: 'documents' },
-                ]),
-              });
-              bareMs.push(performance.now() - t0);
-            }
-          }),
-        );
-      });
+      const { bare, bareMs } = await bareStarts(env.client, taskQueue, config, n);
       const bareRate = n / (bare.ms / 1000);
       bareMs.sort((a, b) => a - b);
       const pct = (q: number): number =>

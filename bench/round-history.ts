@@ -6,9 +6,12 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { importResults, requestRanking } from '../api/services/imports';
+import type { ServiceDeps } from '../api/services/deps';
 import { temporalTools } from '../config';
 import { dataConverter } from '../config/codec';
-import { DEFAULT_PASSING_GRADES, withDefaults } from '../domain';
+import { DEFAULT_PASSING_GRADES, withDefaults, type RoundConfig } from '../domain';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/connection';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { bundleWorkflows, createWorker } from '../worker/worker';
 import {
@@ -20,6 +23,114 @@ import {
 } from '../contracts';
 import { sampleRound } from '../test/fixtures';
 import { arg, benchDb, report } from './lib';
+
+/** The round's 20 formations, 5 places each. */
+const formations = Array.from({ length: 20 }, (_, f) => ({
+  formationId: `F${f}`,
+  unit: `Unit ${f % 5}`,
+  jabatan: `Jabatan ${f % 4}`,
+  educationLevel: 'S1' as const,
+  educationPrograms: ['Manajemen'],
+  quota: 5,
+  category: 'umum' as const,
+  skbMax: 500,
+}));
+
+/** The candidates' applications, verified MS and awaiting the SKD, written straight to PostgreSQL. */
+async function seedApplications(db: Db, roundId: string, nos: string[]): Promise<void> {
+  const n = nos.length;
+  for (let i = 0; i < n; i += 1000) {
+    const chunk = nos.slice(i, i + 1000);
+    await db
+      .insertInto('applications')
+      .values(
+        chunk.map((no, k) => ({
+          registration_no: no,
+          round_id: roundId,
+          formation_id: `F${(i + k) % 20}`,
+          budget_year: 2025,
+          nik: `N${no}`,
+          full_name: 'Sintetis',
+          birth_date: '1996-01-01',
+          sex: 'L' as const,
+          email: 'x@example.id',
+          category: 'umum',
+          education_level: 'S1',
+          education_program: 'Manajemen',
+          ipk: 300 + ((i + k) % 50),
+          stage: 'awaiting_skd',
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('verifications')
+      .values(
+        chunk.map((no) => ({
+          registration_no: no,
+          stage: 'administrasi',
+          result: 'MS' as const,
+          reviewer: 'bench',
+          decisions: '[]',
+          decided_at: new Date().toISOString(),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** A running candidate workflow for each, its deadlines far off, 50 starts at a time. */
+async function startCandidates(client: Client, taskQueue: string, config: RoundConfig, nos: string[]): Promise<void> {
+  const n = nos.length;
+  const far = config.schedule.drhDeadline;
+  const input = (no: string, f: string): CandidateInput => ({
+    registrationNo: no,
+    roundId: config.roundId,
+    formationId: f,
+    category: 'umum',
+    requiredDocuments: ['ktp'],
+    passingGrades: DEFAULT_PASSING_GRADES,
+    sanggahStages: [],
+    schedule: {
+      registrationCloses: far,
+      verificationDeadline: far,
+      announcementAt: far,
+      sanggahDays: 3,
+      jawabSanggahDays: 3,
+      drhDeadline: far,
+    },
+    reviewerSlaDays: 3,
+    warnings: [],
+  });
+  for (let i = 0; i < n; i += 50)
+    await Promise.all(
+      nos.slice(i, i + 50).map((no, k) =>
+        client.workflow.start('candidate', {
+          taskQueue,
+          workflowId: candidateWorkflowId(no),
+          args: [input(no, `F${(i + k) % 20}`)],
+        }),
+      ),
+    );
+}
+
+/** The SKB results of the candidates the SKB cut selected. */
+async function importSkb(deps: ServiceDeps, roundId: string): Promise<void> {
+  const db = deps.db;
+  const selected = await db
+    .selectFrom('rankings')
+    .select('registration_no')
+    .where('round_id', '=', roundId)
+    .where('kind', '=', 'skb_selection')
+    .where('result', '=', 'selected')
+    .execute();
+  await importResults(
+    deps,
+    roundId,
+    'skb',
+    ['registration_no,skb', ...selected.map((r, i) => `${r.registration_no},${200 + (i % 300)}`)].join('\n'),
+    'bench',
+  );
+}
 
 async function roundHistory(n: number): Promise<{ events: number; signalled: number }> {
   const { db, drop } = await benchDb(`history${n}`);
@@ -39,16 +150,6 @@ async function roundHistory(n: number): Promise<{ events: number; signalled: num
       options: { workflowBundle: { code } },
     });
     return await worker.runUntil(async () => {
-      const formations = Array.from({ length: 20 }, (_, f) => ({
-        formationId: `F${f}`,
-        unit: `Unit ${f % 5}`,
-        jabatan: `Jabatan ${f % 4}`,
-        educationLevel: 'S1' as const,
-        educationPrograms: ['Manajemen'],
-        quota: 5,
-        category: 'umum' as const,
-        skbMax: 500,
-      }));
       const config = withDefaults(sampleRound(`history-${n}`, { formations }, await env.currentTimeMs()));
       const round = env.client.workflow.getHandle(roundWorkflowId(config.roundId));
       await env.client.workflow.start('recruitmentRound', {
@@ -70,73 +171,8 @@ async function roundHistory(n: number): Promise<{ events: number; signalled: num
       };
       await sleepTo(config.schedule.registrationOpens);
       const nos = Array.from({ length: n }, (_, i) => `2025${String(i + 1).padStart(8, '0')}`);
-      for (let i = 0; i < n; i += 1000) {
-        const chunk = nos.slice(i, i + 1000);
-        await db
-          .insertInto('applications')
-          .values(
-            chunk.map((no, k) => ({
-              registration_no: no,
-              round_id: config.roundId,
-              formation_id: `F${(i + k) % 20}`,
-              budget_year: 2025,
-              nik: `N${no}`,
-              full_name: 'Sintetis',
-              birth_date: '1996-01-01',
-              sex: 'L' as const,
-              email: 'x@example.id',
-              category: 'umum',
-              education_level: 'S1',
-              education_program: 'Manajemen',
-              ipk: 300 + ((i + k) % 50),
-              stage: 'awaiting_skd',
-            })),
-          )
-          .execute();
-        await db
-          .insertInto('verifications')
-          .values(
-            chunk.map((no) => ({
-              registration_no: no,
-              stage: 'administrasi',
-              result: 'MS' as const,
-              reviewer: 'bench',
-              decisions: '[]',
-              decided_at: new Date().toISOString(),
-            })),
-          )
-          .execute();
-      }
-      const far = config.schedule.drhDeadline;
-      const input = (no: string, f: string): CandidateInput => ({
-        registrationNo: no,
-        roundId: config.roundId,
-        formationId: f,
-        category: 'umum',
-        requiredDocuments: ['ktp'],
-        passingGrades: DEFAULT_PASSING_GRADES,
-        sanggahStages: [],
-        schedule: {
-          registrationCloses: far,
-          verificationDeadline: far,
-          announcementAt: far,
-          sanggahDays: 3,
-          jawabSanggahDays: 3,
-          drhDeadline: far,
-        },
-        reviewerSlaDays: 3,
-        warnings: [],
-      });
-      for (let i = 0; i < n; i += 50)
-        await Promise.all(
-          nos.slice(i, i + 50).map((no, k) =>
-            env.client.workflow.start('candidate', {
-              taskQueue,
-              workflowId: candidateWorkflowId(no),
-              args: [input(no, `F${(i + k) % 20}`)],
-            }),
-          ),
-        );
+      await seedApplications(db, config.roundId, nos);
+      await startCandidates(env.client, taskQueue, config, nos);
 
       await sleepTo(config.schedule.skdAt);
       await importResults(
@@ -153,20 +189,7 @@ async function roundHistory(n: number): Promise<{ events: number; signalled: num
       await requestRanking(deps, config.roundId, 'skb_selection', 'bench');
       await jobsDone(2);
       await sleepTo(config.schedule.skbAt);
-      const selected = await db
-        .selectFrom('rankings')
-        .select('registration_no')
-        .where('round_id', '=', config.roundId)
-        .where('kind', '=', 'skb_selection')
-        .where('result', '=', 'selected')
-        .execute();
-      await importResults(
-        deps,
-        config.roundId,
-        'skb',
-        ['registration_no,skb', ...selected.map((r, i) => `${r.registration_no},${200 + (i % 300)}`)].join('\n'),
-        'bench',
-      );
+      await importSkb(deps, config.roundId);
       await jobsDone(3);
       await requestRanking(deps, config.roundId, 'final', 'bench');
       await jobsDone(4);
