@@ -6,7 +6,8 @@ import { loadConfig, ROOT, temporalTools } from '../config';
 import { dataConverter } from '../config/codec';
 import { createDb, dropDatabase, ensureDatabase, type Db } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
-import { formationIdAttr, roundIdAttr, stageAttr } from '../contracts';
+import { formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../contracts';
+import { DEFAULT_PASSING_GRADES } from '../domain';
 
 export const quick = process.argv.includes('--quick');
 export function arg(name: string, fallback: number): number {
@@ -79,4 +80,38 @@ export async function median(runs: number, f: () => Promise<unknown>): Promise<n
   for (let i = 0; i < runs; i++) xs.push((await time(f)).ms);
   xs.sort((a, b) => a - b);
   return xs[Math.floor(xs.length / 2)]!;
+}
+
+/**
+ * The input of a candidate workflow that waits on its signals for the whole run: every deadline at
+ * `far` (the DRH's at `drhDeadline` when given), category umum, default passing grades.
+ */
+export function waitingCandidateInput(c: {
+  registrationNo: string;
+  roundId: string;
+  formationId: string;
+  far: string;
+  requiredDocuments: CandidateInput['requiredDocuments'];
+  sanggahStages: CandidateInput['sanggahStages'];
+  drhDeadline?: string;
+}): CandidateInput {
+  return {
+    registrationNo: c.registrationNo,
+    roundId: c.roundId,
+    formationId: c.formationId,
+    category: 'umum',
+    requiredDocuments: c.requiredDocuments,
+    passingGrades: DEFAULT_PASSING_GRADES,
+    sanggahStages: c.sanggahStages,
+    schedule: {
+      registrationCloses: c.far,
+      verificationDeadline: c.far,
+      announcementAt: c.far,
+      sanggahDays: 3,
+      jawabSanggahDays: 3,
+      drhDeadline: c.drhDeadline ?? c.far,
+    },
+    reviewerSlaDays: 3,
+    warnings: [],
+  };
 }

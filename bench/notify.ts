@@ -6,34 +6,41 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRoundOpsActivities } from '../activities/round-ops';
 import { bundleWorkflows, createWorker } from '../worker/worker';
-import { candidateWorkflowId, scheduleChangedSignal, type CandidateInput } from '../contracts';
-import { DEFAULT_PASSING_GRADES } from '../domain';
+import type { Client } from '@temporalio/client';
+import { candidateWorkflowId, scheduleChangedSignal } from '../contracts';
 import { syntheticRound } from '../test/helpers/synthetic';
-import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';
+import { arg, benchDb, benchTemporal, quick, report, round3, time, waitingCandidateInput } from './lib';
 
 const CONCURRENCY = 50;
 
-/** A running candidate whose deadlines are all far off (it waits on its signals for the whole run). */
-function candidateInput(roundId: string, far: string, registrationNo: string, formationId: string): CandidateInput {
-  return {
-    registrationNo,
-    roundId,
-    formationId,
-    category: 'umum',
-    requiredDocuments: ['ktp'],
-    passingGrades: DEFAULT_PASSING_GRADES,
-    sanggahStages: ['administrasi'],
-    schedule: {
-      registrationCloses: far,
-      verificationDeadline: far,
-      announcementAt: far,
-      sanggahDays: 3,
-      jawabSanggahDays: 3,
-      drhDeadline: far,
-    },
-    reviewerSlaDays: 3,
-    warnings: [],
-  };
+/** A running candidate workflow for each, its deadlines far off, CONCURRENCY starts at a time. */
+async function startCandidates(
+  client: Client,
+  taskQueue: string,
+  roundId: string,
+  far: string,
+  candidates: { registrationNo: string; formationId: string }[],
+): Promise<void> {
+  for (let i = 0; i < candidates.length; i += CONCURRENCY) {
+    await Promise.all(
+      candidates.slice(i, i + CONCURRENCY).map((c) =>
+        client.workflow.start('candidate', {
+          taskQueue,
+          workflowId: candidateWorkflowId(c.registrationNo),
+          args: [
+            waitingCandidateInput({
+              registrationNo: c.registrationNo,
+              roundId,
+              formationId: c.formationId,
+              far,
+              requiredDocuments: ['ktp'],
+              sanggahStages: ['administrasi'],
+            }),
+          ],
+        }),
+      ),
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -54,19 +61,7 @@ async function main(): Promise<void> {
     });
     await worker.runUntil(async () => {
       const far = new Date(Date.now() + 365 * 86_400_000).toISOString();
-      const started = await time(async () => {
-        for (let i = 0; i < candidates.length; i += CONCURRENCY) {
-          await Promise.all(
-            candidates.slice(i, i + CONCURRENCY).map((c) =>
-              env.client.workflow.start('candidate', {
-                taskQueue,
-                workflowId: candidateWorkflowId(c.registrationNo),
-                args: [candidateInput(roundId, far, c.registrationNo, c.formationId)],
-              }),
-            ),
-          );
-        }
-      });
+      const started = await time(() => startCandidates(env.client, taskQueue, roundId, far, candidates));
       console.error(`started ${n} candidate workflows in ${(started.ms / 1000).toFixed(1)} s`);
 
       // The batch activity, run for real (heartbeats go to a mock activity context).

@@ -8,13 +8,13 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { buildApp } from '../api/app';
 import { createRoundActivities } from '../activities/round';
-import { DEFAULT_PASSING_GRADES, withDefaults, type RoundConfig } from '../domain';
+import { withDefaults, type RoundConfig } from '../domain';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflows, createWorker } from '../worker/worker';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../contracts';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { sampleRound } from '../test/fixtures';
-import { arg, benchDb, benchTemporal, quick, report, round3, time } from './lib';
+import { arg, benchDb, benchTemporal, quick, report, round3, time, waitingCandidateInput } from './lib';
 
 const CONNECTIONS = 20;
 
@@ -41,25 +41,16 @@ async function bareStarts(
   n: number,
 ): Promise<{ bare: { ms: number }; bareMs: number[] }> {
   const far = config.schedule.registrationCloses;
-  const input = (no: string): CandidateInput => ({
-    registrationNo: no,
-    roundId: config.roundId,
-    formationId: 'DINKES-PERAWAT',
-    category: 'umum',
-    requiredDocuments: config.requiredDocuments,
-    passingGrades: DEFAULT_PASSING_GRADES,
-    sanggahStages: ['administrasi', 'final'],
-    schedule: {
-      registrationCloses: far,
-      verificationDeadline: far,
-      announcementAt: far,
-      sanggahDays: 3,
-      jawabSanggahDays: 3,
+  const input = (no: string): CandidateInput =>
+    waitingCandidateInput({
+      registrationNo: no,
+      roundId: config.roundId,
+      formationId: 'DINKES-PERAWAT',
+      far,
+      requiredDocuments: config.requiredDocuments,
+      sanggahStages: ['administrasi', 'final'],
       drhDeadline: config.schedule.drhDeadline,
-    },
-    reviewerSlaDays: 3,
-    warnings: [],
-  });
+    });
   const bareMs: number[] = [];
   const bare = await time(async () => {
     let next = 0;

@@ -9,7 +9,7 @@ import { importResults, requestRanking } from '../api/services/imports';
 import type { ServiceDeps } from '../api/services/deps';
 import { temporalTools } from '../config';
 import { dataConverter } from '../config/codec';
-import { DEFAULT_PASSING_GRADES, withDefaults, type RoundConfig } from '../domain';
+import { withDefaults, type RoundConfig } from '../domain';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { ensureSearchAttributes } from '../worker/search-attributes';
@@ -22,7 +22,7 @@ import {
   type RoundState,
 } from '../contracts';
 import { sampleRound } from '../test/fixtures';
-import { arg, benchDb, report } from './lib';
+import { arg, benchDb, report, waitingCandidateInput } from './lib';
 
 /** The round's 20 formations, 5 places each. */
 const formations = Array.from({ length: 20 }, (_, f) => ({
@@ -82,25 +82,15 @@ async function seedApplications(db: Db, roundId: string, nos: string[]): Promise
 async function startCandidates(client: Client, taskQueue: string, config: RoundConfig, nos: string[]): Promise<void> {
   const n = nos.length;
   const far = config.schedule.drhDeadline;
-  const input = (no: string, f: string): CandidateInput => ({
-    registrationNo: no,
-    roundId: config.roundId,
-    formationId: f,
-    category: 'umum',
-    requiredDocuments: ['ktp'],
-    passingGrades: DEFAULT_PASSING_GRADES,
-    sanggahStages: [],
-    schedule: {
-      registrationCloses: far,
-      verificationDeadline: far,
-      announcementAt: far,
-      sanggahDays: 3,
-      jawabSanggahDays: 3,
-      drhDeadline: far,
-    },
-    reviewerSlaDays: 3,
-    warnings: [],
-  });
+  const input = (no: string, f: string): CandidateInput =>
+    waitingCandidateInput({
+      registrationNo: no,
+      roundId: config.roundId,
+      formationId: f,
+      far,
+      requiredDocuments: ['ktp'],
+      sanggahStages: [],
+    });
   for (let i = 0; i < n; i += 50)
     await Promise.all(
       nos.slice(i, i + 50).map((no, k) =>
