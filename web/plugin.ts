@@ -14,6 +14,7 @@ import { consoleRoutes } from './routes/console';
 import { candidateRoutes } from './routes/candidate';
 import { consoleRoundRoutes } from './routes/console-rounds';
 import { consoleResultRoutes } from './routes/console-results';
+import { consoleImportRoutes } from './routes/console-imports';
 import { examRoutes } from './routes/exam';
 import { consoleCandidateRoutes } from './routes/console-candidate';
 import { consoleCareerRoutes } from './routes/console-career';
@@ -99,6 +100,7 @@ const web: FastifyPluginAsync<WebOptions> = async (app, opts) => {
   await app.register(consoleRoutes, { deps: opts.deps, rateLimit: opts.rateLimit });
   await app.register(consoleRoundRoutes, { deps: opts.deps });
   await app.register(consoleResultRoutes, { deps: opts.deps });
+  await app.register(consoleImportRoutes, { deps: opts.deps });
   await app.register(examRoutes, { deps: opts.deps });
   await app.register(consoleCandidateRoutes, { deps: opts.deps });
   await app.register(consoleCareerRoutes, { deps: opts.deps });

@@ -23,7 +23,13 @@ import { addComment, criteriaVersions, listCommentsPage } from '../services/cons
 import { pageOfArray } from '../services/paging';
 import { PageOf, PageQuery, PageQueryProps } from '../schemas/page';
 import type { ServiceDeps } from '../services/deps';
-import { IMPORT_MEDIA_TYPES, importResults, requestRanking } from '../services/imports';
+import {
+  IMPORT_MEDIA_TYPES,
+  importFormatOf,
+  importResults,
+  requestRanking,
+  type ImportFormat,
+} from '../services/imports';
 import { updateIdOf, updateOptions } from '../plugins/idempotency';
 import { reportHtml, roundReport } from '../services/report';
 import { verifyAll } from '../services/audit';
@@ -232,18 +238,14 @@ const AuditVerifySchema = {
 };
 
 /** The import file's format from its Content-Type; 415 when the body is not a file. */
-function importFormat(req: FastifyRequest): 'csv' | 'xlsx' {
-  const type = String(req.headers['content-type'] ?? '')
-    .split(';')[0]!
-    .trim()
-    .toLowerCase();
+function importFormat(req: FastifyRequest): ImportFormat {
   if (!Buffer.isBuffer(req.body))
     throw new AppError(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
       `Kirim berkas CSV (Content-Type ${IMPORT_MEDIA_TYPES.csv}) atau XLSX (${IMPORT_MEDIA_TYPES.xlsx})`,
     );
-  return type === IMPORT_MEDIA_TYPES.xlsx ? 'xlsx' : 'csv';
+  return importFormatOf(String(req.headers['content-type'] ?? ''));
 }
 
 function consultationRoutes(

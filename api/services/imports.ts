@@ -30,6 +30,15 @@ export const IMPORT_MEDIA_TYPES = {
 } as const;
 export type ImportFormat = keyof typeof IMPORT_MEDIA_TYPES;
 
+/**
+ * The format of an import from its media type (the API's Content-Type, a browser's file type) and,
+ * for an upload, its file name: XLSX when either says so, else CSV.
+ */
+export function importFormatOf(mediaType: string, fileName = ''): ImportFormat {
+  const type = mediaType.split(';')[0]!.trim().toLowerCase();
+  return type === IMPORT_MEDIA_TYPES.xlsx || /\.xlsx$/i.test(fileName.trim()) ? 'xlsx' : 'csv';
+}
+
 interface ParsedRow {
   line: number;
   registrationNo: string;

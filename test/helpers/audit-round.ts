@@ -9,7 +9,7 @@ import { DAY, PERAWAT_DOCS, registerCandidate, reviewers, uploadAll } from './ca
 
 const POLL = { timeout: 60_000, interval: 250 };
 
-async function phaseOf(deps: ServiceDeps, roundId: string): Promise<string | undefined> {
+export async function phaseOf(deps: ServiceDeps, roundId: string): Promise<string | undefined> {
   return (await deps.db.selectFrom('rounds').select('phase').where('round_id', '=', roundId).executeTakeFirst())?.phase;
 }
 
@@ -33,10 +33,9 @@ export async function roundWithCandidates(
 
 /**
  * A simulation round walked by advancePhase to its SKD with three candidates whose decisions are
- * real (each made by its workflow): the first two verified MS, the third TMS; SKD imported (the
- * first passes, the second fails) and the SKB selection ranked. What re-derivation has to check.
+ * real (each made by its workflow): the first two verified MS, the third TMS. Nothing imported yet.
  */
-export async function roundWithDecisions(
+export async function roundAtSkd(
   deps: ServiceDeps,
   roundId: string,
 ): Promise<{ roundId: string; registrationNos: string[] }> {
@@ -66,6 +65,18 @@ export async function roundWithDecisions(
   }
   for (const from of ['administrative_check', 'announcement'] as const) await advance(from);
   await expect.poll(() => phaseOf(deps, roundId), POLL).toBe('skd');
+  return { roundId, registrationNos };
+}
+
+/**
+ * roundAtSkd, then SKD imported (the first candidate passes, the second fails) and the SKB
+ * selection ranked: decisions that are all real. What re-derivation has to check.
+ */
+export async function roundWithDecisions(
+  deps: ServiceDeps,
+  roundId: string,
+): Promise<{ roundId: string; registrationNos: string[] }> {
+  const { registrationNos } = await roundAtSkd(deps, roundId);
   const [pass, fail] = registrationNos;
   await importResults(
     deps,
