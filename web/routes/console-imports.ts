@@ -20,8 +20,8 @@ const EXAMS = {
   skb: { label: 'SKB', columns: 'registration_no, skb (dan interview bila formasi memakai wawancara)' },
 } as const;
 const RANKINGS = {
-  skb_selection: 'Penetapan peserta SKB',
-  final: 'Peringkat hasil akhir',
+  skb_selection: { label: 'Penetapan peserta SKB', button: 'Minta penetapan peserta SKB' },
+  final: { label: 'Peringkat hasil akhir', button: 'Minta peringkat hasil akhir' },
 } as const;
 type Exam = keyof typeof EXAMS;
 type Ranking = keyof typeof RANKINGS;
@@ -58,7 +58,7 @@ function noticeOf(query: Record<string, string | undefined>): Outcome {
   if (kind && Object.hasOwn(RANKINGS, kind))
     return {
       target: kind,
-      ok: `${RANKINGS[kind as Ranking]} diminta. Hasilnya tampil di halaman peringkat setelah pekerjaan selesai.`,
+      ok: `${RANKINGS[kind as Ranking].label} diminta. Hasilnya tampil di halaman peringkat setelah pekerjaan selesai.`,
     };
   return {};
 }
@@ -101,7 +101,7 @@ async function importsPage(
       phaseLabel: PHASE_LABEL[phase] ?? phase,
       base,
       exams: Object.entries(EXAMS).map(([exam, e]) => ({ exam, ...e })),
-      rankings: Object.entries(RANKINGS).map(([kind, label]) => ({ kind, label })),
+      rankings: Object.entries(RANKINGS).map(([kind, r]) => ({ kind, ...r })),
       outcome,
     },
     status,
