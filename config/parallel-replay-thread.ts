@@ -12,7 +12,7 @@ interface ThreadInit {
   bundleCode?: string;
   codec: boolean;
 }
-type Incoming = { workflowId: string; bytes: Uint8Array } | { end: true };
+type Incoming = { workflowId: string; bytes: Uint8Array } | { end: true } | { stop: true };
 type Item = { workflowId: string; history: temporal.api.history.v1.IHistory };
 
 const init = workerData as ThreadInit;
@@ -20,8 +20,12 @@ const port = parentPort!;
 const queue: (Item | null)[] = [];
 let wake: (() => void) | undefined;
 port.on('message', (m: Incoming) => {
+  // `stop`: the consumer went away; what was sent ahead is dropped, the current history finishes.
+  if ('stop' in m) queue.length = 0;
   queue.push(
-    'end' in m ? null : { workflowId: m.workflowId, history: temporal.api.history.v1.History.decode(m.bytes) },
+    'end' in m || 'stop' in m
+      ? null
+      : { workflowId: m.workflowId, history: temporal.api.history.v1.History.decode(m.bytes) },
   );
   wake?.();
 });
