@@ -151,6 +151,21 @@ describe('candidate pages (server side)', () => {
       payload: body,
     });
     expect(up.statusCode, up.body).toBe(201);
+    // Without the page's script: the plain form posts the token in its action's query, and is redirected back.
+    const plain = (query: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/portal/pendaftaran/dokumen/ktp${query}`,
+        headers: { cookie: d.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: body,
+      });
+    const noScript = await plain(`?_csrf=${encodeURIComponent(d.token)}`);
+    expect([noScript.statusCode, noScript.headers.location], noScript.body.slice(0, 300)).toEqual([
+      303,
+      '/portal/pendaftaran/dokumen?info=dokumen-diunggah',
+    ]);
+    expect(docs.body).toContain(`?_csrf=`); // the page's form carries it there
+    for (const forged of ['', '?_csrf=palsu']) expect((await plain(forged)).statusCode, forged).toBe(403);
     const wrong = await app.inject({
       method: 'POST',
       url: '/portal/pendaftaran/dokumen/ijazah',

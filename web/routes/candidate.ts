@@ -32,6 +32,7 @@ import { findAccountByUser, linkRegistration } from '../../db/accounts';
 import type { User } from '../../db/users';
 import type { CandidateStatus, Decision } from '../../contracts';
 import { kb, tanggal, wib } from '../labels';
+import { multipartCsrf } from '../multipart-csrf';
 import { NOTICES, renderPage } from '../render';
 import { requireCandidate } from '../session';
 import { idParam } from './public';
@@ -558,10 +559,11 @@ const documentsView = async (
 /** The documents page: one upload per kind, then submitting them together. */
 function documentRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const form = formOf(app);
+  const upload = { ...page, preHandler: multipartCsrf(app) };
   app.get('/pendaftaran/dokumen', page, async (req, reply) => documentsView(deps, req, reply));
 
   // One file (multipart, field "file"); from the page's script (XHR, progress bar, CSRF in a header) or a plain form (CSRF in the query).
-  app.post('/pendaftaran/dokumen/:kind', form, async (req, reply) => {
+  app.post('/pendaftaran/dokumen/:kind', upload, async (req, reply) => {
     const user = requireCandidate(req);
     if (!user.registrationNo) throw new AppError(404, 'NOT_REGISTERED', 'Anda belum mendaftar ke formasi mana pun');
     const kind = (req.params as { kind: string }).kind;

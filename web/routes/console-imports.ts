@@ -4,6 +4,7 @@ import type { ServiceDeps } from '../../api/services/deps';
 import { importFormatOf, importResults, requestRanking } from '../../api/services/imports';
 import { loadRoundConfig } from '../../api/services/registrations';
 import { PHASE_LABEL } from '../labels';
+import { multipartCsrf } from '../multipart-csrf';
 import { renderPage } from '../render';
 import { requireStaff } from '../staff';
 import { roundCrumbs, roundParam } from './console-rounds';
@@ -124,19 +125,9 @@ async function uploaded(req: FastifyRequest): Promise<{ content: Buffer; format:
   return { content, format: importFormatOf(file.mimetype, file.filename) };
 }
 
-/**
- * A multipart form cannot carry the token in a body the CSRF check reads (the body is a stream):
- * the form sends it in its query, which this moves to the header the check reads.
- */
-function csrfFromQuery(req: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-  const token = (req.query as { _csrf?: unknown })._csrf;
-  if (typeof token === 'string' && req.headers['x-csrf-token'] === undefined) req.headers['x-csrf-token'] = token;
-  done();
-}
-
 function importRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const form = { ...page, preHandler: app.csrfProtection };
-  const upload = { ...page, preHandler: [csrfFromQuery, app.csrfProtection] };
+  const upload = { ...page, preHandler: multipartCsrf(app) };
   app.get(`${C}/:roundId/impor`, page, async (req, reply) =>
     importsPage(deps, req, reply, noticeOf(req.query as Record<string, string>)),
   );
