@@ -40,7 +40,12 @@ async function* histories(): AsyncGenerator<Item> {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // The native warnings (each determinism violation, which the outcome reports anyway) would go to
+  // the process's stdout, where `asn replay` prints its JSON answer: only errors.
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
   const workflowBundle = init.bundlePath ? { codePath: init.bundlePath } : { code: init.bundleCode! };
   const options = {
     workflowBundle,

@@ -254,7 +254,7 @@ program
           ? await roundWorkflowIds(deps.db, o.round)
           : await allWorkflowIds(deps);
       const bundle = await resolveBundle(o.bundle);
-      const results = await replayHistories(deps, ids, bundle, progress);
+      const results = await replayHistories(deps, ids, bundle, progress, { threads: 0 }); // every core
       const failed = results.filter((r) => !r.ok);
       out({ total: results.length, ok: results.length - failed.length, failed });
       const unreadable = failed.filter((r) => r.error?.startsWith('history not available'));

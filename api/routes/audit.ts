@@ -194,7 +194,7 @@ function replayRoute(app: App, deps: ServiceDeps, bundlePath: string | undefined
         await loadRoundConfig(deps, req.body.roundId);
         ids = await roundWorkflowIds(deps.db, req.body.roundId);
       } else throw new AppError(400, 'VALIDATION_FAILED', 'workflowId atau roundId wajib');
-      return replaySummary(await replayHistories(deps, ids, bundlePath));
+      return replaySummary(await replayHistories(deps, ids, bundlePath, undefined, { threads: 0 }));
     },
   );
 }

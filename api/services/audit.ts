@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -107,7 +108,7 @@ export interface ReplayResult {
 }
 
 export interface ReplayOptions {
-  /** Replay in this many worker threads (config/parallel-replay.ts; 0: os.availableParallelism()); absent: inline. */
+  /** Replay in this many worker threads (config/parallel-replay.ts; 0: os.availableParallelism(); never more than the histories); absent: inline. */
   threads?: number;
   /** Stops early (the results so far are returned). */
   signal?: AbortSignal;
@@ -122,7 +123,7 @@ async function* replayOutcomes(
   threads: number | undefined,
 ): AsyncGenerator<{ workflowId: string; error?: string }> {
   if (threads !== undefined) {
-    yield* replayInParallel(histories, { bundlePath, codec: true, ...(threads > 0 ? { threads } : {}) });
+    yield* replayInParallel(histories, { bundlePath, codec: true, threads });
     return;
   }
   for await (const r of Worker.runReplayHistories(
@@ -163,7 +164,12 @@ export async function replayHistories(
       }
     }
   })();
-  for await (const r of replayOutcomes(histories, bundlePath, opts.threads)) {
+  // No more threads than histories: a single workflow's replay does not start a thread per core.
+  const threads =
+    opts.threads === undefined
+      ? undefined
+      : Math.max(1, Math.min(opts.threads > 0 ? opts.threads : availableParallelism(), workflowIds.length));
+  for await (const r of replayOutcomes(histories, bundlePath, threads)) {
     out.push({
       workflowId: r.workflowId,
       ok: !r.error,

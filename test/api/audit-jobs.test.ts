@@ -125,6 +125,25 @@ describe('audit jobs', () => {
     ]);
   }, 240_000);
 
+  it('POST /audit/replay answers at once, over the cores: a round, one workflow, an unknown round, nothing asked', async () => {
+    const { roundId, registrationNos } = await roundWithCandidates(h.deps, `audit-replay-${tag}`, 2);
+    const replay = (payload: object, who: keyof typeof users = 'auditor') =>
+      app.inject({ method: 'POST', url: '/audit/replay', headers: users[who].headers, payload });
+    const round = await replay({ roundId });
+    expect(round.statusCode, round.body).toBe(200);
+    expect(round.json()).toMatchObject({ total: 3, ok: 3, failed: [] });
+    expect(
+      round
+        .json()
+        .results.map((r: { workflowId: string }) => r.workflowId)
+        .sort(),
+    ).toEqual([roundWorkflowId(roundId), ...registrationNos.map(candidateWorkflowId)].sort());
+    const one = await replay({ workflowId: candidateWorkflowId(registrationNos[0]!) });
+    expect(one.json()).toMatchObject({ total: 1, ok: 1, failed: [] });
+    expect([(await replay({ roundId: 'tidak-ada' })).statusCode, (await replay({})).statusCode]).toEqual([404, 400]);
+    expect((await replay({ roundId }, 'reviewer')).statusCode).toBe(403);
+  }, 240_000);
+
   it('HR and auditors only; an unknown round or job is a 404; a bad kind or id a 400', async () => {
     for (const role of ['reviewer', 'supervisor', 'candidate'] as const) {
       expect((await post({ kind: 'verify', roundId: 'x' }, role)).statusCode, role).toBe(403);
