@@ -48,6 +48,7 @@ import { withDefaults } from '../domain';
 import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
 import { candidateStatusQuery, candidateWorkflowId, type RoundPhase } from '../contracts';
 import { skRoundMessages } from './skeleton-workflow';
+import { cpuMsOf, freePort, historyBytes, perCandidate, serverPid, snapshot } from './costs';
 import { arg, benchDb, benchTemporal, quick, report, round3 } from './lib';
 
 const N = arg('candidates', quick ? 300 : 10_000);
@@ -392,10 +393,17 @@ interface RealResult {
   realEvents: number;
   realRoundMessages: RoundMessages;
   realRss: number;
+  costs: ReturnType<typeof perCandidate> & { historyBytes: number };
 }
 
 /** The real path: the worker in its own process, the round and its N candidates, then the histories sampled. */
-async function runReal(db: Db, env: Env, common: Record<string, string>, bundle: string): Promise<RealResult> {
+async function runReal(
+  db: Db,
+  env: Env,
+  common: Record<string, string>,
+  bundle: string,
+  metricsPort: number,
+): Promise<RealResult> {
   const taskQueue = 'bench-e2e';
   const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
   const worker = await startWorker('worker/main.ts', {
@@ -405,10 +413,14 @@ async function runReal(db: Db, env: Env, common: Record<string, string>, bundle:
   });
   const rss = rssSampler(worker.pid!);
   const { roundId, reviewers } = await createBenchRound(deps, db);
+  const server = serverPid(Number(String(env.connection.options.address).split(':').pop()));
+  const [before, workerCpuBefore] = [await snapshot(db, server, metricsPort), cpuMsOf(worker.pid!)];
   const real: Phases = {};
   const nos: string[] = new Array<string>(N);
   const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map() };
   await drivePhases(run, real);
+  const after = await snapshot(db, server, metricsPort);
+  const workerCpu = cpuMsOf(worker.pid!) - workerCpuBefore;
   const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
   const lengths = await pool(sample, 8, async (no) =>
     Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
@@ -423,7 +435,9 @@ async function runReal(db: Db, env: Env, common: Record<string, string>, bundle:
   }
   const realRss = rss.stop();
   await stopWorker(worker);
-  return { roundId, real, realEvents, realRoundMessages, realRss };
+  const historyBytesPer = await historyBytes(env.client, sample.slice(0, 30).map(candidateWorkflowId));
+  const costs = { ...perCandidate(before, after, workerCpu, N), historyBytes: Math.round(historyBytesPer) };
+  return { roundId, real, realEvents, realRoundMessages, realRss, costs };
 }
 
 /** The skeletons' driving: their handles, the round's signals to all, and waiting on the worker's counts. */
@@ -612,6 +626,8 @@ function reportE2e(r: RealResult, s: { skeleton: Phases; skEvents: number; skPea
     roundMessagesPerCandidate: realRoundMessages,
     workerRssMb: mb(realRss),
     skeletonWorkerRssMb: mb(skPeak),
+    // Per candidate over the active phases (bench/costs.ts): the inputs of docs/national-sizing.md.
+    perCandidate: r.costs,
     phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),
     skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
   });
@@ -622,13 +638,14 @@ async function main(): Promise<void> {
   const keys = JSON.stringify({ active: 'bench', keys: { bench: generateKey() } });
   process.env.ASN_CODEC_KEYS = keys;
   const { db, url, drop } = await benchDb('e2e');
-  const env = await benchTemporal();
+  const metricsPort = await freePort();
+  const env = await benchTemporal({ metricsPort });
   const address = env.connection.options.address as string;
   const work = mkdtempSync(join(tmpdir(), 'asn-bench-e2e-'));
   try {
     const { bundle, skeletonBundle } = await writeBundles(work);
     const common = { TEMPORAL_ADDRESS: address, ASN_CODEC_KEYS: keys, DATABASE_URL: url };
-    const real = await runReal(db, env, common, bundle);
+    const real = await runReal(db, env, common, bundle, metricsPort);
     const skeleton = await runSkeleton(db, env, common, skeletonBundle, real);
     reportE2e(real, skeleton);
   } finally {

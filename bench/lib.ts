@@ -33,15 +33,16 @@ export async function benchDb(name: string): Promise<{ db: Db; url: string; drop
 }
 
 /** A real Temporal dev server (the CLI) for one benchmark run. */
-export async function benchTemporal(): Promise<TestWorkflowEnvironment> {
+export async function benchTemporal(opts: { metricsPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const metrics = opts.metricsPort ? ['--metrics-port', String(opts.metricsPort)] : [];
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter: dataConverter() },
     server: {
       executable: { type: 'existing-path', path: temporalTools().cli },
       ip: '127.0.0.1',
       searchAttributes: [roundIdAttr, formationIdAttr, stageAttr],
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...metrics],
     },
   });
 }
