@@ -78,16 +78,26 @@ export async function historyBytes(client: Client, ids: string[]): Promise<numbe
 }
 
 export interface CostSnapshot {
+  workerCpuMs: number;
   serverCpuMs: number;
   driverCpuMs: number;
   persistence: { writes: number; reads: number };
   pg: { bytes: number; rows: number };
 }
 
-export async function snapshot(db: Db, serverPidNo: number | undefined, metricsPort: number): Promise<CostSnapshot> {
+export interface Metered {
+  db: Db;
+  workerPid: number;
+  serverPid: number | undefined;
+  metricsPort: number;
+}
+
+export async function snapshot(m: Metered): Promise<CostSnapshot> {
+  const { db, serverPid: serverPidNo, metricsPort } = m;
   const u = process.cpuUsage();
   await sql`select pg_stat_force_next_flush()`.execute(db).catch(() => undefined);
   return {
+    workerCpuMs: cpuMsOf(m.workerPid),
     serverCpuMs: serverPidNo ? cpuMsOf(serverPidNo) : 0,
     driverCpuMs: (u.user + u.system) / 1000,
     persistence: await persistenceRequests(metricsPort),
@@ -95,11 +105,11 @@ export async function snapshot(db: Db, serverPidNo: number | undefined, metricsP
   };
 }
 
-/** Per candidate, between two snapshots (and the worker's CPU over the run). */
-export function perCandidate(a: CostSnapshot, b: CostSnapshot, workerCpuMs: number, n: number) {
+/** Per candidate, between two snapshots. */
+export function perCandidate(a: CostSnapshot, b: CostSnapshot, n: number) {
   const per = (x: number): number => Math.round((x / n) * 100) / 100;
   return {
-    workerCpuMs: per(workerCpuMs),
+    workerCpuMs: per(b.workerCpuMs - a.workerCpuMs),
     temporalServerCpuMs: per(b.serverCpuMs - a.serverCpuMs),
     servicesCpuMs: per(b.driverCpuMs - a.driverCpuMs),
     temporalPersistenceWrites: per(b.persistence.writes - a.persistence.writes),
@@ -107,4 +117,31 @@ export function perCandidate(a: CostSnapshot, b: CostSnapshot, workerCpuMs: numb
     postgresBytes: per(b.pg.bytes - a.pg.bytes),
     postgresRows: per(b.pg.rows - a.pg.rows),
   };
+}
+
+export type CandidateCosts = ReturnType<typeof perCandidate>;
+
+/** Snapshots at phase boundaries: each phase's cost per candidate, and the whole run's. */
+export class PhaseMeter {
+  private first: CostSnapshot | undefined;
+  private last: { name: string; at: CostSnapshot } | undefined;
+  readonly phases: Record<string, CandidateCosts> = {};
+  constructor(
+    private readonly m: Metered,
+    private readonly n: number,
+  ) {}
+
+  /** The phase `name` starts now (and the one before it ends). */
+  async mark(name: string): Promise<void> {
+    const at = await snapshot(this.m);
+    this.first ??= at;
+    if (this.last) this.phases[this.last.name] = perCandidate(this.last.at, at, this.n);
+    this.last = { name, at };
+  }
+
+  /** Ends the last phase; the whole run per candidate. */
+  async end(): Promise<CandidateCosts> {
+    await this.mark('(end)');
+    return perCandidate(this.first!, this.last!.at, this.n);
+  }
 }

@@ -48,7 +48,7 @@ import { withDefaults } from '../domain';
 import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
 import { candidateStatusQuery, candidateWorkflowId, type RoundPhase } from '../contracts';
 import { skRoundMessages } from './skeleton-workflow';
-import { cpuMsOf, freePort, historyBytes, perCandidate, serverPid, snapshot } from './costs';
+import { type CandidateCosts, freePort, historyBytes, PhaseMeter, serverPid } from './costs';
 import { arg, benchDb, benchTemporal, quick, report, round3 } from './lib';
 
 const N = arg('candidates', quick ? 300 : 10_000);
@@ -160,6 +160,7 @@ interface RealRun {
   reviewers: Reviewer[];
   nos: string[];
   births: Map<string, { i: number; birth: string }>;
+  meter: PhaseMeter;
 }
 
 /** Both workflows' bundles, written to `work` for the worker processes. */
@@ -363,6 +364,7 @@ async function drivePhases(run: RealRun, real: Phases): Promise<void> {
   const { db, roundId } = run;
   for (const from of ['draft', 'consultation', 'criteria_adoption'] as const) await advance(run, from);
   await sleep(1_200); // the registration service reads the phase through a 1 s cache
+  await run.meter.mark('registration');
   await timed('registration', () => registerAll(run), real);
   await advance(run, 'registration');
   await until(
@@ -378,12 +380,16 @@ async function drivePhases(run: RealRun, real: Phases): Promise<void> {
         ).n,
       ) >= N,
   );
+  await run.meter.mark('verification');
   await timed('verification', () => verifyAll(run), real);
   await advance(run, 'administrative_check');
   await advance(run, 'announcement');
+  await run.meter.mark('SKD fan-out and SKB cut');
   await timed('SKD fan-out and SKB cut', () => skdAndSkbCut(run), real);
   await advance(run, 'skd');
+  await run.meter.mark('SKB fan-out and final ranking');
   await timed('SKB fan-out and final ranking', () => skbAndFinal(run), real);
+  await run.meter.mark('DRH, NIP and career start');
   await timed('DRH, NIP and career start', () => drhAll(run), real);
 }
 
@@ -393,7 +399,8 @@ interface RealResult {
   realEvents: number;
   realRoundMessages: RoundMessages;
   realRss: number;
-  costs: ReturnType<typeof perCandidate> & { historyBytes: number };
+  costs: CandidateCosts & { historyBytes: number };
+  phaseCosts: Record<string, CandidateCosts>;
 }
 
 /** The real path: the worker in its own process, the round and its N candidates, then the histories sampled. */
@@ -414,13 +421,12 @@ async function runReal(
   const rss = rssSampler(worker.pid!);
   const { roundId, reviewers } = await createBenchRound(deps, db);
   const server = serverPid(Number(String(env.connection.options.address).split(':').pop()));
-  const [before, workerCpuBefore] = [await snapshot(db, server, metricsPort), cpuMsOf(worker.pid!)];
+  const meter = new PhaseMeter({ db, workerPid: worker.pid!, serverPid: server, metricsPort }, N);
   const real: Phases = {};
   const nos: string[] = new Array<string>(N);
-  const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map() };
+  const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map(), meter };
   await drivePhases(run, real);
-  const after = await snapshot(db, server, metricsPort);
-  const workerCpu = cpuMsOf(worker.pid!) - workerCpuBefore;
+  const whole = await meter.end();
   const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
   const lengths = await pool(sample, 8, async (no) =>
     Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
@@ -436,8 +442,8 @@ async function runReal(
   const realRss = rss.stop();
   await stopWorker(worker);
   const historyBytesPer = await historyBytes(env.client, sample.slice(0, 30).map(candidateWorkflowId));
-  const costs = { ...perCandidate(before, after, workerCpu, N), historyBytes: Math.round(historyBytesPer) };
-  return { roundId, real, realEvents, realRoundMessages, realRss, costs };
+  const costs = { ...whole, historyBytes: Math.round(historyBytesPer) };
+  return { roundId, real, realEvents, realRoundMessages, realRss, costs, phaseCosts: meter.phases };
 }
 
 /** The skeletons' driving: their handles, the round's signals to all, and waiting on the worker's counts. */
@@ -628,6 +634,7 @@ function reportE2e(r: RealResult, s: { skeleton: Phases; skEvents: number; skPea
     skeletonWorkerRssMb: mb(skPeak),
     // Per candidate over the active phases (bench/costs.ts): the inputs of docs/national-sizing.md.
     perCandidate: r.costs,
+    perCandidateByPhase: r.phaseCosts,
     phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),
     skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
   });
