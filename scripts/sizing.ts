@@ -1,7 +1,7 @@
 /**
  * npm run sizing -- [--from bench/results/e2e.json] [--also other-e2e.json] [--applicants 3963832]
  *   [--registration-days 21] [--peak 10] [--utilisation 0.6] [--host-cores 8]
- *   [--writes-per-shard 50]
+ *   [--writes-per-shard 50] [--burst-hours 4]
  *
  * A national round sized from what bench:e2e measured per candidate (bench/costs.ts): CPU of the
  * worker, the Temporal server and the services, Temporal persistence writes, PostgreSQL bytes and
@@ -40,6 +40,7 @@ function assumptions() {
     utilisation: num('utilisation', 0.6),
     hostCores: num('host-cores', 8),
     writesPerShardPerS: num('writes-per-shard', 50),
+    burstHours: num('burst-hours', 4),
   };
 }
 
@@ -57,7 +58,6 @@ function registrationPeak(m: E2e, a: ReturnType<typeof assumptions>) {
     apiCores: cores(reg.servicesCpuMs!),
     temporalServerCores: temporalCores,
     temporalPersistenceWritesPerS: Math.round(writesPerS),
-    historyShards: Math.max(512, nextPow2(writesPerS / a.writesPerShardPerS)),
     postgresRowsPerS: Math.round(perS * reg.postgresRows!),
     hosts: {
       worker: hosts(cores(reg.workerCpuMs!)),
@@ -89,6 +89,25 @@ function wholeRound(m: E2e, a: ReturnType<typeof assumptions>) {
   };
 }
 
+/**
+ * The other phases come in bursts (a national result is announced to everyone at once): the cores
+ * and persistence writes each needs to pass every applicant within `burstHours`.
+ */
+function bursts(m: E2e, a: ReturnType<typeof assumptions>) {
+  const out: Record<string, { workerCores: number; temporalServerCores: number; persistenceWritesPerS: number }> = {};
+  const seconds = a.burstHours * 3600;
+  for (const [phase, c] of Object.entries(m.perCandidateByPhase)) {
+    if (phase === 'registration') continue;
+    const cores = (cpuMs: number): number => r1((a.applicants * cpuMs) / 1000 / seconds / a.utilisation);
+    out[phase] = {
+      workerCores: cores(c.workerCpuMs!),
+      temporalServerCores: cores(c.temporalServerCpuMs!),
+      persistenceWritesPerS: Math.round((a.applicants * c.temporalPersistenceWrites!) / seconds),
+    };
+  }
+  return out;
+}
+
 function slope(a: E2e, b: E2e): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(b.perCandidate))
@@ -100,13 +119,24 @@ function main(): void {
   const measured = load(flag('from') ?? join(ROOT, 'bench', 'results', 'e2e.json'));
   const also = flag('also');
   const a = assumptions();
+  const peak = registrationPeak(measured, a);
+  const burst = bursts(measured, a);
   const out = {
     measuredAt: { candidates: measured.candidates, candidatesPerS: measured.value },
     perCandidate: measured.perCandidate,
     registrationPerCandidate: measured.perCandidateByPhase.registration,
     assumptions: a,
     wholeRound: wholeRound(measured, a),
-    registrationPeak: registrationPeak(measured, a),
+    registrationPeak: peak,
+    bursts: burst,
+    // Shards: fixed when the cluster is created, so sized for the busiest moment, at least 512.
+    historyShards: Math.max(
+      512,
+      nextPow2(
+        Math.max(peak.temporalPersistenceWritesPerS, ...Object.values(burst).map((b) => b.persistenceWritesPerS)) /
+          a.writesPerShardPerS,
+      ),
+    ),
     ...(also ? { slope: { against: load(also).candidates, ratio: slope(measured, load(also)) } } : {}),
   };
   console.log(JSON.stringify(out));
