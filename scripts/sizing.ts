@@ -1,5 +1,5 @@
 /**
- * npm run sizing -- [--from bench/results/e2e.json] [--also other-e2e.json] [--applicants 3963832]
+ * npm run sizing -- [--from bench/results/e2e.json, else docs/measurements/e2e-1000.json] [--also other-e2e.json] [--applicants 3963832]
  *   [--registration-days 21] [--peak 10] [--utilisation 0.6] [--host-cores 8]
  *   [--writes-per-shard 50] [--burst-hours 4]
  *
@@ -10,7 +10,7 @@
  * figures are printed beside the first's: the model's slope (costs that grow with the size of the
  * round show as a ratio above 1).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../config';
 
@@ -116,7 +116,11 @@ function slope(a: E2e, b: E2e): Record<string, number> {
 }
 
 function main(): void {
-  const measured = load(flag('from') ?? join(ROOT, 'bench', 'results', 'e2e.json'));
+  // The last bench:e2e run of this checkout, else the run docs/national-sizing.md was made from.
+  const latest = join(ROOT, 'bench', 'results', 'e2e.json');
+  const measured = load(
+    flag('from') ?? (existsSync(latest) ? latest : join(ROOT, 'docs', 'measurements', 'e2e-1000.json')),
+  );
   const also = flag('also');
   const a = assumptions();
   const peak = registrationPeak(measured, a);
