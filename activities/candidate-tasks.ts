@@ -56,11 +56,20 @@ async function assignedAlready(trx: Trx, i: AssignInput): Promise<Assigned | und
 /** A new task for the reviewer picked now; an earlier attempt's open task is escalated. */
 async function openTask(trx: Trx, i: AssignInput): Promise<Assigned> {
   const taskId = taskIdOf(i);
+  // What does not depend on the others' assignments is read and written before the lock below
+  // (the application's row is ours already), so that the lock is held for as few round trips
+  // as possible: every assignment in the system waits for it.
+  const who = await candidatesFor(trx, i);
+  await trx
+    .updateTable('applications')
+    .set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at })
+    .where('registration_no', '=', i.registrationNo)
+    .execute();
   // One assignment at a time (a transaction-scoped advisory lock, after the application's
   // row lock): simultaneous assignments would otherwise all count the same loads and pick
   // the same reviewer. Released at commit, so the next one counts this task.
   await sql`select pg_advisory_xact_lock(${ASSIGN_LOCK})`.execute(trx);
-  const { reviewer, note } = await pickReviewer(trx, i);
+  const { reviewer, note } = await pickReviewer(trx, i, who);
   if (!reviewer)
     throw ApplicationFailure.retryable(
       'no reviewer account exists yet; create one with npm run user:create -- --role reviewer',
@@ -74,11 +83,6 @@ async function openTask(trx: Trx, i: AssignInput): Promise<Assigned> {
       .where('status', '=', 'open')
       .execute();
   }
-  await trx
-    .updateTable('applications')
-    .set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at })
-    .where('registration_no', '=', i.registrationNo)
-    .execute();
   await trx
     .insertInto('tasks')
     .values({
@@ -107,12 +111,9 @@ async function openTask(trx: Trx, i: AssignInput): Promise<Assigned> {
   return { taskId, reviewer };
 }
 
-/**
- * The least-loaded reviewer of the round's pool who has not had this task yet (all of them →
- * anyone but the last); a sanggah never goes to the reviewer who decided (a second pair of eyes)
- * while the pool has another — else to them, with SAME_REVIEWER_NOTE. '' when there is nobody.
- */
-async function pickReviewer(trx: Trx, i: AssignInput): Promise<{ reviewer: string; note: string | null }> {
+/** The round's reviewer pool and, for a sanggah, who decided the verification it contests. */
+type Who = { pool: string[]; decider: string | undefined };
+async function candidatesFor(trx: Trx, i: AssignInput): Promise<Who> {
   const pool = (
     await trx.selectFrom('round_reviewers').select('username').where('round_id', '=', i.roundId).execute()
   ).map((r) => r.username);
@@ -127,6 +128,19 @@ async function pickReviewer(trx: Trx, i: AssignInput): Promise<{ reviewer: strin
             .executeTakeFirst()
         )?.reviewer
       : undefined;
+  return { pool, decider };
+}
+
+/**
+ * The least-loaded reviewer of the round's pool who has not had this task yet (all of them →
+ * anyone but the last); a sanggah never goes to the reviewer who decided (a second pair of eyes)
+ * while the pool has another — else to them, with SAME_REVIEWER_NOTE. '' when there is nobody.
+ */
+async function pickReviewer(
+  trx: Trx,
+  i: AssignInput,
+  { pool, decider }: Who,
+): Promise<{ reviewer: string; note: string | null }> {
   const pick = (exclude: string[]): Promise<string | undefined> => leastLoaded(trx, pool, exclude);
   const withDecider = (xs: string[]): string[] => (decider ? [...new Set([...xs, decider])] : xs);
   const reviewer =
@@ -142,18 +156,19 @@ async function pickReviewer(trx: Trx, i: AssignInput): Promise<{ reviewer: strin
 /**
  * The least-loaded active reviewer of the pool (every reviewer when the round names no pool),
  * not in `exclude`: fewest open tasks, then fewest tasks ever assigned (so reviewers who decide
- * quickly still take turns), then the username (deterministic).
+ * quickly still take turns), then the username (deterministic). The counts are the ones the
+ * database keeps beside the tasks (reviewer_loads, migration 0020): reading them costs the same
+ * for the first task of a round as for the ten-thousandth.
  */
 export async function leastLoaded(trx: Trx, pool: string[], exclude: string[]): Promise<string | undefined> {
   let q = trx
     .selectFrom('users')
-    .leftJoin('tasks', 'tasks.reviewer', 'users.username')
+    .leftJoin('reviewer_loads', 'reviewer_loads.username', 'users.username')
     .select(['users.username'])
     .where('users.role', '=', 'reviewer')
     .where('users.disabled', '=', false)
-    .groupBy('users.username')
-    .orderBy(sql`count(tasks.task_id) filter (where tasks.status = 'open')`, 'asc')
-    .orderBy(sql`count(tasks.task_id)`, 'asc')
+    .orderBy(sql`coalesce(reviewer_loads.open_tasks, 0)`, 'asc')
+    .orderBy(sql`coalesce(reviewer_loads.assigned_tasks, 0)`, 'asc')
     .orderBy('users.username', 'asc')
     .limit(1);
   if (exclude.length) q = q.where('users.username', 'not in', exclude);

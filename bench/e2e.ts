@@ -11,6 +11,9 @@
  * Goals: ≥ 0.8 × the skeleton's throughput, ≤ 60 events per candidate and no more than the
  * skeleton's (issue 16), ≤ 500 MB worker RSS.
  *
+ * The outbox's e-mails are written (their rows count) but not sent (SMTP_URL=none): with no sink
+ * listening, the dispatcher retried every one, and the run measured failed connections.
+ *
  * The round is a simulation whose phases are advanced once their work is done (issue 20): no
  * stage races a timer, whatever the machine's speed.
  *
@@ -20,7 +23,7 @@
  * so that the two histories differ only where the workflows do. `--dump-history` prints the
  * longest sampled real history and the first skeleton's, event by event, to stderr.
  *
- *   npm run bench:e2e -- [--candidates 10000] [--concurrency 16] [--dump-history]
+ *   npm run bench:e2e -- [--candidates 10000] [--concurrency 16] [--cache default] [--dump-history]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -106,6 +109,19 @@ function rssSampler(pid: number): { stop: () => number } {
     }
   }, 250);
   return { stop: () => (clearInterval(t), peak) };
+}
+
+/**
+ * Both workers keep every workflow of the run in their cache (a candidate and, at the end, its
+ * career), with the heap for it: with the SDK's default (about 2,300 with Node's default heap)
+ * each fan-out over more candidates than that replays nearly every one from its history, and
+ * the run measures cache misses, not the workflows. `--cache default` keeps the SDK's default.
+ */
+function workerCache(): Record<string, string> {
+  if (process.argv.includes('--cache') && process.argv[process.argv.indexOf('--cache') + 1] === 'default') return {};
+  const entries = 2 * N + 100;
+  const heapMb = Math.max(4096, 512 + entries); // about 1 MB per cached workflow, measured by the RSS at 1,000
+  return { WORKER_MAX_CACHED_WORKFLOWS: String(entries), NODE_OPTIONS: `--max-old-space-size=${heapMb}` };
 }
 
 /** The worker processes started: a run that fails stops them before the server goes (never left polling a dead one). */
@@ -651,7 +667,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'asn-bench-e2e-'));
   try {
     const { bundle, skeletonBundle } = await writeBundles(work);
-    const common = { TEMPORAL_ADDRESS: address, ASN_CODEC_KEYS: keys, DATABASE_URL: url };
+    const common = {
+      TEMPORAL_ADDRESS: address,
+      ASN_CODEC_KEYS: keys,
+      DATABASE_URL: url,
+      SMTP_URL: 'none',
+      ...workerCache(),
+    };
     const real = await runReal(db, env, common, bundle, metricsPort);
     const skeleton = await runSkeleton(db, env, common, skeletonBundle, real);
     reportE2e(real, skeleton);

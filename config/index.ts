@@ -72,6 +72,17 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return n;
 }
 
+/**
+ * How many workflows a worker keeps in its sticky cache (WORKER_MAX_CACHED_WORKFLOWS): unset,
+ * the SDK's default from the heap limit (about 2,300 with Node's default heap). A round with
+ * more candidates alive at once than the cache holds replays each evicted one from its history
+ * at its next task, on every fan-out: size it to the candidates one worker carries, and give
+ * the process the heap for them (NODE_OPTIONS=--max-old-space-size; docs/national-sizing.md).
+ */
+export function workerMaxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return env.WORKER_MAX_CACHED_WORKFLOWS ? positiveInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1) : undefined;
+}
+
 export function publicWriteLimits(env: NodeJS.ProcessEnv = process.env): PublicWriteLimits {
   const all = env.API_RATE_LIMIT_MAX ? positiveInt(env, 'API_RATE_LIMIT_MAX', 1) : undefined;
   return {

@@ -54,21 +54,13 @@ export async function appendAuditInTransaction(
   e: AuditEntry,
 ): Promise<{ seq: number; hash: string; inserted: boolean }> {
   {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${e.chain}, 0))`.execute(trx);
-    const existing = await trx
-      .selectFrom('audit_log')
-      .select(['seq', 'hash'])
-      .where('chain', '=', e.chain)
-      .where('idempotency_key', '=', e.idempotencyKey)
-      .executeTakeFirst();
-    if (existing) return { ...existing, inserted: false };
-    const last = await trx
-      .selectFrom('audit_log')
-      .select(['seq', 'hash'])
-      .where('chain', '=', e.chain)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    // The chain's lock, then the row this key already wrote, else the chain's last row (migration 0021).
+    const head = (
+      await sql<{ seq: number; hash: string; mine: boolean }>`
+        select seq, hash, mine from audit_chain_head(${e.chain}, ${e.idempotencyKey})`.execute(trx)
+    ).rows[0];
+    if (head?.mine) return { seq: head.seq, hash: head.hash, inserted: false };
+    const last = head;
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS;
     const occurredAt = new Date(e.occurredAt).toISOString();

@@ -18,6 +18,8 @@ import * as m0016 from './migrations/0016_exam';
 import * as m0017 from './migrations/0017_career_supervisor';
 import * as m0018 from './migrations/0018_audit_jobs';
 import * as m0019 from './migrations/0019_comment_moderation';
+import * as m0020 from './migrations/0020_reviewer_loads';
+import * as m0021 from './migrations/0021_audit_chain_head';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -39,6 +41,8 @@ const migrations: Record<string, Migration> = {
   '0017_career_supervisor': m0017,
   '0018_audit_jobs': m0018,
   '0019_comment_moderation': m0019,
+  '0020_reviewer_loads': m0020,
+  '0021_audit_chain_head': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

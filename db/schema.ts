@@ -182,6 +182,13 @@ export interface TasksTable {
   note: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** A reviewer's open and ever-assigned task counts, kept by a trigger on `tasks` (migration 0020). */
+export interface ReviewerLoadsTable {
+  username: string;
+  open_tasks: Generated<number>;
+  assigned_tasks: Generated<number>;
+}
+
 export interface VerificationsTable {
   registration_no: string;
   stage: string;
@@ -471,6 +478,7 @@ export interface Database {
   document_blobs: DocumentBlobsTable;
   documents: DocumentsTable;
   tasks: TasksTable;
+  reviewer_loads: ReviewerLoadsTable;
   verifications: VerificationsTable;
   sanggah: SanggahTable;
   skd_scores: SkdScoresTable;

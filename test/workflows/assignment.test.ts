@@ -1,5 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema';
 import { SAME_REVIEWER_NOTE } from '../../activities/candidate';
 import type { ServiceDeps } from '../../api/services/deps';
 import { candidateWorkflowStatus, submitDocuments } from '../../api/services/documents';
@@ -209,5 +211,61 @@ describe('the sanggah goes to a second reviewer', { timeout: 240_000 }, () => {
       .orderBy('seq')
       .execute();
     expect(audit.map((r) => r.reason)).toEqual([null, SAME_REVIEWER_NOTE]);
+  });
+});
+
+describe('the loads the database keeps (reviewer_loads, migration 0020)', { timeout: 60_000 }, () => {
+  /** Every reviewer's counts as a recount of the tasks gives them, beside the kept ones. */
+  async function keptAndRecounted(trx: Db | Transaction<Database>): Promise<{ kept: unknown; recounted: unknown }> {
+    const kept = await sql<{ username: string; open: number; assigned: number }>`
+      select username, open_tasks as open, assigned_tasks as assigned from reviewer_loads
+      where assigned_tasks > 0 or open_tasks > 0 order by username`.execute(trx);
+    const recounted = await sql<{ username: string; open: number; assigned: number }>`
+      select reviewer as username, (count(*) filter (where status = 'open'))::int as open, count(*)::int as assigned
+      from tasks group by reviewer order by reviewer`.execute(trx);
+    return { kept: kept.rows, recounted: recounted.rows };
+  }
+
+  it('equal a recount of the tasks after every assignment, decision and escalation above', async () => {
+    // One snapshot for both reads: other test files write tasks into this database meanwhile.
+    const { kept, recounted } = await db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute((trx) => keptAndRecounted(trx));
+    expect((recounted as unknown[]).length).toBeGreaterThan(0);
+    expect(kept).toEqual(recounted);
+  });
+
+  it('follow a task that is closed, handed to another reviewer or deleted (then rolled back)', async () => {
+    // Disabled, so that no round of another test file assigns it a task meanwhile.
+    const [to] = await reviewers(db, 1);
+    await db.updateTable('users').set({ disabled: true }).where('username', '=', to!).execute();
+    const task = await db
+      .selectFrom('tasks')
+      .select(['task_id', 'reviewer'])
+      .where('status', '<>', 'open')
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await expect(
+      db.transaction().execute(async (trx) => {
+        const load = async (u: string) =>
+          await trx.selectFrom('reviewer_loads').selectAll().where('username', '=', u).forUpdate().executeTakeFirst();
+        const before = await load(task.reviewer); // locked: other files' assignments wait for the rollback
+        await trx.updateTable('tasks').set({ status: 'open' }).where('task_id', '=', task.task_id).execute();
+        await trx.updateTable('tasks').set({ reviewer: to! }).where('task_id', '=', task.task_id).execute();
+        expect(await load(to!)).toEqual({ username: to, open_tasks: 1, assigned_tasks: 1 });
+        expect(await load(task.reviewer)).toEqual({ ...before, assigned_tasks: before!.assigned_tasks - 1 });
+        await trx.deleteFrom('tasks').where('task_id', '=', task.task_id).execute();
+        expect(await load(to!)).toEqual({ username: to, open_tasks: 0, assigned_tasks: 0 });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const after = await db
+      .selectFrom('tasks')
+      .select(['task_id', 'reviewer'])
+      .where('task_id', '=', task.task_id)
+      .execute();
+    expect(after).toEqual([task]);
   });
 });
