@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
-import { appendAuditInTransaction } from '../db/audit';
+import { appendAuditInTransaction, lockAuditChain } from '../db/audit';
 import { roundChain } from '../contracts';
 import { type Ctx, lockApplication, type Trx } from './candidate-audit';
 import type { ActivityDeps } from './deps';
@@ -65,9 +65,13 @@ async function openTask(trx: Trx, i: AssignInput): Promise<Assigned> {
     .set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at })
     .where('registration_no', '=', i.registrationNo)
     .execute();
-  // One assignment at a time (a transaction-scoped advisory lock, after the application's
-  // row lock): simultaneous assignments would otherwise all count the same loads and pick
-  // the same reviewer. Released at commit, so the next one counts this task.
+  // The round's audit chain first (the append below needs it): holding the assignment lock
+  // while waiting in the chain's queue made every assignment in the system wait that queue too.
+  // Lock order, everywhere: application row, audit chain, assignment lock, reviewer loads (at commit).
+  await lockAuditChain(trx, roundChain(i.roundId));
+  // One assignment at a time (a transaction-scoped advisory lock): simultaneous assignments
+  // would otherwise all count the same loads and pick the same reviewer. Released at commit,
+  // so the next one counts this task.
   await sql`select pg_advisory_xact_lock(${ASSIGN_LOCK})`.execute(trx);
   const { reviewer, note } = await pickReviewer(trx, i, who);
   if (!reviewer)

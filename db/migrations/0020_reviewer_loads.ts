@@ -6,7 +6,8 @@ import { type Kysely, sql } from 'kysely';
  * every reviewer, under the one lock that serialises assignment — a count that grew with the
  * round, so each assignment got slower than the last (3,000 verification tasks took minutes).
  * A trigger on `tasks` keeps the counts exact whichever code path inserts, closes, reassigns
- * or deletes a task; the existing tasks are counted once here.
+ * or deletes a task (at the commit: the counts are what committed); the existing tasks are
+ * counted once here.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -46,9 +47,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       return null;
     end $$
   `.execute(db);
+  // Deferred to the commit: the row of a reviewer's load is locked only while its transaction
+  // commits, after every other lock the transaction takes (the round's audit chain, the
+  // assignment lock). Taken at the task's own write instead, a decision would hold the
+  // reviewer's row while it waits for the chain, and an assignment holding the chain would
+  // wait for that row: a deadlock.
   await sql`
-    create trigger tasks_reviewer_loads after insert or delete or update of reviewer, status on tasks
-    for each row execute function reviewer_loads_track()
+    create constraint trigger tasks_reviewer_loads after insert or delete or update of reviewer, status on tasks
+    deferrable initially deferred for each row execute function reviewer_loads_track()
   `.execute(db);
 }
 
