@@ -1,5 +1,5 @@
 /**
- * npm run sizing -- [--from bench/results/e2e.json, else docs/measurements/e2e-1000.json] [--also other-e2e.json] [--applicants 3963832]
+ * npm run sizing -- [--from bench/results/e2e.json, else docs/measurements/e2e-3000.json] [--also other-e2e.json, e.g. docs/measurements/e2e-1000.json] [--applicants 3963832]
  *   [--registration-days 21] [--peak 10] [--utilisation 0.6] [--host-cores 8]
  *   [--writes-per-shard 50] [--burst-hours 4]
  *
@@ -119,7 +119,7 @@ function main(): void {
   // The last bench:e2e run of this checkout, else the run docs/national-sizing.md was made from.
   const latest = join(ROOT, 'bench', 'results', 'e2e.json');
   const measured = load(
-    flag('from') ?? (existsSync(latest) ? latest : join(ROOT, 'docs', 'measurements', 'e2e-1000.json')),
+    flag('from') ?? (existsSync(latest) ? latest : join(ROOT, 'docs', 'measurements', 'e2e-3000.json')),
   );
   const also = flag('also');
   const a = assumptions();
