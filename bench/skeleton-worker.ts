@@ -1,7 +1,7 @@
 /** The skeleton's worker process for bench:e2e (same data converter as the real worker). */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter } from '../config/codec';
-import { workerMaxCachedWorkflows } from '../config';
+import { workerCacheOptions } from '../config';
 
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: process.env.SKELETON_BUNDLE! },
     dataConverter: dataConverter(),
     // The same cache as the real worker's (WORKER_MAX_CACHED_WORKFLOWS, set by bench:e2e).
-    ...(workerMaxCachedWorkflows() === undefined ? {} : { maxCachedWorkflows: workerMaxCachedWorkflows() }),
+    ...workerCacheOptions(),
     activities: {
       // Counts what the workflows did, so the bench waits for the work to be done, as it does
       // for the real path (where it counts rows in PostgreSQL).

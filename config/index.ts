@@ -79,8 +79,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
  * at its next task, on every fan-out: size it to the candidates one worker carries, and give
  * the process the heap for them (NODE_OPTIONS=--max-old-space-size; docs/national-sizing.md).
  */
-export function workerMaxCachedWorkflows(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  return env.WORKER_MAX_CACHED_WORKFLOWS ? positiveInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1) : undefined;
+export function workerCacheOptions(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows?: number } {
+  return env.WORKER_MAX_CACHED_WORKFLOWS
+    ? { maxCachedWorkflows: positiveInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1) }
+    : {};
 }
 
 export function publicWriteLimits(env: NodeJS.ProcessEnv = process.env): PublicWriteLimits {

@@ -55,12 +55,11 @@ export async function appendAuditInTransaction(
 ): Promise<{ seq: number; hash: string; inserted: boolean }> {
   {
     // The chain's lock, then the row this key already wrote, else the chain's last row (migration 0021).
-    const head = (
+    const last = (
       await sql<{ seq: number; hash: string; mine: boolean }>`
         select seq, hash, mine from audit_chain_head(${e.chain}, ${e.idempotencyKey})`.execute(trx)
     ).rows[0];
-    if (head?.mine) return { seq: head.seq, hash: head.hash, inserted: false };
-    const last = head;
+    if (last?.mine) return { seq: last.seq, hash: last.hash, inserted: false };
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS;
     const occurredAt = new Date(e.occurredAt).toISOString();

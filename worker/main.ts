@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { loadConfig, workerMaxCachedWorkflows } from '../config';
+import { loadConfig, workerCacheOptions } from '../config';
 import { dataConverter } from '../config/codec';
 import { auditSigner } from '../config/audit-signing';
 import { createDb } from '../db/connection';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     deps,
     bundlePath: process.env.ASN_WORKFLOW_BUNDLE,
-    options: cacheOptions(),
+    options: workerCacheOptions(),
   });
   // The e-mail outbox is sent from here (one place): SMTP_URL, default the sink of `npm start`.
   const mail = dispatcherFromEnv(db, (msg, fields) => logger.info(fields ?? {}, msg));
@@ -47,12 +47,6 @@ async function main(): Promise<void> {
   await clientConnection.close();
   await db.destroy();
   logger.info('worker stopped');
-}
-
-/** WORKER_MAX_CACHED_WORKFLOWS, when set; else the SDK's default. */
-function cacheOptions(): { maxCachedWorkflows?: number } {
-  const max = workerMaxCachedWorkflows();
-  return max === undefined ? {} : { maxCachedWorkflows: max };
 }
 
 /**
