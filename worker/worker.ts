@@ -16,7 +16,7 @@ export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workfl
   const path =
     bundlePath ?? (process.env.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   if (path) return { workflowBundle: { codePath: path } };
-  return { workflowsPath: WORKFLOWS_PATH };
+  return { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } };
 }
 
 /** The workflows' entry: index.ts from source, index.js from dist. */
@@ -55,7 +55,17 @@ export const quietBundlerLogger = {
   error: (msg: string, meta?: unknown) => console.error(msg, meta ?? ''),
 };
 
+/**
+ * Modules evaluated once per V8 context and shared by every workflow in it, instead of once per
+ * workflow: the rules (domain/) and the message definitions (contracts/). Both are pure: no
+ * module-level state, no workflow API beyond define*() at load, so sharing (and the SDK's deep
+ * freeze of shared modules) changes nothing a workflow does. Measured on the golden candidate
+ * history: module evaluation was ~1.1 ms of each workflow's creation.
+ */
+export const PRELOAD_MODULES = [join(__dirname, '..', 'domain'), join(__dirname, '..', 'contracts')];
+
 /** Bundles the workflows (or another entry, for replay experiments) once; returns the code. */
 export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<string> {
-  return (await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger })).code;
+  const preloadModules = workflowsPath === WORKFLOWS_PATH ? PRELOAD_MODULES : [];
+  return (await bundleWorkflowCode({ workflowsPath, preloadModules, logger: quietBundlerLogger })).code;
 }
