@@ -11,7 +11,9 @@ export { PREBUILT_BUNDLE };
  * Production loads the prebuilt bundle (`npm run build`); tests pass the one bundle they built
  * for the run; development without a bundle bundles from source (slower start).
  */
-export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(
+  bundlePath?: string,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   // A stale dist/ bundle must never run in development: only production falls back to it.
   const path =
     bundlePath ?? (process.env.NODE_ENV === 'production' && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
