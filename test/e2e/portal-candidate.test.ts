@@ -9,6 +9,7 @@ import { buildApp } from '../../api/app';
 import type { Db } from '../../db/connection';
 import { startMailDispatcher, type Dispatcher } from '../../db/mail';
 import { createUser } from '../../db/users';
+import { layoutSchedule } from '../../demo/driver';
 import { ApiClient } from '../../demo/http';
 import { wib } from '../../demo/synthetic';
 import { SANGGAH_REASON_LIMITS } from '../../domain';
@@ -28,9 +29,10 @@ import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/te
  * DRH and sees the NIP; the mails the flow produces are read from the sink. The
  * round's other actors — HR's imports and rankings, the verifikator's decisions — act through the
  * HTTP API, as the demo's driver does. The round is a simulation round (one "day" of the
- * day-counted windows lasts DAY_MS), its schedule laid out from now.
+ * day-counted windows lasts DAY_MS) on the demo's schedule (a week per phase from tomorrow): HR
+ * advances each phase once the flow's work in it is done (issue 20), so no step waits for a clock.
  */
-const DAY_MS = 25_000;
+const DAY_MS = 60_000;
 const PERAWAT = ['pas_foto', 'swafoto', 'ktp', 'ijazah', 'transkrip', 'surat_lamaran', 'str'];
 const JPEG = (tag: string): Buffer =>
   Buffer.concat([
@@ -134,19 +136,7 @@ describe('a candidate through the portal, in a real browser', () => {
     const hr = await createUser(db, { username: `${roundId}.hr`, displayName: 'Panitia', role: 'hr' });
     const rv = await createUser(db, { username: `${roundId}.v1`, displayName: 'Verifikator', role: 'reviewer' });
 
-    // The schedule from now: registration long enough for a slow machine; HR extends it if needed.
-    const t0 = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
-    const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<
-      string,
-      number
-    >;
-    s.registrationCloses = s.registrationOpens! + 280_000;
-    s.verificationDeadline = s.registrationCloses + 15_000;
-    s.announcementAt = s.verificationDeadline + 1_000;
-    s.skdAt = s.announcementAt + 2 * DAY_MS + 5_000;
-    s.skbAt = s.skdAt + 30_000;
-    s.finalAnnouncementAt = s.skbAt + 30_000;
-    s.drhDeadline = s.finalAnnouncementAt + 240_000;
+    const s = layoutSchedule(Date.now());
     const config = sampleRound(roundId, {
       budgetYear: 2031,
       referenceDate: '2031-08-01',
@@ -169,13 +159,22 @@ describe('a candidate through the portal, in a real browser', () => {
           })
         ).status === 200,
     );
-    await until(
-      'registration open',
-      async () =>
-        (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration',
-      60_000,
-    );
-    await sleep(1_200); // registrations read the phase through a 1 s cache
+    /** HR ends the current phase now (WRONG_PHASE while the round is between two steps: again). */
+    const advance = async (from: string, reason: string): Promise<void> => {
+      await until(`${from} advanced`, async () => {
+        const r = await api.request<{ phase: string }>('POST', `/rounds/${roundId}/advance`, {
+          token: hr.token,
+          body: { from, reason },
+          idempotencyKey: `${roundId}-advance-${from}`,
+          accept: (st, code) => st === 409 && code === 'WRONG_PHASE',
+        });
+        return r.status === 200 && r.body.phase !== from;
+      });
+      await sleep(1_200); // the API reads the phase from PostgreSQL (registrations through a 1 s cache)
+    };
+    await advance('draft', 'Rancangan kriteria diumumkan');
+    await advance('consultation', 'Konsultasi publik uji selesai');
+    await advance('criteria_adoption', 'Kriteria ditetapkan');
 
     // 0. A new visitor: the formation found from the home page; registering asks for an account.
     const birthDate = '2001-04-12';
@@ -318,13 +317,14 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(card.text).toContain('Siti Aminah Lubis');
 
     // 4. The verifikator finds a document wanting (through the API), after registration closes.
+    await advance('registration', 'Pelamar uji sudah mendaftar dan mengirim dokumen');
     const task = await until(
       'verification task',
       async () =>
         (
           await api.getAll<{ taskId: string; registrationNo: string; kind: string }>('/tasks', { token: rv.token })
         ).find((t) => t.registrationNo === registrationNo && t.kind === 'verification'),
-      s.registrationCloses - Date.now() + 120_000,
+      120_000,
     );
     const decisions = PERAWAT.map((kind) =>
       kind === 'str' ? { kind, result: 'TMS', reason: 'STR tidak terbaca' } : { kind, result: 'MS' },
@@ -339,6 +339,10 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(await page.textContent('.deadlines')).toMatch(/WIB/);
     await expectNoAxeViolations(page, 'status pendaftaran');
     await screenshot(page, 'portal-status');
+    // No sanggah before the announcement; the announcement begins once every document is decided.
+    await page.goto(`${base}/portal/pendaftaran/sanggah`);
+    expect(await page.locator('textarea').count()).toBe(0);
+    await advance('administrative_check', 'Semua dokumen uji sudah diverifikasi');
     // The result and the sanggah window are mailed with the announcement (held in the outbox till then).
     const adm = await mailFor(/^Hasil seleksi administrasi/);
     expect(adm.subject).toBe(`Hasil seleksi administrasi: Tidak Memenuhi Syarat — ${registrationNo}`);
@@ -348,15 +352,13 @@ describe('a candidate through the portal, in a real browser', () => {
     );
 
     // 5. The sanggah, only inside the window (it opens with the announcement).
-    await page.goto(`${base}/portal/pendaftaran/sanggah`);
-    if (Date.now() < s.announcementAt) expect(await page.locator('textarea').count()).toBe(0);
     await until(
       'sanggah window open',
       async () => {
         await page.goto(`${base}/portal/pendaftaran/sanggah`);
         return (await page.locator('#f-reason').count()) > 0;
       },
-      s.announcementAt - Date.now() + 60_000,
+      60_000,
     );
     await expectNoAxeViolations(page, 'formulir sanggah');
     expect(await page.getAttribute('#f-reason', 'maxlength')).toBe(String(SANGGAH_REASON_LIMITS.max));
@@ -379,12 +381,8 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(answered.subject).toBe(`Jawaban sanggah seleksi administrasi: diterima — ${registrationNo}`);
     expect(answered.text).toContain('Masa berlaku STR terbaca di halaman kedua');
 
-    // 6. HR: SKD, the SKB cut, SKB and the final ranking (through the API).
-    await until(
-      'SKD phase',
-      async () => (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'skd',
-      s.skdAt - Date.now() + 120_000,
-    );
+    // 6. HR: SKD, the SKB cut, SKB and the final ranking (through the API), each phase advanced once its work is done.
+    await advance('announcement', 'Sanggah uji sudah dijawab; peserta SKD ditetapkan');
     await api.request('POST', `/rounds/${roundId}/imports/skd`, {
       token: hr.token,
       raw: { data: `registration_no,twk,tiu,tkp\n${registrationNo},120,110,190`, contentType: 'text/csv' },
@@ -400,14 +398,6 @@ describe('a candidate through the portal, in a real browser', () => {
     );
     await api.post(`/rounds/${roundId}/rankings/skb_selection`, {}, { token: hr.token });
     await until(
-      'SKB phase',
-      async () =>
-        ['skb', 'final_announcement'].includes(
-          (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase,
-        ),
-      s.skbAt - Date.now() + 120_000,
-    );
-    await until(
       'SKB selection recorded',
       async () =>
         (await db
@@ -416,6 +406,7 @@ describe('a candidate through the portal, in a real browser', () => {
           .where('registration_no', '=', registrationNo)
           .executeTakeFirst()) !== undefined,
     );
+    await advance('skd', 'Nilai SKD diimpor dan peserta SKB ditetapkan');
     await api.request('POST', `/rounds/${roundId}/imports/skb`, {
       token: hr.token,
       raw: { data: `registration_no,skb,interview\n${registrationNo},420,`, contentType: 'text/csv' },
@@ -432,6 +423,16 @@ describe('a candidate through the portal, in a real browser', () => {
         )?.score != null,
     );
     await api.post(`/rounds/${roundId}/rankings/final`, {}, { token: hr.token });
+    await until(
+      'final result recorded',
+      async () =>
+        (await db
+          .selectFrom('final_results')
+          .select('registration_no')
+          .where('registration_no', '=', registrationNo)
+          .executeTakeFirst()) !== undefined,
+    );
+    await advance('skb', 'Nilai SKB diimpor dan hasil akhir ditetapkan');
 
     // 7. The DRH, then the NIP.
     await until('DRH open', async () => {
