@@ -11,9 +11,11 @@ import { hashPassword } from '../../db/accounts';
 import type { Db } from '../../db/connection';
 import { setStaffPassword } from '../../db/staff';
 import { createUser } from '../../db/users';
+import { layoutSchedule } from '../../demo/driver';
 import { ApiClient } from '../../demo/http';
 import { wib } from '../../demo/synthetic';
 import { sampleRound } from '../fixtures';
+import { advanceRound } from '../helpers/advance';
 import { expectNoAxeViolations, screenshot, startBrowser, type BrowserSession } from '../helpers/browser';
 import { registration } from '../helpers/candidates';
 import { devServerEnv, testDb, testWorker, uniqueTaskQueue } from '../helpers/temporal';
@@ -190,18 +192,8 @@ describe('the staff console in a real browser', () => {
     await screenshot(hrPage, 'console-users');
 
     // 2. A round with both in its pool; a candidate registers (API) and uploads every document.
-    const t0 = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
-    const s = { consultationOpens: t0, consultationCloses: t0 + 3_000, registrationOpens: t0 + 6_000 } as Record<
-      string,
-      number
-    >;
-    s.registrationCloses = s.registrationOpens! + 45_000;
-    s.verificationDeadline = s.registrationCloses + 150_000;
-    s.announcementAt = s.verificationDeadline + 1_000;
-    s.skdAt = s.announcementAt + 6 * DAY_MS;
-    s.skbAt = s.skdAt + 30_000;
-    s.finalAnnouncementAt = s.skbAt + 30_000;
-    s.drhDeadline = s.finalAnnouncementAt + 240_000;
+    // The demo's schedule (a week per phase from tomorrow): HR advances each phase once its work is done.
+    const s = layoutSchedule(Date.now());
     const config = sampleRound(roundId, {
       budgetYear: 2032,
       referenceDate: '2032-08-01',
@@ -224,13 +216,10 @@ describe('the staff console in a real browser', () => {
           })
         ).status === 200,
     );
-    await until(
-      'registration open',
-      async () =>
-        (await api.get<{ phase: string }>(`/rounds/${roundId}`, { token: hr.token })).phase === 'registration',
-      60_000,
-    );
-    await sleep(1_200); // registrations read the phase through a 1 s cache
+    const advance = (from: string, reason: string) => advanceRound(api, roundId, hr.token, from, reason);
+    await advance('draft', 'Rancangan kriteria diumumkan');
+    await advance('consultation', 'Konsultasi publik uji selesai');
+    await advance('criteria_adoption', 'Kriteria ditetapkan');
     const reg = registration({ fullName: 'Siti Aminah Lubis', birthDate: '2001-04-12' });
     const created = (
       await api.request<{ registrationNo: string; token: string }>('POST', `/rounds/${roundId}/registrations`, {
@@ -270,6 +259,7 @@ describe('the staff console in a real browser', () => {
         ),
       60_000,
     );
+    await advance('registration', 'Pelamar uji sudah mendaftar dan mengirim dokumen');
 
     // 3. Registration closes: the task goes to one of the pool (both idle: the first by username).
     const task = await until(
@@ -281,7 +271,7 @@ describe('the staff console in a real browser', () => {
           .where('registration_no', '=', registrationNo)
           .where('kind', '=', 'verification')
           .executeTakeFirst(),
-      s.registrationCloses - Date.now() + 120_000,
+      120_000,
     );
     expect(task.reviewer).toBe(reviewerNames[0]);
     const [first, second] = reviewerNames as [string, string];
@@ -364,6 +354,7 @@ describe('the staff console in a real browser', () => {
     expect(refused).toBe(403);
 
     // 7. The candidate files a sanggah through the API once the announcement opens the window.
+    await advance('administrative_check', 'Semua dokumen uji sudah diverifikasi');
     await until(
       'sanggah filed',
       async () => {
@@ -377,7 +368,7 @@ describe('the staff console in a real browser', () => {
         });
         return r.status === 200;
       },
-      s.announcementAt - Date.now() + 120_000,
+      120_000,
     );
 
     // 8. After the window: the sanggah goes to the second reviewer, not the one who decided.

@@ -14,6 +14,7 @@ import { ApiClient } from '../../demo/http';
 import { wib } from '../../demo/synthetic';
 import { SANGGAH_REASON_LIMITS } from '../../domain';
 import { sampleRound } from '../fixtures';
+import { advanceRound } from '../helpers/advance';
 import { expectNoAxeViolations, screenshot, startBrowser, type BrowserSession } from '../helpers/browser';
 import { nikFor } from '../helpers/candidates';
 import { findLink, startMailSink, type MailSink } from '../helpers/mail';
@@ -159,19 +160,7 @@ describe('a candidate through the portal, in a real browser', () => {
           })
         ).status === 200,
     );
-    /** HR ends the current phase now (WRONG_PHASE while the round is between two steps: again). */
-    const advance = async (from: string, reason: string): Promise<void> => {
-      await until(`${from} advanced`, async () => {
-        const r = await api.request<{ phase: string }>('POST', `/rounds/${roundId}/advance`, {
-          token: hr.token,
-          body: { from, reason },
-          idempotencyKey: `${roundId}-advance-${from}`,
-          accept: (st, code) => st === 409 && code === 'WRONG_PHASE',
-        });
-        return r.status === 200 && r.body.phase !== from;
-      });
-      await sleep(1_200); // the API reads the phase from PostgreSQL (registrations through a 1 s cache)
-    };
+    const advance = (from: string, reason: string) => advanceRound(api, roundId, hr.token, from, reason);
     await advance('draft', 'Rancangan kriteria diumumkan');
     await advance('consultation', 'Konsultasi publik uji selesai');
     await advance('criteria_adoption', 'Kriteria ditetapkan');
