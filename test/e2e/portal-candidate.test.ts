@@ -370,31 +370,27 @@ describe('a candidate through the portal, in a real browser', () => {
     expect(answered.subject).toBe(`Jawaban sanggah seleksi administrasi: diterima — ${registrationNo}`);
     expect(answered.text).toContain('Masa berlaku STR terbaca di halaman kedua');
 
+    /** Waits until the candidate has a row in `table` (written by the worker's activity). */
+    const recorded = (what: string, table: 'skd_scores' | 'skb_results' | 'final_results') =>
+      until(
+        what,
+        async () =>
+          (await db
+            .selectFrom(table)
+            .select('registration_no')
+            .where('registration_no', '=', registrationNo)
+            .executeTakeFirst()) !== undefined,
+      );
+
     // 6. HR: SKD, the SKB cut, SKB and the final ranking (through the API), each phase advanced once its work is done.
     await advance('announcement', 'Sanggah uji sudah dijawab; peserta SKD ditetapkan');
     await api.request('POST', `/rounds/${roundId}/imports/skd`, {
       token: hr.token,
       raw: { data: `registration_no,twk,tiu,tkp\n${registrationNo},120,110,190`, contentType: 'text/csv' },
     });
-    await until(
-      'SKD recorded',
-      async () =>
-        (await db
-          .selectFrom('skd_scores')
-          .select('registration_no')
-          .where('registration_no', '=', registrationNo)
-          .executeTakeFirst()) !== undefined,
-    );
+    await recorded('SKD recorded', 'skd_scores');
     await api.post(`/rounds/${roundId}/rankings/skb_selection`, {}, { token: hr.token });
-    await until(
-      'SKB selection recorded',
-      async () =>
-        (await db
-          .selectFrom('skb_results')
-          .select('registration_no')
-          .where('registration_no', '=', registrationNo)
-          .executeTakeFirst()) !== undefined,
-    );
+    await recorded('SKB selection recorded', 'skb_results');
     await advance('skd', 'Nilai SKD diimpor dan peserta SKB ditetapkan');
     await api.request('POST', `/rounds/${roundId}/imports/skb`, {
       token: hr.token,
@@ -412,15 +408,7 @@ describe('a candidate through the portal, in a real browser', () => {
         )?.score != null,
     );
     await api.post(`/rounds/${roundId}/rankings/final`, {}, { token: hr.token });
-    await until(
-      'final result recorded',
-      async () =>
-        (await db
-          .selectFrom('final_results')
-          .select('registration_no')
-          .where('registration_no', '=', registrationNo)
-          .executeTakeFirst()) !== undefined,
-    );
+    await recorded('final result recorded', 'final_results');
     await advance('skb', 'Nilai SKB diimpor dan hasil akhir ditetapkan');
 
     // 7. The DRH, then the NIP.
