@@ -70,6 +70,24 @@ async function dumpHistory(client: Client, workflowId: string): Promise<void> {
 }
 
 /**
+ * Per history, on average: the workflow tasks that timed out or failed. A sticky task that
+ * waits longer than the worker's sticky schedule-to-start timeout is timed out by the server
+ * and scheduled again on the normal queue: the two extra events, and the server's writes for
+ * them, grow with the backlog of a fan-out.
+ */
+async function taskCensus(client: Client, ids: string[]): Promise<{ timedOut: number; failed: number }> {
+  let timedOut = 0;
+  let failed = 0;
+  await pool(ids, 8, async (id) => {
+    for (const e of (await client.workflow.getHandle(id).fetchHistory()).events ?? []) {
+      if (e.workflowTaskTimedOutEventAttributes) timedOut++;
+      if (e.workflowTaskFailedEventAttributes) failed++;
+    }
+  });
+  return { timedOut: round3(timedOut / ids.length), failed: round3(failed / ids.length) };
+}
+
+/**
  * The round's messages (announcements, schedule changes) a workflow's history holds, by where
  * they came: before the verification decision, between it and the SKD result, after the final
  * result. The skeleton gets the same ones at the same places.
@@ -121,7 +139,8 @@ function workerCache(): Record<string, string> {
   if (process.argv.includes('--cache') && process.argv[process.argv.indexOf('--cache') + 1] === 'default') return {};
   const entries = 2 * N + 100;
   const heapMb = Math.max(4096, 512 + entries); // about 1 MB per cached workflow, measured by the RSS at 1,000
-  return { WORKER_MAX_CACHED_WORKFLOWS: String(entries), NODE_OPTIONS: `--max-old-space-size=${heapMb}` };
+  const sticky: Record<string, string> = process.argv.includes('--sticky') ? { WORKER_STICKY_TIMEOUT_S: String(arg('sticky', 10)) } : {};
+  return { WORKER_MAX_CACHED_WORKFLOWS: String(entries), NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...sticky };
 }
 
 /** The worker processes started: a run that fails stops them before the server goes (never left polling a dead one). */
@@ -417,6 +436,7 @@ interface RealResult {
   realRss: number;
   costs: CandidateCosts & { historyBytes: number };
   phaseCosts: Record<string, CandidateCosts>;
+  tasks: { timedOut: number; failed: number };
 }
 
 /** The real path: the worker in its own process, the round and its N candidates, then the histories sampled. */
@@ -459,7 +479,8 @@ async function runReal(
   await stopWorker(worker);
   const historyBytesPer = await historyBytes(env.client, sample.slice(0, 30).map(candidateWorkflowId));
   const costs = { ...whole, historyBytes: Math.round(historyBytesPer) };
-  return { roundId, real, realEvents, realRoundMessages, realRss, costs, phaseCosts: meter.phases };
+  const tasks = await taskCensus(env.client, sample.map(candidateWorkflowId));
+  return { roundId, real, realEvents, realRoundMessages, realRss, costs, phaseCosts: meter.phases, tasks };
 }
 
 /** The skeletons' driving: their handles, the round's signals to all, and waiting on the worker's counts. */
@@ -592,7 +613,7 @@ async function runSkeleton(
   common: Record<string, string>,
   skeletonBundle: string,
   r: RealResult,
-): Promise<{ skeleton: Phases; skEvents: number; skPeak: number }> {
+): Promise<SkeletonResult> {
   const skQueue = 'bench-e2e-skeleton';
   const worker = await startWorker('bench/skeleton-worker.ts', {
     ...common,
@@ -616,17 +637,28 @@ async function runSkeleton(
     async (id) => Number((await sk.h(id).describe()).historyLength),
   );
   const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
+  const skTasks = await taskCensus(
+    env.client,
+    sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0),
+  );
   if (process.argv.includes('--dump-history')) {
     console.error(`event lengths ${skLengths.join(' ')}`);
     await dumpHistory(env.client, sk.ids[0]!);
   }
   const skPeak = skRss.stop();
   await stopWorker(worker);
-  return { skeleton, skEvents, skPeak };
+  return { skeleton, skEvents, skPeak, skTasks };
 }
 
 /** The real path against the skeleton (the JSON line). */
-function reportE2e(r: RealResult, s: { skeleton: Phases; skEvents: number; skPeak: number }): void {
+interface SkeletonResult {
+  skeleton: Phases;
+  skEvents: number;
+  skPeak: number;
+  skTasks: { timedOut: number; failed: number };
+}
+
+function reportE2e(r: RealResult, s: SkeletonResult): void {
   const { real, realEvents, realRss, realRoundMessages } = r;
   const { skeleton, skEvents, skPeak } = s;
   const realRate = N / (sum(real) / 1000);
@@ -645,6 +677,8 @@ function reportE2e(r: RealResult, s: { skeleton: Phases; skEvents: number; skPea
     candidates: N,
     eventsPerCandidate: round3(realEvents),
     skeletonEventsPerCandidate: round3(skEvents),
+    // Workflow tasks timed out (sticky queue waits) and failed, per history: real and skeleton.
+    workflowTasksPerCandidate: { real: r.tasks, skeleton: s.skTasks },
     roundMessagesPerCandidate: realRoundMessages,
     workerRssMb: mb(realRss),
     skeletonWorkerRssMb: mb(skPeak),

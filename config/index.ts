@@ -78,11 +78,25 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
  * more candidates alive at once than the cache holds replays each evicted one from its history
  * at its next task, on every fan-out: size it to the candidates one worker carries, and give
  * the process the heap for them (NODE_OPTIONS=--max-old-space-size; docs/national-sizing.md).
+ *
+ * How long a cached workflow's next task may wait for this worker before the server gives it to
+ * any worker (WORKER_STICKY_TIMEOUT_S, seconds; unset, the SDK's 10 s). A fan-out puts a task
+ * in front of every candidate at once; a task that waits longer than this is timed out and
+ * scheduled again (two more events, and the server's writes for them), so the time a worker
+ * needs to drain a fan-out's backlog should fit in it. Longer means a dead worker's workflows
+ * wait longer before another worker takes them.
  */
-export function workerCacheOptions(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows?: number } {
-  return env.WORKER_MAX_CACHED_WORKFLOWS
-    ? { maxCachedWorkflows: positiveInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1) }
-    : {};
+export function workerCacheOptions(
+  env: NodeJS.ProcessEnv = process.env,
+): { maxCachedWorkflows?: number; stickyQueueScheduleToStartTimeout?: string } {
+  return {
+    ...(env.WORKER_MAX_CACHED_WORKFLOWS
+      ? { maxCachedWorkflows: positiveInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1) }
+      : {}),
+    ...(env.WORKER_STICKY_TIMEOUT_S
+      ? { stickyQueueScheduleToStartTimeout: `${positiveInt(env, 'WORKER_STICKY_TIMEOUT_S', 10)}s` }
+      : {}),
+  };
 }
 
 export function publicWriteLimits(env: NodeJS.ProcessEnv = process.env): PublicWriteLimits {
