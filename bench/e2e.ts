@@ -139,7 +139,9 @@ function workerCache(): Record<string, string> {
   if (process.argv.includes('--cache') && process.argv[process.argv.indexOf('--cache') + 1] === 'default') return {};
   const entries = 2 * N + 100;
   const heapMb = Math.max(4096, 512 + entries); // about 1 MB per cached workflow, measured by the RSS at 1,000
-  const sticky: Record<string, string> = process.argv.includes('--sticky') ? { WORKER_STICKY_TIMEOUT_S: String(arg('sticky', 10)) } : {};
+  const sticky: Record<string, string> = process.argv.includes('--sticky')
+    ? { WORKER_STICKY_TIMEOUT_S: String(arg('sticky', 10)) }
+    : {};
   return { WORKER_MAX_CACHED_WORKFLOWS: String(entries), NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...sticky };
 }
 

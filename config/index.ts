@@ -86,9 +86,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
  * needs to drain a fan-out's backlog should fit in it. Longer means a dead worker's workflows
  * wait longer before another worker takes them.
  */
-export function workerCacheOptions(
-  env: NodeJS.ProcessEnv = process.env,
-): { maxCachedWorkflows?: number; stickyQueueScheduleToStartTimeout?: string } {
+export function workerCacheOptions(env: NodeJS.ProcessEnv = process.env): {
+  maxCachedWorkflows?: number;
+  stickyQueueScheduleToStartTimeout?: string;
+} {
   return {
     ...(env.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: positiveInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1) }
