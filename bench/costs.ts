@@ -13,15 +13,37 @@ import type { Db } from '../db/connection';
 
 const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** User + system CPU of a process so far, in ms (0 when it is gone). */
-export function cpuMsOf(pid: number): number {
+/**
+ * User + system CPU of a process so far, in ms (0 when it is gone); with `children`, also that of
+ * its children it has waited for (cutime, cstime).
+ */
+export function cpuMsOf(pid: number, children = false): number {
   try {
-    // Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th of the whole line.
+    // Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th,
+    // cutime 16th, cstime 17th of the whole line.
     const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(rest[11]) + Number(rest[12])) / TICKS_PER_S) * 1000;
+    const own = Number(rest[11]) + Number(rest[12]);
+    return ((own + (children ? Number(rest[13]) + Number(rest[14]) : 0)) / TICKS_PER_S) * 1000;
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU of PostgreSQL on this machine so far, in ms: every postgres process's own, and the
+ * backends that have exited (the postmaster waited for them: its cutime and cstime).
+ */
+export function postgresCpuMs(): number {
+  let ms = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') ms += cpuMsOf(Number(d), true);
+    } catch {
+      /* gone */
+    }
+  }
+  return ms;
 }
 
 /** The dev server process listening on `port` (its command line names it). */

@@ -25,7 +25,6 @@
  *
  *   npm run bench:e2e -- [--candidates 10000] [--concurrency 16] [--cache default] [--dump-history]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,7 +51,7 @@ import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
 import { candidateStatusQuery, candidateWorkflowId, type RoundPhase } from '../contracts';
 import { skRoundMessages } from './skeleton-workflow';
 import { type CandidateCosts, freePort, historyBytes, PhaseMeter, serverPid } from './costs';
-import { arg, benchDb, benchTemporal, quick, report, round3 } from './lib';
+import { arg, benchDb, benchTemporal, killWorkers, quick, report, round3, startWorker, stopWorker } from './lib';
 
 const N = arg('candidates', quick ? 300 : 10_000);
 const CONC = arg('concurrency', 16);
@@ -143,26 +142,6 @@ function workerCache(): Record<string, string> {
     ? { WORKER_STICKY_TIMEOUT_S: String(arg('sticky', 10)) }
     : {};
   return { WORKER_MAX_CACHED_WORKFLOWS: String(entries), NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...sticky };
-}
-
-/** The worker processes started: a run that fails stops them before the server goes (never left polling a dead one). */
-const children: ChildProcess[] = [];
-function startWorker(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(p);
-  return new Promise((resolve, reject) => {
-    p.stdout!.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve(p));
-    p.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-}
-async function stopWorker(p: ChildProcess): Promise<void> {
-  p.removeAllListeners('exit');
-  p.kill('SIGTERM');
-  await new Promise((r) => p.once('exit', r));
 }
 
 async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30 * 60_000): Promise<void> {
@@ -714,7 +693,7 @@ async function main(): Promise<void> {
     const skeleton = await runSkeleton(db, env, common, skeletonBundle, real);
     reportE2e(real, skeleton);
   } finally {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    killWorkers();
     await env.teardown();
     await drop();
     rmSync(work, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -45,6 +46,35 @@ export async function benchTemporal(opts: { metricsPort?: number } = {}): Promis
       extraArgs: ['--log-level', 'error', ...metrics],
     },
   });
+}
+
+/** The worker processes started: a run that fails stops them before the server goes (never left polling a dead one). */
+const children: ChildProcess[] = [];
+export function startWorker(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  // BENCH_WORKER_CPU_PROF=<dir>: each worker process writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_WORKER_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_CPU_PROF]
+    : [];
+  const p = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(p);
+  return new Promise((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => d.toString().includes('WORKER_READY') && resolve(p));
+    p.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+}
+export async function stopWorker(p: ChildProcess): Promise<void> {
+  p.removeAllListeners('exit');
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+}
+
+/** Kills every worker process still running (a run that failed). */
+export function killWorkers(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
 export interface BenchResult {
