@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Eta } from 'eta';
 import { sql, type Transaction } from 'kysely';
 import { ROOT } from '../config';
-import { cancelTopic, enqueueMail } from '../db/mail';
+import { cancelTopic, enqueueMail, type MailInput } from '../db/mail';
 import type { Database } from '../db/schema';
 import type { RoundConfig } from '../domain';
 
@@ -63,7 +63,7 @@ const FINAL_LABEL: Record<string, string> = {
   tidak_lulus: 'TIDAK LULUS',
 };
 
-interface Recipient {
+export interface Recipient {
   registrationNo: string;
   roundId: string;
   email: string;
@@ -97,18 +97,17 @@ async function recipient(trx: Trx, registrationNo: string): Promise<Recipient> {
 const dayMs = (c: RoundConfig): number =>
   (c as RoundConfig & { simulation?: { dayMs?: number } }).simulation?.dayMs ?? DAY_MS;
 
-async function send(
-  trx: Trx,
-  who: Recipient,
-  m: {
-    template: string;
-    subject: string;
-    data: Record<string, unknown>;
-    dedupeKey: string;
-    topic?: string;
-    notBefore?: string | Date;
-  },
-): Promise<boolean> {
+interface Message {
+  template: string;
+  subject: string;
+  data: Record<string, unknown>;
+  dedupeKey: string;
+  topic?: string;
+  notBefore?: string | Date;
+}
+
+/** A message to one recipient, rendered in its layout (no write). */
+function compose(who: Recipient, m: Message): MailInput {
   const body = eta.render(m.template, m.data).trim();
   const text =
     eta
@@ -121,13 +120,33 @@ async function send(
         portalUrl: portalUrl(),
       })
       .trim() + '\n';
-  return enqueueMail(trx, {
+  return {
     to: who.email,
     subject: `${m.subject} — ${who.registrationNo}`,
     text,
     dedupeKey: m.dedupeKey,
     ...(m.topic ? { topic: m.topic } : {}),
     ...(m.notBefore ? { notBefore: m.notBefore } : {}),
+  };
+}
+
+const send = (trx: Trx, who: Recipient, m: Message): Promise<boolean> => enqueueMail(trx, compose(who, m));
+
+/**
+ * The "pendaftaran diterima" mail, composed from what the registration holds (its number, the
+ * applicant's name and e-mail, the formation and the round's configuration): the registration
+ * writes it in the same statement as the application.
+ */
+export function registeredMail(who: Recipient): MailInput {
+  return compose(who, {
+    template: 'registered',
+    subject: 'Pendaftaran diterima',
+    dedupeKey: `registered:${who.registrationNo}`,
+    data: {
+      jabatan: who.jabatan,
+      unit: who.unit,
+      registrationCloses: formatWib(who.config.schedule.registrationCloses),
+    },
   });
 }
 
@@ -136,20 +155,6 @@ export const announcementTopic = (roundId: string): string => `announce-administ
 const laterOf = (a: string, now: string): string | undefined => (Date.parse(a) > Date.parse(now) ? a : undefined);
 
 export const notify = {
-  async registered(trx: Trx, registrationNo: string): Promise<void> {
-    const who = await recipient(trx, registrationNo);
-    await send(trx, who, {
-      template: 'registered',
-      subject: 'Pendaftaran diterima',
-      dedupeKey: `registered:${registrationNo}`,
-      data: {
-        jabatan: who.jabatan,
-        unit: who.unit,
-        registrationCloses: formatWib(who.config.schedule.registrationCloses),
-      },
-    });
-  },
-
   /** The administrative result, held until the announcement (as the round records it now). */
   async administrasi(
     trx: Trx,

@@ -61,8 +61,17 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * (ON CONFLICT DO NOTHING); returns whether a row was written.
  */
 export async function enqueueMail(trx: Executor, mail: MailInput): Promise<boolean> {
+  const r = await outboxInsert(trx, mail).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * The outbox's INSERT of a mail (idempotent by dedupe key), not yet run: enqueueMail runs it; a
+ * caller that writes its event in one statement puts it in a WITH clause beside the event's rows.
+ */
+export function outboxInsert(db: Pick<Kysely<Database>, 'insertInto'>, mail: MailInput) {
   if (!mail.to || !mail.dedupeKey) throw new Error('enqueueMail: to and dedupeKey are required');
-  const r = await trx
+  return db
     .insertInto('mail_outbox')
     .values({
       dedupe_key: mail.dedupeKey,
@@ -74,9 +83,7 @@ export async function enqueueMail(trx: Executor, mail: MailInput): Promise<boole
       message_id: messageIdFor(mail.dedupeKey),
       ...(mail.notBefore ? { next_attempt_at: mail.notBefore } : {}),
     })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    .onConflict((oc) => oc.column('dedupe_key').doNothing());
 }
 
 /** Moves the pending mails of a topic to a new instant (an announcement HR postponed). */

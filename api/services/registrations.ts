@@ -17,7 +17,8 @@ import {
   violation,
 } from '../../domain';
 import { candidateTokenTtlMs, hashToken, newToken } from '../../db/users';
-import { notify } from '../../activities/notifications';
+import { registeredMail } from '../../activities/notifications';
+import { outboxInsert } from '../../db/mail';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../contracts';
 import { isWorkflowAlreadyStarted } from '../../config/temporal-errors';
 import { AppError, notFound } from '../errors';
@@ -171,8 +172,8 @@ async function reusedSkdOf(
 }
 
 /**
- * One statement: the registration number, the application and the candidate's account; the
- * confirmation e-mail is written in the same transaction. 409 for a duplicate.
+ * The registration number, then one statement: the application, the candidate's account and
+ * token, and the confirmation e-mail. 409 for a duplicate.
  */
 async function insertRegistration(
   deps: ServiceDeps,
@@ -184,14 +185,29 @@ async function insertRegistration(
 ): Promise<string> {
   const { keyHash, reusedSkd, token } = extra;
   try {
-    return await deps.db.transaction().execute(async (trx) => {
-      const r = await sql<{ registration_no: string }>`
+    // The number first, so that the application, its account and token and its "pendaftaran
+    // diterima" mail are written by one statement (atomic as one, two round trips in all).
+    const { no } = (
+      await sql<{
+        no: string;
+      }>`select ${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0') as no`.execute(deps.db)
+    ).rows[0]!;
+    const mail = registeredMail({
+      registrationNo: no,
+      roundId,
+      email: req.email,
+      name: req.fullName.trim(),
+      jabatan: formation.jabatan,
+      unit: formation.unit,
+      config,
+    });
+    await sql`
       with app as (
         insert into applications (registration_no, round_id, formation_id, budget_year, nik, full_name,
                                   birth_date, sex, email, category, education_level, education_program, ipk,
                                   experience_years, prior_predikat, nik_warnings, stage, idempotency_key_hash,
                                   reuse_skd)
-        values (${config.budgetYear}::text || lpad(nextval('registration_seq')::text, 8, '0'), ${roundId},
+        values (${no}, ${roundId},
                 ${formation.formationId}, ${config.budgetYear}, ${nik.nik}, ${req.fullName.trim()},
                 ${req.birthDate}, ${req.sex}, ${req.email}, ${req.category}, ${req.education.level}, ${program},
                 ${req.education.ipk}, ${req.experienceYears ?? 0},
@@ -204,11 +220,9 @@ async function insertRegistration(
       ), credential as (
         insert into api_tokens (token_hash, user_id, expires_at)
         select ${hashToken(token)}, user_id, now() + make_interval(secs => ${candidateTokenTtlMs() / 1000}) from account
-      )
-      select registration_no from app`.execute(trx);
-      await notify.registered(trx, r.rows[0]!.registration_no);
-      return r.rows[0]!.registration_no;
-    });
+      ), mail as (${outboxInsert(deps.db, mail)})
+      select registration_no from app`.execute(deps.db);
+    return no;
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
       // The same request at the same time: whichever unique index PostgreSQL checks first, the
