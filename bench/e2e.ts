@@ -612,16 +612,10 @@ async function runSkeleton(
   const skRss = rssSampler(worker.pid!);
   const skeleton: Phases = {};
   await driveSkeleton(sk, db, skQueue, r.realRoundMessages, skeleton);
-  const skLengths = await pool(
-    sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0),
-    8,
-    async (id) => Number((await sk.h(id).describe()).historyLength),
-  );
+  const sample = sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
+  const skLengths = await pool(sample, 8, async (id) => Number((await sk.h(id).describe()).historyLength));
   const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
-  const skTasks = await taskCensus(
-    env.client,
-    sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0),
-  );
+  const skTasks = await taskCensus(env.client, sample);
   if (process.argv.includes('--dump-history')) {
     console.error(`event lengths ${skLengths.join(' ')}`);
     await dumpHistory(env.client, sk.ids[0]!);
