@@ -21,7 +21,7 @@ import {
 import { RoundIdParams } from '../schemas/round';
 import type { ServiceDeps } from '../services/deps';
 import { applicationOf, candidateStatus, storeDocument, submitDocuments } from '../services/documents';
-import { register, type RegistrationRequest } from '../services/registrations';
+import { flushStartedMarks, register, type RegistrationRequest } from '../services/registrations';
 import { idempotencyKey, updateIdOf } from '../plugins/idempotency';
 import { fileSanggah, submitDrh } from '../services/reviews';
 import { registrationCard } from '../services/card';
@@ -137,6 +137,8 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{
   deps: ServiceDeps;
   rateLimit: { max: number; timeWindow: number };
 }> = async (app, { deps, rateLimit }) => {
+  // The workflows started by the last registrations, marked before the API's connections close.
+  app.addHook('onClose', async () => flushStartedMarks(deps.db));
   app.post(
     '/rounds/:roundId/registrations',
     {

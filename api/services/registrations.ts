@@ -22,6 +22,7 @@ import { outboxInsert } from '../../db/mail';
 import { candidateWorkflowId, formationIdAttr, roundIdAttr, stageAttr, type CandidateInput } from '../../contracts';
 import { isWorkflowAlreadyStarted } from '../../config/temporal-errors';
 import { AppError, notFound } from '../errors';
+import type { Db } from '../../db/connection';
 import type { ServiceDeps } from './deps';
 
 export interface RegistrationRequest {
@@ -346,11 +347,37 @@ async function startCandidateWorkflow(
   } catch (err) {
     if (!isWorkflowAlreadyStarted(err)) throw err;
   }
-  // Best effort: if PostgreSQL is unreachable now, the reconciler finds the workflow already running.
-  await deps.db
+  markStarted(deps.db, a.registrationNo);
+}
+
+/**
+ * Applications whose workflow is known to run, marked in batches: one UPDATE for those started in
+ * the last few milliseconds, not one per registration (the registration answers without waiting
+ * for it). Best effort, as one per registration was: a batch lost (PostgreSQL unreachable, the
+ * process gone) leaves `workflow_started_at` null and the reconciler finds the workflow running.
+ */
+const startedMarks = new WeakMap<Db, { pending: string[]; timer?: NodeJS.Timeout }>();
+const MARK_BATCH_MS = 20;
+
+function markStarted(db: Db, registrationNo: string): void {
+  let m = startedMarks.get(db);
+  if (!m) startedMarks.set(db, (m = { pending: [] }));
+  m.pending.push(registrationNo);
+  m.timer ??= setTimeout(() => void flushStartedMarks(db), MARK_BATCH_MS).unref();
+}
+
+/** Writes the marks still pending (the API runs it when it closes). */
+export async function flushStartedMarks(db: Db): Promise<void> {
+  const m = startedMarks.get(db);
+  if (!m) return;
+  clearTimeout(m.timer);
+  m.timer = undefined;
+  const nos = m.pending.splice(0);
+  if (nos.length === 0) return;
+  await db
     .updateTable('applications')
     .set({ workflow_started_at: sql<string>`now()` })
-    .where('registration_no', '=', a.registrationNo)
+    .where('registration_no', 'in', nos)
     .where('workflow_started_at', 'is', null)
     .execute()
     .catch(() => undefined);
@@ -376,6 +403,8 @@ export async function ensureCandidateWorkflow(
     warnings: a.nik_warnings as { code: string; message: string }[],
     reusedSkd,
   });
+  // The repeat and the reconciler answer once it is recorded.
+  await flushStartedMarks(deps.db);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { sampleRound } from '../fixtures';
 import { buildApp } from '../../api/app';
+import { flushStartedMarks, register } from '../../api/services/registrations';
 import { testApp, testUsers } from '../helpers/api';
 import { openRound, registration } from '../helpers/candidates';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -209,6 +210,28 @@ describe('registration replay cannot take over an account (finding 1)', () => {
       .where('users.registration_no', '=', apps[0]!.registration_no)
       .execute();
     expect(tokens).toHaveLength(1);
+  });
+
+  it('a started workflow is marked on its application in a batch after the answer; flushing writes the marks still pending', async () => {
+    const config = await openRound(db, await env.currentTimeMs(), uniq('marks'));
+    const deps = { db, client: env.client, connection: env.connection, taskQueue };
+    const regs = await Promise.all(
+      ['1996-04-12', '1995-05-13', '1994-06-14'].map((birthDate) =>
+        register(deps, config.roundId, registration({ birthDate })),
+      ),
+    );
+    // No macrotask since the last answer: its batch's timer has not run; the flush writes it now.
+    await flushStartedMarks(db);
+    const rows = await db
+      .selectFrom('applications')
+      .select(['registration_no', 'workflow_started_at'])
+      .where(
+        'registration_no',
+        'in',
+        regs.map((r) => r.registrationNo),
+      )
+      .execute();
+    expect(rows.map((r) => r.workflow_started_at !== null)).toEqual([true, true, true]);
   });
 
   it('an anonymous key is scoped to its round: the same key in another round is another registration', async () => {
