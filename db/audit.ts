@@ -48,52 +48,47 @@ export async function appendAudit(db: Db, e: AuditEntry): Promise<{ seq: number;
   return db.transaction().execute((trx) => appendAuditInTransaction(trx, e));
 }
 
-/** The same append inside a caller's transaction, so a decision and its audit row commit together. */
+/**
+ * The canonical JSON of an audit row (what `auditHash` hashes after the previous hash) cut at its
+ * seq: `before + seq + after`. The keys sort as action, actor, chain, idempotencyKey, occurredAt,
+ * payload, reason, seq, subject, so the seq is followed by the subject alone.
+ */
+export function canonicalAround(row: Omit<Parameters<typeof auditHash>[1], 'seq'>): { before: string; after: string } {
+  const { subject, ...rest } = row;
+  const head = canonicalJson(rest);
+  return { before: `${head.slice(0, -1)},"seq":`, after: `,"subject":${JSON.stringify(subject)}}` };
+}
+
+/**
+ * The same append inside a caller's transaction, so a decision and its audit row commit together:
+ * one round trip (migration 0022), in which the database takes the chain's lock, finds the row this
+ * key already wrote or else numbers and hashes the new one.
+ */
 export async function appendAuditInTransaction(
   trx: Transaction<Database>,
   e: AuditEntry,
 ): Promise<{ seq: number; hash: string; inserted: boolean }> {
-  {
-    // The chain's lock, then the row this key already wrote, else the chain's last row (migration 0021).
-    const last = (
-      await sql<{ seq: number; hash: string; mine: boolean }>`
-        select seq, hash, mine from audit_chain_head(${e.chain}, ${e.idempotencyKey})`.execute(trx)
-    ).rows[0];
-    if (last?.mine) return { seq: last.seq, hash: last.hash, inserted: false };
-    const seq = (last?.seq ?? 0) + 1;
-    const prevHash = last?.hash ?? GENESIS;
-    const occurredAt = new Date(e.occurredAt).toISOString();
-    const reason = e.reason ?? null;
-    const payload = e.payload ?? {};
-    const hash = auditHash(prevHash, {
-      chain: e.chain,
-      seq,
-      idempotencyKey: e.idempotencyKey,
-      actor: e.actor,
-      action: e.action,
-      subject: e.subject,
-      reason,
-      payload,
-      occurredAt,
-    });
-    await trx
-      .insertInto('audit_log')
-      .values({
-        chain: e.chain,
-        seq,
-        idempotency_key: e.idempotencyKey,
-        actor: e.actor,
-        action: e.action,
-        subject: e.subject,
-        reason,
-        payload: JSON.stringify(payload),
-        occurred_at: occurredAt,
-        prev_hash: prevHash,
-        hash,
-      })
-      .execute();
-    return { seq, hash, inserted: true };
-  }
+  const occurredAt = new Date(e.occurredAt).toISOString();
+  const reason = e.reason ?? null;
+  const payload = e.payload ?? {};
+  const { before, after } = canonicalAround({
+    chain: e.chain,
+    idempotencyKey: e.idempotencyKey,
+    actor: e.actor,
+    action: e.action,
+    subject: e.subject,
+    reason,
+    payload,
+    occurredAt,
+  });
+  const row = (
+    await sql<{ seq: number; hash: string; inserted: boolean }>`
+      select seq, hash, inserted from audit_append(${e.chain}, ${e.idempotencyKey}, ${e.actor}, ${e.action},
+        ${e.subject}, ${reason}, ${JSON.stringify(payload)}::jsonb, ${occurredAt}::timestamptz, ${before}, ${after})`.execute(
+      trx,
+    )
+  ).rows[0]!;
+  return row;
 }
 
 /** The head of a chain as it is now: its last row's seq and hash, and how many rows it has. */

@@ -20,6 +20,7 @@ import * as m0018 from './migrations/0018_audit_jobs';
 import * as m0019 from './migrations/0019_comment_moderation';
 import * as m0020 from './migrations/0020_reviewer_loads';
 import * as m0021 from './migrations/0021_audit_chain_head';
+import * as m0022 from './migrations/0022_audit_append';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0019_comment_moderation': m0019,
   '0020_reviewer_loads': m0020,
   '0021_audit_chain_head': m0021,
+  '0022_audit_append': m0022,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

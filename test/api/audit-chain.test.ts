@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { appendAudit, verifyChain } from '../../db/audit';
+import { appendAudit, auditHash, canonicalAround, verifyChain } from '../../db/audit';
+import { canonicalJson } from '../../db/canonical-json';
 import { createDb } from '../../db/connection';
 
 /**
@@ -38,5 +39,40 @@ describe('appending to one chain from many connections at once', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.idempotency_key)).size).toBe(40);
     expect(await verifyChain(db, chain)).toMatchObject({ ok: true });
+  });
+});
+
+describe('the hash PostgreSQL computes (migration 0022)', () => {
+  // Content that JSON escapes, non-ASCII text, nested keys named like the row's, a null reason.
+  const awkward = {
+    actor: 'verifikator "A"\\b',
+    action: 'decision.recorded',
+    subject: 'Siti Ã…\n\t ✓',
+    reason: null,
+    payload: { seq: 99, subject: 'x', z: [1, { b: 2, a: 'é' }], emoji: '🇮🇩', n: -0.5 },
+    occurredAt: '2026-12-03T01:02:03.004Z',
+  };
+
+  it('the row cut at its seq is its canonical JSON', () => {
+    const row = { chain: 'round:r', idempotencyKey: 'k', ...awkward };
+    const { before, after } = canonicalAround(row);
+    for (const seq of [1, 42, 123456]) expect(`${before}${seq}${after}`).toBe(canonicalJson({ ...row, seq }));
+  });
+
+  it('is the one auditHash computes, row after row, and the chain verifies', async () => {
+    const chain = `test-hash:${process.pid}-${Date.now().toString(36)}`;
+    let prev = '0'.repeat(64);
+    for (let seq = 1; seq <= 3; seq++) {
+      const row = { chain, idempotencyKey: `k${seq}`, ...awkward };
+      const r = await appendAudit(db, row);
+      expect(r).toMatchObject({ seq, inserted: true });
+      expect(r.hash).toBe(auditHash(prev, { ...row, seq }));
+      prev = r.hash;
+    }
+    expect(await appendAudit(db, { chain, idempotencyKey: 'k2', ...awkward })).toMatchObject({
+      seq: 2,
+      inserted: false,
+    });
+    expect(await verifyChain(db, chain)).toMatchObject({ ok: true, rows: 3 });
   });
 });
