@@ -70,8 +70,11 @@ export interface Recipient {
   name: string;
   jabatan: string;
   unit: string;
-  config: RoundConfig;
+  config: MailRoundConfig;
 }
+
+/** What the mails quote of the round's configuration (a whole configuration has every formation). */
+export type MailRoundConfig = Pick<RoundConfig, 'name' | 'agency' | 'schedule' | 'sanggahStages' | 'simulation'>;
 
 async function recipient(trx: Trx, registrationNo: string): Promise<Recipient> {
   const r = await trx
@@ -80,7 +83,14 @@ async function recipient(trx: Trx, registrationNo: string): Promise<Recipient> {
     .innerJoin('formations as f', (j) =>
       j.onRef('f.round_id', '=', 'a.round_id').onRef('f.formation_id', '=', 'a.formation_id'),
     )
-    .select(['a.registration_no', 'a.round_id', 'a.email', 'a.full_name', 'f.jabatan', 'f.unit', 'r.config'])
+    .select(['a.registration_no', 'a.round_id', 'a.email', 'a.full_name', 'f.jabatan', 'f.unit'])
+    // Only the keys the mails read: a round's configuration lists every formation, and each mail
+    // would read and parse all of it.
+    .select(
+      sql<MailRoundConfig>`jsonb_build_object('name', r.config->'name', 'agency', r.config->'agency',
+        'schedule', r.config->'schedule', 'sanggahStages', r.config->'sanggahStages',
+        'simulation', r.config->'simulation')`.as('config'),
+    )
     .where('a.registration_no', '=', registrationNo)
     .executeTakeFirstOrThrow();
   return {
@@ -90,12 +100,11 @@ async function recipient(trx: Trx, registrationNo: string): Promise<Recipient> {
     name: r.full_name,
     jabatan: r.jabatan,
     unit: r.unit,
-    config: r.config as RoundConfig,
+    config: r.config,
   };
 }
 
-const dayMs = (c: RoundConfig): number =>
-  (c as RoundConfig & { simulation?: { dayMs?: number } }).simulation?.dayMs ?? DAY_MS;
+const dayMs = (c: Pick<RoundConfig, 'simulation'>): number => c.simulation?.dayMs ?? DAY_MS;
 
 interface Message {
   template: string;
