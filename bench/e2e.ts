@@ -141,7 +141,11 @@ function workerCache(): Record<string, string> {
   const sticky: Record<string, string> = process.argv.includes('--sticky')
     ? { WORKER_STICKY_TIMEOUT_S: String(arg('sticky', 10)) }
     : {};
-  return { WORKER_MAX_CACHED_WORKFLOWS: String(entries), NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...sticky };
+  return {
+    WORKER_MAX_CACHED_WORKFLOWS: String(entries),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapMb}`.trim(),
+    ...sticky,
+  };
 }
 
 async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30 * 60_000): Promise<void> {
