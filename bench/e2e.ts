@@ -264,7 +264,7 @@ async function advance(run: RealRun, from: RoundPhase): Promise<void> {
 
 async function count(
   db: Db,
-  table: 'skd_scores' | 'skb_results' | 'final_results' | 'appointments',
+  table: 'skd_scores' | 'skb_results' | 'final_results' | 'appointments' | 'careers',
   extra?: 'scored' | 'nip',
 ): Promise<number> {
   let q = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n'));
@@ -377,6 +377,8 @@ async function drhAll(run: RealRun): Promise<void> {
     }
   });
   await until('appointed', async () => (await count(run.db, 'appointments', 'nip')) >= N);
+  // The phase ends with every career opened by its workflow (the skeleton's as well).
+  await until('careers opened', async () => (await count(run.db, 'careers')) >= N);
 }
 
 /** The real round driven phase by phase, each advanced once its work is done. */
@@ -586,6 +588,7 @@ async function driveSkeleton(
         }
         await sk.h(id).result();
       });
+      await sk.done('openCareer');
     },
     skeleton,
   );

@@ -1,14 +1,21 @@
 /** The skeleton's worker process for bench:e2e (same data converter as the real worker). */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter } from '../config/codec';
 import { workerCacheOptions } from '../config';
 
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const taskQueue = process.env.TASK_QUEUE!;
+  // As the real worker's: the appointment starts the career through a client.
+  const client = new Client({
+    connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }),
+    dataConverter: dataConverter(),
+  });
   const worker = await Worker.create({
     connection,
     namespace: 'default',
-    taskQueue: process.env.TASK_QUEUE!,
+    taskQueue,
     workflowBundle: { codePath: process.env.SKELETON_BUNDLE! },
     dataConverter: dataConverter(),
     // The same cache as the real worker's (WORKER_MAX_CACHED_WORKFLOWS, set by bench:e2e).
@@ -18,6 +25,14 @@ async function main(): Promise<void> {
       // for the real path (where it counts rows in PostgreSQL).
       noop: async (what: string) => {
         counts[what] = (counts[what] ?? 0) + 1;
+      },
+      appoint: async (candidateWorkflowId: string) => {
+        counts.appoint = (counts.appoint ?? 0) + 1;
+        await client.workflow
+          .start('skeletonCareer', { taskQueue, workflowId: `${candidateWorkflowId}-career`, args: [] })
+          .catch((err: unknown) => {
+            if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+          });
       },
     },
   });

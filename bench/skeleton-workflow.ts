@@ -5,7 +5,9 @@ import {
   defineUpdate,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { stageAttr } from '../contracts';
 
@@ -14,10 +16,15 @@ import { stageAttr } from '../contracts';
  * and search-attribute upserts on the successful path, with no-op bodies: the registration
  * timer (re-armed when the round moves it) and the round-record check when it fires, the
  * verification deadline (a timer the decision cancels), the round's announcements and schedule
- * changes, the DRH deadline. What the real workflow
+ * changes, the DRH deadline, and the career the appointment starts (its opening recorded, then
+ * the wait for the end of probation). What the real workflow
  * costs beyond this is the cost of its rules and its PostgreSQL writes.
  */
-const la = proxyLocalActivities<{ noop: (what: string) => Promise<void> }>({ startToCloseTimeout: '10 seconds' });
+const la = proxyLocalActivities<{
+  noop: (what: string) => Promise<void>;
+  /** As the real appoint: counted, and the career's workflow started from the activity. */
+  appoint: (candidateWorkflowId: string) => Promise<void>;
+}>({ startToCloseTimeout: '10 seconds' });
 
 export const skSubmitDocuments = defineUpdate<string, [unknown]>('submitDocuments');
 export const skVerify = defineUpdate<string, [unknown]>('verifyDocuments');
@@ -100,7 +107,13 @@ export async function skeletonCandidate(input: {
   await la.noop('recordFinal');
   stage('appointment');
   if (!(await condition(() => drh, due(input.drhDueMs)))) return 'drh_missed';
-  await la.noop('appoint');
+  await la.appoint(workflowInfo().workflowId);
   stage('appointed');
   return 'appointed';
+}
+
+/** The career's skeleton: its opening recorded (a local activity), then a year's wait (a timer). */
+export async function skeletonCareer(): Promise<void> {
+  await la.noop('openCareer');
+  await sleep('365 days');
 }
