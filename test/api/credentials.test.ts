@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { loadConfig } from '../../config';
-import type { Db } from '../../db/connection';
+import { createDb, type Db } from '../../db/connection';
 import { createUser } from '../../db/users';
 import { sampleRound } from '../fixtures';
 import { buildApp } from '../../api/app';
@@ -232,6 +232,30 @@ describe('registration replay cannot take over an account (finding 1)', () => {
       )
       .execute();
     expect(rows.map((r) => r.workflow_started_at !== null)).toEqual([true, true, true]);
+  });
+
+  it('registration numbers, taken from the sequence a block at a time: distinct across two API processes at once', async () => {
+    const config = await openRound(db, await env.currentTimeMs(), uniq('numbers'));
+    // A second database handle stands for a second API process (its own blocks).
+    const other = createDb(inject('databaseUrl'));
+    try {
+      const handles = [db, other];
+      const regs: string[] = [];
+      // 20 at once on each: more than a block (16), so each process refills while others wait for it.
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const birthDate = `1997-0${1 + (i % 9)}-${String(10 + Math.floor(i / 9)).padStart(2, '0')}`;
+          const deps = { db: handles[i % 2]!, client: env.client, connection: env.connection, taskQueue };
+          const r = await register(deps, config.roundId, registration({ birthDate, sex: 'L' }));
+          regs.push(r.registrationNo);
+        }),
+      );
+      await flushStartedMarks(other);
+      expect(new Set(regs).size).toBe(40);
+      for (const r of regs) expect(r).toMatch(new RegExp(`^${config.budgetYear}\\d{8}$`));
+    } finally {
+      await other.destroy();
+    }
   });
 
   it('an anonymous key is scoped to its round: the same key in another round is another registration', async () => {
