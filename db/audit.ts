@@ -44,8 +44,9 @@ export function auditHash(
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(row)).digest('hex');
 }
 
+/** An append on its own: one statement, its own transaction (the chain's lock ends with it). */
 export async function appendAudit(db: Db, e: AuditEntry): Promise<{ seq: number; hash: string; inserted: boolean }> {
-  return db.transaction().execute((trx) => appendAuditInTransaction(trx, e));
+  return appendAuditInTransaction(db, e);
 }
 
 /**
@@ -65,7 +66,7 @@ export function canonicalAround(row: Omit<Parameters<typeof auditHash>[1], 'seq'
  * key already wrote or else numbers and hashes the new one.
  */
 export async function appendAuditInTransaction(
-  trx: Transaction<Database>,
+  trx: Transaction<Database> | Db,
   e: AuditEntry,
 ): Promise<{ seq: number; hash: string; inserted: boolean }> {
   const occurredAt = new Date(e.occurredAt).toISOString();
