@@ -281,7 +281,17 @@ describe('an online SKD session in a real browser', () => {
       'B ended by the timer',
       async () => (await B.page.textContent('main'))?.includes('Waktu ujian habis'),
       240_000,
-    );
+    ).catch(async (err: Error) => {
+      // What to look at when it does not: the page, the session's row and the workflow's state.
+      const row = await db
+        .selectFrom('exam_sessions')
+        .select(['status', 'ended_by', 'ended_at'])
+        .where('session_id', '=', bSession)
+        .executeTakeFirst();
+      const state = await sessionState(b.registrationNo).catch((e: Error) => e.message);
+      const page = (await B.page.textContent('main'))?.replace(/\s+/g, ' ').slice(0, 300);
+      throw new Error(`${err.message}; row ${JSON.stringify(row)}; workflow ${JSON.stringify(state).slice(0, 500)}; page: ${page}`);
+    });
     const bState = await sessionState(b.registrationNo);
     expect(bState.endedBy).toBe('timer');
     expect(bState.answers).toEqual(bAnswers);
