@@ -290,7 +290,9 @@ describe('an online SKD session in a real browser', () => {
         .executeTakeFirst();
       const state = await sessionState(b.registrationNo).catch((e: Error) => e.message);
       const page = (await B.page.textContent('main'))?.replace(/\s+/g, ' ').slice(0, 300);
-      throw new Error(`${err.message}; row ${JSON.stringify(row)}; workflow ${JSON.stringify(state).slice(0, 500)}; page: ${page}`);
+      throw new Error(
+        `${err.message}; row ${JSON.stringify(row)}; workflow ${JSON.stringify(state).slice(0, 500)}; page: ${page}`,
+      );
     });
     const bState = await sessionState(b.registrationNo);
     expect(bState.endedBy).toBe('timer');
