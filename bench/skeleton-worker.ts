@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter } from '../config/codec';
 import { workerCacheOptions } from '../config';
+import { isWorkflowAlreadyStarted } from '../config/temporal-errors';
 
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
         await client.workflow
           .start('skeletonCareer', { taskQueue, workflowId: `${candidateWorkflowId}-career`, args: [] })
           .catch((err: unknown) => {
-            if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+            if (!isWorkflowAlreadyStarted(err)) throw err;
           });
       },
     },
