@@ -83,3 +83,52 @@ export async function closeTasks(
     .where('status', '=', 'open')
     .execute();
 }
+
+/**
+ * What an ended process leaves behind, undone in its last write: its open tasks are cancelled,
+ * and the sanggah of `voidSanggah` (the window it was in when it ended, with no appeal on record
+ * in the workflow) is removed. Both exist only when a local activity wrote them inside a workflow
+ * task that never completed (the worker stopped): the workflow then went another way, e.g. the
+ * appeal's retry came after its window and was refused. The audit keeps both writes and says why
+ * each was undone.
+ */
+export async function undoLeftovers(trx: Trx, c: Ctx & { voidSanggah?: string }): Promise<void> {
+  const chain = roundChain(c.roundId);
+  const cancelled = await trx
+    .updateTable('tasks')
+    .set({ status: 'cancelled', closed_at: c.at })
+    .where('registration_no', '=', c.registrationNo)
+    .where('status', '=', 'open')
+    .returning(['task_id', 'reviewer'])
+    .execute();
+  for (const t of cancelled)
+    await appendAuditInTransaction(trx, {
+      chain,
+      idempotencyKey: `${c.registrationNo}:task-cancelled:${t.task_id}`,
+      actor: 'system',
+      action: 'task.cancelled',
+      subject: c.registrationNo,
+      reason: 'Proses pendaftaran sudah selesai; tugas ini tidak lagi dapat diputus',
+      payload: { taskId: t.task_id, reviewer: t.reviewer },
+      occurredAt: c.at,
+    });
+  if (!c.voidSanggah) return;
+  const voided = await trx
+    .deleteFrom('sanggah')
+    .where('registration_no', '=', c.registrationNo)
+    .where('stage', '=', c.voidSanggah)
+    .where('answered_at', 'is', null)
+    .returning(['filed_at'])
+    .executeTakeFirst();
+  if (voided)
+    await appendAuditInTransaction(trx, {
+      chain,
+      idempotencyKey: `${c.registrationNo}:sanggah-voided:${c.voidSanggah}`,
+      actor: 'system',
+      action: 'sanggah.voided',
+      subject: c.registrationNo,
+      reason: 'Sanggah tidak pernah diterima oleh proses (masa sanggah berakhir sebelum pengajuannya selesai dicatat)',
+      payload: { stage: c.voidSanggah, filedAt: new Date(voided.filed_at).toISOString() },
+      occurredAt: c.at,
+    });
+}

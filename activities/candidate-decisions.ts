@@ -1,6 +1,6 @@
 import type { RoundConfig, RoundSchedule, SanggahStage } from '../domain';
 import type { CandidateOutcome, CandidateStage, DocumentDecision, DocumentRef } from '../contracts';
-import { type CandidateDeps, closeTasks, type Ctx, lockApplication } from './candidate-audit';
+import { type CandidateDeps, closeTasks, type Ctx, lockApplication, undoLeftovers } from './candidate-audit';
 import { notify, type SanggahStageName } from './notifications';
 
 /**
@@ -29,6 +29,8 @@ export async function recordStage(
     outcome?: CandidateOutcome;
     reason?: string;
     window?: { stage: SanggahStage; opensAt: string; closesAt: string };
+    /** At the end: the sanggah window the process was in, with no appeal the workflow accepted. */
+    voidSanggah?: SanggahStage;
   },
 ): Promise<void> {
   const w = i.window;
@@ -41,6 +43,7 @@ export async function recordStage(
     { stage: i.stage, outcome: i.outcome ?? null, ...(w ? { window: w } : {}) },
     async (trx) => {
       if (w) await notify.sanggahOpened(trx, { registrationNo: i.registrationNo, at: i.at, ...w });
+      if (i.outcome) await undoLeftovers(trx, i);
     },
     i.stage,
     i.outcome ?? null,

@@ -174,7 +174,8 @@ export interface TasksTable {
   kind: 'verification' | 'sanggah';
   stage: string;
   reviewer: string;
-  status: 'open' | 'done' | 'escalated';
+  /** cancelled: the candidate's process ended while the task was open (migration 0023). */
+  status: 'open' | 'done' | 'escalated' | 'cancelled';
   due_at: Timestamp;
   created_at: Timestamp;
   closed_at: Timestamp | null;

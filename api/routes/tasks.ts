@@ -44,7 +44,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asyn
             { task: TaskViewSchema, status: CandidateStatusSchema },
             { additionalProperties: true, description: 'The task and the candidate status' },
           ),
-          ...errors([403, 'FORBIDDEN, NOT_OWNER: not your task'], 404),
+          ...errors([403, 'FORBIDDEN, NOT_ASSIGNED: not your task'], 404),
         },
       },
     },
@@ -63,7 +63,12 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: ServiceDeps }> = asyn
         headers: IdempotencyHeaders,
         response: {
           200: { ...CandidateStatusSchema, description: 'The candidate status after the decision' },
-          ...errors([403, 'FORBIDDEN, NOT_OWNER: not your task'], 404, [409, 'WRONG_PHASE, TASK_CLOSED'], 422),
+          ...errors(
+            [403, 'FORBIDDEN, NOT_ASSIGNED: not your task'],
+            404,
+            [409, 'TASK_FINISHED (decided, escalated, or the process ended), WRONG_STAGE, ANNOUNCED'],
+            422,
+          ),
         },
       },
     },

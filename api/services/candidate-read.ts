@@ -70,6 +70,27 @@ function wordingOf(action: string, p: Record<string, unknown>, reason: string | 
   }
 }
 
+/**
+ * A sanggah the process never accepted (written by a workflow task that did not complete; voided
+ * at the process's end, activities/candidate-audit.ts `undoLeftovers`) is not part of its story:
+ * neither its filing among the decisions nor its reviewer's task.
+ */
+function withoutVoided<T extends { kind: string; stage: string; status: string }>(
+  audit: AuditRow[],
+  tasks: T[],
+): { audit: AuditRow[]; tasks: T[] } {
+  const stageOf = (a: AuditRow): unknown => (a.payload as { stage?: unknown } | null)?.stage;
+  const voided = audit.filter((a) => a.action === 'sanggah.voided');
+  if (!voided.length) return { audit, tasks };
+  const stages = new Set(voided.map(stageOf));
+  return {
+    audit: audit.filter(
+      (a) => a.action !== 'sanggah.filed' || !voided.some((v) => v.seq > a.seq && stageOf(v) === stageOf(a)),
+    ),
+    tasks: tasks.filter((t) => !(t.kind === 'sanggah' && t.status === 'cancelled' && stages.has(t.stage))),
+  };
+}
+
 /** Which decision a sanggah stage row follows: the latest one recorded before it. */
 function sanggahStageBefore(audit: AuditRow[], seq: number): SanggahStage {
   const before = audit
@@ -92,7 +113,9 @@ export async function candidateStatusFromDb(deps: ServiceDeps, registrationNo: s
   const row = await applicationRow(deps, registrationNo);
   if (!row) throw notFound('Pendaftaran', registrationNo);
   const config = row.config as RoundConfig;
-  const { audit, tasks, sanggahRows } = await candidateHistory(deps, row.round_id, registrationNo);
+  const history = await candidateHistory(deps, row.round_id, registrationNo);
+  const { audit, tasks } = withoutVoided(history.audit, history.tasks);
+  const { sanggahRows } = history;
   const documents = await submittedDocuments(deps, registrationNo, audit);
   const { windowStage, windowEnd } = sanggahWindow(audit);
   const sg = windowStage ? sanggahRows.find((r) => r.stage === windowStage) : undefined;
@@ -182,7 +205,7 @@ async function candidateHistory(deps: ServiceDeps, roundId: string, registration
       .execute(),
     db
       .selectFrom('tasks')
-      .select(['task_id', 'kind', 'reviewer', 'due_at', 'created_at'])
+      .select(['task_id', 'kind', 'stage', 'status', 'reviewer', 'due_at', 'created_at'])
       .where('registration_no', '=', registrationNo)
       .orderBy('created_at')
       .orderBy('task_id')

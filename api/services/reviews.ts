@@ -89,26 +89,40 @@ export async function decideTask(
   if (t.reviewer !== user.username) throw new AppError(403, 'NOT_ASSIGNED', 'Tugas ini tidak ditugaskan kepada Anda');
   // A retry (same Idempotency-Key) of a decision that went through finds the task closed: the
   // workflow answers it with the first outcome. Without a key a closed task is refused here.
-  if (t.status !== 'open' && !updateId)
-    throw new AppError(
-      409,
-      'TASK_FINISHED',
-      t.status === 'escalated' ? 'Tugas ini sudah dialihkan ke peninjau lain' : 'Tugas ini sudah diputus',
-    );
-  const handle = deps.client.workflow.getHandle(candidateWorkflowId(t.registration_no));
-  if (t.kind === 'verification') {
-    if (!body.decisions) throw new AppError(400, 'VALIDATION_FAILED', 'decisions wajib untuk tugas verifikasi');
-    return handle.executeUpdate(verifyDocumentsUpdate, {
-      args: [{ reviewer: user.username, decisions: body.decisions }],
-      ...once,
-    });
-  }
-  if (body.accepted === undefined || !body.answer)
+  if (t.status !== 'open' && !updateId) throw taskFinished(t.status);
+  if (t.kind === 'verification' && !body.decisions)
+    throw new AppError(400, 'VALIDATION_FAILED', 'decisions wajib untuk tugas verifikasi');
+  if (t.kind === 'sanggah' && (body.accepted === undefined || !body.answer))
     throw new AppError(400, 'VALIDATION_FAILED', 'accepted dan answer wajib untuk tugas jawab sanggah');
-  return handle.executeUpdate(answerSanggahUpdate, {
-    args: [{ reviewer: user.username, accepted: body.accepted, answer: body.answer }],
-    ...once,
-  });
+  const handle = deps.client.workflow.getHandle(candidateWorkflowId(t.registration_no));
+  try {
+    return t.kind === 'verification'
+      ? await handle.executeUpdate(verifyDocumentsUpdate, {
+          args: [{ reviewer: user.username, decisions: body.decisions! }],
+          ...once,
+        })
+      : await handle.executeUpdate(answerSanggahUpdate, {
+          args: [{ reviewer: user.username, accepted: body.accepted!, answer: body.answer! }],
+          ...once,
+        });
+  } catch (err) {
+    // The process ended without this decision (a repeat of one it took is answered by Temporal
+    // with the first outcome): its task is cancelled at the end, or is about to be.
+    if (isWorkflowNotFound(err)) throw taskFinished('cancelled');
+    throw err;
+  }
+}
+
+function taskFinished(status: string): AppError {
+  return new AppError(
+    409,
+    'TASK_FINISHED',
+    status === 'escalated'
+      ? 'Tugas ini sudah dialihkan ke peninjau lain'
+      : status === 'cancelled'
+        ? 'Proses pendaftaran ini sudah selesai; tugas ini dibatalkan'
+        : 'Tugas ini sudah diputus',
+  );
 }
 
 /**

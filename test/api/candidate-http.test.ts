@@ -4,10 +4,23 @@ import { startHarness, type Harness } from '../helpers/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../db/connection';
 import { createUser } from '../../db/users';
-import { DAY, JPEG, openRound, PDF, PERAWAT_DOCS, registration } from '../helpers/candidates';
+import {
+  comparableStatus,
+  DAY,
+  JPEG,
+  openRound,
+  PDF,
+  PERAWAT_DOCS,
+  registerCandidate,
+  registration,
+  uploadAll,
+} from '../helpers/candidates';
+import { candidateStatus, submitDocuments } from '../../api/services/documents';
 import { rowCounts, testApp, testUsers } from '../helpers/api';
 import { uniqueTaskQueue } from '../helpers/temporal';
-import { candidateWorkflowId, roundAnnouncedSignal } from '../../contracts';
+import { candidateStatusQuery, candidateWorkflowId, roundAnnouncedSignal, roundChain } from '../../contracts';
+import { createCandidateActivities } from '../../activities/candidate';
+import { verifyChain } from '../../db/audit';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -229,5 +242,164 @@ describe('a candidate and a reviewer through the HTTP API', () => {
     });
     expect([late.statusCode, late.json().error.code]).toEqual([409, 'WINDOW_CLOSED']);
     expect(late.json().error.message).toMatch(/Masa sanggah telah berakhir/);
+  });
+});
+
+describe('a decision that ends the candidate process', () => {
+  it('answers its retry (same Idempotency-Key) with the first answer, after the process has ended', async () => {
+    const now = await env.currentTimeMs();
+    // No sanggah in this round: a TMS ends the candidate's process at once.
+    const config = await openRound(db, now, `http-end-${Date.now().toString(36)}`, { sanggahStages: ['final'] });
+    const reviewer = await createUser(db, {
+      username: `end-${Date.now().toString(36)}`,
+      displayName: 'Verifikator Akhir',
+      role: 'reviewer',
+    });
+    const rh = { authorization: `Bearer ${reviewer.token}` };
+    const pool = await app.inject({
+      method: 'PUT',
+      url: `/rounds/${config.roundId}/reviewers`,
+      headers: users.hr.headers,
+      payload: { usernames: [reviewer.user.username] },
+    });
+    expect(pool.statusCode, pool.body).toBe(200);
+    const deps = { db, client: env.client, connection: env.connection, taskQueue };
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+    await env.sleep(Date.parse(config.schedule.registrationCloses) + 60_000 - (await env.currentTimeMs()));
+    const inbox = async () =>
+      (await app.inject({ method: 'GET', url: '/tasks', headers: rh })).json().items as { taskId: string }[];
+    await expect.poll(async () => (await inbox()).length).toBe(1);
+    const [task] = await inbox();
+
+    const decide = () =>
+      app.inject({
+        method: 'POST',
+        url: `/tasks/${encodeURIComponent(task!.taskId)}/decision`,
+        headers: { ...rh, 'idempotency-key': `end-${registrationNo}-decision` },
+        payload: {
+          decisions: PERAWAT_DOCS.map((kind) =>
+            kind === 'str' ? { kind, result: 'TMS', reason: 'STR kedaluwarsa' } : { kind, result: 'MS' },
+          ),
+        },
+      });
+    const first = await decide();
+    expect(first.statusCode, first.body).toBe(200);
+    const handle = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+    await handle.result();
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    // The answer to the first attempt was lost (say); the client sends it again.
+    const again = await decide();
+    expect(again.statusCode, again.body).toBe(200);
+    // Temporal keeps the Update's outcome with the closed workflow: the first answer, again.
+    expect(again.json()).toEqual(first.json());
+    expect(first.json()).toMatchObject({ registrationNo, administrasi: 'TMS' });
+  });
+});
+
+describe('writes of a workflow task that never completed', () => {
+  it('a sanggah and its task the process never accepted are undone at its end; the reviewer is told, not failed', async () => {
+    const now = await env.currentTimeMs();
+    const config = await openRound(db, now, `http-ghost-${Date.now().toString(36)}`);
+    const reviewer = await createUser(db, {
+      username: `ghost-${Date.now().toString(36)}`,
+      displayName: 'Verifikator Hantu',
+      role: 'reviewer',
+    });
+    const rh = { authorization: `Bearer ${reviewer.token}` };
+    const pool = await app.inject({
+      method: 'PUT',
+      url: `/rounds/${config.roundId}/reviewers`,
+      headers: users.hr.headers,
+      payload: { usernames: [reviewer.user.username] },
+    });
+    expect(pool.statusCode, pool.body).toBe(200);
+    const deps = { db, client: env.client, connection: env.connection, taskQueue };
+    const { registrationNo } = await registerCandidate(deps, config.roundId);
+    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+    await env.sleep(Date.parse(config.schedule.registrationCloses) + 60_000 - (await env.currentTimeMs()));
+    const inbox = async () =>
+      (await app.inject({ method: 'GET', url: '/tasks', headers: rh })).json().items as {
+        taskId: string;
+        kind: string;
+      }[];
+    await expect.poll(async () => (await inbox()).length).toBe(1);
+    const [verification] = await inbox();
+    const tms = await app.inject({
+      method: 'POST',
+      url: `/tasks/${encodeURIComponent(verification!.taskId)}/decision`,
+      headers: rh,
+      payload: {
+        decisions: PERAWAT_DOCS.map((kind) =>
+          kind === 'str' ? { kind, result: 'TMS', reason: 'STR kedaluwarsa' } : { kind, result: 'MS' },
+        ),
+      },
+    });
+    expect(tms.statusCode, tms.body).toBe(200);
+    const handle = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
+    await handle.signal(roundAnnouncedSignal, {
+      announcement: 'administrasi',
+      at: config.schedule.announcementAt,
+      phaseKey: 'announce-administrasi',
+    });
+    await expect.poll(async () => (await handle.query(candidateStatusQuery)).deadlines.sanggah).toBeDefined();
+
+    // What the handler of an appeal and the step after it write (local activities) inside a
+    // workflow task whose worker stopped before completing it: the workflow never saw them.
+    const lost = createCandidateActivities({ db });
+    const at = new Date(await env.currentTimeMs()).toISOString();
+    const ctx = { registrationNo, roundId: config.roundId, at };
+    await lost.recordSanggahFiled({ ...ctx, stage: 'administrasi', reason: 'Ijazah saya sesuai kualifikasi formasi' });
+    const ghost = await lost.assignTask({
+      ...ctx,
+      kind: 'sanggah',
+      stage: 'administrasi',
+      attempt: 1,
+      exclude: [reviewer.user.username],
+      dueAt: new Date(Date.parse(at) + 10 * DAY).toISOString(),
+    });
+    expect((await inbox()).map((t) => t.kind)).toEqual(['sanggah']);
+
+    // The window ends with no appeal on record in the workflow: the process ends TMS.
+    await env.sleep(
+      Date.parse(config.schedule.announcementAt) +
+        config.schedule.sanggahDays * DAY +
+        60_000 -
+        (await env.currentTimeMs()),
+    );
+    const ended = await handle.result();
+    expect(ended).toMatchObject({ outcome: 'tms', sanggah: null });
+
+    expect(await inbox()).toEqual([]);
+    const task = await db.selectFrom('tasks').select('status').where('task_id', '=', ghost.taskId).executeTakeFirst();
+    expect(task).toEqual({ status: 'cancelled' });
+    expect(await db.selectFrom('sanggah').selectAll().where('registration_no', '=', registrationNo).execute()).toEqual(
+      [],
+    );
+    const actions = (
+      await db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('chain', '=', roundChain(config.roundId))
+        .where('subject', '=', registrationNo)
+        .orderBy('seq')
+        .execute()
+    ).map((a) => a.action);
+    expect(actions.slice(-3)).toEqual(['task.cancelled', 'sanggah.voided', 'candidate.ended']);
+    expect(await verifyChain(db, roundChain(config.roundId))).toMatchObject({ ok: true });
+    // The status read from PostgreSQL says what the workflow says: no appeal, the verifier.
+    expect(comparableStatus(await candidateStatus(deps, registrationNo))).toEqual(comparableStatus(ended));
+
+    // The reviewer who opens the cancelled task is told it is over (409), with or without a key.
+    for (const key of [undefined, `ghost-${registrationNo}-answer`]) {
+      const late = await app.inject({
+        method: 'POST',
+        url: `/tasks/${encodeURIComponent(ghost.taskId)}/decision`,
+        headers: { ...rh, ...(key ? { 'idempotency-key': key } : {}) },
+        payload: { accepted: false, answer: 'Dokumen tetap tidak memenuhi syarat.' },
+      });
+      expect([late.statusCode, late.json().error.code], late.body).toEqual([409, 'TASK_FINISHED']);
+      expect(late.json().error.message).toMatch(/sudah selesai/);
+    }
   });
 });

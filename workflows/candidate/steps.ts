@@ -192,9 +192,11 @@ export async function appoint(st: CandidateState): Promise<Ending | undefined> {
 
 /** Ends the path early: the outcome, its reason, the stage `ended` in the status and in PostgreSQL. */
 export async function end(st: CandidateState, { outcome, why }: Ending): Promise<CandidateStatus> {
+  // Ended in a sanggah window with no appeal accepted: a sanggah row for it is not this process's.
+  const voidSanggah = st.s.stage === 'sanggah' && !st.s.sanggah?.filedAt ? st.window.stage : undefined;
   st.s.outcome = outcome;
   decide(st, wording.ended(outcome, why), 'sistem');
   setStage(st, 'ended');
-  await db.recordStage({ ...st.ctx, stage: 'ended', outcome, reason: why, at: iso() });
+  await db.recordStage({ ...st.ctx, stage: 'ended', outcome, reason: why, at: iso(), voidSanggah });
   return st.s;
 }
