@@ -43,6 +43,8 @@ export const EXAM_STATE_LABEL: Record<string, string> = {
   expired: 'Selesai (waktu habis)',
   absent: 'Tidak hadir',
 };
+/** The clock has run out and the server's timer has not ended the session yet (a moment, on a busy server). */
+const TIME_UP_PENDING = 'Waktu ujian sudah berakhir; server sedang mengakhiri sesi dan menilai jawaban yang tersimpan.';
 const ENDED_TEXT: Record<string, string> = {
   submit: 'Anda telah mengakhiri ujian. Jawaban Anda tersimpan dan sudah dinilai.',
   timer: 'Waktu ujian habis; ujian diakhiri otomatis oleh server. Jawaban yang tersimpan sudah dinilai.',
@@ -161,7 +163,12 @@ function resultLocals(s: ExamSummary) {
   return {
     total,
     answered: s.answered,
-    endedText: s.status === 'absent' ? 'Anda tidak hadir pada jadwal ujian.' : (ENDED_TEXT[s.endedBy ?? ''] ?? ''),
+    endedText:
+      s.status === 'absent'
+        ? 'Anda tidak hadir pada jadwal ujian.'
+        : s.status === 'in_progress'
+          ? TIME_UP_PENDING
+          : (ENDED_TEXT[s.endedBy ?? ''] ?? ''),
     score: r && {
       rows: SUBTESTS.map((k) => ({ key: k, label: SUBTEST_LABEL[k], value: r[k], max: s.items[k] * 5 })),
       total: r.total,
@@ -231,17 +238,23 @@ async function examPage(deps: ServiceDeps, req: FastifyRequest, reply: FastifyRe
       },
       actions: { start: u(req, '/mulai') },
     });
-  if (summary.status !== 'in_progress')
-    return renderPage(req, reply, 'exam/result', {
+  const result = (): FastifyReply =>
+    renderPage(req, reply, 'exam/result', {
       title: `Hasil ${title}`,
       crumbs: crumbs(req),
       exam: resultLocals(summary),
     });
+  // Time is up but the session is still running: the server's timer ends it in a moment. The
+  // result page waits for the score (and reloads), where opening the session would be refused.
+  const timeUp = summary.status === 'in_progress' && summary.remainingMs === 0;
+  if (summary.status !== 'in_progress' || timeUp) return result();
   let view: ExamView;
   try {
     view = await openExam(deps, no, { deviceId: deviceOf(req, reply) });
   } catch (err) {
-    if (toErrorResponse(err).body.error.code !== 'DEVICE_CONFLICT') throw err;
+    const code = toErrorResponse(err).body.error.code;
+    if (code === 'EXAM_CLOSED') return result(); // the deadline passed since the summary was read
+    if (code !== 'DEVICE_CONFLICT') throw err;
     return renderPage(
       req,
       reply,
