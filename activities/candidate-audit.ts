@@ -85,14 +85,18 @@ export async function closeTasks(
 }
 
 /**
- * What an ended process leaves behind, undone in its last write: its open tasks are cancelled,
- * and the sanggah of `voidSanggah` (the window it was in when it ended, with no appeal on record
- * in the workflow) is removed. Both exist only when a local activity wrote them inside a workflow
- * task that never completed (the worker stopped): the workflow then went another way, e.g. the
- * appeal's retry came after its window and was refused. The audit keeps both writes and says why
- * each was undone.
+ * What an ended process leaves behind, undone in its last write: its open tasks are cancelled;
+ * the sanggah of `voidSanggah` (the window it was in when it ended, with no appeal on record in
+ * the workflow) is removed; and, when it ended for a DRH not filled in (`drh_missed`), a DRH row
+ * without a NIP is removed. Each exists only when a local activity wrote it inside a workflow task
+ * that never completed (the worker stopped): the workflow then went another way, e.g. the
+ * appeal's or the DRH's retry came after its deadline and was refused. The audit keeps the first
+ * write and says why it was undone.
  */
-export async function undoLeftovers(trx: Trx, c: Ctx & { voidSanggah?: string }): Promise<void> {
+export async function undoLeftovers(
+  trx: Trx,
+  c: Ctx & { voidSanggah?: string; outcome?: CandidateOutcome },
+): Promise<void> {
   const chain = roundChain(c.roundId);
   const cancelled = await trx
     .updateTable('tasks')
@@ -112,6 +116,7 @@ export async function undoLeftovers(trx: Trx, c: Ctx & { voidSanggah?: string })
       payload: { taskId: t.task_id, reviewer: t.reviewer },
       occurredAt: c.at,
     });
+  if (c.outcome === 'drh_missed') await voidDrh(trx, c);
   if (!c.voidSanggah) return;
   const voided = await trx
     .deleteFrom('sanggah')
@@ -129,6 +134,26 @@ export async function undoLeftovers(trx: Trx, c: Ctx & { voidSanggah?: string })
       subject: c.registrationNo,
       reason: 'Sanggah tidak pernah diterima oleh proses (masa sanggah berakhir sebelum pengajuannya selesai dicatat)',
       payload: { stage: c.voidSanggah, filedAt: new Date(voided.filed_at).toISOString() },
+      occurredAt: c.at,
+    });
+}
+
+async function voidDrh(trx: Trx, c: Ctx): Promise<void> {
+  const voided = await trx
+    .deleteFrom('appointments')
+    .where('registration_no', '=', c.registrationNo)
+    .where('nip', 'is', null)
+    .returning(['drh_submitted_at'])
+    .executeTakeFirst();
+  if (voided)
+    await appendAuditInTransaction(trx, {
+      chain: roundChain(c.roundId),
+      idempotencyKey: `${c.registrationNo}:drh-voided`,
+      actor: 'system',
+      action: 'drh.voided',
+      subject: c.registrationNo,
+      reason: 'DRH tidak pernah diterima oleh proses (batas waktu lewat sebelum pengisiannya selesai dicatat)',
+      payload: { submittedAt: voided.drh_submitted_at ? new Date(voided.drh_submitted_at).toISOString() : null },
       occurredAt: c.at,
     });
 }

@@ -70,24 +70,27 @@ function wordingOf(action: string, p: Record<string, unknown>, reason: string | 
   }
 }
 
+/** A write the process's end undid (activities/candidate-audit.ts `undoLeftovers`), by its audit action. */
+const VOIDED_BY: Record<string, string> = { 'sanggah.filed': 'sanggah.voided', 'drh.submitted': 'drh.voided' };
+
 /**
- * A sanggah the process never accepted (written by a workflow task that did not complete; voided
- * at the process's end, activities/candidate-audit.ts `undoLeftovers`) is not part of its story:
- * neither its filing among the decisions nor its reviewer's task.
+ * A sanggah or a DRH the process never accepted (written by a workflow task that did not
+ * complete; voided at the process's end) is not part of its story: neither its row among the
+ * decisions nor, for a sanggah, its reviewer's task.
  */
 function withoutVoided<T extends { kind: string; stage: string; status: string }>(
   audit: AuditRow[],
   tasks: T[],
 ): { audit: AuditRow[]; tasks: T[] } {
   const stageOf = (a: AuditRow): unknown => (a.payload as { stage?: unknown } | null)?.stage;
-  const voided = audit.filter((a) => a.action === 'sanggah.voided');
+  const voided = audit.filter((a) => a.action === 'sanggah.voided' || a.action === 'drh.voided');
   if (!voided.length) return { audit, tasks };
-  const stages = new Set(voided.map(stageOf));
+  const sanggahStages = new Set(voided.filter((v) => v.action === 'sanggah.voided').map(stageOf));
+  const undone = (a: AuditRow): boolean =>
+    voided.some((v) => v.action === VOIDED_BY[a.action] && v.seq > a.seq && stageOf(v) === stageOf(a));
   return {
-    audit: audit.filter(
-      (a) => a.action !== 'sanggah.filed' || !voided.some((v) => v.seq > a.seq && stageOf(v) === stageOf(a)),
-    ),
-    tasks: tasks.filter((t) => !(t.kind === 'sanggah' && t.status === 'cancelled' && stages.has(t.stage))),
+    audit: audit.filter((a) => !undone(a)),
+    tasks: tasks.filter((t) => !(t.kind === 'sanggah' && t.status === 'cancelled' && sanggahStages.has(t.stage))),
   };
 }
 

@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../../api/services/deps';
 import { candidateStatus, candidateWorkflowStatus, submitDocuments } from '../../api/services/documents';
 import { register } from '../../api/services/registrations';
 import { verifyChain } from '../../db/audit';
+import { createCandidateActivities } from '../../activities/candidate';
 import type { Db } from '../../db/connection';
 import { parseNip, type RoundConfig } from '../../domain';
 import type { candidate } from '../../workflows/candidate';
@@ -18,6 +19,7 @@ import {
   skbScoreSignal,
   skbSelectionSignal,
   roundAnnouncedSignal,
+  roundChain,
   skdResultSignal,
   submitDrhUpdate,
   verifyDocumentsUpdate,
@@ -613,5 +615,37 @@ describe('candidate workflow paths', () => {
         .where('registration_no', '=', registrationNo)
         .executeTakeFirst(),
     ).toEqual({ outcome: 'drh_missed' });
+  });
+
+  it('a DRH written by a workflow task that never completed is undone when the process ends gugur', async () => {
+    const config = await newRound();
+    const { registrationNo, h } = await throughFinal(config, 'lulus');
+    await expect.poll(async () => (await status(registrationNo)).stage, { timeout: 10_000 }).toBe('appointment');
+    // What the DRH handler writes (a local activity) inside a workflow task whose worker stopped
+    // before completing it: the workflow never saw it, and the retry came after the deadline.
+    const at = new Date(await env.currentTimeMs()).toISOString();
+    await createCandidateActivities({ db }).recordDrh({
+      registrationNo,
+      roundId: config.roundId,
+      at,
+      drh: { alamat: 'Jl. Gatot Subroto No. 1, Medan' },
+    });
+    await sleepUntil(config.schedule.drhDeadline);
+    const ended = await h.result();
+    expect(ended.outcome).toBe('drh_missed');
+    expect(
+      await db.selectFrom('appointments').selectAll().where('registration_no', '=', registrationNo).execute(),
+    ).toEqual([]);
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['action', 'reason'])
+      .where('chain', '=', roundChain(config.roundId))
+      .where('subject', '=', registrationNo)
+      .orderBy('seq')
+      .execute();
+    expect(audit.slice(-2).map((a) => a.action)).toEqual(['drh.voided', 'candidate.ended']);
+    expect(audit.at(-2)?.reason).toMatch(/tidak pernah diterima/);
+    expect(await verifyChain(db, roundChain(config.roundId))).toMatchObject({ ok: true });
+    await readMatches(registrationNo, ended);
   });
 });
