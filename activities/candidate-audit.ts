@@ -97,7 +97,6 @@ export async function undoLeftovers(
   trx: Trx,
   c: Ctx & { voidSanggah?: string; outcome?: CandidateOutcome },
 ): Promise<void> {
-  const chain = roundChain(c.roundId);
   const cancelled = await trx
     .updateTable('tasks')
     .set({ status: 'cancelled', closed_at: c.at })
@@ -106,54 +105,53 @@ export async function undoLeftovers(
     .returning(['task_id', 'reviewer'])
     .execute();
   for (const t of cancelled)
-    await appendAuditInTransaction(trx, {
-      chain,
-      idempotencyKey: `${c.registrationNo}:task-cancelled:${t.task_id}`,
-      actor: 'system',
-      action: 'task.cancelled',
-      subject: c.registrationNo,
+    await undone(trx, c, 'task.cancelled', `task-cancelled:${t.task_id}`, {
       reason: 'Proses pendaftaran sudah selesai; tugas ini tidak lagi dapat diputus',
       payload: { taskId: t.task_id, reviewer: t.reviewer },
-      occurredAt: c.at,
     });
-  if (c.outcome === 'drh_missed') await voidDrh(trx, c);
+  if (c.outcome === 'drh_missed') {
+    const drh = await trx
+      .deleteFrom('appointments')
+      .where('registration_no', '=', c.registrationNo)
+      .where('nip', 'is', null)
+      .returning(['drh_submitted_at'])
+      .executeTakeFirst();
+    if (drh)
+      await undone(trx, c, 'drh.voided', 'drh-voided', {
+        reason: 'DRH tidak pernah diterima oleh proses (batas waktu lewat sebelum pengisiannya selesai dicatat)',
+        payload: { submittedAt: drh.drh_submitted_at ? new Date(drh.drh_submitted_at).toISOString() : null },
+      });
+  }
   if (!c.voidSanggah) return;
-  const voided = await trx
+  const sanggah = await trx
     .deleteFrom('sanggah')
     .where('registration_no', '=', c.registrationNo)
     .where('stage', '=', c.voidSanggah)
     .where('answered_at', 'is', null)
     .returning(['filed_at'])
     .executeTakeFirst();
-  if (voided)
-    await appendAuditInTransaction(trx, {
-      chain,
-      idempotencyKey: `${c.registrationNo}:sanggah-voided:${c.voidSanggah}`,
-      actor: 'system',
-      action: 'sanggah.voided',
-      subject: c.registrationNo,
+  if (sanggah)
+    await undone(trx, c, 'sanggah.voided', `sanggah-voided:${c.voidSanggah}`, {
       reason: 'Sanggah tidak pernah diterima oleh proses (masa sanggah berakhir sebelum pengajuannya selesai dicatat)',
-      payload: { stage: c.voidSanggah, filedAt: new Date(voided.filed_at).toISOString() },
-      occurredAt: c.at,
+      payload: { stage: c.voidSanggah, filedAt: new Date(sanggah.filed_at).toISOString() },
     });
 }
 
-async function voidDrh(trx: Trx, c: Ctx): Promise<void> {
-  const voided = await trx
-    .deleteFrom('appointments')
-    .where('registration_no', '=', c.registrationNo)
-    .where('nip', 'is', null)
-    .returning(['drh_submitted_at'])
-    .executeTakeFirst();
-  if (voided)
-    await appendAuditInTransaction(trx, {
-      chain: roundChain(c.roundId),
-      idempotencyKey: `${c.registrationNo}:drh-voided`,
-      actor: 'system',
-      action: 'drh.voided',
-      subject: c.registrationNo,
-      reason: 'DRH tidak pernah diterima oleh proses (batas waktu lewat sebelum pengisiannya selesai dicatat)',
-      payload: { submittedAt: voided.drh_submitted_at ? new Date(voided.drh_submitted_at).toISOString() : null },
-      occurredAt: c.at,
-    });
+/** The audit row of an undone write: by the system, keyed once per candidate and write. */
+function undone(
+  trx: Trx,
+  c: Ctx,
+  action: string,
+  key: string,
+  what: { reason: string; payload: unknown },
+): Promise<unknown> {
+  return appendAuditInTransaction(trx, {
+    chain: roundChain(c.roundId),
+    idempotencyKey: `${c.registrationNo}:${key}`,
+    actor: 'system',
+    action,
+    subject: c.registrationNo,
+    occurredAt: c.at,
+    ...what,
+  });
 }

@@ -59,22 +59,8 @@ function multipart(
 
 describe('a candidate and a reviewer through the HTTP API', () => {
   it('register → upload (type from bytes, size limit, idempotent) → submit → reviewer inbox → TMS → late sanggah refused', async () => {
-    const now = await env.currentTimeMs();
-    const config = await openRound(db, now, `http-${Date.now().toString(36)}`);
     // This round's verifikator pool is one reviewer.
-    const reviewer = await createUser(db, {
-      username: `inbox-${Date.now().toString(36)}`,
-      displayName: 'Verifikator Inbox',
-      role: 'reviewer',
-    });
-    const rh = { authorization: `Bearer ${reviewer.token}` };
-    const pool = await app.inject({
-      method: 'PUT',
-      url: `/rounds/${config.roundId}/reviewers`,
-      headers: users.hr.headers,
-      payload: { usernames: [reviewer.user.username] },
-    });
-    expect(pool.statusCode, pool.body).toBe(200);
+    const { config, reviewer, rh } = await roundWithReviewer('inbox');
 
     const reg = await app.inject({
       method: 'POST',
@@ -245,43 +231,61 @@ describe('a candidate and a reviewer through the HTTP API', () => {
   });
 });
 
+/** An open round whose reviewer pool is one new reviewer (HR sets it through the API). */
+async function roundWithReviewer(tag: string, overrides: Parameters<typeof openRound>[3] = {}) {
+  const config = await openRound(db, await env.currentTimeMs(), `http-${tag}-${Date.now().toString(36)}`, overrides);
+  const reviewer = await createUser(db, {
+    username: `${tag}-${Date.now().toString(36)}`,
+    displayName: `Verifikator ${tag}`,
+    role: 'reviewer',
+  });
+  const pool = await app.inject({
+    method: 'PUT',
+    url: `/rounds/${config.roundId}/reviewers`,
+    headers: users.hr.headers,
+    payload: { usernames: [reviewer.user.username] },
+  });
+  expect(pool.statusCode, pool.body).toBe(200);
+  return { config, reviewer, rh: { authorization: `Bearer ${reviewer.token}` } };
+}
+
+/**
+ * A round with one reviewer in its pool, and one candidate of it whose documents are in that
+ * reviewer's inbox (registration closed).
+ */
+async function candidateInInbox(tag: string, overrides: Parameters<typeof openRound>[3] = {}) {
+  const { config, reviewer, rh } = await roundWithReviewer(tag, overrides);
+  const deps = { db, client: env.client, connection: env.connection, taskQueue };
+  const { registrationNo } = await registerCandidate(deps, config.roundId);
+  await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
+  await env.sleep(Date.parse(config.schedule.registrationCloses) + 60_000 - (await env.currentTimeMs()));
+  const inbox = async () =>
+    (await app.inject({ method: 'GET', url: '/tasks', headers: rh })).json().items as {
+      taskId: string;
+      kind: string;
+    }[];
+  await expect.poll(async () => (await inbox()).length).toBe(1);
+  const [task] = await inbox();
+  return { config, reviewer, rh, deps, registrationNo, inbox, task: task! };
+}
+
+/** Every document MS but the STR. */
+const TMS_STR = {
+  decisions: PERAWAT_DOCS.map((kind) =>
+    kind === 'str' ? { kind, result: 'TMS', reason: 'STR kedaluwarsa' } : { kind, result: 'MS' },
+  ),
+};
+
 describe('a decision that ends the candidate process', () => {
   it('answers its retry (same Idempotency-Key) with the first answer, after the process has ended', async () => {
-    const now = await env.currentTimeMs();
     // No sanggah in this round: a TMS ends the candidate's process at once.
-    const config = await openRound(db, now, `http-end-${Date.now().toString(36)}`, { sanggahStages: ['final'] });
-    const reviewer = await createUser(db, {
-      username: `end-${Date.now().toString(36)}`,
-      displayName: 'Verifikator Akhir',
-      role: 'reviewer',
-    });
-    const rh = { authorization: `Bearer ${reviewer.token}` };
-    const pool = await app.inject({
-      method: 'PUT',
-      url: `/rounds/${config.roundId}/reviewers`,
-      headers: users.hr.headers,
-      payload: { usernames: [reviewer.user.username] },
-    });
-    expect(pool.statusCode, pool.body).toBe(200);
-    const deps = { db, client: env.client, connection: env.connection, taskQueue };
-    const { registrationNo } = await registerCandidate(deps, config.roundId);
-    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
-    await env.sleep(Date.parse(config.schedule.registrationCloses) + 60_000 - (await env.currentTimeMs()));
-    const inbox = async () =>
-      (await app.inject({ method: 'GET', url: '/tasks', headers: rh })).json().items as { taskId: string }[];
-    await expect.poll(async () => (await inbox()).length).toBe(1);
-    const [task] = await inbox();
-
+    const { rh, registrationNo, task } = await candidateInInbox('end', { sanggahStages: ['final'] });
     const decide = () =>
       app.inject({
         method: 'POST',
-        url: `/tasks/${encodeURIComponent(task!.taskId)}/decision`,
+        url: `/tasks/${encodeURIComponent(task.taskId)}/decision`,
         headers: { ...rh, 'idempotency-key': `end-${registrationNo}-decision` },
-        payload: {
-          decisions: PERAWAT_DOCS.map((kind) =>
-            kind === 'str' ? { kind, result: 'TMS', reason: 'STR kedaluwarsa' } : { kind, result: 'MS' },
-          ),
-        },
+        payload: TMS_STR,
       });
     const first = await decide();
     expect(first.statusCode, first.body).toBe(200);
@@ -299,41 +303,12 @@ describe('a decision that ends the candidate process', () => {
 
 describe('writes of a workflow task that never completed', () => {
   it('a sanggah and its task the process never accepted are undone at its end; the reviewer is told, not failed', async () => {
-    const now = await env.currentTimeMs();
-    const config = await openRound(db, now, `http-ghost-${Date.now().toString(36)}`);
-    const reviewer = await createUser(db, {
-      username: `ghost-${Date.now().toString(36)}`,
-      displayName: 'Verifikator Hantu',
-      role: 'reviewer',
-    });
-    const rh = { authorization: `Bearer ${reviewer.token}` };
-    const pool = await app.inject({
-      method: 'PUT',
-      url: `/rounds/${config.roundId}/reviewers`,
-      headers: users.hr.headers,
-      payload: { usernames: [reviewer.user.username] },
-    });
-    expect(pool.statusCode, pool.body).toBe(200);
-    const deps = { db, client: env.client, connection: env.connection, taskQueue };
-    const { registrationNo } = await registerCandidate(deps, config.roundId);
-    await submitDocuments(deps, registrationNo, await uploadAll(deps, registrationNo, PERAWAT_DOCS));
-    await env.sleep(Date.parse(config.schedule.registrationCloses) + 60_000 - (await env.currentTimeMs()));
-    const inbox = async () =>
-      (await app.inject({ method: 'GET', url: '/tasks', headers: rh })).json().items as {
-        taskId: string;
-        kind: string;
-      }[];
-    await expect.poll(async () => (await inbox()).length).toBe(1);
-    const [verification] = await inbox();
+    const { config, reviewer, rh, deps, registrationNo, inbox, task: verification } = await candidateInInbox('ghost');
     const tms = await app.inject({
       method: 'POST',
-      url: `/tasks/${encodeURIComponent(verification!.taskId)}/decision`,
+      url: `/tasks/${encodeURIComponent(verification.taskId)}/decision`,
       headers: rh,
-      payload: {
-        decisions: PERAWAT_DOCS.map((kind) =>
-          kind === 'str' ? { kind, result: 'TMS', reason: 'STR kedaluwarsa' } : { kind, result: 'MS' },
-        ),
-      },
+      payload: TMS_STR,
     });
     expect(tms.statusCode, tms.body).toBe(200);
     const handle = env.client.workflow.getHandle(candidateWorkflowId(registrationNo));
