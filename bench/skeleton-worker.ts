@@ -4,8 +4,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter } from '../config/codec';
 import { workerCacheOptions } from '../config';
 import { isWorkflowAlreadyStarted } from '../config/temporal-errors';
+import { lightenWorkflowThreads } from '../worker/workflow-thread';
 
 async function main(): Promise<void> {
+  lightenWorkflowThreads(); // as the real worker's
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const taskQueue = process.env.TASK_QUEUE!;
   // As the real worker's: the appointment starts the career through a client.

@@ -7,10 +7,12 @@ import { createDb } from '../db/connection';
 import { dispatcherFromEnv, mailConfig } from '../db/mail';
 import { createLogger } from '../config/logger';
 import { createWorker } from './worker';
+import { lightenWorkflowThreads } from './workflow-thread';
 import type { ActivityDeps } from '../activities';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  lightenWorkflowThreads();
   const logger = createLogger(config, 'worker');
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger.warn({ temporal: entry.meta }, entry.message)),

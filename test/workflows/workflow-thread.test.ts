@@ -1,0 +1,59 @@
+import worker_threads from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advancePhaseUpdate, roundStateQuery, roundWorkflowId } from '../../contracts';
+import { withDefaults } from '../../domain';
+import type { recruitmentRound } from '../../workflows/round';
+import { lightenWorkflowThreads } from '../../worker/workflow-thread';
+import { sampleRound } from '../fixtures';
+import { startHarness, type Harness } from '../helpers/harness';
+import { uniqueTaskQueue } from '../helpers/temporal';
+
+// The worker process's workflow threads without the SDK's per-promise stack traces
+// (worker/workflow-thread.ts): workflows run as before, and `__stack_trace` says it is off.
+const SdkWorker = worker_threads.Worker;
+let h: Harness;
+const taskQueue = uniqueTaskQueue('wf-thread');
+
+beforeAll(async () => {
+  expect(lightenWorkflowThreads({ WORKER_STACK_TRACES: '1' })).toBe(false);
+  expect(worker_threads.Worker).toBe(SdkWorker);
+  expect(lightenWorkflowThreads({})).toBe(true);
+  h = await startHarness(taskQueue, { server: 'dev' });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('lightened workflow threads', () => {
+  it('start the SDK workflow thread through the boot code only', () => {
+    expect(worker_threads.Worker).not.toBe(SdkWorker);
+    // Any other thread starts as it would have.
+    const other = new worker_threads.Worker('require("node:worker_threads").parentPort.postMessage(7)', {
+      eval: true,
+    });
+    return new Promise<void>((resolve, reject) => {
+      other.once('message', (m) => (m === 7 ? resolve() : reject(new Error(String(m)))));
+      other.once('error', reject);
+    }).finally(() => other.terminate());
+  });
+
+  it('run a round workflow (updates, queries, promises) and refuse the stack-trace query', async () => {
+    const roundId = `wft-${Date.now()}`;
+    const config = withDefaults(sampleRound(roundId, { simulation: { dayMs: 60_000 } }));
+    const handle = await h.env.client.workflow.start<typeof recruitmentRound>('recruitmentRound', {
+      taskQueue,
+      workflowId: roundWorkflowId(roundId),
+      args: [{ config, createdBy: 'hr.wft' }],
+    });
+    await expect.poll(async () => (await handle.query(roundStateQuery)).phase, { timeout: 20_000 }).toBe('draft');
+    // WRONG_PHASE until the round waits on the draft's timer: again.
+    const advance = () =>
+      handle.executeUpdate(advancePhaseUpdate, { args: [{ from: 'draft', actor: 'hr.wft', reason: 'uji' }] }).then(
+        (st) => st.phase,
+        (e: Error) => `belum: ${String((e.cause as Error | undefined)?.message ?? e.message)}`,
+      );
+    await expect.poll(advance, { timeout: 20_000, interval: 300 }).toBe('consultation');
+    await expect(handle.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
+    await handle.terminate('test done');
+  });
+});
