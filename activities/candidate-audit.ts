@@ -1,10 +1,10 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema';
-import { appendAuditInTransaction } from '../db/audit';
+import type { Db } from '../db/connection';
+import { appendAuditInTransaction, auditedTransaction } from '../db/audit';
 import { roundChain, type CandidateOutcome, type CandidateStage } from '../contracts';
 import type { ActivityDeps } from './deps';
 
-export type Trx = Transaction<Database>;
+/** A connection inside a transaction (a kysely Transaction, or a connection after BEGIN). */
+export type Trx = Db;
 
 /** Whose registration an activity writes, in which round, at which instant. */
 export interface Ctx {
@@ -34,7 +34,7 @@ export type CandidateDeps = ActivityDeps & { withAudit: WithAudit };
 
 export function auditedWriter({ db, faults }: ActivityDeps): WithAudit {
   return async (c, action, key, actor, reason, payload, write, stage, outcome) => {
-    await db.transaction().execute(async (trx) => {
+    await auditedTransaction(db, async (trx) => {
       await write(trx);
       if (stage) {
         await trx
@@ -43,7 +43,7 @@ export function auditedWriter({ db, faults }: ActivityDeps): WithAudit {
           .where('registration_no', '=', c.registrationNo)
           .execute();
       }
-      await appendAuditInTransaction(trx, {
+      return {
         chain: roundChain(c.roundId),
         idempotencyKey: `${c.registrationNo}:${key}`,
         actor,
@@ -52,7 +52,7 @@ export function auditedWriter({ db, faults }: ActivityDeps): WithAudit {
         reason,
         payload,
         occurredAt: c.at,
-      });
+      };
     });
     await faults?.afterWrite?.(action);
   };

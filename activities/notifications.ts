@@ -7,13 +7,14 @@
  */
 import { join } from 'node:path';
 import { Eta } from 'eta';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { ROOT } from '../config';
 import { cancelTopic, enqueueMail, type MailInput } from '../db/mail';
 import type { Database } from '../db/schema';
 import type { RoundConfig } from '../domain';
 
-type Trx = Transaction<Database>;
+/** A connection inside the caller's transaction. */
+type Trx = Kysely<Database>;
 
 const eta = new Eta({
   views: join(ROOT, 'mail', 'templates'),

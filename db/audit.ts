@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
+import { escapeLiteral } from 'pg';
 import type { Database } from './schema';
 import { canonicalJson } from './canonical-json';
 import type { Db } from './connection';
@@ -60,15 +61,21 @@ export function canonicalAround(row: Omit<Parameters<typeof auditHash>[1], 'seq'
   return { before: `${head.slice(0, -1)},"seq":`, after: `,"subject":${JSON.stringify(subject)}}` };
 }
 
-/**
- * The same append inside a caller's transaction, so a decision and its audit row commit together:
- * one round trip (migration 0022), in which the database takes the chain's lock, finds the row this
- * key already wrote or else numbers and hashes the new one.
- */
-export async function appendAuditInTransaction(
-  trx: Transaction<Database> | Db,
-  e: AuditEntry,
-): Promise<{ seq: number; hash: string; inserted: boolean }> {
+/** The arguments of `audit_append` (migration 0022), in its order. */
+type AppendArgs = [
+  chain: string,
+  key: string,
+  actor: string,
+  action: string,
+  subject: string,
+  reason: string | null,
+  payload: string,
+  occurredAt: string,
+  before: string,
+  after: string,
+];
+
+function appendArgs(e: AuditEntry): AppendArgs {
   const occurredAt = new Date(e.occurredAt).toISOString();
   const reason = e.reason ?? null;
   const payload = e.payload ?? {};
@@ -82,14 +89,65 @@ export async function appendAuditInTransaction(
     payload,
     occurredAt,
   });
+  return [
+    e.chain,
+    e.idempotencyKey,
+    e.actor,
+    e.action,
+    e.subject,
+    reason,
+    JSON.stringify(payload),
+    occurredAt,
+    before,
+    after,
+  ];
+}
+
+/**
+ * The same append inside a caller's transaction, so a decision and its audit row commit together:
+ * one round trip (migration 0022), in which the database takes the chain's lock, finds the row this
+ * key already wrote or else numbers and hashes the new one.
+ */
+export async function appendAuditInTransaction(
+  trx: Transaction<Database> | Db,
+  e: AuditEntry,
+): Promise<{ seq: number; hash: string; inserted: boolean }> {
+  const [chain, key, actor, action, subject, reason, payload, occurredAt, before, after] = appendArgs(e);
   const row = (
     await sql<{ seq: number; hash: string; inserted: boolean }>`
-      select seq, hash, inserted from audit_append(${e.chain}, ${e.idempotencyKey}, ${e.actor}, ${e.action},
-        ${e.subject}, ${reason}, ${JSON.stringify(payload)}::jsonb, ${occurredAt}::timestamptz, ${before}, ${after})`.execute(
-      trx,
-    )
+      select seq, hash, inserted from audit_append(${chain}, ${key}, ${actor}, ${action},
+        ${subject}, ${reason}, ${payload}::jsonb, ${occurredAt}::timestamptz, ${before}, ${after})`.execute(trx)
   ).rows[0]!;
   return row;
+}
+
+/**
+ * A transaction whose last statement is its audit append, sent together with its COMMIT in one
+ * message (the simple query protocol runs the two in turn, and skips the COMMIT if the append
+ * fails). The chain's lock is then held from the append to the end of the commit, and no longer
+ * for a round trip to a worker whose event loop, busy with the round's other candidates, answers
+ * late: every other audited write of the round waited for that round trip (issue 20).
+ *
+ * `work` runs on one connection inside BEGIN, and returns the audit row to append. The values go
+ * into the message as literals escaped by node-postgres (`escapeLiteral`, libpq's rules: quotes
+ * doubled, and an E'' literal with doubled backslashes when there is a backslash).
+ */
+export async function auditedTransaction(db: Db, work: (conn: Db) => Promise<AuditEntry>): Promise<void> {
+  await db.connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    try {
+      const args = appendArgs(await work(conn));
+      const lits = args.map((v) => (v === null ? 'null' : escapeLiteral(v)));
+      lits[6] += '::jsonb';
+      lits[7] += '::timestamptz';
+      await sql.raw(`select audit_append(${lits.join(', ')}); commit`).execute(conn);
+    } catch (err) {
+      // After a failed append the transaction is aborted (the COMMIT was skipped); after a failed
+      // COMMIT it is over, and this ROLLBACK only draws a warning.
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 /** The head of a chain as it is now: its last row's seq and hash, and how many rows it has. */
