@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
-import { appendAuditInTransaction } from '../db/audit';
+import { auditedTransaction } from '../db/audit';
 import { buildNip, DEFAULT_RETIREMENT_AGE, firstOfNextMonth, NIP_MAX_SEQUENCE, nipPrefix } from '../domain';
 import { careerWorkflowId, roundChain, type CareerInput } from '../contracts';
 import { type Ctx, lockApplication, type Trx } from './candidate-audit';
@@ -26,7 +26,9 @@ type Appointment = { nip: string; tmt: string; skNumber: string };
 export async function appoint(deps: ActivityDeps, i: AppointInput): Promise<Appointment> {
   const { db, faults } = deps;
   let careerId = '';
-  const out = await db.transaction().execute(async (trx): Promise<Appointment> => {
+  // The audit row goes last, with the COMMIT (auditedTransaction): the round's chain lock is not
+  // held over the mail's round trips.
+  const out = await auditedTransaction(db, async (trx) => {
     await lockApplication(trx, i.registrationNo);
     const existing = await trx
       .selectFrom('appointments')
@@ -35,16 +37,17 @@ export async function appoint(deps: ActivityDeps, i: AppointInput): Promise<Appo
       .executeTakeFirst();
     if (existing?.nip && existing.tmt && existing.sk_number) {
       careerId = existing.career_id ?? (await keepCareerId(trx, i.registrationNo));
-      return { nip: existing.nip, tmt: existing.tmt, skNumber: existing.sk_number };
+      return { value: { nip: existing.nip, tmt: existing.tmt, skNumber: existing.sk_number }, audit: null };
     }
-    const a = await newAppointment(trx, i);
+    const a: Appointment = await newAppointment(trx, i);
     careerId = await keepCareerId(trx, i.registrationNo);
     await trx
       .updateTable('applications')
       .set({ stage: 'appointed', outcome: 'appointed', updated_at: i.at })
       .where('registration_no', '=', i.registrationNo)
       .execute();
-    await appendAuditInTransaction(trx, {
+    await notify.appointed(trx, { registrationNo: i.registrationNo, ...a });
+    const audit = {
       chain: roundChain(i.roundId),
       idempotencyKey: `${i.registrationNo}:appointed`,
       actor: 'system',
@@ -53,9 +56,8 @@ export async function appoint(deps: ActivityDeps, i: AppointInput): Promise<Appo
       reason: null,
       payload: { ...a, formationId: i.formationId },
       occurredAt: i.at,
-    });
-    await notify.appointed(trx, { registrationNo: i.registrationNo, ...a });
-    return a;
+    };
+    return { value: a, audit };
   });
   await faults?.afterWrite?.('appoint');
   await startCareer(deps, i, { ...out, careerId });

@@ -43,7 +43,7 @@ export function auditedWriter({ db, faults }: ActivityDeps): WithAudit {
           .where('registration_no', '=', c.registrationNo)
           .execute();
       }
-      return {
+      const audit = {
         chain: roundChain(c.roundId),
         idempotencyKey: `${c.registrationNo}:${key}`,
         actor,
@@ -53,6 +53,7 @@ export function auditedWriter({ db, faults }: ActivityDeps): WithAudit {
         payload,
         occurredAt: c.at,
       };
+      return { value: undefined, audit };
     });
     await faults?.afterWrite?.(action);
   };

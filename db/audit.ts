@@ -128,19 +128,21 @@ export async function appendAuditInTransaction(
  * for a round trip to a worker whose event loop, busy with the round's other candidates, answers
  * late: every other audited write of the round waited for that round trip (issue 20).
  *
- * `work` runs on one connection inside BEGIN, and returns the audit row to append. The values go
- * into the message as literals escaped by node-postgres (`escapeLiteral`, libpq's rules: quotes
- * doubled, and an E'' literal with doubled backslashes when there is a backslash).
+ * `work` runs on one connection inside BEGIN, and returns its value and the audit row to append
+ * (none: a plain COMMIT). The row's values go into the message as literals escaped by
+ * node-postgres (`escapeLiteral`, libpq's rules: quotes doubled, and an E'' literal with doubled
+ * backslashes when there is a backslash).
  */
-export async function auditedTransaction(db: Db, work: (conn: Db) => Promise<AuditEntry>): Promise<void> {
-  await db.connection().execute(async (conn) => {
+export async function auditedTransaction<T>(
+  db: Db,
+  work: (conn: Db) => Promise<{ value: T; audit: AuditEntry | null }>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
     await sql`begin`.execute(conn);
     try {
-      const args = appendArgs(await work(conn));
-      const lits = args.map((v) => (v === null ? 'null' : escapeLiteral(v)));
-      lits[6] += '::jsonb';
-      lits[7] += '::timestamptz';
-      await sql.raw(`select audit_append(${lits.join(', ')}); commit`).execute(conn);
+      const { value, audit } = await work(conn);
+      await sql.raw(audit ? `${appendStatement(audit)}; commit` : 'commit').execute(conn);
+      return value;
     } catch (err) {
       // After a failed append the transaction is aborted (the COMMIT was skipped); after a failed
       // COMMIT it is over, and this ROLLBACK only draws a warning.
@@ -148,6 +150,14 @@ export async function auditedTransaction(db: Db, work: (conn: Db) => Promise<Aud
       throw err;
     }
   });
+}
+
+/** `select audit_append(…)` with its values as literals. */
+function appendStatement(e: AuditEntry): string {
+  const lits = appendArgs(e).map((v) => (v === null ? 'null' : escapeLiteral(v)));
+  lits[6] += '::jsonb';
+  lits[7] += '::timestamptz';
+  return `select audit_append(${lits.join(', ')})`;
 }
 
 /** The head of a chain as it is now: its last row's seq and hash, and how many rows it has. */

@@ -26,11 +26,11 @@ const written = async (k: string) =>
 const chainRows = (chain: string) =>
   db.selectFrom('audit_log').selectAll().where('chain', '=', chain).orderBy('seq').execute();
 
-/** The work of one transaction: a row in the test table, then the audit row to append. */
-function work(k: string, e: AuditEntry) {
+/** The work of one transaction: a row in the test table, then its key and the audit row to append. */
+function work(k: string, e: AuditEntry | null) {
   return async (conn: typeof db) => {
     await sql`insert into ${sql.table(table)} (k) values (${k})`.execute(conn);
-    return e;
+    return { value: k, audit: e };
   };
 }
 
@@ -64,9 +64,14 @@ describe('auditedTransaction', () => {
   it('a retried append with the same key writes no second row', async () => {
     const chain = `test-atx-retry:${tag}`;
     const e: AuditEntry = { chain, idempotencyKey: 'once', subject: 's', ...awkward, reason: null };
-    await auditedTransaction(db, async () => e);
-    await auditedTransaction(db, async () => e);
+    await auditedTransaction(db, async () => ({ value: 1, audit: e }));
+    await auditedTransaction(db, async () => ({ value: 2, audit: e }));
     expect(await chainRows(chain)).toHaveLength(1);
+  });
+
+  it('with no audit row: the write commits and the value is returned', async () => {
+    expect(await auditedTransaction(db, work(`${tag}-plain`, null))).toBe(`${tag}-plain`);
+    expect(await written(`${tag}-plain`)).toBe(1);
   });
 
   it('when the work fails, nothing is stored and the connection has no transaction left open', async () => {
