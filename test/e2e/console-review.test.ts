@@ -410,6 +410,19 @@ describe('the staff console in a real browser', () => {
     );
     expect(answered).toEqual({ answered_by: second, accepted: true });
 
+    // A task that the process's end cancelled (undoLeftovers, when a lost workflow task had left it
+    // open) says so on its page, and offers no decision form. The status is set here as the end
+    // sets it: that path needs a worker killed inside a workflow task (the fault run covers it).
+    await db.updateTable('tasks').set({ status: 'cancelled' }).where('task_id', '=', appeal.task_id).execute();
+    await rv2.goto(`${base}${href2}`);
+    expect(await textOf(rv2.locator('p.meta').first())).toContain(
+      'status dibatalkan (proses pendaftaran sudah selesai)',
+    );
+    expect(await textOf(rv2.locator('#tugas-dibatalkan'))).toContain('tidak ada keputusan yang perlu diambil');
+    expect(await rv2.locator('form.decision').count()).toBe(0);
+    await expectNoAxeViolations(rv2, 'halaman tugas yang dibatalkan');
+    await screenshot(rv2, 'console-task-cancelled');
+
     // The first reviewer cannot decide the second one's task (server-side check), nor see HR's page.
     const forbidden = await rv.goto(`${base}/portal/konsol/pengguna`);
     expect(forbidden?.status()).toBe(403);
