@@ -131,7 +131,9 @@ export async function appendAuditInTransaction(
  * `work` runs on one connection inside BEGIN, and returns its value and the audit row to append
  * (none: a plain COMMIT). The row's values go into the message as literals escaped by
  * node-postgres (`escapeLiteral`, libpq's rules: quotes doubled, and an E'' literal with doubled
- * backslashes when there is a backslash).
+ * backslashes when there is a backslash), which hold whatever standard_conforming_strings is, in
+ * the UTF-8 client encoding node-postgres sets. Text from users (a reason, a sanggah) is among them;
+ * test/api/audited-transaction.test.ts sends quotes, backslashes and SQL-looking text.
  */
 export async function auditedTransaction<T>(
   db: Db,
