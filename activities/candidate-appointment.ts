@@ -39,7 +39,7 @@ export async function appoint(deps: ActivityDeps, i: AppointInput): Promise<Appo
       careerId = existing.career_id ?? (await keepCareerId(trx, i.registrationNo));
       return { value: { nip: existing.nip, tmt: existing.tmt, skNumber: existing.sk_number }, audit: null };
     }
-    const a: Appointment = await newAppointment(trx, i);
+    const a = await newAppointment(trx, i);
     careerId = await keepCareerId(trx, i.registrationNo);
     await trx
       .updateTable('applications')

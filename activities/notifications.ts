@@ -7,14 +7,14 @@
  */
 import { join } from 'node:path';
 import { Eta } from 'eta';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { ROOT } from '../config';
 import { cancelTopic, enqueueMail, type MailInput } from '../db/mail';
-import type { Database } from '../db/schema';
+import type { Db } from '../db/connection';
 import type { RoundConfig } from '../domain';
 
 /** A connection inside the caller's transaction. */
-type Trx = Kysely<Database>;
+type Trx = Db;
 
 const eta = new Eta({
   views: join(ROOT, 'mail', 'templates'),

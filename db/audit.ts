@@ -157,8 +157,8 @@ export async function auditedTransaction<T>(
 /** `select audit_append(…)` with its values as literals. */
 function appendStatement(e: AuditEntry): string {
   const lits = appendArgs(e).map((v) => (v === null ? 'null' : escapeLiteral(v)));
-  lits[6] += '::jsonb';
-  lits[7] += '::timestamptz';
+  lits[6] += '::jsonb'; // payload
+  lits[7] += '::timestamptz'; // occurredAt
   return `select audit_append(${lits.join(', ')})`;
 }
 
