@@ -4,6 +4,8 @@ import { advancePhaseUpdate, roundStateQuery, roundWorkflowId } from '../../cont
 import { withDefaults } from '../../domain';
 import type { recruitmentRound } from '../../workflows/round';
 import { lightenWorkflowThreads } from '../../worker/workflow-thread';
+import { spawnTs } from '../helpers/processes';
+import { spinSignal, type echo as echoWorkflow, type spinner } from '../helpers/spin-workflow';
 import { sampleRound } from '../fixtures';
 import { startHarness, type Harness } from '../helpers/harness';
 import { uniqueTaskQueue } from '../helpers/temporal';
@@ -56,4 +58,44 @@ describe('lightened workflow threads', () => {
     await expect(handle.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
     await handle.terminate('test done');
   });
+});
+
+// The SDK's deadlock timeout (isolateExecutionTimeout) still works in the lightened thread: code
+// that never yields is stopped and its workflow task fails with the SDK's timeout error. (On
+// Node 20 the worker process then aborts, "async hook stack has become corrupted", with or
+// without the lightened thread: a crash for the supervisor to see and restart, not a worker that
+// keeps taking tasks it never runs; docs/national-sizing.md.) Without the timeout the spinner's
+// task never fails and the poll below times out.
+describe('the deadlock timeout in the lightened thread', () => {
+  it('fails the task of a workflow that does not yield, and the worker process ends', async () => {
+    const spinQueue = uniqueTaskQueue('wf-spin');
+    const worker = spawnTs('test/helpers/spin-worker.ts', { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: spinQueue });
+    try {
+      await worker.waitFor('spin worker running', 60_000);
+      const echo = (x: number) =>
+        h.env.client.workflow.execute<typeof echoWorkflow>('echo', {
+          taskQueue: spinQueue,
+          workflowId: `echo-${x}-${Date.now()}`,
+          args: [x],
+        });
+      await expect(echo(1)).resolves.toBe(2);
+      const spinning = await h.env.client.workflow.start<typeof spinner>('spinner', {
+        taskQueue: spinQueue,
+        workflowId: `spin-${Date.now()}`,
+      });
+      await spinning.signal(spinSignal);
+      const failure = async () => {
+        const events = (await spinning.fetchHistory()).events ?? [];
+        return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure;
+      };
+      await expect.poll(failure, { timeout: 30_000, interval: 250 }).toBeDefined();
+      expect((await failure())!.message).toMatch(/Script execution timed out after 1000ms/);
+      await spinning.terminate('test done');
+      // What an operator sees: the process ends (non-zero), it does not hang.
+      await expect.poll(() => worker.child.exitCode ?? worker.child.signalCode, { timeout: 30_000 }).not.toBeNull();
+      expect(worker.child.exitCode).not.toBe(0);
+    } finally {
+      await worker.kill();
+    }
+  }, 120_000);
 });
