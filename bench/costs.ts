@@ -143,10 +143,23 @@ export function perCandidate(a: CostSnapshot, b: CostSnapshot, n: number) {
 
 export type CandidateCosts = ReturnType<typeof perCandidate>;
 
-/** Snapshots at phase boundaries: each phase's cost per candidate, and the whole run's. */
+/** Adds two costs per candidate, field by field (`a` may be absent). */
+function addCosts(a: CandidateCosts | undefined, b: CandidateCosts): CandidateCosts {
+  if (!a) return b;
+  const out = { ...b };
+  for (const k of Object.keys(b) as (keyof CandidateCosts)[]) out[k] = Math.round((a[k] + b[k]) * 100) / 100;
+  return out;
+}
+
+/**
+ * Snapshots at phase boundaries: each phase's cost per candidate, and the whole run's. A pause
+ * (`pause`, until the next `mark`) leaves out what the machine does meanwhile: bench:e2e drives
+ * the skeleton's phase there, on the same Temporal server and PostgreSQL. A phase marked twice
+ * adds up.
+ */
 export class PhaseMeter {
-  private first: CostSnapshot | undefined;
-  private last: { name: string; at: CostSnapshot } | undefined;
+  private open: { name: string; at: CostSnapshot } | undefined;
+  private whole: CandidateCosts | undefined;
   readonly phases: Record<string, CandidateCosts> = {};
   constructor(
     private readonly m: Metered,
@@ -156,14 +169,27 @@ export class PhaseMeter {
   /** The phase `name` starts now (and the one before it ends). */
   async mark(name: string): Promise<void> {
     const at = await snapshot(this.m);
-    this.first ??= at;
-    if (this.last) this.phases[this.last.name] = perCandidate(this.last.at, at, this.n);
-    this.last = { name, at };
+    this.close(at);
+    this.open = { name, at };
   }
 
-  /** Ends the last phase; the whole run per candidate. */
+  /** The open phase ends; nothing is counted until the next `mark`. */
+  async pause(): Promise<void> {
+    if (!this.open) return;
+    this.close(await snapshot(this.m));
+    this.open = undefined;
+  }
+
+  private close(at: CostSnapshot): void {
+    if (!this.open) return;
+    const d = perCandidate(this.open.at, at, this.n);
+    this.phases[this.open.name] = addCosts(this.phases[this.open.name], d);
+    this.whole = addCosts(this.whole, d);
+  }
+
+  /** Ends the last phase; the whole run per candidate (the phases' sum, pauses left out). */
   async end(): Promise<CandidateCosts> {
-    await this.mark('(end)');
-    return perCandidate(this.first!, this.last!.at, this.n);
+    await this.pause();
+    return this.whole!;
   }
 }

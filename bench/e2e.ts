@@ -17,6 +17,12 @@
  * The round is a simulation whose phases are advanced once their work is done (issue 20): no
  * stage races a timer, whatever the machine's speed.
  *
+ * The two run phase by phase in turn (real registration, skeleton registration, real
+ * verification, …), both workers up throughout, so that the machine's drift during a run (the
+ * skeleton alone ran 9.26 and 11.56 candidates/s in two runs of 2,000 made back to back) falls on
+ * both alike. Each real phase ends once the round's fan-outs are sent; the real path's costs are
+ * metered over its own phases only.
+ *
  * The skeleton gets the round's messages the real candidates got (read from a real history: the
  * advances' schedule changes, the announcements), one after the other, at the same places, and
  * both drivers wait for the registration to be taken before uploading (as the portal shows it),
@@ -32,6 +38,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { ROOT } from '../config';
 import { generateKey } from '../config/codec';
@@ -48,7 +55,13 @@ import { layoutSchedule } from '../demo/driver';
 import { sampleDrh, wib } from '../demo/synthetic';
 import { withDefaults } from '../domain';
 import { bundleWorkflows, quietBundlerLogger } from '../worker/worker';
-import { candidateStatusQuery, candidateWorkflowId, type RoundPhase } from '../contracts';
+import {
+  candidateStatusQuery,
+  candidateWorkflowId,
+  roundStateQuery,
+  roundWorkflowId,
+  type RoundPhase,
+} from '../contracts';
 import { skRoundMessages } from './skeleton-workflow';
 import { type CandidateCosts, freePort, historyBytes, PhaseMeter, serverPid } from './costs';
 import { arg, benchDb, benchTemporal, killWorkers, quick, report, round3, startWorker, stopWorker } from './lib';
@@ -381,38 +394,62 @@ async function drhAll(run: RealRun): Promise<void> {
   await until('careers opened', async () => (await count(run.db, 'careers')) >= N);
 }
 
-/** The real round driven phase by phase, each advanced once its work is done. */
-async function drivePhases(run: RealRun, real: Phases): Promise<void> {
-  const { db, roundId } = run;
-  for (const from of ['draft', 'consultation', 'criteria_adoption'] as const) await advance(run, from);
-  await sleep(1_200); // the registration service reads the phase through a 1 s cache
-  await run.meter.mark('registration');
-  await timed('registration', () => registerAll(run), real);
-  await advance(run, 'registration');
-  await until(
-    'tasks assigned',
-    async () =>
-      Number(
-        (
-          await db
-            .selectFrom('tasks')
-            .select((eb) => eb.fn.countAll<string>().as('n'))
-            .where('round_id', '=', roundId)
-            .executeTakeFirstOrThrow()
-        ).n,
-      ) >= N,
+/**
+ * What runs after a phase's timed work, before the next one: the fan-outs the advances started
+ * are sent (every round job finished), so none of them runs on into the skeleton's phase that
+ * follows (the skeleton's driver likewise sends its round messages outside its timed phases).
+ */
+async function roundJobsSent(run: RealRun): Promise<void> {
+  const handle = run.env.client.workflow.getHandle(roundWorkflowId(run.roundId));
+  await until('round jobs sent', async () =>
+    (await handle.query(roundStateQuery)).jobs.every((j) => j.finishedAt !== null),
   );
-  await run.meter.mark('verification');
-  await timed('verification', () => verifyAll(run), real);
-  await advance(run, 'administrative_check');
-  await advance(run, 'announcement');
-  await run.meter.mark('SKD fan-out and SKB cut');
-  await timed('SKD fan-out and SKB cut', () => skdAndSkbCut(run), real);
-  await advance(run, 'skd');
-  await run.meter.mark('SKB fan-out and final ranking');
-  await timed('SKB fan-out and final ranking', () => skbAndFinal(run), real);
-  await run.meter.mark('DRH, NIP and career start');
-  await timed('DRH, NIP and career start', () => drhAll(run), real);
+}
+
+/** A drive's phases, one step each: its timed work and what the round does before the next. */
+type Step = () => Promise<void>;
+
+/** The real round driven phase by phase, each advanced once its work is done. */
+function realSteps(run: RealRun, real: Phases): Step[] {
+  const { db, roundId } = run;
+  const phase = async (name: string, f: () => Promise<void>): Promise<void> => {
+    await run.meter.mark(name);
+    await timed(name, f, real);
+  };
+  const tasks = async (): Promise<number> =>
+    Number(
+      (
+        await db
+          .selectFrom('tasks')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('round_id', '=', roundId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return [
+    async () => {
+      for (const from of ['draft', 'consultation', 'criteria_adoption'] as const) await advance(run, from);
+      await sleep(1_200); // the registration service reads the phase through a 1 s cache
+      await phase('registration', () => registerAll(run));
+      await advance(run, 'registration');
+      await until('tasks assigned', async () => (await tasks()) >= N);
+    },
+    async () => {
+      await phase('verification', () => verifyAll(run));
+      await advance(run, 'administrative_check');
+      await advance(run, 'announcement');
+    },
+    async () => {
+      await phase('SKD fan-out and SKB cut', () => skdAndSkbCut(run));
+      await advance(run, 'skd');
+    },
+    () => phase('SKB fan-out and final ranking', () => skbAndFinal(run)),
+    () => phase('DRH, NIP and career start', () => drhAll(run)),
+  ].map((step) => async () => {
+    await step();
+    await roundJobsSent(run);
+    await run.meter.pause(); // the skeleton's phase comes next, on the same server
+  });
 }
 
 interface RealResult {
@@ -426,14 +463,14 @@ interface RealResult {
   tasks: { timedOut: number; failed: number };
 }
 
-/** The real path: the worker in its own process, the round and its N candidates, then the histories sampled. */
-async function runReal(
+/** The real path's worker (in its own process), round and meter. */
+async function startReal(
   db: Db,
   env: Env,
   common: Record<string, string>,
   bundle: string,
   metricsPort: number,
-): Promise<RealResult> {
+): Promise<{ run: RealRun; worker: ChildProcess; rss: { stop: () => number }; real: Phases }> {
   const taskQueue = 'bench-e2e';
   const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
   const worker = await startWorker('worker/main.ts', {
@@ -445,17 +482,21 @@ async function runReal(
   const { roundId, reviewers } = await createBenchRound(deps, db);
   const server = serverPid(Number(String(env.connection.options.address).split(':').pop()));
   const meter = new PhaseMeter({ db, workerPid: worker.pid!, serverPid: server, metricsPort }, N);
-  const real: Phases = {};
   const nos: string[] = new Array<string>(N);
   const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map(), meter };
-  await drivePhases(run, real);
+  return { run, worker, rss, real: {} };
+}
+
+/** After the drive: the real path's costs, its sampled histories' events, its worker stopped. */
+async function finishReal(r: Awaited<ReturnType<typeof startReal>>): Promise<RealResult> {
+  const { run, worker, rss, real } = r;
+  const { env, nos, meter } = run;
   const whole = await meter.end();
   const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
   const lengths = await pool(sample, 8, async (no) =>
     Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
   );
   const realEvents = lengths.reduce((s, x) => s + x, 0) / lengths.length;
-  // The round's messages a real candidate received: the skeleton gets the same, in the same places.
   const realRoundMessages = await roundMessagesOf(env.client, candidateWorkflowId(nos[0]!));
   if (process.argv.includes('--dump-history')) {
     const longest = sample[lengths.indexOf(Math.max(...lengths))]!;
@@ -467,6 +508,7 @@ async function runReal(
   const historyBytesPer = await historyBytes(env.client, sample.slice(0, 30).map(candidateWorkflowId));
   const costs = { ...whole, historyBytes: Math.round(historyBytesPer) };
   const tasks = await taskCensus(env.client, sample.map(candidateWorkflowId));
+  const roundId = run.roundId;
   return { roundId, real, realEvents, realRoundMessages, realRss, costs, phaseCosts: meter.phases, tasks };
 }
 
@@ -526,82 +568,96 @@ async function skeletonRegistration(sk: SkeletonDriver, db: Db, skQueue: string,
   });
 }
 
-/** The skeletons driven phase by phase, the round's messages at the places the real candidate got them. */
-async function driveSkeleton(
+/**
+ * The skeletons driven phase by phase, the round's messages at the places the real candidate got
+ * them: `messages` reads them from a real candidate's history, whose phase ran just before.
+ */
+function skeletonSteps(
   sk: SkeletonDriver,
   db: Db,
   skQueue: string,
-  messages: RoundMessages,
+  messages: () => Promise<RoundMessages>,
   skeleton: Phases,
-): Promise<void> {
-  // Registration closes as the real round's did: by an advance (a schedule change to now), or at its instant.
-  await sql`create table bench_skeleton_documents (sha256 text primary key, content bytea not null)`.execute(db);
-  const advanced = messages.registration.includes('scheduleChanged');
-  const closesAtMs = Date.now() + (advanced ? 86_400_000 : Math.max(30_000, N * 30));
-  await timed('registration', () => skeletonRegistration(sk, db, skQueue, closesAtMs), skeleton);
-  await sk.roundSays(messages.registration);
-  if (!advanced) await sleep(Math.max(0, closesAtMs - Date.now()));
-  await sk.done('assignTask');
-  await timed(
-    'verification',
-    async () =>
-      void (await pool(
-        sk.ids,
-        CONC,
-        async (id) => void (await sk.h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] })),
-      )),
-    skeleton,
-  );
-  await sk.roundSays(messages.beforeSkd);
-  await timed(
-    'SKD fan-out and SKB cut',
-    async () => {
-      await sk.signalAll('skdResult');
-      await sk.done('recordSkd');
-      await sk.signalAll('skbSelection');
-      await sk.done('recordSkbSelection');
-    },
-    skeleton,
-  );
-  await timed(
-    'SKB fan-out and final ranking',
-    async () => {
-      await sk.signalAll('skbScore');
-      await sk.done('recordSkbScore');
-      await sk.signalAll('finalResult');
-      await sk.done('recordFinal');
-      await sk.roundSays(messages.afterFinal);
-    },
-    skeleton,
-  );
-  await timed(
-    'DRH, NIP and career start',
-    async () => {
-      await pool(sk.ids, CONC, async (id) => {
-        for (;;) {
-          try {
-            await sk.h(id).executeUpdate('submitDrh', { args: [{ drh: { alamat: 'Medan' } }] });
-            break;
-          } catch {
-            await sleep(100);
+): Step[] {
+  const registration: Step = async () => {
+    // Registration closes as the real round's did: by an advance (a schedule change to now), or at its instant.
+    await sql`create table bench_skeleton_documents (sha256 text primary key, content bytea not null)`.execute(db);
+    const said = (await messages()).registration;
+    const advanced = said.includes('scheduleChanged');
+    const closesAtMs = Date.now() + (advanced ? 86_400_000 : Math.max(30_000, N * 30));
+    await timed('registration', () => skeletonRegistration(sk, db, skQueue, closesAtMs), skeleton);
+    await sk.roundSays(said);
+    if (!advanced) await sleep(Math.max(0, closesAtMs - Date.now()));
+    await sk.done('assignTask');
+  };
+  const verification: Step = async () => {
+    const verify = async (id: string) =>
+      void (await sk.h(id).executeUpdate('verifyDocuments', { args: [{ decisions: [] }] }));
+    await timed('verification', async () => void (await pool(sk.ids, CONC, verify)), skeleton);
+    await sk.roundSays((await messages()).beforeSkd);
+  };
+  const skd: Step = () =>
+    timed(
+      'SKD fan-out and SKB cut',
+      async () => {
+        await sk.signalAll('skdResult');
+        await sk.done('recordSkd');
+        await sk.signalAll('skbSelection');
+        await sk.done('recordSkbSelection');
+      },
+      skeleton,
+    );
+  const skb: Step = async () => {
+    const afterFinal = (await messages()).afterFinal;
+    await timed(
+      'SKB fan-out and final ranking',
+      async () => {
+        await sk.signalAll('skbScore');
+        await sk.done('recordSkbScore');
+        await sk.signalAll('finalResult');
+        await sk.done('recordFinal');
+        await sk.roundSays(afterFinal);
+      },
+      skeleton,
+    );
+  };
+  const drh: Step = () =>
+    timed(
+      'DRH, NIP and career start',
+      async () => {
+        await pool(sk.ids, CONC, async (id) => {
+          for (;;) {
+            try {
+              await sk.h(id).executeUpdate('submitDrh', { args: [{ drh: { alamat: 'Medan' } }] });
+              break;
+            } catch {
+              await sleep(100);
+            }
           }
-        }
-        await sk.h(id).result();
-      });
-      await sk.done('openCareer');
-    },
-    skeleton,
-  );
+          await sk.h(id).result();
+        });
+        await sk.done('openCareer');
+      },
+      skeleton,
+    );
+  return [registration, verification, skd, skb, drh];
 }
 
-/** The skeleton, same server, same driving: its worker in its own process, its histories sampled. */
-async function runSkeleton(
-  db: Db,
+interface SkeletonRun {
+  sk: SkeletonDriver;
+  worker: ChildProcess;
+  skRss: { stop: () => number };
+  skeleton: Phases;
+  skQueue: string;
+}
+
+/** The skeleton's worker (in its own process) on the same server, and its driver. */
+async function startSkeleton(
   env: Env,
   common: Record<string, string>,
   skeletonBundle: string,
-  r: RealResult,
-): Promise<SkeletonResult> {
+  roundId: string,
+): Promise<SkeletonRun> {
   const skQueue = 'bench-e2e-skeleton';
   const worker = await startWorker('bench/skeleton-worker.ts', {
     ...common,
@@ -610,15 +666,18 @@ async function runSkeleton(
   });
   const sk = new SkeletonDriver(
     env,
-    Array.from({ length: N }, (_, i) => `skeleton/${r.roundId}-${i}`),
+    Array.from({ length: N }, (_, i) => `skeleton/${roundId}-${i}`),
   );
   worker.stdout!.on('data', (d: Buffer) => {
     for (const line of d.toString().split('\n'))
       if (line.startsWith('COUNTS ')) sk.counts = JSON.parse(line.slice(7)) as Record<string, number>;
   });
-  const skRss = rssSampler(worker.pid!);
-  const skeleton: Phases = {};
-  await driveSkeleton(sk, db, skQueue, r.realRoundMessages, skeleton);
+  return { sk, worker, skRss: rssSampler(worker.pid!), skeleton: {}, skQueue };
+}
+
+/** After the drive: the skeleton's sampled histories' events, its worker stopped. */
+async function finishSkeleton(env: Env, s: SkeletonRun): Promise<SkeletonResult> {
+  const { sk, worker, skRss, skeleton } = s;
   const sample = sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
   const skLengths = await pool(sample, 8, async (id) => Number((await sk.h(id).describe()).historyLength));
   const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
@@ -690,8 +749,20 @@ async function main(): Promise<void> {
       SMTP_URL: 'none',
       ...workerCache(),
     };
-    const real = await runReal(db, env, common, bundle, metricsPort);
-    const skeleton = await runSkeleton(db, env, common, skeletonBundle, real);
+    // Both workers run throughout; each phase is driven on the real path and then on the
+    // skeleton, so that a machine whose speed drifts during the run (it does, by a quarter between
+    // runs minutes apart) slows both alike.
+    const realRun = await startReal(db, env, common, bundle, metricsPort);
+    const skRun = await startSkeleton(env, common, skeletonBundle, realRun.run.roundId);
+    const messages = () => roundMessagesOf(env.client, candidateWorkflowId(realRun.run.nos[0]!));
+    const realPart = realSteps(realRun.run, realRun.real);
+    const skPart = skeletonSteps(skRun.sk, db, skRun.skQueue, messages, skRun.skeleton);
+    for (const [i, step] of realPart.entries()) {
+      await step();
+      await skPart[i]!();
+    }
+    const real = await finishReal(realRun);
+    const skeleton = await finishSkeleton(env, skRun);
     reportE2e(real, skeleton);
   } finally {
     killWorkers();
