@@ -497,6 +497,7 @@ async function finishReal(r: Awaited<ReturnType<typeof startReal>>): Promise<Rea
     Number((await env.client.workflow.getHandle(candidateWorkflowId(no)).describe()).historyLength),
   );
   const realEvents = lengths.reduce((s, x) => s + x, 0) / lengths.length;
+  // The round's messages a real candidate received (the skeleton got the same, read as it went).
   const realRoundMessages = await roundMessagesOf(env.client, candidateWorkflowId(nos[0]!));
   if (process.argv.includes('--dump-history')) {
     const longest = sample[lengths.indexOf(Math.max(...lengths))]!;
@@ -508,8 +509,7 @@ async function finishReal(r: Awaited<ReturnType<typeof startReal>>): Promise<Rea
   const historyBytesPer = await historyBytes(env.client, sample.slice(0, 30).map(candidateWorkflowId));
   const costs = { ...whole, historyBytes: Math.round(historyBytesPer) };
   const tasks = await taskCensus(env.client, sample.map(candidateWorkflowId));
-  const roundId = run.roundId;
-  return { roundId, real, realEvents, realRoundMessages, realRss, costs, phaseCosts: meter.phases, tasks };
+  return { roundId: run.roundId, real, realEvents, realRoundMessages, realRss, costs, phaseCosts: meter.phases, tasks };
 }
 
 /** The skeletons' driving: their handles, the round's signals to all, and waiting on the worker's counts. */

@@ -1,7 +1,8 @@
 /**
  * A worker process for the deadlock timeout test (test/workflows/workflow-thread.test.ts): the
  * workflow thread as the worker process starts it (worker/workflow-thread.ts), the test-only
- * workflows of spin-workflow.ts, the project's payload codec, a 1 s isolate execution timeout. TEMPORAL_ADDRESS, TASK_QUEUE.
+ * workflows of spin-workflow.ts, the project's payload codec, a 1 s isolate execution timeout.
+ * Environment: TEMPORAL_ADDRESS, TASK_QUEUE.
  */
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';

@@ -61,13 +61,14 @@ describe('lightened workflow threads', () => {
 });
 
 // The SDK's deadlock timeout (isolateExecutionTimeout) still works in the lightened thread: code
-// that never yields is stopped and its workflow task fails with the SDK's timeout error. (On
-// Node 20 the worker process then aborts, "async hook stack has become corrupted", with or
-// without the lightened thread: a crash for the supervisor to see and restart, not a worker that
-// keeps taking tasks it never runs; docs/national-sizing.md.) Without the timeout the spinner's
-// task never fails and the poll below times out.
+// that never yields is stopped, and on Node 20 the worker process then aborts ("async hook stack
+// has become corrupted", with or without the lightened thread): a crash for the supervisor to see
+// and restart, not a worker that keeps taking tasks it never runs (docs/national-sizing.md). The
+// task's failure, with the SDK's timeout error, reaches the history only when it is sent before
+// the abort (on a busy machine the abort often wins and the task times out instead). Without the
+// timeout the process keeps running and the poll for its end times out.
 describe('the deadlock timeout in the lightened thread', () => {
-  it('fails the task of a workflow that does not yield, and the worker process ends', async () => {
+  it('stops a workflow that does not yield: the worker process ends, it does not hang', async () => {
     const spinQueue = uniqueTaskQueue('wf-spin');
     const worker = spawnTs('test/helpers/spin-worker.ts', { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: spinQueue });
     try {
@@ -84,16 +85,16 @@ describe('the deadlock timeout in the lightened thread', () => {
         workflowId: `spin-${Date.now()}`,
       });
       await spinning.signal(spinSignal);
-      const failure = async () => {
-        const events = (await spinning.fetchHistory()).events ?? [];
-        return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure;
-      };
-      await expect.poll(failure, { timeout: 30_000, interval: 250 }).toBeDefined();
-      expect((await failure())!.message).toMatch(/Script execution timed out after 1000ms/);
-      await spinning.terminate('test done');
       // What an operator sees: the process ends (non-zero), it does not hang.
-      await expect.poll(() => worker.child.exitCode ?? worker.child.signalCode, { timeout: 30_000 }).not.toBeNull();
+      await expect.poll(() => worker.child.exitCode ?? worker.child.signalCode, { timeout: 60_000 }).not.toBeNull();
       expect(worker.child.exitCode).not.toBe(0);
+      const events = (await spinning.fetchHistory()).events ?? [];
+      const failed = events.filter((e) => e.workflowTaskFailedEventAttributes);
+      for (const e of failed)
+        expect(e.workflowTaskFailedEventAttributes?.failure?.message).toMatch(
+          /Script execution timed out after 1000ms/,
+        );
+      await spinning.terminate('test done');
     } finally {
       await worker.kill();
     }
