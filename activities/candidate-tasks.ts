@@ -59,50 +59,32 @@ async function assignedAlready(trx: Trx, i: AssignInput): Promise<Assigned | und
 /** A new task for the reviewer picked now; an earlier attempt's open task is escalated. */
 async function openTask(trx: Trx, i: AssignInput): Promise<{ value: Assigned; audit: AuditEntry }> {
   const taskId = taskIdOf(i);
-  // What does not depend on the others' assignments is read and written before the lock below
-  // (the application's row is ours already), so that the lock is held for as few round trips
-  // as possible: every assignment in the system waits for it.
-  const who = await candidatesFor(trx, i);
+  // What does not depend on the others' assignments is read and written before the lock, so that
+  // the lock is held for as few round trips as possible: every assignment in the system waits for it.
+  const { pool, decider } = await candidatesFor(trx, i);
   await trx
     .updateTable('applications')
     .set({ stage: i.kind === 'verification' ? 'verification' : 'sanggah', updated_at: i.at })
     .where('registration_no', '=', i.registrationNo)
     .execute();
-  // One assignment at a time (a transaction-scoped advisory lock): simultaneous assignments
-  // would otherwise all count the same loads and pick the same reviewer. Released at commit,
-  // so the next one counts this task. Lock order: application row, assignment lock, the round's
-  // audit chain (the append, sent with the COMMIT), reviewer loads (at commit). Taking the chain
-  // first instead was measured slower at 3,000 candidates (516 s against 471 s for the real path).
-  await sql`select pg_advisory_xact_lock(${ASSIGN_LOCK})`.execute(trx);
-  const { reviewer, note } = await pickReviewer(trx, i, who);
-  if (!reviewer)
+  // One assignment at a time: simultaneous assignments would otherwise all count the same loads
+  // and pick the same reviewer. assign_reviewer_task (migration 0024) takes the lock, picks the
+  // least-loaded reviewer by the pool's rules, escalates the attempt before and inserts the task
+  // in one round trip; the lock is released at the commit, so the next one counts this task.
+  // Lock order: application row, assignment lock, the round's audit chain (the append, sent with
+  // the COMMIT), reviewer loads (at commit).
+  const { rows } = await sql<{ reviewer: string; note: string | null }>`
+    select reviewer, note from assign_reviewer_task(
+      ${ASSIGN_LOCK}, ${taskId}, ${i.registrationNo}, ${i.roundId}, ${i.kind}, ${i.stage}, ${i.dueAt}, ${i.at},
+      ${pool}::text[], ${i.exclude}::text[], ${decider ?? null}, ${i.attempt > 1 ? taskIdOf(i, i.attempt - 1) : null},
+      ${SAME_REVIEWER_NOTE})`.execute(trx);
+  const picked = rows[0];
+  if (!picked)
     throw ApplicationFailure.retryable(
       'no reviewer account exists yet; create one with npm run user:create -- --role reviewer',
       'NO_REVIEWER',
     );
-  if (i.attempt > 1) {
-    await trx
-      .updateTable('tasks')
-      .set({ status: 'escalated', closed_at: i.at })
-      .where('task_id', '=', taskIdOf(i, i.attempt - 1))
-      .where('status', '=', 'open')
-      .execute();
-  }
-  await trx
-    .insertInto('tasks')
-    .values({
-      task_id: taskId,
-      registration_no: i.registrationNo,
-      round_id: i.roundId,
-      kind: i.kind,
-      stage: i.stage,
-      reviewer,
-      status: 'open',
-      due_at: i.dueAt,
-      created_at: i.at,
-      note,
-    })
-    .execute();
+  const { reviewer, note } = picked;
   const audit = {
     chain: roundChain(i.roundId),
     idempotencyKey: `${i.registrationNo}:task:${taskId}`,
@@ -116,7 +98,7 @@ async function openTask(trx: Trx, i: AssignInput): Promise<{ value: Assigned; au
   return { value: { taskId, reviewer }, audit };
 }
 
-/** The round's reviewer pool and, for a sanggah, who decided the verification it contests. */
+/** The round's reviewer pool (empty: every reviewer) and, for a sanggah, who decided the verification it contests. */
 type Who = { pool: string[]; decider: string | undefined };
 async function candidatesFor(trx: Trx, i: AssignInput): Promise<Who> {
   const pool = (
@@ -134,51 +116,6 @@ async function candidatesFor(trx: Trx, i: AssignInput): Promise<Who> {
         )?.reviewer
       : undefined;
   return { pool, decider };
-}
-
-/**
- * The least-loaded reviewer of the round's pool who has not had this task yet (all of them →
- * anyone but the last); a sanggah never goes to the reviewer who decided (a second pair of eyes)
- * while the pool has another — else to them, with SAME_REVIEWER_NOTE. '' when there is nobody.
- */
-async function pickReviewer(
-  trx: Trx,
-  i: AssignInput,
-  { pool, decider }: Who,
-): Promise<{ reviewer: string; note: string | null }> {
-  const pick = (exclude: string[]): Promise<string | undefined> => leastLoaded(trx, pool, exclude);
-  const withDecider = (xs: string[]): string[] => (decider ? [...new Set([...xs, decider])] : xs);
-  const reviewer =
-    (await pick(withDecider(i.exclude))) ??
-    (await pick(withDecider(i.exclude.slice(-1)))) ??
-    (await pick(withDecider([]))) ??
-    (await pick(i.exclude.slice(-1))) ??
-    (await pick([])) ??
-    '';
-  return { reviewer, note: decider && reviewer === decider ? SAME_REVIEWER_NOTE : null };
-}
-
-/**
- * The least-loaded active reviewer of the pool (every reviewer when the round names no pool),
- * not in `exclude`: fewest open tasks, then fewest tasks ever assigned (so reviewers who decide
- * quickly still take turns), then the username (deterministic). The counts are the ones the
- * database keeps beside the tasks (reviewer_loads, migration 0020): reading them costs the same
- * for the first task of a round as for the ten-thousandth.
- */
-export async function leastLoaded(trx: Trx, pool: string[], exclude: string[]): Promise<string | undefined> {
-  let q = trx
-    .selectFrom('users')
-    .leftJoin('reviewer_loads', 'reviewer_loads.username', 'users.username')
-    .select(['users.username'])
-    .where('users.role', '=', 'reviewer')
-    .where('users.disabled', '=', false)
-    .orderBy(sql`coalesce(reviewer_loads.open_tasks, 0)`, 'asc')
-    .orderBy(sql`coalesce(reviewer_loads.assigned_tasks, 0)`, 'asc')
-    .orderBy('users.username', 'asc')
-    .limit(1);
-  if (exclude.length) q = q.where('users.username', 'not in', exclude);
-  if (pool.length) q = q.where('users.username', 'in', pool);
-  return (await q.executeTakeFirst())?.username;
 }
 
 /** Whether the decision a task asks for is already recorded (a verification, an answered sanggah). */

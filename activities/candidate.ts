@@ -13,7 +13,7 @@ import { assignTask } from './candidate-tasks';
 import type { ActivityDeps } from './deps';
 
 export { newCareerId, UNASSIGNED } from './candidate-appointment';
-export { leastLoaded, SAME_REVIEWER_NOTE } from './candidate-tasks';
+export { SAME_REVIEWER_NOTE } from './candidate-tasks';
 
 /**
  * Candidate activities: each writes one stage outcome and its audit row in one transaction,

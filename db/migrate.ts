@@ -22,6 +22,7 @@ import * as m0020 from './migrations/0020_reviewer_loads';
 import * as m0021 from './migrations/0021_audit_chain_head';
 import * as m0022 from './migrations/0022_audit_append';
 import * as m0023 from './migrations/0023_task_cancelled';
+import * as m0024 from './migrations/0024_assign_reviewer_task';
 
 /** Migrations in order; a static list so it works the same from source and from dist. */
 const migrations: Record<string, Migration> = {
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0021_audit_chain_head': m0021,
   '0022_audit_append': m0022,
   '0023_task_cancelled': m0023,
+  '0024_assign_reviewer_task': m0024,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
