@@ -29,11 +29,12 @@ async function collect(items: typeof golden, stopAfter = Infinity): Promise<Repl
 }
 
 describe('replay on worker threads', () => {
-  it('the bundle evaluates domain/ and contracts/ once per V8 context (preloadModules), not once per workflow', () => {
+  it('the bundle evaluates domain/, contracts/ and workflows/ once per V8 context (preloadModules), not once per workflow', () => {
     const code = readFileSync(inject('bundlePath'), 'utf8');
     const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(code)?.[1] ?? '';
     expect(preload).toContain('"./domain/index.ts"');
     expect(preload).toContain('"./contracts/index.ts"');
+    expect(preload).toContain('"./workflows/index.ts"');
   });
 
   it('replays every golden history clean, and reports a history replayed as another type', async () => {
