@@ -103,6 +103,8 @@ export interface CostSnapshot {
   workerCpuMs: number;
   serverCpuMs: number;
   driverCpuMs: number;
+  /** Every postgres process's CPU (the machine's PostgreSQL serves only the bench while it runs). */
+  postgresCpuMs: number;
   persistence: { writes: number; reads: number };
   pg: { bytes: number; rows: number };
 }
@@ -122,6 +124,7 @@ export async function snapshot(m: Metered): Promise<CostSnapshot> {
     workerCpuMs: cpuMsOf(m.workerPid),
     serverCpuMs: serverPidNo ? cpuMsOf(serverPidNo) : 0,
     driverCpuMs: (u.user + u.system) / 1000,
+    postgresCpuMs: postgresCpuMs(),
     persistence: await persistenceRequests(metricsPort),
     pg: await pgSize(db),
   };
@@ -134,6 +137,7 @@ export function perCandidate(a: CostSnapshot, b: CostSnapshot, n: number) {
     workerCpuMs: per(b.workerCpuMs - a.workerCpuMs),
     temporalServerCpuMs: per(b.serverCpuMs - a.serverCpuMs),
     servicesCpuMs: per(b.driverCpuMs - a.driverCpuMs),
+    postgresCpuMs: per(b.postgresCpuMs - a.postgresCpuMs),
     temporalPersistenceWrites: per(b.persistence.writes - a.persistence.writes),
     temporalPersistenceReads: per(b.persistence.reads - a.persistence.reads),
     postgresBytes: per(b.pg.bytes - a.pg.bytes),

@@ -63,11 +63,29 @@ import {
   type RoundPhase,
 } from '../contracts';
 import { skRoundMessages } from './skeleton-workflow';
-import { type CandidateCosts, freePort, historyBytes, PhaseMeter, serverPid } from './costs';
+import {
+  type CandidateCosts,
+  freePort,
+  historyBytes,
+  type Metered,
+  perCandidate,
+  PhaseMeter,
+  serverPid,
+  snapshot,
+} from './costs';
 import { arg, benchDb, benchTemporal, killWorkers, quick, report, round3, startWorker, stopWorker } from './lib';
 
 const N = arg('candidates', quick ? 300 : 10_000);
 const CONC = arg('concurrency', 16);
+/**
+ * `--through skd`: the real path alone, from registration through the SKD fan-out and SKB cut,
+ * registration in chunks of `--chunk` (10,000): the check of the sizing model's slope at the
+ * largest round this machine holds (docs/national-sizing.md). No skeleton: it reports how the
+ * rate and what a candidate costs change as the round fills, first chunk against the last.
+ */
+const THROUGH = process.argv.includes('--through') ? process.argv[process.argv.indexOf('--through') + 1] : undefined;
+if (THROUGH !== undefined && THROUGH !== 'skd') throw new Error(`--through takes skd, not ${THROUGH}`);
+const CHUNK = arg('chunk', 10_000);
 const FORMATIONS = 4;
 /** One line per event (type and what it names), to stderr: where a history's events come from. */
 async function dumpHistory(client: Client, workflowId: string): Promise<void> {
@@ -161,7 +179,11 @@ function workerCache(): Record<string, string> {
   };
 }
 
-async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30 * 60_000): Promise<void> {
+async function until(
+  what: string,
+  f: () => Promise<boolean>,
+  timeoutMs = Math.max(30 * 60_000, N * 200),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await f())) {
     if (Date.now() > deadline) throw new Error(`${what}: not done in ${timeoutMs / 1000} s`);
@@ -194,6 +216,16 @@ interface RealRun {
   nos: string[];
   births: Map<string, { i: number; birth: string }>;
   meter: PhaseMeter;
+  metered: Metered;
+  /** `--through skd`: each chunk of registrations, its time and its cost per candidate. */
+  chunks: RegistrationChunk[];
+}
+
+interface RegistrationChunk {
+  candidates: string;
+  s: number;
+  perS: number;
+  perCandidate: CandidateCosts;
 }
 
 /** Both workflows' bundles, written to `work` for the worker processes. */
@@ -286,11 +318,11 @@ async function count(
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
-/** N registrations, each seen taken (as on the portal) before its document is stored and submitted. */
-async function registerAll(run: RealRun): Promise<void> {
+/** Registrations `from` to `to` (all N), each seen taken (as on the portal) before its document is stored and submitted. */
+async function registerAll(run: RealRun, from = 0, to = N): Promise<void> {
   const { deps, env, nos, births } = run;
   await pool(
-    Array.from({ length: N }, (_, i) => i),
+    Array.from({ length: to - from }, (_, i) => from + i),
     CONC,
     async (i) => {
       const birth = `${1996 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`;
@@ -314,6 +346,25 @@ async function registerAll(run: RealRun): Promise<void> {
       await submitDocuments(deps, r.registrationNo, [doc.documentId]);
     },
   );
+}
+
+/** `--through skd`: registration in chunks of CHUNK, each timed and metered on its own. */
+async function registerInChunks(run: RealRun): Promise<void> {
+  for (let from = 0; from < N; from += CHUNK) {
+    const to = Math.min(N, from + CHUNK);
+    const before = await snapshot(run.metered);
+    const t = performance.now();
+    await registerAll(run, from, to);
+    const s = (performance.now() - t) / 1000;
+    const costs = perCandidate(before, await snapshot(run.metered), to - from);
+    run.chunks.push({
+      candidates: `${from + 1}-${to}`,
+      s: round3(s),
+      perS: round3((to - from) / s),
+      perCandidate: costs,
+    });
+    console.error(`[e2e] registration ${from + 1}-${to}: ${s.toFixed(1)} s, ${JSON.stringify(costs)}`);
+  }
 }
 
 /** Every open verification task decided MS by its reviewer. */
@@ -430,7 +481,7 @@ function realSteps(run: RealRun, real: Phases): Step[] {
     async () => {
       for (const from of ['draft', 'consultation', 'criteria_adoption'] as const) await advance(run, from);
       await sleep(1_200); // the registration service reads the phase through a 1 s cache
-      await phase('registration', () => registerAll(run));
+      await phase('registration', () => (THROUGH ? registerInChunks(run) : registerAll(run)));
       await advance(run, 'registration');
       await until('tasks assigned', async () => (await tasks()) >= N);
     },
@@ -481,9 +532,10 @@ async function startReal(
   const rss = rssSampler(worker.pid!);
   const { roundId, reviewers } = await createBenchRound(deps, db);
   const server = serverPid(Number(String(env.connection.options.address).split(':').pop()));
-  const meter = new PhaseMeter({ db, workerPid: worker.pid!, serverPid: server, metricsPort }, N);
+  const metered: Metered = { db, workerPid: worker.pid!, serverPid: server, metricsPort };
+  const meter = new PhaseMeter(metered, N);
   const nos: string[] = new Array<string>(N);
-  const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map(), meter };
+  const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map(), meter, metered, chunks: [] };
   return { run, worker, rss, real: {} };
 }
 
@@ -649,6 +701,8 @@ interface SkeletonRun {
   skRss: { stop: () => number };
   skeleton: Phases;
   skQueue: string;
+  /** The skeleton's costs per candidate, phase by phase (its worker's CPU in place of the real worker's). */
+  meter: PhaseMeter;
 }
 
 /** The skeleton's worker (in its own process) on the same server, and its driver. */
@@ -656,8 +710,9 @@ async function startSkeleton(
   env: Env,
   common: Record<string, string>,
   skeletonBundle: string,
-  roundId: string,
+  real: RealRun,
 ): Promise<SkeletonRun> {
+  const roundId = real.roundId;
   const skQueue = 'bench-e2e-skeleton';
   const worker = await startWorker('bench/skeleton-worker.ts', {
     ...common,
@@ -672,7 +727,8 @@ async function startSkeleton(
     for (const line of d.toString().split('\n'))
       if (line.startsWith('COUNTS ')) sk.counts = JSON.parse(line.slice(7)) as Record<string, number>;
   });
-  return { sk, worker, skRss: rssSampler(worker.pid!), skeleton: {}, skQueue };
+  const meter = new PhaseMeter({ ...real.metered, workerPid: worker.pid! }, N);
+  return { sk, worker, skRss: rssSampler(worker.pid!), skeleton: {}, skQueue, meter };
 }
 
 /** After the drive: the skeleton's sampled histories' events, its worker stopped. */
@@ -688,7 +744,7 @@ async function finishSkeleton(env: Env, s: SkeletonRun): Promise<SkeletonResult>
   }
   const skPeak = skRss.stop();
   await stopWorker(worker);
-  return { skeleton, skEvents, skPeak, skTasks };
+  return { skeleton, skEvents, skPeak, skTasks, costs: await s.meter.end(), phaseCosts: s.meter.phases };
 }
 
 /** The real path against the skeleton (the JSON line). */
@@ -697,9 +753,13 @@ interface SkeletonResult {
   skEvents: number;
   skPeak: number;
   skTasks: { timedOut: number; failed: number };
+  costs: CandidateCosts;
+  phaseCosts: Record<string, CandidateCosts>;
 }
 
-function reportE2e(r: RealResult, s: SkeletonResult): void {
+const seconds = (p: Phases): Phases => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, round3(v / 1000)]));
+
+function reportE2e(r: RealResult, s: SkeletonResult, steps: { real: Phases; skeleton: Phases }): void {
   const { real, realEvents, realRss, realRoundMessages } = r;
   const { skeleton, skEvents, skPeak } = s;
   const realRate = N / (sum(real) / 1000);
@@ -726,9 +786,53 @@ function reportE2e(r: RealResult, s: SkeletonResult): void {
     // Per candidate over the active phases (bench/costs.ts): the inputs of docs/national-sizing.md.
     perCandidate: r.costs,
     perCandidateByPhase: r.phaseCosts,
+    // The same, over the skeleton's phases (its worker's CPU; the server, PostgreSQL and the driver as they are).
+    skeletonPerCandidate: s.costs,
+    skeletonPerCandidateByPhase: s.phaseCosts,
     phasesS: Object.fromEntries(Object.entries(real).map(([k, v]) => [k, round3(v / 1000)])),
     skeletonPhasesS: Object.fromEntries(Object.entries(skeleton).map(([k, v]) => [k, round3(v / 1000)])),
+    // Each step from its start to the end of the round's work after it: the time a round takes.
+    stepsS: { real: seconds(steps.real), skeleton: seconds(steps.skeleton) },
+    realWholeMin: round3(sum(steps.real) / 60_000),
   });
+}
+
+/** `--through skd`: the first chunk's registrations against the last's, and every phase's costs. */
+function reportSlope(r: RealResult, chunks: RegistrationChunk[], steps: Phases): void {
+  const first = chunks[0]!;
+  const last = chunks.at(-1)!;
+  report({
+    name: 'e2e-slope',
+    value: last.perS,
+    unit: 'registrations/s',
+    baseline: first.perS,
+    ratio: round3(last.perS / first.perS),
+    goal: "the sizing model's slope (docs/national-sizing.md): the last chunk's registrations against the first's, same run; each phase's costs against a smaller run's (npm run sizing -- --from … --also …)",
+    candidates: N,
+    through: 'SKD fan-out and SKB cut',
+    candidatesPerS: round3(N / (sum(r.real) / 1000)),
+    eventsPerCandidate: round3(r.realEvents),
+    workflowTasksPerCandidate: r.tasks,
+    workerRssMb: Math.round(r.realRss / 1024 / 1024),
+    perCandidate: r.costs,
+    perCandidateByPhase: r.phaseCosts,
+    registrationChunks: chunks,
+    phasesS: seconds(r.real),
+    stepsS: seconds(steps),
+    wholeMin: round3(sum(steps) / 60_000),
+  });
+}
+
+/** `--through skd`: the real path alone, through the SKD fan-out and SKB cut. */
+async function slopeRun(db: Db, env: Env, common: Record<string, string>, bundle: string, metricsPort: number) {
+  const realRun = await startReal(db, env, common, bundle, metricsPort);
+  const steps: Phases = {};
+  for (const [i, step] of realSteps(realRun.run, realRun.real).slice(0, 3).entries()) {
+    const t = performance.now();
+    await step();
+    steps[Object.keys(realRun.real)[i]!] = performance.now() - t;
+  }
+  reportSlope(await finishReal(realRun), realRun.run.chunks, steps);
 }
 
 async function main(): Promise<void> {
@@ -749,21 +853,33 @@ async function main(): Promise<void> {
       SMTP_URL: 'none',
       ...workerCache(),
     };
+    if (THROUGH) return await slopeRun(db, env, common, bundle, metricsPort);
     // Both workers run throughout; each phase is driven on the real path and then on the
     // skeleton, so that a machine whose speed drifts during the run (it does, by a quarter between
     // runs minutes apart) slows both alike.
     const realRun = await startReal(db, env, common, bundle, metricsPort);
-    const skRun = await startSkeleton(env, common, skeletonBundle, realRun.run.roundId);
+    const skRun = await startSkeleton(env, common, skeletonBundle, realRun.run);
     const messages = () => roundMessagesOf(env.client, candidateWorkflowId(realRun.run.nos[0]!));
     const realPart = realSteps(realRun.run, realRun.real);
     const skPart = skeletonSteps(skRun.sk, db, skRun.skQueue, messages, skRun.skeleton);
+    // Each step whole, as well: its timed phase and the round's work after it (a fan-out, the
+    // assignment of every task when registration closes), which neither path's rate counts.
+    const steps = { real: {} as Phases, skeleton: {} as Phases };
     for (const [i, step] of realPart.entries()) {
+      let t = performance.now();
       await step();
+      const name = Object.keys(realRun.real)[i]!;
+      steps.real[name] = performance.now() - t;
+      // The skeleton's costs over its whole step, under the name the real phase was timed by.
+      await skRun.meter.mark(name);
+      t = performance.now();
       await skPart[i]!();
+      steps.skeleton[name] = performance.now() - t;
+      await skRun.meter.pause();
     }
     const real = await finishReal(realRun);
     const skeleton = await finishSkeleton(env, skRun);
-    reportE2e(real, skeleton);
+    reportE2e(real, skeleton, steps);
   } finally {
     killWorkers();
     await env.teardown();

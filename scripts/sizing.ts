@@ -108,11 +108,27 @@ function bursts(m: E2e, a: ReturnType<typeof assumptions>) {
   return out;
 }
 
-function slope(a: E2e, b: E2e): Record<string, number> {
+/** Each cost of `b` over `a`'s (keys both have). */
+function ratios(a: Costs | undefined, b: Costs | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(b.perCandidate))
-    if (typeof v === 'number' && a.perCandidate[k]) out[k] = Math.round((v / a.perCandidate[k]!) * 100) / 100;
+  for (const [k, v] of Object.entries(b ?? {}))
+    if (typeof v === 'number' && a?.[k]) out[k] = Math.round((v / a[k]) * 100) / 100;
   return out;
+}
+
+/**
+ * The smaller run's costs over the larger's: whole (when both ran the same phases) and phase by
+ * phase (a run `--through skd` has the first three phases only).
+ */
+function slope(a: E2e, b: E2e) {
+  const phases = Object.keys(a.perCandidateByPhase).filter((p) => p in b.perCandidateByPhase);
+  const samePhases =
+    phases.length === Object.keys(a.perCandidateByPhase).length &&
+    phases.length === Object.keys(b.perCandidateByPhase).length;
+  return {
+    ...(samePhases ? { ratio: ratios(a.perCandidate, b.perCandidate) } : {}),
+    byPhase: Object.fromEntries(phases.map((p) => [p, ratios(a.perCandidateByPhase[p], b.perCandidateByPhase[p])])),
+  };
 }
 
 function main(): void {
@@ -141,7 +157,7 @@ function main(): void {
           a.writesPerShardPerS,
       ),
     ),
-    ...(also ? { slope: { against: load(also).candidates, ratio: slope(measured, load(also)) } } : {}),
+    ...(also ? { slope: { against: load(also).candidates, ...slope(measured, load(also)) } } : {}),
   };
   console.log(JSON.stringify(out));
 }
