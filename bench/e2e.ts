@@ -163,11 +163,16 @@ function rssSampler(pid: number): { stop: () => number } {
  * Both workers keep every workflow of the run in their cache (a candidate and, at the end, its
  * career), with the heap for it: with the SDK's default (about 2,300 with Node's default heap)
  * each fan-out over more candidates than that replays nearly every one from its history, and
- * the run measures cache misses, not the workflows. `--cache default` keeps the SDK's default.
+ * the run measures cache misses, not the workflows. `--cache default` keeps the SDK's default;
+ * `--cache <n>` caches n workflows per worker: a worker's cost per activation grows with the
+ * workflows it caches (docs/national-sizing.md, "The worker's cache"), so a round larger than
+ * one worker should cache is run the way it would be deployed, the evicted replayed when next needed.
  */
 function workerCache(): Record<string, string> {
-  if (process.argv.includes('--cache') && process.argv[process.argv.indexOf('--cache') + 1] === 'default') return {};
-  const entries = 2 * N + 100;
+  const asked = process.argv.includes('--cache') ? process.argv[process.argv.indexOf('--cache') + 1] : undefined;
+  if (asked === 'default') return {};
+  const entries = asked !== undefined ? Number(asked) : 2 * N + 100;
+  if (!Number.isInteger(entries) || entries < 1) throw new Error(`--cache takes default or a number, not ${asked}`);
   const heapMb = Math.max(4096, 512 + entries); // about 1 MB per cached workflow, measured by the RSS at 1,000
   const sticky: Record<string, string> = process.argv.includes('--sticky')
     ? { WORKER_STICKY_TIMEOUT_S: String(arg('sticky', 10)) }
@@ -776,6 +781,7 @@ function reportE2e(r: RealResult, s: SkeletonResult, steps: { real: Phases; skel
     goal: "≥ 0.8 × skeleton, ≤ 60 events/candidate and ≤ the skeleton's, ≤ 500 MB worker RSS",
     met: verdict,
     candidates: N,
+    workerCachedWorkflows: workerCache().WORKER_MAX_CACHED_WORKFLOWS ?? 'sdk default',
     eventsPerCandidate: round3(realEvents),
     skeletonEventsPerCandidate: round3(skEvents),
     // Workflow tasks timed out (sticky queue waits) and failed, per history: real and skeleton.
@@ -809,6 +815,7 @@ function reportSlope(r: RealResult, chunks: RegistrationChunk[], steps: Phases):
     ratio: round3(last.perS / first.perS),
     goal: "the sizing model's slope (docs/national-sizing.md): the last chunk's registrations against the first's, same run; each phase's costs against a smaller run's (npm run sizing -- --from … --also …)",
     candidates: N,
+    workerCachedWorkflows: workerCache().WORKER_MAX_CACHED_WORKFLOWS ?? 'sdk default',
     through: 'SKD fan-out and SKB cut',
     candidatesPerS: round3(N / (sum(r.real) / 1000)),
     eventsPerCandidate: round3(r.realEvents),
