@@ -111,7 +111,8 @@ export interface CostSnapshot {
 
 export interface Metered {
   db: Db;
-  workerPid: number;
+  /** The worker processes whose CPU counts (a path may run several). */
+  workerPids: number[];
   serverPid: number | undefined;
   metricsPort: number;
 }
@@ -121,7 +122,7 @@ export async function snapshot(m: Metered): Promise<CostSnapshot> {
   const u = process.cpuUsage();
   await sql`select pg_stat_force_next_flush()`.execute(db).catch(() => undefined);
   return {
-    workerCpuMs: cpuMsOf(m.workerPid),
+    workerCpuMs: m.workerPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0),
     serverCpuMs: serverPidNo ? cpuMsOf(serverPidNo) : 0,
     driverCpuMs: (u.user + u.system) / 1000,
     postgresCpuMs: postgresCpuMs(),

@@ -86,6 +86,11 @@ const CONC = arg('concurrency', 16);
 const THROUGH = process.argv.includes('--through') ? process.argv[process.argv.indexOf('--through') + 1] : undefined;
 if (THROUGH !== undefined && THROUGH !== 'skd') throw new Error(`--through takes skd, not ${THROUGH}`);
 const CHUNK = arg('chunk', 10_000);
+/**
+ * `--workers K`: the real path runs K worker processes (each caching `--cache` workflows), as a
+ * round larger than one worker should cache is deployed: its candidates spread over the workers.
+ */
+const WORKERS = arg('workers', 1);
 const FORMATIONS = 4;
 /** One line per event (type and what it names), to stderr: where a history's events come from. */
 async function dumpHistory(client: Client, workflowId: string): Promise<void> {
@@ -145,17 +150,25 @@ const JPEG = Buffer.concat([
   Buffer.alloc(1024, 7),
 ]);
 
-/** Peak resident memory of a child process, sampled from /proc every 250 ms. */
-function rssSampler(pid: number): { stop: () => number } {
+/** Peak resident memory of child processes (summed), sampled from /proc every 250 ms. */
+function rssSampler(pids: number[]): { stop: () => number } {
   let peak = 0;
-  const t = setInterval(() => {
+  const rssOf = (pid: number): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+      return m ? Number(m[1]) * 1024 : 0;
     } catch {
-      /* gone */
+      return 0; // gone
     }
-  }, 250);
+  };
+  const t = setInterval(
+    () =>
+      (peak = Math.max(
+        peak,
+        pids.reduce((sum, pid) => sum + rssOf(pid), 0),
+      )),
+    250,
+  );
   return { stop: () => (clearInterval(t), peak) };
 }
 
@@ -526,27 +539,28 @@ async function startReal(
   common: Record<string, string>,
   bundle: string,
   metricsPort: number,
-): Promise<{ run: RealRun; worker: ChildProcess; rss: { stop: () => number }; real: Phases }> {
+): Promise<{ run: RealRun; workers: ChildProcess[]; rss: { stop: () => number }; real: Phases }> {
   const taskQueue = 'bench-e2e';
   const deps: ServiceDeps = { db, client: env.client, connection: env.connection, taskQueue };
-  const worker = await startWorker('worker/main.ts', {
-    ...common,
-    TASK_QUEUE: taskQueue,
-    ASN_WORKFLOW_BUNDLE: bundle,
-  });
-  const rss = rssSampler(worker.pid!);
+  const workers: ChildProcess[] = [];
+  for (let k = 0; k < WORKERS; k++)
+    workers.push(
+      await startWorker('worker/main.ts', { ...common, TASK_QUEUE: taskQueue, ASN_WORKFLOW_BUNDLE: bundle }),
+    );
+  const pids = workers.map((w) => w.pid!);
+  const rss = rssSampler(pids);
   const { roundId, reviewers } = await createBenchRound(deps, db);
   const server = serverPid(Number(String(env.connection.options.address).split(':').pop()));
-  const metered: Metered = { db, workerPid: worker.pid!, serverPid: server, metricsPort };
+  const metered: Metered = { db, workerPids: pids, serverPid: server, metricsPort };
   const meter = new PhaseMeter(metered, N);
   const nos: string[] = new Array<string>(N);
   const run: RealRun = { deps, db, env, roundId, reviewers, nos, births: new Map(), meter, metered, chunks: [] };
-  return { run, worker, rss, real: {} };
+  return { run, workers, rss, real: {} };
 }
 
 /** After the drive: the real path's costs, its sampled histories' events, its worker stopped. */
 async function finishReal(r: Awaited<ReturnType<typeof startReal>>): Promise<RealResult> {
-  const { run, worker, rss, real } = r;
+  const { run, workers, rss, real } = r;
   const { env, nos, meter } = run;
   const whole = await meter.end();
   const sample = nos.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
@@ -562,7 +576,7 @@ async function finishReal(r: Awaited<ReturnType<typeof startReal>>): Promise<Rea
     await dumpHistory(env.client, candidateWorkflowId(longest));
   }
   const realRss = rss.stop();
-  await stopWorker(worker);
+  for (const w of workers) await stopWorker(w);
   const historyBytesPer = await historyBytes(env.client, sample.slice(0, 30).map(candidateWorkflowId));
   const costs = { ...whole, historyBytes: Math.round(historyBytesPer) };
   const tasks = await taskCensus(env.client, sample.map(candidateWorkflowId));
@@ -702,7 +716,7 @@ function skeletonSteps(
 
 interface SkeletonRun {
   sk: SkeletonDriver;
-  worker: ChildProcess;
+  workers: ChildProcess[];
   skRss: { stop: () => number };
   skeleton: Phases;
   skQueue: string;
@@ -719,26 +733,39 @@ async function startSkeleton(
 ): Promise<SkeletonRun> {
   const roundId = real.roundId;
   const skQueue = 'bench-e2e-skeleton';
-  const worker = await startWorker('bench/skeleton-worker.ts', {
-    ...common,
-    TASK_QUEUE: skQueue,
-    SKELETON_BUNDLE: skeletonBundle,
-  });
   const sk = new SkeletonDriver(
     env,
     Array.from({ length: N }, (_, i) => `skeleton/${roundId}-${i}`),
   );
-  worker.stdout!.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n'))
-      if (line.startsWith('COUNTS ')) sk.counts = JSON.parse(line.slice(7)) as Record<string, number>;
-  });
-  const meter = new PhaseMeter({ ...real.metered, workerPid: worker.pid! }, N);
-  return { sk, worker, skRss: rssSampler(worker.pid!), skeleton: {}, skQueue, meter };
+  // As many workers as the real path's; what each has done, summed.
+  const workers: ChildProcess[] = [];
+  const counts: Record<string, number>[] = [];
+  for (let k = 0; k < WORKERS; k++) {
+    const worker = await startWorker('bench/skeleton-worker.ts', {
+      ...common,
+      TASK_QUEUE: skQueue,
+      SKELETON_BUNDLE: skeletonBundle,
+    });
+    counts.push({});
+    worker.stdout!.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n'))
+        if (line.startsWith('COUNTS ')) {
+          counts[k] = JSON.parse(line.slice(7)) as Record<string, number>;
+          const sum: Record<string, number> = {};
+          for (const c of counts) for (const [what, n] of Object.entries(c)) sum[what] = (sum[what] ?? 0) + n;
+          sk.counts = sum;
+        }
+    });
+    workers.push(worker);
+  }
+  const pids = workers.map((w) => w.pid!);
+  const meter = new PhaseMeter({ ...real.metered, workerPids: pids }, N);
+  return { sk, workers, skRss: rssSampler(pids), skeleton: {}, skQueue, meter };
 }
 
 /** After the drive: the skeleton's sampled histories' events, its worker stopped. */
 async function finishSkeleton(env: Env, s: SkeletonRun): Promise<SkeletonResult> {
-  const { sk, worker, skRss, skeleton } = s;
+  const { sk, workers, skRss, skeleton } = s;
   const sample = sk.ids.filter((_, i) => i % Math.max(1, Math.floor(N / 300)) === 0);
   const skLengths = await pool(sample, 8, async (id) => Number((await sk.h(id).describe()).historyLength));
   const skEvents = skLengths.reduce((s, x) => s + x, 0) / skLengths.length;
@@ -748,7 +775,7 @@ async function finishSkeleton(env: Env, s: SkeletonRun): Promise<SkeletonResult>
     await dumpHistory(env.client, sk.ids[0]!);
   }
   const skPeak = skRss.stop();
-  await stopWorker(worker);
+  for (const w of workers) await stopWorker(w);
   return { skeleton, skEvents, skPeak, skTasks, costs: await s.meter.end(), phaseCosts: s.meter.phases };
 }
 
@@ -782,6 +809,7 @@ function reportE2e(r: RealResult, s: SkeletonResult, steps: { real: Phases; skel
     met: verdict,
     candidates: N,
     workerCachedWorkflows: workerCache().WORKER_MAX_CACHED_WORKFLOWS ?? 'sdk default',
+    workers: WORKERS,
     eventsPerCandidate: round3(realEvents),
     skeletonEventsPerCandidate: round3(skEvents),
     // Workflow tasks timed out (sticky queue waits) and failed, per history: real and skeleton.
@@ -816,6 +844,7 @@ function reportSlope(r: RealResult, chunks: RegistrationChunk[], steps: Phases):
     goal: "the sizing model's slope (docs/national-sizing.md): the last chunk's registrations against the first's, same run; each phase's costs against a smaller run's (npm run sizing -- --from … --also …)",
     candidates: N,
     workerCachedWorkflows: workerCache().WORKER_MAX_CACHED_WORKFLOWS ?? 'sdk default',
+    workers: WORKERS,
     through: 'SKD fan-out and SKB cut',
     candidatesPerS: round3(N / (sum(r.real) / 1000)),
     eventsPerCandidate: round3(r.realEvents),
